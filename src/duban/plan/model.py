@@ -1,0 +1,242 @@
+"""The plan: areas of work, tasks and their indicators, as a pure in-memory model.
+
+Values are kept in base units (元, not 亿元; 15000, not 1.5万); percentages as the percent
+number (70% -> 70). Nothing here touches storage or the web.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from duban.choices import (
+    Accumulation,
+    BreakdownStatus,
+    Comparator,
+    IndicatorKind,
+    OrgKind,
+    ProfileKind,
+    ScopeKind,
+)
+
+PERCENT_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
+KNOWN_UNITS = frozenset(
+    {
+        "个", "户", "家", "所", "座", "处", "项", "条", "块", "套", "台", "辆", "艘", "批",
+        "元", "人", "人次", "件", "件次", "次", "场", "名", "间", "张", "本",
+        "%", "百分点", "公里", "千米", "米", "平方米", "平方公里", "亩", "公顷",
+        "吨", "千瓦", "兆瓦", "千瓦时", "GWh", "立方米", "头", "只", "株", "棵",
+    }
+)  # fmt: skip
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, use_enum_values=False)
+
+
+class OrgUnit(Model):
+    """A unit that reports or is responsible: the city, a county, a township or a department."""
+
+    name: str
+    kind: OrgKind
+    parent: str | None = None
+    code: str | None = None
+    population: int | None = None
+
+
+class Scope(Model):
+    """Where a target applies: the whole city, one unit, each unit of a set, or a named sub-area."""
+
+    kind: ScopeKind = ScopeKind.CITY
+    unit: str | None = None
+    units: list[str] = Field(default_factory=list)
+    area: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return parse_scope_shorthand(data)
+        return data
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> Scope:
+        if self.kind is ScopeKind.UNIT and not self.unit:
+            raise ValueError("单位范围必须写明 unit")
+        if self.kind is ScopeKind.AREA and not self.area:
+            raise ValueError("区域范围必须写明 area")
+        return self
+
+    def shorthand(self) -> str:
+        """The compact string form used in plan files and the gold annotation."""
+        if self.kind is ScopeKind.CITY:
+            return "city"
+        if self.kind is ScopeKind.UNIT:
+            return str(self.unit)
+        if self.kind is ScopeKind.AREA:
+            return f"area:{self.area}"
+        return "each:" + ("counties" if not self.units else ",".join(self.units))
+
+
+def parse_scope_shorthand(text: str) -> dict[str, Any]:
+    """Read 'city', 'each:counties', 'each:a,b', 'area:赤水河流域' or a unit name."""
+    text = text.strip()
+    if text in ("", "city", "全市"):
+        return {"kind": "city"}
+    if text.startswith("each:"):
+        rest = text.removeprefix("each:")
+        return {"kind": "each", "units": [] if rest in ("counties", "") else rest.split(",")}
+    if text.startswith("area:"):
+        return {"kind": "area", "area": text.removeprefix("area:")}
+    return {"kind": "unit", "unit": text}
+
+
+class ProfilePoint(Model):
+    """One point of a milestone or custom schedule: by `on`, `share` (0..1) of the target is expected."""
+
+    on: date
+    share: Decimal = Field(ge=0, le=1)
+
+
+class Profile(Model):
+    """How expected progress (序时进度) accrues over the year."""
+
+    kind: ProfileKind = ProfileKind.LINEAR
+    points: list[ProfilePoint] = Field(default_factory=list)
+    monthly_weights: list[Decimal] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, data: Any) -> Any:
+        return {"kind": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _check(self) -> Profile:
+        if self.kind is ProfileKind.MILESTONES and not self.points:
+            raise ValueError("节点计划必须列出 points")
+        if self.monthly_weights and len(self.monthly_weights) != 12:
+            raise ValueError("monthly_weights 必须有12个月的权重")
+        return self
+
+
+class Breakdown(Model):
+    """Per-unit targets that a city target is broken down into (目标分解)."""
+
+    status: BreakdownStatus = BreakdownStatus.DRAFT
+    basis: str | None = None
+    targets: dict[str, Decimal] = Field(default_factory=dict)
+
+
+class Indicator(Model):
+    """One measurable target of the plan."""
+
+    id: str
+    name: str
+    unit: str
+    kind: IndicatorKind
+    comparator: Comparator
+    target: Decimal
+    aspiration: bool = False
+    baseline: Decimal | None = None
+    accumulation: Accumulation | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    scope: Scope = Field(default_factory=Scope)
+    lead_unit: str | None = None
+    co_units: list[str] = Field(default_factory=list)
+    due: date | None = None
+    profile: Profile = Field(default_factory=Profile)
+    breakdown: Breakdown | None = None
+    feed: str | None = None
+    formula: str | None = None
+    same_as: str | None = None
+    quote: str | None = None
+    offset: int | None = None
+    line: int | None = None
+    implicit: bool = False
+    confidence: float | None = None
+    flags: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if unit not in KNOWN_UNITS:
+            raise ValueError(f"未知计量单位“{unit}”")
+        return unit
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        if self.kind in PERCENT_KINDS and self.unit not in ("%", "百分点"):
+            raise ValueError(f"{self.kind.label}类指标的单位应为 %,而不是“{self.unit}”")
+        if self.accumulation is None:
+            self.accumulation = default_accumulation(self.kind)
+        return self
+
+    @property
+    def is_percent(self) -> bool:
+        return self.kind in PERCENT_KINDS
+
+
+def default_accumulation(kind: IndicatorKind) -> Accumulation:
+    """Counts and amounts accrue over the year; rates, shares and growth are levels at a point in time."""
+    if kind in (IndicatorKind.COUNT, IndicatorKind.AMOUNT):
+        return Accumulation.CUMULATIVE
+    return Accumulation.LEVEL
+
+
+class Task(Model):
+    """A numbered item or topic of work under an area (e.g. 惠民实事 no. 3)."""
+
+    code: str
+    title: str
+    lead_unit: str | None = None
+    indicators: list[Indicator] = Field(default_factory=list)
+
+
+class Area(Model):
+    """An area of work (重点工作/方面), or the group of 惠民实事."""
+
+    code: str
+    name: str
+    weight: Decimal = Decimal(1)
+    livelihood: bool = False
+    tasks: list[Task] = Field(default_factory=list)
+
+
+class Thresholds(Model):
+    """Percentage points behind 序时进度 at which an item turns 滞后 and 严重滞后."""
+
+    behind: Decimal = Decimal(10)
+    far_behind: Decimal = Decimal(30)
+    ahead: Decimal = Decimal(5)
+
+
+class SourceDocument(Model):
+    path: str
+    sha256: str | None = None
+
+
+class Plan(Model):
+    """A region's annual plan."""
+
+    region: str
+    year: int
+    title: str
+    source: SourceDocument | None = None
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    units: list[OrgUnit] = Field(default_factory=list)
+    areas: list[Area] = Field(default_factory=list)
+
+    def indicators(self) -> list[Indicator]:
+        """Every indicator of the plan, in document order."""
+        return [ind for area in self.areas for task in area.tasks for ind in task.indicators]
+
+    def counties(self) -> list[OrgUnit]:
+        return [u for u in self.units if u.kind is OrgKind.COUNTY]
+
+    def unit_names(self) -> set[str]:
+        return {u.name for u in self.units}
