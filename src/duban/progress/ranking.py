@@ -1,0 +1,117 @@
+"""Rankings of counties and per-area summaries, the figures a 督查通报 needs.
+
+Composite score of a unit, 0..100: the weighted share of its judged targets that are 已完成,
+超序时 or 正常, each target weighted by its area's `Area.weight` (1 by default). 未报送 counts
+against the unit (in the denominator, never in the numerator). 力争 targets are left out unless
+`include_aspirations`. Targets without a status (no target for that unit) are not passed in.
+Ties: higher score first; then the higher weighted share of 已完成; then fewer 严重滞后. Units
+equal on all three share a rank (1, 2, 2, 4) and keep the order in which they were first seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from duban.choices import Status
+from duban.progress.judge import GOOD_STATUSES
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    """One judged (unit, indicator) pair, as input to rankings and summaries."""
+
+    unit: str
+    indicator: str
+    status: Status
+    area: str = ""
+    weight: Decimal = Decimal(1)
+    aspiration: bool = False
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A unit's place in the ranking and the counts behind its score."""
+
+    unit: str
+    rank: int
+    score: Decimal
+    done_share: Decimal
+    total: int
+    good: int
+    far_behind: int
+    not_reported: int
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """Counts of targets by status in one area of work."""
+
+    area: str
+    counts: dict[Status, int]
+    total: int
+
+    @property
+    def good_share(self) -> Decimal:
+        """Percent of the area's targets that are done, ahead or on track."""
+        good = sum(self.counts.get(s, 0) for s in GOOD_STATUSES)
+        return HUNDRED * good / self.total if self.total else Decimal(0)
+
+
+def rank_units(*, items: Iterable[ScoredItem], include_aspirations: bool = False) -> list[Ranking]:
+    """Units ordered best first by composite score, ties as documented in the module."""
+    groups: dict[str, list[ScoredItem]] = {}
+    for item in items:
+        if include_aspirations or not item.aspiration:
+            groups.setdefault(item.unit, []).append(item)
+    unranked = [_score(unit=unit, items=group) for unit, group in groups.items()]
+    unranked.sort(key=_sort_key)
+    ranked: list[Ranking] = []
+    for place, row in enumerate(unranked, start=1):
+        tied = ranked and _sort_key(ranked[-1]) == _sort_key(row)
+        ranked.append(_with_rank(row, ranked[-1].rank if tied else place))
+    return ranked
+
+
+def top_and_bottom(*, rankings: list[Ranking], n: int = 3) -> tuple[list[Ranking], list[Ranking]]:
+    """The first `n` and the last `n` (worst first) of a ranking."""
+    return rankings[:n], list(reversed(rankings[-n:])) if n else []
+
+
+def summarise_areas(*, items: Iterable[ScoredItem], include_aspirations: bool = False) -> list[AreaSummary]:
+    """Status counts per area, areas in the order first seen."""
+    counts: dict[str, dict[Status, int]] = {}
+    for item in items:
+        if include_aspirations or not item.aspiration:
+            area = counts.setdefault(item.area, {})
+            area[item.status] = area.get(item.status, 0) + 1
+    return [AreaSummary(area, c, sum(c.values())) for area, c in counts.items()]
+
+
+def _score(*, unit: str, items: list[ScoredItem]) -> Ranking:
+    weight = sum((i.weight for i in items), Decimal(0))
+    good = sum((i.weight for i in items if i.status in GOOD_STATUSES), Decimal(0))
+    done = sum((i.weight for i in items if i.status is Status.DONE), Decimal(0))
+    score = HUNDRED * good / weight if weight else Decimal(0)
+    done_share = HUNDRED * done / weight if weight else Decimal(0)
+    return Ranking(
+        unit=unit,
+        rank=0,
+        score=score,
+        done_share=done_share,
+        total=len(items),
+        good=sum(1 for i in items if i.status in GOOD_STATUSES),
+        far_behind=sum(1 for i in items if i.status is Status.FAR_BEHIND),
+        not_reported=sum(1 for i in items if i.status is Status.NOT_REPORTED),
+    )
+
+
+def _sort_key(row: Ranking) -> tuple[Decimal, Decimal, int]:
+    return (-row.score, -row.done_share, row.far_behind)
+
+
+def _with_rank(row: Ranking, rank: int) -> Ranking:
+    return replace(row, rank=rank)

@@ -1,0 +1,124 @@
+"""Roll-up from townships to counties to the city, and "each county" counts.
+
+A unit that reported a figure keeps its own; a unit that did not gets the aggregate of its
+children (themselves rolled up first), over the children that have a figure:
+- counts, amounts and milestones: the sum of the children's values;
+- rates and shares: sum of numerators / sum of denominators x 100 (never a mean of percentages);
+  a child reporting only a percentage, without numerator and denominator, cannot be weighted and
+  is left out;
+- growth: numerator = this year's amount, denominator = last year's, so growth =
+  (sum of numerators / sum of denominators - 1) x 100.
+A figure given as numerator and denominator without a value has its value computed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from duban.choices import Comparator, IndicatorKind
+from duban.progress.judge import satisfies
+
+RATIO_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One unit's figure for one indicator and period."""
+
+    value: Decimal | None = None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+
+    @property
+    def reported(self) -> bool:
+        return self.value is not None or self.has_ratio
+
+    @property
+    def has_ratio(self) -> bool:
+        return self.numerator is not None and self.denominator is not None
+
+
+def ratio_value(*, kind: IndicatorKind, numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """The percentage that a numerator and denominator stand for (growth: over last year's amount)."""
+    if denominator == 0:
+        return None
+    if kind is IndicatorKind.GROWTH:
+        return (numerator / denominator - 1) * HUNDRED
+    return numerator / denominator * HUNDRED
+
+
+def resolved(*, kind: IndicatorKind, figure: Figure) -> Figure:
+    """The figure with its value filled in from numerator and denominator when missing."""
+    if figure.value is not None or not figure.has_ratio or kind not in RATIO_KINDS:
+        return figure
+    assert figure.numerator is not None and figure.denominator is not None
+    value = ratio_value(kind=kind, numerator=figure.numerator, denominator=figure.denominator)
+    return Figure(value, figure.numerator, figure.denominator)
+
+
+def aggregate(*, kind: IndicatorKind, children: list[Figure]) -> Figure:
+    """The figure a parent gets from its children's figures."""
+    if kind in RATIO_KINDS:
+        weighted = [f for f in children if f.has_ratio]
+        if not weighted:
+            return Figure()
+        numerator = sum((f.numerator for f in weighted if f.numerator is not None), Decimal(0))
+        denominator = sum((f.denominator for f in weighted if f.denominator is not None), Decimal(0))
+        value = ratio_value(kind=kind, numerator=numerator, denominator=denominator)
+        return Figure(value, numerator, denominator)
+    values = [f.value for f in children if f.value is not None]
+    return Figure(sum(values, Decimal(0))) if values else Figure()
+
+
+def roll_up(
+    *, kind: IndicatorKind, figures: Mapping[str, Figure], parent_of: Mapping[str, str | None]
+) -> dict[str, Figure]:
+    """Figures for every unit of `parent_of`: its own if reported, else aggregated from its children."""
+    children: dict[str, list[str]] = {}
+    for unit, parent in parent_of.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(unit)
+    result: dict[str, Figure] = {}
+
+    def visit(unit: str) -> Figure:
+        if unit not in result:
+            own = resolved(kind=kind, figure=figures.get(unit, Figure()))
+            below = [visit(child) for child in children.get(unit, [])]
+            result[unit] = own if own.reported or not below else aggregate(kind=kind, children=below)
+        return result[unit]
+
+    for unit in parent_of:
+        visit(unit)
+    return result
+
+
+@dataclass(frozen=True)
+class EachCount:
+    """How many units of an "each county" target have met their own target."""
+
+    met: int
+    total: int
+    not_met: tuple[str, ...] = field(default=())
+    not_reported: tuple[str, ...] = field(default=())
+
+
+def count_each(
+    *, comparator: Comparator, targets: Mapping[str, Decimal], actuals: Mapping[str, Decimal | None]
+) -> EachCount:
+    """Count the units meeting their own target; units without a figure are listed as not reported."""
+    missing = tuple(u for u in targets if actuals.get(u) is None)
+    short = tuple(
+        u
+        for u, target in targets.items()
+        if (actual := actuals.get(u)) is not None
+        and not satisfies(comparator=comparator, actual=actual, target=target)
+    )
+    return EachCount(len(targets) - len(missing) - len(short), len(targets), short, missing)
+
+
+def each_sentence(*, count: EachCount, noun: str = "县") -> str:
+    """The bulletin phrase: 11个县中已有8个完成."""
+    return f"{count.total}个{noun}中已有{count.met}个完成"
