@@ -1,0 +1,15 @@
+# Quick start: `make demo` runs duban on its default store; `make test` runs every test.
+.PHONY: demo test lint bench
+
+demo:
+	bash scripts/bootstrap.sh
+	PATH="$$HOME/.local/bin:$$PATH" uv run duban demo
+
+test:
+	bash scripts/test.sh
+
+lint:
+	uv run ruff check src tests bench scripts && uv run ruff format --check src tests bench scripts && uv run mypy
+
+bench:
+	uv run python bench/run_all.py

@@ -1,0 +1,154 @@
+"""duban's command line: thin commands over the service functions."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import typer
+from sqlalchemy.orm import Session
+
+from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
+from duban.settings import Settings, get_settings
+
+app = typer.Typer(help="duban 督办:年度工作计划的目标分解、进度报送、督查督办与通报。", no_args_is_help=True)
+db_app = typer.Typer(help="数据库:迁移与检查。", no_args_is_help=True)
+plan_app = typer.Typer(help="计划文件:检查、导入、导出。", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(plan_app, name="plan")
+
+
+def default_plan_path() -> Path:
+    """The 昭通 2026 plan shipped with duban."""
+    return Path(str(resources.files("duban") / "data" / "plans" / "zhaotong-2026.yaml"))
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the store to the newest schema (run once per release)."""
+    from duban.store.db import upgrade
+
+    settings = get_settings()
+    upgrade(settings.sqlalchemy_url())
+    typer.echo(f"数据库已升级到最新版本:{_safe_url(settings.sqlalchemy_url())}")
+
+
+@plan_app.command("check")
+def plan_check(file: Path) -> None:
+    """Check a plan file; print one line per fault and exit 1 if there are any."""
+    try:
+        plan = read_plan_file(file)
+    except PlanFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        _fail(f"共 {len(exc.problems)} 处错误,未导入任何内容。")
+        return
+    typer.echo(f"{file}: 通过检查,{len(plan.areas)} 个方面,{len(plan.indicators())} 个指标。")
+
+
+@plan_app.command("load")
+def plan_load(file: Path = typer.Argument(None, help="计划文件;默认为内置的昭通市2026年计划")) -> None:
+    """Check a plan file and put it in the store (loading it again updates it)."""
+    from duban.store.plans import save_plan
+
+    path = file or default_plan_path()
+    try:
+        plan = read_plan_file(path)
+    except PlanFileError as exc:
+        _fail(str(exc) + f"\n共 {len(exc.problems)} 处错误,未导入任何内容。")
+        return
+    with _transaction(get_settings()) as session:
+        row = save_plan(session=session, plan=plan)
+    typer.echo(f"已导入 {row.region}{row.year} 年计划:{len(plan.indicators())} 个指标。")
+
+
+@plan_app.command("export")
+def plan_export(
+    output: Path | None = typer.Option(None, "-o", "--output", help="写入的文件;默认输出到屏幕"),
+    year: int | None = typer.Option(None, help="计划年度;默认为最新计划"),
+) -> None:
+    """Write the stored plan back out as a plan file."""
+    from duban.store.plans import find_plan, plan_from_store
+
+    with _transaction(get_settings()) as session:
+        row = find_plan(session=session, year=year)
+        if row is None:
+            _fail("数据库中还没有计划,请先运行 duban plan load")
+            return
+        text = dump_plan(plan_from_store(session=session, plan_row=row))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("demo")
+def demo(
+    serve: bool = typer.Option(True, help="准备好数据后启动网页服务"),
+    port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
+) -> None:
+    """Create the SQLite store with the 昭通 2026 plan and demo progress, then start the web server."""
+    from duban.demo import generate_demo_progress
+    from duban.store.db import upgrade
+    from duban.store.plans import save_plan
+    from duban.store.users import ensure_demo_users
+
+    settings = get_settings()
+    upgrade(settings.sqlalchemy_url())
+    plan = read_plan_file(default_plan_path())
+    with _transaction(settings) as session:
+        row = save_plan(session=session, plan=plan)
+        summary = generate_demo_progress(
+            session=session, plan_row=row, plan=plan, today=today(settings), cutoff_day=settings.cutoff_day
+        )
+        accounts = ensure_demo_users(session=session, plan=plan, data_dir=settings.data_dir)
+    typer.echo(f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报。")
+    typer.echo(f"演示账号与密码见 {accounts}")
+    if serve:
+        _serve(settings, port)
+
+
+@app.command("serve")
+def serve(port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT")) -> None:
+    """Start the web server on the configured store."""
+    _serve(get_settings(), port)
+
+
+def _serve(settings: Settings, port: int | None) -> None:
+    import uvicorn
+
+    from duban.web.app import create_app
+
+    port = port or settings.port
+    typer.echo(f"duban 已启动:http://{settings.host}:{port}/", err=False)
+    sys.stdout.flush()
+    uvicorn.run(create_app(settings), host=settings.host, port=port, log_level="warning")
+
+
+def today(settings: Settings) -> date:
+    """Today, unless DUBAN_TODAY pretends otherwise."""
+    return date.fromisoformat(settings.today) if settings.today else date.today()
+
+
+def _transaction(settings: Settings) -> AbstractContextManager[Session]:
+    from duban.store.db import make_engine, session_factory, transaction
+
+    return transaction(session_factory(make_engine(settings.sqlalchemy_url())))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,137 @@
+"""Plausible demo progress: some counties ahead, some behind, a few late, from a fixed seed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage
+from duban.plan.assignments import reporting_units, unit_target
+from duban.plan.model import Indicator, Plan
+from duban.store.audit import record_change
+from duban.store.entries import ensure_periods
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
+
+# How fast each kind of unit moves relative to 序时进度: a fixed cast, so the demo tells a story.
+_PACES = (1.18, 1.08, 1.02, 0.97, 0.93, 0.88, 0.80, 0.72, 0.62, 0.50, 1.05, 0.99, 0.95, 0.85, 1.12)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    entries: int
+    months: int
+    not_reported: int
+
+
+def last_due_month(*, today: date, year: int, cutoff_day: int) -> int:
+    """The newest month whose figures should be in by `today` (its cut-off has passed or is today)."""
+    if today.year != year:
+        return 12 if today.year > year else 0
+    return today.month if today.day >= cutoff_day else today.month - 1
+
+
+def generate_demo_progress(
+    *, session: Session, plan_row: PlanRow, plan: Plan, today: date, cutoff_day: int = 25, seed: int = 2026
+) -> DemoSummary:
+    """Replace the plan's entries with demo figures for every month due by `today`."""
+    rng = random.Random(seed)
+    periods = ensure_periods(session=session, plan=plan_row, cutoff_day=cutoff_day, combine_jan_feb=False)
+    months = last_due_month(today=today, year=plan.year, cutoff_day=cutoff_day)
+    units = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    paces = {name: _PACES[i % len(_PACES)] for i, name in enumerate(sorted(units, key=lambda n: units[n].id))}
+    indicator_ids = {
+        r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
+    }
+    session.execute(delete(EntryRow).where(EntryRow.period_id.in_([p.id for p in periods])))
+    rows, skipped = [], 0
+    for ind in plan.indicators():
+        for unit in reporting_units(indicator=ind, plan=plan):
+            made = _unit_series(rng, ind, unit, paces[unit], months, plan.year)
+            skipped += months - len(made)
+            rows += [_row(indicator_ids[ind.id], units[unit].id, periods[m - 1], fig, m == months, rng)
+                     for m, fig in made]  # fmt: skip
+    session.add_all(rows)
+    record_change(session=session, user_id=None, action="demo.generate", entity="plan", entity_id=plan_row.id,
+                  new={"entries": len(rows), "months": months, "seed": seed})  # fmt: skip
+    session.flush()
+    return DemoSummary(entries=len(rows), months=months, not_reported=skipped)
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value: Decimal | None = None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    stage: str | None = None
+
+
+def _unit_series(
+    rng: random.Random, ind: Indicator, unit: str, pace: float, months: int, year: int
+) -> list[tuple[int, _Figure]]:
+    target = float(unit_target(indicator=ind, unit=unit))
+    late_from = months + 1 if rng.random() > 0.12 else months  # about one in eight misses the newest month
+    series, reached = [], 0.0
+    for month in range(1, min(months, late_from - 1) + 1):
+        share = month / 12
+        figure, reached = _figure(rng, ind, target, pace, share, reached)
+        series.append((month, figure))
+    return series
+
+
+def _figure(
+    rng: random.Random, ind: Indicator, target: float, pace: float, share: float, reached: float
+) -> tuple[_Figure, float]:
+    if ind.kind is IndicatorKind.MILESTONE:
+        stages = list(MilestoneStage)
+        step = min(len(stages) - 1, int(share * pace * len(stages)))
+        value = Decimal(1) if stages[step] is MilestoneStage.COMPLETED else Decimal(0)
+        return _Figure(value=value, stage=stages[step].value), reached
+    if ind.accumulation is Accumulation.LEVEL:
+        return _level_figure(rng, ind, target, pace, share), reached
+    wobble = rng.uniform(0.94, 1.06)
+    reached = max(reached, min(target * 1.2, target * share * pace * wobble))
+    return _Figure(value=_round(reached, ind)), reached
+
+
+def _level_figure(rng: random.Random, ind: Indicator, target: float, pace: float, share: float) -> _Figure:
+    closing = 0.75 + 0.25 * share  # rates climb towards their level through the year
+    level = target * min(1.08, closing * (0.9 + 0.15 * pace)) * rng.uniform(0.98, 1.02)
+    if ind.comparator is Comparator.AT_MOST:
+        level = target * (2 - min(1.08, closing * pace))
+    if ind.kind is IndicatorKind.GROWTH:
+        return _Figure(value=Decimal(str(round(level, 1))))
+    level = min(level, 100.0)
+    denominator = Decimal(rng.choice((120, 240, 360, 480, 960, 1500)))
+    numerator = (denominator * Decimal(str(level)) / 100).quantize(Decimal(1), ROUND_HALF_UP)
+    return _Figure(value=(numerator / denominator * 100).quantize(Decimal("0.01")), numerator=numerator,
+                   denominator=denominator)  # fmt: skip
+
+
+def _round(value: float, ind: Indicator) -> Decimal:
+    places = Decimal(1) if ind.unit not in ("公里",) else Decimal("0.1")
+    return Decimal(str(value)).quantize(places, ROUND_HALF_UP)
+
+
+def _row(
+    indicator_id: int, unit_id: int, period: PeriodRow, fig: _Figure, newest: bool, rng: random.Random
+) -> EntryRow:
+    state = EntryState.APPROVED
+    if newest:
+        state = rng.choices(list(EntryState), weights=(1, 3, 10, 1))[0]
+    official = state is EntryState.APPROVED
+    return EntryRow(
+        indicator_id=indicator_id, unit_id=unit_id, period_id=period.id, value=fig.value,
+        numerator=fig.numerator, denominator=fig.denominator, stage=fig.stage, state=state.value,
+        official_value=fig.value if official else None,
+        official_numerator=fig.numerator if official else None,
+        official_denominator=fig.denominator if official else None,
+        official_stage=fig.stage if official else None,
+        return_reason="数据与佐证材料不一致,请核实" if state is EntryState.RETURNED else None,
+        submitted_at=utcnow() if state is not EntryState.DRAFT else None,
+        approved_at=utcnow() if official else None,
+    )  # fmt: skip

@@ -1,0 +1,70 @@
+"""duban's settings, read from the environment with the DUBAN_ prefix.
+
+Every field is documented in docs/settings.md; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All of duban's configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="DUBAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("duban-data"), description="Folder for the SQLite store, evidence files and keys."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the store; default: SQLite file `duban.db` in the data folder."
+    )
+    readonly_database_url: str | None = Field(
+        None, description="Optional URL of a read replica used by dashboards and reports."
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Key that signs sessions and CSRF tokens; default: generated once into the data folder.",
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(8000, description="Port the web server listens on.")
+    cutoff_day: int = Field(25, ge=1, le=28, description="Day of the month by which figures are due.")
+    combine_jan_feb: bool = Field(False, description="Report January and February together as one period.")
+    evidence_max_bytes: int = Field(10 * 1024 * 1024, description="Largest evidence file accepted, in bytes.")
+    upload_max_bytes: int = Field(5 * 1024 * 1024, description="Largest Excel workbook accepted, in bytes.")
+    login_max_failures: int = Field(5, description="Failed logins for one account before it is throttled.")
+    login_lockout_seconds: int = Field(300, description="How long a throttled account must wait.")
+    session_max_age: int = Field(8 * 3600, description="Seconds a login session stays valid.")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for reminder e-mails; unset disables e-mail."
+    )
+    smtp_port: int = Field(25, description="SMTP server port.")
+    smtp_sender: str = Field("duban@localhost", description="From address of reminder e-mails.")
+    today: str | None = Field(None, description="Pretend today is this ISO date (demos and tests).")
+
+    def sqlalchemy_url(self) -> str:
+        """The store's URL, defaulting to the SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'duban.db'}"
+
+    def reader_url(self) -> str:
+        """The URL dashboards and reports read from."""
+        return self.readonly_database_url or self.sqlalchemy_url()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/settings.md carries it."""
+    rows = ["| 环境变量 | 默认值 | 说明 |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default is None else f"`{field.default}`"
+        rows.append(f"| `DUBAN_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,243 @@
+"""The store's tables as SQLAlchemy 2 typed models."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Amount = Numeric(24, 6, asdecimal=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class OrgUnitRow(Base):
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    code: Mapped[str | None] = mapped_column(String(20))
+    population: Mapped[int | None]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[OrgUnitRow | None] = relationship(remote_side=[id])
+
+
+class PlanRow(Base):
+    __tablename__ = "plan"
+    __table_args__ = (UniqueConstraint("region", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    source_path: Mapped[str | None] = mapped_column(String(500))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    areas: Mapped[list[AreaRow]] = relationship(
+        back_populates="plan", order_by="AreaRow.position", cascade="all, delete-orphan"
+    )
+
+
+class AreaRow(Base):
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(300))
+    weight: Mapped[Decimal] = mapped_column(Amount, default=Decimal(1))
+    livelihood: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    plan: Mapped[PlanRow] = relationship(back_populates="areas")
+    tasks: Mapped[list[TaskRow]] = relationship(
+        back_populates="area", order_by="TaskRow.position", cascade="all, delete-orphan"
+    )
+
+
+class TaskRow(Base):
+    __tablename__ = "task"
+    __table_args__ = (UniqueConstraint("area_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(500))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    area: Mapped[AreaRow] = relationship(back_populates="tasks")
+    lead_unit: Mapped[OrgUnitRow | None] = relationship()
+    indicators: Mapped[list[IndicatorRow]] = relationship(
+        back_populates="task", order_by="IndicatorRow.position", cascade="all, delete-orphan"
+    )
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    comparator: Mapped[str] = mapped_column(String(4))
+    target: Mapped[Decimal] = mapped_column(Amount)
+    aspiration: Mapped[bool] = mapped_column(Boolean, default=False)
+    baseline: Mapped[Decimal | None] = mapped_column(Amount)
+    accumulation: Mapped[str] = mapped_column(String(20))
+    numerator_label: Mapped[str | None] = mapped_column(String(200))
+    denominator_label: Mapped[str | None] = mapped_column(String(200))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    co_units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    due: Mapped[date | None] = mapped_column(Date)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    quote: Mapped[str | None] = mapped_column(Text)
+    offset: Mapped[int | None]
+    line: Mapped[int | None]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    plan: Mapped[PlanRow] = relationship()
+    task: Mapped[TaskRow] = relationship(back_populates="indicators")
+    lead_unit: Mapped[OrgUnitRow | None] = relationship()
+    unit_targets: Mapped[list[UnitTargetRow]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan"
+    )
+
+
+class UnitTargetRow(Base):
+    """A unit's share of a city target (目标分解)."""
+
+    __tablename__ = "unit_target"
+    __table_args__ = (UniqueConstraint("indicator_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    value: Mapped[Decimal] = mapped_column(Amount)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    basis: Mapped[str | None] = mapped_column(Text)
+
+    indicator: Mapped[IndicatorRow] = relationship(back_populates="unit_targets")
+    unit: Mapped[OrgUnitRow] = relationship()
+
+
+class UserRow(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[OrgUnitRow | None] = relationship()
+
+
+class PeriodRow(Base):
+    """A reporting period of a plan: one month, or January–February combined."""
+
+    __tablename__ = "period"
+    __table_args__ = (UniqueConstraint("plan_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    month: Mapped[int]
+    first_month: Mapped[int]
+    deadline: Mapped[date]
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EntryRow(Base):
+    """A unit's figure for one indicator and period, with its review state."""
+
+    __tablename__ = "entry"
+    __table_args__ = (UniqueConstraint("indicator_id", "unit_id", "period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"), index=True)
+    value: Mapped[Decimal | None] = mapped_column(Amount)
+    numerator: Mapped[Decimal | None] = mapped_column(Amount)
+    denominator: Mapped[Decimal | None] = mapped_column(Amount)
+    stage: Mapped[str | None] = mapped_column(String(20))
+    stage_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    official_value: Mapped[Decimal | None] = mapped_column(Amount)
+    official_numerator: Mapped[Decimal | None] = mapped_column(Amount)
+    official_denominator: Mapped[Decimal | None] = mapped_column(Amount)
+    official_stage: Mapped[str | None] = mapped_column(String(20))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditRow(Base):
+    """Who changed what, when, from which value to which, and why."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[int | None] = mapped_column(index=True)
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,28 @@
+"""Jinja filters for numbers and scopes as offices write them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def fmt_number(value: Decimal | float | int | None) -> str:
+    """1240 → 1,240; 8267000000 → 82.67亿; 15000 → 15,000; None → —."""
+    if value is None:
+        return "—"
+    number = Decimal(str(value))
+    if abs(number) >= 100_000_000:
+        return f"{(number / 100_000_000).normalize():f}亿"
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number.normalize():f}"
+
+
+def scope_label(shorthand: str) -> str:
+    """The scope shorthand in words: city → 全市, each:counties → 各县(市、区)分别."""
+    if shorthand == "city":
+        return "全市"
+    if shorthand == "each:counties":
+        return "各县(市、区)分别"
+    if shorthand.startswith("each:"):
+        return shorthand.removeprefix("each:") + " 分别"
+    return shorthand.removeprefix("area:")

@@ -1,0 +1,50 @@
+"""Plain builder functions with defaults for tests: make_x(**overrides)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task
+
+COUNTIES = (
+    "昭阳区",
+    "鲁甸县",
+    "巧家县",
+    "盐津县",
+    "大关县",
+    "永善县",
+    "绥江县",
+    "镇雄县",
+    "彝良县",
+    "威信县",
+    "水富市",
+)
+
+
+def make_units() -> list[OrgUnit]:
+    city = [OrgUnit.model_validate({"name": "昭通市", "kind": "city"})]
+    counties = [OrgUnit.model_validate({"name": c, "kind": "county", "parent": "昭通市"}) for c in COUNTIES]
+    departments = [
+        OrgUnit.model_validate({"name": d, "kind": "department", "parent": "昭通市"})
+        for d in ("市发展改革委", "市交通运输局", "市生态环境局")
+    ]
+    return city + counties + departments
+
+
+def make_indicator(**overrides: Any) -> Indicator:
+    data: dict[str, Any] = {
+        "id": "L02-1", "name": "30户以上自然村通硬化路里程", "unit": "公里", "kind": "count",
+        "comparator": "=", "target": Decimal(1240), "lead_unit": "市交通运输局",
+        "quote": "自然村通硬化路**1240公里**",
+    }  # fmt: skip
+    return Indicator.model_validate(data | overrides)
+
+
+def make_plan(*, indicators: list[Indicator] | None = None, **overrides: Any) -> Plan:
+    task = Task(code="2", title="建好农村公路", indicators=indicators or [make_indicator()])
+    data: dict[str, Any] = {
+        "region": "昭通市", "year": 2026, "title": "昭通市2026年重点工作", "units": make_units(),
+        "areas": [Area(code="L", name="2026 10件惠民实事", livelihood=True, tasks=[task])],
+    }  # fmt: skip
+    return Plan.model_validate(data | overrides)

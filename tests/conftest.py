@@ -1,0 +1,88 @@
+"""Test databases built with the migrations, on SQLite or PostgreSQL (DUBAN_TEST_DB=postgres)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from duban.store.db import make_engine, session_factory, upgrade
+from duban.store.models import Base
+
+BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed"
+
+
+def pytest_report_header() -> str:
+    return f"duban store backend: {BACKEND}"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store at the newest migration: a SQLite file to copy, or a PostgreSQL database to truncate."""
+    if BACKEND == "postgres":
+        yield from _postgres_database()
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'duban.db'}"
+    upgrade(url)
+    yield url
+
+
+def _postgres_database() -> Iterator[str]:
+    admin_url = os.environ.get("DUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"duban_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(migrated_template: str, tmp_path: Path) -> str:
+    """A fresh, empty, migrated store for one test."""
+    if BACKEND == "postgres":
+        _truncate_all(migrated_template)
+        return migrated_template
+    target = tmp_path / "duban.db"
+    shutil.copyfile(migrated_template.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as session:
+        yield session
+        session.rollback()
