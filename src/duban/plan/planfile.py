@@ -5,6 +5,7 @@ Reading keeps YAML line numbers so that every problem names the file, line and f
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,11 +73,39 @@ def parse_plan_text(text: str, *, name: str = "<plan>") -> Plan:
     try:
         plan = Plan.model_validate(tree)
     except ValidationError as exc:
-        raise PlanFileError([_problem_from_error(err, tree, name) for err in exc.errors()]) from exc
+        problems = [_problem_from_error(err, tree, name) for err in exc.errors()]
+        raise PlanFileError(problems + _faults_of_valid_rest(tree, exc, name)) from exc
     errors = [p for p in check_plan(plan, tree=tree, name=name) if p.severity == "error"]
     if errors:
         raise PlanFileError(errors)
     return plan
+
+
+def _faults_of_valid_rest(tree: Any, exc: ValidationError, name: str) -> list[Problem]:
+    """Check-level errors of the indicators that did pass the schema, so one run reports every fault."""
+    locs = [_indicator_loc(err) for err in exc.errors()]
+    bad = {loc for loc in locs if loc is not None}
+    if None in locs:
+        return []
+    pruned = copy.deepcopy(tree)
+    for area, task, index in sorted(bad, reverse=True):
+        del pruned["areas"][area]["tasks"][task]["indicators"][index]
+    try:
+        rest = Plan.model_validate(pruned)
+    except ValidationError:
+        return []
+    dropped = {str(tree["areas"][a]["tasks"][t]["indicators"][i].get("id")) for a, t, i in bad}
+    dangling = {f"[{ind.id}].same_as" for ind in rest.indicators() if ind.same_as in dropped}
+    found = check_plan(rest, tree=tree, name=name)
+    return [p for p in found if p.severity == "error" and p.field not in dangling]
+
+
+def _indicator_loc(err: Any) -> tuple[int, int, int] | None:
+    """(area, task, indicator) indexes of an error inside one indicator, else None."""
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    if len(loc) < 6 or loc[0:5:2] != ("areas", "tasks", "indicators"):
+        return None
+    return loc[1], loc[3], loc[5]
 
 
 def _load_yaml(text: str, name: str) -> Any:
@@ -85,7 +114,9 @@ def _load_yaml(text: str, name: str) -> Any:
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise PlanFileError([Problem(name, line, "YAML", f"格式错误:{getattr(exc, 'problem', exc)}")]) from exc
+        raise PlanFileError(
+            [Problem(name, line, "YAML", f"格式错误:{getattr(exc, 'problem', exc)}")]
+        ) from exc
     if not isinstance(tree, CommentedMap):
         raise PlanFileError([Problem(name, 1, "YAML", "计划文件的顶层必须是映射(region、year、areas…)")])
     return tree
@@ -161,18 +192,25 @@ def check_plan(plan: Plan, *, tree: Any = None, name: str = "<plan>") -> list[Pr
     """Check what the schema cannot: unknown units, duplicate ids, breakdowns that do not add up."""
     lines = _indicator_lines(tree)
     problems: list[Problem] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for ind in plan.indicators():
-        line = lines.get(ind.id)
+        line = _nth_line(lines, ind.id, seen.get(ind.id, 0))
         if ind.id in seen:
             problems.append(Problem(name, line, f"[{ind.id}].id (编号)", f"编号“{ind.id}”重复"))
-        seen.add(ind.id)
+        seen[ind.id] = seen.get(ind.id, 0) + 1
         problems += [Problem(name, line, f"[{ind.id}].{f}", m) for f, m in indicator_faults(ind, plan)]
     ids = {ind.id for ind in plan.indicators()}
     for ind in plan.indicators():
         if ind.same_as and ind.same_as not in ids:
-            problems.append(Problem(name, lines.get(ind.id), f"[{ind.id}].same_as", "引用了不存在的指标编号"))
+            line = _nth_line(lines, ind.id, 0)
+            problems.append(Problem(name, line, f"[{ind.id}].same_as", "引用了不存在的指标编号"))
     return problems
+
+
+def _nth_line(lines: dict[str, list[int]], ind_id: str, nth: int) -> int | None:
+    """The line of the nth indicator with this id, so a duplicate is reported where it stands."""
+    found = lines.get(ind_id, [])
+    return found[nth] if nth < len(found) else None
 
 
 def indicator_faults(ind: Indicator, plan: Plan) -> list[tuple[str, str]]:
@@ -208,16 +246,16 @@ def breakdown_fault(ind: Indicator) -> str | None:
     return None
 
 
-def _indicator_lines(tree: Any) -> dict[str, int]:
-    """Map each indicator id to the line where it starts in the YAML."""
-    found: dict[str, int] = {}
+def _indicator_lines(tree: Any) -> dict[str, list[int]]:
+    """Map each indicator id to the lines where it starts in the YAML, in document order."""
+    found: dict[str, list[int]] = {}
     if not isinstance(tree, CommentedMap):
         return found
     for area in tree.get("areas") or []:
         for task in (area.get("tasks") or []) if isinstance(area, CommentedMap) else []:
             for ind in (task.get("indicators") or []) if isinstance(task, CommentedMap) else []:
                 if isinstance(ind, CommentedMap) and "id" in ind:
-                    found.setdefault(str(ind["id"]), ind.lc.line + 1)
+                    found.setdefault(str(ind["id"]), []).append(ind.lc.line + 1)
     return found
 
 
