@@ -1,0 +1,194 @@
+"""Logins, signed-cookie sessions, CSRF tokens and who may touch what.
+
+Sessions live in a signed, HttpOnly, SameSite cookie holding only the user id and a CSRF token;
+the account is re-read on every request, so disabling a user ends their sessions at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from duban.choices import Role
+from duban.settings import Settings
+from duban.store.audit import record_change
+from duban.store.models import UserRow
+from duban.store.users import AccountError, authenticate
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user as the request sees them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    unit_id: int | None
+    unit_name: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def may_write_unit(self, unit_id: int) -> bool:
+        """Admins may change any unit's figures; reporters only their own; leaders none."""
+        return self.is_admin or (self.role is Role.REPORTER and self.unit_id == unit_id)
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; turned into a redirect to the login page."""
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one generated once into the data folder."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def db_session(request: Request) -> Session:
+    """The request's database session, opened by the app's middleware."""
+    session: Session = request.state.db
+    return session
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get(CSRF_FIELD)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_FIELD] = token
+    return str(token)
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse a state-changing request whose CSRF token (header or form field) is missing or wrong."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and _is_form(request):
+        sent = str((await request.form()).get(CSRF_FIELD) or "")
+    expected = request.session.get(CSRF_FIELD) or ""
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise HTTPException(status_code=403, detail="安全校验失败(CSRF),请刷新页面后重试")
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def optional_user(request: Request) -> CurrentUser | None:
+    """The signed-in, still active user, or None."""
+    user_id = request.session.get("user_id")
+    if user_id is None:
+        return None
+    row = db_session(request).get(UserRow, user_id)
+    if row is None or not row.active:
+        request.session.clear()
+        return None
+    return CurrentUser(
+        id=row.id, username=row.username, display_name=row.display_name or row.username, role=Role(row.role),
+        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None,
+    )  # fmt: skip
+
+
+def require_user(
+    request: Request, user: Annotated[CurrentUser | None, Depends(optional_user)]
+) -> CurrentUser:
+    """The signed-in user; pages redirect to the login form, the API answers 401."""
+    if user is None:
+        if request.url.path.startswith("/api/"):
+            raise HTTPException(status_code=401, detail="请先登录")
+        raise LoginRequired
+    return user
+
+
+def require_admin(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
+    """Only the supervision office."""
+    if not user.is_admin:
+        raise HTTPException(status_code=403, detail="只有督查室可以进行此操作")
+    return user
+
+
+def require_writer(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
+    """The office or a reporter; leaders read only."""
+    if user.role is Role.LEADER:
+        raise HTTPException(status_code=403, detail="领导账号为只读,不能修改数据")
+    return user
+
+
+def require_unit_access(user: CurrentUser, unit_id: int) -> None:
+    """Refuse unless the user may change figures of `unit_id`."""
+    if not user.may_write_unit(unit_id):
+        raise HTTPException(status_code=403, detail="只能填报和修改本单位的数据")
+
+
+router = APIRouter()
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(request: Request, next: str = "/") -> Response:
+    from duban.web.app import templates
+
+    return templates.TemplateResponse(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post(
+    "/login", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    from duban.web.app import templates
+
+    settings: Settings = request.app.state.settings
+    session = db_session(request)
+    try:
+        user = authenticate(session=session, username=username.strip(), password=password,
+                            max_failures=settings.login_max_failures, lockout_seconds=settings.login_lockout_seconds)  # fmt: skip
+    except AccountError as exc:
+        session.commit()  # keep the failure count even though the login is refused
+        context = {"next": _safe_next(next), "error": str(exc), "username": username}
+        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    request.session.clear()
+    request.session["user_id"] = user.id
+    csrf_token(request)
+    record_change(session=session, user_id=user.id, action="user.login", entity="user", entity_id=user.id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths, so the login form cannot be used to redirect elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)

@@ -1,0 +1,43 @@
+import pytest
+
+from web.conftest import PASSWORD, log_in, page_csrf
+
+
+def test_plan_page_lists_the_indicators(client):
+    page = client.get("/plan")
+    assert page.status_code == 200
+    assert "30户以上自然村通硬化路里程" in page.text
+
+
+def test_login_then_logout(client):
+    token = log_in(client, "admin")
+    assert "督查室" in client.get("/plan").text
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert "退出" not in client.get("/plan").text
+
+
+def test_login_without_csrf_token_is_refused(client):
+    page_csrf(client)
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("password", ["wrong password", ""])
+def test_wrong_password_is_refused_in_chinese(client, password):
+    token = page_csrf(client)
+    response = client.post("/login", data={"username": "admin", "password": password, "csrf_token": token})
+    assert response.status_code in (401, 422)
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(client):
+    token = page_csrf(client)
+    for _ in range(5):
+        client.post("/login", data={"username": "leader", "password": "nope nope nope", "csrf_token": token})
+    response = client.post("/login", data={"username": "leader", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 401
+    assert "登录失败次数过多" in response.text
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    header = client.get("/login").headers.get("set-cookie", "").lower()
+    assert "duban_session=" in header and "httponly" in header and "samesite=lax" in header
