@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from duban.choices import Accumulation, Comparator, IndicatorKind, ProfileKind, Status
+from duban.choices import Comparator, IndicatorKind, ProfileKind, Status
 from duban.plan.model import Indicator, Thresholds
 from duban.progress.expected import deadline
 from duban.progress.forecast import (
@@ -27,7 +27,7 @@ from duban.progress.forecast import (
     cumulative_pattern,
 )
 from duban.progress.formula import Formula
-from duban.progress.judge import GOOD_STATUSES, expected_pct
+from duban.progress.judge import GOOD_STATUSES, expected_pct, pro_rated
 
 STATUSES: tuple[Status, ...] = tuple(Status)
 NO_TARGET = -1
@@ -71,15 +71,13 @@ def indicator_arrays(
         ids=tuple(ind.id for ind in indicators),
         ratio=flags(lambda ind: ind.kind in _RATIO_KINDS),
         growth=flags(lambda ind: ind.kind is IndicatorKind.GROWTH),
-        level=flags(lambda ind: ind.accumulation is Accumulation.LEVEL),
+        level=flags(lambda ind: not pro_rated(ind)),
         ceiling=flags(lambda ind: ind.comparator is Comparator.AT_MOST),
         strict=flags(lambda ind: ind.comparator is Comparator.MORE_THAN),
         expected=np.array([float(expected_pct(indicator=i, year=year, on=on)) for i in indicators]),
         past_due=np.array([on > end for end in ends], dtype=bool),
         deadline_reached=np.array([on >= end for end in ends], dtype=bool),
-        nodes=flags(
-            lambda i: i.profile.kind is ProfileKind.MILESTONES and i.accumulation is Accumulation.CUMULATIVE
-        ),
+        nodes=flags(lambda i: i.profile.kind is ProfileKind.MILESTONES and pro_rated(i)),
         aspiration=flags(lambda ind: ind.aspiration),
         pattern=np.array(
             [cumulative_pattern(last_year_monthly=history.get(ind.id)) for ind in indicators]

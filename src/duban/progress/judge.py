@@ -1,8 +1,8 @@
 """Judging one indicator for one unit against 序时进度.
 
 Measures (all in percent):
-- expected_pct: 100 x `expected_share` for cumulative targets; 100 for level targets (rates, shares,
-  growth), which are judged against their threshold at the point in time, never pro-rated.
+- expected_pct: 100 x `expected_share` for cumulative targets and milestone tasks (`pro_rated`); 100
+  for level targets (rates, shares, growth), which are judged against their threshold at the point in time, never pro-rated.
 - completion_pct: actual / target x 100; for a level ceiling (`<=`, 逆向指标) target / actual x 100
   (100 when actual <= 0); for a cumulative ceiling the share of the ceiling used, actual / target x 100.
 - gap_pp: percentage points BEHIND expectation (negative = ahead): expected - completion, except for a
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from duban.choices import Accumulation, Comparator, MilestoneStage, ProfileKind, Status
+from duban.choices import Accumulation, Comparator, IndicatorKind, MilestoneStage, ProfileKind, Status
 from duban.plan.model import Indicator, Thresholds
 from duban.progress.expected import deadline, expected_share
 
@@ -78,9 +78,14 @@ def stage_value(*, stage: MilestoneStage, target: Decimal) -> Decimal:
     return STAGE_SHARE[stage] * target
 
 
+def pro_rated(indicator: Indicator) -> bool:
+    """Whether 序时进度 accrues over time: cumulative targets and milestone tasks, not levels."""
+    return indicator.accumulation is Accumulation.CUMULATIVE or indicator.kind is IndicatorKind.MILESTONE
+
+
 def expected_pct(*, indicator: Indicator, year: int, on: date) -> Decimal:
     """序时进度 in percent for this indicator on `on` (100 for level targets)."""
-    if indicator.accumulation is Accumulation.LEVEL:
+    if not pro_rated(indicator):
         return HUNDRED
     return HUNDRED * expected_share(profile=indicator.profile, year=year, on=on, due=indicator.due)
 
@@ -93,7 +98,7 @@ def measure(
     if target <= 0:
         met = satisfies(comparator=indicator.comparator, actual=actual, target=target)
         return (HUNDRED, Decimal(0)) if met else (Decimal(0), HUNDRED)
-    if ceiling and indicator.accumulation is Accumulation.CUMULATIVE:
+    if ceiling and pro_rated(indicator):
         completion = HUNDRED * actual / target
         return completion, completion - expected
     if ceiling:
@@ -149,7 +154,7 @@ def _status(
     gap: Decimal,
     expected: Decimal,
 ) -> Status | None:
-    cumulative = indicator.accumulation is Accumulation.CUMULATIVE
+    cumulative = pro_rated(indicator)
     met = satisfies(comparator=indicator.comparator, actual=actual, target=target)
     end = deadline(year=year, due=indicator.due)
     if indicator.comparator is Comparator.AT_MOST and cumulative:
