@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
+from duban.progress.expected import expected_share
 from duban.store.audit import record_change
 from duban.store.entries import ensure_periods
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
+from duban.store.overview import period_end
 
 # How fast each kind of unit moves relative to 序时进度: a fixed cast, so the demo tells a story.
-_PACES = (1.18, 1.08, 1.02, 0.97, 0.93, 0.88, 0.80, 0.72, 0.62, 0.50, 1.05, 0.99, 0.95, 0.85, 1.12)
+_PACES = (1.0, 1.08, 1.0, 0.96, 0.99, 0.9, 0.93, 0.86, 0.8, 0.72, 1.04, 1.1, 1.02, 0.97, 1.05, 0.94)
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,11 @@ def _unit_series(
     rng: random.Random, ind: Indicator, unit: str, pace: float, months: int, year: int
 ) -> list[tuple[int, _Figure]]:
     target = float(unit_target(indicator=ind, unit=unit))
-    late_from = months + 1 if rng.random() > 0.12 else months  # about one in eight misses the newest month
+    pace *= rng.uniform(0.86, 1.14)  # units are uneven across their targets too
+    late_from = months + 1 if rng.random() > 0.06 else months  # about one in sixteen misses the newest month
     series, reached = [], 0.0
     for month in range(1, min(months, late_from - 1) + 1):
-        share = month / 12
+        share = float(expected_share(profile=ind.profile, year=year, on=period_end(year=year, month=month)))
         figure, reached = _figure(rng, ind, target, pace, share, reached)
         series.append((month, figure))
     return series
@@ -122,7 +125,7 @@ def _row(
 ) -> EntryRow:
     state = EntryState.APPROVED
     if newest:
-        state = rng.choices(list(EntryState), weights=(1, 3, 10, 1))[0]
+        state = rng.choices(list(EntryState), weights=(1, 3, 30, 1))[0]
     official = state is EntryState.APPROVED
     return EntryRow(
         indicator_id=indicator_id, unit_id=unit_id, period_id=period.id, value=fig.value,

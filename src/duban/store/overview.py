@@ -1,0 +1,309 @@
+"""Where the plan stands in one period: the read model behind the dashboard and the 督查通报.
+
+For every indicator: each reporting unit's figure and judgement, the city figure rolled up from
+them (sums, or summed numerators over summed denominators), the city judgement, the "each county"
+count, the year-to-date series and the year-end forecast; then rankings, area summaries and 报送情况.
+Only approved (official) figures count unless `include_submitted` asks for submitted ones too.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ScopeKind, Status
+from duban.plan.assignments import city_name, reporting_units, unit_target
+from duban.plan.model import Area, Indicator, Plan
+from duban.progress.forecast import Forecast, forecast, forecast_sentence
+from duban.progress.judge import GOOD_STATUSES, Judgement, judge
+from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, rank_units, summarise_areas
+from duban.progress.rollup import EachCount, Figure, aggregate, count_each, resolved
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.plans import plan_from_store
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """One reporting unit's standing on one indicator."""
+
+    unit: str
+    target: Decimal
+    figure: Figure
+    judgement: Judgement
+    state: EntryState | None
+    stage: MilestoneStage | None = None
+
+
+@dataclass
+class IndicatorLine:
+    """One indicator: the city's standing, the units' standings, the series and the outlook."""
+
+    indicator: Indicator
+    area: Area
+    task_title: str
+    figure: Figure
+    judgement: Judgement
+    units: list[UnitLine]
+    each: EachCount | None = None
+    series: list[tuple[int, Decimal]] = field(default_factory=list)
+    forecast: Forecast | None = None
+    outlook: str = ""
+    row_id: int = 0
+
+    @property
+    def lagging(self) -> bool:
+        return self.judgement.status in (Status.BEHIND, Status.FAR_BEHIND)
+
+
+@dataclass(frozen=True)
+class ReportingLine:
+    """报送情况 of one unit for the period."""
+
+    unit: str
+    kind: OrgKind
+    expected: int
+    submitted: int
+    approved: int
+    returned: int
+    missing: int
+    late: bool
+
+
+@dataclass
+class Overview:
+    """The plan in one period."""
+
+    plan: Plan
+    plan_id: int
+    month: int
+    on: date
+    indicators: list[IndicatorLine]
+    rankings: list[Ranking]
+    areas: list[AreaSummary]
+    reporting: list[ReportingLine]
+
+    def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
+        """Headline counts of indicators by city status (力争 targets left out unless asked)."""
+        counts = dict.fromkeys(Status, 0)
+        for line in self.indicators:
+            if include_aspirations or not line.indicator.aspiration:
+                counts[line.judgement.status] += 1
+        return counts
+
+    def lagging(self) -> list[IndicatorLine]:
+        """Indicators behind 序时进度, the furthest behind first."""
+        behind = [line for line in self.indicators if line.lagging]
+        return sorted(behind, key=lambda line: -(line.judgement.gap_pp or Decimal(0)))
+
+    def livelihood(self) -> list[IndicatorLine]:
+        return [line for line in self.indicators if line.area.livelihood]
+
+    def county_lines(self, county: str) -> list[tuple[IndicatorLine, UnitLine]]:
+        """Every target a county holds, with its standing."""
+        return [(line, u) for line in self.indicators for u in line.units if u.unit == county]
+
+
+def period_end(*, year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_overview(
+    *,
+    session: Session,
+    plan_row: PlanRow,
+    month: int,
+    include_submitted: bool = False,
+    today: date | None = None,
+) -> Overview:
+    """Judge every indicator and unit of the plan at the end of `month`."""
+    plan = plan_from_store(session=session, plan_row=plan_row)
+    on = period_end(year=plan.year, month=month)
+    entries = _entries_by_month(session, plan_row.id, month)
+    ids = {
+        r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
+    }
+    lines = []
+    for area in plan.areas:
+        for task in area.tasks:
+            for ind in task.indicators:
+                line = _indicator_line(
+                    plan, area, task.title, ind, entries[ids[ind.id]], month, on, include_submitted
+                )
+                line.row_id = ids[ind.id]
+                lines.append(line)
+    items = _scored_items(lines, plan)
+    kinds = {u.name: u.kind for u in plan.units}
+    reporting = _reporting(session, plan_row, plan, month, entries, ids, kinds, today or date.today())
+    return Overview(
+        plan=plan, plan_id=plan_row.id, month=month, on=on, indicators=lines,
+        rankings=rank_units(items=items), areas=summarise_areas(items=_area_items(lines)), reporting=reporting,
+    )  # fmt: skip
+
+
+_Entries = dict[int, dict[str, dict[int, EntryRow]]]  # indicator id → unit → month → entry
+
+
+def _entries_by_month(
+    session: Session, plan_id: int, month: int
+) -> defaultdict[int, dict[str, dict[int, EntryRow]]]:
+    query = (
+        select(EntryRow, OrgUnitRow.name, PeriodRow.month)
+        .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
+        .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
+        .where(PeriodRow.plan_id == plan_id, PeriodRow.month <= month)
+    )
+    found: defaultdict[int, dict[str, dict[int, EntryRow]]] = defaultdict(lambda: defaultdict(dict))
+    for entry, unit, entry_month in session.execute(query):
+        found[entry.indicator_id][unit][entry_month] = entry
+    return found
+
+
+def _figure_of(entry: EntryRow | None, include_submitted: bool) -> tuple[Figure, MilestoneStage | None]:
+    """The figure an entry counts for: official, or the submitted one when asked."""
+    if entry is None:
+        return Figure(), None
+    if include_submitted and entry.state == EntryState.SUBMITTED:
+        stage = entry.stage
+        return Figure(entry.value, entry.numerator, entry.denominator), MilestoneStage(
+            stage
+        ) if stage else None
+    stage = entry.official_stage
+    figure = Figure(entry.official_value, entry.official_numerator, entry.official_denominator)
+    return figure, MilestoneStage(stage) if stage else None
+
+
+def _indicator_line(
+    plan: Plan, area: Area, task_title: str, ind: Indicator, by_unit: dict[str, dict[int, EntryRow]],
+    month: int, on: date, include_submitted: bool,
+) -> IndicatorLine:  # fmt: skip
+    judge_at = {"on": on, "year": plan.year, "thresholds": plan.thresholds}
+    units = []
+    for unit in reporting_units(indicator=ind, plan=plan):
+        entry = by_unit.get(unit, {}).get(month)
+        figure, stage = _figure_of(entry, include_submitted)
+        figure = resolved(kind=ind.kind, figure=figure)
+        target = unit_target(indicator=ind, unit=unit)
+        judgement = judge(indicator=ind, target=target, actual=figure.value, stage=stage, **judge_at)  # type: ignore[arg-type]
+        units.append(
+            UnitLine(unit, target, figure, judgement, EntryState(entry.state) if entry else None, stage)
+        )
+    figure, judgement, each = _city_standing(plan, ind, units, judge_at)
+    series = _city_series(plan, ind, by_unit, month, include_submitted)
+    line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
+    _add_forecast(line, plan.year)
+    return line
+
+
+def _city_standing(
+    plan: Plan, ind: Indicator, units: list[UnitLine], judge_at: dict[str, object]
+) -> tuple[Figure, Judgement, EachCount | None]:
+    if ind.scope.kind is ScopeKind.EACH:
+        each = count_each(comparator=ind.comparator, targets={u.unit: u.target for u in units},
+                          actuals={u.unit: u.figure.value for u in units})  # fmt: skip
+        count_ind = ind.model_copy(update={"accumulation": Accumulation.CUMULATIVE})
+        reported = any(u.figure.reported for u in units)
+        actual = Decimal(each.met) if reported else None
+        judgement = judge(indicator=count_ind, target=Decimal(each.total), actual=actual, **judge_at)  # type: ignore[arg-type]
+        return Figure(actual), judgement, each
+    if len(units) == 1:
+        only = units[0]
+        return only.figure, only.judgement, None
+    figure = _rolled(ind, [u.figure for u in units])
+    judgement = judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at)  # type: ignore[arg-type]
+    return figure, judgement, None
+
+
+def _rolled(ind: Indicator, figures: list[Figure]) -> Figure:
+    """The city figure from unit figures; missing units simply add nothing."""
+    return aggregate(kind=ind.kind, children=[f for f in figures if f.reported])
+
+
+def _city_series(
+    plan: Plan, ind: Indicator, by_unit: dict[str, dict[int, EntryRow]], month: int, include_submitted: bool
+) -> list[tuple[int, Decimal]]:
+    series = []
+    for m in range(1, month + 1):
+        figures = [_figure_of(by_unit.get(u, {}).get(m), include_submitted)[0] for u in by_unit]
+        figures = [resolved(kind=ind.kind, figure=f) for f in figures if f.reported]
+        if figures:
+            value = _rolled(ind, figures).value
+            if value is not None:
+                series.append((m, value))
+    return series
+
+
+def _add_forecast(line: IndicatorLine, year: int) -> None:
+    ind = line.indicator
+    if not line.series or ind.scope.kind is ScopeKind.EACH or ind.kind.value == "milestone":
+        return
+    line.forecast = forecast(series=line.series, target=ind.target, comparator=ind.comparator, year=year,
+                             accumulation=ind.accumulation or Accumulation.CUMULATIVE)  # fmt: skip
+    line.outlook = forecast_sentence(forecast=line.forecast, target=ind.target, unit=ind.unit)
+
+
+def _scored_items(lines: list[IndicatorLine], plan: Plan) -> list[ScoredItem]:
+    counties = {u.name for u in plan.counties()}
+    return [
+        ScoredItem(unit=u.unit, indicator=line.indicator.id, status=u.judgement.status, area=line.area.name,
+                   weight=line.area.weight, aspiration=line.indicator.aspiration)
+        for line in lines for u in line.units if u.unit in counties
+    ]  # fmt: skip
+
+
+def _area_items(lines: list[IndicatorLine]) -> list[ScoredItem]:
+    return [
+        ScoredItem(unit="", indicator=line.indicator.id, status=line.judgement.status, area=line.area.name,
+                   weight=line.area.weight, aspiration=line.indicator.aspiration)
+        for line in lines
+    ]  # fmt: skip
+
+
+def _reporting(
+    session: Session, plan_row: PlanRow, plan: Plan, month: int, entries: _Entries | defaultdict[int, dict[str, dict[int, EntryRow]]],
+    ids: dict[str, int], kinds: dict[str, OrgKind], today: date,
+) -> list[ReportingLine]:  # fmt: skip
+    period = session.scalar(
+        select(PeriodRow).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
+    )
+    past_deadline = period is not None and today > period.deadline
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for ind in plan.indicators():
+        for unit in reporting_units(indicator=ind, plan=plan):
+            entry = entries[ids[ind.id]].get(unit, {}).get(month)
+            counts = tally[unit]
+            counts[0] += 1
+            state = EntryState(entry.state) if entry else None
+            counts[1] += state in (EntryState.SUBMITTED, EntryState.APPROVED)
+            counts[2] += state is EntryState.APPROVED
+            counts[3] += state is EntryState.RETURNED
+    lines = []
+    for unit, (expected, submitted, approved, returned) in tally.items():
+        missing = expected - submitted
+        lines.append(ReportingLine(unit, kinds.get(unit, OrgKind.DEPARTMENT), expected, submitted, approved,
+                                   returned, missing, past_deadline and missing > 0))  # fmt: skip
+    order = {u.name: i for i, u in enumerate(plan.units)}
+    return sorted(lines, key=lambda line: order.get(line.unit, len(order)))
+
+
+def good_share(lines: list[IndicatorLine]) -> Decimal:
+    """Percent of the given indicators that are done, ahead or on track."""
+    if not lines:
+        return Decimal(0)
+    good = sum(1 for line in lines if line.judgement.status in GOOD_STATUSES)
+    return Decimal(100) * good / len(lines)
+
+
+def latest_month(*, session: Session, plan_row: PlanRow) -> int:
+    """The newest month with any figure, or 1 when nothing is reported yet."""
+    query = select(PeriodRow.month).join(EntryRow, EntryRow.period_id == PeriodRow.id)
+    months = list(session.scalars(query.where(PeriodRow.plan_id == plan_row.id).distinct()))
+    return max(months, default=1)
+
+
+__all__ = ["IndicatorLine", "Overview", "ReportingLine", "UnitLine", "city_name", "period_overview"]
