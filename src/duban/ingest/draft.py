@@ -1,0 +1,248 @@
+"""Assemble the draft plan: areas from headings, tasks from numbered items or paragraphs, indicators."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pydantic import ValidationError
+
+from duban.choices import OrgKind
+from duban.ingest.context import DocumentFacts
+from duban.ingest.layout import PAST_HEADING, Block, heading_title
+from duban.ingest.normalize import NormalText
+from duban.ingest.targets import TARGET, BlockSetting, Candidate, read_block
+from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Task
+
+_LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
+_TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
+_LEAD_COLUMN = re.compile(r"牵头")
+
+
+@dataclass
+class IngestItem:
+    """One number read from the document, whether taken as a target or not, traced to its source."""
+
+    value: Decimal
+    unit: str
+    status: str
+    reason: str
+    quote: str
+    offset: int
+    line: int
+    confidence: float
+    flags: list[str] = field(default_factory=list)
+    indicator_id: str | None = None
+    section: str = ""
+
+
+@dataclass
+class _Cursor:
+    """Where the walk through the blocks is: current area, task and table columns."""
+
+    areas: list[Area] = field(default_factory=list)
+    past_areas: set[str] = field(default_factory=set)
+    task: Task | None = None
+    task_is_item: bool = False
+    lead_column: int | None = None
+    lead_units: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """The plan being drafted and every item read on the way."""
+
+    plan: Plan
+    items: list[IngestItem]
+    problems: list[str]
+
+
+def draft_plan(*, nt: NormalText, blocks: list[Block], facts: DocumentFacts, source: SourceDocument) -> Draft:
+    """Walk the blocks in order and build the draft plan."""
+    cursor = _Cursor()
+    items: list[IngestItem] = []
+    problems: list[str] = []
+    title = next((b.text for b in blocks if b.kind == "title"), "")
+    for block in blocks:
+        _step(cursor, block, facts, title)
+        if block.kind in ("paragraph", "item", "task", "row"):
+            _read_into(cursor, block, nt, facts, items, problems)
+    plan = Plan(
+        region=facts.region,
+        year=facts.year,
+        title=_plan_title(title, facts),
+        source=source,
+        units=_units(facts, cursor.lead_units),
+        areas=_non_empty(cursor.areas),
+    )
+    return Draft(plan=plan, items=items, problems=problems)
+
+
+def _plan_title(title: str, facts: DocumentFacts) -> str:
+    cleaned = title.strip(" ——-:,")
+    return cleaned or f"{facts.region}{facts.year}年工作计划(草案)"
+
+
+def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> None:
+    """Open a new area or task when the block is a heading, item or table row."""
+    if block.kind == "area":
+        _open_area(cursor, heading_title(block), facts)
+    elif block.kind in ("task", "item") or (block.kind == "row" and block.number):
+        _open_task(cursor, block, title, facts)
+    elif block.kind == "table_header":
+        columns = [i for i, c in enumerate(block.cells) if _LEAD_COLUMN.search(c)]
+        cursor.lead_column = columns[0] if columns else None
+    elif block.kind == "paragraph" and not cursor.task_is_item:
+        cursor.task = None
+
+
+def _open_area(cursor: _Cursor, name: str, facts: DocumentFacts) -> None:
+    code = f"{len(cursor.areas) + 1:02d}"
+    cursor.areas.append(Area(code=code, name=name[:60], livelihood="实事" in name))
+    if PAST_HEADING.search(name) or _names_earlier_year(name, facts.year):
+        cursor.past_areas.add(code)
+    cursor.task, cursor.task_is_item = None, False
+
+
+def _names_earlier_year(text: str, year: int) -> bool:
+    years = [int(y) for y in re.findall(r"(20\d\d)年", text)]
+    return bool(years) and max(years) < year and "目标" not in text
+
+
+def _open_task(cursor: _Cursor, block: Block, title: str, facts: DocumentFacts) -> None:
+    area = _current_area(cursor, title, facts)
+    name = block.cells[1] if block.kind == "row" and len(block.cells) > 1 else heading_title(block)
+    number = block.number or str(len(area.tasks) + 1)
+    task = Task(code=f"{area.code}-{number}", title=name[:80] or "未命名任务")
+    _unique_code(area, task)
+    area.tasks.append(task)
+    cursor.task, cursor.task_is_item = task, True
+
+
+def _unique_code(area: Area, task: Task) -> None:
+    codes = {t.code for t in area.tasks}
+    base, n = task.code, 1
+    while task.code in codes:
+        n += 1
+        task.code = f"{base}.{n}"
+
+
+def _current_area(cursor: _Cursor, title: str, facts: DocumentFacts) -> Area:
+    if not cursor.areas:
+        _open_area(cursor, (title or "总体目标").strip(" ——-"), facts)
+    return cursor.areas[-1]
+
+
+def _read_into(
+    cursor: _Cursor, block: Block, nt: NormalText, facts: DocumentFacts, items: list[IngestItem], problems: list[str]
+) -> None:
+    """Read the block's numbers; targets become indicators of the current (or a new) task."""
+    area = _current_area(cursor, "", facts)
+    setting = BlockSetting(facts=facts, past_section=area.code in cursor.past_areas, listed=cursor.task_is_item)
+    candidates = read_block(text=nt.text[block.start : block.end], start=block.start, setting=setting)
+    lead = _lead_unit(cursor, block)
+    for candidate in candidates:
+        item = _item(candidate, nt, area.name)
+        items.append(item)
+        if candidate.status == TARGET:
+            _add_indicator(cursor, area, block, candidate, item, lead, problems)
+
+
+def _lead_unit(cursor: _Cursor, block: Block) -> str | None:
+    found = _LEAD.search(block.text)
+    name = found.group(1) if found else None
+    if block.kind == "row" and cursor.lead_column is not None and cursor.lead_column < len(block.cells):
+        name = block.cells[cursor.lead_column] or name
+    if not name:
+        return None
+    name = re.split(r"[、,,;]", name)[0].strip()[:40]
+    if name and name not in cursor.lead_units:
+        cursor.lead_units.append(name)
+    return name or None
+
+
+def _item(candidate: Candidate, nt: NormalText, section: str) -> IngestItem:
+    start, end = nt.original_span(candidate.start, candidate.end)
+    return IngestItem(
+        value=candidate.value,
+        unit=candidate.unit,
+        status=candidate.status,
+        reason=candidate.reason,
+        quote=nt.source[start:end],
+        offset=start,
+        line=nt.line_of(start),
+        confidence=candidate.confidence if candidate.status == TARGET else 0.7,
+        flags=list(candidate.flags),
+        section=section,
+    )
+
+
+def _add_indicator(
+    cursor: _Cursor,
+    area: Area,
+    block: Block,
+    candidate: Candidate,
+    item: IngestItem,
+    lead: str | None,
+    problems: list[str],
+) -> None:
+    number = sum(len(t.indicators) for a in cursor.areas for t in a.tasks) + 1
+    try:
+        indicator = _indicator(f"T{number:03d}", candidate, item, lead)
+    except ValidationError as exc:
+        problems.append(f"第 {item.line} 行“{item.quote}”无法成为指标:{exc.errors()[0]['msg']}")
+        return
+    task = cursor.task or _paragraph_task(cursor, area, block)
+    if lead and not task.lead_unit:
+        task.lead_unit = lead
+    task.indicators.append(indicator)
+    item.indicator_id = indicator.id
+
+
+def _indicator(ident: str, candidate: Candidate, item: IngestItem, lead: str | None) -> Indicator:
+    return Indicator(
+        id=ident,
+        name=candidate.name[:80],
+        unit=candidate.unit,
+        kind=candidate.kind,
+        comparator=candidate.comparator,
+        target=candidate.value,
+        aspiration=candidate.aspiration,
+        scope=candidate.scope,
+        lead_unit=lead,
+        quote=item.quote,
+        offset=item.offset,
+        line=item.line,
+        confidence=round(candidate.confidence, 2),
+        flags=list(candidate.flags),
+    )
+
+
+def _paragraph_task(cursor: _Cursor, area: Area, block: Block) -> Task:
+    """A task for an unnumbered paragraph, titled by its topic (在…方面) or its first clause."""
+    topic = _TOPIC.search(block.text)
+    title = topic.group(1) if topic else re.split(r"[,。;:]", block.text, maxsplit=1)[0][:30]
+    task = Task(code=f"{area.code}-{len(area.tasks) + 1}", title=title or area.name)
+    _unique_code(area, task)
+    area.tasks.append(task)
+    cursor.task = task
+    return task
+
+
+def _units(facts: DocumentFacts, leads: list[str]) -> list[OrgUnit]:
+    """The region, the counties the text names, and the lead units of tables."""
+    units = [OrgUnit(name=facts.region, kind=OrgKind.CITY)]
+    units += [OrgUnit(name=c, kind=OrgKind.COUNTY, parent=facts.region) for c in facts.counties]
+    known = {u.name for u in units}
+    units += [OrgUnit(name=n, kind=OrgKind.DEPARTMENT, parent=facts.region) for n in leads if n not in known]
+    return units
+
+
+def _non_empty(areas: list[Area]) -> list[Area]:
+    kept = []
+    for area in areas:
+        area.tasks = [t for t in area.tasks if t.indicators]
+        if area.tasks:
+            kept.append(area)
+    return kept

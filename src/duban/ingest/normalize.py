@@ -1,0 +1,142 @@
+"""Normalise scraped plan text while keeping, for every character, its offset in the original.
+
+Repairs: full-width digits and punctuation, bold markers, stray ' and ' between Chinese words,
+words broken across (blank) lines, and repeated passages left by scraping.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FULL_WIDTH.update({ord("“"): ord("“"), ord("”"): ord("”")})
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff\u00ad]")
+_BOLD = re.compile(r"\*\*|__")
+_STRAY_AND = re.compile(r"(?<=[\u4e00-\u9fff])\s*(?:\band\b|&)\s*(?=[\u4e00-\u9fff])")
+_LINE_BREAKS = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)*[ \t\u3000]*")
+_TERMINAL = "。!?;:”’)》】…—"
+_ITEM_START = re.compile(r"^\s*(?:\d{1,2}[\s、.)]|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\))")
+_CLAUSE = re.compile(r"[^,;。!?\n\t]+[,;。!?]?")
+_CAPTION = re.compile(r"(记者|通讯员|摄影|供图|来源:|责任编辑|编辑:).{0,12}$|\s摄$")
+MIN_REPEAT_RUN = 25
+
+
+@dataclass
+class NormalText:
+    """Normalised text; origin[i] is the offset in `source` of text[i]."""
+
+    text: str
+    origin: list[int]
+    source: str
+    _newlines: list[int] = field(default_factory=list, repr=False)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that [start, end) of the normalised text came from."""
+        end = max(end, start + 1)
+        return self.origin[start], self.origin[min(end, len(self.origin)) - 1] + 1
+
+    def line_of(self, original_offset: int) -> int:
+        """The 1-based line of the original text at an original offset."""
+        if not self._newlines:
+            self._newlines = [i for i, c in enumerate(self.source) if c == "\n"]
+        return bisect.bisect_left(self._newlines, original_offset) + 1
+
+
+def normalize(source: str) -> NormalText:
+    """Apply every repair in order; each keeps the offset map."""
+    text = source.translate(_FULL_WIDTH)
+    current = NormalText(text=text, origin=list(range(len(text))), source=source)
+    for repair in (_drop_invisible, _drop_bold, _stray_and, join_broken_lines, drop_repeated_passages):
+        current = repair(current)
+    return current
+
+
+def apply_edits(nt: NormalText, edits: list[tuple[int, int, str]]) -> NormalText:
+    """Replace each non-overlapping [start, end) by its text; new characters map to `start`."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for start, end, replacement in sorted(edits):
+        if start < last:
+            continue
+        pieces.append(nt.text[last:start])
+        origin.extend(nt.origin[last:start])
+        pieces.append(replacement)
+        origin.extend([nt.origin[start] if start < len(nt.origin) else len(nt.source)] * len(replacement))
+        last = end
+    pieces.append(nt.text[last:])
+    origin.extend(nt.origin[last:])
+    return NormalText(text="".join(pieces), origin=origin, source=nt.source)
+
+
+def _substitute(nt: NormalText, pattern: re.Pattern[str], replacement: str) -> NormalText:
+    return apply_edits(nt, [(m.start(), m.end(), replacement) for m in pattern.finditer(nt.text)])
+
+
+def _drop_invisible(nt: NormalText) -> NormalText:
+    return _substitute(nt, _INVISIBLE, "")
+
+
+def _drop_bold(nt: NormalText) -> NormalText:
+    return _substitute(nt, _BOLD, "")
+
+
+def _stray_and(nt: NormalText) -> NormalText:
+    return _substitute(nt, _STRAY_AND, "和")
+
+
+def join_broken_lines(nt: NormalText) -> NormalText:
+    """Remove line breaks that split a sentence, such as '苹\\n\\n果产业'."""
+    text, edits = nt.text, []
+    for match in _LINE_BREAKS.finditer(text):
+        before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].strip()
+        after_end = text.find("\n", match.end())
+        after = text[match.end() : after_end if after_end >= 0 else len(text)].strip()
+        if is_broken_pair(before, after):
+            edits.append((match.start(), match.end(), ""))
+    return apply_edits(nt, edits)
+
+
+def is_broken_pair(before: str, after: str) -> bool:
+    """Whether `after` continues the sentence that `before` leaves unfinished."""
+    if not before or not after or "\t" in before or "\t" in after:
+        return False
+    if before[-1] in _TERMINAL or _ITEM_START.match(after) or _looks_like_heading(before):
+        return False
+    if _looks_like_heading(after) or _ITEM_START.match(before) and len(before) < 40:
+        return False
+    return not (is_caption(before) or is_caption(after))
+
+
+def is_caption(line: str) -> bool:
+    """Photo captions and bylines of newspaper pages (本报记者 … 摄)."""
+    return bool(_CAPTION.search(line))
+
+
+def _looks_like_heading(line: str) -> bool:
+    return len(line) <= 40 and not any(p in line for p in ",。;!?、")
+
+
+def drop_repeated_passages(nt: NormalText) -> NormalText:
+    """Delete runs of two or more clauses that already occurred earlier (scraped duplicates)."""
+    seen: set[str] = set()
+    run: list[re.Match[str]] = []
+    edits: list[tuple[int, int, str]] = []
+    for match in _CLAUSE.finditer(nt.text):
+        key = match.group(0).strip()
+        if len(key) >= 6 and key in seen:
+            run.append(match)
+            continue
+        _close_run(run, edits)
+        run = []
+        if len(key) >= 6:
+            seen.add(key)
+    _close_run(run, edits)
+    return apply_edits(nt, edits)
+
+
+def _close_run(run: list[re.Match[str]], edits: list[tuple[int, int, str]]) -> None:
+    if len(run) >= 2 and run[-1].end() - run[0].start() >= MIN_REPEAT_RUN:
+        edits.append((run[0].start(), run[-1].end(), ""))

@@ -1,0 +1,454 @@
+"""Read targets out of clauses: which numbers are targets, and their name, comparator and scope.
+
+Numbers that are not targets are kept too, with the reason, so that a reviewer sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from duban.choices import Comparator, IndicatorKind
+from duban.ingest.clauses import Clause, clauses_of, sentences
+from duban.ingest.context import DocumentFacts
+from duban.ingest.quantities import COUNT_UNITS, Quantity, find_quantities
+from duban.plan.model import Scope
+
+TARGET, PAST, SCALE, OTHER = "target", "past", "scale", "other"
+
+_FUTURE = re.compile(
+    r"将|要|力争|争取|确保|计划|今年|明年|预计|目标|预期|全年|年内|新增|新建|启动|完成|实施|推进|推动"
+    r"|加快|开展|建设|打造|改造|提高到|提升|不低于|不少于|不超过|控制在"
+)
+_PAST_MARKERS = re.compile(r"已|建成|获评|成为|迈入|跻身|累计|去年|上年|以来|过去|回顾|截至|截止|取得|荣获")
+_PAST_LEAD = re.compile(
+    r"^\s*(?:回顾|过去|去年|上年|前年|近年来|近几年|多年来|截至|截止|目前|当前|\d{4}年以来|\d{4}年至今"
+    r"|“?十[一二三四五]五”?(?:以来|期间|时期))"
+)
+_LEAD_YEAR = re.compile(r"^\s*(\d{4})年")
+_PLAN_ANCHOR = "今年|明年"
+_STOCK_VERB = re.compile(r"(?:发挥|依托|利用|借助|围绕|盘活)[^,]*$")
+_STOCK_NOUN = re.compile(r"^(?:续建|在建|现有|已建|已有|存量)")
+_STRUCTURAL = re.compile(r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|措施|举措|任务|战略|领域|环节|关键|板块|大类)")
+_FACILITY = re.compile(r"项目|基地|生产线|示范区|产业园|园区|电站|工厂|厂房|枢纽港")
+_CAPACITY_PREFIX = re.compile(r"(?:年产|产能|年处理|年吞吐)$")
+_LIMITERS = re.compile(r"^\s*(?:及以上|以上|以内|以下|左右|上下)")
+_QUALIFIER = re.compile(r"^(?:及)?以[上下](?=[\u4e00-\u9fffA-Za-z])(?!的)")
+_SCOPE_PLACES = re.compile(r"^[\u4e00-\u9fff]{0,3}?(?:乡镇|县|村|社区|街道|片区|园区|行政村|自然村|县市区|县区)")
+_SUFFIX_CMP = {"及以上": Comparator.AT_LEAST, "以上": Comparator.AT_LEAST, "以内": Comparator.AT_MOST,
+               "以下": Comparator.AT_MOST, "左右": Comparator.ABOUT, "上下": Comparator.ABOUT}  # fmt: skip
+_PREFIX_CMP = [
+    (re.compile(r"(?:不低于|不少于|不小于|≥|>=)$|至少[\u4e00-\u9fff]{0,4}$"), Comparator.AT_LEAST),
+    (re.compile(r"(?:不超过|不高于|不多于|控制在|降至|降到|压减至|压缩至|≤|<=)$"), Comparator.AT_MOST),
+    (re.compile(r"(?:突破|超过|大于|高于|多于)$"), Comparator.MORE_THAN),
+    (re.compile(r"(?:约|大约|近)$"), Comparator.ABOUT),
+]
+_ASPIRATION = re.compile(r"力争|争取|努力")
+_LEAD_WORDS = re.compile(
+    r"^(?:力争|争取|努力|确保|计划|预计|全年|年内|今年|明年|全市|全县|全区|其中|同时|此外|并|要|将|再|"
+    r"\d{4}年|在[^,]{1,12}?方面|通过)"
+)
+_TAIL_WORDS = re.compile(
+    r"(?:分别|不低于|不少于|至少|不超过|不高于|达到|达|突破|超过|提高到|提升到|增加到|降至|降低到|下降到|"
+    r"控制在|稳定在|保持在|为|约|大约|近|累计|≥|≤|的)$"
+)
+_EACH_SET = re.compile(r"(?:各|每个?)(?:县|区|县\(市、区\)|县市区|县区)|\d+个?县(?:\(市、区\)|市区|区)")
+_EACH_WORD = re.compile(r"分别|各|每|均")
+_AREA_SCOPE = re.compile(r"(中心城市|中心城区|主城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区|城区))")
+_AREA_CUT = re.compile(r"^.*?(?:[在对于将的]|实现|推进|推动|完成|打通|建设|新建|改造|全面|加快)")
+_MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
+_CN_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+@dataclass
+class Candidate:
+    """A number read from the text: a target, or the reason it is not one."""
+
+    value: Decimal
+    unit: str
+    start: int
+    end: int
+    status: str
+    reason: str = ""
+    name: str = ""
+    comparator: Comparator = Comparator.EQUAL
+    aspiration: bool = False
+    kind: IndicatorKind = IndicatorKind.COUNT
+    scope: Scope = field(default_factory=Scope)
+    confidence: float = 0.9
+    flags: list[str] = field(default_factory=list)
+
+    def flag(self, message: str, confidence: float) -> None:
+        self.flags.append(message)
+        self.confidence = min(self.confidence, confidence)
+
+
+@dataclass(frozen=True)
+class BlockSetting:
+    """What the surrounding document says about a block."""
+
+    facts: DocumentFacts
+    past_section: bool = False
+    listed: bool = False
+
+
+def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidate]:
+    """Every candidate number of one block of text, in order."""
+    found: list[Candidate] = []
+    mode = paragraph_mode(text, setting)
+    for sentence, sentence_start in sentences(text, start):
+        clauses = clauses_of(sentence, sentence_start)
+        anchor = _anchor_clause(clauses, setting.facts.year)
+        for index, clause in enumerate(clauses):
+            for candidate in read_clause(clause, setting):
+                _judge_time(candidate, clause, mode, setting, before_anchor=index < anchor)
+                found.append(candidate)
+    return found
+
+
+def paragraph_mode(text: str, setting: BlockSetting) -> str:
+    """'past' for review sections and descriptions of the present, else 'plan' or 'neutral'."""
+    if setting.past_section:
+        return "past"
+    future = _FUTURE.search(text) or f"{setting.facts.year}年" in text
+    if future:
+        return "plan"
+    if _PAST_MARKERS.search(text):
+        return "past"
+    return "plan" if setting.listed else "neutral"
+
+
+def _anchor_clause(clauses: list[Clause], year: int) -> int:
+    """Index of the first clause that names the plan year after an earlier clause, else 0."""
+    marker = re.compile(rf"{year}年|{_PLAN_ANCHOR}")
+    for index, clause in enumerate(clauses):
+        if index > 0 and marker.search(clause.text):
+            return index
+    return 0
+
+
+def _judge_time(candidate: Candidate, clause: Clause, mode: str, setting: BlockSetting, *, before_anchor: bool) -> None:
+    if candidate.status != TARGET:
+        return
+    reason = _past_reason(clause, mode, setting.facts.year, before_anchor)
+    if reason:
+        candidate.status, candidate.reason = PAST, reason
+    elif mode == "neutral":
+        candidate.flag("句中没有计划用语,可能是现状描述", 0.6)
+
+
+def _past_reason(clause: Clause, mode: str, year: int, before_anchor: bool) -> str | None:
+    sentence = clause.sentence
+    lead_year = _LEAD_YEAR.match(sentence)
+    if mode == "past":
+        return "回顾或现状描述段落"
+    if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year):
+        return "句子讲的是过去或现状"
+    if "已" in clause.text:
+        return "“已…”:已经完成的事实"
+    if before_anchor and not _FUTURE.search(clause.text):
+        return "计划年份之前的基数"
+    return None
+
+
+def read_clause(clause: Clause, setting: BlockSetting) -> list[Candidate]:
+    """The candidates of one clause: rejected numbers first judged, the rest read as targets."""
+    quantities = find_quantities(clause.text)
+    found: list[Candidate] = []
+    kept: list[int] = []
+    for index in range(len(quantities)):
+        rejection = _rejection(clause, quantities, index)
+        if rejection:
+            found.append(_rejected(clause, quantities[index], *rejection))
+        else:
+            kept.append(index)
+    for run in _runs(clause.text, quantities, kept):
+        found += _read_run(clause, quantities, run, kept, setting)
+    return sorted(found, key=lambda c: c.start)
+
+
+def _rejected(clause: Clause, q: Quantity, status: str, reason: str) -> Candidate:
+    return Candidate(q.value, q.unit, clause.start + q.start, clause.start + q.end, status, reason)
+
+
+def _next_start(text: str, quantities: list[Quantity], index: int) -> int:
+    return quantities[index + 1].start if index + 1 < len(quantities) else len(text)
+
+
+def noun_after(text: str, quantities: list[Quantity], index: int) -> str:
+    """The words between a quantity (and its 以上/左右) and the next quantity or the clause end."""
+    rest = text[quantities[index].end : _next_start(text, quantities, index)]
+    return _LIMITERS.sub("", rest).strip()
+
+
+def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[str, str] | None:
+    q, text = quantities[index], clause.text
+    after, before = text[q.end :], text[: q.start]
+    noun = noun_after(text, quantities, index)
+    if clause.in_quotes(q.start):
+        return OTHER, "引号或书名号内的名称、口号"
+    if _STOCK_VERB.search(before) or _STOCK_NOUN.match(noun):
+        return PAST, "现有存量(发挥…作用、续建项目)"
+    if after.startswith("级"):
+        return SCALE, "规模等级(…级)"
+    if q.unit in COUNT_UNITS and re.match(r"\s*\d", after):
+        return OTHER, "后面数值的个数"
+    if q.unit in COUNT_UNITS and _STRUCTURAL.match(noun):
+        return OTHER, "文件结构的计数(…个方面、…件实事)"
+    if _is_scale(q, after, before, noun):
+        return SCALE, "项目规模或产能"
+    if not q.is_percent and _QUALIFIER.match(after):
+        return OTHER, "限定条件(…以上的对象)"
+    if _scope_count(before, noun, quantities, index):
+        return OTHER, "范围描述(在…个乡镇)"
+    return None
+
+
+def _is_scale(q: Quantity, after: str, before: str, noun: str) -> bool:
+    measure = q.unit not in COUNT_UNITS and not q.is_percent and q.unit != "元"
+    if q.unit == "元":
+        return after.startswith("项目")
+    if _CAPACITY_PREFIX.search(before) and measure:
+        return True
+    starts_noun = bool(re.match(r"[\u4e00-\u9fffA-Za-z]", after)) and not _LIMITERS.match(after)
+    return measure and starts_noun and bool(_FACILITY.search(noun))
+
+
+def _scope_count(before: str, noun: str, quantities: list[Quantity], index: int) -> bool:
+    has_later = index + 1 < len(quantities)
+    return has_later and "在" in before and bool(_SCOPE_PLACES.match(noun))
+
+
+def _runs(text: str, quantities: list[Quantity], kept: list[int]) -> list[list[int]]:
+    """Group kept quantities joined only by '、' (lists) or a dash (ranges)."""
+    runs: list[list[int]] = []
+    for index in kept:
+        if runs and runs[-1][-1] == index - 1:
+            between = text[quantities[index - 1].end : quantities[index].start].strip()
+            if between in ("、", "-", "—", "–", "~", "至", "到", "—", "--"):
+                runs[-1].append(index)
+                continue
+        runs.append([index])
+    return runs
+
+
+def _prefix(text: str, quantities: list[Quantity], index: int, kept: list[int]) -> str:
+    """The words before a quantity, from the previous target number (after its '、') or the clause start."""
+    earlier = [i for i in kept if i < index]
+    if not earlier:
+        return text[: quantities[index].start]
+    prefix = text[quantities[earlier[-1]].end : quantities[index].start]
+    return _LIMITERS.sub("", prefix).rsplit("、", 1)[-1]
+
+
+def _read_run(
+    clause: Clause, quantities: list[Quantity], run: list[int], kept: list[int], setting: BlockSetting
+) -> list[Candidate]:
+    first = quantities[run[0]]
+    prefix = _prefix(clause.text, quantities, run[0], kept)
+    between = clause.text[first.end : quantities[run[1]].start].strip() if len(run) > 1 else ""
+    if len(run) == 2 and between != "、":
+        return [_range_target(clause, quantities, run, prefix, setting)]
+    if len(run) > 1 and "分别" in prefix:
+        return _distributed(clause, quantities, run, prefix, setting)
+    targets = [_target(clause, quantities, i, prefix, setting) for i in run]
+    if len(run) > 1:
+        for target in targets:
+            target.flag("并列数值未写“分别”,请核对各自的指标", 0.6)
+    return _multiplied(targets, prefix) if len(run) == 1 else targets
+
+
+def _target(clause: Clause, quantities: list[Quantity], index: int, prefix: str, setting: BlockSetting) -> Candidate:
+    q = quantities[index]
+    candidate = Candidate(q.value, q.unit, _quote_start(clause), _quote_end(clause), TARGET)
+    candidate.comparator, explicit = comparator_of(prefix, clause.text[q.end :])
+    candidate.aspiration = bool(_ASPIRATION.search(clause.text[: q.start]))
+    candidate.name = indicator_name(prefix, noun_after(clause.text, quantities, index), q)
+    candidate.kind = kind_of(candidate.name, q, clause.text[q.end :])
+    candidate.scope = scope_of(clause, q, quantities, setting, candidate)
+    if q.approximate:
+        candidate.comparator = Comparator.MORE_THAN
+        candidate.flag("约数(…余、…多),请确认目标值", 0.7)
+    if not candidate.name:
+        candidate.name = clause.text.replace(q.text, "").strip(" ,。;") or "未命名指标"
+        candidate.flag("指标名称需人工确认", 0.6)
+    if not explicit:
+        candidate.confidence = min(candidate.confidence, 0.85)
+    return candidate
+
+
+def _quote_start(clause: Clause) -> int:
+    return clause.start + len(clause.text) - len(clause.text.lstrip())
+
+
+def _quote_end(clause: Clause) -> int:
+    return clause.start + len(clause.text.rstrip(" 。;!?,"))
+
+
+def comparator_of(prefix: str, after: str) -> tuple[Comparator, bool]:
+    """The comparator that the words around a number give, and whether any word gave it."""
+    suffix = _LIMITERS.match(after)
+    if suffix:
+        return _SUFFIX_CMP[suffix.group(0).strip()], True
+    words = prefix.rstrip()
+    for pattern, comparator in _PREFIX_CMP:
+        if pattern.search(words):
+            return comparator, True
+    explicit = bool(re.search(r"(?:达到|达|提高到|提升到|增加到|稳定在|保持在|实现)$", words))
+    return Comparator.EQUAL, explicit
+
+
+def indicator_name(prefix: str, noun: str, q: Quantity) -> str:
+    """What is measured: the words before the number, plus the counted noun after it."""
+    name = clean_name(prefix)
+    if q.unit in COUNT_UNITS or len(name) <= 2:
+        name += re.split(r"[、等,;。(]|用于", noun.removeprefix("的"), maxsplit=1)[0] if noun else ""
+    return name.strip(" 、,")
+
+
+def clean_name(text: str) -> str:
+    """Strip leading hedges (力争, 2026年) and trailing comparator words (不低于, 达到)."""
+    name = text.strip(" 、,")
+    for pattern in (_LEAD_WORDS, _TAIL_WORDS):
+        previous = None
+        while previous != name:
+            previous, name = name, pattern.sub("", name).strip(" 、,")
+    return name
+
+
+def kind_of(name: str, q: Quantity, after: str) -> IndicatorKind:
+    """Count, amount, rate, share or growth, from the unit and the indicator's wording."""
+    if q.is_percent:
+        if re.search(r"增长|增速|涨幅|增幅|下降|降低|提高|减少|压减|缩小", name) or q.unit == "百分点":
+            return IndicatorKind.GROWTH
+        if re.search(r"占比|比重|比例", name) or re.match(r"\s*(?:及)?以上的", after):
+            return IndicatorKind.SHARE
+        return IndicatorKind.RATE
+    if q.unit in COUNT_UNITS:
+        return IndicatorKind.MILESTONE if q.value == 1 else IndicatorKind.COUNT
+    return IndicatorKind.AMOUNT
+
+
+def scope_of(
+    clause: Clause, q: Quantity, quantities: list[Quantity], setting: BlockSetting, candidate: Candidate
+) -> Scope:
+    """Each county, one named county, a sub-area, or the whole region."""
+    before = clause.text[: q.start]
+    if _EACH_SET.search(clause.text) and _EACH_WORD.search(clause.text):
+        if setting.facts.counties:
+            candidate.flag("目标按各县(市、区)分别计", 0.8)
+            return Scope(kind="each")
+        candidate.flag("各县(市、区)分别的目标,但文中未列出县名,暂按全市计", 0.5)
+        return Scope()
+    place = _scope_place(clause.text, quantities, q)
+    if place:
+        return Scope(kind="area", area=place)
+    county = _nearest_county(clause.before_in_sentence + before, setting.facts.counties)
+    if county:
+        return Scope(kind="unit", unit=county)
+    area = _AREA_SCOPE.findall(before)
+    return Scope(kind="area", area=_AREA_CUT.sub("", area[-1]) or area[-1]) if area else Scope()
+
+
+def _scope_place(text: str, quantities: list[Quantity], q: Quantity) -> str | None:
+    """'有条件的40个乡镇' when a count of places is the scope of a later number in the clause."""
+    for index, other in enumerate(quantities):
+        if other.start >= q.start:
+            break
+        noun = noun_after(text, quantities, index)
+        if _scope_count(text[: other.start], noun, quantities, index):
+            start = text.rfind("在", 0, other.start) + 1
+            place = _SCOPE_PLACES.match(noun)
+            return text[start : other.end] + (place.group(0) if place else "")
+    return None
+
+
+def _nearest_county(text: str, counties: tuple[str, ...]) -> str | None:
+    found = [(text.rfind(c), c) for c in counties if c in text]
+    return max(found)[1] if found else None
+
+
+def _range_target(
+    clause: Clause, quantities: list[Quantity], run: list[int], prefix: str, setting: BlockSetting
+) -> Candidate:
+    low, high = quantities[run[0]], quantities[run[1]]
+    candidate = _target(clause, quantities, run[0], prefix, setting)
+    candidate.comparator = Comparator.AT_LEAST
+    candidate.flag(f"区间目标,上限为{high.text}", 0.75)
+    candidate.value = low.value if low.unit == high.unit else candidate.value
+    return candidate
+
+
+def _distributed(
+    clause: Clause, quantities: list[Quantity], run: list[int], prefix: str, setting: BlockSetting
+) -> list[Candidate]:
+    """'A、B占比分别达到55%、45%' -> one target per subject."""
+    last = quantities[run[-1]]
+    targets = [_target(clause, quantities, i, prefix, setting) for i in run]
+    comparator, _ = comparator_of(prefix, clause.text[last.end :])
+    subjects = distributed_subjects(prefix.split("分别")[0])
+    for target in targets:
+        target.comparator = comparator
+    if len(subjects) != len(targets):
+        for target in targets:
+            target.flag("“分别”的主语与数值个数不一致,请核对", 0.5)
+        return targets
+    for target, subject in zip(targets, subjects, strict=True):
+        target.name = subject
+        target.kind = kind_of(subject, quantities[run[0]], "")
+        target.flag("按“分别”拆分,请核对各自的主语", 0.85)
+    return targets
+
+
+def distributed_subjects(text: str) -> list[str]:
+    """Split 'A、B(注)、C转移就业率' into full names, giving A and B the shared ending of C."""
+    items = [clean_name(s) for s in _split_outside_parens(clean_name(text))]
+    if len(items) < 2:
+        return items
+    suffix = shared_suffix(items[0], items[-1])
+    return [item if item.endswith(suffix) else item + suffix for item in items]
+
+
+def _split_outside_parens(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char in "(“") - (char in ")”")
+        if char == "、" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def shared_suffix(first: str, last: str) -> str:
+    """The ending of `last` after the longest tail of `first` that it repeats (投资 -> 占比)."""
+    for size in range(len(first), 0, -1):
+        tail = first[-size:]
+        at = last.rfind(tail)
+        if 0 <= at and at + size < len(last):
+            return last[at + size :]
+    return ""
+
+
+def _multiplied(targets: list[Candidate], prefix: str) -> list[Candidate]:
+    """'“全量接听、全量受理”两个100%' -> one target per quoted item."""
+    match = _MULTIPLY.search(prefix.rstrip())
+    if not match or not targets:
+        return targets
+    count_text = match.group(2)
+    count = int(count_text) if count_text.isdigit() else _CN_SMALL[count_text]
+    items = [i.strip() for i in (match.group(1) or "").split("、") if i.strip()]
+    base = targets[0]
+    if len(items) != count or count > 20:
+        base.flag(f"“{count_text}个{base.value}{base.unit}”可能是{count}项指标,请拆分", 0.6)
+        return targets
+    copies = [_copy_named(base, item) for item in items]
+    return copies
+
+
+def _copy_named(base: Candidate, name: str) -> Candidate:
+    copy = Candidate(**{**base.__dict__, "flags": [*base.flags], "name": name})
+    copy.flag("由“…个100%”式并列拆分", 0.85)
+    return copy
