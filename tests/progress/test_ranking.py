@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from duban.choices import Status
+from duban.progress.ranking import ScoredItem, rank_units, summarise_areas, top_and_bottom
+
+S = Status
+
+
+def items(unit: str, *statuses: Status, area: str = "经济", weight: str = "1") -> list[ScoredItem]:
+    return [ScoredItem(unit, f"I{i}", s, area, Decimal(weight)) for i, s in enumerate(statuses)]
+
+
+ROWS = [
+    *items("甲", S.DONE, S.ON_TRACK, S.BEHIND),  # 2/3 good, 1/3 done
+    *items("乙", S.DONE, S.DONE, S.FAR_BEHIND),  # 2/3 good, 2/3 done: above 甲
+    *items("丙", S.BEHIND, S.NOT_REPORTED, S.AHEAD),  # 1/3
+    *items("丁", S.AHEAD, S.BEHIND, S.NOT_REPORTED),  # 1/3, same done share and far count: tied with 丙
+    *items("戊", S.FAR_BEHIND, S.NOT_REPORTED, S.BEHIND),  # 0
+]
+
+
+def test_ranking_with_ties() -> None:
+    ranked = rank_units(items=ROWS)
+    assert [(r.unit, r.rank) for r in ranked] == [("乙", 1), ("甲", 2), ("丙", 3), ("丁", 3), ("戊", 5)]
+    assert round(ranked[0].score, 2) == Decimal("66.67") and ranked[-1].score == 0
+    assert (ranked[-1].far_behind, ranked[-1].not_reported) == (1, 1)
+    top, bottom = top_and_bottom(rankings=ranked)
+    assert [r.unit for r in top] == ["乙", "甲", "丙"]
+    assert [r.unit for r in bottom] == ["戊", "丁", "丙"]
+
+
+def test_area_weights_and_aspirations() -> None:
+    rows = [
+        *items("甲", S.DONE, area="民生", weight="3"),
+        *items("甲", S.BEHIND, area="经济", weight="1"),
+        ScoredItem("甲", "力争", S.FAR_BEHIND, "经济", Decimal(1), aspiration=True),
+        *items("乙", S.DONE, S.DONE, S.DONE, S.BEHIND),
+    ]
+    ranked = rank_units(items=rows)
+    # 甲: 3 / (3 + 1) = 75 (力争 left out); 乙: 3 / 4 = 75, done 75 for both: tied
+    assert [(r.unit, r.rank, r.score) for r in ranked] == [("甲", 1, Decimal(75)), ("乙", 1, Decimal(75))]
+    with_aspirations = rank_units(items=rows, include_aspirations=True)
+    assert [(r.unit, r.score) for r in with_aspirations] == [("乙", Decimal(75)), ("甲", Decimal(60))]
+
+
+def test_area_summaries() -> None:
+    summaries = summarise_areas(items=[*ROWS, *items("甲", S.DONE, area="民生")])
+    assert [(s.area, s.total) for s in summaries] == [("经济", 15), ("民生", 1)]
+    assert summaries[0].counts[S.BEHIND] == 4 and summaries[0].counts[S.NOT_REPORTED] == 3
+    assert summaries[0].good_share == Decimal(40)  # 6 of 15
+    assert summaries[1].good_share == Decimal(100)
