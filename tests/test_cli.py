@@ -1,0 +1,71 @@
+"""The command line, run as a user would: `duban …` in a fresh data folder."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from duban.cli import app, default_plan_path
+
+DATA = Path(__file__).parent / "data" / "plans"
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, db_url, monkeypatch):
+    monkeypatch.setenv("DUBAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DUBAN_DATABASE_URL", db_url)
+    monkeypatch.setenv("DUBAN_TODAY", "2026-07-10")
+    from duban.settings import get_settings
+
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_help_lists_every_command_with_one_line():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("db", "plan", "demo", "serve"):
+        assert command in result.output
+
+
+def test_plan_check_passes_the_default_plan():
+    result = runner.invoke(app, ["plan", "check", str(default_plan_path())])
+    assert result.exit_code == 0, result.output
+    assert "55 个指标" in result.output
+
+
+def test_plan_check_reports_one_error_per_fault_and_loads_nothing(env, db_url):
+    broken = DATA / "zhaotong-2026-four-faults.yaml"
+    result = runner.invoke(app, ["plan", "check", str(broken)])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith(str(broken))]
+    assert len(errors) == 4, result.output
+    load = runner.invoke(app, ["plan", "load", str(broken)])
+    assert load.exit_code == 1
+    assert "未导入任何内容" in load.output
+
+
+def test_plan_load_twice_then_export_round_trips(env, db_url):
+    assert runner.invoke(app, ["plan", "load"]).exit_code == 0
+    assert runner.invoke(app, ["plan", "load"]).exit_code == 0
+    out = env / "exported.yaml"
+    result = runner.invoke(app, ["plan", "export", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    check = runner.invoke(app, ["plan", "check", str(out)])
+    assert check.exit_code == 0, check.output
+
+
+def test_demo_builds_the_store_without_serving(env, db_url):
+    result = runner.invoke(app, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "55 个指标" in result.output and "6 个月" in result.output
+    accounts = (env / "data" / "demo-accounts.txt").read_text(encoding="utf-8")
+    assert "admin" in accounts and "county08" in accounts
+    if db_url.startswith("sqlite"):
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
+            assert db.execute("select count(*) from entry").fetchone()[0] > 1000
