@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from duban.store import reporting_models  # noqa: F401  (registers the reporting tables)
 from duban.store.db import make_engine
 from duban.store.models import Base
 
