@@ -103,6 +103,12 @@ class BreakdownStatus(LabelledEnum):
     CONFIRMED = "confirmed"
 
 
+class ReportingState(LabelledEnum):
+    REPORTED = "reported"
+    LATE = "late"
+    MISSING = "missing"
+
+
 _STATUS_COLOURS = {
     "done": "#1a7f37",
     "ahead": "#2da44e",
@@ -149,4 +155,5 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "Role": {"admin": "督查室", "reporter": "填报员", "leader": "领导"},
     "BreakdownStatus": {"draft": "草案", "confirmed": "已确认"},
+    "ReportingState": {"reported": "按时报送", "late": "逾期报送", "missing": "未报送"},
 }
