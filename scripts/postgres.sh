@@ -9,7 +9,7 @@ answers() { uv run python -c "import psycopg,sys; psycopg.connect(sys.argv[1].re
 
 if [ -n "${DUBAN_TEST_PG_URL:-}" ]; then echo "$DUBAN_TEST_PG_URL"; exit 0; fi
 local_url="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-if answers "$local_url"; then echo "$local_url"; exit 0; fi
+if [ -z "${DUBAN_TEST_PG_OWN:-}" ] && answers "$local_url"; then echo "$local_url"; exit 0; fi
 
 own_url="postgresql+psycopg://postgres@127.0.0.1:54329/postgres"
 if answers "$own_url"; then echo "$own_url"; exit 0; fi
