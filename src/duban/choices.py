@@ -155,5 +155,79 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "Role": {"admin": "督查室", "reporter": "填报员", "leader": "领导"},
     "BreakdownStatus": {"draft": "草案", "confirmed": "已确认"},
+}
+
+
+# ── Project ledger (项目库) ──────────────────────────────────────────────────
+
+
+class ProjectCategory(LabelledEnum):
+    INDUSTRY = "industry"
+    INFRASTRUCTURE = "infrastructure"
+    LIVELIHOOD = "livelihood"
+    ECOLOGY = "ecology"
+    OTHER = "other"
+
+
+class ProjectKind(LabelledEnum):
+    NEW = "new"
+    CONTINUING = "continuing"
+
+
+class InvestorType(LabelledEnum):
+    STATE = "state"
+    PRIVATE = "private"
+    FOREIGN = "foreign"
+
+
+class ProjectStage(LabelledEnum):
+    RESERVE = "reserve"
+    PREPARING = "preparing"
+    STARTED = "started"
+    REGISTERED = "registered"
+    COMPLETED = "completed"
+
+
+class ProjectMilestone(LabelledEnum):
+    LAND = "land"
+    EIA = "eia"
+    APPROVAL = "approval"
+    START = "start"
+    REGISTERED = "registered"
+    COMPLETED = "completed"
+
+
+class Light(LabelledEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+_LABELS |= {
+    "ProjectCategory": {
+        "industry": "产业",
+        "infrastructure": "基础设施",
+        "livelihood": "社会民生",
+        "ecology": "生态环保",
+        "other": "其他",
+    },
+    "ProjectKind": {"new": "新开工", "continuing": "续建"},
+    "InvestorType": {"state": "国有", "private": "民间", "foreign": "外资"},
+    "ProjectStage": {
+        "reserve": "储备",
+        "preparing": "前期",
+        "started": "开工",
+        "registered": "入库纳统",
+        "completed": "竣工投产",
+    },
+    "ProjectMilestone": {
+        "land": "用地",
+        "eia": "环评",
+        "approval": "立项",
+        "start": "开工",
+        "registered": "入库纳统",
+        "completed": "竣工投产",
+    },
+    "Light": {"green": "绿灯", "yellow": "黄灯", "red": "红灯"},
     "ReportingState": {"reported": "按时报送", "late": "逾期报送", "missing": "未报送"},
 }
