@@ -71,7 +71,7 @@ def test_rates_roll_up_as_ratio_of_sums_not_mean_of_percentages() -> None:
 )
 def test_roll_up(kind: IndicatorKind, figures: dict[str, Figure], expected: dict[str, str | None]) -> None:
     result = roll_up(kind=kind, figures=figures, parent_of=TREE)
-    got = {unit: None if result[unit].value is None else round(result[unit].value, 3) for unit in expected}
+    got = {unit: None if (v := result[unit].value) is None else round(v, 3) for unit in expected}
     assert got == {unit: None if v is None else Decimal(v) for unit, v in expected.items()}
 
 
