@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
@@ -30,6 +31,7 @@ from duban.progress.judge import judge, pro_rated
 from duban.progress.rollup import Figure, roll_up
 
 from .conftest import make_indicator
+from .test_judge import CASES
 
 TREE = {
     "市": None,
@@ -213,3 +215,31 @@ def check_cell(
 
 def _approx(x: float) -> object:
     return pytest.approx(float(x), rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kind", "comp", "extra", "target", "actual", "on", "status", "completion", "gap"), CASES
+)
+def test_batch_worked_examples(
+    kind: str,
+    comp: str,
+    extra: dict[str, Any],
+    target: int,
+    actual: str,
+    on: str,
+    status: Status,
+    completion: str,
+    gap: str,
+) -> None:
+    indicator = make_indicator(kind, comp, target, **extra)
+    day = date.fromisoformat(on)
+    numbers = np.full((1, 7), np.nan)
+    numbers[0, 0] = target
+    frame = frame_for([indicator], [(0, 0, 1, float(actual), math.nan, math.nan)], numbers, 1)
+    frame = PeriodFrame(
+        **{**frame.__dict__, "indicators": indicator_arrays(indicators=[indicator], year=2026, on=day)}
+    )
+    result = judge_period(frame=frame, thresholds=Thresholds())
+    assert result.status_of(0, 0) is status
+    assert round(result.completion[0, 0], 3) == float(completion)
+    assert round(result.gap[0, 0], 3) == float(gap)
