@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import duban.store.project_models  # noqa: F401  (registers the ledger's tables)
 from duban.store import reporting_models  # noqa: F401  (registers the reporting tables)
 from duban.store.db import make_engine
 from duban.store.models import Base
