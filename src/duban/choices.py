@@ -231,3 +231,53 @@ _LABELS |= {
     "Light": {"green": "绿灯", "yellow": "黄灯", "red": "红灯"},
     "ReportingState": {"reported": "按时报送", "late": "逾期报送", "missing": "未报送"},
 }
+
+
+# ── Supervision items (督办) ──────────────────────────────────────────────────
+
+
+class ItemState(LabelledEnum):
+    PENDING = "pending"
+    HANDLING = "handling"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class ItemAction(LabelledEnum):
+    OPEN = "open"
+    SIGN = "sign"
+    ANSWER = "answer"
+    RETURN = "return"
+    CLOSE = "close"
+
+
+class ItemCause(LabelledEnum):
+    FAR_BEHIND = "far_behind"
+    BEHIND = "behind"
+    REPORT_OVERDUE = "report_overdue"
+    PROJECT_RED = "project_red"
+    MANUAL = "manual"
+
+
+class Colour(LabelledEnum):
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def rank(self) -> int:
+        return list(Colour).index(self) + 1
+
+
+_LABELS |= {
+    "ItemState": {"pending": "待签收", "handling": "办理中", "answered": "已反馈", "closed": "已办结"},
+    "ItemAction": {"open": "立项交办", "sign": "签收", "answer": "反馈", "return": "退回", "close": "办结"},
+    "ItemCause": {
+        "far_behind": "严重滞后",
+        "behind": "持续滞后",
+        "report_overdue": "逾期未报送",
+        "project_red": "项目亮红灯",
+        "manual": "督查室交办",
+    },
+    "Colour": {"blue": "蓝色", "yellow": "黄色", "red": "红色"},
+}

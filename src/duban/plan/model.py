@@ -21,6 +21,7 @@ from duban.choices import (
     ProfileKind,
     ScopeKind,
 )
+from duban.supervision.rules import SupervisionRules
 
 PERCENT_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
 KNOWN_UNITS = frozenset(
@@ -230,6 +231,7 @@ class Plan(Model):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     units: list[OrgUnit] = Field(default_factory=list)
     areas: list[Area] = Field(default_factory=list)
+    supervision: SupervisionRules | None = None
 
     def indicators(self) -> list[Indicator]:
         """Every indicator of the plan, in document order."""
