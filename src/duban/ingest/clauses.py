@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SENTENCE = re.compile(r"[^。!?;\n]+[。!?;]?")
+_SENTENCE = re.compile(r"[^。!?;\n\t]+[。!?;]?")
 _CLAUSE = re.compile(r"[^,:\t|]+")
 _QUOTED = re.compile(r"“[^”\n]{0,40}”|\"[^\"\n]{0,40}\"|《[^》\n]{0,60}》|「[^」\n]{0,40}」|‘[^’\n]{0,40}’")
 

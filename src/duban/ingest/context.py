@@ -9,7 +9,10 @@ from dataclasses import dataclass
 _YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
 _CITY = re.compile(r"([\u4e00-\u9fff]{2,3}?)(市|州|盟|地区)(?![\u4e00-\u9fff]{0,1}(?:场|民|区|县|级|直|委|政府|属|容|内|域|面))")
 _NOT_CITY = frozenset("全市 城市 各市 本市 都市 超市 上市 夜市 县市 门市 股市 省市 城乡 我市 该市 新市 设市 两市".split())
-_COUNTY = re.compile(r"(?:(?<=[^\u4e00-\u9fff])|(?<=^)|(?<=[在对由和及与向将、]))([\u4e00-\u9fff]{2}(?:族自治)?县)(?![城域级乡委直区政])")
+_COUNTY = re.compile(
+    r"(?:(?<=[^\u4e00-\u9fff])|(?<=^)|(?<=[在对由和及与向将、])|(?<=其中)|(?<=支持)|(?<=推动)|(?<=包括)|(?<=鼓励))"
+    r"([\u4e00-\u9fff]{2}(?:族自治)?县)(?![城域级乡委直区政])"
+)
 _NOT_COUNTY_START = "全各每本该其两一二三四五六七八九十市区省州郡重点贫困山区农"
 
 
@@ -43,7 +46,11 @@ def infer_year(text: str) -> int | None:
 
 
 def infer_region(text: str) -> str | None:
-    """The most frequently named city (XX市/州), else the most frequent county."""
+    """The city or county the first line names, else the most named city, else the most named county."""
+    first_line = text.strip().split("\n", 1)[0] if text.strip() else ""
+    named = _named_region(first_line)
+    if named:
+        return named
     counts = Counter(
         m.group(1) + m.group(2) for m in _CITY.finditer(text[:200000]) if m.group(1) + m.group(2) not in _NOT_CITY
     )
@@ -52,6 +59,15 @@ def infer_region(text: str) -> str | None:
         return counts.most_common(1)[0][0]
     counties = Counter(find_counties(text, unique=False))
     return counties.most_common(1)[0][0] if counties else None
+
+
+def _named_region(line: str) -> str | None:
+    for match in _CITY.finditer(line):
+        name = match.group(1) + match.group(2)
+        if name not in _NOT_CITY and name[:2] not in _NOT_CITY:
+            return name
+    counties = find_counties(line)
+    return counties[0] if counties else None
 
 
 def find_counties(text: str, *, unique: bool = True) -> list[str]:

@@ -25,6 +25,8 @@ _UNITS: dict[str, tuple[str, int]] = {
 COUNT_UNITS = frozenset(
     "个 户 家 所 座 处 项 条 块 套 台 辆 艘 批 人 人次 件 件次 次 场 名 间 张 本 头 只 株 棵".split()
 )
+# measure words that count the noun after them (3个枢纽); 户, 人 and 元 may instead describe it (30户以上自然村)
+CLASSIFIERS = frozenset("个 家 所 座 处 项 条 块 套 台 辆 艘 批 件 场 间 张 本 头 只 株 棵".split())
 PERCENT_UNITS = frozenset({"%", "百分点"})
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _CN_DIGIT = "零〇一二两三四五六七八九"

@@ -12,7 +12,7 @@ from decimal import Decimal
 from duban.choices import Comparator, IndicatorKind
 from duban.ingest.clauses import Clause, clauses_of, sentences
 from duban.ingest.context import DocumentFacts
-from duban.ingest.quantities import COUNT_UNITS, Quantity, find_quantities
+from duban.ingest.quantities import CLASSIFIERS, COUNT_UNITS, Quantity, find_quantities
 from duban.plan.model import Scope
 
 TARGET, PAST, SCALE, OTHER = "target", "past", "scale", "other"
@@ -28,7 +28,8 @@ _PAST_LEAD = re.compile(
 )
 _LEAD_YEAR = re.compile(r"^\s*(\d{4})年")
 _PLAN_ANCHOR = "今年|明年"
-_STOCK_VERB = re.compile(r"(?:发挥|依托|利用|借助|围绕|盘活)[^,]*$")
+_ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确保"
+_STOCK_VERB = re.compile(r"(?:发挥|依托|盘活)[^,]*$")
 _STOCK_NOUN = re.compile(r"^(?:续建|在建|现有|已建|已有|存量)")
 _STRUCTURAL = re.compile(r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|措施|举措|任务|战略|领域|环节|关键|板块|大类)")
 _FACILITY = re.compile(r"项目|基地|生产线|示范区|产业园|园区|电站|工厂|厂房|枢纽港")
@@ -55,7 +56,7 @@ _TAIL_WORDS = re.compile(
 )
 _EACH_SET = re.compile(r"(?:各|每个?)(?:县|区|县\(市、区\)|县市区|县区)|\d+个?县(?:\(市、区\)|市区|区)")
 _EACH_WORD = re.compile(r"分别|各|每|均")
-_AREA_SCOPE = re.compile(r"(中心城市|中心城区|主城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区|城区))")
+_AREA_SCOPE = re.compile(r"(中心城市|中心城区|主城区|老城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区))")
 _AREA_CUT = re.compile(r"^.*?(?:[在对于将的]|实现|推进|推动|完成|打通|建设|新建|改造|全面|加快)")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
 _CN_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -121,7 +122,7 @@ def paragraph_mode(text: str, setting: BlockSetting) -> str:
 
 def _anchor_clause(clauses: list[Clause], year: int) -> int:
     """Index of the first clause that names the plan year after an earlier clause, else 0."""
-    marker = re.compile(rf"{year}年|{_PLAN_ANCHOR}")
+    marker = re.compile(rf"(?:{year}年|{_PLAN_ANCHOR}),?(?:{_ANCHOR_VERB})")
     for index, clause in enumerate(clauses):
         if index > 0 and marker.search(clause.text):
             return index
@@ -198,7 +199,7 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return OTHER, "文件结构的计数(…个方面、…件实事)"
     if _is_scale(q, after, before, noun):
         return SCALE, "项目规模或产能"
-    if not q.is_percent and _QUALIFIER.match(after):
+    if q.unit not in CLASSIFIERS and not q.is_percent and _QUALIFIER.match(after):
         return OTHER, "限定条件(…以上的对象)"
     if _scope_count(before, noun, quantities, index):
         return OTHER, "范围描述(在…个乡镇)"

@@ -1,0 +1,47 @@
+"""`duban ingest FILE -o draft.yaml [--evaluate GOLD.json]`, as a Typer-compatible function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from duban.ingest.errors import IngestError
+from duban.ingest.evaluate import evaluate as evaluate_draft
+from duban.ingest.evaluate import format_evaluation
+from duban.ingest.service import IngestResult, ingest_document
+from duban.plan.planfile import dump_plan
+
+
+def ingest_command(
+    file: Path = typer.Argument(..., help="计划文档:.txt(UTF-8/GB18030)、.docx 或带文字层的 .pdf"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="草案计划文件(YAML)的写出路径"),
+    evaluate: Path | None = typer.Option(
+        None, "--evaluate", help="标注文件(JSON):打印准确率、召回率和不一致之处"
+    ),
+) -> None:
+    """Draft a plan file from a Chinese plan document, every target traced to its sentence."""
+    try:
+        result = ingest_document(path=file)
+        _write_draft(result, output)
+        if evaluate is not None:
+            for line in format_evaluation(evaluate_draft(result=result, gold_path=evaluate)):
+                typer.echo(line)
+    except IngestError as exc:
+        typer.echo(f"错误:{exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _write_draft(result: IngestResult, output: Path | None) -> None:
+    text = dump_plan(result.plan)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise IngestError(f"无法写出草案文件“{output}”:{exc.strerror or exc}") from exc
+    flagged = sum(1 for i in result.plan.indicators() if i.flags)
+    typer.echo(f"抽取目标 {len(result.plan.indicators())} 个,其中 {flagged} 个需人工复核", err=True)
+    for problem in result.problems:
+        typer.echo(f"提示:{problem}", err=True)
