@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.store.db import make_engine, session_factory, upgrade
-from duban.store.models import Base
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
 REPO = Path(__file__).resolve().parents[1]
@@ -62,9 +61,11 @@ def db_url(migrated_template: str, tmp_path: Path) -> str:
 
 
 def _truncate_all(url: str) -> None:
+    """Empty every table the migrations made (not alembic_version)."""
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
+        names = inspect(connection).get_table_names()
+        tables = ", ".join(f'"{name}"' for name in names if name != "alembic_version")
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

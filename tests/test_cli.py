@@ -69,3 +69,17 @@ def test_demo_builds_the_store_without_serving(env, db_url):
     if db_url.startswith("sqlite"):
         with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
             assert db.execute("select count(*) from entry").fetchone()[0] > 1000
+
+
+def test_user_add_disable_reset(env, db_url):
+    added = runner.invoke(app, ["user", "add", "zx01", "--role", "reporter", "--unit", "镇雄县"])
+    assert added.exit_code == 1 and "单位“镇雄县”不存在" in added.output  # no plan loaded yet
+    runner.invoke(app, ["plan", "load"])
+    added = runner.invoke(app, ["user", "add", "zx01", "--role", "填报员", "--unit", "镇雄县"])
+    assert added.exit_code == 0, added.output
+    assert "初始密码" in added.output
+    again = runner.invoke(app, ["user", "add", "zx01", "--role", "reporter", "--unit", "镇雄县"])
+    assert again.exit_code == 1 and "已存在" in again.output
+    assert runner.invoke(app, ["user", "disable", "zx01"]).exit_code == 0
+    assert runner.invoke(app, ["user", "reset", "zx01"]).exit_code == 0
+    assert runner.invoke(app, ["user", "reset", "nobody"]).exit_code == 1

@@ -19,6 +19,8 @@ db_app = typer.Typer(help="数据库:迁移与检查。", no_args_is_help=True)
 plan_app = typer.Typer(help="计划文件:检查、导入、导出。", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+user_app = typer.Typer(help="账号:新增、停用、重置密码。", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def default_plan_path() -> Path:
@@ -90,6 +92,59 @@ def plan_export(
         sys.stdout.write(text)
 
 
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: str = typer.Option(..., help="admin(督查室)/ reporter(填报员)/ leader(领导)"),
+    unit: str | None = typer.Option(None, help="填报员所属单位,如 镇雄县"),
+    name: str | None = typer.Option(None, help="显示名称"),
+    email: str | None = typer.Option(None, help="接收督办提醒的邮箱"),
+) -> None:
+    """Create an account with a random password, printed once (there is never a default password)."""
+    from duban.choices import Role
+    from duban.store.users import AccountError, add_user, new_password
+
+    password = new_password()
+    try:
+        chosen = Role.from_label(role)
+        with _transaction(get_settings()) as session:
+            add_user(session=session, username=username, password=password, role=Role(chosen),
+                     unit=unit, display_name=name, email=email)  # fmt: skip
+    except (AccountError, ValueError) as exc:
+        _fail(f"未能创建账号:{exc}")
+    typer.echo(f"已创建账号 {username},初始密码(只显示这一次):{password}")
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Disable an account; its sessions end at once."""
+    from duban.store.users import AccountError, set_active
+
+    try:
+        with _transaction(get_settings()) as session:
+            set_active(session=session, username=username, active=False)
+    except AccountError as exc:
+        _fail(str(exc))
+    typer.echo(f"已停用账号 {username}")
+
+
+@user_app.command("reset")
+def user_reset(username: str) -> None:
+    """Give an account a new random password, printed once."""
+    from duban.store.users import AccountError, new_password, set_password
+
+    password = new_password()
+    try:
+        with _transaction(get_settings()) as session:
+            set_password(session=session, username=username, password=password)
+            from duban.store.users import set_active
+
+            set_active(session=session, username=username, active=True)
+    except AccountError as exc:
+        _fail(str(exc))
+    typer.echo(f"已重置 {username} 的密码(只显示这一次):{password}")
+
+
 @app.command("demo")
 def demo(
     serve: bool = typer.Option(True, help="准备好数据后启动网页服务"),
@@ -114,6 +169,30 @@ def demo(
     typer.echo(f"演示账号与密码见 {accounts}")
     if serve:
         _serve(settings, port)
+
+
+@app.command("backup")
+def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> None:
+    """Write a consistent backup of the live store (SQLite online backup, or pg_dump)."""
+    from duban.store.backup import BackupError, backup
+
+    try:
+        backup(url=get_settings().sqlalchemy_url(), target=file)
+    except BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"已备份到 {file}")
+
+
+@app.command("restore")
+def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写出的备份文件")) -> None:
+    """Replace the store with a backup made by `duban backup`."""
+    from duban.store.backup import BackupError, restore
+
+    try:
+        restore(url=get_settings().sqlalchemy_url(), source=file)
+    except BackupError as exc:
+        _fail(str(exc))
+    typer.echo(f"已从 {file} 恢复")
 
 
 @app.command("serve")
