@@ -1,0 +1,109 @@
+"""What operators need: liveness, readiness, request ids, JSON logs and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from duban.store.db import at_head
+
+log = logging.getLogger("duban.access")
+router = APIRouter(include_in_schema=False)
+
+
+class Metrics:
+    """One registry per app, so that two apps in one process (tests) do not collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.latency = Histogram("duban_request_seconds", "Request latency by route", ["method", "route"],
+                                 registry=self.registry)  # fmt: skip
+        self.responses = Counter("duban_responses_total", "Responses by route and status class",
+                                 ["method", "route", "status"], registry=self.registry)  # fmt: skip
+        self.events = Counter("duban_events_total", "Domain events (submissions, job runs…)", ["event"],
+                              registry=self.registry)  # fmt: skip
+
+
+@router.get("/healthz")
+def healthz() -> PlainTextResponse:
+    """The process is up."""
+    return PlainTextResponse("ok")
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the newest migration."""
+    engine = request.app.state.sessions.kw["bind"]
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        ready = at_head(engine)
+        reason = "" if ready else "数据库结构不是最新版本,请运行 duban db upgrade"
+    except Exception as exc:  # any failure to reach the database means not ready
+        ready, reason = False, f"数据库不可用:{type(exc).__name__}"
+    return JSONResponse({"ready": ready, "reason": reason}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Give each request an id, time it, count it and log one JSON line for it."""
+    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+    request.state.request_id = request_id
+    started = time.perf_counter()
+    response = await call_next(request)
+    elapsed = time.perf_counter() - started
+    route = _route_template(request)
+    metrics_: Metrics = request.app.state.metrics
+    metrics_.latency.labels(request.method, route).observe(elapsed)
+    metrics_.responses.labels(request.method, route, f"{response.status_code // 100}xx").inc()
+    response.headers["X-Request-ID"] = request_id
+    log.info(json.dumps(_log_line(request, response, route, elapsed, request_id), ensure_ascii=False))
+    return response
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
+
+
+def _log_line(request: Request, response: Response, route: str, elapsed: float, request_id: str) -> dict[str, Any]:
+    return {
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "request_id": request_id, "method": request.method,
+        "route": route, "path": request.url.path, "status": response.status_code,
+        "ms": round(elapsed * 1000, 1), "user": request.session.get("user_id") if "session" in request.scope else None,
+    }  # fmt: skip
+
+
+class JsonFormatter(logging.Formatter):
+    """Log records as one JSON object per line (access lines are JSON already)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if message.startswith("{"):
+            return message
+        return json.dumps({"ts": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                           "message": message}, ensure_ascii=False)  # fmt: skip
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send duban's logs to stderr as JSON lines."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("duban")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
