@@ -1,0 +1,213 @@
+"""The project ledger in the store: saving projects, reading them back, and the figures they feed.
+
+Saving is an upsert by project code within the plan: projects already stored and not in the batch
+stay as they are, so a county's own 台账 can be imported without touching the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from duban.choices import OrgKind, ProjectMilestone
+from duban.plan.model import Profile
+from duban.projects.figures import LedgerFigures, feed_value, figures_by_unit
+from duban.projects.model import Dates, Project
+from duban.store.audit import record_change
+from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.store.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
+
+
+@dataclass(frozen=True)
+class SaveSummary:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def save_projects(
+    *, session: Session, plan_row: PlanRow, projects: Sequence[Project], user_id: int | None = None
+) -> SaveSummary:
+    """Insert or update `projects` in the plan's ledger by code, auditing every project that changes."""
+    counties = county_ids(session=session)
+    stored = {r.code: r for r in _project_query(session, plan_row.id)}
+    created = updated = 0
+    for position, project in enumerate(projects):
+        row = stored.get(project.code)
+        old = _snapshot(project_from_row(row)) if row else None
+        new = _snapshot(project)
+        if old == new:
+            continue
+        row = row or ProjectRow(plan_id=plan_row.id, code=project.code, position=len(stored) + position)
+        _fill_row(row, project, counties)
+        session.add(row)
+        session.flush()
+        created, updated = created + (old is None), updated + (old is not None)
+        _audit_change(session, row.id, old, new, user_id)
+    return SaveSummary(created=created, updated=updated, unchanged=len(projects) - created - updated)
+
+
+def county_ids(*, session: Session) -> dict[str, int]:
+    """The ids of the stored 县(市、区) by name."""
+    rows = session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value))
+    return {r.name: r.id for r in rows}
+
+
+def _snapshot(project: Project) -> dict[str, Any]:
+    return project.model_dump(mode="json", exclude_defaults=False)
+
+
+def _audit_change(
+    session: Session, project_id: int, old: dict[str, Any] | None, new: dict[str, Any], user_id: int | None
+) -> None:
+    changed = [k for k in new if old is None or old.get(k) != new[k]]
+    record_change(
+        session=session, user_id=user_id, action="project.update" if old else "project.create",
+        entity="project", entity_id=project_id,
+        old={k: old[k] for k in changed} if old else None, new={k: new[k] for k in changed},
+    )  # fmt: skip
+
+
+def _fill_row(row: ProjectRow, project: Project, counties: dict[str, int]) -> None:
+    if project.county not in counties:
+        raise ValueError(f"项目“{project.code}”的县(市、区)“{project.county}”不在单位名录中")
+    row.name, row.county_id, row.owner, row.cluster = (
+        project.name,
+        counties[project.county],
+        project.owner,
+        project.cluster,
+    )
+    row.category, row.kind, row.investor = project.category.value, project.kind.value, project.investor.value
+    row.two_major, row.provincial_major = project.two_major, project.provincial_major
+    row.total_investment, row.year_plan = project.total_investment, project.year_plan
+    _sync_milestones(row, project)
+    _sync_investments(row, project)
+
+
+# Children are updated in place: replacing them would insert the new rows before the old ones are
+# deleted and trip the (project, month) and (project, milestone) unique constraints.
+def _sync_milestones(row: ProjectRow, project: Project) -> None:
+    kept = {m.milestone: m for m in row.milestones}
+    row.milestones = []
+    for milestone, dates in project.milestones.items():
+        if dates.planned or dates.actual:
+            child = kept.get(milestone.value) or ProjectMilestoneRow(milestone=milestone.value)
+            child.planned, child.actual = dates.planned, dates.actual
+            row.milestones.append(child)
+
+
+def _sync_investments(row: ProjectRow, project: Project) -> None:
+    kept = {i.month: i for i in row.investments}
+    row.investments = []
+    for month, amount in sorted(project.monthly.items()):
+        child = kept.get(month) or ProjectInvestmentRow(month=month)
+        child.amount = amount
+        row.investments.append(child)
+
+
+def project_from_row(row: ProjectRow) -> Project:
+    """The pure project of a stored row."""
+    return Project(
+        code=row.code, name=row.name, county=row.county.name, category=row.category, kind=row.kind,
+        two_major=row.two_major, provincial_major=row.provincial_major, cluster=row.cluster,
+        owner=row.owner, investor=row.investor, total_investment=_plain(row.total_investment),
+        year_plan=_plain(row.year_plan),
+        monthly={i.month: _plain(i.amount) for i in row.investments},
+        milestones={ProjectMilestone(m.milestone): Dates(planned=m.planned, actual=m.actual) for m in row.milestones},
+    )  # fmt: skip
+
+
+def _plain(value: Decimal) -> Decimal:
+    """Drop the store's trailing zeros (100000000.000000 -> 100000000) so reads compare and print cleanly."""
+    value = Decimal(value)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _project_query(session: Session, plan_id: int) -> list[ProjectRow]:
+    query = (
+        select(ProjectRow)
+        .where(ProjectRow.plan_id == plan_id)
+        .options(selectinload(ProjectRow.milestones), selectinload(ProjectRow.investments),
+                 selectinload(ProjectRow.county))
+        .order_by(ProjectRow.position, ProjectRow.id)
+    )  # fmt: skip
+    return list(session.scalars(query))
+
+
+def load_projects(*, session: Session, plan_id: int) -> list[Project]:
+    """Every project of the plan's ledger, in ledger order."""
+    return [project_from_row(r) for r in _project_query(session, plan_id)]
+
+
+def clear_projects(*, session: Session, plan_id: int) -> int:
+    """Remove the plan's whole ledger (e.g. before regenerating the demo); return how many were removed."""
+    ids = list(session.scalars(select(ProjectRow.id).where(ProjectRow.plan_id == plan_id)))
+    for table in (ProjectMilestoneRow, ProjectInvestmentRow):
+        session.execute(delete(table).where(table.project_id.in_(ids)))
+    session.execute(delete(ProjectRow).where(ProjectRow.plan_id == plan_id))
+    return len(ids)
+
+
+def replace_projects(
+    *,
+    session: Session,
+    plan_row: PlanRow,
+    projects: Sequence[Project],
+    user_id: int | None = None,
+    reason: str,
+) -> int:
+    """Replace the plan's whole ledger with `projects` in one audited change (demo data, yearly reset)."""
+    removed = clear_projects(session=session, plan_id=plan_row.id)
+    counties = county_ids(session=session)
+    rows = [ProjectRow(plan_id=plan_row.id, code=p.code, position=i) for i, p in enumerate(projects)]
+    for row, project in zip(rows, projects, strict=True):
+        _fill_row(row, project, counties)
+    session.add_all(rows)
+    session.flush()
+    record_change(session=session, user_id=user_id, action="project.replace", entity="plan",
+                  entity_id=plan_row.id, old={"projects": removed}, new={"projects": len(rows)}, reason=reason)  # fmt: skip
+    return len(rows)
+
+
+def plan_ledger_figures(
+    *, session: Session, plan_id: int, on: date, profile: Profile | None = None
+) -> dict[str, LedgerFigures]:
+    """The ledger's figures on `on` for the city (first) and each county, in the city's order."""
+    plan_row = session.get_one(PlanRow, plan_id)
+    units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
+    city = next((u.name for u in units if u.kind == OrgKind.CITY.value), plan_row.region)
+    counties = [u.name for u in units if u.kind == OrgKind.COUNTY.value]
+    projects = load_projects(session=session, plan_id=plan_id)
+    return figures_by_unit(projects=projects, city=city, counties=counties, year=plan_row.year, on=on,
+                           profile=profile)  # fmt: skip
+
+
+def ledger_feeds(*, session: Session, plan_id: int, on: date) -> dict[str, dict[str, Decimal]]:
+    """indicator code -> unit name -> value, for every indicator of the plan whose `feed:` names a ledger figure.
+
+    Values are given for the city and every county; a city-wide indicator reported by a department
+    (its lead unit) also gets the city's value under that department's name. Undefined rates are left out.
+    """
+    fed = [
+        row for row in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_id))
+        if str((row.extra or {}).get("feed", "")).startswith("ledger.")
+    ]  # fmt: skip
+    if not fed:
+        return {}
+    figures = plan_ledger_figures(session=session, plan_id=plan_id, on=on)
+    return {row.code: _indicator_feed(row, figures) for row in fed}
+
+
+def _indicator_feed(row: IndicatorRow, figures: dict[str, LedgerFigures]) -> dict[str, Decimal]:
+    feed = str(row.extra["feed"])
+    values = {unit: feed_value(f, feed) for unit, f in figures.items()}
+    city = next(iter(figures))
+    if row.lead_unit is not None and row.lead_unit.kind == OrgKind.DEPARTMENT.value:
+        values[row.lead_unit.name] = values[city]
+    return {unit: value for unit, value in values.items() if value is not None}
