@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, description="SMTP server port.")
     smtp_sender: str = Field("duban@localhost", description="From address of reminder e-mails.")
     today: str | None = Field(None, description="Pretend today is this ISO date (demos and tests).")
+    smtp_username: str | None = Field(None, description="SMTP login name; unset sends without logging in.")
+    smtp_password: str | None = Field(None, description="SMTP password, used with the login name.")
+    smtp_starttls: bool = Field(False, description="Switch the SMTP connection to TLS with STARTTLS.")
+    smtp_timeout: int = Field(15, description="Seconds to wait for the SMTP server.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Address of the web app, for links in reminder e-mails."
+    )
 
     def sqlalchemy_url(self) -> str:
         """The store's URL, defaulting to the SQLite file in the data folder."""
