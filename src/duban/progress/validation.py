@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -139,6 +139,8 @@ def _parse_text_number(raw: str, unit: str) -> Decimal:
     if not match:
         raise FieldError(f"“{raw.strip()}”不是数字,请只填写数值")
     number, multiplier, suffix = match.groups()
+    if suffix and not unit:
+        raise FieldError(f"“{raw.strip()}”请只填写数字,不要带单位或文字")
     if suffix and suffix not in (unit, "%" if unit in ("%", "百分点") else unit):
         raise FieldError(f"“{raw.strip()}”的单位“{suffix}”与指标单位“{unit}”不符,请换算为{unit}后只填数字")
     return Decimal(number) * _MULTIPLIERS.get(multiplier or "", Decimal(1))
@@ -189,6 +191,36 @@ def rate_of(*, indicator: Indicator, figure: Figure) -> Decimal | None:
     if input_mode(indicator) is InputMode.STAGE and figure.stage is not None:
         return Decimal(1) if figure.stage is MilestoneStage.COMPLETED else Decimal(0)
     return figure.value
+
+
+def read_figure(*, indicator: Indicator, raw: Mapping[str, object]) -> tuple[Figure, list[Problem]]:
+    """The figure in raw form or cell input, read field by field; every unreadable field is a problem."""
+    parsed: dict[str, object] = {}
+    problems: list[Problem] = []
+    readers = {"value": _number_reader(indicator), "numerator": _number_reader(indicator, plain=True),
+               "denominator": _number_reader(indicator, plain=True), "stage": parse_stage,
+               "stage_date": parse_date}  # fmt: skip
+    for name in _fields(indicator):
+        try:
+            parsed[name] = readers[name](raw.get(name))
+        except FieldError as exc:
+            problems.append(Problem(name, str(exc)))
+    note = str(raw.get("note") or "").strip()
+    return Figure(**parsed, note=note or None), problems  # type: ignore[arg-type]
+
+
+def _fields(indicator: Indicator) -> tuple[str, ...]:
+    return {
+        InputMode.VALUE: ("value",),
+        InputMode.RATIO: ("numerator", "denominator"),
+        InputMode.STAGE: ("stage", "stage_date"),
+    }[input_mode(indicator)]
+
+
+def _number_reader(indicator: Indicator, plain: bool = False) -> Callable[[object], Decimal | None]:
+    # numerator and denominator are counts of things, never percentages
+    unit = "" if plain else indicator.unit
+    return lambda raw: parse_number(raw, unit=unit)
 
 
 def check_figure(*, indicator: Indicator, figure: Figure, context: Context) -> list[Problem]:

@@ -2,48 +2,63 @@
 
 Only approved figures are official: approval copies the reported figure into the `official_*`
 columns, so a later correction in draft does not change official figures until it is approved.
+Every write checks the entry's version (optimistic locking): the second of two people editing the
+same figure gets a `ConflictError` naming what the first saved, and nothing either typed is lost.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from duban.choices import EntryState
-from duban.store.audit import record_change
-from duban.store.models import EntryRow, PeriodRow, PlanRow, utcnow
+from duban.choices import EntryState, MilestoneStage
+from duban.plan.assignments import reporting_units, unit_target
+from duban.plan.model import Indicator, Plan, Thresholds
+from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
+from duban.store.audit import history, record_change
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow, utcnow
+from duban.store.periods import (
+    WorkflowError,
+    ensure_periods,
+    find_period,
+    guard_period,
+    period_end,
+    previous_period,
+)
+from duban.store.plans import indicator_from_row
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+ACTION_LABELS = {
+    "entry.record": "填报", "entry.submit": "提交", "entry.approve": "审核通过", "entry.return": "退回",
+    "entry.import": "Excel导入",
+}  # fmt: skip
+
+__all__ = ["WorkflowError", "ensure_periods", "find_period"]
 
 
-class WorkflowError(ValueError):
-    """A step that the entry's current state does not allow; the message is for the user."""
+class ConflictError(WorkflowError):
+    """Someone else changed the figure since it was read; `current` is what they saved."""
+
+    def __init__(self, message: str, current: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.current = current or {}
 
 
-def ensure_periods(
-    *, session: Session, plan: PlanRow, cutoff_day: int, combine_jan_feb: bool
-) -> list[PeriodRow]:
-    """Create the plan's twelve (or eleven) monthly periods if missing; return them in order."""
-    existing = {p.month: p for p in session.scalars(select(PeriodRow).where(PeriodRow.plan_id == plan.id))}
-    for month in range(2 if combine_jan_feb else 1, 13):
-        if month not in existing:
-            first = 1 if combine_jan_feb and month == 2 else month
-            existing[month] = PeriodRow(
-                plan_id=plan.id, month=month, first_month=first, deadline=date(plan.year, month, cutoff_day)
-            )
-            session.add(existing[month])
-    session.flush()
-    return [existing[m] for m in sorted(existing)]
+class ValidationFailed(WorkflowError):
+    """The figure has problems; each names its field."""
 
-
-def find_period(*, session: Session, plan_id: int, month: int) -> PeriodRow | None:
-    """The period that covers `month` of the plan's year."""
-    query = select(PeriodRow).where(
-        PeriodRow.plan_id == plan_id, PeriodRow.first_month <= month, PeriodRow.month >= month
-    )
-    return session.scalars(query).first()
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(";".join(str(p) for p in problems))
+        self.problems = problems
 
 
 def record_value(
@@ -57,22 +72,26 @@ def record_value(
     numerator: Decimal | None = None,
     denominator: Decimal | None = None,
     stage: str | None = None,
+    stage_date: date | None = None,
     note: str | None = None,
     expected_version: int | None = None,
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> EntryRow:
-    """Save a draft figure for (indicator, unit, period); audited; refuses a stale version."""
+    """Save a draft figure for (indicator, unit, period); audited; refuses a stale version (0 = new)."""
     entry = _entry(session, indicator_id, unit_id, period_id)
-    if expected_version is not None and entry.id is not None and entry.version != expected_version:
-        raise WorkflowError("该数据已被他人修改,请刷新后重新填写")
+    _check_version(session, entry, expected_version)
     if entry.state == EntryState.SUBMITTED and entry.id is not None:
-        raise WorkflowError("已提交待审核的数据不能修改")
+        raise WorkflowError("已提交待审核的数据不能修改,如需修改请联系督查室退回")
+    if entry.state == EntryState.APPROVED and entry.id is not None and not (reason or "").strip():
+        raise WorkflowError("修改已审核通过的数据必须说明理由")
     old = _figures(entry) if entry.id else None
     entry.value, entry.numerator, entry.denominator = value, numerator, denominator
-    entry.stage, entry.note, entry.state = stage, note, EntryState.DRAFT.value
-    entry.updated_by, entry.updated_at = user_id, utcnow()
+    entry.stage, entry.stage_date, entry.note = stage, stage_date, note
+    entry.state, entry.updated_by, entry.updated_at = EntryState.DRAFT.value, user_id, utcnow()
     session.add(entry)
-    session.flush()
-    _audit(session, entry, user_id, "entry.record", old, _figures(entry))
+    _flush(session, entry)
+    _audit(session, entry, user_id, "entry.record", old, {**_figures(entry), **(extra or {})}, reason)
     return entry
 
 
@@ -87,7 +106,7 @@ def approve(*, session: Session, entry: EntryRow, user_id: int | None) -> EntryR
     _require(entry, {EntryState.SUBMITTED}, "只有已提交的数据可以审核通过")
     entry.official_value, entry.official_numerator = entry.value, entry.numerator
     entry.official_denominator, entry.official_stage = entry.denominator, entry.stage
-    entry.approved_at = utcnow()
+    entry.approved_at, entry.return_reason = utcnow(), None
     return _move(session, entry, user_id, EntryState.APPROVED, "entry.approve")
 
 
@@ -100,13 +119,227 @@ def return_entry(*, session: Session, entry: EntryRow, user_id: int | None, reas
     return _move(session, entry, user_id, EntryState.RETURNED, "entry.return", reason)
 
 
+@dataclass(frozen=True)
+class Writer:
+    """Who is writing and when: reporters are held to the period's deadline, admins only to its lock."""
+
+    user_id: int | None
+    admin: bool
+    today: date
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One indicator a unit reports in a period, with everything a form or template shows."""
+
+    row: IndicatorRow
+    indicator: Indicator
+    target: Decimal
+    previous: EntryRow | None
+    entry: EntryRow | None
+
+
+def unit_sheet(
+    *, session: Session, plan: Plan, plan_row: PlanRow, unit: OrgUnitRow, period: PeriodRow
+) -> list[SheetRow]:
+    """The indicators `unit` reports, in plan order, with its target, last period's and this period's entry."""
+    rows = {
+        r.code: r for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
+    }
+    before = previous_period(session=session, period=period)
+    sheet = []
+    for indicator in plan.indicators():
+        if unit.name in reporting_units(indicator=indicator, plan=plan):
+            row = rows[indicator.id]
+            previous = _find(session, row.id, unit.id, before.id) if before else None
+            sheet.append(SheetRow(row, indicator, unit_target(indicator=indicator, unit=unit.name), previous,
+                                  _find(session, row.id, unit.id, period.id)))  # fmt: skip
+    return sheet
+
+
+def check_entry(
+    *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
+    figure: Figure, confirmed: bool,
+) -> list[Problem]:  # fmt: skip
+    """Every problem of `figure` as `unit`'s figure for `row` in `period`, judged on the unit's history."""
+    indicator = indicator_from_row(row)
+    earlier = _earlier_entries(session, row.id, unit.id, period)
+    context = Context(
+        target=unit_target(indicator=indicator, unit=unit.name), on=period_end(period, plan_row.year),
+        year=plan_row.year, thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
+        previous=_as_figure(earlier[-1]) if earlier else None,
+        history=[v for v in (_best_value(e) for e in earlier) if v is not None], confirmed=confirmed,
+    )  # fmt: skip
+    return check_figure(indicator=indicator, figure=figure, context=context)
+
+
+def save_figure(
+    *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
+    raw: Mapping[str, object], writer: Writer, expected_version: int | None = None,
+    confirmed: bool = False, reason: str | None = None,
+) -> EntryRow:  # fmt: skip
+    """Read, check and save a unit's figure as a draft; ValidationFailed lists every problem."""
+    current = _find(session, row.id, unit.id, period.id)
+    _guard(session, plan_row, period, unit.id, writer, current)
+    indicator = indicator_from_row(row)
+    figure, problems = read_figure(indicator=indicator, raw=raw)
+    if not problems:
+        problems = check_entry(session=session, plan_row=plan_row, row=row, unit=unit, period=period,
+                               figure=figure, confirmed=confirmed)  # fmt: skip
+    if problems:
+        raise ValidationFailed(problems)
+    return record_value(
+        session=session, indicator_id=row.id, unit_id=unit.id, period_id=period.id, user_id=writer.user_id,
+        value=rate_of(indicator=indicator, figure=figure), numerator=figure.numerator,
+        denominator=figure.denominator, stage=figure.stage.value if figure.stage else None,
+        stage_date=figure.stage_date, note=figure.note, expected_version=expected_version, reason=reason,
+        extra={"confirmed": True} if confirmed else None,
+    )  # fmt: skip
+
+
+def submit_entries(
+    *, session: Session, plan_row: PlanRow, unit_id: int, period: PeriodRow, writer: Writer
+) -> list[EntryRow]:
+    """Submit every draft or returned figure of a unit for a period."""
+    pending = _unit_entries(session, unit_id, period.id, {EntryState.DRAFT, EntryState.RETURNED})
+    if not pending:
+        raise WorkflowError("没有待提交的数据")
+    for entry in pending:
+        _guard(session, plan_row, period, unit_id, writer, entry)
+        submit(session=session, entry=entry, user_id=writer.user_id)
+    return pending
+
+
+def approve_entries(
+    *, session: Session, unit_id: int, period: PeriodRow, user_id: int | None
+) -> list[EntryRow]:
+    """Approve every submitted figure of a unit for a period."""
+    pending = _unit_entries(session, unit_id, period.id, {EntryState.SUBMITTED})
+    if not pending:
+        raise WorkflowError("没有待审核的数据")
+    return [approve(session=session, entry=entry, user_id=user_id) for entry in pending]
+
+
+def figure_as_of(
+    *, session: Session, entry_id: int, on: date, official: bool = True
+) -> dict[str, Any] | None:
+    """The figure as it stood at the end of day `on` (Beijing time): official, or as last reported."""
+    until = datetime.combine(on, time.max, tzinfo=LOCAL).astimezone(UTC)
+    steps = [r for r in history(session=session, entity="entry", entity_id=entry_id, until=until) if r.new]
+    if official:
+        steps = [r for r in steps if r.action == "entry.approve"]
+    if not steps:
+        return None
+    last = steps[-1]
+    assert last.new is not None
+    return {**{k: last.new.get(k) for k in ("value", "numerator", "denominator", "stage", "note")},
+            "state": last.new.get("state", EntryState.DRAFT.value), "at": last.at}  # fmt: skip
+
+
+def cell_history(*, session: Session, entry_id: int) -> list[dict[str, Any]]:
+    """Every change of one figure, oldest first: when, who, what, old and new values, why."""
+    names = {u.id: u.display_name or u.username for u in session.scalars(select(UserRow))}
+    return [
+        {"at": r.at, "user": names.get(r.user_id or 0, "系统"), "action": r.action,
+         "action_label": ACTION_LABELS.get(r.action, r.action), "old": r.old, "new": r.new, "reason": r.reason}
+        for r in history(session=session, entity="entry", entity_id=entry_id)
+    ]  # fmt: skip
+
+
+def entry_figures(entry: EntryRow) -> dict[str, Any]:
+    """The figure an entry holds now, with its state and version, as plain data."""
+    return {**_figures(entry), "state": entry.state, "version": entry.version,
+            "official_value": entry.official_value, "return_reason": entry.return_reason}  # fmt: skip
+
+
+def _guard(
+    session: Session,
+    plan_row: PlanRow,
+    period: PeriodRow,
+    unit_id: int,
+    writer: Writer,
+    entry: EntryRow | None,
+) -> None:
+    # a figure the office returned may be corrected and resubmitted after the deadline
+    returned = entry is not None and entry.return_reason is not None and entry.state != EntryState.APPROVED
+    if writer.admin:
+        returned = True  # the office may write until the period is locked
+    guard_period(session=session, period=period, unit_id=unit_id, today=writer.today, year=plan_row.year,
+                 returned=returned)  # fmt: skip
+
+
+def _check_version(session: Session, entry: EntryRow, expected_version: int | None) -> None:
+    if expected_version is None:
+        return
+    found = entry.version if entry.id is not None else 0
+    if found != expected_version:
+        raise ConflictError(_conflict_message(session, entry), entry_figures(entry) if entry.id else None)
+
+
+def _conflict_message(session: Session, entry: EntryRow) -> str:
+    who = session.get(UserRow, entry.updated_by) if entry.updated_by else None
+    name = (who.display_name or who.username) if who else "他人"
+    when = entry.updated_at.astimezone(LOCAL).strftime("%m-%d %H:%M") if entry.updated_at else ""
+    return f"该数据已被{name}于{when}修改(当前值 {_show(entry)}),您的填写未保存但已保留,请核对后重新提交"
+
+
+def _show(entry: EntryRow) -> str:
+    if entry.stage:
+        return MilestoneStage(entry.stage).label
+    if entry.numerator is not None:
+        return f"{entry.numerator}/{entry.denominator}"
+    return str(entry.value) if entry.value is not None else "空"
+
+
+def _flush(session: Session, entry: EntryRow) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except (StaleDataError, IntegrityError):
+        raise ConflictError("该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交") from None
+
+
 def _entry(session: Session, indicator_id: int, unit_id: int, period_id: int) -> EntryRow:
+    return _find(session, indicator_id, unit_id, period_id) or EntryRow(
+        indicator_id=indicator_id, unit_id=unit_id, period_id=period_id
+    )
+
+
+def _find(session: Session, indicator_id: int, unit_id: int, period_id: int) -> EntryRow | None:
     query = select(EntryRow).where(
         EntryRow.indicator_id == indicator_id, EntryRow.unit_id == unit_id, EntryRow.period_id == period_id
     )
-    return session.scalars(query).first() or EntryRow(
-        indicator_id=indicator_id, unit_id=unit_id, period_id=period_id
+    return session.scalars(query).first()
+
+
+def _unit_entries(session: Session, unit_id: int, period_id: int, states: set[EntryState]) -> list[EntryRow]:
+    query = select(EntryRow).where(
+        EntryRow.unit_id == unit_id, EntryRow.period_id == period_id,
+        EntryRow.state.in_([s.value for s in states]),
+    ).order_by(EntryRow.id)  # fmt: skip
+    return list(session.scalars(query))
+
+
+def _earlier_entries(session: Session, indicator_id: int, unit_id: int, period: PeriodRow) -> list[EntryRow]:
+    query = (
+        select(EntryRow)
+        .join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(EntryRow.indicator_id == indicator_id, EntryRow.unit_id == unit_id)
+        .where(PeriodRow.plan_id == period.plan_id, PeriodRow.month < period.month)
+        .order_by(PeriodRow.month)
     )
+    return list(session.scalars(query))
+
+
+def _best_value(entry: EntryRow) -> Decimal | None:
+    """The official value when approved, else the figure as reported."""
+    return entry.official_value if entry.official_value is not None else entry.value
+
+
+def _as_figure(entry: EntryRow) -> Figure:
+    stage = entry.official_stage or entry.stage
+    return Figure(value=_best_value(entry), numerator=entry.numerator, denominator=entry.denominator,
+                  stage=MilestoneStage(stage) if stage else None)  # fmt: skip
 
 
 def _require(entry: EntryRow, states: set[EntryState], message: str) -> None:
@@ -126,7 +359,7 @@ def _move(
     entry.state, entry.updated_by, entry.updated_at = state.value, user_id, utcnow()
     if state is EntryState.SUBMITTED:
         entry.submitted_at = utcnow()
-    session.flush()
+    _flush(session, entry)
     _audit(
         session,
         entry,
@@ -142,7 +375,7 @@ def _move(
 def _figures(entry: EntryRow) -> dict[str, Any]:
     return {
         "value": entry.value, "numerator": entry.numerator, "denominator": entry.denominator,
-        "stage": entry.stage, "note": entry.note,
+        "stage": entry.stage, "stage_date": entry.stage_date, "note": entry.note,
     }  # fmt: skip
 
 

@@ -1,0 +1,114 @@
+"""Evidence files (photos, PDFs, scans) attached to figures, stored once by the SHA-256 of their content.
+
+The type is decided by the file's first bytes, never by its name or the browser's claim, so a renamed
+executable is refused. Files live under `<data_dir>/evidence/<first two hex digits>/<sha256>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from duban.store.audit import record_change
+from duban.store.models import EntryRow
+from duban.store.periods import WorkflowError
+from duban.store.reporting_models import EvidenceRow
+
+# (magic prefix, offset, content type, what users call it)
+SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"%PDF-", 0, "application/pdf"),
+    (b"II*\x00", 0, "image/tiff"),
+    (b"MM\x00*", 0, "image/tiff"),
+    (b"WEBP", 8, "image/webp"),
+)
+ALLOWED = "JPG、PNG、PDF、TIFF、WEBP"
+MAX_FILES_PER_ENTRY = 20
+
+
+def sniff_type(content: bytes) -> str | None:
+    """The content type the file's magic bytes show, or None when it is not an allowed kind."""
+    for magic, offset, kind in SIGNATURES:
+        if content[offset : offset + len(magic)] == magic:
+            if kind == "image/webp" and not content.startswith(b"RIFF"):
+                continue
+            return kind
+    return None
+
+
+def evidence_path(*, data_dir: Path, sha256: str) -> Path:
+    """Where the file with this hash is kept."""
+    return Path(data_dir) / "evidence" / sha256[:2] / sha256
+
+
+def add_evidence(
+    *, session: Session, entry: EntryRow, filename: str, content: bytes, data_dir: Path, max_bytes: int,
+    user_id: int | None,
+) -> EvidenceRow:  # fmt: skip
+    """Check and store one evidence file for `entry`; the same content is stored once."""
+    _check(session, entry, filename, content, max_bytes)
+    kind = sniff_type(content)
+    assert kind is not None
+    digest = hashlib.sha256(content).hexdigest()
+    _write_once(evidence_path(data_dir=data_dir, sha256=digest), content)
+    row = EvidenceRow(entry_id=entry.id, sha256=digest, filename=_safe_name(filename), content_type=kind,
+                      size=len(content), uploaded_by=user_id)  # fmt: skip
+    session.add(row)
+    session.flush()
+    record_change(session=session, user_id=user_id, action="evidence.add", entity="entry", entity_id=entry.id,
+                  new={"evidence_id": row.id, "filename": row.filename, "sha256": digest, "size": len(content)})  # fmt: skip
+    return row
+
+
+def list_evidence(*, session: Session, entry_id: int) -> list[EvidenceRow]:
+    """The evidence files of one figure, oldest first."""
+    query = select(EvidenceRow).where(EvidenceRow.entry_id == entry_id).order_by(EvidenceRow.id)
+    return list(session.scalars(query))
+
+
+def remove_evidence(
+    *, session: Session, evidence: EvidenceRow, user_id: int | None, reason: str | None
+) -> None:
+    """Detach a file from its figure (the content stays, other figures may share it); audited."""
+    record_change(session=session, user_id=user_id, action="evidence.remove", entity="entry",
+                  entity_id=evidence.entry_id, old={"evidence_id": evidence.id, "filename": evidence.filename},
+                  reason=reason)  # fmt: skip
+    session.delete(evidence)
+    session.flush()
+
+
+def _check(session: Session, entry: EntryRow, filename: str, content: bytes, max_bytes: int) -> None:
+    if not content:
+        raise WorkflowError(f"佐证材料“{filename}”是空文件")
+    if len(content) > max_bytes:
+        raise WorkflowError(f"佐证材料“{filename}”大小 {_mb(len(content))} 超过上限 {_mb(max_bytes)}")
+    if sniff_type(content) is None:
+        raise WorkflowError(f"佐证材料“{filename}”不是允许的文件类型(只接受 {ALLOWED})")
+    count = session.scalar(
+        select(func.count()).select_from(EvidenceRow).where(EvidenceRow.entry_id == entry.id)
+    )
+    if (count or 0) >= MAX_FILES_PER_ENTRY:
+        raise WorkflowError(f"每项数据最多上传 {MAX_FILES_PER_ENTRY} 个佐证材料")
+
+
+def _write_once(path: Path, content: bytes) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.part")
+    temporary.write_bytes(content)
+    temporary.replace(path)  # atomic, so a reader never sees half a file
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(filename.replace("\\", "/")).name.strip() or "file"
+    return name[-200:]
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
