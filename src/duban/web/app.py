@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
-from duban.plan.model import Plan
 from duban.settings import Settings
 from duban.store.db import make_engine, session_factory
-from duban.store.plans import find_plan, plan_from_store
 from duban.web import auth
-from duban.web.auth import CurrentUser, LoginRequired, csrf_token, db_session, login_redirect, optional_user
-from duban.web.filters import fmt_number, scope_label
+from duban.web.auth import LoginRequired, login_redirect, optional_user
+from duban.web.pages import PAGE_ROUTERS
+from duban.web.pages.common import HERE, render, templates
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters["fmt"] = fmt_number
-templates.env.filters["scope"] = scope_label
-templates.env.globals["csrf_token"] = csrf_token
+__all__ = ["create_app", "templates"]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,13 +32,14 @@ def create_app(settings: Settings) -> FastAPI:
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",
         max_age=settings.session_max_age, same_site="lax", https_only=settings.secure_cookies,
     )  # fmt: skip
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_exception_handler(LoginRequired, _to_login)
+    app.add_exception_handler(StarletteHTTPException, _refusal)
+    app.add_exception_handler(RequestValidationError, _bad_request)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
     app.include_router(auth.router)
-    app.add_api_route(
-        "/plan", plan_tree, methods=["GET"], response_class=HTMLResponse, include_in_schema=False
-    )
-    app.add_api_route("/", plan_tree, methods=["GET"], response_class=HTMLResponse, include_in_schema=False)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     return app
 
 
@@ -66,12 +61,27 @@ async def _to_login(request: Request, _exc: Exception) -> Response:
     return login_redirect(request)
 
 
-def plan_tree(request: Request, user: Annotated[CurrentUser | None, Depends(optional_user)]) -> HTMLResponse:
-    """The plan at a glance: every area, task and indicator with its target and county breakdown."""
-    plan = _current_plan(db_session(request))
-    return templates.TemplateResponse(request, "plan_tree.html", {"plan": plan, "user": user})
+async def _refusal(request: Request, exc: Exception) -> Response:
+    """Errors as JSON for the API and fetch calls, as a Chinese page for browsers."""
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    detail = exc.detail if isinstance(exc.detail, str) else "请求无法完成"
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "页面不存在"
+    user = optional_user(request) if hasattr(request.state, "db") else None
+    return render(request, "error.html", user, status_code=exc.status_code, message=detail)
 
 
-def _current_plan(session: Session) -> Plan | None:
-    row = find_plan(session=session)
-    return plan_from_store(session=session, plan_row=row) if row else None
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+    fields = "、".join(str(e["loc"][-1]) for e in exc.errors())
+    user = optional_user(request) if hasattr(request.state, "db") else None
+    return render(request, "error.html", user, status_code=422, message=f"请求缺少或填错了:{fields}")
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or "application/json" in accept

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+from markupsafe import Markup, escape
 
 
 def fmt_number(value: Decimal | float | int | None) -> str:
@@ -26,3 +29,18 @@ def scope_label(shorthand: str) -> str:
     if shorthand.startswith("each:"):
         return shorthand.removeprefix("each:") + " 分别"
     return shorthand.removeprefix("area:")
+
+
+def fmt_pct(value: Decimal | float | None, places: int = 1) -> str:
+    """87.456 → 87.5%; None → —."""
+    if value is None:
+        return "—"
+    return f"{Decimal(str(value)):.{places}f}%"
+
+
+def marked_quote(text: str | None) -> Markup:
+    """The source sentence, HTML-escaped, with its **highlighted** parts in <mark>."""
+    if not text:
+        return Markup("")
+    escaped = str(escape(text))
+    return Markup(re.sub(r"\*\*(.+?)\*\*", r"<mark>\1</mark>", escaped))

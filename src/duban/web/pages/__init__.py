@@ -1,0 +1,12 @@
+"""The pages of the web application, one router per area of the app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from duban.web.pages import counties, dashboard, entry, indicators, ingest, map, plan, review
+
+PAGE_ROUTERS: list[APIRouter] = [
+    dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
+    plan.router, ingest.router,
+]  # fmt: skip

@@ -1,0 +1,55 @@
+"""County pages: every target a county holds, its rank and its overdue reports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from duban.choices import EntryState
+from duban.store.overview import IndicatorLine, Overview, UnitLine
+from duban.web.auth import CurrentUser, require_user
+from duban.web.pages.common import overview_of, render
+
+router = APIRouter(include_in_schema=False)
+REPORTED = (EntryState.SUBMITTED, EntryState.APPROVED)
+
+
+@router.get("/counties", response_class=HTMLResponse)
+def county_list(
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+) -> HTMLResponse:
+    """The counties in ranking order."""
+    view = overview_of(request, month)
+    return render(request, "counties.html", user, nav="map", view=view)
+
+
+@router.get("/counties/{name}", response_class=HTMLResponse)
+def county_page(
+    request: Request, name: str, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+) -> HTMLResponse:
+    """One county: each of its targets with status, its rank and what it has not reported."""
+    view = overview_of(request, month)
+    if name not in {u.name for u in view.plan.counties()}:
+        raise HTTPException(status_code=404, detail=f"没有名为“{name}”的县(市、区)")
+    lines = view.county_lines(name)
+    ranking = next((r for r in view.rankings if r.unit == name), None)
+    reporting = next((r for r in view.reporting if r.unit == name), None)
+    return render(request, "county.html", user, nav="map", view=view, county=name, lines=lines,
+                  ranking=ranking, reporting=reporting, overdue=unreported(view=view, county=name),
+                  counts=county_counts(lines=lines))  # fmt: skip
+
+
+def unreported(*, view: Overview, county: str) -> list[tuple[IndicatorLine, UnitLine]]:
+    """The county's targets with no submitted or approved figure for the period."""
+    return [(line, u) for line, u in view.county_lines(county) if u.state not in REPORTED]
+
+
+def county_counts(*, lines: list[tuple[IndicatorLine, UnitLine]]) -> dict[str, int]:
+    """How many of the county's targets are in each status, by status value."""
+    counts: dict[str, int] = {}
+    for _line, unit_line in lines:
+        key = unit_line.judgement.status.value
+        counts[key] = counts.get(key, 0) + 1
+    return counts

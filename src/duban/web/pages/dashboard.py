@@ -1,0 +1,65 @@
+"""首页: the plan at a glance for one period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from duban.choices import Status
+from duban.plan.model import Task
+from duban.store.overview import IndicatorLine, Overview
+from duban.web.auth import CurrentUser, require_user
+from duban.web.pages.common import overview_of, render
+
+router = APIRouter(include_in_schema=False)
+PROJECT_INDICATORS = ("A-01", "A-02", "A-03", "A-04", "A-05")
+
+
+@dataclass(frozen=True)
+class LivelihoodCard:
+    """One 惠民实事: its number, title, headline line and the status shown on the card."""
+
+    number: str
+    task: Task
+    lines: list[IndicatorLine]
+
+    @property
+    def headline(self) -> IndicatorLine:
+        return self.lines[0]
+
+    @property
+    def status(self) -> Status:
+        """The worst status among the item's targets, so a lagging part is not hidden."""
+        order = list(Status)
+        return max((line.judgement.status for line in self.lines), key=order.index)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+) -> HTMLResponse:
+    """Counts by status, areas, 惠民实事, lagging items, ranking, projects and 报送情况."""
+    view = overview_of(request, month)
+    return render(request, "dashboard.html", user, nav="dashboard", view=view, counts=view.status_counts(),
+                  cards=livelihood_cards(view=view), lagging=view.lagging(),
+                  projects=project_lines(view=view), late=[r for r in view.reporting if r.late])  # fmt: skip
+
+
+def livelihood_cards(*, view: Overview) -> list[LivelihoodCard]:
+    """The 惠民实事 as cards, one per item, in the plan's order."""
+    by_id = {line.indicator.id: line for line in view.indicators}
+    cards = []
+    for area in (a for a in view.plan.areas if a.livelihood):
+        for number, task in enumerate(area.tasks, start=1):
+            lines = [by_id[ind.id] for ind in task.indicators if ind.id in by_id]
+            if lines:
+                cards.append(LivelihoodCard(str(number), task, lines))
+    return cards
+
+
+def project_lines(*, view: Overview) -> list[IndicatorLine]:
+    """The project-campaign figures: the plan's investment indicators A-01..A-05."""
+    return [line for line in view.indicators if line.indicator.id in PROJECT_INDICATORS]

@@ -1,0 +1,334 @@
+"""Data entry for reporters: their own unit's form for a period, inline checks, evidence, draft and submit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from duban.choices import EntryState, MilestoneStage, OrgKind, Role
+from duban.plan.model import Plan
+from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
+from duban.store.entries import (
+    SheetRow,
+    ValidationFailed,
+    Writer,
+    check_entry,
+    save_figure,
+    submit_entries,
+    unit_sheet,
+)
+from duban.store.evidence import add_evidence, evidence_path, list_evidence
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.periods import WorkflowError, closed_reason, ensure_periods, find_period, period_label
+from duban.store.plans import plan_from_store
+from duban.store.reporting_models import EvidenceRow
+from duban.web.auth import (
+    CurrentUser,
+    csrf_protect,
+    db_session,
+    require_unit_access,
+    require_user,
+    require_writer,
+)
+from duban.web.pages.common import render, settings_of, the_plan, today_of
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("value", "numerator", "denominator", "stage", "stage_date", "note")
+
+
+@dataclass
+class FormRow:
+    """One indicator on the form: the sheet row, what was typed, problems found and evidence files."""
+
+    sheet: SheetRow
+    mode: InputMode
+    typed: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
+
+    @property
+    def editable(self) -> bool:
+        entry = self.sheet.entry
+        return entry is None or entry.state in (EntryState.DRAFT, EntryState.RETURNED)
+
+    @property
+    def code(self) -> str:
+        return self.sheet.indicator.id
+
+
+@dataclass(frozen=True)
+class EntryPlace:
+    """Where a form lives: the plan, the unit and the period, as the store holds them."""
+
+    plan_row: PlanRow
+    plan: Plan
+    unit: OrgUnitRow
+    period: PeriodRow
+
+
+@router.get("/entry", response_class=HTMLResponse)
+def entry_start(
+    request: Request, user: Annotated[CurrentUser, Depends(require_writer)], month: int | None = None
+) -> Response:
+    """Reporters go straight to their unit's form; the office picks a unit."""
+    session = db_session(request)
+    chosen = month or default_month(request, the_plan(session))
+    if user.role is Role.REPORTER and user.unit_id is not None:
+        return RedirectResponse(f"/entry/{user.unit_id}?month={chosen}", status_code=303)
+    units = list(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
+                                 .order_by(OrgUnitRow.position, OrgUnitRow.id)))  # fmt: skip
+    return render(request, "entry_units.html", user, nav="entry", units=units, month=chosen)
+
+
+@router.get("/entry/{unit_id}", response_class=HTMLResponse)
+def entry_form(
+    request: Request,
+    unit_id: int,
+    user: Annotated[CurrentUser, Depends(require_writer)],
+    month: int | None = None,
+) -> HTMLResponse:
+    """The unit's form for the period: last month's figures, this month's, state and evidence."""
+    require_unit_access(user, unit_id)
+    place = entry_place(request, unit_id, month)
+    rows = form_rows(session=db_session(request), place=place, typed={})
+    return _form_page(request, user, place, rows)
+
+
+@router.post("/entry/{unit_id}/{month}", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)])
+async def entry_save(
+    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
+) -> Response:
+    """Save every filled row as a draft, then submit them all if asked; nothing is saved if any row is wrong."""
+    require_unit_access(user, unit_id)
+    place = entry_place(request, unit_id, month)
+    session, form = db_session(request), await request.form()
+    writer = Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+    rows = form_rows(session=session, place=place, typed=typed_fields(form))
+    for row in rows:
+        save_row(session=session, place=place, row=row, writer=writer, form=form)
+    if any(r.problems for r in rows):
+        return _form_page(request, user, place, rows, status_code=422, error="未保存:请先改正标出的问题。")
+    message = f"已保存 {sum(1 for r in rows if _filled(r))} 项草稿。"
+    if form.get("action") == "submit":
+        message = _submit(session, place, writer)
+    request.session["flash"] = message
+    return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
+
+
+@router.post(
+    "/entry/{unit_id}/{month}/check", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)]
+)
+async def entry_check(
+    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
+) -> HTMLResponse:
+    """Inline validation of one row while the reporter types: the problems as a small HTML fragment."""
+    require_unit_access(user, unit_id)
+    place = entry_place(request, unit_id, month)
+    form = await request.form()
+    code = str(form.get("code") or "")
+    row = next((r for r in form_rows(session=db_session(request), place=place, typed=typed_fields(form))
+                if r.code == code), None)  # fmt: skip
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"本单位没有需要填报的指标“{code}”")
+    row.problems = row_problems(
+        session=db_session(request), place=place, row=row, confirmed=_confirmed(form, code)
+    )
+    return HTMLResponse(problem_fragment(row.problems, checked=_filled(row)))
+
+
+@router.post("/entry/{unit_id}/{month}/evidence", dependencies=[Depends(csrf_protect)])
+async def evidence_upload(
+    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)],
+    code: Annotated[str, Form()], file: Annotated[UploadFile, File()],
+) -> Response:  # fmt: skip
+    """Attach a photo or PDF to the unit's saved figure for one indicator."""
+    require_unit_access(user, unit_id)
+    place = entry_place(request, unit_id, month)
+    session, settings = db_session(request), settings_of(request)
+    entry = _entry_of(session, place, code)
+    content = await file.read(settings.evidence_max_bytes + 1)
+    try:
+        add_evidence(session=session, entry=entry, filename=file.filename or "file", content=content,
+                     data_dir=settings.data_dir, max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
+    except WorkflowError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    request.session["flash"] = f"已上传佐证材料“{file.filename}”。"
+    return RedirectResponse(f"/entry/{unit_id}?month={month}#row-{code}", status_code=303)
+
+
+@router.get("/evidence/{evidence_id}")
+def evidence_download(
+    request: Request, evidence_id: int, user: Annotated[CurrentUser, Depends(require_user)]
+) -> FileResponse:
+    """One evidence file, for the office, leaders and the unit that uploaded it."""
+    session = db_session(request)
+    evidence = session.get(EvidenceRow, evidence_id)
+    entry = session.get(EntryRow, evidence.entry_id) if evidence else None
+    if evidence is None or entry is None:
+        raise HTTPException(status_code=404, detail="佐证材料不存在")
+    if user.role is Role.REPORTER and user.unit_id != entry.unit_id:
+        raise HTTPException(status_code=403, detail="只能查看本单位的佐证材料")
+    path = evidence_path(data_dir=settings_of(request).data_dir, sha256=evidence.sha256)
+    return FileResponse(path, media_type=evidence.content_type, filename=evidence.filename)
+
+
+def default_month(request: Request, plan_row: PlanRow) -> int:
+    """The period reporters are filling now: the first whose deadline has not passed, else December."""
+    today, cutoff = today_of(request), settings_of(request).cutoff_day
+    if today.year < plan_row.year:
+        return 1
+    if today.year > plan_row.year:
+        return 12
+    return today.month if today.day <= cutoff else min(today.month + 1, 12)
+
+
+def entry_place(request: Request, unit_id: int, month: int | None) -> EntryPlace:
+    """The plan, unit and period of a form; the plan's periods are created on first use."""
+    session, settings = db_session(request), settings_of(request)
+    plan_row = the_plan(session)
+    unit = session.get(OrgUnitRow, unit_id)
+    if unit is None:
+        raise HTTPException(status_code=404, detail=f"单位编号 {unit_id} 不存在")
+    ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
+                   combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
+    period = find_period(
+        session=session, plan_id=plan_row.id, month=month or default_month(request, plan_row)
+    )
+    if period is None:
+        raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
+    return EntryPlace(plan_row, plan_from_store(session=session, plan_row=plan_row), unit, period)
+
+
+def form_rows(*, session: Session, place: EntryPlace, typed: dict[str, dict[str, str]]) -> list[FormRow]:
+    """The form's rows: every indicator the unit reports, with what was typed and its evidence."""
+    sheet = unit_sheet(session=session, plan=place.plan, plan_row=place.plan_row, unit=place.unit,
+                       period=place.period)  # fmt: skip
+    rows = []
+    for line in sheet:
+        shown = typed.get(line.indicator.id) or _stored_fields(line.entry)
+        evidence = list_evidence(session=session, entry_id=line.entry.id) if line.entry else []
+        rows.append(FormRow(line, input_mode(line.indicator), shown, evidence=evidence))
+    return rows
+
+
+def typed_fields(form: FormData) -> dict[str, dict[str, str]]:
+    """Form fields named `<code>.<field>` grouped by indicator code."""
+    typed: dict[str, dict[str, str]] = {}
+    for key, value in form.multi_items():
+        code, _, name = str(key).rpartition(".")
+        if code and name in FIELDS and isinstance(value, str):
+            typed.setdefault(code, {})[name] = value
+    return typed
+
+
+def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Writer, form: FormData) -> None:
+    """Save one filled, editable row as a draft; its problems are kept on the row instead of raised."""
+    if not row.editable or not _filled(row) or not _changed(row):
+        return
+    version = str(form.get(f"{row.code}.version") or "")
+    try:
+        save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
+                    period=place.period, raw=row.typed, writer=writer,
+                    expected_version=int(version) if version.isdigit() else None,
+                    confirmed=_confirmed(form, row.code))  # fmt: skip
+    except ValidationFailed as exc:
+        row.problems = exc.problems
+    except WorkflowError as exc:
+        row.problems = [Problem("value", str(exc))]
+
+
+def row_problems(*, session: Session, place: EntryPlace, row: FormRow, confirmed: bool) -> list[Problem]:
+    """What is wrong with the row as typed (reading first, then the checks on the unit's history)."""
+    if not _filled(row):
+        return []
+    figure, problems = read_figure(indicator=row.sheet.indicator, raw=row.typed)
+    if problems:
+        return problems
+    return check_entry(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
+                       period=place.period, figure=figure, confirmed=confirmed)  # fmt: skip
+
+
+def problem_fragment(problems: list[Problem], *, checked: bool) -> str:
+    """The problems as escaped HTML: errors in red, warnings in amber, or a tick when all is well."""
+    if not problems:
+        return '<span class="ok">✓ 校验通过</span>' if checked else ""
+    parts = [
+        Markup('<span class="{}" role="alert">{}:{}</span>').format(
+            "warn" if p.warning else "error", FIELD_LABELS.get(p.field, p.field), p.message
+        )
+        for p in problems
+    ]
+    return str(Markup("<br>").join(parts))
+
+
+def _submit(session: Session, place: EntryPlace, writer: Writer) -> str:
+    try:
+        sent = submit_entries(session=session, plan_row=place.plan_row, unit_id=place.unit.id,
+                              period=place.period, writer=writer)  # fmt: skip
+    except WorkflowError as exc:
+        return str(exc)
+    return f"已提交 {len(sent)} 项数据,等待督查室审核。"
+
+
+def _form_page(
+    request: Request, user: CurrentUser, place: EntryPlace, rows: list[FormRow], status_code: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    session = db_session(request)
+    closed = closed_reason(session=session, period=place.period, unit_id=place.unit.id,
+                           today=today_of(request), year=place.plan_row.year)  # fmt: skip
+    return render(request, "entry.html", user, status_code=status_code, nav="entry", place=place, rows=rows,
+                  label=period_label(place.period, place.plan_row.year), closed=closed, error=error,
+                  flash=request.session.pop("flash", None), stages=list(MilestoneStage),
+                  fragment=problem_fragment, modes=InputMode)  # fmt: skip
+
+
+def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:
+    query = (
+        select(EntryRow).join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
+        .where(IndicatorRow.plan_id == place.plan_row.id, IndicatorRow.code == code,
+               EntryRow.unit_id == place.unit.id, EntryRow.period_id == place.period.id)
+    )  # fmt: skip
+    entry = session.scalars(query).first()
+    if entry is None:
+        raise HTTPException(status_code=400, detail="请先保存该项数据,再上传佐证材料")
+    return entry
+
+
+def _stored_fields(entry: EntryRow | None) -> dict[str, str]:
+    if entry is None:
+        return {}
+    values: dict[str, Any] = {"value": entry.value, "numerator": entry.numerator,
+                              "denominator": entry.denominator, "stage": entry.stage,
+                              "stage_date": entry.stage_date, "note": entry.note}  # fmt: skip
+    return {k: _plain(v) for k, v in values.items() if v is not None}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    return (
+        text.rstrip("0").rstrip(".") if "." in text and text.replace(".", "").lstrip("-").isdigit() else text
+    )
+
+
+def _changed(row: FormRow) -> bool:
+    typed = {k: v.strip() for k, v in row.typed.items() if v.strip()}
+    return typed != _stored_fields(row.sheet.entry)
+
+
+def _filled(row: FormRow) -> bool:
+    return any(v.strip() for k, v in row.typed.items() if k != "note")
+
+
+def _confirmed(form: FormData, code: str) -> bool:
+    return form.get(f"{code}.confirm") in ("1", "on", "true")

@@ -1,0 +1,133 @@
+"""Indicator pages: the filterable list, and one indicator with its chart, counties and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from duban.choices import Accumulation, IndicatorKind
+from duban.progress.expected import expected_share
+from duban.store.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
+from duban.store.overview import IndicatorLine, Overview, period_end
+from duban.web.auth import CurrentUser, db_session, require_user
+from duban.web.pages.common import as_json, overview_of, page_slice, render
+
+router = APIRouter(include_in_schema=False)
+ACTIONS = {
+    "entry.record": "填报", "entry.submit": "提交", "entry.approve": "审核通过", "entry.return": "退回",
+    "entry.import": "表格导入", "entry.evidence": "上传佐证", "indicator.edit": "修改目标",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One change in an indicator's audit trail, in words."""
+
+    at: datetime
+    who: str
+    action: str
+    unit: str
+    month: int | None
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    reason: str | None
+
+
+@router.get("/indicators", response_class=HTMLResponse)
+def indicator_list(
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    status: str = "", area: str = "", q: str = "", page: int = 1,
+) -> HTMLResponse:  # fmt: skip
+    """Every indicator with its city status, filtered by status, area or words in its name."""
+    view = overview_of(request, month)
+    lines = filter_lines(view=view, status=status, area=area, q=q)
+    shown, page, pages = page_slice(lines, page)
+    return render(request, "indicators.html", user, nav="indicators", view=view, lines=shown, page=page,
+                  pages=pages, total=len(lines), status=status, area=area, q=q)  # fmt: skip
+
+
+def filter_lines(*, view: Overview, status: str, area: str, q: str) -> list[IndicatorLine]:
+    """The overview's lines matching the status, the area code and the search words."""
+    lines = view.indicators
+    if status:
+        lines = [x for x in lines if x.judgement.status.value == status]
+    if area:
+        lines = [x for x in lines if x.area.code == area]
+    if q.strip():
+        words = q.strip()
+        lines = [
+            x for x in lines if words in x.indicator.name or words in x.indicator.id or words in x.task_title
+        ]
+    return lines
+
+
+@router.get("/indicators/{code}", response_class=HTMLResponse)
+def indicator_page(
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    page: int = 1,
+) -> HTMLResponse:  # fmt: skip
+    """Chart against 序时进度 and target, each unit's standing, the audit trail and the source."""
+    view = overview_of(request, month)
+    line = next((x for x in view.indicators if x.indicator.id == code), None)
+    if line is None:
+        raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
+    trail, page, pages = page_slice(indicator_history(session=db_session(request), line=line), page)
+    return render(request, "indicator.html", user, nav="indicators", view=view, line=line, history=trail,
+                  page=page, pages=pages, chart=as_json(chart_data(line=line, year=view.plan.year)),
+                  actions=ACTIONS)  # fmt: skip
+
+
+def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
+    """Monthly actual figures, the 序时进度 line, the target and the year-end forecast range."""
+    ind = line.indicator
+    target = float(ind.target)
+    pro_rated = ind.accumulation is Accumulation.CUMULATIVE or ind.kind is IndicatorKind.MILESTONE
+    expected = [
+        round(float(expected_share(profile=ind.profile, year=year, on=period_end(year=year, month=m), due=ind.due))
+              * target, 4) if pro_rated else target
+        for m in range(1, 13)
+    ]  # fmt: skip
+    data: dict[str, Any] = {"unit": ind.unit, "target": target, "expected": expected,
+                            "actual": [[m, float(v)] for m, v in line.series], "forecast": None}  # fmt: skip
+    if line.forecast and line.series:
+        last_month, last_value = line.series[-1]
+        data["forecast"] = {"from": [last_month, float(last_value)], "point": line.forecast.point,
+                            "low": line.forecast.low, "high": line.forecast.high}  # fmt: skip
+    return data
+
+
+def indicator_history(*, session: Session, line: IndicatorLine) -> list[HistoryLine]:
+    """Every audited change to the indicator and to its units' figures, newest first."""
+    entries = {
+        e.id: (unit, month)
+        for e, unit, month in session.execute(
+            select(EntryRow, OrgUnitRow.name, PeriodRow.month)
+            .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
+            .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
+            .where(EntryRow.indicator_id == line.row_id)
+        )
+    }
+    query = (
+        select(AuditRow, UserRow.display_name, UserRow.username)
+        .outerjoin(UserRow, AuditRow.user_id == UserRow.id)
+        .where(or_((AuditRow.entity == "entry") & AuditRow.entity_id.in_(entries),
+                   (AuditRow.entity == "indicator") & (AuditRow.entity_id == line.row_id)))
+        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+    )  # fmt: skip
+    return [
+        _history_line(row, name or username or "系统", entries)
+        for row, name, username in session.execute(query)
+    ]
+
+
+def _history_line(row: AuditRow, who: str, entries: dict[int, tuple[str, int]]) -> HistoryLine:
+    unit, month = entries.get(row.entity_id or 0, ("", None)) if row.entity == "entry" else ("", None)
+    return HistoryLine(
+        row.at, who, ACTIONS.get(row.action, row.action), unit, month, row.old, row.new, row.reason
+    )

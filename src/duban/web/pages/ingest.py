@@ -1,0 +1,181 @@
+"""Ingest review: each target read from an uploaded plan document beside its highlighted source sentence.
+
+The office accepts, edits or rejects each target before the draft is loaded as a plan. Between the
+upload and the decision the draft is kept as JSON under `<data_dir>/ingest/<token>/`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from duban.ingest.errors import IngestError
+from duban.ingest.service import IngestResult, ingest_document
+from duban.plan.model import Indicator, Plan
+from duban.store.plans import find_plan, save_plan
+from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.pages.common import render, settings_of
+
+router = APIRouter(include_in_schema=False)
+TOKEN = re.compile(r"^[0-9a-f]{16}$")
+SUFFIXES = (".txt", ".docx", ".pdf")
+
+
+@dataclass(frozen=True)
+class TargetReview:
+    """One extracted target with its source sentence, the target's words highlighted."""
+
+    indicator: Indicator
+    area: str
+    task: str
+    source: Markup
+
+
+@router.get("/plan/ingest", response_class=HTMLResponse)
+def ingest_form(request: Request, user: Annotated[CurrentUser, Depends(require_admin)]) -> HTMLResponse:
+    """The upload form for a plan document."""
+    return render(request, "ingest.html", user, nav="ingest", error=None)
+
+
+@router.post("/plan/ingest", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)])
+async def ingest_upload(
+    request: Request,
+    user: Annotated[CurrentUser, Depends(require_admin)],
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Read the uploaded document into a draft and open its review page."""
+    settings = settings_of(request)
+    name = Path(file.filename or "plan.txt").name
+    if not name.lower().endswith(SUFFIXES):
+        return render(request, "ingest.html", user, status_code=400, nav="ingest",
+                      error=f"“{name}”不是可读取的计划文档(只接受 .txt、.docx、.pdf)")  # fmt: skip
+    token = secrets.token_hex(8)
+    folder = Path(settings.data_dir) / "ingest" / token
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(await file.read(settings.upload_max_bytes))
+    try:
+        result = ingest_document(path=folder / name)
+    except IngestError as exc:
+        return render(request, "ingest.html", user, status_code=400, nav="ingest", error=str(exc))
+    save_draft(folder=folder, result=result)
+    return RedirectResponse(f"/plan/ingest/{token}", status_code=303)
+
+
+@router.get("/plan/ingest/{token}", response_class=HTMLResponse)
+def ingest_review(
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> HTMLResponse:
+    """Every extracted target beside its source sentence, to accept, edit or reject."""
+    plan, source = load_draft(folder=_folder(request, token))
+    return _review_page(request, user, token, plan, source, error=None)
+
+
+@router.post("/plan/ingest/{token}", dependencies=[Depends(csrf_protect)])
+async def ingest_load(
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> Response:
+    """Load the accepted (and edited) targets as the plan; rejected ones are left out."""
+    session, form = db_session(request), await request.form()
+    plan, source = load_draft(folder=_folder(request, token))
+    replacing = find_plan(session=session, region=plan.region, year=plan.year) is not None
+    if replacing and form.get("replace") != "1":
+        return _review_page(request, user, token, plan, source, form=form,
+                            error=f"数据库中已有{plan.region}{plan.year}年计划,导入将更新它;请勾选“确认更新”后再导入。")  # fmt: skip
+    try:
+        chosen = decided_plan(plan=plan, form=form)
+    except ValueError as exc:
+        return _review_page(request, user, token, plan, source, form=form, error=str(exc))
+    save_plan(session=session, plan=chosen, user_id=user.id)
+    request.session["flash"] = f"已导入{chosen.region}{chosen.year}年计划:{len(chosen.indicators())} 个指标。"
+    return RedirectResponse("/plan", status_code=303)
+
+
+def save_draft(*, folder: Path, result: IngestResult) -> None:
+    """Keep the draft plan and the document's text for the review."""
+    (folder / "draft.json").write_text(result.plan.model_dump_json(), encoding="utf-8")
+    (folder / "source.txt").write_text(result.source_text, encoding="utf-8")
+
+
+def load_draft(*, folder: Path) -> tuple[Plan, str]:
+    """The kept draft plan and document text."""
+    try:
+        plan = Plan.model_validate_json((folder / "draft.json").read_text(encoding="utf-8"))
+        return plan, (folder / "source.txt").read_text(encoding="utf-8")
+    except (OSError, ValidationError):
+        raise HTTPException(status_code=404, detail="导入草案不存在或已失效,请重新上传文档") from None
+
+
+def decided_plan(*, plan: Plan, form: FormData) -> Plan:
+    """The draft with rejected targets dropped and edits applied; ValueError names the bad target."""
+    data = plan.model_dump()
+    for area in data["areas"]:
+        for task in area["tasks"]:
+            task["indicators"] = [_edited(ind, form) for ind in task["indicators"]
+                                  if form.get(f"{ind['id']}.decision", "accept") != "reject"]  # fmt: skip
+        area["tasks"] = [t for t in area["tasks"] if t["indicators"]]
+    data["areas"] = [a for a in data["areas"] if a["tasks"]]
+    if not any(a["tasks"] for a in data["areas"]):
+        raise ValueError("没有接受任何目标,未导入")
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(
+            "修改后的目标有误:" + ";".join(f"{e['loc'][-1]} {e['msg']}" for e in exc.errors())
+        ) from None
+
+
+def _edited(ind: dict[str, Any], form: FormData) -> dict[str, Any]:
+    code = ind["id"]
+    name = str(form.get(f"{code}.name") or ind["name"]).strip()
+    target = str(form.get(f"{code}.target") or ind["target"]).strip()
+    try:
+        value = Decimal(target.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{code} 的目标值“{target}”不是数字") from None
+    return {
+        **ind,
+        "name": name,
+        "target": value,
+        "unit": str(form.get(f"{code}.unit") or ind["unit"]).strip(),
+    }
+
+
+def highlighted_source(*, source: str, indicator: Indicator) -> Markup:
+    """The source line the target came from, escaped, with the target's quote marked."""
+    lines = source.splitlines()
+    line = lines[indicator.line - 1] if indicator.line and 0 < indicator.line <= len(lines) else ""
+    quote = (indicator.quote or "").replace("**", "")
+    if not line:
+        return Markup("<mark>{}</mark>").format(quote)
+    if quote and quote in line:
+        before, _, after = line.partition(quote)
+        return Markup("{}<mark>{}</mark>{}").format(before, quote, after)
+    return escape(line)
+
+
+def _review_page(
+    request: Request, user: CurrentUser, token: str, plan: Plan, source: str, error: str | None,
+    form: FormData | None = None,
+) -> HTMLResponse:  # fmt: skip
+    reviews = [
+        TargetReview(ind, area.name, task.title, highlighted_source(source=source, indicator=ind))
+        for area in plan.areas for task in area.tasks for ind in task.indicators
+    ]  # fmt: skip
+    return render(request, "ingest_review.html", user, status_code=422 if error else 200, nav="ingest",
+                  token=token, plan=plan, reviews=reviews, error=error, typed=form)  # fmt: skip
+
+
+def _folder(request: Request, token: str) -> Path:
+    if not TOKEN.match(token):
+        raise HTTPException(status_code=404, detail="导入草案不存在")
+    return Path(settings_of(request).data_dir) / "ingest" / token

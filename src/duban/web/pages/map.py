@@ -1,0 +1,81 @@
+"""The county map: a choropleth of the counties by composite score or one indicator's completion."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from duban.choices import Status
+from duban.store.overview import Overview
+from duban.web.auth import CurrentUser, require_user
+from duban.web.pages.common import as_json, overview_of, render
+
+router = APIRouter(include_in_schema=False)
+SCORE = "score"
+# Composite score bands, best first: (lowest score, colour, label).
+SCORE_BANDS = (
+    (Decimal(80), "#1a7f37", "80分以上"),
+    (Decimal(60), "#54aeff", "60–80分"),
+    (Decimal(40), "#d4a72c", "40–60分"),
+    (Decimal(0), "#cf222e", "40分以下"),
+)
+
+
+@dataclass(frozen=True)
+class CountyShade:
+    """One county on the map: its value, colour and the words shown on hover."""
+
+    name: str
+    value: float | None
+    colour: str
+    label: str
+
+
+@router.get("/map", response_class=HTMLResponse)
+def county_map(
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    measure: str = SCORE,
+) -> HTMLResponse:  # fmt: skip
+    """The choropleth page with a table of the same figures beside it."""
+    view = overview_of(request, month)
+    shades = county_shades(view=view, measure=measure)
+    choices = [(line.indicator.id, line.indicator.name) for line in view.indicators if len(line.units) > 1]
+    return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades,
+                  choices=choices, data=as_json([asdict(s) for s in shades]),
+                  bands=SCORE_BANDS if measure == SCORE else None)  # fmt: skip
+
+
+@router.get("/map/data")
+def county_map_data(
+    request: Request, _user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    measure: str = SCORE,
+) -> JSONResponse:  # fmt: skip
+    """The map's figures as JSON, for redrawing without reloading the page."""
+    view = overview_of(request, month)
+    return JSONResponse({"month": view.month, "measure": measure,
+                         "counties": [asdict(s) for s in county_shades(view=view, measure=measure)]})  # fmt: skip
+
+
+def county_shades(*, view: Overview, measure: str) -> list[CountyShade]:
+    """Each county's value and colour for `measure` (the composite score or an indicator id)."""
+    if measure == SCORE:
+        return [_score_shade(r.unit, r.score) for r in view.rankings]
+    line = next((x for x in view.indicators if x.indicator.id == measure), None)
+    if line is None:
+        raise HTTPException(status_code=404, detail=f"没有编号为“{measure}”的指标")
+    return [_status_shade(u.unit, u.judgement.completion_pct, u.judgement.status) for u in line.units]
+
+
+def _score_shade(name: str, score: Decimal) -> CountyShade:
+    colour, band = next((c, label) for low, c, label in SCORE_BANDS if score >= low)
+    return CountyShade(name, round(float(score), 1), colour, f"综合得分 {float(score):.1f}({band})")
+
+
+def _status_shade(name: str, completion: Decimal | None, status: Status) -> CountyShade:
+    value = None if completion is None else round(float(completion), 1)
+    words = "未报送" if value is None else f"完成 {value}% · {status.label}"
+    return CountyShade(name, value, status.colour, words)

@@ -1,0 +1,146 @@
+"""Plan pages: the plan tree, and the office's audited editing of a target and its breakdown."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from duban.choices import BreakdownStatus, Comparator
+from duban.plan.model import Indicator, Plan
+from duban.plan.planfile import breakdown_fault
+from duban.store.audit import record_change
+from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
+from duban.store.plans import indicator_from_row, plan_from_store
+from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+from duban.web.pages.common import render, the_plan
+
+router = APIRouter(include_in_schema=False)
+
+
+class EditRefused(ValueError):
+    """The edit cannot be saved; the message says why, in Chinese."""
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_tree(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
+    """Every area, task and indicator with its target, lead unit and county breakdown."""
+    session = db_session(request)
+    plan = plan_from_store(session=session, plan_row=the_plan(session))
+    faults = {ind.id: breakdown_fault(ind) for ind in plan.indicators()}
+    return render(request, "plan_tree.html", user, nav="plan", plan=plan, faults=faults)
+
+
+@router.get("/plan/indicators/{code}/edit", response_class=HTMLResponse)
+def edit_form(
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> HTMLResponse:
+    """The form for a target, its lead unit and its breakdown to counties."""
+    session = db_session(request)
+    row = _indicator_row(session, code)
+    indicator = indicator_from_row(row)
+    return _edit_page(request, user, session, indicator, typed=None, error=None)
+
+
+@router.post("/plan/indicators/{code}/edit", dependencies=[Depends(csrf_protect)])
+async def edit_save(
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> Response:
+    """Save the edit with its reason in the audit trail; a breakdown that misses the target is refused."""
+    session, form = db_session(request), await request.form()
+    row = _indicator_row(session, code)
+    try:
+        edited = edited_indicator(indicator=indicator_from_row(row), form=form)
+        apply_edit(
+            session=session, row=row, edited=edited, user_id=user.id, reason=str(form.get("reason") or "")
+        )
+    except EditRefused as exc:
+        return _edit_page(request, user, session, indicator_from_row(row), typed=form, error=str(exc))
+    request.session["flash"] = f"已保存 {code} 的修改。"
+    return RedirectResponse(f"/indicators/{code}", status_code=303)
+
+
+def edited_indicator(*, indicator: Indicator, form: FormData) -> Indicator:
+    """The indicator with the form's target, comparator, lead unit and breakdown; EditRefused if invalid."""
+    data: dict[str, Any] = indicator.model_dump()
+    data["target"] = _number(form.get("target"), "目标值")
+    data["comparator"] = str(form.get("comparator") or indicator.comparator.value)
+    data["lead_unit"] = str(form.get("lead_unit") or "") or None
+    data["aspiration"] = form.get("aspiration") == "1"
+    targets = {str(k).removeprefix("share."): _number(v, f"{str(k).removeprefix('share.')}分解目标")
+               for k, v in form.multi_items() if str(k).startswith("share.") and str(v).strip()}  # fmt: skip
+    data["breakdown"] = {"status": str(form.get("breakdown_status") or "draft"), "basis": form.get("basis") or None,
+                         "targets": targets} if targets else None  # fmt: skip
+    try:
+        edited = Indicator.model_validate(data)
+    except ValidationError as exc:
+        raise EditRefused(";".join(str(e["msg"]) for e in exc.errors())) from None
+    fault = breakdown_fault(edited)
+    if fault and edited.breakdown and edited.breakdown.status is BreakdownStatus.CONFIRMED:
+        raise EditRefused(f"目标分解未确认:{fault}(可先保存为草案)")
+    return edited
+
+
+def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_id: int, reason: str) -> None:
+    """Write the edited target and breakdown to the store and audit old and new values with the reason."""
+    if not reason.strip():
+        raise EditRefused("修改目标必须填写理由(将记入修改记录)")
+    old = _audited(indicator_from_row(row))
+    units = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    if edited.lead_unit and edited.lead_unit not in units:
+        raise EditRefused(f"牵头单位“{edited.lead_unit}”不存在")
+    row.target, row.comparator, row.aspiration = edited.target, edited.comparator.value, edited.aspiration
+    row.lead_unit = units[edited.lead_unit] if edited.lead_unit else None
+    wanted = edited.breakdown.targets if edited.breakdown else {}
+    kept = {t.unit.name: t for t in row.unit_targets if t.unit.name in wanted}
+    row.unit_targets = [kept.get(name) or UnitTargetRow(unit=units[name]) for name in wanted]
+    for target in row.unit_targets:
+        target.value = wanted[target.unit.name]
+        target.status = edited.breakdown.status.value if edited.breakdown else "draft"
+        target.basis = edited.breakdown.basis if edited.breakdown else None
+    session.flush()
+    record_change(session=session, user_id=user_id, action="indicator.edit", entity="indicator", entity_id=row.id,
+                  old=old, new=_audited(edited), reason=reason.strip())  # fmt: skip
+
+
+def _audited(ind: Indicator) -> dict[str, Any]:
+    breakdown = {k: str(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
+    return {"target": str(ind.target), "comparator": ind.comparator.value, "lead_unit": ind.lead_unit,
+            "aspiration": ind.aspiration, "breakdown": breakdown,
+            "breakdown_status": ind.breakdown.status.value if ind.breakdown else None}  # fmt: skip
+
+
+def _number(raw: object, what: str) -> Decimal:
+    text = str(raw or "").strip().replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise EditRefused(f"{what}“{text}”不是数字") from None
+    if not number.is_finite():
+        raise EditRefused(f"{what}“{text}”不是数字")
+    return number
+
+
+def _indicator_row(session: Session, code: str) -> IndicatorRow:
+    row = session.scalars(
+        select(IndicatorRow).where(IndicatorRow.plan_id == the_plan(session).id, IndicatorRow.code == code)
+    ).first()
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
+    return row
+
+
+def _edit_page(
+    request: Request, user: CurrentUser, session: Session, indicator: Indicator, typed: FormData | None,
+    error: str | None,
+) -> HTMLResponse:  # fmt: skip
+    plan: Plan = plan_from_store(session=session, plan_row=the_plan(session))
+    return render(request, "plan_edit.html", user, status_code=422 if error else 200, nav="plan",
+                  ind=indicator, plan=plan, typed=typed, error=error, comparators=list(Comparator),
+                  statuses=list(BreakdownStatus), fault=breakdown_fault(indicator))  # fmt: skip

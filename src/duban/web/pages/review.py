@@ -1,0 +1,140 @@
+"""The office's review queue: submitted figures to approve, or return to their unit with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from duban.choices import EntryState
+from duban.store.entries import approve, approve_entries, return_entry
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
+from duban.store.periods import WorkflowError, find_period
+from duban.store.reporting_models import EvidenceRow
+from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.pages.common import page_slice, render, templates, the_plan
+
+router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """One figure awaiting review, with what the reviewer needs beside it."""
+
+    entry: EntryRow
+    indicator: IndicatorRow
+    unit: OrgUnitRow
+    month: int
+    previous: Decimal | None
+    evidence: int
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(
+    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: int | None = None,
+    month: int | None = None, page: int = 1,
+) -> HTMLResponse:  # fmt: skip
+    """Submitted figures, oldest submission first, filtered by unit and month."""
+    session = db_session(request)
+    lines = review_lines(session=session, plan_id=the_plan(session).id, unit_id=unit, month=month)
+    shown, page, pages = page_slice(lines, page)
+    units = sorted({(x.unit.position, x.unit.id, x.unit.name) for x in lines})
+    return render(request, "review.html", user, nav="review", lines=shown, total=len(lines), page=page,
+                  pages=pages, unit=unit, month=month, units=units,
+                  flash=request.session.pop("flash", None))  # fmt: skip
+
+
+@router.post("/review/{entry_id}/approve", dependencies=[Depends(csrf_protect)])
+def review_approve(
+    request: Request, entry_id: int, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> Response:
+    """Approve one submitted figure; it becomes official."""
+    session = db_session(request)
+    entry = _entry(session, entry_id)
+    _step(lambda: approve(session=session, entry=entry, user_id=user.id))
+    return _answer(request, session, entry, "已审核通过。")
+
+
+@router.post("/review/{entry_id}/return", dependencies=[Depends(csrf_protect)])
+def review_return(
+    request: Request, entry_id: int, user: Annotated[CurrentUser, Depends(require_admin)],
+    reason: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Send one submitted figure back to its unit; a reason is required."""
+    session = db_session(request)
+    entry = _entry(session, entry_id)
+    _step(lambda: return_entry(session=session, entry=entry, user_id=user.id, reason=reason.strip()))
+    return _answer(request, session, entry, f"已退回:{reason.strip()}")
+
+
+@router.post("/review/approve-unit", dependencies=[Depends(csrf_protect)])
+def review_approve_unit(
+    request: Request, user: Annotated[CurrentUser, Depends(require_admin)],
+    unit: Annotated[int, Form()], month: Annotated[int, Form()],
+) -> Response:  # fmt: skip
+    """Approve every submitted figure of one unit for one month."""
+    session = db_session(request)
+    period = find_period(session=session, plan_id=the_plan(session).id, month=month)
+    if period is None:
+        raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
+    done = _step(lambda: approve_entries(session=session, unit_id=unit, period=period, user_id=user.id))
+    request.session["flash"] = f"已审核通过 {len(done)} 项。"
+    return RedirectResponse(f"/review?month={month}", status_code=303)
+
+
+def review_lines(
+    *, session: Session, plan_id: int, unit_id: int | None = None, month: int | None = None
+) -> list[ReviewLine]:
+    """Submitted figures of the plan with last month's figure and the number of evidence files."""
+    before = aliased(EntryRow)
+    earlier = aliased(PeriodRow)
+    previous = (
+        select(func.coalesce(before.official_value, before.value))
+        .join(earlier, before.period_id == earlier.id)
+        .where(before.indicator_id == EntryRow.indicator_id, before.unit_id == EntryRow.unit_id,
+               earlier.plan_id == plan_id, earlier.month == PeriodRow.month - 1)
+        .scalar_subquery()
+    )  # fmt: skip
+    files = select(func.count(EvidenceRow.id)).where(EvidenceRow.entry_id == EntryRow.id).scalar_subquery()
+    query = (
+        select(EntryRow, IndicatorRow, OrgUnitRow, PeriodRow.month, previous, files)
+        .join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
+        .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
+        .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
+        .where(PeriodRow.plan_id == plan_id, EntryRow.state == EntryState.SUBMITTED.value)
+        .order_by(EntryRow.submitted_at, EntryRow.id)
+    )
+    if unit_id is not None:
+        query = query.where(EntryRow.unit_id == unit_id)
+    if month is not None:
+        query = query.where(PeriodRow.month == month)
+    return [ReviewLine(*row) for row in session.execute(query)]
+
+
+def _entry(session: Session, entry_id: int) -> EntryRow:
+    entry = session.get(EntryRow, entry_id)
+    if entry is None:
+        raise HTTPException(status_code=404, detail=f"数据编号 {entry_id} 不存在")
+    return entry
+
+
+def _step(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except WorkflowError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+
+
+def _answer(request: Request, session: Session, entry: EntryRow, message: str) -> Response:
+    """The updated row for a fetch call, else back to the queue with a message."""
+    if request.headers.get("X-Partial"):
+        return templates.TemplateResponse(request, "_review_done.html", {"entry": entry, "message": message})
+    request.session["flash"] = message
+    return RedirectResponse("/review", status_code=303)

@@ -1,0 +1,28 @@
+/* The county choropleth: the GeoJSON from this server, the figures from the page. */
+(function () {
+  "use strict";
+  var box = document.getElementById("map-chart");
+  if (!box || !window.echarts) { return; }
+  var shades = JSON.parse(document.getElementById("map-data").textContent);
+  var month = document.getElementById("month").value;
+  fetch("/static/geo/zhaotong-counties.geojson").then(function (r) { return r.json(); }).then(function (geo) {
+    echarts.registerMap("zhaotong", geo);
+    var chart = echarts.init(box, null, { renderer: "canvas" });
+    chart.setOption({
+      tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + ((p.data && p.data.label) || "无数据"); } },
+      series: [{
+        type: "map", map: "zhaotong", roam: false, selectedMode: false,
+        label: { show: true, fontSize: 12, color: "#1f2328" },
+        emphasis: { label: { color: "#000" }, itemStyle: { areaColor: "#f5d37a" } },
+        itemStyle: { borderColor: "#fff", borderWidth: 1.2 },
+        data: shades.map(function (s) {
+          return { name: s.name, value: s.value, label: s.label, itemStyle: { areaColor: s.colour } };
+        })
+      }]
+    });
+    window.dubanMap = chart;
+    box.setAttribute("data-ready", "1");
+    chart.on("click", function (p) { window.location.href = "/counties/" + encodeURIComponent(p.name) + "?month=" + month; });
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
+})();
