@@ -54,6 +54,11 @@ class Project(BaseModel):
             raise ValueError("月度完成投资不能为负数")
         return monthly
 
+    @field_validator("milestones")
+    @classmethod
+    def _drop_empty(cls, milestones: dict[ProjectMilestone, Dates]) -> dict[ProjectMilestone, Dates]:
+        return {m: d for m, d in milestones.items() if d.planned or d.actual}
+
     def dates(self, milestone: ProjectMilestone) -> Dates:
         """The planned and actual dates of `milestone` (both empty when unknown)."""
         return self.milestones.get(milestone, Dates())

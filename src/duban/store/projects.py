@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from duban.choices import OrgKind, ProjectMilestone
+from duban.exchange.ledger import read_ledger
 from duban.plan.model import Profile
 from duban.projects.figures import LedgerFigures, feed_value, figures_by_unit
 from duban.projects.model import Dates, Project
@@ -51,6 +52,14 @@ def save_projects(
         created, updated = created + (old is None), updated + (old is not None)
         _audit_change(session, row.id, old, new, user_id)
     return SaveSummary(created=created, updated=updated, unchanged=len(projects) - created - updated)
+
+
+def import_ledger(
+    *, session: Session, plan_row: PlanRow, data: bytes, user_id: int | None = None
+) -> SaveSummary:
+    """Read a 项目台账 workbook and save its projects; LedgerError, and no change at all, if any row is bad."""
+    projects = read_ledger(data, counties=list(county_ids(session=session)))
+    return save_projects(session=session, plan_row=plan_row, projects=projects, user_id=user_id)
 
 
 def county_ids(*, session: Session) -> dict[str, int]:
