@@ -1,0 +1,316 @@
+"""Reading one period of a plan from the store into the vectorised judge, fast.
+
+Figures come out of the store with raw SQL as floats (cast in SQL) straight into numpy arrays; no ORM
+objects are made for entries or unit targets. Only approved (official) figures count, as in
+`overview.period_overview`. Targets per (indicator, unit): the unit's own breakdown target; the plan's
+top unit is held to the indicator's target; every other unit above a unit with a target gets the sum
+of its children's targets for counts and amounts, and the indicator's target for rates, shares and
+growth. Units below the reporting units (and units off their branches) have no target.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from duban.choices import Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
+from duban.plan.model import Indicator, Profile, Scope, Thresholds
+from duban.progress.batch import (
+    PeriodFrame,
+    PeriodResult,
+    UnitTree,
+    indicator_arrays,
+    judge_period,
+)
+from duban.progress.formula import Formula, FormulaError, parse_formula
+from duban.progress.judge import STAGE_SHARE
+from duban.store.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
+
+_RATIO_KINDS = (IndicatorKind.RATE.value, IndicatorKind.SHARE.value, IndicatorKind.GROWTH.value)
+_STAGES = tuple(MilestoneStage)
+_STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in _STAGES])
+
+
+def period_frame(
+    *, session: Session, plan_id: int, month: int, history: bool = False
+) -> tuple[PeriodFrame, list[str]]:
+    """The plan's figures for `month` (and every earlier month with `history`) as a `PeriodFrame`.
+
+    The list holds, in Chinese, what the frame leaves out (formulas that cannot be evaluated).
+    """
+    plan = session.get_one(PlanRow, plan_id)
+    units = _Units.read(session)
+    ids, indicators = _indicators(session, plan_id)
+    target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators)
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history)
+    rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
+    formulas, notes = _formulas(indicators)
+    on = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
+    frame = PeriodFrame(
+        indicators=indicator_arrays(indicators=indicators, year=plan.year, on=on), units=units.tree,
+        month=month, indicator=rows.indicator, unit=rows.unit, value=rows.value, numerator=rows.numerator,
+        denominator=rows.denominator, target=target, row_month=rows.month if history else None,
+        formulas=formulas,
+    )  # fmt: skip
+    return frame, notes
+
+
+def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodResult:
+    """Status, roll-up and forecast (from this year's months so far) of every indicator and unit."""
+    frame, _ = period_frame(session=session, plan_id=plan_id, month=month, history=True)
+    plan = session.get_one(PlanRow, plan_id)
+    thresholds = Thresholds.model_validate(plan.thresholds or {})
+    result = judge_period(frame=frame, thresholds=thresholds)
+    _, indicators = _indicators(session, plan_id)
+    top = _Units.read(session).top
+    _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan.year,
+                       thresholds=thresholds)  # fmt: skip
+    return result
+
+
+class _Units:
+    """Every org unit as a tree, with a lookup from store id to tree index."""
+
+    def __init__(self, ids: np.ndarray, tree: UnitTree, kinds: list[str]) -> None:
+        self.tree, self.kinds = tree, kinds
+        self.index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self.index[ids] = np.arange(len(ids))
+        self.top = next((i for i, k in enumerate(kinds) if k == OrgKind.CITY and tree.parent[i] < 0), -1)
+
+    @classmethod
+    def read(cls, session: Session) -> _Units:
+        """All org units in display order."""
+        rows = session.execute(
+            select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.parent_id, OrgUnitRow.kind).order_by(
+                OrgUnitRow.position, OrgUnitRow.id
+            )
+        ).all()
+        names = {row.id: row.name for row in rows}
+        tree = UnitTree.from_parents({r.name: names.get(r.parent_id) for r in rows})
+        return cls(np.array([r.id for r in rows], dtype=np.int64), tree, [r.kind for r in rows])
+
+    def named(self, names: Sequence[str]) -> list[int]:
+        position = {name: i for i, name in enumerate(self.tree.names)}
+        return [position[n] for n in names if n in position]
+
+    def counties(self) -> list[int]:
+        return [i for i, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY]
+
+
+def _indicators(session: Session, plan_id: int) -> tuple[np.ndarray, list[Indicator]]:
+    """The plan's indicators in document order, without their breakdowns, and their store ids."""
+    lead = aliased(OrgUnitRow)
+    query = (
+        select(*IndicatorRow.__table__.c, lead.name.label("lead"))
+        .join(TaskRow, TaskRow.id == IndicatorRow.task_id)
+        .join(AreaRow, AreaRow.id == TaskRow.area_id)
+        .outerjoin(lead, lead.id == IndicatorRow.lead_unit_id)
+        .where(IndicatorRow.plan_id == plan_id)
+        .order_by(AreaRow.position, TaskRow.position, IndicatorRow.position)
+    )
+    rows = session.execute(query).all()
+    return np.array([r.id for r in rows], dtype=np.int64), [_indicator(r._mapping) for r in rows]
+
+
+def _indicator(row: Any) -> Indicator:
+    data: dict[str, Any] = {
+        "id": row["code"], "name": row["name"], "unit": row["unit"], "kind": row["kind"],
+        "comparator": row["comparator"], "target": row["target"], "aspiration": row["aspiration"],
+        "baseline": row["baseline"], "accumulation": row["accumulation"],
+        "numerator": row["numerator_label"], "denominator": row["denominator_label"],
+        "scope": Scope.model_validate(row["scope"] or {}), "lead_unit": row["lead"],
+        "co_units": row["co_units"] or [], "due": row["due"],
+        "profile": Profile.model_validate(row["profile"] or {}), **(row["extra"] or {}),
+    }  # fmt: skip
+    return Indicator.model_validate(data)
+
+
+def _index_of(ids: np.ndarray) -> np.ndarray:
+    index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+    index[ids] = np.arange(len(ids))
+    return index
+
+
+def _targets(
+    *, session: Session, plan_id: int, units: _Units, ids: np.ndarray, indicators: list[Indicator]
+) -> np.ndarray:
+    """The (indicator x unit) target matrix; NaN where a unit has no target."""
+    target = np.full((len(indicators), len(units.tree.names)), np.nan)
+    found = _fetch(session, _TARGETS_SQL, plan_id=plan_id)
+    if len(found):
+        ind_id, unit_id = found[:, 0].astype(np.int64), found[:, 1].astype(np.int64)
+        target[_index_of(ids)[ind_id], units.index[unit_id]] = found[:, 2]
+    own = np.array([float(ind.target) for ind in indicators])
+    _default_targets(target=target, indicators=indicators, units=units, own=own)
+    ratio = np.array([ind.kind.value in _RATIO_KINDS for ind in indicators], dtype=bool)
+    _fill_parents(target=target, tree=units.tree, own=own, ratio=ratio)
+    if units.top >= 0:
+        target[:, units.top] = own
+    return target
+
+
+def _default_targets(
+    *, target: np.ndarray, indicators: list[Indicator], units: _Units, own: np.ndarray
+) -> None:
+    """Indicators without a breakdown: their reporting units are held to the indicator's own target."""
+    for i, ind in enumerate(indicators):
+        if np.isnan(target[i]).all():
+            target[i, _reporting(ind, units)] = own[i]
+
+
+def _reporting(ind: Indicator, units: _Units) -> list[int]:
+    """As `assignments.reporting_units`, for an indicator without a breakdown."""
+    if ind.scope.kind is ScopeKind.EACH:
+        return units.named(ind.scope.units) if ind.scope.units else units.counties()
+    if ind.scope.kind is ScopeKind.UNIT and ind.scope.unit:
+        return units.named([ind.scope.unit])
+    if ind.lead_unit:
+        return units.named([ind.lead_unit])
+    return [units.top] if units.top >= 0 else []
+
+
+def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio: np.ndarray) -> None:
+    """Units above targeted units: summed children's targets, or the indicator's target for ratios."""
+    for level in tree.levels:
+        children = target[:, level.order]
+        seen = np.logical_or.reduceat(~np.isnan(children), level.starts, axis=1)
+        total = np.add.reduceat(np.nan_to_num(children), level.starts, axis=1)
+        filled = np.where(ratio[:, None], own[:, None], total)
+        current = target[:, level.parents]
+        target[:, level.parents] = np.where(np.isnan(current) & seen, filled, current)
+
+
+class _Rows:
+    """Long-format figure rows: store ids first, then tree indices."""
+
+    def __init__(self, columns: np.ndarray, stages: np.ndarray) -> None:
+        self.indicator = columns[:, 0].astype(np.int64)
+        self.unit = columns[:, 1].astype(np.int64)
+        self.month = columns[:, 2].astype(np.int64)
+        self.value, self.numerator, self.denominator = columns[:, 3], columns[:, 4], columns[:, 5]
+        self.stages = stages
+
+    @classmethod
+    def read(cls, *, session: Session, plan_id: int, month: int, history: bool) -> _Rows:
+        first = 1 if history else month
+        figures = _fetch(session, _ENTRIES_SQL, plan_id=plan_id, first=first, month=month)
+        stages = _fetch_stages(session, plan_id=plan_id, first=first, month=month)
+        return cls(figures.reshape(-1, 6), stages)
+
+    def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
+        self.indicator, self.unit = indicators[self.indicator], units[self.unit]
+        if len(self.stages):
+            self.stages[:, 0] = indicators[self.stages[:, 0]]
+            self.stages[:, 1] = units[self.stages[:, 1]]
+        return self
+
+    def with_stages(self, target: np.ndarray) -> _Rows:
+        """Milestone stages become figures: the stage's credit times the unit's target, as `judge` does."""
+        if not len(self.stages):
+            return self
+        ind, unit, month, code = self.stages.T
+        value = _STAGE_SHARE[code] * target[ind, unit]
+        blank = np.full(len(ind), np.nan)
+        self.indicator, self.unit = np.r_[self.indicator, ind], np.r_[self.unit, unit]
+        self.month, self.value = np.r_[self.month, month], np.r_[self.value, value]
+        self.numerator, self.denominator = np.r_[self.numerator, blank], np.r_[self.denominator, blank]
+        return self
+
+
+_OFFICIAL = "e.official_stage IS NULL AND (e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)"
+_ENTRIES_SQL = f"""
+SELECT e.indicator_id, e.unit_id, p.month, CAST(e.official_value AS {{float}}),
+       CAST(e.official_numerator AS {{float}}), CAST(e.official_denominator AS {{float}})
+FROM entry e JOIN period p ON p.id = e.period_id
+WHERE p.plan_id = {{plan_id}} AND p.month BETWEEN {{first}} AND {{month}} AND {_OFFICIAL}
+"""
+_STAGES_SQL = """
+SELECT e.indicator_id, e.unit_id, p.month, e.official_stage
+FROM entry e JOIN period p ON p.id = e.period_id
+WHERE p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month} AND e.official_stage IS NOT NULL
+"""
+_TARGETS_SQL = """
+SELECT t.indicator_id, t.unit_id, CAST(t.value AS {float})
+FROM unit_target t JOIN indicator i ON i.id = t.indicator_id
+WHERE i.plan_id = {plan_id}
+"""
+
+
+def _cursor(session: Session, sql: str, **numbers: int) -> Any:
+    """A DBAPI cursor over `sql`; the plan id and months are ints, so formatting them in is safe."""
+    connection = session.connection()
+    floats = "DOUBLE PRECISION" if connection.dialect.name == "postgresql" else "REAL"
+    cursor = connection.connection.cursor()
+    cursor.execute(sql.format(float=floats, **{k: int(v) for k, v in numbers.items()}))
+    return cursor
+
+
+def _fetch(session: Session, sql: str, **numbers: int) -> np.ndarray:
+    """All rows of a numeric query as one float64 matrix (NULL becomes NaN)."""
+    cursor = _cursor(session, sql, **numbers)
+    try:
+        return np.array(cursor.fetchall(), dtype=np.float64)
+    finally:
+        cursor.close()
+
+
+def _fetch_stages(session: Session, **numbers: int) -> np.ndarray:
+    cursor = _cursor(session, _STAGES_SQL, **numbers)
+    try:
+        code = {stage.value: i for i, stage in enumerate(_STAGES)}
+        rows = [(i, u, m, code[s]) for i, u, m, s in cursor.fetchall()]
+    finally:
+        cursor.close()
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def _formulas(indicators: list[Indicator]) -> tuple[dict[int, Formula], list[str]]:
+    """Parsed formulas of derived indicators; a formula that cannot be evaluated is left out, with a note."""
+    known = {ind.id for ind in indicators}
+    formulas, notes = {}, []
+    for i, ind in enumerate(indicators):
+        if not ind.formula:
+            continue
+        try:
+            formula = parse_formula(ind.formula)
+        except FormulaError as error:
+            notes.append(f"指标 {ind.id} 的公式无法计算:{error}")
+            continue
+        if missing := sorted(formula.ids - known):
+            notes.append(f"指标 {ind.id} 的公式引用了本计划没有的指标:{'、'.join(missing)}")
+            continue
+        formulas[i] = formula
+    return formulas, notes
+
+
+def _judge_each_counts(
+    *, frame: PeriodFrame, result: PeriodResult, indicators: list[Indicator], top: int, year: int,
+    thresholds: Thresholds,
+) -> None:  # fmt: skip
+    """ "Each county" targets: the top unit is judged on how many units met theirs, as the overview does."""
+    each = np.array(
+        [i for i, ind in enumerate(indicators) if ind.scope.kind is ScopeKind.EACH], dtype=np.int64
+    )
+    if not len(each) or top < 0:
+        return
+    below = np.flatnonzero(frame.units.parent == top)
+    scored = ~np.isnan(frame.target[np.ix_(each, below)])
+    reported = (scored & ~np.isnan(result.value[np.ix_(each, below)])).any(axis=1)
+    counts = [indicators[i].model_copy(update={"accumulation": Accumulation.CUMULATIVE}) for i in each]
+    on = date(year, frame.month, calendar.monthrange(year, frame.month)[1])
+    tally = PeriodFrame(
+        indicators=indicator_arrays(indicators=counts, year=year, on=on),
+        units=UnitTree.from_parents({"": None}), month=frame.month, indicator=np.flatnonzero(reported),
+        unit=np.zeros(int(reported.sum()), dtype=np.int64), value=result.each_met[each, top][reported].astype(float),
+        target=result.each_total[each, top].astype(float)[:, None],
+    )  # fmt: skip
+    judged = judge_period(frame=tally, thresholds=thresholds)
+    for name in ("status", "completion", "gap"):
+        getattr(result, name)[each, top] = getattr(judged, name)[:, 0]
+    result.value[each, top] = np.where(reported, result.each_met[each, top], np.nan)
