@@ -134,7 +134,9 @@ def province_units(size: Size) -> list[OrgUnit]:
     cities = [f"第{c + 1:02d}市" for c in range(size.cities)]
     counties = [f"第{k + 1:03d}县" for k in range(size.counties)]
     units += [OrgUnit(name=c, kind=OrgKind.CITY, parent="全省") for c in cities]
-    units += [OrgUnit(name=k, kind=OrgKind.COUNTY, parent=cities[i % size.cities]) for i, k in enumerate(counties)]
+    units += [
+        OrgUnit(name=k, kind=OrgKind.COUNTY, parent=cities[i % size.cities]) for i, k in enumerate(counties)
+    ]
     units += [
         OrgUnit(name=f"第{t + 1:04d}镇", kind=OrgKind.TOWNSHIP, parent=counties[t % size.counties])
         for t in range(size.townships)
@@ -148,10 +150,10 @@ def province_indicators(size: Size, township_targets: np.ndarray) -> list[Indica
     for i in range(size.indicators):
         kind, unit, comparator, profile = KINDS[i % len(KINDS)]
         own = LEVEL_TARGETS.get(kind, float(township_targets[i].sum()))
+        due = date(YEAR, 9, 30) if i % 50 == 49 else None
+        fields = {"unit": unit, "kind": kind, "comparator": comparator, "profile": profile, "due": due}
         indicators.append(
-            Indicator(id=f"I{i + 1:03d}", name=f"指标{i + 1}", unit=unit, kind=kind, comparator=comparator,
-                      target=Decimal(round(own)), profile=profile,
-                      due=date(YEAR, 9, 30) if i % 50 == 49 else None)  # fmt: skip
+            Indicator(id=f"I{i + 1:03d}", name=f"指标{i + 1}", target=Decimal(round(own)), **fields)
         )
     return indicators
 
@@ -177,7 +179,10 @@ def load_province(*, session: Session, size: Size) -> dict[str, Any]:
     indicators = province_indicators(size, targets)
     tasks = [Task(code=f"T{t + 1:02d}", title=f"任务{t + 1}", indicators=indicators[t * 5 : t * 5 + 5])
              for t in range(size.indicators // 5)]  # fmt: skip
-    areas = [Area(code=f"A{a + 1}", name=f"方面{a + 1}", tasks=tasks[a * 6 : a * 6 + 6]) for a in range(len(tasks) // 6)]
+    areas = [
+        Area(code=f"A{a + 1}", name=f"方面{a + 1}", tasks=tasks[a * 6 : a * 6 + 6])
+        for a in range(len(tasks) // 6)
+    ]
     plan = Plan(region="全省", year=YEAR, title="全省年度重点工作", units=province_units(size), areas=areas)
     plan_row = save_plan(session=session, plan=plan)
     periods = ensure_periods(session=session, plan=plan_row, cutoff_day=10, combine_jan_feb=False)
@@ -193,14 +198,21 @@ def load_province(*, session: Session, size: Size) -> dict[str, Any]:
         entries += load_entries(session=session, indicator_id=cell_ind[kept], unit_id=cell_town[kept],
                                 period_id=np.full(int(kept.sum()), period.id),
                                 **{name: column.ravel()[kept] for name, column in columns.items()})  # fmt: skip
-    return {"entries": entries, "unit targets": len(cell_ind), "units": len(plan.units), "indicators": len(indicators)}
+    return {
+        "entries": entries,
+        "unit targets": len(cell_ind),
+        "units": len(plan.units),
+        "indicators": len(indicators),
+    }
 
 
 def _ids(session: Session, sql: str, plan_id: int | None) -> dict[str, int]:
     return {key: ident for ident, key in session.execute(text(sql), {"p": plan_id})}
 
 
-def monthly_figures(*, size: Size, targets: np.ndarray, rng: np.random.Generator) -> Iterator[dict[str, np.ndarray]]:
+def monthly_figures(
+    *, size: Size, targets: np.ndarray, rng: np.random.Generator
+) -> Iterator[dict[str, np.ndarray]]:
     """Each month's cumulative values, or numerators and denominators with the rate they make."""
     shape = targets.shape
     pace = rng.uniform(0.5, 1.35, shape)  # how fast each township works towards its target
@@ -247,9 +259,10 @@ def time_duban(*, session: Session, plan_id: int, month: int, repeat: int) -> di
     """Read the period and judge it; then the same with every month so far (as the forecast wants)."""
     read, frame = _best(repeat, lambda: period_frame(session=session, plan_id=plan_id, month=month)[0])
     compute, _ = _best(repeat, lambda: judge_period(frame=frame, thresholds=Thresholds()))
-    read_h, frame_h = _best(repeat, lambda: period_frame(session=session, plan_id=plan_id, month=month, history=True)[0])
+    read_h, frame_h = _best(
+        repeat, lambda: period_frame(session=session, plan_id=plan_id, month=month, history=True)[0]
+    )
     compute_h, _ = _best(repeat, lambda: judge_period(frame=frame_h, thresholds=Thresholds()))
-    del frame_h
     tracemalloc.start()
     _judged(session, plan_id, month)
     peak = tracemalloc.get_traced_memory()[1]
