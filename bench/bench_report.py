@@ -1,0 +1,62 @@
+"""Time to produce the city 督查通报 for a full demo year in Word, PDF and Excel (target: under 5 s).
+
+Run: uv run python bench/bench_report.py
+Builds the 昭通 2026 plan with twelve months of demo progress in a temporary SQLite store, then times
+the bulletin for 2026-12 (overview of the month and the month before, content, three renderings):
+once cold (first use in the process, imports and font loading included) and then warm.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from duban.cli import default_plan_path
+from duban.demo import generate_demo_progress
+from duban.plan.planfile import read_plan_file
+from duban.store.db import make_engine, session_factory, transaction, upgrade
+from duban.store.plans import save_plan
+
+TODAY = date(2027, 1, 5)
+PERIOD = "2026-12"
+
+
+def prepare(url: str) -> None:
+    """A store with the default plan and a whole demo year of figures."""
+    upgrade(url)
+    plan = read_plan_file(default_plan_path())
+    with transaction(session_factory(make_engine(url))) as session:
+        row = save_plan(session=session, plan=plan)
+        generate_demo_progress(session=session, plan_row=row, plan=plan, today=TODAY)
+
+
+def produce(url: str, out: Path) -> dict[str, float]:
+    """Seconds spent on each step of one city bulletin in all three formats."""
+    from duban.reports.service import FORMATS, bulletin_for, file_name, render
+
+    times, start = {}, time.perf_counter()
+    with session_factory(make_engine(url))() as session:
+        bulletin = bulletin_for(session=session, period=PERIOD, today=TODAY)
+    times["content"] = time.perf_counter() - start
+    for fmt in FORMATS:
+        begin = time.perf_counter()
+        (out / file_name(bulletin=bulletin, fmt=fmt)).write_bytes(render(bulletin=bulletin, fmt=fmt))
+        times[fmt] = time.perf_counter() - begin
+    times["total"] = time.perf_counter() - start
+    return times
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'duban.db'}"
+        prepare(url)
+        for label in ("cold", "warm"):
+            times = produce(url, Path(folder))
+            steps = ", ".join(f"{k} {v:.2f}s" for k, v in times.items())
+            print(f"city bulletin {PERIOD}, docx+pdf+xlsx, {label}: {steps}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The bulletin as data: header, sections of sentences, tables and charts, ready for any renderer.
+
+Cells keep raw values (numbers as Decimal or int) so the workbook can hold real numbers; the
+column kind says how Word and PDF write them. Every sentence is filled from figures only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+Cell = str | int | Decimal | None
+
+
+class ColumnKind(StrEnum):
+    TEXT = "text"
+    COUNT = "count"
+    PERCENT = "percent"
+    POINTS = "points"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: ColumnKind = ColumnKind.TEXT
+    width: float = 1.0
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table; its title doubles as the worksheet name."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: Sequence[tuple[Cell, ...]]
+    highlight: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Segment:
+    value: float
+    colour: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a horizontal bar chart: stacked segments, an end note and an optional marker."""
+
+    label: str
+    segments: tuple[Segment, ...]
+    note: str = ""
+    marker: float | None = None
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: tuple[Bar, ...]
+    scale: float
+    legend: tuple[tuple[str, str], ...] = ()
+    marker_label: str = ""
+
+
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class Bulletin:
+    """A 督查通报 for the city or one county at the end of a month."""
+
+    office: str
+    doc_number: str
+    title: str
+    addressee: str
+    opening: str
+    issued: date
+    year: int
+    month: int
+    unit: str | None
+    sections: list[Section]
+    closing: list[str] = field(default_factory=list)
+
+    def tables(self) -> list[Table]:
+        """Every table, in the order the sections give them."""
+        return [table for section in self.sections for table in section.tables]
+
+    def charts(self) -> list[Chart]:
+        return [chart for section in self.sections for chart in section.charts]

@@ -1,0 +1,55 @@
+"""The bulletin as HTML (the PDF's source and the web preview) and as PDF through WeasyPrint.
+
+WeasyPrint embeds (subsets of) the fonts it uses, so the PDF carries its CJK glyphs: Noto Serif/Sans
+CJK from Debian's fonts-noto-cjk when the government fonts (仿宋_GB2312, 黑体) are not installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from duban.reports.charts import svg
+from duban.reports.model import Bulletin, Cell, ColumnKind
+from duban.reports.text import date_text, ordinal
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+
+
+def cell_text(value: Cell, kind: str) -> str:
+    """A table cell as Word and PDF write it."""
+    if value is None or value == "":
+        return "—"
+    if kind == ColumnKind.PERCENT:
+        return f"{value}%"
+    return str(value)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["cell"] = cell_text
+    return env
+
+
+ENV = _environment()
+
+
+def closing_heading(bulletin: Bulletin) -> str:
+    return f"{ordinal(len(bulletin.sections) + 1)}、工作要求"
+
+
+def render_html(*, bulletin: Bulletin) -> str:
+    """The bulletin as a standalone HTML page with inline SVG charts."""
+    svgs = {chart.title: svg(chart) for chart in bulletin.charts()}
+    return ENV.get_template("report.html").render(
+        b=bulletin, svgs=svgs, issued=date_text(bulletin.issued), closing_heading=closing_heading(bulletin)
+    )
+
+
+def render_pdf(*, bulletin: Bulletin) -> bytes:
+    """The bulletin as an A4 PDF with embedded CJK fonts."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=render_html(bulletin=bulletin), base_url=str(TEMPLATES)).write_pdf()
+    return pdf

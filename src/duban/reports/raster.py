@@ -1,0 +1,82 @@
+"""The same bar charts as the SVG, drawn as PNG for Word (which cannot take inline SVG everywhere)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import lru_cache
+from io import BytesIO
+
+from PIL import Image, ImageDraw, ImageFont
+
+from duban.reports.charts import EXPECTED_COLOUR, LABEL_W, NOTE_W, ROW_H, TOP, WIDTH, chart_height, clip
+from duban.reports.model import Bar, Chart
+
+SCALE = 3  # pixels per SVG unit: sharp at print size
+FONT_FAMILY = "Noto Sans CJK SC"
+Font = ImageFont.FreeTypeFont
+
+
+@lru_cache
+def cjk_font(size: int, bold: bool = False) -> Font | None:
+    """A Simplified Chinese font at `size` pixels, found through fontconfig; None without one."""
+    if shutil.which("fc-match") is None:
+        return None
+    pattern = FONT_FAMILY + (":bold" if bold else "")
+    found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", pattern], capture_output=True, text=True)
+    path, _, index = found.stdout.rpartition(":")
+    if found.returncode or not path.endswith((".ttc", ".otf", ".ttf")):
+        return None
+    return ImageFont.truetype(path, size, index=int(index or 0))
+
+
+def png(chart: Chart) -> bytes | None:
+    """The chart as PNG bytes, or None when no CJK font is installed (Word then shows the tables only)."""
+    font = cjk_font(12 * SCALE)
+    if font is None:
+        return None
+    image = Image.new("RGB", (WIDTH * SCALE, chart_height(chart) * SCALE), "white")
+    draw = ImageDraw.Draw(image)
+    title = cjk_font(14 * SCALE, True) or font
+    draw.text((WIDTH * SCALE / 2, 18 * SCALE), chart.title, font=title, fill="#24292f", anchor="ms")
+    for row, bar in enumerate(chart.bars):
+        _bar(draw, bar, TOP + row * ROW_H, chart.scale)
+    _legend(draw, chart, TOP + len(chart.bars) * ROW_H + 8)
+    out = BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _box(draw: ImageDraw.ImageDraw, x: float, y: float, w: float, h: float, colour: str) -> None:
+    if w > 0:
+        draw.rectangle([x * SCALE, y * SCALE, (x + w) * SCALE, (y + h) * SCALE], fill=colour)
+
+
+def _bar(draw: ImageDraw.ImageDraw, bar: Bar, y: int, scale: float) -> None:
+    font, small = cjk_font(12 * SCALE, bar.highlight), cjk_font(11 * SCALE)
+    if bar.highlight:
+        _box(draw, 0, y, WIDTH, ROW_H, "#fff8c5")
+    draw.text(
+        ((LABEL_W - 6) * SCALE, (y + 16) * SCALE), clip(bar.label), font=font, fill="#24292f", anchor="rs"
+    )
+    span, x = WIDTH - LABEL_W - NOTE_W - 10, float(LABEL_W)
+    for segment in bar.segments:
+        width = span * segment.value / scale
+        _box(draw, x, y + 4, width, ROW_H - 8, segment.colour)
+        x += width
+    if bar.marker is not None:
+        _box(draw, LABEL_W + span * min(bar.marker, scale) / scale - 1, y + 1, 2, ROW_H - 2, EXPECTED_COLOUR)
+    draw.text(((x + 6) * SCALE, (y + 16) * SCALE), bar.note, font=small, fill="#24292f", anchor="ls")
+
+
+def _legend(draw: ImageDraw.ImageDraw, chart: Chart, y: int) -> None:
+    small, x = cjk_font(11 * SCALE), float(LABEL_W)
+    for label, colour in chart.legend:
+        _box(draw, x, y + 2, 12, 12, colour)
+        draw.text(((x + 16) * SCALE, (y + 13) * SCALE), label, font=small, fill="#24292f", anchor="ls")
+        x += 24 + 12 * len(label)
+    if chart.marker_label:
+        _box(draw, x - 1, y, 2, 16, EXPECTED_COLOUR)
+        draw.text(
+            ((x + 6) * SCALE, (y + 13) * SCALE), chart.marker_label, font=small, fill="#24292f", anchor="ls"
+        )

@@ -1,0 +1,80 @@
+"""From a period and an optional county to a finished bulletin file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from duban.reports.build import build_bulletin
+from duban.reports.model import Bulletin
+from duban.store.overview import period_overview
+from duban.store.plans import find_plan
+
+FORMATS = ("docx", "pdf", "xlsx")
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ReportError(ValueError):
+    """A request for a bulletin that cannot be met; the message is for the user."""
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """'2026-06' → (2026, 6)."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ReportError(f"通报期间“{text}”格式不对,应为 年-月,例如 2026-06")
+    return int(match[1]), int(match[2])
+
+
+def parse_formats(text: str) -> list[str]:
+    """'docx,pdf' → ['docx', 'pdf'], refusing unknown formats."""
+    wanted = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise ReportError(f"不支持的格式“{','.join(unknown) or text}”,可选:{','.join(FORMATS)}")
+    return list(dict.fromkeys(wanted))
+
+
+def bulletin_for(
+    *, session: Session, period: str, unit: str | None = None, today: date,
+    open_items: Mapping[str, str] | None = None,
+) -> Bulletin:  # fmt: skip
+    """The bulletin of `period` ('2026-06') for the city, or for the county `unit`."""
+    year, month = parse_period(period)
+    plan_row = find_plan(session=session, year=year)
+    if plan_row is None:
+        raise ReportError(f"数据库中没有{year}年的计划,请先导入计划")
+    overview = period_overview(session=session, plan_row=plan_row, month=month, today=today)
+    if unit and unit not in {c.name for c in overview.plan.counties()}:
+        raise ReportError(f"“{unit}”不是{overview.plan.region}的县(市、区),无法生成县级通报")
+    previous = (
+        period_overview(session=session, plan_row=plan_row, month=month - 1, today=today)
+        if month > 1
+        else None
+    )
+    return build_bulletin(
+        overview=overview, previous=previous, unit=unit, open_items=open_items, issued=today
+    )
+
+
+def render(*, bulletin: Bulletin, fmt: str) -> bytes:
+    """The bulletin as a .docx, .pdf or .xlsx file."""
+    from duban.reports.docx import render_docx
+    from duban.reports.pdf import render_pdf
+    from duban.reports.xlsx import render_xlsx
+
+    renderers = {"docx": render_docx, "pdf": render_pdf, "xlsx": render_xlsx}
+    return renderers[fmt](bulletin=bulletin)
+
+
+def file_name(*, bulletin: Bulletin, fmt: str) -> str:
+    """督查通报-2026-10.pdf, or 督查通报-2026-10-镇雄县.pdf for a county."""
+    suffix = f"-{bulletin.unit}" if bulletin.unit else ""
+    return f"督查通报-{bulletin.year}-{bulletin.month:02d}{suffix}.{fmt}"

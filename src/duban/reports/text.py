@@ -1,0 +1,56 @@
+"""How figures are written in a bulletin: dates, periods, percentages, quantities, Chinese ordinals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from duban.progress.forecast import format_quantity
+
+TENTH = Decimal("0.1")
+ORDINALS = "一二三四五六七八九十"
+
+
+def tenth(value: Decimal | None) -> Decimal | None:
+    """A percentage rounded to one decimal, as tables show it."""
+    return None if value is None else value.quantize(TENTH, ROUND_HALF_UP)
+
+
+def percent_text(value: Decimal | None) -> str:
+    return "—" if value is None else f"{tenth(value)}%"
+
+
+def points_text(gap: Decimal | None) -> str:
+    """Distance from 序时进度 in words: 低于序时进度8.3个百分点."""
+    if gap is None:
+        return "无法比较序时进度"
+    rounded = tenth(abs(gap))
+    if not rounded:
+        return "与序时进度持平"
+    return f"{'低于' if gap > 0 else '超'}序时进度{rounded}个百分点"
+
+
+def quantity_text(value: Decimal | None, unit: str) -> str:
+    return "未报送" if value is None else format_quantity(value=value, unit=unit)
+
+
+def period_text(month: int) -> str:
+    """The months a bulletin covers: 1月, 1—10月."""
+    return "1月" if month == 1 else f"1—{month}月"
+
+
+def date_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def ordinal(index: int) -> str:
+    """一 .. 十 for headings; larger numbers in digits."""
+    return ORDINALS[index - 1] if 1 <= index <= len(ORDINALS) else str(index)
+
+
+def short_title(title: str) -> str:
+    """The first clause of a long task or area title: 推行“以工代赈”模式."""
+    for mark in (",", ",", " "):
+        if mark in title:
+            return title.split(mark)[0]
+    return title
