@@ -207,7 +207,7 @@ def test_steps_out_of_order_are_refused_with_a_chinese_message(session, tmp_path
     item = get_item(
         session=session, item_id=apply_rules(session=session, plan_row=row, month=6, today=JULY_1).opened[0]
     )
-    with pytest.raises(ItemError, match="待签收.*不能反馈"):
+    with pytest.raises(ItemError, match=r"待签收.*不能反馈"):
         answer(session=session, item=item, user_id=None, text="x")
     sign(session=session, item=item, user_id=None)
     with pytest.raises(ItemError, match="反馈内容不能为空"):
