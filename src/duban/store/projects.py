@@ -63,8 +63,9 @@ def import_ledger(
 
 
 def county_ids(*, session: Session) -> dict[str, int]:
-    """The ids of the stored 县(市、区) by name."""
-    rows = session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value))
+    """The ids of the stored 县(市、区) by name, in the city's order."""
+    query = select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
+    rows = session.scalars(query.order_by(OrgUnitRow.position, OrgUnitRow.id))
     return {r.name: r.id for r in rows}
 
 

@@ -1,0 +1,114 @@
+"""`duban ledger ...`: Typer-compatible commands over the ledger services (wired into cli.py by the lead).
+
+Like cli.py, these are adapters: they reach the store through imports inside the functions, so the
+pure core of `duban.projects` stays free of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from duban.projects.figures import LedgerFigures, against_targets
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from duban.store.models import PlanRow
+
+
+def ledger_import(file: Path = typer.Argument(..., help="项目台账工作簿(.xlsx)")) -> None:
+    """Import a 项目台账 workbook into the newest plan's ledger; nothing is imported if any row is bad."""
+    from duban.exchange.ledger import LedgerError
+    from duban.store.projects import import_ledger
+
+    with _session() as session:
+        plan_row = _plan(session)
+        try:
+            summary = import_ledger(session=session, plan_row=plan_row, data=file.read_bytes())
+        except LedgerError as exc:
+            for problem in exc.problems:
+                typer.echo(problem, err=True)
+            typer.echo(f"共 {len(exc.problems)} 处错误,未导入任何内容。", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(
+        f"已导入项目台账:新增 {summary.created} 个,更新 {summary.updated} 个,未变 {summary.unchanged} 个。"
+    )
+
+
+def ledger_export(output: Path = typer.Argument(..., help="写入的工作簿(.xlsx)")) -> None:
+    """Write the newest plan's ledger out as a 项目台账 workbook (amounts in 万元)."""
+    from duban.exchange.ledger import write_ledger
+    from duban.store.projects import load_projects
+
+    with _session() as session:
+        plan_row = _plan(session)
+        projects = load_projects(session=session, plan_id=plan_row.id)
+        output.write_bytes(write_ledger(projects, title=f"{plan_row.region}{plan_row.year}年重点项目台账"))
+    typer.echo(f"已导出 {len(projects)} 个项目到 {output}")
+
+
+def ledger_figures(date: str | None = typer.Option(None, help="统计日期 YYYY-MM-DD;默认今天")) -> None:
+    """Print the ledger's figures for the city and each county, with the city's against the plan's targets."""
+    from duban.projects.lights import red_projects
+    from duban.store.projects import load_projects, plan_ledger_figures
+
+    on = _date(date)
+    with _session() as session:
+        plan_row = _plan(session)
+        figures = plan_ledger_figures(session=session, plan_id=plan_row.id, on=on)
+        red = red_projects(load_projects(session=session, plan_id=plan_row.id), year=plan_row.year, on=on)
+    typer.echo(f"项目库统计(截至 {on},投资数据截至 {next(iter(figures.values())).through_month} 月底)")
+    typer.echo("单位\t项目数\t新开工\t开工率%\t入库率%\t投资完成率%\t序时进度%\t产业占比%\t民间占比%")
+    for unit_figures in figures.values():
+        typer.echo(_line(unit_figures))
+    for line in against_targets(next(iter(figures.values()))):
+        typer.echo(
+            f"{line.label}:{_show(line.value)} / 目标 {line.target} {'已达到' if line.met else '未达到'}"
+        )
+    typer.echo(f"红灯项目 {len(red)} 个" + "".join(f"\n  {r.project.county} {r.project.name}({r.project.owner}):"
+                                                 f"{'、'.join(r.reasons)}红灯" for r in red[:20]))  # fmt: skip
+
+
+def _line(f: LedgerFigures) -> str:
+    values = (f.projects, f.new_starts, f.start_rate, f.registration_rate, f.completion_rate, f.expected_rate,
+              f.industrial_share, f.private_share)  # fmt: skip
+    return "\t".join([f.unit, *(_show(v) for v in values)])
+
+
+def _show(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
+def _date(text: str | None) -> dt.date:
+    from duban.settings import get_settings
+
+    if text:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            typer.echo(f"日期“{text}”无效,应为 YYYY-MM-DD", err=True)
+            raise typer.Exit(1) from None
+    today = get_settings().today
+    return dt.date.fromisoformat(today) if today else dt.date.today()
+
+
+def _session() -> AbstractContextManager[Session]:
+    from duban.settings import get_settings
+    from duban.store.db import make_engine, session_factory, transaction
+
+    return transaction(session_factory(make_engine(get_settings().sqlalchemy_url())))
+
+
+def _plan(session: Session) -> PlanRow:
+    from duban.store.plans import find_plan
+
+    plan_row = find_plan(session=session)
+    if plan_row is None:
+        typer.echo("数据库中还没有计划,请先运行 duban plan load", err=True)
+        raise typer.Exit(1)
+    return plan_row
