@@ -20,16 +20,16 @@ from duban.supervision.situations import (
 )
 from duban.supervision.workflow import ItemError, next_state
 
-B, F, O, N = Status.BEHIND, Status.FAR_BEHIND, Status.ON_TRACK, Status.NOT_REPORTED
+B, F, OK, N = Status.BEHIND, Status.FAR_BEHIND, Status.ON_TRACK, Status.NOT_REPORTED
 RULES = SupervisionRules()
 
 
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
-        ({4: O, 5: B, 6: B}, 2),
+        ({4: OK, 5: B, 6: B}, 2),
         ({4: B, 5: F, 6: B}, 3),
-        ({5: B, 6: O}, 0),
+        ({5: B, 6: OK}, 0),
         ({4: B, 5: N, 6: B}, 1),
         ({}, 0),
     ],
@@ -41,13 +41,13 @@ def test_lagging_run(statuses, expected):
 @pytest.mark.parametrize(
     ("statuses", "rules", "expected"),
     [
-        ({5: O, 6: F}, RULES, (ItemCause.FAR_BEHIND, Colour.RED)),
-        ({5: O, 6: B}, RULES, None),
+        ({5: OK, 6: F}, RULES, (ItemCause.FAR_BEHIND, Colour.RED)),
+        ({5: OK, 6: B}, RULES, None),
         ({5: B, 6: B}, RULES, (ItemCause.BEHIND, Colour.YELLOW)),
         ({5: B, 6: B}, SupervisionRules(behind_periods=3), None),
         ({5: B, 6: B}, SupervisionRules(behind_periods=None), None),
-        ({5: O, 6: F}, SupervisionRules(far_behind=False, behind_periods=1), (ItemCause.BEHIND, Colour.RED)),
-        ({5: F, 6: O}, RULES, None),
+        ({5: OK, 6: F}, SupervisionRules(far_behind=False, behind_periods=1), (ItemCause.BEHIND, Colour.RED)),
+        ({5: F, 6: OK}, RULES, None),
     ],
 )
 def test_lag_situations(statuses, rules, expected):
