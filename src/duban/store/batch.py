@@ -2,10 +2,12 @@
 
 Figures come out of the store with raw SQL as floats (cast in SQL) straight into numpy arrays; no ORM
 objects are made for entries or unit targets. Only approved (official) figures count, as in
-`overview.period_overview`. Targets per (indicator, unit): the unit's own breakdown target; the plan's
-top unit is held to the indicator's target; every other unit above a unit with a target gets the sum
-of its children's targets for counts and amounts, and the indicator's target for rates, shares and
-growth. Units below the reporting units (and units off their branches) have no target.
+`overview.period_overview`. Targets per (indicator, unit): the unit's own breakdown target (without a
+breakdown, the reporting unit of `assignments.reporting_units` holds the indicator's target); every
+unit above a unit with a target gets the sum of its children's targets for counts and amounts, and
+the indicator's target for rates, shares and growth, except the plan's top unit (the city), which is
+always held to the indicator's target. Units below the reporting units, or off their branches, have
+no target (`NO_TARGET`): a department's indicator is not judged at the city.
 """
 
 from __future__ import annotations
@@ -150,8 +152,8 @@ def _targets(
     _default_targets(target=target, indicators=indicators, units=units, own=own)
     ratio = np.array([ind.kind.value in _RATIO_KINDS for ind in indicators], dtype=bool)
     _fill_parents(target=target, tree=units.tree, own=own, ratio=ratio)
-    if units.top >= 0:
-        target[:, units.top] = own
+    if units.top >= 0:  # the city is held to the plan's own target, not the sum of its breakdown
+        target[:, units.top] = np.where(np.isnan(target[:, units.top]), np.nan, own)
     return target
 
 
