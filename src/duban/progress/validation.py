@@ -254,12 +254,12 @@ def _value_problems(indicator: Indicator, figure: Figure, context: Context) -> l
     value = figure.value
     assert value is not None
     if value < 0 and indicator.kind is not IndicatorKind.GROWTH:
-        return [Problem("value", f"{value} 为负数,本指标不能小于 0")]
+        return [Problem("value", f"{_fmt(value)} 为负数,本指标不能小于 0")]
     if indicator.kind in (IndicatorKind.RATE, IndicatorKind.SHARE) and value > HUNDRED:
-        return [Problem("value", f"比率 {value}% 超过 100%")]
+        return [Problem("value", f"比率 {_fmt(value)}% 超过 100%")]
     previous = context.previous.value if context.previous else None
     if indicator.accumulation is Accumulation.CUMULATIVE and previous is not None and value < previous:
-        return [Problem("value", f"年初至今累计 {value} 低于上期累计 {previous},累计数不应减少")]
+        return [Problem("value", f"年初至今累计 {_fmt(value)} 低于上期累计 {_fmt(previous)},累计数不应减少")]
     return []
 
 
@@ -272,7 +272,11 @@ def _ratio_problems(indicator: Indicator, figure: Figure) -> list[Problem]:
         return [Problem("denominator", "分母不能为 0")]
     if indicator.kind is not IndicatorKind.GROWTH and numerator > denominator:
         rate = (numerator / denominator * HUNDRED).quantize(Decimal("0.01"))
-        return [Problem("numerator", f"分子 {numerator} 大于分母 {denominator},比率 {rate}% 超过 100%")]
+        return [
+            Problem(
+                "numerator", f"分子 {_fmt(numerator)} 大于分母 {_fmt(denominator)},比率 {rate}% 超过 100%"
+            )
+        ]
     return []
 
 

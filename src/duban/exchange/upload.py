@@ -1,0 +1,344 @@
+"""Reading a filled template back: every fault listed by sheet and cell, then all rows applied or none.
+
+Checks, in order, all of them always run so that one upload lists every fault: the file is an .xlsx;
+the hidden identity sheet is there and its checksum holds; the template is for this unit and period;
+no merged cells; each indicator row is found by its hidden id (inserted, empty, duplicated or deleted
+rows are named); fixed cells (name, unit, target) are unchanged; input cells hold no formulas and
+nothing is typed where the indicator takes no input; and each figure passes the same checks as the
+web form. The figures are written in a savepoint that is rolled back if anything at all was wrong.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
+
+from duban.exchange.template import (
+    COLUMNS,
+    FIELD_COLUMNS,
+    FIRST_ROW,
+    ID_COLUMN,
+    META_SHEET,
+    MODE_COLUMNS,
+    SHEET,
+    checksum,
+    plain,
+)
+from duban.progress.validation import InputMode
+from duban.store.entries import (
+    ConflictError,
+    ValidationFailed,
+    Writer,
+    save_figure,
+    submit_entries,
+)
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.periods import PeriodClosed, WorkflowError, period_label
+
+INPUT_COLUMNS = ("H", "I", "J", "K", "L", "M", "N")
+FIELD_NAMES = {
+    "H": "本期数值",
+    "I": "分子",
+    "J": "分母",
+    "K": "阶段",
+    "L": "阶段日期",
+    "M": "备注",
+    "N": "确认异常",
+}
+YES, NO = "是", "否"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One problem of an uploaded workbook, at a sheet and cell (or row) when it has one."""
+
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        where = f"工作表“{self.sheet}”" if self.sheet else ""
+        where += f"单元格 {self.cell}" if self.cell and self.cell[0].isascii() else (self.cell or "")
+        return f"{where}:{self.message}" if where else self.message
+
+
+class ImportRefused(WorkflowError):
+    """The workbook was refused and nothing was changed; `faults` lists every problem."""
+
+    def __init__(self, faults: list[Fault]) -> None:
+        super().__init__(f"共 {len(faults)} 处问题,未导入任何数据:\n" + "\n".join(str(f) for f in faults))
+        self.faults = faults
+
+
+@dataclass
+class _Reading:
+    faults: list[Fault] = field(default_factory=list)
+
+    def add(self, message: str, cell: str | None = None, sheet: str | None = SHEET) -> None:
+        self.faults.append(Fault(message, sheet, cell))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an accepted upload did."""
+
+    unit: str
+    period: str
+    entries: list[EntryRow]
+    submitted: bool
+
+
+def import_workbook(
+    *, session: Session, content: bytes, key: str, plan_row: PlanRow, writer: Writer,
+    unit: OrgUnitRow | None = None, period: PeriodRow | None = None, submit: bool = True,
+) -> ImportResult:  # fmt: skip
+    """Check the whole workbook and apply every figure, or raise ImportRefused and change nothing.
+
+    `unit` and `period`, when given, are what the uploader is entitled to / uploading for; the
+    template must be for them.
+    """
+    reading = _Reading()
+    workbook = _open(content)
+    meta = _meta(workbook, key, reading)
+    unit, period = _target(session, meta, plan_row, unit, period, reading)
+    ws = workbook[SHEET] if SHEET in workbook.sheetnames else None
+    if ws is None:
+        reading.add(f"找不到工作表“{SHEET}”", sheet=None)
+    if ws is None or unit is None or period is None or not meta:
+        raise ImportRefused(reading.faults)
+    rows = _layout(ws, meta, reading)
+    entries = _apply(session, ws, rows, plan_row, unit, period, writer, reading)
+    if reading.faults:
+        raise ImportRefused(reading.faults)
+    if submit and entries:
+        submit_entries(session=session, plan_row=plan_row, unit_id=unit.id, period=period, writer=writer)
+    return ImportResult(unit.name, period_label(period, plan_row.year), entries, submit and bool(entries))
+
+
+def _open(content: bytes) -> Workbook:
+    if not zipfile.is_zipfile(BytesIO(content)):
+        hint = "(旧版 .xls 请用 WPS 或 Excel 另存为 .xlsx)" if content[:4] == b"\xd0\xcf\x11\xe0" else ""
+        raise ImportRefused([Fault(f"文件不是 Excel 工作簿(.xlsx){hint}")])
+    try:
+        return load_workbook(BytesIO(content), data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise ImportRefused([Fault(f"无法读取工作簿:{type(exc).__name__}")]) from None
+
+
+def _meta(workbook: Workbook, key: str, reading: _Reading) -> dict[str, Any]:
+    if META_SHEET not in workbook.sheetnames:
+        reading.add("找不到模板标识(隐藏工作表“_duban”):此文件不是 duban 下载的填报模板,或另存时丢失了标识,"
+                    "请重新下载模板填写", sheet=None)  # fmt: skip
+        return {}
+    sheet = workbook[META_SHEET]
+    payload, sent = str(sheet["A1"].value or ""), str(sheet["A2"].value or "")
+    try:
+        meta: dict[str, Any] = json.loads(payload)
+    except ValueError:
+        reading.add("模板标识已损坏,请重新下载模板", "A1", META_SHEET)
+        return {}
+    if not sent or not _same(checksum(payload, key), sent):
+        reading.add("模板校验码不符:模板标识被改动过,或不是本系统生成的模板,请重新下载模板", "A2", META_SHEET)
+    return meta
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.strip().encode())
+
+
+def _target(
+    session: Session, meta: dict[str, Any], plan_row: PlanRow, unit: OrgUnitRow | None,
+    period: PeriodRow | None, reading: _Reading,
+) -> tuple[OrgUnitRow | None, PeriodRow | None]:  # fmt: skip
+    if not meta:
+        return unit, period
+    if meta.get("plan") != plan_row.id:
+        reading.add(f"这是{meta.get('year')}年计划的模板,不属于当前计划", sheet=None)
+    own_unit = session.get(OrgUnitRow, meta.get("unit") or 0)
+    own_period = session.get(PeriodRow, meta.get("period") or 0)
+    if unit is not None and own_unit is not None and own_unit.id != unit.id:
+        reading.add(f"这是“{own_unit.name}”的模板,不能作为“{unit.name}”的数据上传", sheet=None)
+    if period is not None and own_period is not None and own_period.id != period.id:
+        reading.add(f"这是{period_label(own_period, plan_row.year)}的模板,当前上传的报送期是"
+                    f"{period_label(period, plan_row.year)}", sheet=None)  # fmt: skip
+    if own_unit is None or own_period is None:
+        reading.add("模板标识中的单位或报送期不存在,请重新下载模板", sheet=None)
+    return own_unit, own_period
+
+
+def _layout(ws: Worksheet, meta: dict[str, Any], reading: _Reading) -> dict[int, dict[str, Any]]:
+    """Sheet row number -> the meta row of the indicator it holds; faults for every stray row."""
+    for merged in ws.merged_cells.ranges:
+        reading.add("为合并单元格,请取消合并", merged.coord)
+    wanted = {int(r["id"]): r for r in meta.get("rows", [])}
+    found: dict[int, dict[str, Any]] = {}
+    seen: dict[int, int] = {}
+    table_end = _last_indicator_row(ws, wanted)
+    for number in range(FIRST_ROW, max(ws.max_row, FIRST_ROW) + 1):
+        _place(ws, number, wanted, found, seen, table_end, reading)
+    for indicator_id, row in wanted.items():
+        if indicator_id not in seen:
+            reading.add(f"指标 {row['code']}“{row['name']}”所在的行被删除,请使用原模板")
+    return found
+
+
+def _place(
+    ws: Worksheet, number: int, wanted: dict[int, dict[str, Any]], found: dict[int, dict[str, Any]],
+    seen: dict[int, int], table_end: int, reading: _Reading,
+) -> None:  # fmt: skip
+    hidden = ws[f"{ID_COLUMN}{number}"].value
+    indicator_id = int(hidden) if isinstance(hidden, int | float) and int(hidden) in wanted else None
+    if indicator_id is None:
+        if _row_empty(ws, number) and number <= table_end:
+            reading.add("为空行(表格中间插入了行),请删除该行", f"第 {number} 行")
+        elif not _row_empty(ws, number):
+            reading.add(
+                "不是模板中的指标行(可能新增、复制了行或改动了隐藏编号),请删除该行", f"第 {number} 行"
+            )
+        return
+    if indicator_id in seen:
+        reading.add(f"与第 {seen[indicator_id]} 行是同一指标(行被复制),请删除重复的行", f"第 {number} 行")
+        return
+    seen[indicator_id] = number
+    found[number] = wanted[indicator_id]
+
+
+def _row_empty(ws: Worksheet, number: int) -> bool:
+    return all(_blank(ws[f"{letter}{number}"].value) for letter, _, _ in COLUMNS)
+
+
+def _last_indicator_row(ws: Worksheet, wanted: dict[int, dict[str, Any]]) -> int:
+    """The last row holding the first occurrence of a template indicator: the end of the table."""
+    first: dict[int, int] = {}
+    for number in range(FIRST_ROW, ws.max_row + 1):
+        hidden = ws[f"{ID_COLUMN}{number}"].value
+        if isinstance(hidden, int | float) and int(hidden) in wanted:
+            first.setdefault(int(hidden), number)
+    return max(first.values(), default=0)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _apply(
+    session: Session, ws: Worksheet, rows: dict[int, dict[str, Any]], plan_row: PlanRow, unit: OrgUnitRow,
+    period: PeriodRow, writer: Writer, reading: _Reading,
+) -> list[EntryRow]:  # fmt: skip
+    entries: list[EntryRow] = []
+    savepoint = session.begin_nested()
+    for number, meta_row in rows.items():
+        entry = _apply_row(session, ws, number, meta_row, plan_row, unit, period, writer, reading)
+        if entry is not None:
+            entries.append(entry)
+    if reading.faults:
+        savepoint.rollback()
+        return []
+    savepoint.commit()
+    return entries
+
+
+def _apply_row(
+    session: Session, ws: Worksheet, number: int, meta_row: dict[str, Any], plan_row: PlanRow,
+    unit: OrgUnitRow, period: PeriodRow, writer: Writer, reading: _Reading,
+) -> EntryRow | None:  # fmt: skip
+    before = len(reading.faults)
+    _check_fixed(ws, number, meta_row, reading)
+    raw, confirmed = _read_inputs(ws, number, meta_row, reading)
+    row = session.get(IndicatorRow, int(meta_row["id"]))
+    if row is None or len(reading.faults) > before:
+        return None
+    try:
+        return save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=period, raw=raw,
+                           writer=writer, expected_version=int(meta_row.get("version", 0)), confirmed=confirmed)  # fmt: skip
+    except ValidationFailed as failed:
+        for problem in failed.problems:
+            reading.add(f"{problem.label}{'(需确认)' if problem.warning else ''}:{problem.message}",
+                        f"{FIELD_COLUMNS.get(problem.field, 'H')}{number}")  # fmt: skip
+    except PeriodClosed as closed:
+        if all(f.message != str(closed) for f in reading.faults):
+            reading.add(str(closed), sheet=None)
+    except ConflictError as conflict:
+        reading.add(f"模板下载后此数据已有改动:{conflict}", f"B{number}")
+    except WorkflowError as refused:
+        reading.add(str(refused), f"B{number}")
+    return None
+
+
+def _check_fixed(ws: Worksheet, number: int, meta_row: dict[str, Any], reading: _Reading) -> None:
+    expected = {"B": ("指标编号", meta_row["code"]), "C": ("指标名称", meta_row["name"]),
+                "D": ("计量单位", meta_row["unit"]), "F": ("本单位目标", meta_row["target"])}  # fmt: skip
+    for letter, (label, value) in expected.items():
+        shown = _text(ws[f"{letter}{number}"].value)
+        if shown != str(value):
+            reading.add(f"{label}被改动(模板为“{value}”,现为“{shown}”),{label}不能在填报表中修改",
+                        f"{letter}{number}")  # fmt: skip
+
+
+def _text(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return plain(Decimal(str(value)))
+    return "" if value is None else str(value).strip()
+
+
+def _read_inputs(
+    ws: Worksheet, number: int, meta_row: dict[str, Any], reading: _Reading
+) -> tuple[dict[str, object], bool]:
+    mode = InputMode(meta_row["mode"])
+    raw: dict[str, object] = {}
+    for letter in INPUT_COLUMNS:
+        cell = ws[f"{letter}{number}"]
+        if _is_formula(cell):
+            reading.add(
+                f"{FIELD_NAMES[letter]}含公式“{cell.value}”,请直接填写数值而不是公式", cell.coordinate
+            )
+        elif letter not in MODE_COLUMNS[mode] and not _blank(cell.value):
+            reading.add(f"本指标不填“{FIELD_NAMES[letter]}”({_mode_hint(mode)}),请清空", cell.coordinate)
+        else:
+            raw[_field(letter)] = _cell_value(cell, meta_row)
+    return raw, _confirmed(raw.pop("confirm", None), f"N{number}", reading)
+
+
+def _mode_hint(mode: InputMode) -> str:
+    return {InputMode.VALUE: "只填本期数值", InputMode.RATIO: "只填分子和分母,比率由系统计算",
+            InputMode.STAGE: "只选阶段并填日期"}[mode]  # fmt: skip
+
+
+def _field(letter: str) -> str:
+    return next(name for name, column in FIELD_COLUMNS.items() if column == letter)
+
+
+def _is_formula(cell: Cell) -> bool:
+    return cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+
+
+def _cell_value(cell: Cell, meta_row: dict[str, Any]) -> object:
+    """A percent-formatted number (0.85 shown as 85%) is read as the percent number for % indicators."""
+    value = cell.value
+    percent_cell = "%" in (cell.number_format or "") and meta_row["unit"] in ("%", "百分点")
+    if (
+        percent_cell
+        and cell.column_letter == "H"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return Decimal(str(value)) * 100
+    return value
+
+
+def _confirmed(raw: object, cell: str, reading: _Reading) -> bool:
+    text = "" if raw is None else str(raw).strip()
+    if text not in ("", YES, NO):
+        reading.add(f"确认异常只能填“是”或“否”,而不是“{text}”", cell)
+    return text == YES
