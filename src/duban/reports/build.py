@@ -217,8 +217,8 @@ def _projects(scope: Scope) -> Section:
 
 def _progress_table(title: str, items: list[Item], numbered_by: list[str] | None = None) -> Table:
     columns = (Column("序号", width=0.6), Column("事项", width=2.2), Column("目标指标", width=3),
-               Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT),
-               Column("序时进度", ColumnKind.PERCENT), Column("状态", width=1.1))  # fmt: skip
+               Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
+               Column("序时进度", ColumnKind.PERCENT, 1.1), Column("状态", width=1.3))  # fmt: skip
     rows = []
     for index, item in enumerate(items, start=1):
         number = numbered_by.index(item.task) + 1 if numbered_by else index
@@ -248,9 +248,9 @@ def _lagging(scope: Scope) -> Section:
 
 def _lagging_table(items: list[Item], open_items: Mapping[str, str]) -> Table:
     columns = (Column("序号", width=0.6), Column("目标指标", width=3), Column("牵头单位", width=1.8),
-               Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT),
-               Column("序时进度", ColumnKind.PERCENT), Column("落后(百分点)", ColumnKind.POINTS),
-               Column("状态", width=1.1), Column("督办", width=1.4))  # fmt: skip
+               Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
+               Column("序时进度", ColumnKind.PERCENT, 1.1), Column("落后(百分点)", ColumnKind.POINTS, 1.1),
+               Column("状态", width=1.3), Column("督办", width=1.3))  # fmt: skip
     rows = [(str(n), i.name, i.lead_unit, i.value_text(), tenth(i.judgement.completion_pct),
              tenth(i.judgement.expected_pct), tenth(i.judgement.gap_pp), i.status.label,
              open_items.get(i.indicator.id, "未督办")) for n, i in enumerate(items, start=1)]  # fmt: skip
@@ -297,7 +297,7 @@ def _county_counts(scope: Scope) -> dict[str, dict[Status, int]]:
 
 
 def _ranking_table(rankings: list[Ranking], unit: str | None) -> Table:
-    columns = (Column("排名", ColumnKind.COUNT), Column("县(市、区)", width=1.4), Column("得分", ColumnKind.PERCENT),
+    columns = (Column("排名", ColumnKind.COUNT), Column("县(市、区)", width=1.4), Column("得分", ColumnKind.POINTS),
                Column("目标(项)", ColumnKind.COUNT), Column("正常及以上(项)", ColumnKind.COUNT),
                Column("已完成占比", ColumnKind.PERCENT), Column("严重滞后(项)", ColumnKind.COUNT),
                Column("未报送(项)", ColumnKind.COUNT))  # fmt: skip

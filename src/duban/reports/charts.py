@@ -15,7 +15,7 @@ from duban.reports.items import Item
 from duban.reports.model import Bar, Chart, Segment
 from duban.reports.text import percent_text, tenth
 
-FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'SimHei', sans-serif"
+FONT = "'Noto Serif CJK SC', serif"
 EXPECTED_COLOUR = "#24292f"
 PROGRESS_COLOUR = "#0969da"
 STATUS_ORDER = (Status.DONE, Status.AHEAD, Status.ON_TRACK, Status.BEHIND, Status.FAR_BEHIND,

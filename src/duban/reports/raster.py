@@ -13,7 +13,7 @@ from duban.reports.charts import EXPECTED_COLOUR, LABEL_W, NOTE_W, ROW_H, TOP, W
 from duban.reports.model import Bar, Chart
 
 SCALE = 3  # pixels per SVG unit: sharp at print size
-FONT_FAMILY = "Noto Sans CJK SC"
+FONT_FAMILY = "Noto Serif CJK SC"
 Font = ImageFont.FreeTypeFont
 
 

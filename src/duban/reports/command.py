@@ -1,0 +1,34 @@
+"""`duban report`: write the 督查通报 of a month as Word, PDF and/or Excel files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from duban.reports.service import ReportError, bulletin_for, file_name, parse_formats, render
+
+
+def report_command(
+    period: str = typer.Option(..., "--period", help="通报月份,例如 2026-06(统计1月至该月)"),
+    unit: str | None = typer.Option(None, "--unit", help="县(市、区)名称;给出时生成该县的通报"),
+    format: str = typer.Option("docx,pdf,xlsx", "--format", help="输出格式,逗号分隔:docx,pdf,xlsx"),
+    output: Path = typer.Option(Path("."), "-o", "--output", help="输出文件夹"),
+) -> None:
+    """Write the city (or one county's) bulletin of `period` into `output`, one file per format."""
+    from duban.cli import _transaction, today
+    from duban.settings import get_settings
+
+    settings = get_settings()
+    try:
+        formats = parse_formats(format)
+        with _transaction(settings) as session:
+            bulletin = bulletin_for(session=session, period=period, unit=unit, today=today(settings))
+    except ReportError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    output.mkdir(parents=True, exist_ok=True)
+    for fmt in formats:
+        path = output / file_name(bulletin=bulletin, fmt=fmt)
+        path.write_bytes(render(bulletin=bulletin, fmt=fmt))
+        typer.echo(f"已生成 {path}")
