@@ -89,7 +89,12 @@ def rules_of(*, session: Session, plan_id: int) -> SupervisionRules:
 
 
 def apply_rules(
-    *, session: Session, plan_row: PlanRow, month: int, today: date, projects: list[ProjectAlert] | None = None
+    *,
+    session: Session,
+    plan_row: PlanRow,
+    month: int,
+    today: date,
+    projects: list[ProjectAlert] | None = None,
 ) -> RuleRun:
     """Open items for new situations in `month`, flag items whose cause has gone, refresh colours."""
     rules = rules_of(session=session, plan_id=plan_row.id)
@@ -122,7 +127,9 @@ def assess(
 
 def _window(session: Session, plan_id: int, month: int, size: int) -> list[int]:
     """The last `size` reporting periods up to `month`."""
-    stored = session.scalars(select(PeriodRow.month).where(PeriodRow.plan_id == plan_id, PeriodRow.month <= month))
+    stored = session.scalars(
+        select(PeriodRow.month).where(PeriodRow.plan_id == plan_id, PeriodRow.month <= month)
+    )
     months = sorted(set(stored) | {month})
     return months[-size:]
 
@@ -154,7 +161,9 @@ def open_item(
     if latest is not None and (latest.state != ItemState.CLOSED or latest.cause_cleared_on is None):
         _note_seen(latest, situation)
         return None
-    episode = 1 + (session.scalar(select(func.count()).where(SupervisionItemRow.subject == situation.subject)) or 0)
+    episode = 1 + (
+        session.scalar(select(func.count()).where(SupervisionItemRow.subject == situation.subject)) or 0
+    )
     item = _new_item(session, plan_id, situation, f"{situation.subject}#{episode}", today, rules, user_id)
     try:
         with session.begin_nested():
@@ -184,7 +193,9 @@ def _new_item(
     if unit_id is None:
         raise ItemError(f"督办对象“{situation.unit}”不是已登记的单位")
     indicator_id = situation.indicator and session.scalar(
-        select(IndicatorRow.id).where(IndicatorRow.plan_id == plan_id, IndicatorRow.code == situation.indicator)
+        select(IndicatorRow.id).where(
+            IndicatorRow.plan_id == plan_id, IndicatorRow.code == situation.indicator
+        )
     )
     deadline = date.fromordinal(today.toordinal() + rules.reply_days)
     colour = item_colour(cause_colour=situation.severity, state=ItemState.PENDING, deadline=deadline,
@@ -278,7 +289,14 @@ def answer(
         _attach(reply, evidence, data_dir, max_bytes)
     session.add(reply)
     item.answered_at = utcnow()
-    _move(session, item, user_id, ItemAction.ANSWER, today, extra={"reply": reply.text, "evidence": reply.evidence_name})
+    _move(
+        session,
+        item,
+        user_id,
+        ItemAction.ANSWER,
+        today,
+        extra={"reply": reply.text, "evidence": reply.evidence_name},
+    )
     return reply
 
 
@@ -292,7 +310,11 @@ def return_item(
 
 
 def close(
-    *, session: Session, item: SupervisionItemRow, user_id: int | None, note: str | None = None,
+    *,
+    session: Session,
+    item: SupervisionItemRow,
+    user_id: int | None,
+    note: str | None = None,
     today: date | None = None,
 ) -> SupervisionItemRow:
     """The office closes the item (办结): after a reply, or at any time once its cause has gone."""
@@ -474,7 +496,9 @@ def _items_to_remind(session: Session) -> list[SupervisionItemRow]:
 
 
 def _unit_addresses(session: Session, unit_id: int) -> list[str]:
-    query = select(UserRow.email).where(UserRow.unit_id == unit_id, UserRow.active, UserRow.email.is_not(None))
+    query = select(UserRow.email).where(
+        UserRow.unit_id == unit_id, UserRow.active, UserRow.email.is_not(None)
+    )
     return sorted({address for address in session.scalars(query) if address})
 
 

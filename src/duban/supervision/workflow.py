@@ -11,6 +11,7 @@ MOVES: dict[ItemAction, tuple[frozenset[ItemState], ItemState]] = {
     ItemAction.CLOSE: (frozenset({ItemState.ANSWERED}), ItemState.CLOSED),
 }
 OFFICE_ACTIONS = frozenset({ItemAction.RETURN, ItemAction.CLOSE})
+UNIT_ACTIONS = frozenset({ItemAction.SIGN, ItemAction.ANSWER})
 
 
 class ItemError(ValueError):

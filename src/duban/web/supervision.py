@@ -1,0 +1,311 @@
+"""督办 pages and API: the office's list by colour and unit, each unit's inbox, the item page and its steps.
+
+Every route needs a login; state changes need the CSRF token; units see and handle only their own items
+(checked here on the server), and only the office returns or closes an item.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from duban.choices import Colour, ItemAction, ItemCause, ItemState, Role
+from duban.settings import Settings
+from duban.store.models import OrgUnitRow, PlanRow
+from duban.store.plans import find_plan
+from duban.store.supervision import (
+    OPEN_STATES,
+    Evidence,
+    ItemSummary,
+    answer,
+    close,
+    counts_by_colour,
+    get_item,
+    inbox,
+    item_history,
+    list_items,
+    mark_read,
+    return_item,
+    sign,
+)
+from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
+from duban.supervision.workflow import UNIT_ACTIONS, ItemError
+from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+
+router = APIRouter()
+api = APIRouter(prefix="/api/supervision", tags=["督办"])
+User = Annotated[CurrentUser, Depends(require_user)]
+CSRF = [Depends(csrf_protect)]
+ACTION_LABELS = {f"supervision.{a.value}": a.label for a in ItemAction} | {
+    "supervision.colour": "颜色变化", "supervision.remind": "发送提醒",
+    "supervision.cause_cleared": "督办原因已消除,待办结", "supervision.cause_back": "督办原因再次出现",
+}  # fmt: skip
+
+
+# ── Pages ────────────────────────────────────────────────────────────────────
+
+
+@router.get("/supervision", response_class=HTMLResponse, include_in_schema=False)
+def office_list(
+    request: Request, user: User, colour: str = "", unit: str = "", state: str = "open"
+) -> Response:
+    """The office's list of items, grouped by colour and then by unit."""
+    if user.role is Role.REPORTER:
+        return RedirectResponse("/supervision/inbox", status_code=303)
+    session, plan = _session_and_plan(request)
+    states = OPEN_STATES if state == "open" else (ItemState.CLOSED.value,)
+    items = list_items(session=session, plan_id=plan.id, states=states, colour=_colour(colour))
+    items = [i for i in items if not unit or i.unit == unit]
+    context = {"user": user, "groups": _by_colour_and_unit(items), "counts": counts_by_colour(session=session, plan_id=plan.id),
+               "colour": colour, "unit": unit, "state": state, "units": sorted({i.unit for i in items})}  # fmt: skip
+    return _render(request, "supervision_list.html", context)
+
+
+@router.get("/supervision/inbox", response_class=HTMLResponse, include_in_schema=False)
+def unit_inbox(request: Request, user: User, unit: str = "") -> Response:
+    """A unit's inbox: its open items and its reminders (the office and leaders may pick the unit)."""
+    session, plan = _session_and_plan(request)
+    unit_id = _inbox_unit(session, user, unit)
+    items = list_items(session=session, plan_id=plan.id, unit_id=unit_id) if unit_id else []
+    reminders = inbox(session=session, unit_id=unit_id) if unit_id else []
+    context = {"user": user, "items": items, "reminders": reminders, "unit_name": _unit_name(session, unit_id),
+               "unread": sum(1 for r in reminders if r.read_at is None)}  # fmt: skip
+    return _render(request, "supervision_inbox.html", context)
+
+
+@router.post("/supervision/inbox/read", include_in_schema=False, dependencies=CSRF)
+def read_inbox(request: Request, user: User) -> Response:
+    """Mark the unit's reminders read."""
+    if user.unit_id is not None:
+        mark_read(session=db_session(request), unit_id=user.unit_id)
+    return RedirectResponse("/supervision/inbox", status_code=303)
+
+
+@router.get("/supervision/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+def item_page(request: Request, user: User, item_id: int) -> Response:
+    """One item: what is asked, its replies, its history and the forms its state allows."""
+    item = _visible_item(request, user, item_id)
+    return _item_page(request, user, item)
+
+
+@router.post("/supervision/items/{item_id}/sign", include_in_schema=False, dependencies=CSRF)
+def sign_form(request: Request, user: User, item_id: int) -> Response:
+    return _page_step(request, user, item_id, ItemAction.SIGN, {})
+
+
+@router.post("/supervision/items/{item_id}/answer", include_in_schema=False, dependencies=CSRF)
+async def answer_form(
+    request: Request, user: User, item_id: int, text: Annotated[str, Form()] = "",
+    evidence: Annotated[UploadFile | None, File()] = None,
+) -> Response:  # fmt: skip
+    upload = await _evidence(request, evidence)
+    return _page_step(request, user, item_id, ItemAction.ANSWER, {"text": text, "evidence": upload})
+
+
+@router.post("/supervision/items/{item_id}/return", include_in_schema=False, dependencies=CSRF)
+def return_form(request: Request, user: User, item_id: int, reason: Annotated[str, Form()] = "") -> Response:
+    return _page_step(request, user, item_id, ItemAction.RETURN, {"text": reason})
+
+
+@router.post("/supervision/items/{item_id}/close", include_in_schema=False, dependencies=CSRF)
+def close_form(request: Request, user: User, item_id: int, note: Annotated[str, Form()] = "") -> Response:
+    return _page_step(request, user, item_id, ItemAction.CLOSE, {"text": note})
+
+
+@router.get("/supervision/items/{item_id}/evidence/{reply_id}", include_in_schema=False)
+def evidence_file(request: Request, user: User, item_id: int, reply_id: int) -> Response:
+    """An evidence file of a reply, to those who may see the item."""
+    item = _visible_item(request, user, item_id)
+    reply = db_session(request).get(SupervisionReplyRow, reply_id)
+    if reply is None or reply.item_id != item.id or not reply.evidence_path:
+        raise HTTPException(status_code=404, detail="证明材料不存在")
+    return FileResponse(reply.evidence_path, filename=reply.evidence_name or "evidence")
+
+
+# ── JSON API ─────────────────────────────────────────────────────────────────
+
+
+@api.get("/items")
+def api_items(request: Request, user: User, colour: str = "", state: str = "open") -> list[dict[str, Any]]:
+    """Open (or closed) items the user may see, most urgent first."""
+    session, plan = _session_and_plan(request)
+    unit_id = user.unit_id if user.role is Role.REPORTER else None
+    states = OPEN_STATES if state == "open" else (ItemState.CLOSED.value,)
+    items = list_items(
+        session=session, plan_id=plan.id, unit_id=unit_id, states=states, colour=_colour(colour)
+    )
+    return [_summary_json(i) for i in items]
+
+
+@api.get("/counts")
+def api_counts(request: Request, user: User) -> dict[str, int]:
+    """Open items by colour, for the dashboard (a reporter sees their unit's)."""
+    session, plan = _session_and_plan(request)
+    unit_id = user.unit_id if user.role is Role.REPORTER else None
+    return counts_by_colour(session=session, plan_id=plan.id, unit_id=unit_id)
+
+
+@api.get("/items/{item_id}")
+def api_item(request: Request, user: User, item_id: int) -> dict[str, Any]:
+    """One item with its replies and history."""
+    item = _visible_item(request, user, item_id)
+    return _item_json(db_session(request), item)
+
+
+@api.post("/items/{item_id}/{action}", dependencies=CSRF)
+def api_step(
+    request: Request, user: User, item_id: int, action: str, text: Annotated[str, Body(embed=True)] = ""
+) -> dict[str, Any]:
+    """签收 (sign), 反馈 (answer, with "text"), 退回 (return, "text" is the reason) or 办结 (close)."""
+    if action not in {a.value for a in ItemAction} - {ItemAction.OPEN.value}:
+        raise HTTPException(status_code=404, detail=f"未知的操作“{action}”")
+    item = _visible_item(request, user, item_id)
+    try:
+        _step(request, user, item, ItemAction(action), {"text": text})
+    except ItemError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    return _item_json(db_session(request), item)
+
+
+# ── Helpers ──────────────────────────────────────────────────────────────────
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    from duban.web.app import templates
+
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _session_and_plan(request: Request) -> tuple[Session, PlanRow]:
+    session = db_session(request)
+    plan = find_plan(session=session)
+    if plan is None:
+        raise HTTPException(status_code=404, detail="尚未导入计划")
+    return session, plan
+
+
+def _today(request: Request) -> date:
+    settings: Settings = request.app.state.settings
+    return date.fromisoformat(settings.today) if settings.today else date.today()
+
+
+def _colour(text: str) -> Colour | None:
+    return Colour(text) if text in {c.value for c in Colour} else None
+
+
+def _by_colour_and_unit(
+    items: list[ItemSummary],
+) -> list[tuple[Colour | None, list[tuple[str, list[ItemSummary]]]]]:
+    groups: dict[Colour | None, dict[str, list[ItemSummary]]] = {}
+    for item in items:  # already sorted by colour, then unit
+        groups.setdefault(item.colour, {}).setdefault(item.unit, []).append(item)
+    return [(colour, list(units.items())) for colour, units in groups.items()]
+
+
+def _inbox_unit(session: Session, user: CurrentUser, unit: str) -> int | None:
+    if user.role is Role.REPORTER or not unit:
+        return user.unit_id
+    return session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == unit))
+
+
+def _unit_name(session: Session, unit_id: int | None) -> str | None:
+    row = session.get(OrgUnitRow, unit_id) if unit_id else None
+    return row.name if row else None
+
+
+def _visible_item(request: Request, user: CurrentUser, item_id: int) -> SupervisionItemRow:
+    """The item, if this user may see it: the office and leaders all, a reporter only their unit's."""
+    try:
+        item = get_item(session=db_session(request), item_id=item_id)
+    except ItemError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    if user.role is Role.REPORTER and item.unit_id != user.unit_id:
+        raise HTTPException(status_code=403, detail="只能查看本单位的督办单")
+    return item
+
+
+def _require_may(user: CurrentUser, item: SupervisionItemRow, action: ItemAction) -> None:
+    if action in UNIT_ACTIONS and not user.may_write_unit(item.unit_id):
+        raise HTTPException(status_code=403, detail="只有被督办单位可以签收和反馈")
+    if action not in UNIT_ACTIONS:
+        require_admin(user)
+
+
+def _step(request: Request, user: CurrentUser, item: SupervisionItemRow, action: ItemAction,
+          data: dict[str, Any]) -> None:  # fmt: skip
+    """Take one step on the item as `user`."""
+    _require_may(user, item, action)
+    session, today, text = db_session(request), _today(request), str(data.get("text") or "")
+    settings: Settings = request.app.state.settings
+    try:
+        if action is ItemAction.SIGN:
+            sign(session=session, item=item, user_id=user.id, today=today)
+        elif action is ItemAction.ANSWER:
+            answer(session=session, item=item, user_id=user.id, text=text, evidence=data.get("evidence"),
+                   data_dir=Path(settings.data_dir), max_bytes=settings.evidence_max_bytes, today=today)  # fmt: skip
+        elif action is ItemAction.RETURN:
+            return_item(session=session, item=item, user_id=user.id, reason=text, today=today)
+        else:
+            close(session=session, item=item, user_id=user.id, note=text, today=today)
+    except StaleDataError as exc:
+        raise HTTPException(status_code=409, detail="该督办单已被他人处理,请刷新后重试") from exc
+
+
+def _page_step(request: Request, user: CurrentUser, item_id: int, action: ItemAction,
+               data: dict[str, Any]) -> Response:  # fmt: skip
+    item = _visible_item(request, user, item_id)
+    try:
+        _step(request, user, item, action, data)
+    except ItemError as exc:
+        db_session(request).rollback()
+        return _item_page(
+            request, user, get_item(session=db_session(request), item_id=item_id), str(exc), 400
+        )
+    return RedirectResponse(f"/supervision/items/{item_id}", status_code=303)
+
+
+async def _evidence(request: Request, upload: UploadFile | None) -> Evidence | None:
+    if upload is None or not upload.filename:
+        return None
+    settings: Settings = request.app.state.settings
+    content = await upload.read(settings.evidence_max_bytes + 1)
+    return Evidence(name=upload.filename, content=content)
+
+
+def _item_page(request: Request, user: CurrentUser, item: SupervisionItemRow, error: str | None = None,
+               status_code: int = 200) -> Response:  # fmt: skip
+    session = db_session(request)
+    context = {
+        "user": user, "item": item, "error": error, "state": ItemState(item.state), "cause": ItemCause(item.cause),
+        "colour": Colour(item.colour) if item.colour else None, "steps": item_history(session=session, item_id=item.id),
+        "may_unit": user.may_write_unit(item.unit_id), "is_admin": user.is_admin, "action_labels": ACTION_LABELS,
+    }  # fmt: skip
+    return _render(request, "supervision_item.html", context, status_code)
+
+
+def _summary_json(item: ItemSummary) -> dict[str, Any]:
+    return {
+        "id": item.id, "title": item.title, "unit": item.unit, "cause": item.cause.value,
+        "cause_label": item.cause.label, "state": item.state.value, "state_label": item.state.label,
+        "colour": item.colour.value if item.colour else None, "deadline": item.deadline.isoformat(),
+        "flagged": item.flagged, "indicator": item.indicator,
+    }  # fmt: skip
+
+
+def _item_json(session: Session, item: SupervisionItemRow) -> dict[str, Any]:
+    steps = item_history(session=session, item_id=item.id)
+    return {
+        "id": item.id, "title": item.title, "unit": item.unit.name, "ask": item.ask, "cause": item.cause,
+        "state": item.state, "colour": item.colour, "deadline": item.deadline.isoformat(),
+        "cause_cleared_on": item.cause_cleared_on.isoformat() if item.cause_cleared_on else None,
+        "return_reason": item.return_reason, "returns": item.returns,
+        "replies": [{"text": r.text, "evidence": r.evidence_name, "at": r.at.isoformat()} for r in item.replies],
+        "history": [{"action": s.action, "by": who, "at": s.at.isoformat(), "reason": s.reason} for s, who in steps],
+    }  # fmt: skip
