@@ -115,7 +115,7 @@ def test_the_office_list_groups_items_by_colour_and_unit(clients, item_id):
 
 
 def test_the_json_api(clients, item_id):
-    admin, admin_token = clients["admin"]
+    admin, _ = clients["admin"]
     county, token = clients["zhenxiong"]
     assert [i["unit"] for i in admin.get("/api/supervision/items").json()] == ["镇雄县"]
     assert admin.get("/api/supervision/counts").json()["red"] == 1
