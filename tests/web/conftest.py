@@ -4,33 +4,55 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from builders import make_plan
+from builders import make_indicator, make_plan
 from duban.choices import Role
+from duban.plan.model import Area, Indicator, Plan, Task
 from duban.settings import Settings
+from duban.store.models import OrgUnitRow
+from duban.store.periods import ensure_periods
 from duban.store.plans import save_plan
 from duban.store.users import add_user
 from duban.web.app import create_app
 
 PASSWORD = "correct horse battery"
+TODAY = "2026-06-10"  # June's figures are due by the 25th, so June is open
+
+
+def web_plan() -> Plan:
+    """Two targets: rural roads broken down to two counties, and a city-wide share with a ratio."""
+    roads = make_indicator(
+        breakdown={"status": "confirmed", "targets": {"镇雄县": Decimal(700), "昭阳区": Decimal(540)}}
+    )
+    share = Indicator.model_validate(
+        {"id": "A-04", "name": "产业投资占比", "unit": "%", "kind": "share", "comparator": ">=",
+         "target": Decimal(55), "numerator": "产业投资", "denominator": "固定资产投资",
+         "lead_unit": "市发展改革委", "quote": "产业投资占比达**55%**"}
+    )  # fmt: skip
+    plan = make_plan(indicators=[roads])
+    plan.areas.insert(0, Area(code="A1", name="大抓经济建设", tasks=[Task(code="1", title="扩大有效投资", indicators=[share])]))
+    return plan
 
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="test-secret")
+    return Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="test-secret", today=TODAY)
 
 
 @pytest.fixture
 def seeded(factory: sessionmaker[Session]) -> None:
-    """A small plan and one account of each kind: admin, leader, 镇雄县 and 昭阳区 reporters."""
+    """The web plan, its periods and one account of each kind: admin, leader, 镇雄县 and 昭阳区 reporters."""
     with factory() as session, session.begin():
-        save_plan(session=session, plan=make_plan())
-        add_user(session=session, username="admin", password=PASSWORD, role=Role.ADMIN)
+        row = save_plan(session=session, plan=web_plan())
+        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
+        add_user(session=session, username="admin", password=PASSWORD, role=Role.ADMIN, display_name="督查室")
         add_user(session=session, username="leader", password=PASSWORD, role=Role.LEADER)
         add_user(session=session, username="zhenxiong", password=PASSWORD, role=Role.REPORTER, unit="镇雄县")
         add_user(session=session, username="zhaoyang", password=PASSWORD, role=Role.REPORTER, unit="昭阳区")
@@ -40,6 +62,12 @@ def seeded(factory: sessionmaker[Session]) -> None:
 def client(settings: Settings, seeded: None) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture
+def unit_ids(factory: sessionmaker[Session], seeded: None) -> dict[str, int]:
+    with factory() as session:
+        return {u.name: u.id for u in session.scalars(select(OrgUnitRow))}
 
 
 def page_csrf(client: TestClient, path: str = "/login") -> str:
@@ -56,3 +84,13 @@ def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
                            follow_redirects=False)  # fmt: skip
     assert response.status_code == 303, response.text
     return page_csrf(client, "/plan")
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: every test creates accounts and logs in."""
+    from argon2 import PasswordHasher
+
+    import duban.store.users
+
+    monkeypatch.setattr(duban.store.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

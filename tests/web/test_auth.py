@@ -3,7 +3,9 @@ import pytest
 from web.conftest import PASSWORD, log_in, page_csrf
 
 
-def test_plan_page_lists_the_indicators(client):
+def test_plan_page_lists_the_indicators_once_logged_in(client):
+    assert client.get("/plan", follow_redirects=False).headers["location"] == "/login?next=/plan"
+    log_in(client, "leader")
     page = client.get("/plan")
     assert page.status_code == 200
     assert "30户以上自然村通硬化路里程" in page.text
@@ -13,7 +15,7 @@ def test_login_then_logout(client):
     token = log_in(client, "admin")
     assert "督查室" in client.get("/plan").text
     assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
-    assert "退出" not in client.get("/plan").text
+    assert "退出" not in client.get("/login").text
 
 
 def test_login_without_csrf_token_is_refused(client):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from duban.choices import Status
 from duban.plan.model import Task
+from duban.projects.figures import LedgerFigures
 from duban.store.overview import IndicatorLine, Overview
-from duban.web.auth import CurrentUser, require_user
+from duban.store.project_models import ProjectRow
+from duban.store.projects import plan_ledger_figures
+from duban.web.auth import CurrentUser, db_session, require_user
 from duban.web.pages.common import overview_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +49,8 @@ def dashboard(
 ) -> HTMLResponse:
     """Counts by status, areas, 惠民实事, lagging items, ranking, projects and 报送情况."""
     view = overview_of(request, month)
-    return render(request, "dashboard.html", user, nav="dashboard", view=view, counts=view.status_counts(),
+    ledger = ledger_figures(session=db_session(request), plan_id=view.plan_id, on=view.on)
+    return render(request, "dashboard.html", user, nav="dashboard", view=view, counts=view.status_counts(), ledger=ledger,
                   cards=livelihood_cards(view=view), lagging=view.lagging(),
                   projects=project_lines(view=view), late=[r for r in view.reporting if r.late])  # fmt: skip
 
@@ -58,6 +65,13 @@ def livelihood_cards(*, view: Overview) -> list[LivelihoodCard]:
             if lines:
                 cards.append(LivelihoodCard(str(number), task, lines))
     return cards
+
+
+def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures | None:
+    """The city's project-ledger figures on `on`, or None when no project is in the ledger."""
+    if not session.scalar(select(ProjectRow.id).where(ProjectRow.plan_id == plan_id).limit(1)):
+        return None
+    return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
 
 
 def project_lines(*, view: Overview) -> list[IndicatorLine]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from duban.choices import EntryState, MilestoneStage, OrgKind, Role
+from duban.exchange.template import make_template, template_filename
+from duban.exchange.upload import ImportRefused, import_workbook
 from duban.plan.model import Plan
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
 from duban.store.entries import (
@@ -37,10 +40,12 @@ from duban.web.auth import (
     require_unit_access,
     require_user,
     require_writer,
+    secret_key,
 )
 from duban.web.pages.common import render, settings_of, the_plan, today_of
 
 router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELDS = ("value", "numerator", "denominator", "stage", "stage_date", "note")
 
 
@@ -180,6 +185,55 @@ def evidence_download(
     return FileResponse(path, media_type=evidence.content_type, filename=evidence.filename)
 
 
+@router.get("/entry/{unit_id}/{month}/template.xlsx")
+def template_download(
+    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
+) -> Response:
+    """The unit's Excel template for the period, with targets and last month's figures filled in."""
+    require_unit_access(user, unit_id)
+    place = entry_place(request, unit_id, month)
+    content = make_template(session=db_session(request), plan_row=place.plan_row, unit=place.unit,
+                            period=place.period, key=secret_key(settings_of(request)))  # fmt: skip
+    name = template_filename(unit=place.unit, period=place.period, year=place.plan_row.year)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.post(
+    "/entry/{unit_id}/{month}/upload", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)]
+)
+async def template_upload(
+    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)],
+    file: Annotated[UploadFile, File()],
+) -> Response:  # fmt: skip
+    """Check a filled template as a whole and save (and submit) its figures, or list every fault."""
+    require_unit_access(user, unit_id)
+    place = entry_place(request, unit_id, month)
+    settings, session = settings_of(request), db_session(request)
+    content = await file.read(settings.upload_max_bytes + 1)
+    if len(content) > settings.upload_max_bytes:
+        raise HTTPException(
+            status_code=413, detail=f"文件超过 {settings.upload_max_bytes // 1024 // 1024} MB 上限"
+        )
+    writer = Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+    try:
+        result = import_workbook(session=session, content=content, key=secret_key(settings), plan_row=place.plan_row,
+                                 writer=writer, unit=place.unit, period=place.period)  # fmt: skip
+    except ImportRefused as exc:
+        rows = form_rows(session=session, place=place, typed={})
+        faults = [str(f) for f in exc.faults]
+        return _form_page(request, user, place, rows, status_code=422, error="Excel 未导入:", faults=faults)
+    except WorkflowError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    request.session["flash"] = f"已从 Excel 导入 {len(result.entries)} 项数据" + (
+        ",并已提交审核。" if result.submitted else "。"
+    )
+    return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
+
+
 def default_month(request: Request, plan_row: PlanRow) -> int:
     """The period reporters are filling now: the first whose deadline has not passed, else December."""
     today, cutoff = today_of(request), settings_of(request).cutoff_day
@@ -280,7 +334,7 @@ def _submit(session: Session, place: EntryPlace, writer: Writer) -> str:
 
 def _form_page(
     request: Request, user: CurrentUser, place: EntryPlace, rows: list[FormRow], status_code: int = 200,
-    error: str | None = None,
+    error: str | None = None, faults: list[str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     session = db_session(request)
     closed = closed_reason(session=session, period=place.period, unit_id=place.unit.id,
@@ -288,7 +342,7 @@ def _form_page(
     return render(request, "entry.html", user, status_code=status_code, nav="entry", place=place, rows=rows,
                   label=period_label(place.period, place.plan_row.year), closed=closed, error=error,
                   flash=request.session.pop("flash", None), stages=list(MilestoneStage),
-                  fragment=problem_fragment, modes=InputMode)  # fmt: skip
+                  fragment=problem_fragment, modes=InputMode, faults=faults or [])  # fmt: skip
 
 
 def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:
