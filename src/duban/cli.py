@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
+from duban.projects.command import ledger_export, ledger_figures, ledger_import
 from duban.settings import Settings, get_settings
 
 app = typer.Typer(help="duban 督办:年度工作计划的目标分解、进度报送、督查督办与通报。", no_args_is_help=True)
@@ -19,6 +20,8 @@ db_app = typer.Typer(help="数据库:迁移与检查。", no_args_is_help=True)
 plan_app = typer.Typer(help="计划文件:检查、导入、导出。", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+ledger_app = typer.Typer(help="项目台账:导入、导出、统计。", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 user_app = typer.Typer(help="账号:新增、停用、重置密码。", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
@@ -92,6 +95,11 @@ def plan_export(
         sys.stdout.write(text)
 
 
+ledger_app.command("import")(ledger_import)
+ledger_app.command("export")(ledger_export)
+ledger_app.command("figures")(ledger_figures)
+
+
 @user_app.command("add")
 def user_add(
     username: str,
@@ -152,6 +160,7 @@ def demo(
 ) -> None:
     """Create the SQLite store with the 昭通 2026 plan and demo progress, then start the web server."""
     from duban.demo import generate_demo_progress
+    from duban.projects.demo import generate_demo_ledger
     from duban.store.db import upgrade
     from duban.store.plans import save_plan
     from duban.store.users import ensure_demo_users
@@ -164,8 +173,9 @@ def demo(
         summary = generate_demo_progress(
             session=session, plan_row=row, plan=plan, today=today(settings), cutoff_day=settings.cutoff_day
         )
+        projects = generate_demo_ledger(session=session, plan_row=row, today=today(settings))
         accounts = ensure_demo_users(session=session, plan=plan, data_dir=settings.data_dir)
-    typer.echo(f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报。")
+    typer.echo(f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目。")
     typer.echo(f"演示账号与密码见 {accounts}")
     if serve:
         _serve(settings, port)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -128,13 +129,13 @@ def period_overview(
     ids = {
         r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
     }
+    fed = _ledger_feeds(session, plan_row.id, plan, month)
     lines = []
     for area in plan.areas:
         for task in area.tasks:
             for ind in task.indicators:
-                line = _indicator_line(
-                    plan, area, task.title, ind, entries[ids[ind.id]], month, on, include_submitted
-                )
+                by_unit = fed[ind.id] if ind.id in fed else entries[ids[ind.id]]
+                line = _indicator_line(plan, area, task.title, ind, by_unit, month, on, include_submitted)
                 line.row_id = ids[ind.id]
                 lines.append(line)
     items = _scored_items(lines, plan)
@@ -147,6 +148,34 @@ def period_overview(
 
 
 _Entries = dict[int, dict[str, dict[int, EntryRow]]]  # indicator id → unit → month → entry
+
+
+@dataclass(frozen=True)
+class LedgerFigure:
+    """A figure the project ledger computes; stands in for an approved entry."""
+
+    value: Decimal
+    state: str = EntryState.APPROVED.value
+
+
+_ByUnit = Mapping[str, Mapping[int, "EntryRow | LedgerFigure"]]
+
+
+def _ledger_feeds(
+    session: Session, plan_id: int, plan: Plan, month: int
+) -> dict[str, dict[str, dict[int, LedgerFigure]]]:
+    """Indicator code → unit → month → figure, for indicators whose `feed:` names a ledger figure."""
+    if not any(ind.feed for ind in plan.indicators()):
+        return {}
+    from duban.store.projects import ledger_feeds_on
+
+    ends = {period_end(year=plan.year, month=m): m for m in range(1, month + 1)}
+    found: dict[str, dict[str, dict[int, LedgerFigure]]] = defaultdict(lambda: defaultdict(dict))
+    for on, feeds in ledger_feeds_on(session=session, plan_id=plan_id, dates=list(ends)).items():
+        for code, values in feeds.items():
+            for unit, value in values.items():
+                found[code][unit][ends[on]] = LedgerFigure(value)
+    return found
 
 
 def _entries_by_month(
@@ -164,10 +193,14 @@ def _entries_by_month(
     return found
 
 
-def _figure_of(entry: EntryRow | None, include_submitted: bool) -> tuple[Figure, MilestoneStage | None]:
+def _figure_of(
+    entry: EntryRow | LedgerFigure | None, include_submitted: bool
+) -> tuple[Figure, MilestoneStage | None]:
     """The figure an entry counts for: official, or the submitted one when asked."""
     if entry is None:
         return Figure(), None
+    if isinstance(entry, LedgerFigure):
+        return Figure(entry.value), None
     if include_submitted and entry.state == EntryState.SUBMITTED:
         stage = entry.stage
         return Figure(entry.value, entry.numerator, entry.denominator), MilestoneStage(
@@ -179,7 +212,7 @@ def _figure_of(entry: EntryRow | None, include_submitted: bool) -> tuple[Figure,
 
 
 def _indicator_line(
-    plan: Plan, area: Area, task_title: str, ind: Indicator, by_unit: dict[str, dict[int, EntryRow]],
+    plan: Plan, area: Area, task_title: str, ind: Indicator, by_unit: _ByUnit,
     month: int, on: date, include_submitted: bool,
 ) -> IndicatorLine:  # fmt: skip
     judge_at = {"on": on, "year": plan.year, "thresholds": plan.thresholds}
@@ -194,7 +227,7 @@ def _indicator_line(
             UnitLine(unit, target, figure, judgement, EntryState(entry.state) if entry else None, stage)
         )
     figure, judgement, each = _city_standing(plan, ind, units, judge_at)
-    series = _city_series(plan, ind, by_unit, month, include_submitted)
+    series = _city_series(ind, {u.unit: by_unit.get(u.unit, {}) for u in units}, month, include_submitted)
     line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
     _add_forecast(line, plan.year)
     return line
@@ -225,7 +258,7 @@ def _rolled(ind: Indicator, figures: list[Figure]) -> Figure:
 
 
 def _city_series(
-    plan: Plan, ind: Indicator, by_unit: dict[str, dict[int, EntryRow]], month: int, include_submitted: bool
+    ind: Indicator, by_unit: _ByUnit, month: int, include_submitted: bool
 ) -> list[tuple[int, Decimal]]:
     series = []
     for m in range(1, month + 1):

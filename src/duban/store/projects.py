@@ -186,14 +186,16 @@ def replace_projects(
 
 
 def plan_ledger_figures(
-    *, session: Session, plan_id: int, on: date, profile: Profile | None = None
-) -> dict[str, LedgerFigures]:
+    *, session: Session, plan_id: int, on: date, profile: Profile | None = None,
+    projects: list[Project] | None = None,
+) -> dict[str, LedgerFigures]:  # fmt: skip
     """The ledger's figures on `on` for the city (first) and each county, in the city's order."""
     plan_row = session.get_one(PlanRow, plan_id)
     units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
     city = next((u.name for u in units if u.kind == OrgKind.CITY.value), plan_row.region)
     counties = [u.name for u in units if u.kind == OrgKind.COUNTY.value]
-    projects = load_projects(session=session, plan_id=plan_id)
+    if projects is None:
+        projects = load_projects(session=session, plan_id=plan_id)
     return figures_by_unit(projects=projects, city=city, counties=counties, year=plan_row.year, on=on,
                            profile=profile)  # fmt: skip
 
@@ -204,14 +206,25 @@ def ledger_feeds(*, session: Session, plan_id: int, on: date) -> dict[str, dict[
     Values are given for the city and every county; a city-wide indicator reported by a department
     (its lead unit) also gets the city's value under that department's name. Undefined rates are left out.
     """
+    return ledger_feeds_on(session=session, plan_id=plan_id, dates=[on]).get(on, {})
+
+
+def ledger_feeds_on(
+    *, session: Session, plan_id: int, dates: Sequence[date]
+) -> dict[date, dict[str, dict[str, Decimal]]]:
+    """`ledger_feeds` for several dates, reading the ledger once."""
     fed = [
         row for row in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_id))
         if str((row.extra or {}).get("feed", "")).startswith("ledger.")
     ]  # fmt: skip
     if not fed:
         return {}
-    figures = plan_ledger_figures(session=session, plan_id=plan_id, on=on)
-    return {row.code: _indicator_feed(row, figures) for row in fed}
+    projects = load_projects(session=session, plan_id=plan_id)
+    found = {}
+    for on in dates:
+        figures = plan_ledger_figures(session=session, plan_id=plan_id, on=on, projects=projects)
+        found[on] = {row.code: _indicator_feed(row, figures) for row in fed}
+    return found
 
 
 def _indicator_feed(row: IndicatorRow, figures: dict[str, LedgerFigures]) -> dict[str, Decimal]:
