@@ -249,7 +249,7 @@ def cell_history(*, session: Session, entry_id: int) -> list[dict[str, Any]]:
 def entry_figures(entry: EntryRow) -> dict[str, Any]:
     """The figure an entry holds now, with its state and version, as plain data."""
     return {**_figures(entry), "state": entry.state, "version": entry.version,
-            "official_value": entry.official_value, "return_reason": entry.return_reason}  # fmt: skip
+            "official_value": plain_number(entry.official_value), "return_reason": entry.return_reason}  # fmt: skip
 
 
 def _guard(
@@ -287,8 +287,16 @@ def _show(entry: EntryRow) -> str:
     if entry.stage:
         return MilestoneStage(entry.stage).label
     if entry.numerator is not None:
-        return f"{entry.numerator}/{entry.denominator}"
-    return str(entry.value) if entry.value is not None else "空"
+        return f"{plain_number(entry.numerator)}/{plain_number(entry.denominator)}"
+    return plain_number(entry.value) or "空"
+
+
+def plain_number(number: Decimal | None) -> str | None:
+    """A stored amount as text without trailing zeros ('365', not '365.000000'); None stays None."""
+    if number is None:
+        return None
+    text = format(Decimal(number), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _flush(session: Session, entry: EntryRow) -> None:
@@ -374,8 +382,9 @@ def _move(
 
 def _figures(entry: EntryRow) -> dict[str, Any]:
     return {
-        "value": entry.value, "numerator": entry.numerator, "denominator": entry.denominator,
-        "stage": entry.stage, "stage_date": entry.stage_date, "note": entry.note,
+        "value": plain_number(entry.value), "numerator": plain_number(entry.numerator),
+        "denominator": plain_number(entry.denominator), "stage": entry.stage, "stage_date": entry.stage_date,
+        "note": entry.note,
     }  # fmt: skip
 
 

@@ -1,0 +1,450 @@
+"""The JSON API for progress reporting: periods, figures, review, history, evidence, Excel and 报送情况.
+
+Every route needs a login; every state-changing route also needs the CSRF header and checks on the
+server that the user may write the unit concerned. The web pages call the same services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duban.choices import MilestoneStage, Role
+from duban.exchange.template import make_template, template_filename
+from duban.exchange.upload import ImportRefused, import_workbook
+from duban.progress.validation import input_mode
+from duban.settings import Settings
+from duban.store.entries import (
+    ConflictError,
+    SheetRow,
+    ValidationFailed,
+    Writer,
+    approve,
+    approve_entries,
+    cell_history,
+    ensure_periods,
+    entry_figures,
+    figure_as_of,
+    plain_number,
+    return_entry,
+    save_figure,
+    submit,
+    submit_entries,
+    unit_sheet,
+)
+from duban.store.evidence import add_evidence, evidence_path, list_evidence, remove_evidence
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.periods import (
+    PeriodClosed,
+    UnitReporting,
+    WorkflowError,
+    closed_reason,
+    lock_period,
+    period_key,
+    period_label,
+    reminder_list,
+    reopen_period,
+    reporting_status,
+    resolve_period,
+)
+from duban.store.plans import find_plan, plan_from_store
+from duban.store.reporting_models import EvidenceRow
+from duban.web.auth import (
+    CurrentUser,
+    csrf_protect,
+    db_session,
+    require_admin,
+    require_unit_access,
+    require_user,
+    require_writer,
+    secret_key,
+)
+
+api_router = APIRouter(prefix="/api", tags=["进度报送"], dependencies=[Depends(csrf_protect)])
+
+DbSession = Annotated[Session, Depends(db_session)]
+User = Annotated[CurrentUser, Depends(require_user)]
+WriterUser = Annotated[CurrentUser, Depends(require_writer)]
+Admin = Annotated[CurrentUser, Depends(require_admin)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class FigureIn(BaseModel):
+    """A figure typed into the web form; numbers may be sent as text and are checked like Excel cells."""
+
+    value: str | float | None = None
+    numerator: str | float | None = None
+    denominator: str | float | None = None
+    stage: str | None = Field(None, description="未启动 / 前期 / 实施中 / 已完成")
+    stage_date: date | None = None
+    note: str | None = None
+    version: int = Field(0, description="The entry's version as read (0 for a new figure)")
+    confirmed: bool = Field(False, description="Confirm a figure flagged as far outside the unit's history")
+    reason: str | None = Field(None, description="Why an approved figure is changed")
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class ReopenIn(BaseModel):
+    reason: str
+    until: date | None = None
+    unit_id: int | None = None
+
+
+def today(request: Request) -> date:
+    """Today, unless the settings pretend otherwise."""
+    settings: Settings = request.app.state.settings
+    return date.fromisoformat(settings.today) if settings.today else date.today()
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn the services' refusals into HTTP answers with Chinese messages."""
+    try:
+        yield
+    except ImportRefused as exc:
+        raise HTTPException(
+            422, {"message": str(exc).splitlines()[0], "faults": [str(f) for f in exc.faults]}
+        ) from None
+    except ValidationFailed as exc:
+        problems = [{"field": p.field, "label": p.label, "message": p.message, "warning": p.warning}
+                    for p in exc.problems]  # fmt: skip
+        raise HTTPException(422, {"message": str(exc), "problems": problems}) from None
+    except ConflictError as exc:
+        raise HTTPException(409, {"message": str(exc), "current": _plain(exc.current)}) from None
+    except PeriodClosed as exc:
+        raise HTTPException(423, str(exc)) from None
+    except WorkflowError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+def _plan(request: Request, session: Session) -> PlanRow:
+    plan_row = find_plan(session=session)
+    if plan_row is None:
+        raise HTTPException(404, "还没有导入计划")
+    settings: Settings = request.app.state.settings
+    ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
+                   combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
+    return plan_row
+
+
+def _period(session: Session, plan_row: PlanRow, key: str) -> PeriodRow:
+    try:
+        return resolve_period(session=session, plan=plan_row, key=key)
+    except WorkflowError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _unit(session: Session, unit_id: int) -> OrgUnitRow:
+    unit = session.get(OrgUnitRow, unit_id)
+    if unit is None:
+        raise HTTPException(404, "单位不存在")
+    return unit
+
+
+def _readable_unit(user: CurrentUser, unit_id: int) -> None:
+    if user.role is Role.REPORTER and user.unit_id != unit_id:
+        raise HTTPException(403, "只能查看本单位的数据")
+
+
+def _entry(session: Session, user: CurrentUser, entry_id: int) -> EntryRow:
+    entry = session.get(EntryRow, entry_id)
+    if entry is None:
+        raise HTTPException(404, "数据不存在")
+    _readable_unit(user, entry.unit_id)
+    return entry
+
+
+def _writer(request: Request, user: CurrentUser) -> Writer:
+    return Writer(user_id=user.id, admin=user.is_admin, today=today(request))
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in data.items()}
+
+
+def _entry_json(entry: EntryRow) -> dict[str, Any]:
+    return {"id": entry.id, "indicator_id": entry.indicator_id, "unit_id": entry.unit_id,
+            "period_id": entry.period_id, **_plain(entry_figures(entry)),
+            "official_numerator": plain_number(entry.official_numerator),
+            "official_denominator": plain_number(entry.official_denominator), "official_stage": entry.official_stage,
+            "submitted_at": entry.submitted_at, "approved_at": entry.approved_at}  # fmt: skip
+
+
+def _sheet_json(row: SheetRow) -> dict[str, Any]:
+    ind = row.indicator
+    return {"indicator_id": row.row.id, "code": ind.id, "name": ind.name, "unit": ind.unit,
+            "kind": ind.kind.value, "mode": input_mode(ind).value, "target": str(row.target),
+            "numerator_label": ind.numerator, "denominator_label": ind.denominator,
+            "previous": _entry_json(row.previous) if row.previous else None,
+            "entry": _entry_json(row.entry) if row.entry else None}  # fmt: skip
+
+
+@api_router.get("/units", summary="可见单位")
+def units(session: DbSession, user: User) -> list[dict[str, Any]]:
+    """Units the user may see, with whether they may write them."""
+    rows = session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id))
+    return [{"id": u.id, "name": u.name, "kind": u.kind, "writable": user.may_write_unit(u.id)}
+            for u in rows if user.role is not Role.REPORTER or u.id == user.unit_id]  # fmt: skip
+
+
+@api_router.get("/periods", summary="报送期列表")
+def periods(request: Request, session: DbSession, user: User) -> list[dict[str, Any]]:
+    """Every period of the current plan with its deadline and whether it is open for the user's unit."""
+    plan_row = _plan(request, session)
+    rows = session.scalars(
+        select(PeriodRow).where(PeriodRow.plan_id == plan_row.id).order_by(PeriodRow.month)
+    )
+    return [{"id": p.id, "key": period_key(p, plan_row.year), "label": period_label(p, plan_row.year),
+             "deadline": p.deadline, "locked": p.locked,
+             "closed_reason": closed_reason(session=session, period=p, unit_id=user.unit_id or 0,
+                                            today=today(request), year=plan_row.year)}
+            for p in rows]  # fmt: skip
+
+
+@api_router.get("/periods/{key}/status", summary="报送情况")
+def period_status(request: Request, session: DbSession, user: User, key: str) -> list[dict[str, Any]]:
+    """Per unit: reported on time, late, or not yet, with counts and contacts to remind."""
+    return [_status_json(row) for row in _status(request, session, key)]
+
+
+@api_router.get("/periods/{key}/reminders", summary="催报名单")
+def reminders(request: Request, session: DbSession, user: Admin, key: str) -> list[dict[str, Any]]:
+    """The units that have not completed their report, to send reminders to."""
+    return [_status_json(row) for row in reminder_list(status=_status(request, session, key))]
+
+
+def _status(request: Request, session: Session, key: str) -> list[UnitReporting]:
+    plan_row = _plan(request, session)
+    return reporting_status(session=session, plan_row=plan_row, plan=plan_from_store(session=session, plan_row=plan_row),
+                            period=_period(session, plan_row, key), today=today(request))  # fmt: skip
+
+
+def _status_json(row: UnitReporting) -> dict[str, Any]:
+    return {"unit_id": row.unit_id, "unit": row.unit, "state": row.state.value, "state_label": row.state.label,
+            "expected": row.expected, "submitted": row.submitted, "completed_at": row.completed_at,
+            "overdue": row.overdue, "contacts": list(row.contacts)}  # fmt: skip
+
+
+@api_router.post("/periods/{key}/lock", summary="锁定报送期")
+def lock(request: Request, session: DbSession, user: Admin, key: str, body: ReasonIn) -> dict[str, Any]:
+    """Close a period for everyone, e.g. once its figures are approved."""
+    period = _period(session, _plan(request, session), key)
+    lock_period(session=session, period=period, user_id=user.id, reason=body.reason or None)
+    return {"key": key, "locked": True}
+
+
+@api_router.post("/periods/{key}/reopen", summary="重新开放报送期")
+def reopen(request: Request, session: DbSession, user: Admin, key: str, body: ReopenIn) -> dict[str, Any]:
+    """Reopen a locked or past-deadline period, for all units or one, until a date, with a reason."""
+    period = _period(session, _plan(request, session), key)
+    with _refusals():
+        row = reopen_period(session=session, period=period, user_id=user.id, reason=body.reason,
+                            today=today(request), until=body.until, unit_id=body.unit_id)  # fmt: skip
+    return {"key": key, "locked": False, "until": row.until, "unit_id": row.unit_id}
+
+
+@api_router.get("/periods/{key}/units/{unit_id}/sheet", summary="单位填报表")
+def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: int) -> dict[str, Any]:
+    """The unit's indicators for the period: target, last period's figure and this period's entry."""
+    _readable_unit(user, unit_id)
+    plan_row = _plan(request, session)
+    period, unit = _period(session, plan_row, key), _unit(session, unit_id)
+    rows = unit_sheet(session=session, plan=plan_from_store(session=session, plan_row=plan_row),
+                      plan_row=plan_row, unit=unit, period=period)  # fmt: skip
+    return {"unit": unit.name, "period": period_label(period, plan_row.year), "rows": [_sheet_json(r) for r in rows],
+            "stages": [s.label for s in MilestoneStage]}  # fmt: skip
+
+
+@api_router.put("/periods/{key}/units/{unit_id}/indicators/{indicator_id}", summary="填报一项数据")
+def save(
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: int, indicator_id: int,
+    body: FigureIn,
+) -> dict[str, Any]:  # fmt: skip
+    """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
+    require_unit_access(user, unit_id)
+    plan_row = _plan(request, session)
+    row = session.get(IndicatorRow, indicator_id)
+    if row is None or row.plan_id != plan_row.id:
+        raise HTTPException(404, "指标不存在")
+    raw = body.model_dump(include={"value", "numerator", "denominator", "stage", "stage_date", "note"})
+    with _refusals():
+        entry = save_figure(session=session, plan_row=plan_row, row=row, unit=_unit(session, unit_id),
+                            period=_period(session, plan_row, key), raw=raw, writer=_writer(request, user),
+                            expected_version=body.version, confirmed=body.confirmed, reason=body.reason)  # fmt: skip
+    return _entry_json(entry)
+
+
+@api_router.post("/periods/{key}/units/{unit_id}/submit", summary="提交本单位全部数据")
+def submit_unit(
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: int
+) -> dict[str, Any]:
+    """Submit every draft or returned figure of the unit for review."""
+    require_unit_access(user, unit_id)
+    plan_row = _plan(request, session)
+    with _refusals():
+        done = submit_entries(session=session, plan_row=plan_row, unit_id=unit_id,
+                              period=_period(session, plan_row, key), writer=_writer(request, user))  # fmt: skip
+    return {"submitted": [e.id for e in done]}
+
+
+@api_router.post("/periods/{key}/units/{unit_id}/approve", summary="审核通过本单位全部已提交数据")
+def approve_unit(request: Request, session: DbSession, user: Admin, key: str, unit_id: int) -> dict[str, Any]:
+    """Approve every submitted figure of the unit; they become official."""
+    period = _period(session, _plan(request, session), key)
+    with _refusals():
+        done = approve_entries(session=session, unit_id=unit_id, period=period, user_id=user.id)
+    return {"approved": [e.id for e in done]}
+
+
+@api_router.get("/periods/{key}/units/{unit_id}/template.xlsx", summary="下载 Excel 填报模板",
+                response_class=Response, responses={200: {"content": {XLSX: {}}}})  # fmt: skip
+def template(request: Request, session: DbSession, user: User, key: str, unit_id: int) -> Response:
+    """The unit's protected, signed Excel template for the period."""
+    _readable_unit(user, unit_id)
+    plan_row = _plan(request, session)
+    period, unit = _period(session, plan_row, key), _unit(session, unit_id)
+    content = make_template(session=session, plan_row=plan_row, unit=unit, period=period,
+                            key=secret_key(request.app.state.settings))  # fmt: skip
+    name = quote(template_filename(unit=unit, period=period, year=plan_row.year))
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+    )
+
+
+@api_router.post("/periods/{key}/units/{unit_id}/upload", summary="上传填好的 Excel 模板")
+async def upload(
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: int,
+    file: Annotated[UploadFile, File(description="填好的 .xlsx 模板")], submit_now: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """Check every cell and apply all figures (then submit them), or none; 422 lists every fault."""
+    require_unit_access(user, unit_id)
+    settings: Settings = request.app.state.settings
+    content = await file.read(settings.upload_max_bytes + 1)
+    if len(content) > settings.upload_max_bytes:
+        raise HTTPException(413, f"文件超过 {settings.upload_max_bytes // 1024 // 1024} MB 上限")
+    plan_row = _plan(request, session)
+    with _refusals():
+        result = import_workbook(session=session, content=content, key=secret_key(settings), plan_row=plan_row,
+                                 writer=_writer(request, user), unit=_unit(session, unit_id),
+                                 period=_period(session, plan_row, key), submit=submit_now)  # fmt: skip
+    return {"unit": result.unit, "period": result.period, "entries": [e.id for e in result.entries],
+            "submitted": result.submitted}  # fmt: skip
+
+
+@api_router.get("/entries/{entry_id}", summary="一项数据")
+def entry(session: DbSession, user: User, entry_id: int) -> dict[str, Any]:
+    """One figure with its state, version and official value."""
+    return _entry_json(_entry(session, user, entry_id))
+
+
+@api_router.post("/entries/{entry_id}/submit", summary="提交一项数据")
+def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id: int) -> dict[str, Any]:
+    """Submit one draft or returned figure."""
+    found = _entry(session, user, entry_id)
+    require_unit_access(user, found.unit_id)
+    with _refusals():
+        submit(session=session, entry=found, user_id=user.id)
+    return _entry_json(found)
+
+
+@api_router.post("/entries/{entry_id}/approve", summary="审核通过一项数据")
+def approve_one(session: DbSession, user: Admin, entry_id: int) -> dict[str, Any]:
+    """Approve one submitted figure; it becomes official."""
+    found = _entry(session, user, entry_id)
+    with _refusals():
+        approve(session=session, entry=found, user_id=user.id)
+    return _entry_json(found)
+
+
+@api_router.post("/entries/{entry_id}/return", summary="退回一项数据")
+def return_one(session: DbSession, user: Admin, entry_id: int, body: ReasonIn) -> dict[str, Any]:
+    """Return one submitted figure to its unit with a reason."""
+    found = _entry(session, user, entry_id)
+    with _refusals():
+        return_entry(session=session, entry=found, user_id=user.id, reason=body.reason)
+    return _entry_json(found)
+
+
+@api_router.get("/entries/{entry_id}/history", summary="单元格修改历史")
+def entry_history(session: DbSession, user: User, entry_id: int) -> list[dict[str, Any]]:
+    """Every change of one figure: when, who, what, old and new values, why."""
+    return cell_history(session=session, entry_id=_entry(session, user, entry_id).id)
+
+
+@api_router.get("/entries/{entry_id}/as-of", summary="某日的数据")
+def entry_as_of(
+    session: DbSession, user: User, entry_id: int, on: date, official: Annotated[bool, Query()] = True
+) -> dict[str, Any] | None:
+    """The figure as it stood at the end of `on` (official by default, else as last reported)."""
+    return figure_as_of(
+        session=session, entry_id=_entry(session, user, entry_id).id, on=on, official=official
+    )
+
+
+@api_router.get("/entries/{entry_id}/evidence", summary="佐证材料列表")
+def evidence_list(session: DbSession, user: User, entry_id: int) -> list[dict[str, Any]]:
+    """The evidence files of one figure."""
+    rows = list_evidence(session=session, entry_id=_entry(session, user, entry_id).id)
+    return [_evidence_json(r) for r in rows]
+
+
+@api_router.post("/entries/{entry_id}/evidence", summary="上传佐证材料")
+async def evidence_add(
+    request: Request, session: DbSession, user: WriterUser, entry_id: int,
+    file: Annotated[UploadFile, File(description="照片、PDF 或扫描件")],
+) -> dict[str, Any]:  # fmt: skip
+    """Attach a photo, PDF or scan; type checked by its first bytes, size by the settings."""
+    found = _entry(session, user, entry_id)
+    require_unit_access(user, found.unit_id)
+    settings: Settings = request.app.state.settings
+    content = await file.read(settings.evidence_max_bytes + 1)
+    with _refusals():
+        row = add_evidence(session=session, entry=found, filename=file.filename or "file", content=content,
+                           data_dir=Path(settings.data_dir), max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
+    return _evidence_json(row)
+
+
+@api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料", response_class=FileResponse)
+def evidence_file(request: Request, session: DbSession, user: User, evidence_id: int) -> FileResponse:
+    """The stored file, served with the type its content showed."""
+    row = _evidence(session, user, evidence_id)
+    path = evidence_path(data_dir=Path(request.app.state.settings.data_dir), sha256=row.sha256)
+    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+
+
+@api_router.delete("/evidence/{evidence_id}", summary="删除佐证材料")
+def evidence_remove(
+    session: DbSession, user: WriterUser, evidence_id: int, reason: str | None = None
+) -> dict[str, Any]:
+    """Detach an evidence file from its figure; audited."""
+    row = _evidence(session, user, evidence_id)
+    require_unit_access(user, session.get(EntryRow, row.entry_id).unit_id)  # type: ignore[union-attr]
+    remove_evidence(session=session, evidence=row, user_id=user.id, reason=reason)
+    return {"removed": evidence_id}
+
+
+def _evidence(session: Session, user: CurrentUser, evidence_id: int) -> EvidenceRow:
+    row = session.get(EvidenceRow, evidence_id)
+    if row is None:
+        raise HTTPException(404, "佐证材料不存在")
+    _entry(session, user, row.entry_id)
+    return row
+
+
+def _evidence_json(row: EvidenceRow) -> dict[str, Any]:
+    return {"id": row.id, "entry_id": row.entry_id, "filename": row.filename, "content_type": row.content_type,
+            "size": row.size, "sha256": row.sha256, "uploaded_at": row.uploaded_at}  # fmt: skip
