@@ -40,7 +40,7 @@ def county_chart(*, rankings: list[Ranking], items: dict[str, dict[Status, int]]
     )  # fmt: skip
     scale = max((sum(c.values()) for c in items.values()), default=1) or 1
     legend = tuple((s.label, s.colour) for s in STATUS_ORDER)
-    return Chart("各县(市、区)目标推进情况(按排名)", bars, float(scale), legend)
+    return Chart("各县（市、区）目标推进情况（按排名）", bars, float(scale), legend)
 
 
 def progress_chart(*, items: list[Item], title: str) -> Chart:

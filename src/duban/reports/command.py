@@ -10,9 +10,9 @@ from duban.reports.service import ReportError, bulletin_for, file_name, parse_fo
 
 
 def report_command(
-    period: str = typer.Option(..., "--period", help="通报月份,例如 2026-06(统计1月至该月)"),
-    unit: str | None = typer.Option(None, "--unit", help="县(市、区)名称;给出时生成该县的通报"),
-    format: str = typer.Option("docx,pdf,xlsx", "--format", help="输出格式,逗号分隔:docx,pdf,xlsx"),
+    period: str = typer.Option(..., "--period", help="通报月份，例如 2026-06（统计1月至该月）"),
+    unit: str | None = typer.Option(None, "--unit", help="县（市、区）名称；给出时生成该县的通报"),
+    format: str = typer.Option("docx,pdf,xlsx", "--format", help="输出格式，逗号分隔：docx，pdf，xlsx"),
     output: Path = typer.Option(Path("."), "-o", "--output", help="输出文件夹"),
 ) -> None:
     """Write the city (or one county's) bulletin of `period` into `output`, one file per format."""

@@ -37,7 +37,7 @@ class Item:
 
     @property
     def name(self) -> str:
-        return self.indicator.name + ("(力争)" if self.indicator.aspiration else "")
+        return self.indicator.name + ("（力争）" if self.indicator.aspiration else "")
 
     @property
     def lead_unit(self) -> str:
@@ -47,7 +47,7 @@ class Item:
         """The target as the plan states it: 不低于1240公里, 每县(市、区)1家."""
         amount = quantity_text(self.target, self.indicator.unit)
         if self.indicator.scope.kind is ScopeKind.EACH and self.each is not None:
-            return f"每县(市、区){amount}"
+            return f"每县（市、区）{amount}"
         if self.indicator.comparator in (Comparator.EQUAL, Comparator.AT_LEAST):
             return amount
         return f"{self.indicator.comparator.label}{amount}"

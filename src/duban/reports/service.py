@@ -29,7 +29,7 @@ def parse_period(text: str) -> tuple[int, int]:
     """'2026-06' → (2026, 6)."""
     match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise ReportError(f"通报期间“{text}”格式不对,应为 年-月,例如 2026-06")
+        raise ReportError(f"通报期间“{text}”格式不对，应为 年-月，例如 2026-06")
     return int(match[1]), int(match[2])
 
 
@@ -38,7 +38,7 @@ def parse_formats(text: str) -> list[str]:
     wanted = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        raise ReportError(f"不支持的格式“{','.join(unknown) or text}”,可选:{','.join(FORMATS)}")
+        raise ReportError(f"不支持的格式“{','.join(unknown) or text}”，可选：{','.join(FORMATS)}")
     return list(dict.fromkeys(wanted))
 
 
@@ -50,10 +50,10 @@ def bulletin_for(
     year, month = parse_period(period)
     plan_row = find_plan(session=session, year=year)
     if plan_row is None:
-        raise ReportError(f"数据库中没有{year}年的计划,请先导入计划")
+        raise ReportError(f"数据库中没有{year}年的计划，请先导入计划")
     overview = period_overview(session=session, plan_row=plan_row, month=month, today=today)
     if unit and unit not in {c.name for c in overview.plan.counties()}:
-        raise ReportError(f"“{unit}”不是{overview.plan.region}的县(市、区),无法生成县级通报")
+        raise ReportError(f"“{unit}”不是{overview.plan.region}的县（市、区），无法生成县级通报")
     previous = (
         period_overview(session=session, plan_row=plan_row, month=month - 1, today=today)
         if month > 1

@@ -50,7 +50,7 @@ def ordinal(index: int) -> str:
 
 def short_title(title: str) -> str:
     """The first clause of a long task or area title: 推行“以工代赈”模式."""
-    for mark in (",", ",", " "):
+    for mark in ("\uff0c", ",", " "):  # full-width comma first
         if mark in title:
             return title.split(mark)[0]
     return title

@@ -29,7 +29,7 @@ def allowed_unit(*, session: Session, user: CurrentUser, unit: str | None) -> st
     own = session.get(OrgUnitRow, user.unit_id) if user.unit_id else None
     if own is not None and own.kind == OrgKind.COUNTY and unit in (None, own.name):
         return own.name
-    raise HTTPException(status_code=403, detail="只能下载本县(市、区)的督查通报")
+    raise HTTPException(status_code=403, detail="只能下载本县（市、区）的督查通报")
 
 
 @router.get("/reports/{period}.{fmt}", name="report_download")
