@@ -37,7 +37,12 @@ def web_plan() -> Plan:
          "lead_unit": "市发展改革委", "quote": "产业投资占比达**55%**"}
     )  # fmt: skip
     plan = make_plan(indicators=[roads])
-    plan.areas.insert(0, Area(code="A1", name="大抓经济建设", tasks=[Task(code="1", title="扩大有效投资", indicators=[share])]))
+    plan.areas.insert(
+        0,
+        Area(
+            code="A1", name="大抓经济建设", tasks=[Task(code="1", title="扩大有效投资", indicators=[share])]
+        ),
+    )
     return plan
 
 
@@ -93,4 +98,6 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     import duban.store.users
 
-    monkeypatch.setattr(duban.store.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        duban.store.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )

@@ -110,10 +110,14 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
 
 
 def _audited(ind: Indicator) -> dict[str, Any]:
-    breakdown = {k: str(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
-    return {"target": str(ind.target), "comparator": ind.comparator.value, "lead_unit": ind.lead_unit,
+    breakdown = {k: _plain(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
+    return {"target": _plain(ind.target), "comparator": ind.comparator.value, "lead_unit": ind.lead_unit,
             "aspiration": ind.aspiration, "breakdown": breakdown,
             "breakdown_status": ind.breakdown.status.value if ind.breakdown else None}  # fmt: skip
+
+
+def _plain(number: Decimal) -> str:
+    return f"{number.normalize():f}"
 
 
 def _number(raw: object, what: str) -> Decimal:
