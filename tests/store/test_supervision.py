@@ -87,7 +87,8 @@ def test_an_item_opens_by_itself_and_is_followed_to_the_end(session, tmp_path):
     )
     replies = session.scalars(select(SupervisionReplyRow).where(SupervisionReplyRow.item_id == item.id)).all()
     assert [r.evidence_name for r in replies] == [None, "会议纪要.pdf"]
-    assert (tmp_path / "evidence" / "supervision").rglob("*").__next__()
+    stored = [p for p in (tmp_path / "evidence" / "supervision").rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in stored] == [PDF]
 
     again = apply_rules(session=session, plan_row=row, month=6, today=date(2026, 7, 8))
     assert (again.fired, again.opened) == (1, [])
