@@ -1,0 +1,201 @@
+"""The October city bulletin of the demo year in Word, Excel and PDF, read back with the usual tools."""
+
+import shutil
+import subprocess
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from openpyxl import load_workbook
+from PIL import Image
+
+from duban.reports.docx import BODY_FONT, HEADING_FONT
+from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
+from duban.reports.service import file_name, render
+from duban.reports.text import tenth
+from duban.reports.xlsx import render_xlsx
+
+COUNTIES = (
+    "昭阳区",
+    "鲁甸县",
+    "巧家县",
+    "盐津县",
+    "大关县",
+    "永善县",
+    "绥江县",
+    "镇雄县",
+    "彝良县",
+    "威信县",
+    "水富市",
+)
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+def plain(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+@pytest.fixture(scope="module")
+def docx_file(city_october):
+    return Document(BytesIO(render(bulletin=city_october, fmt="docx")))
+
+
+@pytest.fixture(scope="module")
+def workbook(city_october):
+    return load_workbook(BytesIO(render(bulletin=city_october, fmt="xlsx")))
+
+
+@pytest.fixture(scope="module")
+def pdf_path(city_october, out_dir):
+    path = out_dir / file_name(bulletin=city_october, fmt="pdf")
+    path.write_bytes(render(bulletin=city_october, fmt="pdf"))
+    return path
+
+
+# ── Word ────────────────────────────────────────────────────────────────────
+
+
+def test_docx_text_and_known_figures(docx_file, city_october, october):
+    text = plain("\n".join(p.text for p in docx_file.paragraphs))
+    assert "昭通市人民政府督查室" in text and "昭政督通〔2026〕X号" in text
+    assert city_october.title in text
+    assert "七、报送情况" in text and "八、工作要求" in text
+    cells = {cell.text for t in docx_file.tables for row in t.rows for cell in row.cells}
+    assert set(COUNTIES) <= cells
+    roads = next(line for line in october.indicators if line.indicator.id == "L02-1")
+    assert f"{tenth(roads.judgement.completion_pct)}%" in cells
+    ranking = next(
+        t
+        for t in docx_file.tables
+        if t.rows[0].cells[1].text == plain("县(市、区)").replace("(", "\uff08").replace(")", "\uff09")
+    )
+    assert [r.cells[1].text for r in ranking.rows[1:]] == [r.unit for r in october.rankings]
+
+
+def test_docx_page_fonts_and_tables(docx_file):
+    page = docx_file.sections[0]
+    assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)
+    east_asian = {
+        r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in docx_file.paragraphs for r in p.runs if r.text
+    }
+    assert {BODY_FONT, HEADING_FONT} <= east_asian
+    footer = page.footer._element.xml
+    assert "PAGE" in footer and 'w:fldCharType="begin"' in footer
+    for table in docx_file.tables:
+        header = table.rows[0]._tr.trPr
+        assert header.find(qn("w:tblHeader")) is not None
+        assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+
+
+def test_docx_embeds_the_charts(docx_file, city_october):
+    pictures = docx_file.inline_shapes
+    if shutil.which("fc-match") is None:
+        pytest.skip("no fontconfig: charts are left out of Word")
+    assert len(pictures) == len(city_october.charts())
+
+
+# ── Excel ───────────────────────────────────────────────────────────────────
+
+
+def test_xlsx_one_sheet_per_section_with_frozen_headers(workbook, city_october):
+    assert workbook.sheetnames == ["通报", *(t.title for t in city_october.tables())]
+    assert all(sheet.freeze_panes == "A2" for sheet in workbook.worksheets)
+
+
+def test_xlsx_numbers_stay_numbers(workbook, october):
+    ranking = workbook["县区排名"]
+    assert [c.value for c in ranking["B"][1:]] == [r.unit for r in october.rankings]
+    first = ranking[2]
+    assert first[0].value == 1 and first[0].number_format == "0"
+    assert first[2].value == pytest.approx(float(tenth(october.rankings[0].score)))
+    assert first[2].number_format == "0.0"
+    livelihood = workbook["惠民实事"]
+    roads = next(
+        row for row in livelihood.iter_rows(min_row=2) if row[2].value == "30户以上自然村通硬化路里程"
+    )
+    line = next(x for x in october.indicators if x.indicator.id == "L02-1")
+    assert roads[5].value == pytest.approx(float(tenth(line.judgement.completion_pct)))
+    assert roads[5].number_format == '0.0"%"' and roads[5].data_type == "n"
+
+
+def test_xlsx_text_cells_cannot_become_formulas():
+    hostile = Table("表", (Column("名称"), Column("数", ColumnKind.COUNT)),
+                    [("=HYPERLINK(\"http://evil\",\"点我\")", 1), ("+SUM(A1:A9)", -2), ("@cmd", 3), ("-1+1", 4)])  # fmt: skip
+    bulletin = Bulletin(office="=督查室", doc_number="x", title="-t", addressee="@a", opening="+o",
+                        issued=date(2026, 1, 1), year=2026, month=1, unit=None,
+                        sections=[Section("一、=总体", ["=1+1"], [hostile])])  # fmt: skip
+    book = load_workbook(BytesIO(render_xlsx(bulletin=bulletin)))
+    sheet = book["表"]
+    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert names == ['\'=HYPERLINK("http://evil","点我")', "'+SUM(A1:A9)", "'@cmd", "'-1+1"]
+    assert all(row[0].data_type == "s" for row in sheet.iter_rows(min_row=2))
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [1, -2, 3, 4]
+    text = [row[0].value for row in book["通报"].iter_rows(min_row=2)]
+    assert all(not str(v).startswith(("=", "+", "-", "@")) for v in text)
+
+
+# ── PDF ─────────────────────────────────────────────────────────────────────
+
+
+@needs_poppler
+def test_pdf_text_is_extractable_with_counties_and_figures(pdf_path, october, city_october):
+    text = plain(subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
+                                check=True).stdout)  # fmt: skip
+    assert "昭通市人民政府督查室" in text
+    assert plain(city_october.title)[:12] in text.replace(" ", "")
+    for county in COUNTIES:
+        assert county in text
+    best = october.rankings[0]
+    assert f"{tenth(best.score)}" in text
+    assert "858.6公里" in text or "公里" in text
+    roads = next(line for line in october.indicators if line.indicator.id == "L02-1")
+    assert f"{tenth(roads.judgement.completion_pct)}%" in text
+    assert "— 1 —" in text or "—1—" in text.replace(" ", "")
+
+
+@needs_poppler
+def test_pdf_embeds_a_cjk_font(pdf_path):
+    fonts = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    cjk = [row for row in rows if "CJK" in row[0]]
+    assert cjk, fonts
+    assert all(row[-5] == "yes" for row in cjk), fonts  # the emb column
+
+
+@needs_poppler
+def test_pdf_first_page_draws_glyphs_not_boxes(pdf_path, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", str(pdf_path), str(tmp_path / "p")],
+                   check=True)  # fmt: skip
+    page = Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")
+    glyphs = masthead_glyphs(page)
+    assert len(glyphs) == 10  # 昭通市人民政府督查室
+    distinct = {g.tobytes() for g in glyphs}
+    assert len(distinct) >= 9, "glyphs drawn as identical boxes: the CJK font is missing"
+    ink = [sum(1 for v in g.getdata() if v) / (g.width * g.height) for g in glyphs]
+    assert all(0.08 < share < 0.7 for share in ink), ink  # strokes, neither blank nor solid boxes
+
+
+def masthead_glyphs(page: Image.Image) -> list[Image.Image]:
+    """The red masthead's characters, cut apart at the blank columns between them, as 1-bit images."""
+    red = Image.new("1", page.size)
+    red.putdata([1 if r > 150 and g < 90 and b < 90 else 0 for r, g, b in page.getdata()])
+    rows = [y for y in range(page.height) if any(red.getpixel((x, y)) for x in range(0, page.width, 2))]
+    top = rows[0]
+    bottom = next(y for y in rows if y + 1 not in rows)  # the first red band: the masthead text
+    band = red.crop((0, top, page.width, bottom + 1))
+    inked = [x for x in range(band.width) if any(band.getpixel((x, y)) for y in range(band.height))]
+    runs, start = [], inked[0]
+    for a, b in zip(inked, [*inked[1:], None], strict=True):
+        if b is None or b - a > 3:
+            runs.append(band.crop((start, 0, a + 1, band.height)).resize((24, 24)))
+            start = b
+    return runs
+
+
+def test_decimal_cells_render_as_numbers(city_october):
+    cells = [c for t in city_october.tables() for row in t.rows for c in row]
+    assert any(isinstance(c, Decimal) for c in cells)
