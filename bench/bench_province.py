@@ -67,7 +67,7 @@ SMALL = Size(cities=2, counties=10, townships=100, indicators=30)
 def main() -> None:
     args = _arguments()
     size = SMALL if args.small else FULL
-    with _database(args.db, args.url) as url:
+    with _database(args) as url:
         figures = run(url=url, size=size, month=args.month, repeat=args.repeat)
     _print(figures)
     if not figures["agreement ok"]:
@@ -78,34 +78,45 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--small", action="store_true", help="2 cities, 100 townships, 30 indicators")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="PostgreSQL server to create (and drop) a scratch database in")  # fmt: skip
+    parser.add_argument(
+        "--url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server to create (and drop) a scratch database in",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="keep the store (a SQLite file path, or a PostgreSQL "
+        "database name) and reuse it when it is already loaded: timings only",
+    )
     parser.add_argument("--month", type=int, default=6, help="the period to judge (1-12)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is reported")
-    return parser.parse_args()
+    return parser.parse_args()  # fmt: skip
 
 
 @contextmanager
-def _database(kind: str, admin_url: str) -> Iterator[str]:
-    """A scratch store: a temporary SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if kind == "sqlite":
+def _database(args: argparse.Namespace) -> Iterator[str]:
+    """The store: a temporary SQLite file or PostgreSQL database (dropped afterwards), or the kept one."""
+    if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'province.db'}"
+            yield f"sqlite:///{Path(args.keep or Path(folder) / 'province.db').resolve()}"
         return
-    name = f"duban_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = args.keep or f"duban_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(args.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        yield make_url(args.url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not args.keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
 def run(*, url: str, size: Size, month: int, repeat: int) -> dict[str, Any]:
-    """Load the province, time one period through duban and DuckDB, and compare their answers."""
+    """Load the province (unless the store holds it already), time one period through duban and DuckDB."""
     upgrade(url)
     engine = make_engine(url)
     factory = session_factory(engine)
@@ -174,6 +185,11 @@ def township_targets(size: Size, rng: np.random.Generator) -> np.ndarray:
 
 def load_province(*, session: Session, size: Size) -> dict[str, Any]:
     """Save the plan and units, then bulk-load the township targets and twelve months of figures."""
+    count = session.execute(text("SELECT count(*) FROM entry")).scalar_one()
+    if count:
+        units, indicators = (session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                             for t in ("org_unit", "indicator"))  # fmt: skip
+        return {"entries": count, "unit targets": 0, "units": units, "indicators": indicators, "reused": True}
     rng = np.random.default_rng(2026)
     targets = township_targets(size, rng)
     indicators = province_indicators(size, targets)
@@ -192,12 +208,14 @@ def load_province(*, session: Session, size: Size) -> dict[str, Any]:
     town_ids = np.array([towns[u.name] for u in plan.units if u.kind is OrgKind.TOWNSHIP])
     cell_ind, cell_town = (a.ravel() for a in np.meshgrid(ind_ids, town_ids, indexing="ij"))
     load_unit_targets(session=session, indicator_id=cell_ind, unit_id=cell_town, value=targets.ravel())
+    session.commit()
     entries = 0
     for period, columns in zip(periods, monthly_figures(size=size, targets=targets, rng=rng), strict=True):
         kept = rng.random(len(cell_ind)) >= MISSING
         entries += load_entries(session=session, indicator_id=cell_ind[kept], unit_id=cell_town[kept],
                                 period_id=np.full(int(kept.sum()), period.id),
                                 **{name: column.ravel()[kept] for name, column in columns.items()})  # fmt: skip
+        session.commit()
     return {
         "entries": entries,
         "unit targets": len(cell_ind),
@@ -377,7 +395,7 @@ def _print(f: dict[str, Any]) -> None:
     lines = [
         f"backend: {f['backend']}  units: {f['units']}  indicators: {f['indicators']}  period: {YEAR}-{f['month']:02d}",
         f"loaded: {f['entries']:,} figures, {f['unit targets']:,} unit targets",
-        f"load time: {f['load s']:.1f} s",
+        "load time: skipped, the kept store was reused" if f.get("reused") else f"load time: {f['load s']:.1f} s",
         f"rows in the period: {f['rows']:,}",
         f"read period from store: {f['read s']:.3f} s",
         f"compute (judge_period: status, forecast, roll-up): {f['compute s']:.3f} s",

@@ -144,7 +144,7 @@ def _targets(
 ) -> np.ndarray:
     """The (indicator x unit) target matrix; NaN where a unit has no target."""
     target = np.full((len(indicators), len(units.tree.names)), np.nan)
-    found = _fetch(session, _TARGETS_SQL, plan_id=plan_id)
+    found = _fetch(session, _TARGETS, plan_id=plan_id)
     if len(found):
         ind_id, unit_id = found[:, 0].astype(np.int64), found[:, 1].astype(np.int64)
         target[_index_of(ids)[ind_id], units.index[unit_id]] = found[:, 2]
@@ -201,7 +201,7 @@ class _Rows:
     @classmethod
     def read(cls, *, session: Session, plan_id: int, month: int, history: bool) -> _Rows:
         first = 1 if history else month
-        figures = _fetch(session, _ENTRIES_SQL, plan_id=plan_id, first=first, month=month)
+        figures = _fetch(session, _ENTRIES, plan_id=plan_id, first=first, month=month)
         stages = _fetch_stages(session, plan_id=plan_id, first=first, month=month)
         return cls(figures.reshape(-1, 6), stages)
 
@@ -226,45 +226,78 @@ class _Rows:
 
 
 _OFFICIAL = "e.official_stage IS NULL AND (e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)"
-_ENTRIES_SQL = f"""
-SELECT e.indicator_id, e.unit_id, p.month, CAST(e.official_value AS {{float}}),
-       CAST(e.official_numerator AS {{float}}), CAST(e.official_denominator AS {{float}})
-FROM entry e JOIN period p ON p.id = e.period_id
-WHERE p.plan_id = {{plan_id}} AND p.month BETWEEN {{first}} AND {{month}} AND {_OFFICIAL}
-"""
-_STAGES_SQL = """
+_PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
+# (integer columns, float columns, the rest of the query)
+_ENTRIES = (
+    ("e.indicator_id", "e.unit_id", "p.month"),
+    ("e.official_value", "e.official_numerator", "e.official_denominator"),
+    f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}",
+)
+_TARGETS = (
+    ("t.indicator_id", "t.unit_id"),
+    ("t.value",),
+    "FROM unit_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = {plan_id}",
+)
+_STAGES_SQL = f"""
 SELECT e.indicator_id, e.unit_id, p.month, e.official_stage
-FROM entry e JOIN period p ON p.id = e.period_id
-WHERE p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month} AND e.official_stage IS NOT NULL
+FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND e.official_stage IS NOT NULL
 """
-_TARGETS_SQL = """
-SELECT t.indicator_id, t.unit_id, CAST(t.value AS {float})
-FROM unit_target t JOIN indicator i ON i.id = t.indicator_id
-WHERE i.plan_id = {plan_id}
-"""
+_SQLITE_CHUNK = 100_000
 
 
-def _cursor(session: Session, sql: str, **numbers: int) -> Any:
-    """A DBAPI cursor over `sql`; the plan id and months are ints, so formatting them in is safe."""
+def _fetch(
+    session: Session, query: tuple[tuple[str, ...], tuple[str, ...], str], **numbers: int
+) -> np.ndarray:
+    """All rows of a numeric query as one float64 matrix, integer columns first (NULL becomes NaN).
+
+    The plan id and months are ints, so formatting them into the SQL is safe.
+    """
+    ints, floats, rest = query
+    tail = rest.format(**{k: int(v) for k, v in numbers.items()})
     connection = session.connection()
-    floats = "DOUBLE PRECISION" if connection.dialect.name == "postgresql" else "REAL"
+    if connection.dialect.name == "postgresql":
+        return _copy_binary(connection.connection.driver_connection, ints, floats, tail)
+    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"CAST({c} AS REAL)" for c in floats]
     cursor = connection.connection.cursor()
-    cursor.execute(sql.format(float=floats, **{k: int(v) for k, v in numbers.items()}))
-    return cursor
-
-
-def _fetch(session: Session, sql: str, **numbers: int) -> np.ndarray:
-    """All rows of a numeric query as one float64 matrix (NULL becomes NaN)."""
-    cursor = _cursor(session, sql, **numbers)
     try:
-        return np.array(cursor.fetchall(), dtype=np.float64)
+        cursor.execute(f"SELECT {', '.join(columns)} {tail}")
+        chunks = [
+            np.array(rows, dtype=np.float64) for rows in iter(lambda: cursor.fetchmany(_SQLITE_CHUNK), [])
+        ]
     finally:
         cursor.close()
+    return np.concatenate(chunks) if chunks else np.empty((0, len(columns)))
+
+
+def _copy_binary(dbapi: Any, ints: tuple[str, ...], floats: tuple[str, ...], tail: str) -> np.ndarray:
+    """PostgreSQL: COPY the rows out in binary and read them with numpy, no Python object per value.
+
+    With NULL turned into NaN every row has the same width: a field count, then a length and the
+    big-endian bytes of each int4 and float8.
+    """
+    as_float = "COALESCE(CAST({} AS DOUBLE PRECISION), 'NaN')"
+    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [as_float.format(c) for c in floats]
+    kinds = [">i4"] * len(ints) + [">f8"] * len(floats)
+    layout = np.dtype(
+        [("count", ">i2")] + [f for k, t in enumerate(kinds) for f in ((f"n{k}", ">i4"), (f"v{k}", t))]
+    )
+    data = bytearray()
+    with dbapi.cursor() as cursor:
+        with cursor.copy(f"COPY (SELECT {', '.join(columns)} {tail}) TO STDOUT (FORMAT binary)") as copy:
+            for block in copy:
+                data += block
+    header = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
+    rows = np.frombuffer(data, dtype=layout, offset=header, count=(len(data) - header - 2) // layout.itemsize)
+    matrix = np.empty((len(rows), len(kinds)))
+    for k in range(len(kinds)):
+        matrix[:, k] = rows[f"v{k}"]
+    return matrix
 
 
 def _fetch_stages(session: Session, **numbers: int) -> np.ndarray:
-    cursor = _cursor(session, _STAGES_SQL, **numbers)
+    cursor = session.connection().connection.cursor()
     try:
+        cursor.execute(_STAGES_SQL.format(**{k: int(v) for k, v in numbers.items()}))
         code = {stage.value: i for i, stage in enumerate(_STAGES)}
         rows = [(i, u, m, code[s]) for i, u, m, s in cursor.fetchall()]
     finally:
