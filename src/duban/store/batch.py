@@ -282,10 +282,10 @@ def _copy_binary(dbapi: Any, ints: tuple[str, ...], floats: tuple[str, ...], tai
         [("count", ">i2")] + [f for k, t in enumerate(kinds) for f in ((f"n{k}", ">i4"), (f"v{k}", t))]
     )
     data = bytearray()
-    with dbapi.cursor() as cursor:
-        with cursor.copy(f"COPY (SELECT {', '.join(columns)} {tail}) TO STDOUT (FORMAT binary)") as copy:
-            for block in copy:
-                data += block
+    query = f"COPY (SELECT {', '.join(columns)} {tail}) TO STDOUT (FORMAT binary)"
+    with dbapi.cursor() as cursor, cursor.copy(query) as copy:
+        for block in copy:
+            data += block
     header = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
     rows = np.frombuffer(data, dtype=layout, offset=header, count=(len(data) - header - 2) // layout.itemsize)
     matrix = np.empty((len(rows), len(kinds)))
