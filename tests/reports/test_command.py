@@ -1,0 +1,49 @@
+"""`duban report` as the lead wires it: files written, errors in Chinese with exit code 1."""
+
+import typer
+from docx import Document
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from duban.reports.command import report_command
+from duban.settings import get_settings
+
+runner = CliRunner()
+app = typer.Typer()
+app.command("report")(report_command)
+app.command("noop")(lambda: None)  # a second command keeps `report` a named subcommand
+
+
+def run(monkeypatch, demo_url, tmp_path, *args):
+    monkeypatch.setenv("DUBAN_DATABASE_URL", demo_url)
+    monkeypatch.setenv("DUBAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DUBAN_TODAY", "2026-11-27")
+    get_settings.cache_clear()
+    try:
+        return runner.invoke(app, ["report", *args])
+    finally:
+        get_settings.cache_clear()
+
+
+def test_county_bulletin_in_word_and_excel(monkeypatch, demo_url, tmp_path):
+    out = tmp_path / "out"
+    result = run(monkeypatch, demo_url, tmp_path, "--period", "2026-10", "--unit", "镇雄县", "--format", "docx,xlsx",
+                 "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "督查通报-2026-10-镇雄县.docx",
+        "督查通报-2026-10-镇雄县.xlsx",
+    ]
+    assert "已生成" in result.output
+    document = Document(str(out / "督查通报-2026-10-镇雄县.docx"))
+    assert any(p.text == "关于镇雄县2026年1—10月重点工作推进情况的通报" for p in document.paragraphs)
+    assert "县区排名" in load_workbook(out / "督查通报-2026-10-镇雄县.xlsx").sheetnames
+
+
+def test_bad_requests_exit_with_a_message(monkeypatch, demo_url, tmp_path):
+    for args, message in ((["--period", "2026-13"], "格式不对"), (["--period", "2026-10", "--format", "doc"], "不支持的格式"),
+                          (["--period", "2026-10", "--unit", "昆明市"], "不是昭通市的县")):  # fmt: skip
+        result = run(monkeypatch, demo_url, tmp_path, *args, "-o", str(tmp_path / "out"))
+        assert result.exit_code == 1
+        assert message in result.output
+    assert not (tmp_path / "out").exists()
