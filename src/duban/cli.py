@@ -9,17 +9,21 @@ from importlib import resources
 from pathlib import Path
 
 import typer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from duban.exchange.command import import_command, template_command
 from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
 from duban.projects.command import ledger_export, ledger_figures, ledger_import
 from duban.settings import Settings, get_settings
+from duban.supervision.command import run_rules, send_reminders
 
 app = typer.Typer(help="duban 督办:年度工作计划的目标分解、进度报送、督查督办与通报。", no_args_is_help=True)
 db_app = typer.Typer(help="数据库:迁移与检查。", no_args_is_help=True)
 plan_app = typer.Typer(help="计划文件:检查、导入、导出。", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+supervise_app = typer.Typer(help="督办:按规则立单、提醒。", no_args_is_help=True)
+app.add_typer(supervise_app, name="supervise")
 ledger_app = typer.Typer(help="项目台账:导入、导出、统计。", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 user_app = typer.Typer(help="账号:新增、停用、重置密码。", no_args_is_help=True)
@@ -95,6 +99,10 @@ def plan_export(
         sys.stdout.write(text)
 
 
+app.command("template")(template_command)
+app.command("import")(import_command)
+supervise_app.command("run")(run_rules)
+supervise_app.command("remind")(send_reminders)
 ledger_app.command("import")(ledger_import)
 ledger_app.command("export")(ledger_export)
 ledger_app.command("figures")(ledger_figures)
@@ -164,6 +172,7 @@ def demo(
     from duban.store.db import upgrade
     from duban.store.plans import save_plan
     from duban.store.users import ensure_demo_users
+    from duban.supervision.command import apply_plan_rules
 
     settings = get_settings()
     upgrade(settings.sqlalchemy_url())
@@ -175,7 +184,12 @@ def demo(
         )
         projects = generate_demo_ledger(session=session, plan_row=row, today=today(settings))
         accounts = ensure_demo_users(session=session, plan=plan, data_dir=settings.data_dir)
-    typer.echo(f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目。")
+    typer.echo(
+        f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目。"
+    )
+    if summary.months:
+        run = apply_plan_rules(factory=_factory(settings), settings=settings, period=str(summary.months))
+        typer.echo(f"督办:{summary.months}月触发 {run.fired} 个情形,立单 {len(run.opened)} 件。")
     typer.echo(f"演示账号与密码见 {accounts}")
     if serve:
         _serve(settings, port)
@@ -227,10 +241,16 @@ def today(settings: Settings) -> date:
     return date.fromisoformat(settings.today) if settings.today else date.today()
 
 
-def _transaction(settings: Settings) -> AbstractContextManager[Session]:
-    from duban.store.db import make_engine, session_factory, transaction
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    from duban.store.db import make_engine, session_factory
 
-    return transaction(session_factory(make_engine(settings.sqlalchemy_url())))
+    return session_factory(make_engine(settings.sqlalchemy_url()))
+
+
+def _transaction(settings: Settings) -> AbstractContextManager[Session]:
+    from duban.store.db import transaction
+
+    return transaction(_factory(settings))
 
 
 def _safe_url(url: str) -> str:

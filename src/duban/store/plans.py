@@ -27,6 +27,7 @@ from duban.plan.model import (
 )
 from duban.store.audit import record_change
 from duban.store.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
+from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = ("feed", "formula", "same_as", "implicit", "confidence", "flags", "note")
 
@@ -45,6 +46,9 @@ def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> Pl
     with session.no_autoflush:
         _sync_areas(session, row, plan, units)
     session.flush()
+    from duban.store.supervision import save_rules  # supervision's store builds on this module
+
+    save_rules(session=session, plan_id=row.id, rules=plan.supervision)
     record_change(
         session=session, user_id=user_id, action="plan.create" if created else "plan.update",
         entity="plan", entity_id=row.id, new={"indicators": len(plan.indicators()), "title": plan.title},
@@ -156,7 +160,16 @@ def plan_from_store(*, session: Session, plan_row: PlanRow) -> Plan:
         thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
         units=[_org_unit(u) for u in units],
         areas=[_area(a) for a in plan_row.areas],
+        supervision=_rules(session, plan_row.id),
     )
+
+
+def _rules(session: Session, plan_id: int) -> SupervisionRules | None:
+    """The plan's supervision rules, or None when they are the defaults (so exports stay short)."""
+    from duban.store.supervision import rules_of
+
+    rules = rules_of(session=session, plan_id=plan_id)
+    return None if rules == SupervisionRules() else rules
 
 
 def _org_unit(row: OrgUnitRow) -> OrgUnit:

@@ -16,13 +16,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from duban.choices import OrgKind, ProjectMilestone
-from duban.exchange.ledger import read_ledger
 from duban.plan.model import Profile
 from duban.projects.figures import LedgerFigures, feed_value, figures_by_unit
+from duban.projects.lights import red_projects
 from duban.projects.model import Dates, Project
 from duban.store.audit import record_change
 from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.store.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
+from duban.supervision.situations import ProjectAlert
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ def import_ledger(
     *, session: Session, plan_row: PlanRow, data: bytes, user_id: int | None = None
 ) -> SaveSummary:
     """Read a 项目台账 workbook and save its projects; LedgerError, and no change at all, if any row is bad."""
+    from duban.exchange.ledger import read_ledger  # openpyxl is slow to import; only imports need it
+
     projects = read_ledger(data, counties=list(county_ids(session=session)))
     return save_projects(session=session, plan_row=plan_row, projects=projects, user_id=user_id)
 
@@ -234,3 +237,19 @@ def _indicator_feed(row: IndicatorRow, figures: dict[str, LedgerFigures]) -> dic
     if row.lead_unit is not None and row.lead_unit.kind == OrgKind.DEPARTMENT.value:
         values[row.lead_unit.name] = values[city]
     return {unit: value for unit, value in values.items() if value is not None}
+
+
+def project_alerts(*, session: Session, plan_id: int, on: date) -> list[ProjectAlert]:
+    """The ledger's major projects (两重 or 省级重大) with a red light on `on`, as the 督办 rules take them.
+
+    Only major projects open supervision items by themselves: the office follows the rest through the
+    ledger's red list, or else hundreds of small projects would each open an item.
+    """
+    year = session.get_one(PlanRow, plan_id).year
+    projects = load_projects(session=session, plan_id=plan_id)
+    return [
+        ProjectAlert(code=r.project.code, name=r.project.name, unit=r.project.county, red=True,
+                     reason="、".join(r.reasons) + "红灯")
+        for r in red_projects(projects, year=year, on=on)
+        if r.project.two_major or r.project.provincial_major
+    ]  # fmt: skip

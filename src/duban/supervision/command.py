@@ -71,6 +71,10 @@ def apply_plan_rules(
         if plan_row is None:
             raise ValueError("尚未导入计划,请先运行 duban plan load")
         month = period_month(period=period, year=plan_row.year, today=today, cutoff_day=settings.cutoff_day)
+        if projects is None:
+            from duban.store.projects import project_alerts
+
+            projects = project_alerts(session=session, plan_id=plan_row.id, on=today)
         return apply_rules(session=session, plan_row=plan_row, month=month, today=today, projects=projects)
 
 
