@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -191,19 +192,22 @@ def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio:
 class _Rows:
     """Long-format figure rows: store ids first, then tree indices."""
 
-    def __init__(self, columns: np.ndarray, stages: np.ndarray) -> None:
+    def __init__(self, columns: np.ndarray, stages: np.ndarray, month: int) -> None:
         self.indicator = columns[:, 0].astype(np.int64)
         self.unit = columns[:, 1].astype(np.int64)
-        self.month = columns[:, 2].astype(np.int64)
-        self.value, self.numerator, self.denominator = columns[:, 3], columns[:, 4], columns[:, 5]
+        dated = columns.shape[1] == 6
+        self.month = columns[:, 2].astype(np.int64) if dated else np.full(len(columns), month)
+        self.value, self.numerator, self.denominator = columns[:, -3], columns[:, -2], columns[:, -1]
         self.stages = stages
 
     @classmethod
     def read(cls, *, session: Session, plan_id: int, month: int, history: bool) -> _Rows:
+        """The period's official figures; with `history` every month from January, each with its month."""
         first = 1 if history else month
-        figures = _fetch(session, _ENTRIES, plan_id=plan_id, first=first, month=month)
+        keys = ("e.indicator_id", "e.unit_id", "p.month") if history else ("e.indicator_id", "e.unit_id")
+        figures = _fetch(session, (keys, _FIGURES, _ENTRIES_FROM), plan_id=plan_id, first=first, month=month)
         stages = _fetch_stages(session, plan_id=plan_id, first=first, month=month)
-        return cls(figures.reshape(-1, 6), stages)
+        return cls(figures, stages, month)
 
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
         self.indicator, self.unit = indicators[self.indicator], units[self.unit]
@@ -228,11 +232,8 @@ class _Rows:
 _OFFICIAL = "e.official_stage IS NULL AND (e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)"
 _PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
 # (integer columns, float columns, the rest of the query)
-_ENTRIES = (
-    ("e.indicator_id", "e.unit_id", "p.month"),
-    ("e.official_value", "e.official_numerator", "e.official_denominator"),
-    f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}",
-)
+_FIGURES = ("e.official_value", "e.official_numerator", "e.official_denominator")
+_ENTRIES_FROM = f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}"
 _TARGETS = (
     ("t.indicator_id", "t.unit_id"),
     ("t.value",),
@@ -242,7 +243,6 @@ _STAGES_SQL = f"""
 SELECT e.indicator_id, e.unit_id, p.month, e.official_stage
 FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND e.official_stage IS NOT NULL
 """
-_SQLITE_CHUNK = 100_000
 
 
 def _fetch(
@@ -257,16 +257,17 @@ def _fetch(
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         return _copy_binary(connection.connection.driver_connection, ints, floats, tail)
-    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"CAST({c} AS REAL)" for c in floats]
-    cursor = connection.connection.cursor()
+    # NULL comes back as -inf (SQLite has no NaN, and no figure is infinite) so that numpy can take
+    # the values straight from the cursor, without a list of tuples in between
+    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"IFNULL(CAST({c} AS REAL), -1e999)" for c in floats]
+    cursor: Any = connection.connection.cursor()
     try:
         cursor.execute(f"SELECT {', '.join(columns)} {tail}")
-        chunks = [
-            np.array(rows, dtype=np.float64) for rows in iter(lambda: cursor.fetchmany(_SQLITE_CHUNK), [])
-        ]
+        matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
     finally:
         cursor.close()
-    return np.concatenate(chunks) if chunks else np.empty((0, len(columns)))
+    matrix[matrix == -np.inf] = np.nan
+    return matrix
 
 
 def _copy_binary(dbapi: Any, ints: tuple[str, ...], floats: tuple[str, ...], tail: str) -> np.ndarray:
