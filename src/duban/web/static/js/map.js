@@ -11,7 +11,7 @@
     chart.setOption({
       tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + ((p.data && p.data.label) || "无数据"); } },
       series: [{
-        type: "map", map: "zhaotong", roam: false, selectedMode: false,
+        type: "map", map: "zhaotong", roam: false, selectedMode: false, layoutCenter: ["50%", "50%"], layoutSize: "95%",
         label: { show: true, fontSize: 12, color: "#1f2328" },
         emphasis: { label: { color: "#000" }, itemStyle: { areaColor: "#f5d37a" } },
         itemStyle: { borderColor: "#fff", borderWidth: 1.2 },
