@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^。!?;\n\t]+[。!?;]?")
 _CLAUSE = re.compile(r"[^,:\t|]+")
+MAX_QUOTE = 60
 _QUOTED = re.compile(r"“[^”\n]{0,40}”|\"[^\"\n]{0,40}\"|《[^》\n]{0,60}》|「[^」\n]{0,40}」|‘[^’\n]{0,40}’")
 
 
@@ -51,7 +52,8 @@ def _merge_split_quotes(found: list[Clause]) -> list[Clause]:
     """Rejoin clauses cut at a comma inside a quotation (“进万家,促和谐”)."""
     merged: list[Clause] = []
     for clause in found:
-        if merged and merged[-1].text.count("“") > merged[-1].text.count("”"):
+        last_text = merged[-1].text if merged else ""
+        if last_text.count("“") > last_text.count("”") and len(last_text) < MAX_QUOTE:
             last = merged.pop()
             text = last.sentence[last.start - last.sentence_start : clause.end - last.sentence_start]
             clause = Clause(text, last.start, last.sentence, last.sentence_start, last.quoted)

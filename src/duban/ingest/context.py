@@ -13,7 +13,11 @@ _COUNTY = re.compile(
     r"(?:(?<=[^\u4e00-\u9fff])|(?<=^)|(?<=[在对由和及与向将、])|(?<=其中)|(?<=支持)|(?<=推动)|(?<=包括)|(?<=鼓励))"
     r"([\u4e00-\u9fff]{2}(?:族自治)?县)(?![城域级乡委直区政])"
 )
-_NOT_COUNTY_START = "全各每本该其两一二三四五六七八九十市区省州郡重点贫困山区农"
+_NOT_COUNTY_START = "全各每本该其两一二三四五六七八九十市区省州郡"
+_NOT_COUNTY_NAMES = frozenset(
+    "确保 推动 支持 全面 加快 推进 实现 建设 创建 打造 争创 力争 其他 所有 各个 每个 示范 试点 重点 先进 百强 "
+    "产粮 贫困 达标 本级 市辖 山区 农业 工业 旅游 生态 强县 大县 县域 城区".split()
+)
 
 
 @dataclass(frozen=True)
@@ -72,5 +76,9 @@ def _named_region(line: str) -> str | None:
 
 def find_counties(text: str, *, unique: bool = True) -> list[str]:
     """County names such as 镇雄县 in order of first mention."""
-    names = [m.group(1) for m in _COUNTY.finditer(text[:200000]) if m.group(1)[0] not in _NOT_COUNTY_START]
+    names = [
+        m.group(1)
+        for m in _COUNTY.finditer(text[:200000])
+        if m.group(1)[0] not in _NOT_COUNTY_START and m.group(1)[:2] not in _NOT_COUNTY_NAMES
+    ]
     return list(dict.fromkeys(names)) if unique else names

@@ -47,6 +47,7 @@ class _Cursor:
     task_is_item: bool = False
     lead_column: int | None = None
     lead_units: list[str] = field(default_factory=list)
+    indicator_count: int = 0
 
 
 @dataclass
@@ -187,9 +188,8 @@ def _add_indicator(
     lead: str | None,
     problems: list[str],
 ) -> None:
-    number = sum(len(t.indicators) for a in cursor.areas for t in a.tasks) + 1
     try:
-        indicator = _indicator(f"T{number:03d}", candidate, item, lead)
+        indicator = _indicator(f"T{cursor.indicator_count + 1:03d}", candidate, item, lead)
     except ValidationError as exc:
         problems.append(f"第 {item.line} 行“{item.quote}”无法成为指标:{exc.errors()[0]['msg']}")
         return
@@ -197,6 +197,7 @@ def _add_indicator(
     if lead and not task.lead_unit:
         task.lead_unit = lead
     task.indicators.append(indicator)
+    cursor.indicator_count += 1
     item.indicator_id = indicator.id
 
 

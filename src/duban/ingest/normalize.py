@@ -30,7 +30,7 @@ class NormalText:
     text: str
     origin: list[int]
     source: str
-    _newlines: list[int] = field(default_factory=list, repr=False)
+    _newlines: list[int] | None = field(default=None, repr=False)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that [start, end) of the normalised text came from."""
@@ -39,8 +39,8 @@ class NormalText:
 
     def line_of(self, original_offset: int) -> int:
         """The 1-based line of the original text at an original offset."""
-        if not self._newlines:
-            self._newlines = [i for i, c in enumerate(self.source) if c == "\n"]
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.source)]
         return bisect.bisect_left(self._newlines, original_offset) + 1
 
 

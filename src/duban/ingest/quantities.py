@@ -34,6 +34,7 @@ _QUANTITY = re.compile(
     rf"(?<![\d.A-Za-z])(?P<num>\d+(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<mag>[十百千万亿]*)"
     rf"|(?<![{_CN_DIGIT}十百千万亿第])(?P<cn>[一二两三四五六七八九十][{_CN_DIGIT}十百千万亿]*|[百千][万亿]+)"
 )
+_QUICK = re.compile(rf"[\d{_CN_DIGIT}十百千万亿](?:余|多)?(?:{_UNIT_RE})")
 _AFTER = re.compile(rf"(?P<approx>余|多)?(?P<unit>{_UNIT_RE})")
 
 
@@ -62,6 +63,11 @@ def find_quantities(text: str) -> list[Quantity]:
         if quantity is not None:
             found.append(quantity)
     return found
+
+
+def count_quantities(text: str) -> int:
+    """A quick upper bound of how many quantities the text has (numbers directly before a unit)."""
+    return sum(1 for _ in _QUICK.finditer(text))
 
 
 def _quantity_at(text: str, match: re.Match[str]) -> Quantity | None:

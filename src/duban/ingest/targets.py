@@ -16,6 +16,7 @@ from duban.ingest.quantities import CLASSIFIERS, COUNT_UNITS, Quantity, find_qua
 from duban.plan.model import Scope
 
 TARGET, PAST, SCALE, OTHER = "target", "past", "scale", "other"
+MAX_NUMBERS_PER_CLAUSE = 30
 
 _FUTURE = re.compile(
     r"将|要|力争|争取|确保|计划|今年|明年|预计|目标|预期|全年|年内|新增|新建|启动|完成|实施|推进|推动"
@@ -156,6 +157,8 @@ def _past_reason(clause: Clause, mode: str, year: int, before_anchor: bool) -> s
 def read_clause(clause: Clause, setting: BlockSetting) -> list[Candidate]:
     """The candidates of one clause: rejected numbers first judged, the rest read as targets."""
     quantities = find_quantities(clause.text)
+    if len(quantities) > MAX_NUMBERS_PER_CLAUSE:  # not prose; also keeps the reading linear
+        return [_rejected(clause, quantities[0], OTHER, f"子句中有 {len(quantities)} 个数字,不像目标表述,未逐个识别")]
     found: list[Candidate] = []
     kept: list[int] = []
     for index in range(len(quantities)):
@@ -345,7 +348,7 @@ def scope_of(
     place = _scope_place(clause.text, quantities, q)
     if place:
         return Scope(kind="area", area=place)
-    county = _nearest_county(clause.before_in_sentence + before, setting.facts.counties)
+    county = _nearest_county(clause.before_in_sentence[-200:] + before, setting.facts.counties)
     if county:
         return Scope(kind="unit", unit=county)
     area = _AREA_SCOPE.findall(before)
@@ -408,6 +411,8 @@ def distributed_subjects(text: str) -> list[str]:
     if len(items) < 2:
         return items
     suffix = shared_suffix(items[0], items[-1])
+    if not suffix and all(len(i) <= 4 for i in items[:-1]):  # 城镇、农村居民收入: parallel qualifiers
+        suffix = items[-1][len(items[0]) :]
     return [item if item.endswith(suffix) else item + suffix for item in items]
 
 
