@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.exchange.command import import_command, template_command
 from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
 from duban.projects.command import ledger_export, ledger_figures, ledger_import
+from duban.reports.command import report_command
 from duban.settings import Settings, get_settings
 from duban.supervision.command import run_rules, send_reminders
 
@@ -99,6 +100,7 @@ def plan_export(
         sys.stdout.write(text)
 
 
+app.command("report")(report_command)
 app.command("template")(template_command)
 app.command("import")(import_command)
 supervise_app.command("run")(run_rules)

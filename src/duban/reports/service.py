@@ -59,9 +59,22 @@ def bulletin_for(
         if month > 1
         else None
     )
+    if open_items is None:
+        open_items = open_item_labels(session=session, plan_id=plan_row.id)
     return build_bulletin(
         overview=overview, previous=previous, unit=unit, open_items=open_items, issued=today
     )
+
+
+def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:
+    """Indicator id → the bulletin's 督办 column text, e.g. "督办单3件(红2)"."""
+    from duban.store.supervision import open_items_by_indicator
+
+    labels = {}
+    for code, items in open_items_by_indicator(session=session, plan_id=plan_id).items():
+        red = sum(1 for item in items if item.colour is not None and item.colour.value == "red")
+        labels[code] = f"督办单{len(items)}件" + (f"(红{red})" if red else "")
+    return labels
 
 
 def render(*, bulletin: Bulletin, fmt: str) -> bytes:
