@@ -23,11 +23,16 @@ def plan_text(size: int) -> str:
     pieces, total, copy = [], 0, 0
     while total < size:
         for source in sources:
-            text = re.sub(r"\d+", lambda m, c=copy: str(int(m.group(0)) + c), source)
+            text = shifted(source, copy)
             pieces.append(f"第{copy}部分\n\n{text}")
             total += len(pieces[-1].encode("utf-8")) + 2
         copy += 1
     return "\n\n".join(pieces)
+
+
+def shifted(text: str, by: int) -> str:
+    """The text with every whole number increased by `by`, so that copies are not scraped repeats."""
+    return re.sub(r"\d+", lambda match: str(int(match.group(0)) + by), text)
 
 
 def main() -> None:

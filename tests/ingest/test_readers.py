@@ -56,7 +56,9 @@ def test_text_files_in_any_encoding(tmp_path: Path, name: str, data: bytes) -> N
 
 
 def test_docx_paragraphs_and_table_rows_in_order(tmp_path: Path) -> None:
-    data = docx_bytes(["标题", "第一段。"], [["序号", "任务", "牵头单位"], ["1", "新增学位1.2万个", "市教育局"]])
+    data = docx_bytes(
+        ["标题", "第一段。"], [["序号", "任务", "牵头单位"], ["1", "新增学位1.2万个", "市教育局"]]
+    )
     source = read_source(path=written(tmp_path, "plan.bin", data))
     assert source.kind == "docx"
     assert source.text.endswith("标题\n第一段。\n序号\t任务\t牵头单位\n1\t新增学位1.2万个\t市教育局")
@@ -88,7 +90,7 @@ def test_zip_without_word_body(tmp_path: Path) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "hi")
-    with pytest.raises(IngestError, match="不是 .docx"):
+    with pytest.raises(IngestError, match=r"不是 \.docx"):
         read_source(path=written(tmp_path, "plan.docx", out.getvalue()))
 
 

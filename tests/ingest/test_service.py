@@ -1,6 +1,7 @@
 """Whole documents against their gold annotations, and the drafts as plan files."""
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -65,9 +66,12 @@ def test_region_and_counties(document: str, region: str, counties: list[str]) ->
 def test_structure_of_the_seed() -> None:
     plan = ingest_document(path=DATA / "seed/zhaotong-2026.txt").plan
     livelihood = [a for a in plan.areas if "惠民实事" in a.name]
-    assert [t.title for t in livelihood[0].tasks][:2] == ["推行“以工代赈”模式,推动群众持续增收", "建好农村公路,改善群众出行条件"]
+    assert [t.title for t in livelihood[0].tasks][:2] == [
+        "推行“以工代赈”模式,推动群众持续增收",
+        "建好农村公路,改善群众出行条件",
+    ]
     by_value = {(i.target, i.unit): i for i in plan.indicators()}
-    assert by_value[(1, "家")].scope.shorthand() == "each:counties"
+    assert by_value[(Decimal(1), "家")].scope.shorthand() == "each:counties"
 
 
 def test_lead_units_from_a_breakdown_table() -> None:

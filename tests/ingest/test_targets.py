@@ -8,10 +8,14 @@ from duban.ingest.targets import TARGET, BlockSetting, distributed_subjects, rea
 FACTS = DocumentFacts(region="临沅市", year=2026, counties=("镇雄县", "安化县"))
 
 
-def targets_of(text: str, *, listed: bool = False, past_section: bool = False) -> list[tuple[str, str, str, str]]:
+def targets_of(
+    text: str, *, listed: bool = False, past_section: bool = False
+) -> list[tuple[str, str, str, str]]:
     setting = BlockSetting(facts=FACTS, listed=listed, past_section=past_section)
     found = read_block(text=text, start=0, setting=setting)
-    return [(str(c.value), c.unit, c.comparator.value, c.scope.shorthand()) for c in found if c.status == TARGET]
+    return [
+        (str(c.value), c.unit, c.comparator.value, c.scope.shorthand()) for c in found if c.status == TARGET
+    ]
 
 
 @pytest.mark.parametrize(
@@ -25,7 +29,10 @@ def targets_of(text: str, *, listed: bool = False, past_section: bool = False) -
         ("统筹不低于40亿元涉农资金用于以工代赈。", [("4000000000", "元", ">=", "city")]),
         ("吸纳群众务工不少于10万人。", [("100000", "人", ">=", "city")]),
         ("公办幼儿园在园幼儿占比提高到58%以上。", [("58", "%", ">=", "city")]),
-        ("力争产业投资、民间投资占比分别达到55%、45%。", [("55", "%", "=", "city"), ("45", "%", "=", "city")]),
+        (
+            "力争产业投资、民间投资占比分别达到55%、45%。",
+            [("55", "%", "=", "city"), ("45", "%", "=", "city")],
+        ),
         (
             "确保农村劳动力、脱贫劳动力、易地搬迁劳动力转移就业率分别稳定在86%、89%、92%以上。",
             [("86", "%", ">=", "city"), ("89", "%", ">=", "city"), ("92", "%", ">=", "city")],
@@ -33,8 +40,14 @@ def targets_of(text: str, *, listed: bool = False, past_section: bool = False) -
         ("11县(市、区)至少分别开办1家惠民大药房。", [("1", "家", ">=", "each:counties")]),
         ("各县(市、区)分别完成农村户厕改造2000户以上。", [("2000", "户", ">=", "each:counties")]),
         ("镇雄县将新建学校5所。", [("5", "所", "=", "镇雄县")]),
-        ("完成农村公路改造600公里,其中安化县不少于120公里。", [("600", "公里", "=", "city"), ("120", "公里", ">=", "安化县")]),
-        ("全市污水治理率不低于70%,赤水河流域达到100%。", [("70", "%", ">=", "city"), ("100", "%", "=", "area:赤水河流域")]),
+        (
+            "完成农村公路改造600公里,其中安化县不少于120公里。",
+            [("600", "公里", "=", "city"), ("120", "公里", ">=", "安化县")],
+        ),
+        (
+            "全市污水治理率不低于70%,赤水河流域达到100%。",
+            [("70", "%", ">=", "city"), ("100", "%", "=", "area:赤水河流域")],
+        ),
         ("打通中心城市“断头路”31条。", [("31", "条", "=", "area:中心城市")]),
         ("力争在有条件的40个乡镇培育规上工业企业50户左右。", [("50", "户", "~", "area:有条件的40个乡镇")]),
         ("实现“全量接听、全量受理”两个100%。", [("100", "%", "=", "city"), ("100", "%", "=", "city")]),
@@ -106,5 +119,7 @@ def test_distributed_subjects(text: str, expected: list[str]) -> None:
     ],
 )
 def test_aspiration_and_kind(text: str, aspiration: bool, kind: str) -> None:
-    [found] = [c for c in read_block(text=text, start=0, setting=BlockSetting(facts=FACTS)) if c.status == TARGET]
+    [found] = [
+        c for c in read_block(text=text, start=0, setting=BlockSetting(facts=FACTS)) if c.status == TARGET
+    ]
     assert (found.aspiration, found.kind.value) == (aspiration, kind)

@@ -44,7 +44,9 @@ def sentences(text: str, offset: int) -> list[tuple[str, int]]:
 def clauses_of(sentence: str, start: int) -> list[Clause]:
     """The clauses of one sentence; quoted spans are kept sentence-relative."""
     quotes = tuple((m.start(), m.end()) for m in _QUOTED.finditer(sentence))
-    found = [Clause(m.group(0), start + m.start(), sentence, start, quotes) for m in _CLAUSE.finditer(sentence)]
+    found = [
+        Clause(m.group(0), start + m.start(), sentence, start, quotes) for m in _CLAUSE.finditer(sentence)
+    ]
     return _merge_split_quotes(found)
 
 

@@ -7,16 +7,74 @@ from collections import Counter
 from dataclasses import dataclass
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
-_CITY = re.compile(r"([\u4e00-\u9fff]{2,3}?)(市|州|盟|地区)(?![\u4e00-\u9fff]{0,1}(?:场|民|区|县|级|直|委|政府|属|容|内|域|面))")
-_NOT_CITY = frozenset("全市 城市 各市 本市 都市 超市 上市 夜市 县市 门市 股市 省市 城乡 我市 该市 新市 设市 两市".split())
+_CITY = re.compile(
+    r"([\u4e00-\u9fff]{2,3}?)(市|州|盟|地区)(?![\u4e00-\u9fff]{0,1}(?:场|民|区|县|级|直|委|政府|属|容|内|域|面))"
+)
+_NOT_CITY = frozenset(
+    [
+        "全市",
+        "城市",
+        "各市",
+        "本市",
+        "都市",
+        "超市",
+        "上市",
+        "夜市",
+        "县市",
+        "门市",
+        "股市",
+        "省市",
+        "城乡",
+        "我市",
+        "该市",
+        "新市",
+        "设市",
+        "两市",
+    ]
+)
 _COUNTY = re.compile(
     r"(?:(?<=[^\u4e00-\u9fff])|(?<=^)|(?<=[在对由和及与向将、])|(?<=其中)|(?<=支持)|(?<=推动)|(?<=包括)|(?<=鼓励))"
     r"([\u4e00-\u9fff]{2}(?:族自治)?县)(?![城域级乡委直区政])"
 )
 _NOT_COUNTY_START = "全各每本该其两一二三四五六七八九十市区省州郡"
 _NOT_COUNTY_NAMES = frozenset(
-    "确保 推动 支持 全面 加快 推进 实现 建设 创建 打造 争创 力争 其他 所有 各个 每个 示范 试点 重点 先进 百强 "
-    "产粮 贫困 达标 本级 市辖 山区 农业 工业 旅游 生态 强县 大县 县域 城区".split()
+    [
+        "确保",
+        "推动",
+        "支持",
+        "全面",
+        "加快",
+        "推进",
+        "实现",
+        "建设",
+        "创建",
+        "打造",
+        "争创",
+        "力争",
+        "其他",
+        "所有",
+        "各个",
+        "每个",
+        "示范",
+        "试点",
+        "重点",
+        "先进",
+        "百强",
+        "产粮",
+        "贫困",
+        "达标",
+        "本级",
+        "市辖",
+        "山区",
+        "农业",
+        "工业",
+        "旅游",
+        "生态",
+        "强县",
+        "大县",
+        "县域",
+        "城区",
+    ]
 )
 
 
@@ -56,7 +114,9 @@ def infer_region(text: str) -> str | None:
     if named:
         return named
     counts = Counter(
-        m.group(1) + m.group(2) for m in _CITY.finditer(text[:200000]) if m.group(1) + m.group(2) not in _NOT_CITY
+        m.group(1) + m.group(2)
+        for m in _CITY.finditer(text[:200000])
+        if m.group(1) + m.group(2) not in _NOT_CITY
     )
     counts = Counter({name: n for name, n in counts.items() if name[:2] not in _NOT_CITY})
     if counts and counts.most_common(1)[0][1] >= 2:

@@ -18,6 +18,7 @@ from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Tas
 _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
 _TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
 _LEAD_COLUMN = re.compile(r"牵头")
+_TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
 
 
 @dataclass
@@ -81,7 +82,7 @@ def draft_plan(*, nt: NormalText, blocks: list[Block], facts: DocumentFacts, sou
 
 
 def _plan_title(title: str, facts: DocumentFacts) -> str:
-    cleaned = title.strip(" ——-:,")
+    cleaned = title.strip(_TITLE_EDGES)
     return cleaned or f"{facts.region}{facts.year}年工作计划(草案)"
 
 
@@ -131,16 +132,23 @@ def _unique_code(area: Area, task: Task) -> None:
 
 def _current_area(cursor: _Cursor, title: str, facts: DocumentFacts) -> Area:
     if not cursor.areas:
-        _open_area(cursor, (title or "总体目标").strip(" ——-"), facts)
+        _open_area(cursor, (title or "总体目标").strip(_TITLE_EDGES), facts)
     return cursor.areas[-1]
 
 
 def _read_into(
-    cursor: _Cursor, block: Block, nt: NormalText, facts: DocumentFacts, items: list[IngestItem], problems: list[str]
+    cursor: _Cursor,
+    block: Block,
+    nt: NormalText,
+    facts: DocumentFacts,
+    items: list[IngestItem],
+    problems: list[str],
 ) -> None:
     """Read the block's numbers; targets become indicators of the current (or a new) task."""
     area = _current_area(cursor, "", facts)
-    setting = BlockSetting(facts=facts, past_section=area.code in cursor.past_areas, listed=cursor.task_is_item)
+    setting = BlockSetting(
+        facts=facts, past_section=area.code in cursor.past_areas, listed=cursor.task_is_item
+    )
     candidates = read_block(text=nt.text[block.start : block.end], start=block.start, setting=setting)
     lead = _lead_unit(cursor, block)
     for candidate in candidates:

@@ -105,7 +105,7 @@ def is_broken_pair(before: str, after: str) -> bool:
         return False
     if before[-1] in _TERMINAL or _ITEM_START.match(after) or _looks_like_heading(before):
         return False
-    if _looks_like_heading(after) or _ITEM_START.match(before) and len(before) < 40:
+    if _looks_like_heading(after) or (_ITEM_START.match(before) and len(before) < 40):
         return False
     return not (is_caption(before) or is_caption(after))
 

@@ -23,10 +23,64 @@ _UNITS: dict[str, tuple[str, int]] = {
     "只": ("只", 1), "株": ("株", 1), "棵": ("棵", 1), "个": ("个", 1),
 }  # fmt: skip
 COUNT_UNITS = frozenset(
-    "个 户 家 所 座 处 项 条 块 套 台 辆 艘 批 人 人次 件 件次 次 场 名 间 张 本 头 只 株 棵".split()
+    [
+        "个",
+        "户",
+        "家",
+        "所",
+        "座",
+        "处",
+        "项",
+        "条",
+        "块",
+        "套",
+        "台",
+        "辆",
+        "艘",
+        "批",
+        "人",
+        "人次",
+        "件",
+        "件次",
+        "次",
+        "场",
+        "名",
+        "间",
+        "张",
+        "本",
+        "头",
+        "只",
+        "株",
+        "棵",
+    ]
 )
 # measure words that count the noun after them (3个枢纽); 户, 人 and 元 may instead describe it (30户以上自然村)
-CLASSIFIERS = frozenset("个 家 所 座 处 项 条 块 套 台 辆 艘 批 件 场 间 张 本 头 只 株 棵".split())
+CLASSIFIERS = frozenset(
+    [
+        "个",
+        "家",
+        "所",
+        "座",
+        "处",
+        "项",
+        "条",
+        "块",
+        "套",
+        "台",
+        "辆",
+        "艘",
+        "批",
+        "件",
+        "场",
+        "间",
+        "张",
+        "本",
+        "头",
+        "只",
+        "株",
+        "棵",
+    ]
+)
 PERCENT_UNITS = frozenset({"%", "百分点"})
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _CN_DIGIT = "零〇一二两三四五六七八九"

@@ -11,6 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from duban.ingest.errors import IngestError
 
@@ -107,12 +108,12 @@ def read_docx_text(data: bytes) -> str:
         raise IngestError(f"Word 文档已损坏或格式不正确,无法读取:{type(exc).__name__}") from exc
 
 
-def _docx_blocks(document: object) -> list[str]:
+def _docx_blocks(document: Any) -> list[str]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     blocks: list[str] = []
-    body = document.element.body  # type: ignore[attr-defined]
+    body = document.element.body
     for child in body.iterchildren():
         if child.tag.endswith("}p"):
             blocks.append(Paragraph(child, document).text)

@@ -15,7 +15,6 @@ from duban.ingest.quantities import count_quantities
 from duban.ingest.readers import read_source
 from duban.plan.model import Plan, SourceDocument
 
-
 MAX_NUMBERS = 100_000
 
 

@@ -32,12 +32,16 @@ _PLAN_ANCHOR = "今年|明年"
 _ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确保"
 _STOCK_VERB = re.compile(r"(?:发挥|依托|盘活)[^,]*$")
 _STOCK_NOUN = re.compile(r"^(?:续建|在建|现有|已建|已有|存量)")
-_STRUCTURAL = re.compile(r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|措施|举措|任务|战略|领域|环节|关键|板块|大类)")
+_STRUCTURAL = re.compile(
+    r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|措施|举措|任务|战略|领域|环节|关键|板块|大类)"
+)
 _FACILITY = re.compile(r"项目|基地|生产线|示范区|产业园|园区|电站|工厂|厂房|枢纽港")
 _CAPACITY_PREFIX = re.compile(r"(?:年产|产能|年处理|年吞吐)$")
 _LIMITERS = re.compile(r"^\s*(?:及以上|以上|以内|以下|左右|上下)")
 _QUALIFIER = re.compile(r"^(?:及)?以[上下](?=[\u4e00-\u9fffA-Za-z])(?!的)")
-_SCOPE_PLACES = re.compile(r"^[\u4e00-\u9fff]{0,3}?(?:乡镇|县|村|社区|街道|片区|园区|行政村|自然村|县市区|县区)")
+_SCOPE_PLACES = re.compile(
+    r"^[\u4e00-\u9fff]{0,3}?(?:乡镇|县|村|社区|街道|片区|园区|行政村|自然村|县市区|县区)"
+)
 _SUFFIX_CMP = {"及以上": Comparator.AT_LEAST, "以上": Comparator.AT_LEAST, "以内": Comparator.AT_MOST,
                "以下": Comparator.AT_MOST, "左右": Comparator.ABOUT, "上下": Comparator.ABOUT}  # fmt: skip
 _PREFIX_CMP = [
@@ -57,10 +61,24 @@ _TAIL_WORDS = re.compile(
 )
 _EACH_SET = re.compile(r"(?:各|每个?)(?:县|区|县\(市、区\)|县市区|县区)|\d+个?县(?:\(市、区\)|市区|区)")
 _EACH_WORD = re.compile(r"分别|各|每|均")
-_AREA_SCOPE = re.compile(r"(中心城市|中心城区|主城区|老城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区))")
+_AREA_SCOPE = re.compile(
+    r"(中心城市|中心城区|主城区|老城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区))"
+)
 _AREA_CUT = re.compile(r"^.*?(?:[在对于将的]|实现|推进|推动|完成|打通|建设|新建|改造|全面|加快)")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
-_CN_SMALL = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_SMALL = {
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 
 
 @dataclass
@@ -130,7 +148,9 @@ def _anchor_clause(clauses: list[Clause], year: int) -> int:
     return 0
 
 
-def _judge_time(candidate: Candidate, clause: Clause, mode: str, setting: BlockSetting, *, before_anchor: bool) -> None:
+def _judge_time(
+    candidate: Candidate, clause: Clause, mode: str, setting: BlockSetting, *, before_anchor: bool
+) -> None:
     if candidate.status != TARGET:
         return
     reason = _past_reason(clause, mode, setting.facts.year, before_anchor)
@@ -158,7 +178,11 @@ def read_clause(clause: Clause, setting: BlockSetting) -> list[Candidate]:
     """The candidates of one clause: rejected numbers first judged, the rest read as targets."""
     quantities = find_quantities(clause.text)
     if len(quantities) > MAX_NUMBERS_PER_CLAUSE:  # not prose; also keeps the reading linear
-        return [_rejected(clause, quantities[0], OTHER, f"子句中有 {len(quantities)} 个数字,不像目标表述,未逐个识别")]
+        return [
+            _rejected(
+                clause, quantities[0], OTHER, f"子句中有 {len(quantities)} 个数字,不像目标表述,未逐个识别"
+            )
+        ]
     found: list[Candidate] = []
     kept: list[int] = []
     for index in range(len(quantities)):
@@ -263,7 +287,9 @@ def _read_run(
     return _multiplied(targets, prefix) if len(run) == 1 else targets
 
 
-def _target(clause: Clause, quantities: list[Quantity], index: int, prefix: str, setting: BlockSetting) -> Candidate:
+def _target(
+    clause: Clause, quantities: list[Quantity], index: int, prefix: str, setting: BlockSetting
+) -> Candidate:
     q = quantities[index]
     candidate = Candidate(q.value, q.unit, _quote_start(clause), _quote_end(clause), TARGET)
     candidate.comparator, explicit = comparator_of(prefix, clause.text[q.end :])
@@ -433,7 +459,7 @@ def shared_suffix(first: str, last: str) -> str:
     for size in range(len(first), 0, -1):
         tail = first[-size:]
         at = last.rfind(tail)
-        if 0 <= at and at + size < len(last):
+        if at >= 0 and at + size < len(last):
             return last[at + size :]
     return ""
 
