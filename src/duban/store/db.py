@@ -63,7 +63,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the store at `url` to `revision` with the migrations shipped in the package."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)

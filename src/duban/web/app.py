@@ -14,7 +14,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from duban.settings import Settings
 from duban.store.db import make_engine, session_factory
-from duban.web import auth
+from duban.web import auth, ops, reports, supervision
+from duban.web.api import api_router
 from duban.web.auth import LoginRequired, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
 from duban.web.pages.common import HERE, render, templates
@@ -38,8 +39,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
     app.include_router(auth.router)
-    for router in PAGE_ROUTERS:
+    for router in (
+        *PAGE_ROUTERS,
+        api_router,
+        reports.router,
+        supervision.router,
+        supervision.api,
+        ops.router,
+    ):
         app.include_router(router)
+    app.state.metrics = ops.Metrics()
+    app.middleware("http")(ops.observe)
     return app
 
 

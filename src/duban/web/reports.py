@@ -11,7 +11,8 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind, Role
@@ -54,3 +55,22 @@ def report_download(
 def _today(request: Request) -> date:
     configured = request.app.state.settings.today
     return date.fromisoformat(configured) if configured else date.today()
+
+
+@router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
+def report_index(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
+    """The bulletins that can be downloaded: every month with figures, city and counties."""
+    from duban.store.overview import latest_month
+    from duban.store.plans import find_plan
+    from duban.web.pages.common import render as render_page
+
+    session = db_session(request)
+    plan_row = find_plan(session=session)
+    months = range(latest_month(session=session, plan_row=plan_row), 0, -1) if plan_row else range(0)
+    counties = [u.name for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
+                                                .order_by(OrgUnitRow.position))]  # fmt: skip
+    if user.role not in (Role.ADMIN, Role.LEADER):
+        counties = [c for c in counties if c == user.unit_name]
+    periods = [f"{plan_row.year}-{m:02d}" for m in months] if plan_row else []
+    return render_page(request, "reports_index.html", user, nav="reports", periods=periods, counties=counties,
+                       city=user.role in (Role.ADMIN, Role.LEADER))  # fmt: skip

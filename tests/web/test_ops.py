@@ -1,0 +1,37 @@
+"""What operators rely on: liveness, readiness, metrics and request ids."""
+
+import json
+import logging
+
+from duban.web.ops import JsonFormatter
+
+
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok")
+
+
+def test_readyz_checks_database_and_migrations(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json() == {"ready": True, "reason": ""}
+
+
+def test_readyz_is_503_when_the_schema_is_behind(client, engine):
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0004_supervision'")
+    response = client.get("/readyz")
+    assert response.status_code == 503 and "duban db upgrade" in response.json()["reason"]
+
+
+def test_every_response_carries_a_request_id_and_is_counted(client):
+    first = client.get("/healthz", headers={"X-Request-ID": "abc123"})
+    assert first.headers["X-Request-ID"] == "abc123"
+    assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+    metrics = client.get("/metrics").text
+    assert 'duban_request_seconds_count{method="GET",route="/healthz"} 2.0' in metrics
+
+
+def test_log_lines_are_json():
+    record = logging.LogRecord("duban", logging.WARNING, __file__, 1, "数据库慢了", None, None)
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["level"], line["message"]) == ("WARNING", "数据库慢了")
