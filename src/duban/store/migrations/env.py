@@ -5,8 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 import duban.store.project_models  # noqa: F401  (registers the ledger's tables)
-from duban.store import reporting_models  # noqa: F401  (registers the reporting tables)
-from duban.store import supervision_models  # noqa: F401  (registers the supervision tables)
+from duban.store import (
+    reporting_models,  # noqa: F401  (registers the reporting tables)
+    supervision_models,  # noqa: F401  (registers the supervision tables)
+)
 from duban.store.db import make_engine
 from duban.store.models import Base
 

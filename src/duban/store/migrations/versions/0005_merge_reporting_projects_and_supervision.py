@@ -7,10 +7,6 @@ Create Date: 2026-11-29 16:47:55.754590
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-
 revision = "0005"
 down_revision = ("0002_reporting", "0003", "0004_supervision")
 branch_labels = None
