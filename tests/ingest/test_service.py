@@ -90,3 +90,17 @@ def test_evaluation_lists_mismatches(tmp_path: Path) -> None:
     lines = format_evaluation(evaluation)
     assert (len(evaluation.missed), len(evaluation.extra)) == (1, 1)
     assert lines[-3].startswith("precision") and lines[-2].startswith("recall") and "past" in lines[-1]
+
+
+def test_chinese_numbered_livelihood_items_are_tasks(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "某市2026年十件民生实事\n\n一、新增城镇就业。全年城镇新增就业3万人。\n\n二、农村供水。农村自来水普及率达到92%。\n",
+        encoding="utf-8",
+    )
+    plan = ingest_document(path=path).plan
+    assert [(a.name, a.livelihood) for a in plan.areas] == [("某市2026年十件民生实事", True)]
+    assert [(t.title, [i.target for i in t.indicators]) for t in plan.areas[0].tasks] == [
+        ("新增城镇就业", [Decimal(30000)]),
+        ("农村供水", [Decimal(92)]),
+    ]

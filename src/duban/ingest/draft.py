@@ -18,6 +18,7 @@ from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Tas
 _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
 _TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
 _LEAD_COLUMN = re.compile(r"牵头")
+_CHINESE_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
 _TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
 
 
@@ -68,7 +69,7 @@ def draft_plan(*, nt: NormalText, blocks: list[Block], facts: DocumentFacts, sou
     title = next((b.text for b in blocks if b.kind == "title"), "")
     for block in blocks:
         _step(cursor, block, facts, title)
-        if block.kind in ("paragraph", "item", "task", "row"):
+        if block.kind in ("paragraph", "item", "task", "row") or _area_with_sentences(block):
             _read_into(cursor, block, nt, facts, items, problems)
     plan = Plan(
         region=facts.region,
@@ -88,7 +89,11 @@ def _plan_title(title: str, facts: DocumentFacts) -> str:
 
 def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> None:
     """Open a new area or task when the block is a heading, item or table row."""
-    if block.kind == "area":
+    if block.kind == "area" and not cursor.areas and "实事" in title:
+        _current_area(cursor, title, facts)  # the title names the 民生实事 list its items belong to
+    if block.kind == "area" and _livelihood_item(cursor, block):
+        _open_task(cursor, block, title, facts)
+    elif block.kind == "area":
         _open_area(cursor, heading_title(block), facts)
     elif block.kind in ("task", "item") or (block.kind == "row" and block.number):
         _open_task(cursor, block, title, facts)
@@ -97,6 +102,17 @@ def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> No
         cursor.lead_column = columns[0] if columns else None
     elif block.kind == "paragraph" and not cursor.task_is_item:
         cursor.task = None
+
+
+def _livelihood_item(cursor: _Cursor, block: Block) -> bool:
+    """'一、…' inside a 民生实事 list is one of its items, not a new area."""
+    in_list = bool(cursor.areas) and cursor.areas[-1].livelihood
+    return in_list and bool(_CHINESE_NUMBERED.match(block.text)) and "实事" not in block.text
+
+
+def _area_with_sentences(block: Block) -> bool:
+    """'二、主要目标:地区生产总值增长6%。' carries targets after its heading."""
+    return block.kind == "area" and bool(re.search(r"[。;:,]", block.text))
 
 
 def _open_area(cursor: _Cursor, name: str, facts: DocumentFacts) -> None:
