@@ -271,28 +271,38 @@ def _fetch(
 
 
 def _copy_binary(dbapi: Any, ints: tuple[str, ...], floats: tuple[str, ...], tail: str) -> np.ndarray:
-    """PostgreSQL: COPY the rows out in binary and read them with numpy, no Python object per value.
+    """PostgreSQL: the columns as arrays in one row, COPYed out in binary and read by numpy.
 
-    With NULL turned into NaN every row has the same width: a field count, then a length and the
-    big-endian bytes of each int4 and float8.
+    One row, not one per figure: libpq hands COPY data over a row at a time. With NULL turned into
+    NaN every array element has the same width: a length, then the big-endian int4 or float8.
     """
     as_float = "COALESCE(CAST({} AS DOUBLE PRECISION), 'NaN')"
-    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [as_float.format(c) for c in floats]
-    kinds = [">i4"] * len(ints) + [">f8"] * len(floats)
-    layout = np.dtype(
-        [("count", ">i2")] + [f for k, t in enumerate(kinds) for f in ((f"n{k}", ">i4"), (f"v{k}", t))]
-    )
+    columns = [f"array_agg(CAST({c} AS INTEGER))" for c in ints]
+    columns += [f"array_agg({as_float.format(c)})" for c in floats]
     data = bytearray()
     query = f"COPY (SELECT {', '.join(columns)} {tail}) TO STDOUT (FORMAT binary)"
     with dbapi.cursor() as cursor, cursor.copy(query) as copy:
         for block in copy:
             data += block
-    header = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
-    rows = np.frombuffer(data, dtype=layout, offset=header, count=(len(data) - header - 2) // layout.itemsize)
-    matrix = np.empty((len(rows), len(kinds)))
-    for k in range(len(kinds)):
-        matrix[:, k] = rows[f"v{k}"]
-    return matrix
+    at = 19 + int.from_bytes(data[15:19], "big") + 2  # signature, flags, header extension; field count
+    kinds = [">i4"] * len(ints) + [">f8"] * len(floats)
+    arrays = []
+    for kind in kinds:
+        array, at = _binary_array(data, at, kind)
+        arrays.append(array)
+    return np.column_stack(arrays) if arrays else np.empty((0, 0))
+
+
+def _binary_array(data: bytearray, at: int, kind: str) -> tuple[np.ndarray, int]:
+    """One one-dimensional array field of a binary COPY row, and where the next field starts."""
+    size = int.from_bytes(data[at : at + 4], "big", signed=True)
+    if size < 0:  # NULL: no rows at all
+        return np.empty(0), at + 4
+    length = int.from_bytes(
+        data[at + 16 : at + 20], "big"
+    )  # after size, ndim, flags, element type; lbound follows
+    cells = np.frombuffer(data, dtype=np.dtype([("n", ">i4"), ("v", kind)]), count=length, offset=at + 24)
+    return cells["v"].astype(np.float64), at + 4 + size
 
 
 def _fetch_stages(session: Session, **numbers: int) -> np.ndarray:
