@@ -216,6 +216,7 @@ def load_province(*, session: Session, size: Size) -> dict[str, Any]:
                                 period_id=np.full(int(kept.sum()), period.id),
                                 **{name: column.ravel()[kept] for name, column in columns.items()})  # fmt: skip
         session.commit()
+    session.execute(text("ANALYZE"))  # fresh planner statistics, as after any large import
     return {
         "entries": entries,
         "unit targets": len(cell_ind),
