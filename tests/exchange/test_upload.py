@@ -212,3 +212,21 @@ def test_a_figure_changed_on_the_web_after_download_is_a_conflict(session, world
     world.save(session, "C01", value="550")
     with pytest.raises(ImportRefused, match="模板下载后此数据已有改动:该数据已被镇雄李四于"):
         upload(session, world, saved(workbook))
+
+
+def test_uploading_again_after_approval_keeps_approved_rows_and_submits_the_changed_ones(session, world):
+    workbook = template(session, world)
+    fill_all_good(workbook[SHEET])
+    upload(session, world, saved(workbook))
+    first = session.scalars(select(EntryRow).where(EntryRow.period_id == world.periods[5].id)).all()
+    for entry in first:
+        approve(session=session, entry=entry, user_id=None)
+    again = template(session, world)
+    ws = again[SHEET]
+    ws[f"H{row_of(ws, 'C01')}"] = 650  # one figure changed; the other nineteen are as approved
+    ws[f"M{row_of(ws, 'C01')}"] = "补录一个项目"
+    result = upload(session, world, saved(again))
+    states = dict(session.execute(select(EntryRow.indicator_id, EntryRow.state)
+                                  .where(EntryRow.period_id == world.periods[5].id)).all())  # fmt: skip
+    assert states.pop(world.rows["C01"].id) == "submitted"
+    assert set(states.values()) == {"approved"} and result.submitted

@@ -24,6 +24,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
+from duban.choices import EntryState
 from duban.exchange.template import (
     COLUMNS,
     FIELD_COLUMNS,
@@ -121,9 +122,10 @@ def import_workbook(
     entries = _apply(session, ws, rows, plan_row, unit, period, writer, reading)
     if reading.faults:
         raise ImportRefused(reading.faults)
-    if submit and entries:
+    changed = [e for e in entries if e.state in (EntryState.DRAFT, EntryState.RETURNED)]
+    if submit and changed:
         submit_entries(session=session, plan_row=plan_row, unit_id=unit.id, period=period, writer=writer)
-    return ImportResult(unit.name, period_label(period, plan_row.year), entries, submit and bool(entries))
+    return ImportResult(unit.name, period_label(period, plan_row.year), entries, submit and bool(changed))
 
 
 def _open(content: bytes) -> Workbook:
@@ -261,7 +263,8 @@ def _apply_row(
         return None
     try:
         return save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=period, raw=raw,
-                           writer=writer, expected_version=int(meta_row.get("version", 0)), confirmed=confirmed)  # fmt: skip
+                           writer=writer, expected_version=int(meta_row.get("version", 0)), confirmed=confirmed,
+                           reason=str(raw.get("note") or "") or None)  # fmt: skip  # the row's note explains a correction
     except ValidationFailed as failed:
         for problem in failed.problems:
             reading.add(f"{problem.label}{'(需确认)' if problem.warning else ''}:{problem.message}",

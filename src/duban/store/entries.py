@@ -81,6 +81,10 @@ def record_value(
     """Save a draft figure for (indicator, unit, period); audited; refuses a stale version (0 = new)."""
     entry = _entry(session, indicator_id, unit_id, period_id)
     _check_version(session, entry, expected_version)
+    sent = {"value": value, "numerator": numerator, "denominator": denominator, "stage": stage,
+            "stage_date": stage_date, "note": note}  # fmt: skip
+    if entry.id is not None and _unchanged(entry, sent):
+        return entry  # sending again what is already there (a re-uploaded template) changes nothing
     if entry.state == EntryState.SUBMITTED and entry.id is not None:
         raise WorkflowError("已提交待审核的数据不能修改,如需修改请联系督查室退回")
     if entry.state == EntryState.APPROVED and entry.id is not None and not (reason or "").strip():
@@ -93,6 +97,10 @@ def record_value(
     _flush(session, entry)
     _audit(session, entry, user_id, "entry.record", old, {**_figures(entry), **(extra or {})}, reason)
     return entry
+
+
+def _unchanged(entry: EntryRow, sent: dict[str, Any]) -> bool:
+    return all((getattr(entry, field) or None) == (value or None) for field, value in sent.items())
 
 
 def submit(*, session: Session, entry: EntryRow, user_id: int | None) -> EntryRow:
@@ -183,6 +191,8 @@ def save_figure(
     _guard(session, plan_row, period, unit.id, writer, current)
     indicator = indicator_from_row(row)
     figure, problems = read_figure(indicator=indicator, raw=raw)
+    if not problems and current is not None and _unchanged(current, _fields(indicator, figure)):
+        return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
     if not problems:
         problems = check_entry(session=session, plan_row=plan_row, row=row, unit=unit, period=period,
                                figure=figure, confirmed=confirmed)  # fmt: skip
@@ -190,11 +200,18 @@ def save_figure(
         raise ValidationFailed(problems)
     return record_value(
         session=session, indicator_id=row.id, unit_id=unit.id, period_id=period.id, user_id=writer.user_id,
-        value=rate_of(indicator=indicator, figure=figure), numerator=figure.numerator,
-        denominator=figure.denominator, stage=figure.stage.value if figure.stage else None,
-        stage_date=figure.stage_date, note=figure.note, expected_version=expected_version, reason=reason,
+        **_fields(indicator, figure), expected_version=expected_version, reason=reason,
         extra={"confirmed": True} if confirmed else None,
     )  # fmt: skip
+
+
+def _fields(indicator: Indicator, figure: Figure) -> dict[str, Any]:
+    """The columns a read figure is stored in."""
+    return {
+        "value": rate_of(indicator=indicator, figure=figure), "numerator": figure.numerator,
+        "denominator": figure.denominator, "stage": figure.stage.value if figure.stage else None,
+        "stage_date": figure.stage_date, "note": figure.note,
+    }  # fmt: skip
 
 
 def submit_entries(
