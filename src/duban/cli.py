@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.exchange.command import import_command, template_command
+from duban.ingest.command import ingest_command
 from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
 from duban.projects.command import ledger_export, ledger_figures, ledger_import
 from duban.reports.command import report_command
@@ -100,6 +101,7 @@ def plan_export(
         sys.stdout.write(text)
 
 
+app.command("ingest")(ingest_command)
 app.command("report")(report_command)
 app.command("template")(template_command)
 app.command("import")(import_command)
