@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from ledger_sample import sample_projects
+from projects.ledger_sample import sample_projects
 
 from duban.choices import ProfileKind
 from duban.plan.model import Profile

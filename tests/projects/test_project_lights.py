@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from ledger_sample import sample_projects
+from projects.ledger_sample import sample_projects
 
 from duban.choices import Light
 from duban.projects.lights import deadline_light, gap_light, project_lights, red_projects

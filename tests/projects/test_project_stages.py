@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from ledger_sample import sample_projects
+from projects.ledger_sample import sample_projects
 
 from duban.choices import ProjectStage
 from duban.projects.model import Project
