@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Address of the web app, for links in reminder e-mails."
     )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="URL of an S3-compatible object store (MinIO, Ceph, OSS …) for evidence files; unset: AWS.",
+    )
+    s3_bucket: str | None = Field(
+        None,
+        description="Bucket for evidence files; set it to keep evidence in the object store, not the data folder.",
+    )
+    s3_access_key: str | None = Field(None, description="Access key of the object store.")
+    s3_secret_key: str | None = Field(None, description="Secret key of the object store.")
+    s3_region: str | None = Field(None, description="Region of the object store; default `us-east-1`.")
 
     def sqlalchemy_url(self) -> str:
         """The store's URL, defaulting to the SQLite file in the data folder."""
