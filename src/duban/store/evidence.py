@@ -1,18 +1,19 @@
 """Evidence files (photos, PDFs, scans) attached to figures, stored once by the SHA-256 of their content.
 
 The type is decided by the file's first bytes, never by its name or the browser's claim, so a renamed
-executable is refused. Files live under `<data_dir>/evidence/<first two hex digits>/<sha256>`.
+executable is refused. Files are kept in the configured evidence storage (the data folder, or an
+object store shared by several app servers) under the key `evidence/<first two hex digits>/<sha256>`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from duban.storage import EvidenceStorage, LocalStorage
 from duban.store.audit import record_change
 from duban.store.models import EntryRow
 from duban.store.periods import WorkflowError
@@ -41,21 +42,26 @@ def sniff_type(content: bytes) -> str | None:
     return None
 
 
+def evidence_key(sha256: str) -> str:
+    """The storage key of the file with this hash."""
+    return f"evidence/{sha256[:2]}/{sha256}"
+
+
 def evidence_path(*, data_dir: Path, sha256: str) -> Path:
-    """Where the file with this hash is kept."""
-    return Path(data_dir) / "evidence" / sha256[:2] / sha256
+    """Where the file with this hash is kept when evidence lives in the data folder."""
+    return LocalStorage(Path(data_dir)).path(evidence_key(sha256))
 
 
 def add_evidence(
-    *, session: Session, entry: EntryRow, filename: str, content: bytes, data_dir: Path, max_bytes: int,
-    user_id: int | None,
+    *, session: Session, entry: EntryRow, filename: str, content: bytes, max_bytes: int, user_id: int | None,
+    storage: EvidenceStorage | None = None, data_dir: Path | None = None,
 ) -> EvidenceRow:  # fmt: skip
-    """Check and store one evidence file for `entry`; the same content is stored once."""
+    """Check and store one evidence file for `entry` in `storage` (or the `data_dir` folder); stored once."""
     _check(session, entry, filename, content, max_bytes)
     kind = sniff_type(content)
     assert kind is not None
     digest = hashlib.sha256(content).hexdigest()
-    _write_once(evidence_path(data_dir=data_dir, sha256=digest), content)
+    _write_once(_storage(storage, data_dir), evidence_key(digest), content, kind)
     row = EvidenceRow(entry_id=entry.id, sha256=digest, filename=_safe_name(filename), content_type=kind,
                       size=len(content), uploaded_by=user_id)  # fmt: skip
     session.add(row)
@@ -96,13 +102,18 @@ def _check(session: Session, entry: EntryRow, filename: str, content: bytes, max
         raise WorkflowError(f"每项数据最多上传 {MAX_FILES_PER_ENTRY} 个佐证材料")
 
 
-def _write_once(path: Path, content: bytes) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.part")
-    temporary.write_bytes(content)
-    temporary.replace(path)  # atomic, so a reader never sees half a file
+def _storage(storage: EvidenceStorage | None, data_dir: Path | None) -> EvidenceStorage:
+    if storage is not None:
+        return storage
+    if data_dir is None:
+        raise WorkflowError("未配置佐证材料的存放位置")
+    return LocalStorage(Path(data_dir))
+
+
+def _write_once(storage: EvidenceStorage, key: str, content: bytes, kind: str) -> None:
+    """Content-addressed, so a key already present holds these very bytes."""
+    if not storage.exists(key):
+        storage.put(key, content, kind)
 
 
 def _safe_name(filename: str) -> str:

@@ -8,6 +8,7 @@ cause gone; an open item whose cause has gone is flagged for the office, never c
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from duban.choices import Colour, ItemAction, ItemCause, ItemState
+from duban.storage import EvidenceStorage, LocalStorage
 from duban.store.audit import history, record_change
 from duban.store.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow, utcnow
 from duban.store.overview import Overview, period_overview
@@ -280,13 +282,13 @@ def sign(
 def answer(
     *, session: Session, item: SupervisionItemRow, user_id: int | None, text: str,
     evidence: Evidence | None = None, data_dir: Path | None = None, max_bytes: int = 10 * 1024 * 1024,
-    today: date | None = None,
+    today: date | None = None, storage: EvidenceStorage | None = None,
 ) -> SupervisionReplyRow:  # fmt: skip
-    """The unit's reply (反馈): what was done, with an optional evidence file."""
+    """The unit's reply (反馈): what was done, with an optional evidence file kept in `storage` (or `data_dir`)."""
     next_state(state=ItemState(item.state), action=ItemAction.ANSWER)
     reply = SupervisionReplyRow(item_id=item.id, text=require_text(text, "反馈内容"), by=user_id)
     if evidence is not None and evidence.content:
-        _attach(reply, evidence, data_dir, max_bytes)
+        _attach(reply, evidence, _evidence_storage(storage, data_dir), max_bytes)
     session.add(reply)
     item.answered_at = utcnow()
     _move(
@@ -339,21 +341,36 @@ def _move(
     return item
 
 
-def _attach(reply: SupervisionReplyRow, evidence: Evidence, data_dir: Path | None, max_bytes: int) -> None:
+def _evidence_storage(storage: EvidenceStorage | None, data_dir: Path | None) -> EvidenceStorage:
+    if storage is not None:
+        return storage
     if data_dir is None:
-        raise ItemError("未配置证明材料的存放目录")
+        raise ItemError("未配置证明材料的存放位置")
+    return LocalStorage(Path(data_dir))
+
+
+def _attach(reply: SupervisionReplyRow, evidence: Evidence, storage: EvidenceStorage, max_bytes: int) -> None:
     if len(evidence.content) > max_bytes:
         raise ItemError(f"证明材料“{evidence.name}”超过 {max_bytes // (1024 * 1024)} MB 上限")
     if not evidence.content.startswith(EVIDENCE_SIGNATURES):
         raise ItemError(f"证明材料“{evidence.name}”不是可接受的文件类型({EVIDENCE_KINDS})")
     digest = hashlib.sha256(evidence.content).hexdigest()
-    path = Path(data_dir) / "evidence" / "supervision" / digest[:2] / digest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_bytes(evidence.content)
+    key = reply_evidence_key(digest)
+    if not storage.exists(key):
+        storage.put(key, evidence.content, reply_content_type(evidence.name))
     reply.evidence_name = Path(evidence.name).name[:300] or "evidence"
-    reply.evidence_path, reply.evidence_sha256 = str(path), digest
+    reply.evidence_path, reply.evidence_sha256 = key, digest
     reply.evidence_bytes = len(evidence.content)
+
+
+def reply_evidence_key(sha256: str) -> str:
+    """The storage key of a reply's evidence file with this hash."""
+    return f"evidence/supervision/{sha256[:2]}/{sha256}"
+
+
+def reply_content_type(name: str) -> str:
+    """The content type a reply's evidence file is served with, from its name."""
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def _audit(
