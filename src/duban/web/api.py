@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +24,7 @@ from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, import_workbook
 from duban.progress.validation import input_mode
 from duban.settings import Settings
+from duban.storage.download import download, fetch, storage_of
 from duban.store.entries import (
     ConflictError,
     SheetRow,
@@ -43,7 +43,7 @@ from duban.store.entries import (
     submit_entries,
     unit_sheet,
 )
-from duban.store.evidence import add_evidence, evidence_path, list_evidence, remove_evidence
+from duban.store.evidence import add_evidence, evidence_key, list_evidence, remove_evidence
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.periods import (
     PeriodClosed,
@@ -414,16 +414,16 @@ async def evidence_add(
     content = await file.read(settings.evidence_max_bytes + 1)
     with _refusals():
         row = add_evidence(session=session, entry=found, filename=file.filename or "file", content=content,
-                           data_dir=Path(settings.data_dir), max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
+                           storage=storage_of(request), max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
     return _evidence_json(row)
 
 
-@api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料", response_class=FileResponse)
-def evidence_file(request: Request, session: DbSession, user: User, evidence_id: int) -> FileResponse:
+@api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料")
+def evidence_file(request: Request, session: DbSession, user: User, evidence_id: int) -> Response:
     """The stored file, served with the type its content showed."""
     row = _evidence(session, user, evidence_id)
-    path = evidence_path(data_dir=Path(request.app.state.settings.data_dir), sha256=row.sha256)
-    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+    content = fetch(storage_of(request), evidence_key(row.sha256))
+    return download(content, media_type=row.content_type, filename=row.filename)
 
 
 @api_router.delete("/evidence/{evidence_id}", summary="删除佐证材料")

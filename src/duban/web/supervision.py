@@ -7,17 +7,17 @@ Every route needs a login; state changes need the CSRF token; units see and hand
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import Colour, ItemAction, ItemCause, ItemState, Role
 from duban.settings import Settings
+from duban.storage.download import download, fetch, storage_of
 from duban.store.models import OrgUnitRow, PlanRow
 from duban.store.plans import find_plan
 from duban.store.supervision import (
@@ -32,6 +32,8 @@ from duban.store.supervision import (
     item_history,
     list_items,
     mark_read,
+    reply_content_type,
+    reply_evidence_key,
     return_item,
     sign,
 )
@@ -124,9 +126,11 @@ def evidence_file(request: Request, user: User, item_id: int, reply_id: int) -> 
     """An evidence file of a reply, to those who may see the item."""
     item = _visible_item(request, user, item_id)
     reply = db_session(request).get(SupervisionReplyRow, reply_id)
-    if reply is None or reply.item_id != item.id or not reply.evidence_path:
+    if reply is None or reply.item_id != item.id or not reply.evidence_sha256:
         raise HTTPException(status_code=404, detail="证明材料不存在")
-    return FileResponse(reply.evidence_path, filename=reply.evidence_name or "evidence")
+    name = reply.evidence_name or "evidence"
+    content = fetch(storage_of(request), reply_evidence_key(reply.evidence_sha256))
+    return download(content, media_type=reply_content_type(name), filename=name)
 
 
 # ── JSON API ─────────────────────────────────────────────────────────────────
@@ -249,7 +253,7 @@ def _step(request: Request, user: CurrentUser, item: SupervisionItemRow, action:
             sign(session=session, item=item, user_id=user.id, today=today)
         elif action is ItemAction.ANSWER:
             answer(session=session, item=item, user_id=user.id, text=text, evidence=data.get("evidence"),
-                   data_dir=Path(settings.data_dir), max_bytes=settings.evidence_max_bytes, today=today)  # fmt: skip
+                   storage=storage_of(request), max_bytes=settings.evidence_max_bytes, today=today)  # fmt: skip
         elif action is ItemAction.RETURN:
             return_item(session=session, item=item, user_id=user.id, reason=text, today=today)
         else:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, import_workbook
 from duban.plan.model import Plan
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
+from duban.storage.download import download, fetch, storage_of
 from duban.store.entries import (
     SheetRow,
     ValidationFailed,
@@ -28,7 +29,7 @@ from duban.store.entries import (
     submit_entries,
     unit_sheet,
 )
-from duban.store.evidence import add_evidence, evidence_path, list_evidence
+from duban.store.evidence import add_evidence, evidence_key, list_evidence
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.periods import WorkflowError, closed_reason, ensure_periods, find_period, period_label
 from duban.store.plans import plan_from_store
@@ -162,7 +163,7 @@ async def evidence_upload(
     content = await file.read(settings.evidence_max_bytes + 1)
     try:
         add_evidence(session=session, entry=entry, filename=file.filename or "file", content=content,
-                     data_dir=settings.data_dir, max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
+                     storage=storage_of(request), max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
     except WorkflowError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     request.session["flash"] = f"已上传佐证材料“{file.filename}”。"
@@ -172,7 +173,7 @@ async def evidence_upload(
 @router.get("/evidence/{evidence_id}")
 def evidence_download(
     request: Request, evidence_id: int, user: Annotated[CurrentUser, Depends(require_user)]
-) -> FileResponse:
+) -> Response:
     """One evidence file, for the office, leaders and the unit that uploaded it."""
     session = db_session(request)
     evidence = session.get(EvidenceRow, evidence_id)
@@ -181,8 +182,8 @@ def evidence_download(
         raise HTTPException(status_code=404, detail="佐证材料不存在")
     if user.role is Role.REPORTER and user.unit_id != entry.unit_id:
         raise HTTPException(status_code=403, detail="只能查看本单位的佐证材料")
-    path = evidence_path(data_dir=settings_of(request).data_dir, sha256=evidence.sha256)
-    return FileResponse(path, media_type=evidence.content_type, filename=evidence.filename)
+    content = fetch(storage_of(request), evidence_key(evidence.sha256))
+    return download(content, media_type=evidence.content_type, filename=evidence.filename)
 
 
 @router.get("/entry/{unit_id}/{month}/template.xlsx")
