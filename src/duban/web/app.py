@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from duban.settings import Settings
+from duban.storage import evidence_storage
 from duban.store.db import make_engine, session_factory
 from duban.web import auth, ops, reports, supervision
 from duban.web.api import api_router
@@ -20,7 +23,12 @@ from duban.web.auth import LoginRequired, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
 from duban.web.pages.common import HERE, render, templates
 
-__all__ = ["create_app", "templates"]
+__all__ = ["READ_ONLY_PAGES", "create_app", "templates"]
+
+# GET pages that never write, so a streaming replica can serve them.
+READ_ONLY_PAGES = re.compile(
+    r"/(?:map(?:/data)?|indicators(?:/[^/]+)?|counties(?:/[^/]+)?|reports(?:/[^/]+)?)?"
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -28,6 +36,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="duban 督办", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.sessions = session_factory(make_engine(settings.sqlalchemy_url()))
+    app.state.reader_sessions = _reader_sessions(settings, app.state.sessions)
+    app.state.evidence_storage = evidence_storage(settings)
     app.middleware("http")(_database_session)
     app.add_middleware(
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",
@@ -57,7 +67,7 @@ async def _database_session(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     """One session per request: committed when the response succeeds, rolled back otherwise."""
-    with request.app.state.sessions() as session:
+    with _sessions_for(request)() as session:
         request.state.db = session
         response = await call_next(request)
         if response.status_code < 400:
@@ -65,6 +75,22 @@ async def _database_session(
         else:
             session.rollback()
         return response
+
+
+def _reader_sessions(settings: Settings, primary: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the read replica when DUBAN_READONLY_DATABASE_URL names one, else the primary's."""
+    if settings.reader_url() == settings.sqlalchemy_url():
+        return primary
+    return session_factory(make_engine(settings.reader_url()))
+
+
+def _sessions_for(request: Request) -> sessionmaker[Session]:
+    """Read-only pages (dashboard, map, indicators, counties, reports) read the replica; the rest the primary."""
+    if request.method in ("GET", "HEAD") and READ_ONLY_PAGES.fullmatch(request.url.path):
+        reader: sessionmaker[Session] = request.app.state.reader_sessions
+        return reader
+    primary: sessionmaker[Session] = request.app.state.sessions
+    return primary
 
 
 async def _to_login(request: Request, _exc: Exception) -> Response:
