@@ -1,0 +1,395 @@
+"""The dashboard and county map of one period, from the vectorised judge: fast at province scale.
+
+The same figures as `overview.period_overview` gives the dashboard, but from the (indicator x unit)
+arrays of `progress.batch.judge_period`: one Python object per indicator (its city line) and per
+ranked county, none per (indicator, unit). Rules that make it agree with the overview:
+
+- *Reporting cells*: the units holding a target none of whose children hold one (in 昭通 the
+  breakdown's counties, the lead department, or the city; in the synthetic province the townships).
+- *City line* of an indicator: the top unit's cell (the plan's city), except that an indicator with
+  a single reporting cell (one county, one department) is shown as that cell, as the overview does;
+  "each county" indicators always at the top (how many met theirs).
+- *Ranking*: the units of kind `county`, scored by `unit_scores` on every target they hold; in the
+  synthetic province (province → cities → counties → townships) that ranks its 129 counties.
+- Figures fed from the project ledger (`feed: ledger.*`) replace the entries of their reporting
+  cells before judging, as in the overview.
+- Only the period's own figures are read (no history): statuses do not depend on earlier months,
+  and the dashboard shows no forecast, so this is about five times faster than `judge_plan_period`.
+- 报送情况: expected = reporting cells per unit; submitted, approved and returned from one SQL
+  GROUP BY over the period's entries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from duban.choices import Accumulation, EntryState, OrgKind, ScopeKind, Status
+from duban.plan.model import Indicator, Thresholds
+from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, judge_period, unit_scores
+from duban.progress.judge import GOOD_STATUSES, Judgement, expected_pct
+from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, summarise_areas
+from duban.progress.rollup import Figure
+from duban.store.batch import _indicators, _judge_each_counts, period_frame
+from duban.store.models import AreaRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, TaskRow
+from duban.store.overview import ReportingLine, period_end
+
+_TIE_DIGITS = 9  # float sums of equal Decimal scores may differ in the last bits; ties are compared rounded
+
+
+@dataclass(frozen=True)
+class PlanHeading:
+    """What the dashboard's title shows of the plan."""
+
+    title: str
+    region: str
+    year: int
+
+
+@dataclass(frozen=True)
+class TaskHeading:
+    """A task as a 惠民实事 card names it: its number within its area and its title."""
+
+    number: int
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CityLine:
+    """One indicator at the city: figure and judgement, with where it sits in the plan."""
+
+    indicator: Indicator
+    area: str
+    weight: Decimal
+    livelihood: bool
+    task: TaskHeading
+    figure: Figure
+    judgement: Judgement
+
+    @property
+    def lagging(self) -> bool:
+        return self.judgement.status in (Status.BEHIND, Status.FAR_BEHIND)
+
+
+@dataclass(frozen=True)
+class CountyValue:
+    """One county's completion and status on one indicator, for the map."""
+
+    unit: str
+    completion: Decimal | None
+    status: Status
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The judged arrays the map reads per indicator, kept out of the templates."""
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    counties: np.ndarray
+    status: np.ndarray
+    completion: np.ndarray
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    """The plan in one period, as the dashboard and the county map show it."""
+
+    plan: PlanHeading
+    plan_id: int
+    month: int
+    on: date
+    indicators: list[CityLine]
+    rankings: list[Ranking]
+    areas: list[AreaSummary]
+    reporting: list[ReportingLine]
+    cells: _Cells = dataclasses.field(repr=False)
+
+    def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
+        """Headline counts of indicators by city status (力争 targets left out unless asked)."""
+        counts = dict.fromkeys(Status, 0)
+        for line in self.indicators:
+            if include_aspirations or not line.indicator.aspiration:
+                counts[line.judgement.status] += 1
+        return counts
+
+    def lagging(self) -> list[CityLine]:
+        """Indicators behind 序时进度, the furthest behind first."""
+        behind = [line for line in self.indicators if line.lagging]
+        return sorted(behind, key=lambda line: -(line.judgement.gap_pp or Decimal(0)))
+
+    def map_choices(self) -> list[tuple[str, str]]:
+        """Indicators that at least two counties hold a target for: the map's measures."""
+        held = (self.cells.status[:, self.cells.counties] != NO_TARGET).sum(axis=1) >= 2
+        return [
+            (line.indicator.id, line.indicator.name)
+            for line, ok in zip(self.indicators, held, strict=True)
+            if ok
+        ]
+
+    def county_values(self, code: str) -> list[CountyValue] | None:
+        """Each county's completion and status on indicator `code`; None when the plan has no such code."""
+        if code not in self.cells.codes:
+            return None
+        i, cells = self.cells.codes.index(code), self.cells
+        held = [int(u) for u in cells.counties if cells.status[i, u] != NO_TARGET]
+        return [CountyValue(cells.names[u], _decimal(cells.completion[i, u]), STATUSES[cells.status[i, u]])
+                for u in held]  # fmt: skip
+
+
+def dashboard_summary(*, session: Session, plan_row: PlanRow, month: int, today: date) -> DashboardSummary:
+    """Counts, areas, 惠民实事, lagging list, county ranking, map values and 报送情况 of `month`."""
+    _, indicators = _indicators(session, plan_row.id)
+    frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month)
+    units = _UnitFacts.read(session, frame.units.names)
+    if any(ind.feed for ind in indicators):
+        frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
+    result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
+    reporting_cells = _reporting_cells(frame)
+    lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=indicators,
+                        cells=reporting_cells, top=units.top)  # fmt: skip
+    cells = _Cells(
+        frame.indicators.ids, frame.units.names, units.counties(), result.status, result.completion
+    )
+    return DashboardSummary(
+        plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year), plan_id=plan_row.id, month=month,
+        on=period_end(year=plan_row.year, month=month), indicators=lines,
+        rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
+        reporting=_reporting(session=session, plan_row=plan_row, month=month, cells=reporting_cells,
+                             units=units, today=today),
+        cells=cells,
+    )  # fmt: skip
+
+
+# -- judging ------------------------------------------------------------------------------------
+
+
+def _judged(*, frame: PeriodFrame, plan_row: PlanRow, indicators: list[Indicator], top: int) -> PeriodResult:
+    """The period's judgement, "each county" counts at the top included, as `judge_plan_period` does."""
+    thresholds = Thresholds.model_validate(plan_row.thresholds or {})
+    result = judge_period(frame=frame, thresholds=thresholds)
+    _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan_row.year,
+                       thresholds=thresholds)  # fmt: skip
+    return result
+
+
+def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFrame, month: int) -> PeriodFrame:
+    """Ledger figures stand in for the entries of the reporting cells of the indicators they feed."""
+    from duban.store.projects import ledger_feeds_on
+
+    on = period_end(year=plan_row.year, month=month)
+    feeds = ledger_feeds_on(session=session, plan_id=plan_row.id, dates=[on]).get(on, {})
+    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
+    unit_of = {name: u for u, name in enumerate(frame.units.names)}
+    reporting = _reporting_cells(frame)
+    fed = [(row_of[code], unit_of[unit], float(value)) for code, values in feeds.items() if values
+           for unit, value in values.items() if unit in unit_of]  # fmt: skip
+    fed = [cell for cell in fed if reporting[cell[0], cell[1]]]
+    if not fed:
+        return frame
+    replaced = np.isin(frame.indicator, [i for i, _, _ in fed])
+    keep = ~replaced
+    blank = np.full(len(fed), np.nan)
+
+    def joined(column: np.ndarray | None, extra: Sequence[float] | np.ndarray) -> np.ndarray:
+        base = np.full(len(frame.indicator), np.nan) if column is None else column
+        return np.r_[base[keep], np.asarray(extra, dtype=float)]
+
+    return dataclasses.replace(
+        frame, indicator=np.r_[frame.indicator[keep], [i for i, _, _ in fed]].astype(np.int64),
+        unit=np.r_[frame.unit[keep], [u for _, u, _ in fed]].astype(np.int64),
+        value=joined(frame.value, [v for _, _, v in fed]), numerator=joined(frame.numerator, blank),
+        denominator=joined(frame.denominator, blank),
+    )  # fmt: skip
+
+
+def _reporting_cells(frame: PeriodFrame) -> np.ndarray:
+    """(indicator x unit): the unit holds a target and none of its children does."""
+    targeted = ~np.isnan(frame.target)
+    parent = frame.units.parent
+    child = np.flatnonzero(parent >= 0)
+    has_child = np.zeros(targeted.T.shape, dtype=bool)
+    np.logical_or.at(has_child, parent[child], targeted.T[child])
+    return targeted & ~has_child.T
+
+
+class _UnitFacts:
+    """Store id and kind of each unit of the frame, in the frame's order."""
+
+    def __init__(self, names: tuple[str, ...], ids: list[int], kinds: list[str], roots: list[bool]) -> None:
+        self.names, self.ids, self.kinds = names, ids, kinds
+        # the plan's city, found as `store.batch` finds it
+        self.top = next((u for u, k in enumerate(kinds) if k == OrgKind.CITY and roots[u]), -1)
+
+    @classmethod
+    def read(cls, session: Session, names: tuple[str, ...]) -> _UnitFacts:
+        query = select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.kind, OrgUnitRow.parent_id)
+        rows = {r.name: r for r in session.execute(query)}
+        found = [rows[n] for n in names]
+        return cls(
+            names, [r.id for r in found], [r.kind for r in found], [r.parent_id is None for r in found]
+        )
+
+    def counties(self) -> np.ndarray:
+        return np.array([u for u, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY], dtype=np.int64)
+
+
+# -- the city lines -----------------------------------------------------------------------------
+
+
+def _city_lines(
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, result: PeriodResult,
+    indicators: list[Indicator], cells: np.ndarray, top: int,
+) -> list[CityLine]:  # fmt: skip
+    """One line per indicator, in document order, at the cell the overview shows as the city's."""
+    places = _places(session, plan_row.id)
+    single = cells.sum(axis=1) == 1
+    each = np.array([ind.scope.kind is ScopeKind.EACH for ind in indicators], dtype=bool)
+    column = np.where(single & ~each, cells.argmax(axis=1), max(top, 0))
+    on = period_end(year=plan_row.year, month=frame.month)
+    lines = []
+    for i, ind in enumerate(indicators):
+        area, weight, livelihood, task = places[ind.id]
+        expected = _expected(ind, frame, i, on, plan_row.year)
+        judgement = _judgement(result, i, int(column[i]), expected, ind.aspiration)
+        lines.append(CityLine(ind, area, weight, livelihood, task, Figure(_decimal(result.value[i, column[i]])),
+                              judgement))  # fmt: skip
+    return lines
+
+
+def _expected(ind: Indicator, frame: PeriodFrame, i: int, on: date, year: int) -> Decimal:
+    """序时进度; an "each county" indicator is judged as a count that accrues over the year."""
+    if ind.scope.kind is ScopeKind.EACH:
+        count = ind.model_copy(update={"accumulation": Accumulation.CUMULATIVE})
+        return expected_pct(indicator=count, year=year, on=on)
+    return Decimal(repr(float(frame.indicators.expected[i])))
+
+
+def _judgement(result: PeriodResult, i: int, u: int, expected: Decimal, aspiration: bool) -> Judgement:
+    code = int(result.status[i, u])
+    # a cell without a target cannot be the city's line of a judged indicator; shown as not reported
+    status = Status.NOT_REPORTED if code == NO_TARGET else STATUSES[code]
+    return Judgement(
+        status, _decimal(result.completion[i, u]), expected, _decimal(result.gap[i, u]), aspiration
+    )
+
+
+def _places(session: Session, plan_id: int) -> dict[str, tuple[str, Decimal, bool, TaskHeading]]:
+    """Indicator code → (area name, area weight, 惠民实事 area, task heading)."""
+    numbers = _task_numbers(session, plan_id)
+    query = (
+        select(IndicatorRow.code, AreaRow.name, AreaRow.weight, AreaRow.livelihood, TaskRow.id, TaskRow.code,
+               TaskRow.title)
+        .join(TaskRow, TaskRow.id == IndicatorRow.task_id).join(AreaRow, AreaRow.id == TaskRow.area_id)
+        .where(IndicatorRow.plan_id == plan_id)
+    )  # fmt: skip
+    return {
+        code: (area, Decimal(weight), bool(livelihood), TaskHeading(numbers[task_id], task_code, title))
+        for code, area, weight, livelihood, task_id, task_code, title in session.execute(query)
+    }
+
+
+def _task_numbers(session: Session, plan_id: int) -> dict[int, int]:
+    """Each task's number within its area (1, 2, ...), in the plan's order."""
+    rows = session.execute(
+        select(TaskRow.id, TaskRow.area_id).join(AreaRow, AreaRow.id == TaskRow.area_id)
+        .where(AreaRow.plan_id == plan_id).order_by(AreaRow.position, TaskRow.position, TaskRow.id)
+    ).all()  # fmt: skip
+    numbers: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for task_id, area_id in rows:
+        seen[area_id] = seen.get(area_id, 0) + 1
+        numbers[task_id] = seen[area_id]
+    return numbers
+
+
+def _areas(lines: list[CityLine]) -> list[AreaSummary]:
+    items = [ScoredItem(unit="", indicator=line.indicator.id, status=line.judgement.status, area=line.area,
+                        weight=line.weight, aspiration=line.indicator.aspiration) for line in lines]  # fmt: skip
+    return summarise_areas(items=items)
+
+
+# -- ranking ------------------------------------------------------------------------------------
+
+
+def _rankings(*, result: PeriodResult, lines: list[CityLine], units: _UnitFacts) -> list[Ranking]:
+    """The counties best first, tied as `ranking.rank_units` ties them."""
+    weights = np.array([float(line.weight) for line in lines])
+    aspiration = np.array([line.indicator.aspiration for line in lines], dtype=bool)
+    score, done, far = unit_scores(result=result, weights=weights, aspiration=aspiration)
+    judged = (result.status != NO_TARGET) & ~aspiration[:, None]
+    good = judged & np.isin(result.status, [STATUSES.index(s) for s in GOOD_STATUSES])
+    missing = judged & (result.status == STATUSES.index(Status.NOT_REPORTED))
+    totals, goods, missings = judged.sum(axis=0), good.sum(axis=0), missing.sum(axis=0)
+    # ties keep the order in which the overview first meets the counties: by their first judged target
+    first = judged.argmax(axis=0)
+    counties = sorted((int(u) for u in units.counties() if totals[u] > 0), key=lambda u: (first[u], u))
+    key = {u: (-round(float(score[u]), _TIE_DIGITS), -round(float(done[u]), _TIE_DIGITS), int(far[u]))
+           for u in counties}  # fmt: skip
+    ranked: list[Ranking] = []
+    previous = -1
+    for place, u in enumerate(sorted(counties, key=key.__getitem__), start=1):
+        tied = previous >= 0 and key[previous] == key[u]
+        previous = u
+        ranked.append(Ranking(unit=units.names[u], rank=ranked[-1].rank if tied else place,
+                              score=_rounded(score[u]), done_share=_rounded(done[u]), total=int(totals[u]),
+                              good=int(goods[u]), far_behind=int(far[u]), not_reported=int(missings[u])))  # fmt: skip
+    return ranked
+
+
+# -- 报送情况 -----------------------------------------------------------------------------------
+
+
+def _reporting(
+    *, session: Session, plan_row: PlanRow, month: int, cells: np.ndarray, units: _UnitFacts, today: date
+) -> list[ReportingLine]:
+    """Per unit holding reporting cells: expected, submitted, approved, returned and missing figures."""
+    period = session.scalar(
+        select(PeriodRow).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
+    )
+    past_deadline = period is not None and today > period.deadline
+    tally = _entry_states(session=session, plan_id=plan_row.id, month=month)
+    expected = cells.sum(axis=0)
+    lines = []
+    for u in np.flatnonzero(expected):
+        states = tally.get(units.ids[u], {})
+        submitted = states.get(EntryState.SUBMITTED, 0) + states.get(EntryState.APPROVED, 0)
+        missing = int(expected[u]) - submitted
+        lines.append(ReportingLine(units.names[u], OrgKind(units.kinds[u]), int(expected[u]), submitted,
+                                   states.get(EntryState.APPROVED, 0), states.get(EntryState.RETURNED, 0),
+                                   missing, past_deadline and missing > 0))  # fmt: skip
+    return lines
+
+
+def _entry_states(*, session: Session, plan_id: int, month: int) -> dict[int, dict[EntryState, int]]:
+    """Unit id → entry state → how many entries of the period are in it (one GROUP BY)."""
+    period = aliased(PeriodRow)
+    query = (
+        select(EntryRow.unit_id, EntryRow.state, func.count())
+        .join(period, period.id == EntryRow.period_id)
+        .where(period.plan_id == plan_id, period.month == month)
+        .group_by(EntryRow.unit_id, EntryRow.state)
+    )
+    tally: dict[int, dict[EntryState, int]] = {}
+    for unit_id, state, count in session.execute(query):
+        tally.setdefault(unit_id, {})[EntryState(state)] = count
+    return tally
+
+
+def _decimal(value: float) -> Decimal | None:
+    return None if np.isnan(value) else Decimal(repr(float(value)))
+
+
+def _rounded(value: float) -> Decimal:
+    return Decimal(repr(round(float(value), _TIE_DIGITS)))
+
+
+__all__ = ["CityLine", "CountyValue", "DashboardSummary", "dashboard_summary"]
