@@ -281,3 +281,13 @@ _LABELS |= {
     },
     "Colour": {"blue": "蓝色", "yellow": "黄色", "red": "红色"},
 }
+
+
+class RevisionState(LabelledEnum):
+    """A target revision: proposed, then approved by the office before it counts."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+
+
+_LABELS |= {"RevisionState": {"pending": "待审批", "approved": "已批准"}}

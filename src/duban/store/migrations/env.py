@@ -7,6 +7,7 @@ from alembic import context
 import duban.store.project_models  # noqa: F401  (registers the ledger's tables)
 from duban.store import (
     reporting_models,  # noqa: F401  (registers the reporting tables)
+    revision_models,  # noqa: F401  (registers the target revisions)
     supervision_models,  # noqa: F401  (registers the supervision tables)
 )
 from duban.store.db import make_engine
