@@ -27,6 +27,7 @@ from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, rank_units,
 from duban.progress.rollup import EachCount, Figure, aggregate, count_each, resolved
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.plans import plan_from_store
+from duban.store.revisions import TargetChange, changes_through, revised_plan, targets_in_force
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Overview:
     rankings: list[Ranking]
     areas: list[AreaSummary]
     reporting: list[ReportingLine]
+    revisions: list[TargetChange] = field(default_factory=list)
 
     def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
         """Headline counts of indicators by city status (力争 targets left out unless asked)."""
@@ -122,8 +124,9 @@ def period_overview(
     include_submitted: bool = False,
     today: date | None = None,
 ) -> Overview:
-    """Judge every indicator and unit of the plan at the end of `month`."""
+    """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force."""
     plan = plan_from_store(session=session, plan_row=plan_row)
+    plan = revised_plan(plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month))
     on = period_end(year=plan.year, month=month)
     entries = _entries_by_month(session, plan_row.id, month)
     ids = {
@@ -144,6 +147,7 @@ def period_overview(
     return Overview(
         plan=plan, plan_id=plan_row.id, month=month, on=on, indicators=lines,
         rankings=rank_units(items=items), areas=summarise_areas(items=_area_items(lines)), reporting=reporting,
+        revisions=changes_through(session=session, plan_id=plan_row.id, year=plan.year, month=month),
     )  # fmt: skip
 
 
