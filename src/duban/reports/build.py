@@ -94,6 +94,7 @@ def _closing(scope: Scope) -> list[str]:
 def _summary(scope: Scope) -> Section:
     counts = status_counts(scope.items)
     section = Section("总体情况", [_summary_sentence(scope, counts), _change_sentence(scope, counts)])
+    section.paragraphs.extend(_revision_sentences(scope))
     before = status_counts(scope.previous) if scope.previous is not None else None
     section.tables.append(_summary_table(counts, before))
     section.charts.append(charts.status_chart(counts=counts, title=f"{scope.name}目标任务推进状态分布"))
@@ -119,6 +120,19 @@ def _change_sentence(scope: Scope, counts: dict[Status, int]) -> str:
     if not changes:
         return "与上月相比，各类状态的目标数量均无变化。"
     return "与上月相比，" + "，".join(changes) + "。"
+
+
+def _revision_sentences(scope: Scope) -> list[str]:
+    """The approved target revisions this bulletin's judgements used (a county's: its own and the city's)."""
+    held = {i.indicator.id for i in scope.items}
+    changes = [c for c in scope.overview.revisions
+               if scope.unit is None or (c.indicator in held and c.unit in (None, scope.unit))]  # fmt: skip
+    if not changes:
+        return []
+    return [
+        f"经批准，年内调整目标{len(changes)}项，调整前的月份仍按原目标评价："
+        + "".join(c.sentence() for c in changes)
+    ]
 
 
 def _change_words(status: Status, delta: int) -> str:
