@@ -1,0 +1,154 @@
+"""The dashboard summary against the period overview on the 昭通 demo store: the same counts, lagging
+list, ranking, areas, map values and 报送情况, month by month (with and without the demo ledger)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from conftest import BACKEND, _truncate_all
+from duban.choices import IndicatorKind, Status
+from duban.cli import default_plan_path
+from duban.demo import generate_demo_progress
+from duban.plan.planfile import read_plan_file
+from duban.projects.demo import generate_demo_ledger
+from duban.store.db import make_engine, session_factory
+from duban.store.models import PlanRow
+from duban.store.overview import Overview, period_overview
+from duban.store.plans import find_plan, save_plan
+from duban.store.summary import DashboardSummary, dashboard_summary
+
+TODAY = date(2026, 11, 28)
+MONTHS = (1, 3, 6, 10, 11, 12)  # 12: nothing reported yet; 11: the newest month, partly reviewed
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["entries", "with ledger"])
+def demo_store(request: pytest.FixtureRequest, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[sessionmaker[Session]]:  # fmt: skip
+    """The 昭通 plan with demo progress to November, built once per module; with the demo project ledger
+    feeding A-01..A-05 in the second round."""
+    url = migrated_template
+    if BACKEND == "postgres":
+        _truncate_all(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('summary') / 'demo.db'}"
+        shutil.copyfile(migrated_template.removeprefix("sqlite:///"), url.removeprefix("sqlite:///"))
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    with factory() as session, session.begin():
+        plan = read_plan_file(default_plan_path())
+        row = save_plan(session=session, plan=plan)
+        generate_demo_progress(session=session, plan_row=row, plan=plan, today=TODAY)
+        if request.param:
+            generate_demo_ledger(session=session, plan_row=row, today=TODAY)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def session(demo_store: sessionmaker[Session]) -> Iterator[Session]:
+    with demo_store() as session:
+        yield session
+
+
+@pytest.fixture
+def demo(session: Session) -> PlanRow:
+    row = find_plan(session=session)
+    assert row is not None
+    return row
+
+
+@pytest.fixture(scope="module")
+def computed(demo_store: sessionmaker[Session]) -> dict[int, tuple[Overview, DashboardSummary]]:
+    """Month → (overview, summary), each computed once per store: the overview with the ledger is slow."""
+    return {}
+
+
+def _both(session: Session, row: PlanRow, month: int, cache: dict[int, tuple[Overview, DashboardSummary]]
+          ) -> tuple[Overview, DashboardSummary]:  # fmt: skip
+    if month not in cache:
+        overview = period_overview(session=session, plan_row=row, month=month, today=TODAY)
+        cache[month] = overview, dashboard_summary(session=session, plan_row=row, month=month, today=TODAY)
+    return cache[month]
+
+
+def _same(ours: Decimal | None, theirs: Decimal | None) -> bool:
+    if ours is None or theirs is None:
+        return ours is theirs
+    return math.isclose(float(ours), float(theirs), rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_city_lines_counts_and_lagging_agree(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]], month: int
+) -> None:
+    overview, summary = _both(session, demo, month, computed)
+    assert summary.status_counts() == overview.status_counts()
+    assert summary.status_counts(include_aspirations=True) == overview.status_counts(include_aspirations=True)
+    assert [line.indicator.id for line in summary.lagging()] == [
+        line.indicator.id for line in overview.lagging()
+    ]
+    for theirs, ours in zip(overview.indicators, summary.indicators, strict=True):
+        assert ours.indicator.id == theirs.indicator.id
+        assert (ours.area, ours.task.title, ours.livelihood) == (theirs.area.name, theirs.task_title,
+                                                                  theirs.area.livelihood)  # fmt: skip
+        mine, judged = ours.judgement, theirs.judgement
+        assert mine.status is judged.status, ours.indicator.id
+        for a, b in ((mine.completion_pct, judged.completion_pct), (mine.expected_pct, judged.expected_pct),
+                     (mine.gap_pp, judged.gap_pp)):  # fmt: skip
+            assert _same(a, b), ours.indicator.id
+        # a milestone's figure is the value its stage stands for, as in store.batch
+        if theirs.indicator.kind is not IndicatorKind.MILESTONE:
+            assert _same(ours.figure.value, theirs.figure.value), ours.indicator.id
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_ranking_areas_and_reporting_agree(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]], month: int
+) -> None:
+    overview, summary = _both(session, demo, month, computed)
+
+    def ranked(view: Overview | DashboardSummary) -> list[tuple[object, ...]]:
+        return [(r.unit, r.rank, round(float(r.score), 9), round(float(r.done_share), 9), r.total, r.good,
+                 r.far_behind, r.not_reported) for r in view.rankings]  # fmt: skip
+
+    assert ranked(summary) == ranked(overview)
+    assert [(a.area, a.counts, a.total) for a in summary.areas] == [
+        (a.area, a.counts, a.total) for a in overview.areas
+    ]
+    assert summary.reporting == overview.reporting
+
+
+@pytest.mark.parametrize("month", (3, 11))
+def test_map_values_agree(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]], month: int
+) -> None:
+    overview, summary = _both(session, demo, month, computed)
+    choices = [
+        (line.indicator.id, line.indicator.name) for line in overview.indicators if len(line.units) > 1
+    ]
+    assert summary.map_choices() == choices
+    for line in (line for line in overview.indicators if len(line.units) > 1):
+        theirs = {u.unit: (u.judgement.status, u.judgement.completion_pct) for u in line.units}
+        ours = {c.unit: (c.status, c.completion) for c in summary.county_values(line.indicator.id) or []}
+        assert ours.keys() == theirs.keys(), line.indicator.id
+        for unit, (status, completion) in ours.items():
+            assert status is theirs[unit][0] and _same(completion, theirs[unit][1]), (line.indicator.id, unit)
+    assert summary.county_values("没有这个指标") is None
+
+
+def test_the_demo_has_something_to_agree_on(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]]
+) -> None:
+    _, summary = _both(session, demo, 11, computed)
+    counts = summary.status_counts()
+    assert sum(counts.values()) > 40 and counts[Status.NOT_REPORTED] < sum(counts.values())
+    assert summary.lagging() and len(summary.rankings) == 11
+    assert len({r.score for r in summary.rankings}) > 1
+    assert any(r.submitted > r.approved for r in summary.reporting)  # some figures await review
