@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 
 from duban.choices import InvestorType, LabelledEnum, ProjectCategory, ProjectKind, ProjectMilestone
+from duban.exchange.archive import workbook_fault
 from duban.projects.model import Project
 
 UNITS = {"亿元": Decimal(100_000_000), "万元": Decimal(10_000), "元": Decimal(1)}
@@ -127,6 +128,9 @@ def amount_scale(label: str, sheet_unit: Decimal | None) -> Decimal | None:
 
 def read_ledger(data: bytes, *, counties: Sequence[str]) -> list[Project]:
     """The projects of a 项目台账 workbook (first sheet), or LedgerError listing every fault."""
+    fault = workbook_fault(data)
+    if fault:
+        raise LedgerError([f"无法读取工作簿:{fault}"])
     try:
         sheet = load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

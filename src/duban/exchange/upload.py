@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
@@ -25,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
+from duban.exchange.archive import workbook_fault
 from duban.exchange.template import (
     COLUMNS,
     FIELD_COLUMNS,
@@ -129,9 +129,9 @@ def import_workbook(
 
 
 def _open(content: bytes) -> Workbook:
-    if not zipfile.is_zipfile(BytesIO(content)):
-        hint = "(旧版 .xls 请用 WPS 或 Excel 另存为 .xlsx)" if content[:4] == b"\xd0\xcf\x11\xe0" else ""
-        raise ImportRefused([Fault(f"文件不是 Excel 工作簿(.xlsx){hint}")])
+    fault = workbook_fault(content)
+    if fault:
+        raise ImportRefused([Fault(fault)])
     try:
         return load_workbook(BytesIO(content), data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
