@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import BACKEND, _truncate_all
@@ -19,20 +20,21 @@ from duban.demo import generate_demo_progress
 from duban.plan.planfile import read_plan_file
 from duban.projects.demo import generate_demo_ledger
 from duban.store.db import make_engine, session_factory
-from duban.store.models import PlanRow
+from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.store.overview import Overview, period_overview
 from duban.store.plans import find_plan, save_plan
+from duban.store.revisions import revise_target
 from duban.store.summary import DashboardSummary, dashboard_summary
 
 TODAY = date(2026, 11, 28)
 MONTHS = (1, 3, 6, 10, 11, 12)  # 12: nothing reported yet; 11: the newest month, partly reviewed
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["entries", "with ledger"])
+@pytest.fixture(scope="module", params=[False, True], ids=["entries", "ledger and revisions"])
 def demo_store(request: pytest.FixtureRequest, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
                ) -> Iterator[sessionmaker[Session]]:  # fmt: skip
     """The 昭通 plan with demo progress to November, built once per module; with the demo project ledger
-    feeding A-01..A-05 in the second round."""
+    feeding A-01..A-05 and target revisions from July in the second round."""
     url = migrated_template
     if BACKEND == "postgres":
         _truncate_all(url)
@@ -47,8 +49,25 @@ def demo_store(request: pytest.FixtureRequest, migrated_template: str, tmp_path_
         generate_demo_progress(session=session, plan_row=row, plan=plan, today=TODAY)
         if request.param:
             generate_demo_ledger(session=session, plan_row=row, today=TODAY)
+            _revise(session, row)
     yield factory
     engine.dispose()
+
+
+# (indicator, unit or None for the city target, new value): a county share, a city-level count, a rate,
+# a breakdown whose city target moves alone, and a single-county breakdown
+REVISIONS = [("A-09", "昭阳区", 100), ("L01-2", None, 80000), ("L05-1", None, 80), ("A-03", None, 1100),
+             ("A-01", None, 12)]  # fmt: skip
+
+
+def _revise(session: Session, row: PlanRow) -> None:
+    for code, unit, value in REVISIONS:
+        indicator = session.scalars(select(IndicatorRow.id).where(IndicatorRow.code == code)).one()
+        unit_id = (
+            session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.name == unit)).one() if unit else None
+        )
+        revise_target(session=session, indicator_id=indicator, unit_id=unit_id, new_value=Decimal(value),
+                      effective_month=7, reason="人大调整", user_id=None)  # fmt: skip
 
 
 @pytest.fixture

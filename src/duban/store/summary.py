@@ -13,6 +13,7 @@ ranked county, none per (indicator, unit). Rules that make it agree with the ove
   synthetic province (province → cities → counties → townships) that ranks its 129 counties.
 - Figures fed from the project ledger (`feed: ledger.*`) replace the entries of their reporting
   cells before judging, as in the overview.
+- Approved target revisions: each month is judged against the targets then in force, as in the overview.
 - Only the period's own figures are read (no history): statuses do not depend on earlier months,
   and the dashboard shows no forecast, so this is about five times faster than `judge_plan_period`.
 - 报送情况: expected = reporting cells per unit; submitted, approved and returned from one SQL
@@ -22,7 +23,7 @@ ranked county, none per (indicator, unit). Rules that make it agree with the ove
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,8 +39,18 @@ from duban.progress.judge import GOOD_STATUSES, Judgement, expected_pct
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, summarise_areas
 from duban.progress.rollup import Figure
 from duban.store.batch import _indicators, _judge_each_counts, period_frame
-from duban.store.models import AreaRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, TaskRow
+from duban.store.models import (
+    AreaRow,
+    EntryRow,
+    IndicatorRow,
+    OrgUnitRow,
+    PeriodRow,
+    PlanRow,
+    TaskRow,
+    UnitTargetRow,
+)
 from duban.store.overview import ReportingLine, period_end
+from duban.store.revisions import TargetKey, targets_in_force
 
 _TIE_DIGITS = 9  # float sums of equal Decimal scores may differ in the last bits; ties are compared rounded
 
@@ -150,6 +161,10 @@ def dashboard_summary(*, session: Session, plan_row: PlanRow, month: int, today:
     _, indicators = _indicators(session, plan_row.id)
     frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month)
     units = _UnitFacts.read(session, frame.units.names)
+    revised = targets_in_force(session=session, plan_id=plan_row.id, month=month)
+    indicators = _with_revisions(
+        session=session, plan_id=plan_row.id, frame=frame, indicators=indicators, targets=revised
+    )
     if any(ind.feed for ind in indicators):
         frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
     result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
@@ -179,6 +194,65 @@ def _judged(*, frame: PeriodFrame, plan_row: PlanRow, indicators: list[Indicator
     _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan_row.year,
                        thresholds=thresholds)  # fmt: skip
     return result
+
+
+def _with_revisions(
+    *, session: Session, plan_id: int, frame: PeriodFrame, indicators: list[Indicator],
+    targets: Mapping[TargetKey, Decimal],
+) -> list[Indicator]:  # fmt: skip
+    """Targets revised after `month` put back to the values then in force (the store holds year-end ones).
+
+    A unit's share moves its ancestors' summed targets with it; the city's target moves the indicator's
+    own, and with it every cell that `store.batch` holds to the own target. The frame changes in place.
+    """
+    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
+    unit_of = {name: u for u, name in enumerate(frame.units.names)}
+    revised = list(indicators)
+    shared = _broken_down(session, plan_id, [row_of[code] for code, unit in targets if unit is None], frame)
+    for (code, unit), value in targets.items():
+        i = row_of[code]
+        if unit is None:
+            _move_own(frame=frame, i=i, old=float(revised[i].target), value=float(value), shared=i in shared)
+            revised[i] = revised[i].model_copy(update={"target": value})
+        elif unit in unit_of:
+            _move_share(frame=frame, i=i, u=unit_of[unit], value=float(value))
+    return revised
+
+
+def _broken_down(session: Session, plan_id: int, rows: list[int], frame: PeriodFrame) -> set[int]:
+    """Which of the indicator rows have a breakdown (unit targets of their own) in the store."""
+    if not rows:
+        return set()
+    codes = [frame.indicators.ids[i] for i in rows]
+    query = (
+        select(IndicatorRow.code).join(UnitTargetRow, UnitTargetRow.indicator_id == IndicatorRow.id)
+        .where(IndicatorRow.plan_id == plan_id, IndicatorRow.code.in_(codes)).distinct()
+    )  # fmt: skip
+    return {frame.indicators.ids.index(code) for code in session.scalars(query)}
+
+
+def _move_own(*, frame: PeriodFrame, i: int, old: float, value: float, shared: bool) -> None:
+    """Cells held to the own target: the top, ratios' upper levels, and without a breakdown the reporters."""
+    row = frame.target[i]
+    parents = np.unique(frame.units.parent[(frame.units.parent >= 0) & ~np.isnan(row)])
+    held = np.zeros(len(row), dtype=bool)
+    held[frame.units.parent < 0] = True
+    if frame.indicators.ratio[i]:
+        held[parents] = True
+    if not shared:
+        held[:] = True
+    row[held & (row == old)] = value
+
+
+def _move_share(*, frame: PeriodFrame, i: int, u: int, value: float) -> None:
+    """A unit's share; the summed targets above it move with it (ratios and the city keep theirs)."""
+    delta, frame.target[i, u] = value - frame.target[i, u], value
+    if frame.indicators.ratio[i]:
+        return
+    above = int(frame.units.parent[u])
+    while above >= 0 and frame.units.parent[above] >= 0:
+        frame.target[i, above] += delta
+        above = int(frame.units.parent[above])
 
 
 def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFrame, month: int) -> PeriodFrame:
