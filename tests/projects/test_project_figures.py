@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from projects.ledger_sample import sample_projects
 
 from duban.choices import ProfileKind
 from duban.plan.model import Profile
@@ -19,6 +18,7 @@ from duban.projects.figures import (
     through_month,
     unit_figures,
 )
+from projects.ledger_sample import sample_projects
 
 COUNTIES = ["镇雄县", "昭阳区", "巧家县", "水富市"]
 

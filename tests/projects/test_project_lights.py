@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from projects.ledger_sample import sample_projects
 
 from duban.choices import Light
 from duban.projects.lights import deadline_light, gap_light, project_lights, red_projects
+from projects.ledger_sample import sample_projects
 
 G, Y, R = Light.GREEN, Light.YELLOW, Light.RED
 

@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from projects.ledger_sample import sample_projects
 
 from duban.choices import ProjectStage
 from duban.projects.model import Project
 from duban.projects.stages import stage_on
+from projects.ledger_sample import sample_projects
 
 
 @pytest.mark.parametrize(
