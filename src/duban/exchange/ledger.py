@@ -422,6 +422,11 @@ def escape_formula(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def unescape_formula(text: str) -> str:
+    """The text `escape_formula` was given."""
+    return text[1:] if text.startswith("'") and text[1:2] and text[1] in _FORMULA_START else text
+
+
 def write_ledger(projects: Sequence[Project], *, title: str) -> bytes:
     """A 项目台账 workbook of `projects` in the shape offices keep (amounts in 万元)."""
     book = Workbook()

@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from duban.choices import IndicatorKind, MilestoneStage
+from duban.exchange.ledger import escape_formula
 from duban.progress.validation import InputMode, input_mode
 from duban.store.entries import SheetRow, unit_sheet
 from duban.store.models import OrgUnitRow, PeriodRow, PlanRow
@@ -123,7 +124,7 @@ def meta_payload(identity: TemplateIdentity, sheet: list[SheetRow]) -> dict[str,
 
 
 def _write_header(ws: Worksheet, identity: TemplateIdentity) -> None:
-    ws["A1"] = f"{identity.title} 进度填报表"
+    ws["A1"] = escape_formula(f"{identity.title} 进度填报表")
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = f"填报单位:{identity.unit_name}    报送期:{identity.period_label}"
     ws["A3"] = ("说明:只填写黄色单元格;累计指标填写年初至今累计数;比率类填写分子和分母,比率由系统计算;"
@@ -142,7 +143,7 @@ def _write_row(ws: Worksheet, number: int, position: int, row: SheetRow) -> None
     fixed = {"A": position, "B": row.indicator.id, "C": row.indicator.name, "D": row.indicator.unit,
              "E": MODE_LABELS[mode], "F": float(row.target), "G": _previous(row), ID_COLUMN: row.row.id}  # fmt: skip
     for letter, value in fixed.items():
-        ws[f"{letter}{number}"] = value
+        ws[f"{letter}{number}"] = escape_formula(value) if isinstance(value, str) else value
     for letter in ("H", "I", "J", "K", "L", "M", "N"):
         cell = ws[f"{letter}{number}"]
         editable = letter in MODE_COLUMNS[mode]
@@ -164,7 +165,7 @@ def _prefill(ws: Worksheet, number: int, row: SheetRow) -> None:
             ws[f"{letter}{number}"] = float(value)
     if entry.stage:
         ws[f"K{number}"] = MilestoneStage(entry.stage).label
-    ws[f"L{number}"], ws[f"M{number}"] = entry.stage_date, entry.note
+    ws[f"L{number}"], ws[f"M{number}"] = entry.stage_date, escape_formula(entry.note or "") or None
 
 
 def _previous(row: SheetRow) -> str | float | None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
 from duban.exchange.archive import workbook_fault
+from duban.exchange.ledger import unescape_formula
 from duban.exchange.template import (
     COLUMNS,
     FIELD_COLUMNS,
@@ -292,7 +293,7 @@ def _check_fixed(ws: Worksheet, number: int, meta_row: dict[str, Any], reading: 
 def _text(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return plain(Decimal(str(value)))
-    return "" if value is None else str(value).strip()
+    return "" if value is None else unescape_formula(str(value).strip())
 
 
 def _read_inputs(
@@ -328,7 +329,7 @@ def _is_formula(cell: Cell) -> bool:
 
 def _cell_value(cell: Cell, meta_row: dict[str, Any]) -> object:
     """A percent-formatted number (0.85 shown as 85%) is read as the percent number for % indicators."""
-    value = cell.value
+    value = unescape_formula(cell.value) if isinstance(cell.value, str) else cell.value
     percent_cell = "%" in (cell.number_format or "") and meta_row["unit"] in ("%", "百分点")
     if (
         percent_cell
