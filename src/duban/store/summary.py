@@ -344,7 +344,7 @@ def _expected(ind: Indicator, frame: PeriodFrame, i: int, on: date, year: int) -
     if ind.scope.kind is ScopeKind.EACH:
         count = ind.model_copy(update={"accumulation": Accumulation.CUMULATIVE})
         return expected_pct(indicator=count, year=year, on=on)
-    return Decimal(repr(float(frame.indicators.expected[i])))
+    return _decimal(frame.indicators.expected[i]) or Decimal(0)
 
 
 def _judgement(result: PeriodResult, i: int, u: int, expected: Decimal, aspiration: bool) -> Judgement:
@@ -459,7 +459,8 @@ def _entry_states(*, session: Session, plan_id: int, month: int) -> dict[int, di
 
 
 def _decimal(value: float) -> Decimal | None:
-    return None if np.isnan(value) else Decimal(repr(float(value)))
+    """15 significant digits: float sums such as 236.49999999999997 show as the 236.5 they are."""
+    return None if np.isnan(value) else Decimal(f"{float(value):.15g}")
 
 
 def _rounded(value: float) -> Decimal:
