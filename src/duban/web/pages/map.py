@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from duban.choices import Status
-from duban.store.overview import Overview
+from duban.store.summary import DashboardSummary
 from duban.web.auth import CurrentUser, require_user
-from duban.web.pages.common import as_json, overview_of, render
+from duban.web.pages.common import as_json, render
+from duban.web.pages.dashboard import summary_of
 
 router = APIRouter(include_in_schema=False)
 SCORE = "score"
@@ -41,9 +42,9 @@ def county_map(
     measure: str = SCORE,
 ) -> HTMLResponse:  # fmt: skip
     """The choropleth page with a table of the same figures beside it."""
-    view = overview_of(request, month)
+    view = summary_of(request, month)
     shades = county_shades(view=view, measure=measure)
-    choices = [(line.indicator.id, line.indicator.name) for line in view.indicators if len(line.units) > 1]
+    choices = view.map_choices()
     return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades,
                   choices=choices, data=as_json([asdict(s) for s in shades]),
                   bands=SCORE_BANDS if measure == SCORE else None)  # fmt: skip
@@ -55,19 +56,19 @@ def county_map_data(
     measure: str = SCORE,
 ) -> JSONResponse:  # fmt: skip
     """The map's figures as JSON, for redrawing without reloading the page."""
-    view = overview_of(request, month)
+    view = summary_of(request, month)
     return JSONResponse({"month": view.month, "measure": measure,
                          "counties": [asdict(s) for s in county_shades(view=view, measure=measure)]})  # fmt: skip
 
 
-def county_shades(*, view: Overview, measure: str) -> list[CountyShade]:
+def county_shades(*, view: DashboardSummary, measure: str) -> list[CountyShade]:
     """Each county's value and colour for `measure` (the composite score or an indicator id)."""
     if measure == SCORE:
         return [_score_shade(r.unit, r.score) for r in view.rankings]
-    line = next((x for x in view.indicators if x.indicator.id == measure), None)
-    if line is None:
+    values = view.county_values(measure)
+    if values is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{measure}”的指标")
-    return [_status_shade(u.unit, u.judgement.completion_pct, u.judgement.status) for u in line.units]
+    return [_status_shade(v.unit, v.completion, v.status) for v in values]
 
 
 def _score_shade(name: str, score: Decimal) -> CountyShade:
