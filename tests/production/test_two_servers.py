@@ -130,9 +130,26 @@ def test_the_reminder_job_run_twice_at_once_sends_each_reminder_once(cluster: Cl
         assert all(r.emailed_at is not None for r in session.scalars(select(SupervisionReminderRow)))
 
 
+def test_the_rules_run_twice_at_once_open_each_item_once(db_url: str, factory, tmp_path: Path) -> None:
+    with transaction(factory) as session:
+        setup_plan(session)
+        report_june(session, {"镇雄县": Decimal(100), "昭阳区": Decimal(50)})
+    env = duban_env(DUBAN_DATABASE_URL=db_url, DUBAN_TODAY=TODAY)
+    outputs = at_once(["supervise", "run", "--period", "2026-06"], env, tmp_path, runs=3)
+    opened = sum(int(re.search(r"新立督办单 (\d+) 件", out).group(1)) for out in outputs)  # type: ignore[union-attr]
+    with factory() as session:
+        keys = list(session.scalars(select(SupervisionItemRow.key)))
+    assert (opened, len(keys), len(set(keys))) == (2, 2, 2), outputs
+
+
 def remind_at_once(env: dict[str, str], folder: Path, runs: int) -> list[str]:
     """`duban supervise remind` in `runs` processes started together; their outputs."""
-    args = [sys.executable, "-m", "duban.cli", "supervise", "remind"]
+    return at_once(["supervise", "remind"], env, folder, runs)
+
+
+def at_once(command: list[str], env: dict[str, str], folder: Path, runs: int) -> list[str]:
+    """`duban <command>` in `runs` processes started together; their outputs."""
+    args = [sys.executable, "-m", "duban.cli", *command]
     children = [subprocess.Popen(args, env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                 for _ in range(runs)]  # fmt: skip
     outputs = [child.communicate(timeout=120)[0].decode() for child in children]
