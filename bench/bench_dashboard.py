@@ -1,7 +1,9 @@
-"""Dashboard benchmark: server time of the 首页 (and the map data) on the demo store, and optionally on
-the small synthetic province of bench_province.py. Prints figures; not a test.
+"""Dashboard benchmark: server time of the 首页 and the county map data through a real app (TestClient),
+on the demo store, optionally on the small synthetic province and on the FULL province store of
+bench_province.py (reused when kept, else built and kept: about a minute to three). Prints figures; not a test.
 
-Run: uv run python bench/bench_dashboard.py [--repeat 20] [--province-small]
+Run: uv run python bench/bench_dashboard.py [--repeat 20] [--province-small] [--province /tmp/p.db]
+     [--overview]   (also time the old per-(indicator, unit) path, `period_overview`, once per store)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from duban.choices import Role
 from duban.cli import default_plan_path
@@ -25,30 +28,56 @@ from duban.demo import generate_demo_progress
 from duban.plan.planfile import read_plan_file
 from duban.settings import Settings
 from duban.store.db import make_engine, session_factory, upgrade
+from duban.store.models import UserRow
+from duban.store.overview import latest_month, period_overview
 from duban.store.plans import find_plan, save_plan
+from duban.store.summary import dashboard_summary
 from duban.store.users import add_user
 from duban.web.app import create_app
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_province import FULL, SMALL, load_province
+
 PASSWORD = "bench password 2026"
 TODAY = date(2026, 11, 28)
+DASHBOARD = ("/", "/?month=6", "/map/data", "/map/data?month=6&measure={first}", "/map?month=6")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument(
-        "--province-small", action="store_true", help="also time the small synthetic province"
-    )
-    args = parser.parse_args()
+    args = _arguments()
     with tempfile.TemporaryDirectory() as folder:
-        _print(
-            "demo (昭通, 55 indicators, 11 months)",
-            run(data_dir=Path(folder), loader=load_demo, repeat=args.repeat),
-        )
+        url = f"sqlite:///{Path(folder) / 'duban.db'}"
+        _print("demo (昭通, 55 indicators, 11 counties, 11 months)",
+               run(url=url, data_dir=Path(folder), loader=load_demo, repeat=args.repeat, overview=args.overview,
+                   paths=(*DASHBOARD, "/indicators")))  # fmt: skip
     if args.province_small:
         with tempfile.TemporaryDirectory() as folder:
-            _print("small province (bench_province SMALL)", run(data_dir=Path(folder), loader=load_small_province,
-                                                                repeat=args.repeat))  # fmt: skip
+            url = f"sqlite:///{Path(folder) / 'duban.db'}"
+            _print("small province (bench_province SMALL)",
+                   run(url=url, data_dir=Path(folder), loader=load_small_province, repeat=args.repeat,
+                       overview=args.overview))  # fmt: skip
+    if args.province:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(args.province).resolve()}"
+            _print(f"FULL province (bench_province, SQLite {args.province})",
+                   run(url=url, data_dir=Path(folder), loader=load_full_province, repeat=args.repeat_province,
+                       overview=args.overview))  # fmt: skip
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=20, help="requests per page (the median is printed)")
+    parser.add_argument("--province-small", action="store_true", help="also the small synthetic province")
+    parser.add_argument(
+        "--province", metavar="PATH", help="also the full province kept at PATH (built if absent)"
+    )
+    parser.add_argument(
+        "--repeat-province", type=int, default=5, help="requests per page on the full province"
+    )
+    parser.add_argument(
+        "--overview", action="store_true", help="also time period_overview once (slow on a province)"
+    )
+    return parser.parse_args()  # fmt: skip
 
 
 def load_demo(session: Any) -> None:
@@ -60,31 +89,55 @@ def load_demo(session: Any) -> None:
 
 def load_small_province(session: Any) -> None:
     """bench_province.py's SMALL province: 2 cities, 10 counties, 100 townships, 30 indicators."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_province import SMALL, load_province
-
     load_province(session=session, size=SMALL)
 
 
-def run(*, data_dir: Path, loader: Callable[[Any], None], repeat: int) -> dict[str, Any]:
-    """Load a store, log in as the office and time the dashboard and map data requests."""
-    url = f"sqlite:///{data_dir / 'duban.db'}"
+def load_full_province(session: Any) -> None:
+    """bench_province.py's FULL province (16 cities, 129 counties, 1,500 townships, 300 indicators, 5.4
+    million figures); `load_province` does nothing when the store holds it already."""
+    load_province(session=session, size=FULL)
+
+
+def run(
+    *, url: str, data_dir: Path, loader: Callable[[Any], None], repeat: int, overview: bool,
+    paths: tuple[str, ...] = DASHBOARD,
+) -> dict[str, Any]:  # fmt: skip
+    """Load (or reuse) a store, log in as the office and time the dashboard and map requests."""
     upgrade(url)
     engine = make_engine(url)
     with session_factory(engine)() as session:
+        started = time.perf_counter()
         loader(session)  # the province loader commits as it goes
-        add_user(session=session, username="bench", password=PASSWORD, role=Role.ADMIN)
-        month = 6 if find_plan(session=session) else 1
+        loaded = time.perf_counter() - started
+        if not session.scalar(select(UserRow.id).where(UserRow.username == "bench")):
+            add_user(session=session, username="bench", password=PASSWORD, role=Role.ADMIN)
         session.commit()
+        row = find_plan(session=session)
+        assert row is not None
+        direct, first = _direct(session, row, overview)
     engine.dispose()
-    app = create_app(Settings(data_dir=data_dir, secret_key="bench", today=TODAY.isoformat()))
+    app = create_app(
+        Settings(data_dir=data_dir, database_url=url, secret_key="bench", today=TODAY.isoformat())
+    )
     with TestClient(app) as client:
         _log_in(client)
-        figures = {
-            path: _timed(client, path, repeat)
-            for path in ("/", f"/?month={month}", "/map/data", "/indicators")
-        }
-    return figures
+        timed = {path: _timed(client, path.format(first=first), repeat) for path in paths}
+    return {"load s": loaded, "direct": direct, "requests": timed}
+
+
+def _direct(session: Any, row: Any, overview: bool) -> tuple[dict[str, float], str]:
+    """The summary (and the old overview) called directly, once each, for the newest month; and the
+    first indicator the map can show."""
+    month = latest_month(session=session, plan_row=row)
+    figures = {}
+    started = time.perf_counter()
+    summary = dashboard_summary(session=session, plan_row=row, month=month, today=TODAY)
+    figures[f"dashboard_summary (month {month})"] = time.perf_counter() - started
+    if overview:
+        started = time.perf_counter()
+        period_overview(session=session, plan_row=row, month=month, today=TODAY)
+        figures[f"period_overview (month {month})"] = time.perf_counter() - started
+    return figures, next(code for code, _ in summary.map_choices())
 
 
 def _log_in(client: TestClient) -> None:
@@ -92,7 +145,7 @@ def _log_in(client: TestClient) -> None:
     client.post("/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token})
 
 
-def _timed(client: TestClient, path: str, repeat: int) -> dict[str, float]:
+def _timed(client: TestClient, path: str, repeat: int) -> dict[str, Any]:
     times, size = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
@@ -100,15 +153,18 @@ def _timed(client: TestClient, path: str, repeat: int) -> dict[str, float]:
         times.append(time.perf_counter() - start)
         assert response.status_code == 200, response.text[:300]
         size = len(response.content)
-    return {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times), "kb": size / 1024}
+    return {"path": path, "median_ms": 1000 * statistics.median(times), "min_ms": 1000 * min(times),
+            "max_ms": 1000 * max(times), "kb": size / 1024}  # fmt: skip
 
 
 def _print(title: str, figures: dict[str, Any]) -> None:
     print(title)
-    for path, f in figures.items():
-        print(
-            f"  GET {path:<14} median {f['median_ms']:7.1f} ms   max {f['max_ms']:7.1f} ms   {f['kb']:6.1f} KB"
-        )
+    print(f"  store loaded or checked in {figures['load s']:.1f} s")
+    for name, seconds in figures["direct"].items():
+        print(f"  {name:<36} {1000 * seconds:9.1f} ms (called directly, once)")
+    for f in figures["requests"].values():
+        print(f"  GET {f['path']:<34} median {f['median_ms']:8.1f} ms   min {f['min_ms']:8.1f}   "
+              f"max {f['max_ms']:8.1f} ms   {f['kb']:7.1f} KB")  # fmt: skip
 
 
 if __name__ == "__main__":
