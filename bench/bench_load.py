@@ -1,0 +1,387 @@
+"""Month-end rush: every county and department saves and submits its figures at once, leaders refresh.
+
+    uv run python bench/bench_load.py                                   # SQLite, 1 server, 1 worker
+    uv run python bench/bench_load.py --db postgres \\
+        --url postgresql+psycopg://postgres@127.0.0.1:5432/postgres --servers 2 --workers 2
+
+A temp store gets the migrations, the default 昭通 plan, demo figures up to May and one reporter per
+county and department (it is 10 June 2026, so June is open). N uvicorn servers (each with W workers,
+all on the same store) listen on loopback. Each reporter client logs in and, until the time is up,
+saves every figure of its unit through the JSON API (PUT, with the version it last saw) and submits
+them; an office client returns them so the next round can save again. Leader clients refresh the
+dashboard. Afterwards every acknowledged save is checked against the store: the entry holds the last
+acknowledged value, one audit record exists per acknowledged save, and no figure is stored twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+TODAY = "2026-06-10"
+PERIOD = "2026-06"
+PASSWORD = "bench load password"
+SECRET = "bench-load-secret"
+
+
+@dataclass
+class Tally:
+    """What the clients saw: latencies by kind, errors, and every acknowledged save."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter)
+    acked: dict[int, tuple[str, str]] = field(
+        default_factory=dict
+    )  # entry id -> (field, value) last acknowledged
+    saves: int = 0
+    submits: int = 0
+
+    def timed(self, kind: str, seconds: float, status: int, body: str) -> None:
+        with self.lock:
+            self.latency[kind].append(seconds)
+            if status >= 400:
+                self.errors[f"{kind} {status} {body[:80]}"] += 1
+
+
+def main() -> None:
+    args = _arguments()
+    with _store(args) as url, _servers(url, args) as bases:
+        print(f"store: {make_url(url).render_as_string(hide_password=True)}; servers: {bases}")
+        tally = Tally()
+        elapsed = _run_clients(bases, args, tally)
+        _report(tally, elapsed)
+        _verify(url, tally)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL server to make a scratch database on")  # fmt: skip
+    parser.add_argument("--servers", type=int, default=1, help="app server processes on the same store")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
+    parser.add_argument("--clients", type=int, default=0, help="reporter clients (default: one per unit)")
+    parser.add_argument("--leaders", type=int, default=5, help="clients refreshing the dashboard")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    args.seconds = min(args.seconds, 600.0)
+    args.clients, args.leaders = min(args.clients, 200), min(args.leaders, 50)
+    return args
+
+
+# ── Store and servers ───────────────────────────────────────────────────────────────────────────────
+
+
+@contextmanager
+def _store(args: argparse.Namespace) -> Any:
+    """A migrated temp store with the default plan, demo figures to May and the accounts."""
+    from duban.store.db import make_engine, upgrade
+
+    if args.db == "sqlite":
+        folder = tempfile.mkdtemp(prefix="duban-load-")
+        url = f"sqlite:///{folder}/duban.db"
+        upgrade(url)
+        _load(url)
+        yield url
+        return
+    name = f"duban_load_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(args.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(args.url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        _load(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _load(url: str) -> None:
+    from duban.choices import OrgKind, Role
+    from duban.cli import default_plan_path
+    from duban.demo import generate_demo_progress
+    from duban.plan.planfile import read_plan_file
+    from duban.store.db import make_engine, session_factory, transaction
+    from duban.store.models import OrgUnitRow
+    from duban.store.plans import save_plan
+    from duban.store.users import add_user
+
+    plan = read_plan_file(default_plan_path())
+    engine = make_engine(url)
+    with transaction(session_factory(engine)) as session:
+        row = save_plan(session=session, plan=plan)
+        generate_demo_progress(session=session, plan_row=row, plan=plan, today=date.fromisoformat(TODAY))
+        add_user(session=session, username="office", password=PASSWORD, role=Role.ADMIN)
+        kinds = (OrgKind.COUNTY.value, OrgKind.DEPARTMENT.value)
+        for n, unit in enumerate(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind.in_(kinds)))):
+            add_user(
+                session=session,
+                username=f"unit{n:03d}",
+                password=PASSWORD,
+                role=Role.REPORTER,
+                unit=unit.name,
+            )
+        add_user(session=session, username="leader", password=PASSWORD, role=Role.LEADER)
+    engine.dispose()
+
+
+@contextmanager
+def _servers(url: str, args: argparse.Namespace) -> Any:
+    """`args.servers` uvicorn processes with `args.workers` workers each, ready to answer."""
+    data_dir = Path(tempfile.mkdtemp(prefix="duban-load-data-"))
+    env = {**os.environ, "DUBAN_DATABASE_URL": url, "DUBAN_DATA_DIR": str(data_dir), "DUBAN_TODAY": TODAY,
+           "DUBAN_SECRET_KEY": SECRET, "DUBAN_LOGIN_MAX_FAILURES": "1000"}  # fmt: skip
+    processes, bases = [], []
+    try:
+        for n in range(args.servers):
+            port = _free_port()
+            log = (data_dir / f"server{n}.log").open("w")
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "duban.web.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+                 "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
+            bases.append(f"http://127.0.0.1:{port}")
+        for base in bases:
+            _wait_ready(base)
+        yield bases
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{base} did not become ready")
+
+
+# ── Clients ─────────────────────────────────────────────────────────────────────────────────────────
+
+
+class Start:
+    """Every client logs in and reads its sheet first; the timed rush starts when all are ready."""
+
+    def __init__(self, parties: int, seconds: float) -> None:
+        self.seconds, self.deadline, self.began = seconds, 0.0, 0.0
+        self.barrier = threading.Barrier(parties, action=self._go)
+
+    def _go(self) -> None:
+        self.began = time.monotonic()
+        self.deadline = self.began + self.seconds
+
+    def wait(self) -> float:
+        self.barrier.wait()
+        return self.deadline
+
+
+def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> float:
+    """Run the rush; return its length in seconds (from the moment every client was ready)."""
+    reporters = _reporter_names(args.clients)
+    start = Start(len(reporters) + args.leaders, args.seconds)
+    threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], name, start, tally))
+               for n, name in enumerate(reporters)]  # fmt: skip
+    threads += [threading.Thread(target=_leader, args=(bases[n % len(bases)], start, tally))
+                for n in range(args.leaders)]  # fmt: skip
+    print(f"{len(reporters)} reporter clients, {args.leaders} leader clients, {args.seconds:.0f} s")
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=args.seconds + 600)
+    return time.monotonic() - start.began
+
+
+def _reporter_names(wanted: int) -> list[str]:
+    from duban.cli import default_plan_path
+    from duban.plan.planfile import read_plan_file
+
+    plan = read_plan_file(default_plan_path())
+    count = sum(1 for u in plan.units if u.kind.value in ("county", "department"))
+    return [f"unit{n:03d}" for n in range(min(wanted or count, count))]
+
+
+def _session(base: str, username: str, tally: Tally) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=base, timeout=60)
+    page = client.get("/login")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    started = time.perf_counter()
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    tally.timed("login", time.perf_counter() - started, response.status_code, response.text)
+    page = client.get("/login")  # carries the new session's token
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    client.headers["X-CSRF-Token"] = token
+    return client, token
+
+
+def _call(
+    client: httpx.Client, tally: Tally, kind: str, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    started = time.perf_counter()
+    try:
+        response = client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        tally.timed(kind, time.perf_counter() - started, 599, type(exc).__name__)
+        raise
+    tally.timed(kind, time.perf_counter() - started, response.status_code, response.text)
+    return response
+
+
+def _reporter(base: str, username: str, start: Start, tally: Tally) -> None:
+    """Save every figure, submit, have the office return them; again until the deadline."""
+    client, _ = _session(base, username, tally)
+    office, _ = _session(base, "office", tally)
+    unit_id = _call(client, tally, "units", "GET", "/api/units").json()[0]["id"]
+    sheet = _call(client, tally, "sheet", "GET", f"/api/periods/{PERIOD}/units/{unit_id}/sheet").json()[
+        "rows"
+    ]
+    versions = {r["indicator_id"]: (r["entry"] or {}).get("version", 0) for r in sheet}
+    deadline, round_ = start.wait(), 0
+    while sheet and time.monotonic() < deadline:
+        round_ += 1
+        entries = [_save(client, tally, unit_id, row, versions, round_) for row in sheet]
+        if time.monotonic() >= deadline:
+            break
+        _call(client, tally, "submit", "POST", f"/api/periods/{PERIOD}/units/{unit_id}/submit")
+        with tally.lock:
+            tally.submits += 1
+        for entry_id in filter(None, entries):
+            back = _call(
+                office, tally, "return", "POST", f"/api/entries/{entry_id}/return", json={"reason": "请复核"}
+            )
+            if back.status_code == 200:
+                versions[back.json()["indicator_id"]] = back.json()["version"]
+    client.close()
+    office.close()
+
+
+def _save(client: httpx.Client, tally: Tally, unit_id: int, row: dict[str, Any], versions: dict[int, int],
+          round_: int) -> int | None:  # fmt: skip
+    body, value = _figure(row, round_)
+    body |= {"version": versions[row["indicator_id"]], "confirmed": True, "note": f"第{round_}轮,按计划推进"}
+    path = f"/api/periods/{PERIOD}/units/{unit_id}/indicators/{row['indicator_id']}"
+    response = _call(client, tally, "save", "PUT", path, json=body)
+    if response.status_code != 200:
+        return None
+    entry = response.json()
+    versions[row["indicator_id"]] = entry["version"]
+    with tally.lock:
+        tally.saves += 1
+        tally.acked[entry["id"]] = value
+    return int(entry["id"])
+
+
+def _figure(row: dict[str, Any], round_: int) -> tuple[dict[str, Any], tuple[str, str]]:
+    """This round's figure for the row (a little more than last month's, different every round), and the
+    field and value the store must then hold."""
+    previous = row["previous"] or {}
+    if row["mode"] == "ratio":
+        numerator = Decimal(str(previous.get("numerator") or 50)) + round_
+        body = {"numerator": str(numerator), "denominator": str(previous.get("denominator") or 1000)}
+        return body, ("numerator", str(numerator))
+    if row["mode"] == "stage":
+        day = f"2026-06-{1 + round_ % 9:02d}"
+        return {"stage": "实施中", "stage_date": day}, ("stage_date", day)
+    base = Decimal(str(previous.get("value") or row["target"] or 10))
+    value = (base + Decimal(round_) / 100).quantize(Decimal("0.01"))
+    return {"value": str(value)}, ("value", str(value))
+
+
+def _leader(base: str, start: Start, tally: Tally) -> None:
+    client, _ = _session(base, "leader", tally)
+    deadline = start.wait()
+    while time.monotonic() < deadline:
+        _call(client, tally, "dashboard", "GET", "/")
+    client.close()
+
+
+# ── Figures and checks ──────────────────────────────────────────────────────────────────────────────
+
+
+def _report(tally: Tally, elapsed: float) -> None:
+    every = [s for kind, values in tally.latency.items() if kind != "login" for s in values]
+    print(f"requests {len(every)}, errors {sum(tally.errors.values())}, {len(every) / elapsed:.1f} req/s over "
+          f"{elapsed:.1f} s; acknowledged saves {tally.saves}, submits {tally.submits}")  # fmt: skip
+    print(f"{'kind':13} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for kind, values in [*sorted(tally.latency.items()), ("all but login", every)]:
+        print(f"{kind:13} {len(values):7d} " + " ".join(f"{v:8.0f}" for v in _percentiles(values)))
+    for error, count in tally.errors.most_common(10):
+        print(f"  error ×{count}: {error}")
+
+
+def _percentiles(values: list[float]) -> list[float]:
+    if len(values) < 2:
+        return [1000 * (values[0] if values else 0)] * 4
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return [1000 * cuts[49], 1000 * cuts[94], 1000 * cuts[98], 1000 * max(values)]
+
+
+def _verify(url: str, tally: Tally) -> None:
+    """Every acknowledged save is in the store with its value; one audit record each; no duplicates."""
+    from duban.store.db import make_engine, session_factory
+    from duban.store.models import AuditRow, EntryRow
+
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        rows = {r.id: r for r in session.scalars(select(EntryRow).where(EntryRow.id.in_(tally.acked)))}
+        audits = session.scalar(select(func.count()).select_from(AuditRow).where(
+            AuditRow.action == "entry.record", AuditRow.entity_id.in_(tally.acked))) or 0  # fmt: skip
+        doubles = session.execute(select(EntryRow.indicator_id, EntryRow.unit_id, EntryRow.period_id)
+                                  .group_by(EntryRow.indicator_id, EntryRow.unit_id, EntryRow.period_id)
+                                  .having(func.count() > 1)).all()  # fmt: skip
+    engine.dispose()
+    lost = [i for i, wanted in tally.acked.items() if i not in rows or not _holds(rows[i], *wanted)]
+    print(f"checked {len(tally.acked)} figures: lost or stale {len(lost)}; audit records {audits} for "
+          f"{tally.saves} acknowledged saves; figures stored twice {len(doubles)}")  # fmt: skip
+    if lost or doubles or audits < tally.saves:
+        sys.exit(1)
+
+
+def _holds(entry: Any, name: str, wanted: str) -> bool:
+    stored = getattr(entry, name)
+    if name == "stage_date":
+        return stored is not None and stored.isoformat() == wanted
+    return stored is not None and Decimal(stored) == Decimal(wanted)
+
+
+if __name__ == "__main__":
+    main()
