@@ -232,7 +232,11 @@ def serve(port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT")
 def _serve(settings: Settings, port: int | None) -> None:
     import uvicorn
 
+    from duban.store.db import at_head, make_engine
     from duban.web.app import create_app
+
+    if not at_head(make_engine(settings.sqlalchemy_url())):
+        _fail("数据库结构不是最新版本,请先运行 duban db upgrade(每次升级 duban 后运行一次)")
 
     port = port or settings.port
     typer.echo(f"duban 已启动:http://{settings.host}:{port}/", err=False)

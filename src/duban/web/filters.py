@@ -14,7 +14,7 @@ def fmt_number(value: Decimal | float | int | None) -> str:
         return "—"
     number = Decimal(str(value))
     if abs(number) >= 100_000_000:
-        return f"{(number / 100_000_000).normalize():f}亿"
+        return f"{(number / 100_000_000).quantize(Decimal('0.01')).normalize():f}亿"
     if number == number.to_integral_value():
         return f"{int(number):,}"
     return f"{number.normalize():f}"
