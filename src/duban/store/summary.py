@@ -30,7 +30,7 @@ from decimal import Decimal
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, EntryState, OrgKind, ScopeKind, Status
 from duban.plan.model import Indicator, Thresholds
@@ -430,7 +430,7 @@ def _reporting(
         select(PeriodRow).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
     )
     past_deadline = period is not None and today > period.deadline
-    tally = _entry_states(session=session, plan_id=plan_row.id, month=month)
+    tally = _entry_states(session=session, period_id=period.id) if period is not None else {}
     expected = cells.sum(axis=0)
     lines = []
     for u in np.flatnonzero(expected):
@@ -443,13 +443,15 @@ def _reporting(
     return lines
 
 
-def _entry_states(*, session: Session, plan_id: int, month: int) -> dict[int, dict[EntryState, int]]:
-    """Unit id → entry state → how many entries of the period are in it (one GROUP BY)."""
-    period = aliased(PeriodRow)
+def _entry_states(*, session: Session, period_id: int) -> dict[int, dict[EntryState, int]]:
+    """Unit id → entry state → how many entries of the period are in it (one GROUP BY).
+
+    By period id, not a join on the period's month: SQLite would otherwise walk every entry of the
+    year through the unit index to save the sort (28 s instead of 0.5 s on the province).
+    """
     query = (
         select(EntryRow.unit_id, EntryRow.state, func.count())
-        .join(period, period.id == EntryRow.period_id)
-        .where(period.plan_id == plan_id, period.month == month)
+        .where(EntryRow.period_id == period_id)
         .group_by(EntryRow.unit_id, EntryRow.state)
     )
     tally: dict[int, dict[EntryState, int]] = {}
