@@ -163,9 +163,9 @@ def open_item(
     if latest is not None and (latest.state != ItemState.CLOSED or latest.cause_cleared_on is None):
         _note_seen(latest, situation)
         return None
-    episode = 1 + (
-        session.scalar(select(func.count()).where(SupervisionItemRow.subject == situation.subject)) or 0
-    )
+    # From the latest key, not a count: a count read after another server committed would give a fresh
+    # key and a second item, while the same key makes the unique index refuse it.
+    episode = 1 if latest is None else _episode(latest) + 1
     item = _new_item(session, plan_id, situation, f"{situation.subject}#{episode}", today, rules, user_id)
     try:
         with session.begin_nested():
@@ -175,6 +175,11 @@ def open_item(
         return None  # another run opened it a moment ago
     _audit(session, item, user_id, ItemAction.OPEN, None, _snapshot(item), situation.ask)
     return item
+
+
+def _episode(item: SupervisionItemRow) -> int:
+    """The episode number an item's key ends with ("subject#2" → 2)."""
+    return int(item.key.rsplit("#", 1)[1])
 
 
 def _latest_item(session: Session, subject: str) -> SupervisionItemRow | None:
