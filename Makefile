@@ -12,4 +12,7 @@ lint:
 	uv run ruff check src tests bench scripts && uv run ruff format --check src tests bench scripts && uv run mypy
 
 bench:
-	uv run python bench/run_all.py
+	uv run python bench/bench_ingest.py
+	uv run python bench/bench_report.py
+	uv run python bench/bench_dashboard.py
+	uv run python bench/bench_province.py
