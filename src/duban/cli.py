@@ -17,6 +17,7 @@ from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
 from duban.projects.command import ledger_export, ledger_figures, ledger_import
 from duban.reports.command import report_command
 from duban.settings import Settings, get_settings
+from duban.store.revision_command import revise_command
 from duban.supervision.command import run_rules, send_reminders
 
 app = typer.Typer(help="duban 督办:年度工作计划的目标分解、进度报送、督查督办与通报。", no_args_is_help=True)
@@ -28,6 +29,7 @@ supervise_app = typer.Typer(help="督办:按规则立单、提醒。", no_args_i
 app.add_typer(supervise_app, name="supervise")
 ledger_app = typer.Typer(help="项目台账:导入、导出、统计。", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+plan_app.command("revise")(revise_command)
 user_app = typer.Typer(help="账号:新增、停用、重置密码。", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
