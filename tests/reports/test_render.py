@@ -13,25 +13,13 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from PIL import Image, ImageChops
 
+from builders import COUNTIES
 from duban.reports.docx import BODY_FONT, HEADING_FONT
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.service import file_name, render
 from duban.reports.text import tenth
 from duban.reports.xlsx import render_xlsx
 
-COUNTIES = (
-    "昭阳区",
-    "鲁甸县",
-    "巧家县",
-    "盐津县",
-    "大关县",
-    "永善县",
-    "绥江县",
-    "镇雄县",
-    "彝良县",
-    "威信县",
-    "水富市",
-)
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import duban.web
+from builders import COUNTIES
 
 GEO_DIR = Path(duban.web.__file__).resolve().parent / "static" / "geo"
 GEOJSON = GEO_DIR / "zhaotong-counties.geojson"
@@ -18,19 +19,6 @@ ATTRIBUTION = GEO_DIR / "ATTRIBUTION.md"
 MAX_BYTES = 300_000
 LON_RANGE = (102.5, 105.5)
 LAT_RANGE = (26.5, 28.7)
-COUNTIES = (
-    "昭阳区",
-    "鲁甸县",
-    "巧家县",
-    "盐津县",
-    "大关县",
-    "永善县",
-    "绥江县",
-    "镇雄县",
-    "彝良县",
-    "威信县",
-    "水富市",
-)
 
 Ring = list[list[float]]
 
