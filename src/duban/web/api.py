@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -78,6 +78,8 @@ User = Annotated[CurrentUser, Depends(require_user)]
 WriterUser = Annotated[CurrentUser, Depends(require_writer)]
 Admin = Annotated[CurrentUser, Depends(require_admin)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A row id: larger numbers name no row, and SQLite cannot even compare them (OverflowError, a 500).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class FigureIn(BaseModel):
@@ -258,7 +260,7 @@ def reopen(request: Request, session: DbSession, user: Admin, key: str, body: Re
 
 
 @api_router.get("/periods/{key}/units/{unit_id}/sheet", summary="单位填报表")
-def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: int) -> dict[str, Any]:
+def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: RowId) -> dict[str, Any]:
     """The unit's indicators for the period: target, last period's figure and this period's entry."""
     _readable_unit(user, unit_id)
     plan_row = _plan(request, session)
@@ -271,7 +273,7 @@ def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: i
 
 @api_router.put("/periods/{key}/units/{unit_id}/indicators/{indicator_id}", summary="填报一项数据")
 def save(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: int, indicator_id: int,
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId, indicator_id: RowId,
     body: FigureIn,
 ) -> dict[str, Any]:  # fmt: skip
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
@@ -290,7 +292,7 @@ def save(
 
 @api_router.post("/periods/{key}/units/{unit_id}/submit", summary="提交本单位全部数据")
 def submit_unit(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: int
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId
 ) -> dict[str, Any]:
     """Submit every draft or returned figure of the unit for review."""
     require_unit_access(user, unit_id)
@@ -302,7 +304,9 @@ def submit_unit(
 
 
 @api_router.post("/periods/{key}/units/{unit_id}/approve", summary="审核通过本单位全部已提交数据")
-def approve_unit(request: Request, session: DbSession, user: Admin, key: str, unit_id: int) -> dict[str, Any]:
+def approve_unit(
+    request: Request, session: DbSession, user: Admin, key: str, unit_id: RowId
+) -> dict[str, Any]:
     """Approve every submitted figure of the unit; they become official."""
     period = _period(session, _plan(request, session), key)
     with _refusals():
@@ -312,7 +316,7 @@ def approve_unit(request: Request, session: DbSession, user: Admin, key: str, un
 
 @api_router.get("/periods/{key}/units/{unit_id}/template.xlsx", summary="下载 Excel 填报模板",
                 response_class=Response, responses={200: {"content": {XLSX: {}}}})  # fmt: skip
-def template(request: Request, session: DbSession, user: User, key: str, unit_id: int) -> Response:
+def template(request: Request, session: DbSession, user: User, key: str, unit_id: RowId) -> Response:
     """The unit's protected, signed Excel template for the period."""
     _readable_unit(user, unit_id)
     plan_row = _plan(request, session)
@@ -327,7 +331,7 @@ def template(request: Request, session: DbSession, user: User, key: str, unit_id
 
 @api_router.post("/periods/{key}/units/{unit_id}/upload", summary="上传填好的 Excel 模板")
 async def upload(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: int,
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId,
     file: Annotated[UploadFile, File(description="填好的 .xlsx 模板")], submit_now: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Check every cell and apply all figures (then submit them), or none; 422 lists every fault."""
@@ -346,13 +350,13 @@ async def upload(
 
 
 @api_router.get("/entries/{entry_id}", summary="一项数据")
-def entry(session: DbSession, user: User, entry_id: int) -> dict[str, Any]:
+def entry(session: DbSession, user: User, entry_id: RowId) -> dict[str, Any]:
     """One figure with its state, version and official value."""
     return _entry_json(_entry(session, user, entry_id))
 
 
 @api_router.post("/entries/{entry_id}/submit", summary="提交一项数据")
-def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id: int) -> dict[str, Any]:
+def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id: RowId) -> dict[str, Any]:
     """Submit one draft or returned figure."""
     found = _entry(session, user, entry_id)
     require_unit_access(user, found.unit_id)
@@ -362,7 +366,7 @@ def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id:
 
 
 @api_router.post("/entries/{entry_id}/approve", summary="审核通过一项数据")
-def approve_one(session: DbSession, user: Admin, entry_id: int) -> dict[str, Any]:
+def approve_one(session: DbSession, user: Admin, entry_id: RowId) -> dict[str, Any]:
     """Approve one submitted figure; it becomes official."""
     found = _entry(session, user, entry_id)
     with _refusals():
@@ -371,7 +375,7 @@ def approve_one(session: DbSession, user: Admin, entry_id: int) -> dict[str, Any
 
 
 @api_router.post("/entries/{entry_id}/return", summary="退回一项数据")
-def return_one(session: DbSession, user: Admin, entry_id: int, body: ReasonIn) -> dict[str, Any]:
+def return_one(session: DbSession, user: Admin, entry_id: RowId, body: ReasonIn) -> dict[str, Any]:
     """Return one submitted figure to its unit with a reason."""
     found = _entry(session, user, entry_id)
     with _refusals():
@@ -380,14 +384,14 @@ def return_one(session: DbSession, user: Admin, entry_id: int, body: ReasonIn) -
 
 
 @api_router.get("/entries/{entry_id}/history", summary="单元格修改历史")
-def entry_history(session: DbSession, user: User, entry_id: int) -> list[dict[str, Any]]:
+def entry_history(session: DbSession, user: User, entry_id: RowId) -> list[dict[str, Any]]:
     """Every change of one figure: when, who, what, old and new values, why."""
     return cell_history(session=session, entry_id=_entry(session, user, entry_id).id)
 
 
 @api_router.get("/entries/{entry_id}/as-of", summary="某日的数据")
 def entry_as_of(
-    session: DbSession, user: User, entry_id: int, on: date, official: Annotated[bool, Query()] = True
+    session: DbSession, user: User, entry_id: RowId, on: date, official: Annotated[bool, Query()] = True
 ) -> dict[str, Any] | None:
     """The figure as it stood at the end of `on` (official by default, else as last reported)."""
     return figure_as_of(
@@ -396,7 +400,7 @@ def entry_as_of(
 
 
 @api_router.get("/entries/{entry_id}/evidence", summary="佐证材料列表")
-def evidence_list(session: DbSession, user: User, entry_id: int) -> list[dict[str, Any]]:
+def evidence_list(session: DbSession, user: User, entry_id: RowId) -> list[dict[str, Any]]:
     """The evidence files of one figure."""
     rows = list_evidence(session=session, entry_id=_entry(session, user, entry_id).id)
     return [_evidence_json(r) for r in rows]
@@ -404,7 +408,7 @@ def evidence_list(session: DbSession, user: User, entry_id: int) -> list[dict[st
 
 @api_router.post("/entries/{entry_id}/evidence", summary="上传佐证材料")
 async def evidence_add(
-    request: Request, session: DbSession, user: WriterUser, entry_id: int,
+    request: Request, session: DbSession, user: WriterUser, entry_id: RowId,
     file: Annotated[UploadFile, File(description="照片、PDF 或扫描件")],
 ) -> dict[str, Any]:  # fmt: skip
     """Attach a photo, PDF or scan; type checked by its first bytes, size by the settings."""
@@ -418,8 +422,13 @@ async def evidence_add(
     return _evidence_json(row)
 
 
-@api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料")
-def evidence_file(request: Request, session: DbSession, user: User, evidence_id: int) -> Response:
+EVIDENCE_TYPES = {"content": {kind: {} for kind in ("application/pdf", "image/jpeg", "image/png", "image/tiff",
+                                                    "image/webp")}}  # fmt: skip
+
+
+@api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料", response_class=Response,
+                responses={200: EVIDENCE_TYPES})  # fmt: skip
+def evidence_file(request: Request, session: DbSession, user: User, evidence_id: RowId) -> Response:
     """The stored file, served with the type its content showed."""
     row = _evidence(session, user, evidence_id)
     content = fetch(storage_of(request), evidence_key(row.sha256))
@@ -428,7 +437,7 @@ def evidence_file(request: Request, session: DbSession, user: User, evidence_id:
 
 @api_router.delete("/evidence/{evidence_id}", summary="删除佐证材料")
 def evidence_remove(
-    session: DbSession, user: WriterUser, evidence_id: int, reason: str | None = None
+    session: DbSession, user: WriterUser, evidence_id: RowId, reason: str | None = None
 ) -> dict[str, Any]:
     """Detach an evidence file from its figure; audited."""
     row = _evidence(session, user, evidence_id)

@@ -39,6 +39,7 @@ from duban.store.supervision import (
 )
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.supervision.workflow import UNIT_ACTIONS, ItemError
+from duban.web.api import RowId
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
 
 router = APIRouter()
@@ -91,20 +92,20 @@ def read_inbox(request: Request, user: User) -> Response:
 
 
 @router.get("/supervision/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
-def item_page(request: Request, user: User, item_id: int) -> Response:
+def item_page(request: Request, user: User, item_id: RowId) -> Response:
     """One item: what is asked, its replies, its history and the forms its state allows."""
     item = _visible_item(request, user, item_id)
     return _item_page(request, user, item)
 
 
 @router.post("/supervision/items/{item_id}/sign", include_in_schema=False, dependencies=CSRF)
-def sign_form(request: Request, user: User, item_id: int) -> Response:
+def sign_form(request: Request, user: User, item_id: RowId) -> Response:
     return _page_step(request, user, item_id, ItemAction.SIGN, {})
 
 
 @router.post("/supervision/items/{item_id}/answer", include_in_schema=False, dependencies=CSRF)
 async def answer_form(
-    request: Request, user: User, item_id: int, text: Annotated[str, Form()] = "",
+    request: Request, user: User, item_id: RowId, text: Annotated[str, Form()] = "",
     evidence: Annotated[UploadFile | None, File()] = None,
 ) -> Response:  # fmt: skip
     upload = await _evidence(request, evidence)
@@ -112,17 +113,19 @@ async def answer_form(
 
 
 @router.post("/supervision/items/{item_id}/return", include_in_schema=False, dependencies=CSRF)
-def return_form(request: Request, user: User, item_id: int, reason: Annotated[str, Form()] = "") -> Response:
+def return_form(
+    request: Request, user: User, item_id: RowId, reason: Annotated[str, Form()] = ""
+) -> Response:
     return _page_step(request, user, item_id, ItemAction.RETURN, {"text": reason})
 
 
 @router.post("/supervision/items/{item_id}/close", include_in_schema=False, dependencies=CSRF)
-def close_form(request: Request, user: User, item_id: int, note: Annotated[str, Form()] = "") -> Response:
+def close_form(request: Request, user: User, item_id: RowId, note: Annotated[str, Form()] = "") -> Response:
     return _page_step(request, user, item_id, ItemAction.CLOSE, {"text": note})
 
 
 @router.get("/supervision/items/{item_id}/evidence/{reply_id}", include_in_schema=False)
-def evidence_file(request: Request, user: User, item_id: int, reply_id: int) -> Response:
+def evidence_file(request: Request, user: User, item_id: RowId, reply_id: RowId) -> Response:
     """An evidence file of a reply, to those who may see the item."""
     item = _visible_item(request, user, item_id)
     reply = db_session(request).get(SupervisionReplyRow, reply_id)
@@ -157,7 +160,7 @@ def api_counts(request: Request, user: User) -> dict[str, int]:
 
 
 @api.get("/items/{item_id}")
-def api_item(request: Request, user: User, item_id: int) -> dict[str, Any]:
+def api_item(request: Request, user: User, item_id: RowId) -> dict[str, Any]:
     """One item with its replies and history."""
     item = _visible_item(request, user, item_id)
     return _item_json(db_session(request), item)
@@ -165,7 +168,7 @@ def api_item(request: Request, user: User, item_id: int) -> dict[str, Any]:
 
 @api.post("/items/{item_id}/{action}", dependencies=CSRF)
 def api_step(
-    request: Request, user: User, item_id: int, action: str, text: Annotated[str, Body(embed=True)] = ""
+    request: Request, user: User, item_id: RowId, action: str, text: Annotated[str, Body(embed=True)] = ""
 ) -> dict[str, Any]:
     """签收 (sign), 反馈 (answer, with "text"), 退回 (return, "text" is the reason) or 办结 (close)."""
     if action not in {a.value for a in ItemAction} - {ItemAction.OPEN.value}:
