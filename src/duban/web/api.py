@@ -422,8 +422,8 @@ async def evidence_add(
     return _evidence_json(row)
 
 
-EVIDENCE_TYPES = {"content": {kind: {} for kind in ("application/pdf", "image/jpeg", "image/png", "image/tiff",
-                                                    "image/webp")}}  # fmt: skip
+EVIDENCE_KINDS = ("application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp")
+EVIDENCE_TYPES: dict[str, Any] = {"content": {kind: {} for kind in EVIDENCE_KINDS}}
 
 
 @api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料", response_class=Response,
