@@ -103,7 +103,7 @@ class ReasonIn(BaseModel):
 class ReopenIn(BaseModel):
     reason: str
     until: date | None = None
-    unit_id: int | None = None
+    unit_id: int | None = Field(None, ge=1, le=2**63 - 1, description="Only this unit (none: every unit)")
 
 
 def today(request: Request) -> date:
@@ -253,6 +253,8 @@ def lock(request: Request, session: DbSession, user: Admin, key: str, body: Reas
 def reopen(request: Request, session: DbSession, user: Admin, key: str, body: ReopenIn) -> dict[str, Any]:
     """Reopen a locked or past-deadline period, for all units or one, until a date, with a reason."""
     period = _period(session, _plan(request, session), key)
+    if body.unit_id is not None:
+        _unit(session, body.unit_id)
     with _refusals():
         row = reopen_period(session=session, period=period, user_id=user.id, reason=body.reason,
                             today=today(request), until=body.until, unit_id=body.unit_id)  # fmt: skip
