@@ -78,8 +78,10 @@ User = Annotated[CurrentUser, Depends(require_user)]
 WriterUser = Annotated[CurrentUser, Depends(require_writer)]
 Admin = Annotated[CurrentUser, Depends(require_admin)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A row id: larger numbers name no row, and SQLite cannot even compare them (OverflowError, a 500).
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Ids are INTEGER columns: a larger number names no row, and the database refuses to even compare it
+# (PostgreSQL: integer out of range; SQLite past 2^63: OverflowError), which would be a 500.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class FigureIn(BaseModel):
@@ -103,7 +105,7 @@ class ReasonIn(BaseModel):
 class ReopenIn(BaseModel):
     reason: str
     until: date | None = None
-    unit_id: int | None = Field(None, ge=1, le=2**63 - 1, description="Only this unit (none: every unit)")
+    unit_id: int | None = Field(None, ge=1, le=MAX_ROW_ID, description="Only this unit (none: every unit)")
 
 
 def today(request: Request) -> date:
