@@ -190,3 +190,19 @@ def test_evidence_upload_refuses_an_oversized_file(world, reporter, checksum):
         assert response.status_code in (400, 409, 413, 422), response.text[:300]
         assert "超过" in response.text and "MB" in response.text
     assert checksum() == before
+
+
+def test_plan_document_upload_refuses_an_oversized_file_instead_of_reading_part_of_it(small_limits):
+    client = TestClient(create_app(small_limits))
+    token = log_in(client, "admin")
+    text = "昭通市2026年重点工作\n一、扩大有效投资\n1.新建农村公路1000公里。\n".encode()
+    big = text + b"\n" * LIMIT
+    response = client.post(
+        "/plan/ingest", data={"csrf_token": token}, files={"file": ("计划.txt", big, "text/plain")}
+    )
+    assert response.status_code == 413
+    assert "“计划.txt”超过 0.25 MB 上限" in response.text
+    assert not (Path(small_limits.data_dir) / "ingest").exists()
+    fits = client.post("/plan/ingest", data={"csrf_token": token}, files={"file": ("计划.txt", text, "text/plain")},
+                       follow_redirects=False)  # fmt: skip
+    assert fits.status_code == 303, fits.text[:300]

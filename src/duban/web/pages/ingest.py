@@ -59,16 +59,25 @@ async def ingest_upload(
     if not name.lower().endswith(SUFFIXES):
         return render(request, "ingest.html", user, status_code=400, nav="ingest",
                       error=f"“{name}”不是可读取的计划文档(只接受 .txt、.docx、.pdf)")  # fmt: skip
+    content = await file.read(settings.upload_max_bytes + 1)
+    if len(content) > settings.upload_max_bytes:
+        return render(request, "ingest.html", user, status_code=413, nav="ingest",
+                      error=f"“{name}”超过 {_megabytes(settings.upload_max_bytes)} MB 上限,未读取;"
+                            "请删去图片等附件后重新上传")  # fmt: skip
     token = secrets.token_hex(8)
     folder = Path(settings.data_dir) / "ingest" / token
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(await file.read(settings.upload_max_bytes))
+    (folder / name).write_bytes(content)
     try:
         result = ingest_document(path=folder / name)
     except IngestError as exc:
         return render(request, "ingest.html", user, status_code=400, nav="ingest", error=str(exc))
     save_draft(folder=folder, result=result)
     return RedirectResponse(f"/plan/ingest/{token}", status_code=303)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g}"
 
 
 @router.get("/plan/ingest/{token}", response_class=HTMLResponse)
