@@ -1,13 +1,15 @@
 """Ingest review: each target read from an uploaded plan document beside its highlighted source sentence.
 
 The office accepts, edits or rejects each target before the draft is loaded as a plan. Between the
-upload and the decision the draft is kept as JSON under `<data_dir>/ingest/<token>/`.
+upload and the decision the draft is kept through the evidence storage (the data folder, or the object
+store shared by every app server) under `ingest/<token>/`.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,6 +24,7 @@ from starlette.datastructures import FormData
 from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
 from duban.plan.model import Indicator, Plan
+from duban.storage import EvidenceStorage, MissingFile
 from duban.store.plans import find_plan, save_plan
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
 from duban.web.pages.common import render, settings_of
@@ -64,15 +67,14 @@ async def ingest_upload(
         return render(request, "ingest.html", user, status_code=413, nav="ingest",
                       error=f"“{name}”超过 {_megabytes(settings.upload_max_bytes)} MB 上限,未读取;"
                             "请删去图片等附件后重新上传")  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / name).write_bytes(content)
+        try:
+            result = ingest_document(path=Path(scratch) / name)
+        except IngestError as exc:
+            return render(request, "ingest.html", user, status_code=400, nav="ingest", error=str(exc))
     token = secrets.token_hex(8)
-    folder = Path(settings.data_dir) / "ingest" / token
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(content)
-    try:
-        result = ingest_document(path=folder / name)
-    except IngestError as exc:
-        return render(request, "ingest.html", user, status_code=400, nav="ingest", error=str(exc))
-    save_draft(folder=folder, result=result)
+    save_draft(storage=request.app.state.evidence_storage, token=token, result=result)
     return RedirectResponse(f"/plan/ingest/{token}", status_code=303)
 
 
@@ -85,7 +87,7 @@ def ingest_review(
     request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
 ) -> HTMLResponse:
     """Every extracted target beside its source sentence, to accept, edit or reject."""
-    plan, source = load_draft(folder=_folder(request, token))
+    plan, source = load_draft(storage=request.app.state.evidence_storage, token=token)
     return _review_page(request, user, token, plan, source, error=None)
 
 
@@ -95,7 +97,7 @@ async def ingest_load(
 ) -> Response:
     """Load the accepted (and edited) targets as the plan; rejected ones are left out."""
     session, form = db_session(request), await request.form()
-    plan, source = load_draft(folder=_folder(request, token))
+    plan, source = load_draft(storage=request.app.state.evidence_storage, token=token)
     replacing = find_plan(session=session, region=plan.region, year=plan.year) is not None
     if replacing and form.get("replace") != "1":
         return _review_page(request, user, token, plan, source, form=form,
@@ -109,18 +111,20 @@ async def ingest_load(
     return RedirectResponse("/plan", status_code=303)
 
 
-def save_draft(*, folder: Path, result: IngestResult) -> None:
-    """Keep the draft plan and the document's text for the review."""
-    (folder / "draft.json").write_text(result.plan.model_dump_json(), encoding="utf-8")
-    (folder / "source.txt").write_text(result.source_text, encoding="utf-8")
+def save_draft(*, storage: EvidenceStorage, token: str, result: IngestResult) -> None:
+    """Keep the draft plan and the document's text for the review, where every app server finds them."""
+    storage.put(f"ingest/{token}/draft.json", result.plan.model_dump_json().encode(), "application/json")
+    storage.put(f"ingest/{token}/source.txt", result.source_text.encode(), "text/plain; charset=utf-8")
 
 
-def load_draft(*, folder: Path) -> tuple[Plan, str]:
+def load_draft(*, storage: EvidenceStorage, token: str) -> tuple[Plan, str]:
     """The kept draft plan and document text."""
+    if not TOKEN.match(token):
+        raise HTTPException(status_code=404, detail="导入草案不存在")
     try:
-        plan = Plan.model_validate_json((folder / "draft.json").read_text(encoding="utf-8"))
-        return plan, (folder / "source.txt").read_text(encoding="utf-8")
-    except (OSError, ValidationError):
+        plan = Plan.model_validate_json(storage.get(f"ingest/{token}/draft.json"))
+        return plan, storage.get(f"ingest/{token}/source.txt").decode("utf-8")
+    except (MissingFile, ValidationError):
         raise HTTPException(status_code=404, detail="导入草案不存在或已失效,请重新上传文档") from None
 
 
@@ -182,9 +186,3 @@ def _review_page(
     ]  # fmt: skip
     return render(request, "ingest_review.html", user, status_code=422 if error else 200, nav="ingest",
                   token=token, plan=plan, reviews=reviews, error=error, typed=form)  # fmt: skip
-
-
-def _folder(request: Request, token: str) -> Path:
-    if not TOKEN.match(token):
-        raise HTTPException(status_code=404, detail="导入草案不存在")
-    return Path(settings_of(request).data_dir) / "ingest" / token
