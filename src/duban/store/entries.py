@@ -17,15 +17,26 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import EntryState, MilestoneStage
 from duban.plan.assignments import reporting_units, unit_target
-from duban.plan.model import Indicator, Plan, Thresholds
+from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
 from duban.store.audit import history, record_change
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow, utcnow
+from duban.store.models import (
+    AreaRow,
+    EntryRow,
+    IndicatorRow,
+    OrgUnitRow,
+    PeriodRow,
+    PlanRow,
+    TaskRow,
+    UnitTargetRow,
+    UserRow,
+    utcnow,
+)
 from duban.store.periods import (
     WorkflowError,
     ensure_periods,
@@ -41,6 +52,10 @@ ACTION_LABELS = {
     "entry.record": "填报", "entry.submit": "提交", "entry.approve": "审核通过", "entry.return": "退回",
     "entry.import": "Excel导入",
 }  # fmt: skip
+
+# Loaded with an indicator row, so that `indicator_from_row` asks nothing more of the store.
+INDICATOR_LOADS = (joinedload(IndicatorRow.lead_unit),
+                   selectinload(IndicatorRow.unit_targets).joinedload(UnitTargetRow.unit))  # fmt: skip
 
 __all__ = ["WorkflowError", "ensure_periods", "find_period"]
 
@@ -148,29 +163,67 @@ class SheetRow:
 
 
 def unit_sheet(
-    *, session: Session, plan: Plan, plan_row: PlanRow, unit: OrgUnitRow, period: PeriodRow
+    *, session: Session, plan_row: PlanRow, unit: OrgUnitRow, period: PeriodRow, plan: Plan | None = None
 ) -> list[SheetRow]:
-    """The indicators `unit` reports, in plan order, with its target, last period's and this period's entry."""
-    rows = {
-        r.code: r for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
-    }
+    """The indicators `unit` reports, in plan order, with its target, last period's and this period's entry.
+
+    Without `plan`, only the plan's units and indicators are read (three queries), not the whole plan.
+    """
+    rows = indicator_rows(session=session, plan_id=plan_row.id)
+    indicators = plan.indicators() if plan else [indicator_from_row(r) for r in rows]
+    plan = plan or _units_plan(session, plan_row)
+    by_code = {r.code: r for r in rows}
     before = previous_period(session=session, period=period)
+    entries = _unit_period_entries(session, unit.id, [period.id, *([before.id] if before else [])])
     sheet = []
-    for indicator in plan.indicators():
+    for indicator in indicators:
         if unit.name in reporting_units(indicator=indicator, plan=plan):
-            row = rows[indicator.id]
-            previous = _find(session, row.id, unit.id, before.id) if before else None
+            row = by_code[indicator.id]
+            previous = entries.get((row.id, before.id)) if before else None
             sheet.append(SheetRow(row, indicator, unit_target(indicator=indicator, unit=unit.name), previous,
-                                  _find(session, row.id, unit.id, period.id)))  # fmt: skip
+                                  entries.get((row.id, period.id))))  # fmt: skip
     return sheet
+
+
+def indicator_rows(*, session: Session, plan_id: int) -> list[IndicatorRow]:
+    """The plan's indicator rows in document order, with what `indicator_from_row` reads loaded with them."""
+    query = (
+        select(IndicatorRow).join(TaskRow, TaskRow.id == IndicatorRow.task_id)
+        .join(AreaRow, AreaRow.id == TaskRow.area_id).where(IndicatorRow.plan_id == plan_id)
+        .order_by(AreaRow.position, TaskRow.position, IndicatorRow.position).options(*INDICATOR_LOADS)
+    )  # fmt: skip
+    return list(session.scalars(query))
+
+
+def indicator_row(*, session: Session, indicator_id: int) -> IndicatorRow | None:
+    """One indicator row, with what `indicator_from_row` reads loaded with it."""
+    return session.get(IndicatorRow, indicator_id, options=INDICATOR_LOADS)
+
+
+def _units_plan(session: Session, plan_row: PlanRow) -> Plan:
+    """The plan with its units and no areas: what `reporting_units` needs besides the indicator."""
+    parent = aliased(OrgUnitRow)
+    query = (
+        select(OrgUnitRow.name, OrgUnitRow.kind, parent.name.label("parent"))
+        .outerjoin(parent, parent.id == OrgUnitRow.parent_id).order_by(OrgUnitRow.position, OrgUnitRow.id)
+    )  # fmt: skip
+    units = [OrgUnit.model_validate(dict(r._mapping)) for r in session.execute(query)]
+    return Plan(region=plan_row.region, year=plan_row.year, title=plan_row.title, units=units)
+
+
+def _unit_period_entries(
+    session: Session, unit_id: int, period_ids: list[int]
+) -> dict[tuple[int, int], EntryRow]:
+    query = select(EntryRow).where(EntryRow.unit_id == unit_id, EntryRow.period_id.in_(period_ids))
+    return {(e.indicator_id, e.period_id): e for e in session.scalars(query)}
 
 
 def check_entry(
     *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
-    figure: Figure, confirmed: bool,
+    figure: Figure, confirmed: bool, indicator: Indicator | None = None,
 ) -> list[Problem]:  # fmt: skip
     """Every problem of `figure` as `unit`'s figure for `row` in `period`, judged on the unit's history."""
-    indicator = indicator_from_row(row)
+    indicator = indicator or indicator_from_row(row)
     earlier = _earlier_entries(session, row.id, unit.id, period)
     context = Context(
         target=unit_target(indicator=indicator, unit=unit.name), on=period_end(period, plan_row.year),
@@ -195,7 +248,7 @@ def save_figure(
         return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
     if not problems:
         problems = check_entry(session=session, plan_row=plan_row, row=row, unit=unit, period=period,
-                               figure=figure, confirmed=confirmed)  # fmt: skip
+                               figure=figure, confirmed=confirmed, indicator=indicator)  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
     return record_value(

@@ -36,6 +36,7 @@ from duban.store.entries import (
     ensure_periods,
     entry_figures,
     figure_as_of,
+    indicator_row,
     plain_number,
     return_entry,
     save_figure,
@@ -44,7 +45,7 @@ from duban.store.entries import (
     unit_sheet,
 )
 from duban.store.evidence import add_evidence, evidence_key, list_evidence, remove_evidence
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.periods import (
     PeriodClosed,
     UnitReporting,
@@ -269,8 +270,7 @@ def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: R
     _readable_unit(user, unit_id)
     plan_row = _plan(request, session)
     period, unit = _period(session, plan_row, key), _unit(session, unit_id)
-    rows = unit_sheet(session=session, plan=plan_from_store(session=session, plan_row=plan_row),
-                      plan_row=plan_row, unit=unit, period=period)  # fmt: skip
+    rows = unit_sheet(session=session, plan_row=plan_row, unit=unit, period=period)
     return {"unit": unit.name, "period": period_label(period, plan_row.year), "rows": [_sheet_json(r) for r in rows],
             "stages": [s.label for s in MilestoneStage]}  # fmt: skip
 
@@ -283,7 +283,7 @@ def save(
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require_unit_access(user, unit_id)
     plan_row = _plan(request, session)
-    row = session.get(IndicatorRow, indicator_id)
+    row = indicator_row(session=session, indicator_id=indicator_id)
     if row is None or row.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
     raw = body.model_dump(include={"value", "numerator", "denominator", "stage", "stage_date", "note"})
