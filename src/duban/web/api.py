@@ -177,6 +177,12 @@ def _writer(request: Request, user: CurrentUser) -> Writer:
     return Writer(user_id=user.id, admin=user.is_admin, today=today(request))
 
 
+def _commit(session: Session) -> None:
+    """Commit the write now, in the worker thread, rather than after the response has passed the middleware:
+    SQLite's write lock (PostgreSQL's row locks) are then held only as long as the write itself."""
+    session.commit()
+
+
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in data.items()}
 
@@ -291,6 +297,7 @@ def save(
         entry = save_figure(session=session, plan_row=plan_row, row=row, unit=_unit(session, unit_id),
                             period=_period(session, plan_row, key), raw=raw, writer=_writer(request, user),
                             expected_version=body.version, confirmed=body.confirmed, reason=body.reason)  # fmt: skip
+    _commit(session)
     return _entry_json(entry)
 
 
@@ -304,6 +311,7 @@ def submit_unit(
     with _refusals():
         done = submit_entries(session=session, plan_row=plan_row, unit_id=unit_id,
                               period=_period(session, plan_row, key), writer=_writer(request, user))  # fmt: skip
+    _commit(session)
     return {"submitted": [e.id for e in done]}
 
 
@@ -366,6 +374,7 @@ def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id:
     require_unit_access(user, found.unit_id)
     with _refusals():
         submit(session=session, entry=found, user_id=user.id)
+    _commit(session)
     return _entry_json(found)
 
 
@@ -384,6 +393,7 @@ def return_one(session: DbSession, user: Admin, entry_id: RowId, body: ReasonIn)
     found = _entry(session, user, entry_id)
     with _refusals():
         return_entry(session=session, entry=found, user_id=user.id, reason=body.reason)
+    _commit(session)
     return _entry_json(found)
 
 
