@@ -166,7 +166,8 @@ def _servers(url: str, args: argparse.Namespace) -> Any:
             log = (data_dir / f"server{n}.log").open("w")
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "duban.web.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-                 "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+                 "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
+                 "--timeout-keep-alive", "60"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
             bases.append(f"http://127.0.0.1:{port}")
         for base in bases:
@@ -315,7 +316,9 @@ def _figure(row: dict[str, Any], round_: int) -> tuple[dict[str, Any], tuple[str
     field and value the store must then hold."""
     previous = row["previous"] or {}
     if row["mode"] == "ratio":
-        numerator = Decimal(str(previous.get("numerator") or 50)) + round_
+        # a little below last month's share, different every round, never above the denominator
+        share = Decimal(1) - Decimal(round_ % 10 + 1) / 1000
+        numerator = (Decimal(str(previous.get("numerator") or 50)) * share).quantize(Decimal("0.01"))
         body = {"numerator": str(numerator), "denominator": str(previous.get("denominator") or 1000)}
         return body, ("numerator", str(numerator))
     if row["mode"] == "stage":
@@ -372,6 +375,10 @@ def _verify(url: str, tally: Tally) -> None:
     lost = [i for i, wanted in tally.acked.items() if i not in rows or not _holds(rows[i], *wanted)]
     print(f"checked {len(tally.acked)} figures: lost or stale {len(lost)}; audit records {audits} for "
           f"{tally.saves} acknowledged saves; figures stored twice {len(doubles)}")  # fmt: skip
+    for entry_id in lost[:10]:
+        row = rows.get(entry_id)
+        print(f"  lost: entry {entry_id} acknowledged {tally.acked[entry_id]}, stored "
+              f"{getattr(row, tally.acked[entry_id][0], None) if row else 'nothing'}")  # fmt: skip
     if lost or doubles or audits < tally.saves:
         sys.exit(1)
 
@@ -380,7 +387,8 @@ def _holds(entry: Any, name: str, wanted: str) -> bool:
     stored = getattr(entry, name)
     if name == "stage_date":
         return stored is not None and stored.isoformat() == wanted
-    return stored is not None and Decimal(stored) == Decimal(wanted)
+    # at the precision sent: SQLite keeps numerics as REAL, so 10450501762.03 comes back as ...030001
+    return stored is not None and Decimal(stored).quantize(Decimal(wanted)) == Decimal(wanted)
 
 
 if __name__ == "__main__":
