@@ -114,6 +114,21 @@ def test_problems_are_listed_in_chinese_and_nothing_is_saved(session, world):
     assert session.scalar(select(EntryRow)) is None
 
 
+@pytest.mark.parametrize(
+    ("code", "raw", "field"),
+    [
+        ("L02-1", {"value": 6.073052774503451e68}, "本期数值"),
+        ("L02-1", {"value": "1000000000000000000"}, "本期数值"),
+        ("L03-1", {"numerator": "10000000000000000000", "denominator": "20000000000000000000"}, "分子"),
+    ],
+)
+def test_a_figure_too_large_for_the_store_is_a_problem_not_a_database_error(session, world, code, raw, field):
+    with pytest.raises(ValidationFailed) as caught:
+        world.save(session, code, **raw)
+    assert f"{field}:数值过大" in str(caught.value)
+    assert session.scalar(select(EntryRow)) is None
+
+
 def test_falling_cumulative_is_checked_against_last_month(session, world):
     world.save(session, "L02-1", month=5, value="400", today=date(2026, 5, 10))
     with pytest.raises(ValidationFailed, match="年初至今累计 390 低于上期累计 400"):

@@ -48,6 +48,7 @@ from duban.store.periods import (
 from duban.store.plans import indicator_from_row
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+AMOUNT_LIMIT = Decimal(10) ** 18  # figures are NUMERIC(24, 6)
 ACTION_LABELS = {
     "entry.record": "填报", "entry.submit": "提交", "entry.approve": "审核通过", "entry.return": "退回",
     "entry.import": "Excel导入",
@@ -247,8 +248,10 @@ def save_figure(
     if not problems and current is not None and _unchanged(current, _fields(indicator, figure)):
         return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
     if not problems:
-        problems = check_entry(session=session, plan_row=plan_row, row=row, unit=unit, period=period,
-                               figure=figure, confirmed=confirmed, indicator=indicator)  # fmt: skip
+        problems = _unstorable(_fields(indicator, figure)) or check_entry(
+            session=session, plan_row=plan_row, row=row, unit=unit, period=period, figure=figure,
+            confirmed=confirmed, indicator=indicator,
+        )  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
     return record_value(
@@ -256,6 +259,15 @@ def save_figure(
         **_fields(indicator, figure), expected_version=expected_version, reason=reason,
         extra={"confirmed": True} if confirmed else None,
     )  # fmt: skip
+
+
+def _unstorable(fields: Mapping[str, Any]) -> list[Problem]:
+    """Numbers the store's NUMERIC(24, 6) columns cannot hold (PostgreSQL would refuse them with a 500)."""
+    return [
+        Problem(name, "数值过大,超出可保存的范围(绝对值须小于 10 的 18 次方)")
+        for name in ("value", "numerator", "denominator")
+        if fields[name] is not None and not (fields[name].is_finite() and abs(fields[name]) < AMOUNT_LIMIT)
+    ]
 
 
 def _fields(indicator: Indicator, figure: Figure) -> dict[str, Any]:
