@@ -22,11 +22,12 @@ warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal 
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and savepoints that nest."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -43,6 +44,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_savepoint(connection: Any, _name: str) -> None:
+    """Open the driver's transaction before a savepoint.
+
+    The sqlite3 driver begins its transactions lazily, at the first write; a savepoint taken before
+    that starts a transaction of its own, which its RELEASE then commits — outside the session's
+    transaction. Reads stay outside a transaction as before, so a request that read first and writes
+    later meets optimistic version checks, not SQLite's stale-snapshot error.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
