@@ -35,3 +35,18 @@ def test_log_lines_are_json():
     record = logging.LogRecord("duban", logging.WARNING, __file__, 1, "数据库慢了", None, None)
     line = json.loads(JsonFormatter().format(record))
     assert (line["level"], line["message"]) == ("WARNING", "数据库慢了")
+
+
+def test_metrics_read_the_store_so_every_server_reports_the_same(client, factory):
+    from sqlalchemy import select
+
+    from duban.store.entries import ensure_periods, record_value
+    from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
+
+    with factory() as session, session.begin():
+        plan = session.scalars(select(PlanRow)).one()
+        period = ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[0]
+        unit = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == "市交通运输局"))
+        record_value(session=session, indicator_id=session.scalar(select(IndicatorRow.id)), unit_id=unit,
+                     period_id=period.id, user_id=None, value=1)  # fmt: skip
+    assert 'duban_entries{state="draft"} 1.0' in client.get("/metrics").text

@@ -11,10 +11,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from sqlalchemy import text
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from duban.store.db import at_head
+from duban.store.models import AuditRow, EntryRow
 
 log = logging.getLogger("duban.access")
 router = APIRouter(include_in_schema=False)
@@ -29,8 +38,13 @@ class Metrics:
                                  registry=self.registry)  # fmt: skip
         self.responses = Counter("duban_responses_total", "Responses by route and status class",
                                  ["method", "route", "status"], registry=self.registry)  # fmt: skip
-        self.events = Counter("duban_events_total", "Domain events (submissions, job runs…)", ["event"],
-                              registry=self.registry)  # fmt: skip
+        self.entries = Gauge(
+            "duban_entries", "Reported figures by review state", ["state"], registry=self.registry
+        )
+        self.open_items = Gauge("duban_open_supervision_items", "Open 督办 items by colour", ["colour"],
+                                registry=self.registry)  # fmt: skip
+        self.supervision_events = Gauge("duban_supervision_events", "督办 steps and job actions (opened by the rules, reminders sent, …) in the audit log", ["action"],
+                                        registry=self.registry)  # fmt: skip
 
 
 @router.get("/healthz")
@@ -55,8 +69,25 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics: this process's requests, and the store's figures read at scrape time."""
+    registry: Metrics = request.app.state.metrics
+    with request.app.state.sessions() as session:
+        _store_gauges(session, registry)
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _store_gauges(session: Session, registry: Metrics) -> None:
+    """Read from the database, so every app server reports the same, whichever ran the job."""
+    from duban.store.supervision_models import SupervisionItemRow
+
+    for state, count in session.execute(select(EntryRow.state, func.count()).group_by(EntryRow.state)):
+        registry.entries.labels(state).set(count)
+    open_items = select(SupervisionItemRow.colour, func.count()).where(SupervisionItemRow.state != "closed")
+    for colour, count in session.execute(open_items.group_by(SupervisionItemRow.colour)):
+        registry.open_items.labels(colour or "none").set(count)
+    steps = select(AuditRow.action, func.count()).where(AuditRow.action.like("supervision.%"))
+    for action, count in session.execute(steps.group_by(AuditRow.action)):
+        registry.supervision_events.labels(action).set(count)
 
 
 async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -80,7 +111,9 @@ def _route_template(request: Request) -> str:
     return str(getattr(route, "path", "unmatched"))
 
 
-def _log_line(request: Request, response: Response, route: str, elapsed: float, request_id: str) -> dict[str, Any]:
+def _log_line(
+    request: Request, response: Response, route: str, elapsed: float, request_id: str
+) -> dict[str, Any]:
     return {
         "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "request_id": request_id, "method": request.method,
         "route": route, "path": request.url.path, "status": response.status_code,
