@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,8 +78,41 @@ class ReportingLine:
     late: bool
 
 
+class CityStanding(Protocol):
+    """What the headline counts need of an indicator's line: the indicator and its city judgement."""
+
+    @property
+    def indicator(self) -> Indicator: ...
+    @property
+    def judgement(self) -> Judgement: ...
+    @property
+    def lagging(self) -> bool: ...
+
+
+LineT = TypeVar("LineT", bound=CityStanding)
+
+
+class Headlines(Generic[LineT]):
+    """Headline figures over `indicators`, shared by the overview and the dashboard summary."""
+
+    indicators: Sequence[LineT]
+
+    def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
+        """Headline counts of indicators by city status (力争 targets left out unless asked)."""
+        counts = dict.fromkeys(Status, 0)
+        for line in self.indicators:
+            if include_aspirations or not line.indicator.aspiration:
+                counts[line.judgement.status] += 1
+        return counts
+
+    def lagging(self) -> list[LineT]:
+        """Indicators behind 序时进度, the furthest behind first."""
+        behind = [line for line in self.indicators if line.lagging]
+        return sorted(behind, key=lambda line: -(line.judgement.gap_pp or Decimal(0)))
+
+
 @dataclass
-class Overview:
+class Overview(Headlines[IndicatorLine]):
     """The plan in one period."""
 
     plan: Plan
@@ -90,19 +124,6 @@ class Overview:
     areas: list[AreaSummary]
     reporting: list[ReportingLine]
     revisions: list[TargetChange] = field(default_factory=list)
-
-    def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
-        """Headline counts of indicators by city status (力争 targets left out unless asked)."""
-        counts = dict.fromkeys(Status, 0)
-        for line in self.indicators:
-            if include_aspirations or not line.indicator.aspiration:
-                counts[line.judgement.status] += 1
-        return counts
-
-    def lagging(self) -> list[IndicatorLine]:
-        """Indicators behind 序时进度, the furthest behind first."""
-        behind = [line for line in self.indicators if line.lagging]
-        return sorted(behind, key=lambda line: -(line.judgement.gap_pp or Decimal(0)))
 
     def livelihood(self) -> list[IndicatorLine]:
         return [line for line in self.indicators if line.area.livelihood]
@@ -126,7 +147,9 @@ def period_overview(
 ) -> Overview:
     """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force."""
     plan = plan_from_store(session=session, plan_row=plan_row)
-    plan = revised_plan(plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month))
+    plan = revised_plan(
+        plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
+    )
     on = period_end(year=plan.year, month=month)
     entries = _entries_by_month(session, plan_row.id, month)
     ids = {

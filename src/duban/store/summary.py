@@ -49,7 +49,7 @@ from duban.store.models import (
     TaskRow,
     UnitTargetRow,
 )
-from duban.store.overview import ReportingLine, period_end
+from duban.store.overview import Headlines, ReportingLine, period_end
 from duban.store.revisions import TargetKey, targets_in_force
 
 _TIE_DIGITS = 9  # float sums of equal Decimal scores may differ in the last bits; ties are compared rounded
@@ -111,7 +111,7 @@ class _Cells:
 
 
 @dataclass(frozen=True)
-class DashboardSummary:
+class DashboardSummary(Headlines["CityLine"]):
     """The plan in one period, as the dashboard and the county map show it."""
 
     plan: PlanHeading
@@ -123,19 +123,6 @@ class DashboardSummary:
     areas: list[AreaSummary]
     reporting: list[ReportingLine]
     cells: _Cells = dataclasses.field(repr=False)
-
-    def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
-        """Headline counts of indicators by city status (力争 targets left out unless asked)."""
-        counts = dict.fromkeys(Status, 0)
-        for line in self.indicators:
-            if include_aspirations or not line.indicator.aspiration:
-                counts[line.judgement.status] += 1
-        return counts
-
-    def lagging(self) -> list[CityLine]:
-        """Indicators behind 序时进度, the furthest behind first."""
-        behind = [line for line in self.indicators if line.lagging]
-        return sorted(behind, key=lambda line: -(line.judgement.gap_pp or Decimal(0)))
 
     def map_choices(self) -> list[tuple[str, str]]:
         """Indicators that at least two counties hold a target for: the map's measures."""
