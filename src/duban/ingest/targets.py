@@ -12,6 +12,7 @@ from decimal import Decimal
 from duban.choices import Comparator, IndicatorKind
 from duban.ingest.clauses import Clause, clauses_of, sentences
 from duban.ingest.context import DocumentFacts
+from duban.ingest.numbers import parse_number
 from duban.ingest.quantities import CLASSIFIERS, COUNT_UNITS, Quantity, find_quantities
 from duban.plan.model import Scope
 
@@ -66,19 +67,6 @@ _AREA_SCOPE = re.compile(
 )
 _AREA_CUT = re.compile(r"^.*?(?:[在对于将的]|实现|推进|推动|完成|打通|建设|新建|改造|全面|加快)")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
-_CN_SMALL = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 
 
 @dataclass
@@ -470,7 +458,7 @@ def _multiplied(targets: list[Candidate], prefix: str) -> list[Candidate]:
     if not match or not targets:
         return targets
     count_text = match.group(2)
-    count = int(count_text) if count_text.isdigit() else _CN_SMALL[count_text]
+    count = int(parse_number(count_text))
     items = [i.strip() for i in (match.group(1) or "").split("、") if i.strip()]
     base = targets[0]
     if len(items) != count or count > 20:
