@@ -36,9 +36,32 @@ class Settings(BaseSettings):
     combine_jan_feb: bool = Field(False, description="Report January and February together as one period.")
     evidence_max_bytes: int = Field(10 * 1024 * 1024, description="Largest evidence file accepted, in bytes.")
     upload_max_bytes: int = Field(5 * 1024 * 1024, description="Largest Excel workbook accepted, in bytes.")
-    login_max_failures: int = Field(5, description="Failed logins for one account before it is throttled.")
-    login_lockout_seconds: int = Field(300, description="How long a throttled account must wait.")
+    login_max_failures: int = Field(
+        5, description="Failed logins (from one address, or on one account name) before logins are throttled."
+    )
+    login_lockout_seconds: int = Field(
+        300,
+        description="Longest wait a throttled login is given; the wait starts at 1 s and doubles with each "
+        "further failure. An address with no failures of its own may still log in to a throttled account.",
+    )
     session_max_age: int = Field(8 * 3600, description="Seconds a login session stays valid.")
+    worker_threads: int = Field(
+        40,
+        ge=1,
+        description="Threads per server process that run requests; the write pool has as many connections.",
+    )
+    read_pool_size: int = Field(
+        4,
+        ge=1,
+        description="Connections per server process for read-only pages (dashboard, map, indicators, counties, "
+        "reports); at most this many run at once, the others wait in line without a thread, so saves go first.",
+    )
+    db_pool_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds a request waits for a database connection (or a read-only page for its turn) "
+        "before it is answered 503 系统繁忙 with Retry-After.",
+    )
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
     smtp_host: str | None = Field(
         None, description="SMTP server for reminder e-mails; unset disables e-mail."

@@ -23,7 +23,12 @@ def test_numbers_as_offices_write_them(value, shown):
 
 @pytest.mark.parametrize(
     ("scope", "shown"),
-    [("city", "全市"), ("each:counties", "各县(市、区)分别"), ("镇雄县", "镇雄县"), ("area:赤水河流域", "赤水河流域")],
+    [
+        ("city", "全市"),
+        ("each:counties", "各县(市、区)分别"),
+        ("镇雄县", "镇雄县"),
+        ("area:赤水河流域", "赤水河流域"),
+    ],
 )
 def test_scopes_in_words(scope, shown):
     assert scope_label(scope) == shown

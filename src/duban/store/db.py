@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_OVERFLOW = 10  # for the rare request that holds a second connection (an error page, /metrics)
 
 warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
 
@@ -30,6 +31,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "savepoint", _sqlite_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def pooled_engine(url: str, *, size: int, timeout: float) -> Engine:
+    """An engine whose pool holds `size` connections (a few more in a burst) and waits `timeout` s for one."""
+    if url.startswith("sqlite") and url.split("///", 1)[-1] in ("", ":memory:"):
+        return make_engine(url)  # one in-memory database per connection: no pool to size
+    return make_engine(url, pool_size=size, max_overflow=POOL_OVERFLOW, pool_timeout=timeout)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

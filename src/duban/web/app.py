@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -16,8 +17,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from duban.settings import Settings
 from duban.storage import evidence_storage
-from duban.store.db import make_engine, session_factory
-from duban.web import auth, ops, reports, supervision
+from duban.store.db import pooled_engine, session_factory
+from duban.web import auth, capacity, ops, reports, supervision
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
@@ -33,12 +34,21 @@ READ_ONLY_PAGES = re.compile(
 
 def create_app(settings: Settings) -> FastAPI:
     """A FastAPI app bound to the store that `settings` names."""
-    app = FastAPI(title="duban 督办", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(title="duban 督办", docs_url="/api/docs", openapi_url="/api/openapi.json",
+                  lifespan=capacity.lifespan_for(settings))  # fmt: skip
     app.state.settings = settings
-    app.state.sessions = session_factory(make_engine(settings.sqlalchemy_url()))
-    app.state.reader_sessions = _reader_sessions(settings, app.state.sessions)
+    app.state.sessions = session_factory(
+        pooled_engine(
+            settings.sqlalchemy_url(), size=settings.worker_threads, timeout=settings.db_pool_timeout
+        )
+    )
+    app.state.reader_sessions = session_factory(
+        pooled_engine(settings.reader_url(), size=settings.read_pool_size, timeout=settings.db_pool_timeout)
+    )
+    app.state.read_slots = capacity.read_slots(settings)
     app.state.evidence_storage = evidence_storage(settings)
     app.middleware("http")(_database_session)
+    app.middleware("http")(_read_slots)
     app.add_middleware(
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",
         max_age=settings.session_max_age, same_site="lax", https_only=settings.secure_cookies,
@@ -47,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(StarletteHTTPException, _refusal)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(sa_exc.TimeoutError, capacity.no_connection)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
     app.include_router(auth.router)
     for router in (
@@ -77,20 +88,23 @@ async def _database_session(
         return response
 
 
-def _reader_sessions(settings: Settings, primary: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions on the read replica when DUBAN_READONLY_DATABASE_URL names one, else the primary's."""
-    if settings.reader_url() == settings.sqlalchemy_url():
-        return primary
-    return session_factory(make_engine(settings.reader_url()))
+async def _read_slots(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Read-only pages wait for a connection of their pool without holding a thread."""
+    return await capacity.in_turn(request, call_next, read_only=_read_only(request))
 
 
 def _sessions_for(request: Request) -> sessionmaker[Session]:
-    """Read-only pages (dashboard, map, indicators, counties, reports) read the replica; the rest the primary."""
-    if request.method in ("GET", "HEAD") and READ_ONLY_PAGES.fullmatch(request.url.path):
+    """Read-only pages (dashboard, map, indicators, counties, reports) read on their own pool (on the
+    replica when DUBAN_READONLY_DATABASE_URL names one); the rest on the primary's write pool."""
+    if _read_only(request):
         reader: sessionmaker[Session] = request.app.state.reader_sessions
         return reader
     primary: sessionmaker[Session] = request.app.state.sessions
     return primary
+
+
+def _read_only(request: Request) -> bool:
+    return request.method in ("GET", "HEAD") and READ_ONLY_PAGES.fullmatch(request.url.path) is not None
 
 
 async def _to_login(request: Request, _exc: Exception) -> Response:

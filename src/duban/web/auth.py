@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from duban.choices import Role
 from duban.settings import Settings
@@ -97,14 +97,32 @@ def _is_form(request: Request) -> bool:
 
 
 def optional_user(request: Request) -> CurrentUser | None:
-    """The signed-in, still active user, or None."""
+    """The signed-in, still active user, or None; read once per request."""
+    if not hasattr(request.state, "user"):
+        request.state.user = _signed_in(request)
+    user: CurrentUser | None = request.state.user
+    return user
+
+
+def _signed_in(request: Request) -> CurrentUser | None:
+    """The session's user, read on a session of its own whose connection goes back to the pool at once.
+
+    The request's own session would keep its connection while the request waits for a worker thread;
+    with every thread waiting for a connection that no running request gives back, the server stalls.
+    """
     user_id = request.session.get("user_id")
     if user_id is None:
         return None
-    row = db_session(request).get(UserRow, user_id)
-    if row is None or not row.active:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with sessions() as session:
+        row = session.get(UserRow, user_id, options=(joinedload(UserRow.unit),))
+        user = _current(row) if row is not None and row.active else None
+    if user is None:
         request.session.clear()
-        return None
+    return user
+
+
+def _current(row: UserRow) -> CurrentUser:
     return CurrentUser(
         id=row.id, username=row.username, display_name=row.display_name or row.username, role=Role(row.role),
         unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None,

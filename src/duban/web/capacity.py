@@ -1,0 +1,79 @@
+"""How many requests run at once, and the 503 a request gets when the store has no connection for it.
+
+Worker threads and the write pool are sized together (DUBAN_WORKER_THREADS connections for as many
+threads), so a thread never waits for a connection another request holds while queued for a thread.
+Read-only pages (dashboard, map, indicators, counties, reports) have a pool of their own and wait for
+their turn on the event loop, holding neither a thread nor a connection: saves go first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from duban.settings import Settings
+
+BUSY = "系统繁忙,请稍后重试(数据库连接已满)"
+
+
+def lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the event loop's thread pool gets DUBAN_WORKER_THREADS threads."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    return lifespan
+
+
+def read_slots(settings: Settings) -> asyncio.Semaphore:
+    """One slot per connection of the read pool."""
+    return asyncio.Semaphore(settings.read_pool_size)
+
+
+async def in_turn(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]], *, read_only: bool
+) -> Response:
+    """Run a read-only page when a read slot is free (503 if none frees up in time); the rest at once."""
+    if not read_only:
+        return await call_next(request)
+    slots: asyncio.Semaphore = request.app.state.read_slots
+    try:
+        await asyncio.wait_for(slots.acquire(), timeout=_settings(request).db_pool_timeout)
+    except TimeoutError:
+        return busy_response(request)
+    try:
+        return await call_next(request)
+    finally:
+        slots.release()
+
+
+async def no_connection(request: Request, _exc: Exception) -> Response:
+    """The pool had no connection within DUBAN_DB_POOL_TIMEOUT: 503 in Chinese with Retry-After."""
+    return busy_response(request)
+
+
+def busy_response(request: Request) -> Response:
+    """503 系统繁忙 as JSON for the API and fetch calls, as a page for browsers; neither touches the store."""
+    from duban.web.pages.common import render
+
+    headers = {"Retry-After": str(math.ceil(_settings(request).db_pool_timeout))}
+    accept = request.headers.get("accept", "")
+    if request.url.path.startswith("/api/") or "application/json" in accept:
+        return JSONResponse({"detail": BUSY}, status_code=503, headers=headers)
+    user = getattr(request.state, "user", None)
+    page = render(request, "error.html", user, status_code=503, message=BUSY)
+    page.headers.update(headers)
+    return page
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
