@@ -9,6 +9,7 @@ from duban.choices import EntryState, Status
 from duban.plan.model import Breakdown
 from duban.store.entries import approve, ensure_periods, record_value, submit
 from duban.store.models import IndicatorRow, OrgUnitRow
+from duban.store.office import Basis
 from duban.store.overview import period_overview
 from duban.store.plans import save_plan
 
@@ -59,7 +60,9 @@ def test_submitted_figures_are_not_official_until_approved(session):
     _report(session, "L02-1", "镇雄县", periods[5], value=Decimal(300), state=EntryState.SUBMITTED)
     official = period_overview(session=session, plan_row=row, month=6).indicators[0]
     assert official.units[0].judgement.status is Status.NOT_REPORTED
-    preview = period_overview(session=session, plan_row=row, month=6, include_submitted=True).indicators[0]
+    preview = period_overview(
+        session=session, plan_row=row, month=6, basis=Basis(include_submitted=True)
+    ).indicators[0]
     assert preview.units[0].figure.value == Decimal(300)
 
 

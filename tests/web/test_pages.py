@@ -11,7 +11,7 @@ from web.conftest import log_in
 
 READ_PAGES = ["/", "/?month=3", "/map", "/map?measure=L02-1", "/map/data", "/indicators",
               "/indicators?status=not_reported", "/indicators/L02-1", "/counties", "/counties/镇雄县", "/plan"]  # fmt: skip
-OFFICE_PAGES = ["/review", "/plan/indicators/L02-1/edit", "/plan/ingest"]
+OFFICE_PAGES = ["/review", "/plan/indicators/L02-1/edit", "/plan/ingest", "/settings"]
 
 
 @pytest.mark.parametrize("path", READ_PAGES + OFFICE_PAGES + ["/entry"])

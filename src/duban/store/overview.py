@@ -27,6 +27,7 @@ from duban.progress.judge import GOOD_STATUSES, Judgement, judge
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, rank_units, summarise_areas
 from duban.progress.rollup import EachCount, Figure, aggregate, count_each, resolved
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.office import Basis, period_note
 from duban.store.plans import plan_from_store
 from duban.store.revisions import TargetChange, changes_through, revised_plan, targets_in_force
 
@@ -96,6 +97,14 @@ class Headlines(Generic[LineT]):
     """Headline figures over `indicators`, shared by the overview and the dashboard summary."""
 
     indicators: Sequence[LineT]
+    on: date
+    basis: Basis
+    current: int
+
+    @property
+    def note(self) -> str:
+        """数据截至…，以审核通过的数据为准 (or the basis the office chose)."""
+        return period_note(year=self.on.year, month=self.on.month, basis=self.basis)
 
     def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
         """Headline counts of indicators by city status (力争 targets left out unless asked)."""
@@ -124,6 +133,8 @@ class Overview(Headlines[IndicatorLine]):
     areas: list[AreaSummary]
     reporting: list[ReportingLine]
     revisions: list[TargetChange] = field(default_factory=list)
+    basis: Basis = field(default_factory=Basis)
+    current: int = 0  # the 当前报送期, for saying whether this month is it
 
     def livelihood(self) -> list[IndicatorLine]:
         return [line for line in self.indicators if line.area.livelihood]
@@ -142,10 +153,12 @@ def period_overview(
     session: Session,
     plan_row: PlanRow,
     month: int,
-    include_submitted: bool = False,
+    basis: Basis | None = None,
     today: date | None = None,
 ) -> Overview:
     """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force."""
+    basis = basis or Basis()
+    include_submitted = basis.include_submitted
     plan = plan_from_store(session=session, plan_row=plan_row)
     plan = revised_plan(
         plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
@@ -171,6 +184,7 @@ def period_overview(
         plan=plan, plan_id=plan_row.id, month=month, on=on, indicators=lines,
         rankings=rank_units(items=items), areas=summarise_areas(items=_area_items(lines)), reporting=reporting,
         revisions=changes_through(session=session, plan_id=plan_row.id, year=plan.year, month=month),
+        basis=basis,
     )  # fmt: skip
 
 
@@ -357,13 +371,6 @@ def good_share(lines: list[IndicatorLine]) -> Decimal:
         return Decimal(0)
     good = sum(1 for line in lines if line.judgement.status in GOOD_STATUSES)
     return Decimal(100) * good / len(lines)
-
-
-def latest_month(*, session: Session, plan_row: PlanRow) -> int:
-    """The newest month with any figure, or 1 when nothing is reported yet."""
-    query = select(PeriodRow.month).join(EntryRow, EntryRow.period_id == PeriodRow.id)
-    months = list(session.scalars(query.where(PeriodRow.plan_id == plan_row.id).distinct()))
-    return max(months, default=1)
 
 
 __all__ = ["IndicatorLine", "Overview", "ReportingLine", "UnitLine", "city_name", "period_overview"]

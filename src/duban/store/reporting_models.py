@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duban.store.models import Base, utcnow
@@ -37,3 +37,16 @@ class PeriodReopenRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OfficeSettingRow(Base):
+    """The office's choices for what every face shows: the 当前报送期 and the basis of the figures."""
+
+    __tablename__ = "office_setting"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True)
+    current_month: Mapped[int | None] = mapped_column(Integer)
+    include_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    carry_forward: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

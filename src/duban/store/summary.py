@@ -49,6 +49,7 @@ from duban.store.models import (
     TaskRow,
     UnitTargetRow,
 )
+from duban.store.office import Basis
 from duban.store.overview import Headlines, ReportingLine, period_end
 from duban.store.revisions import TargetKey, targets_in_force
 
@@ -123,6 +124,8 @@ class DashboardSummary(Headlines["CityLine"]):
     areas: list[AreaSummary]
     reporting: list[ReportingLine]
     cells: _Cells = dataclasses.field(repr=False)
+    basis: Basis = dataclasses.field(default_factory=Basis)
+    current: int = 0  # the 当前报送期, for saying whether this month is it
 
     def map_choices(self) -> list[tuple[str, str]]:
         """Indicators that at least two counties hold a target for: the map's measures."""
@@ -143,7 +146,9 @@ class DashboardSummary(Headlines["CityLine"]):
                 for u in held]  # fmt: skip
 
 
-def dashboard_summary(*, session: Session, plan_row: PlanRow, month: int, today: date) -> DashboardSummary:
+def dashboard_summary(
+    *, session: Session, plan_row: PlanRow, month: int, today: date, basis: Basis | None = None
+) -> DashboardSummary:
     """Counts, areas, 惠民实事, lagging list, county ranking, map values and 报送情况 of `month`."""
     _, indicators = _indicators(session, plan_row.id)
     frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month)
@@ -167,7 +172,7 @@ def dashboard_summary(*, session: Session, plan_row: PlanRow, month: int, today:
         rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
         reporting=_reporting(session=session, plan_row=plan_row, month=month, cells=reporting_cells,
                              units=units, today=today),
-        cells=cells,
+        cells=cells, basis=basis or Basis(),
     )  # fmt: skip
 
 

@@ -46,6 +46,7 @@ from duban.store.entries import (
 )
 from duban.store.evidence import add_evidence, evidence_key, list_evidence, remove_evidence
 from duban.store.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.office import current_month
 from duban.store.periods import (
     PeriodClosed,
     UnitReporting,
@@ -214,13 +215,15 @@ def units(session: DbSession, user: User) -> list[dict[str, Any]]:
 
 @api_router.get("/periods", summary="报送期列表")
 def periods(request: Request, session: DbSession, user: User) -> list[dict[str, Any]]:
-    """Every period of the current plan with its deadline and whether it is open for the user's unit."""
+    """Every period of the current plan with its deadline, whether it is the 当前报送期, and whether it is
+    open for the user's unit."""
     plan_row = _plan(request, session)
     rows = session.scalars(
         select(PeriodRow).where(PeriodRow.plan_id == plan_row.id).order_by(PeriodRow.month)
     )
+    current = current_month(session=session, plan_row=plan_row, today=today(request))
     return [{"id": p.id, "key": period_key(p, plan_row.year), "label": period_label(p, plan_row.year),
-             "deadline": p.deadline, "locked": p.locked,
+             "deadline": p.deadline, "locked": p.locked, "current": p.month == current,
              "closed_reason": closed_reason(session=session, period=p, unit_id=user.unit_id or 0,
                                             today=today(request), year=plan_row.year)}
             for p in rows]  # fmt: skip

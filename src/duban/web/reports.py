@@ -60,13 +60,17 @@ def _today(request: Request) -> date:
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
 def report_index(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
     """The bulletins that can be downloaded: every month with figures, city and counties."""
-    from duban.store.overview import latest_month
+    from duban.store.office import current_month
     from duban.store.plans import find_plan
     from duban.web.pages.common import render as render_page
 
     session = db_session(request)
     plan_row = find_plan(session=session)
-    months = range(latest_month(session=session, plan_row=plan_row), 0, -1) if plan_row else range(0)
+    months = (
+        range(current_month(session=session, plan_row=plan_row, today=_today(request)), 0, -1)
+        if plan_row
+        else range(0)
+    )
     counties = [u.name for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
                                                 .order_by(OrgUnitRow.position))]  # fmt: skip
     if user.role not in (Role.ADMIN, Role.LEADER):

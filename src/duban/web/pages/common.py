@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 from duban.choices import EntryState, MilestoneStage, Status
 from duban.settings import Settings
 from duban.store.models import PlanRow
-from duban.store.overview import Overview, latest_month, period_overview
+from duban.store.office import Basis, current_month, office_settings
+from duban.store.overview import Overview, period_overview
 from duban.store.plans import find_plan
 from duban.web.auth import CurrentUser, csrf_token, db_session
 from duban.web.filters import fmt_number, fmt_pct, marked_quote, scope_label
@@ -61,21 +63,33 @@ def the_plan(session: Session) -> PlanRow:
     return row
 
 
-def chosen_month(*, session: Session, plan_row: PlanRow, month: int | None) -> int:
-    """The month asked for (1–12), else the newest month with figures."""
-    if month is None:
-        return latest_month(session=session, plan_row=plan_row)
-    if not 1 <= month <= 12:
+@dataclass(frozen=True)
+class PagePeriod:
+    """The month a page shows, the 当前报送期 and the basis of the figures the office chose."""
+
+    month: int
+    current: int
+    basis: Basis
+
+
+def page_period(*, request: Request, session: Session, plan_row: PlanRow, month: int | None) -> PagePeriod:
+    """The month asked for (1–12), else the 当前报送期; with the office's basis."""
+    if month is not None and not 1 <= month <= 12:
         raise HTTPException(status_code=400, detail=f"月份 {month} 无效,应为 1–12")
-    return month
+    current = current_month(session=session, plan_row=plan_row, today=today_of(request))
+    basis = office_settings(session=session, plan_id=plan_row.id).basis
+    return PagePeriod(month or current, current, basis)
 
 
 def overview_of(request: Request, month: int | None) -> Overview:
     """The period overview of the newest plan for the chosen month."""
     session = db_session(request)
     row = the_plan(session)
-    chosen = chosen_month(session=session, plan_row=row, month=month)
-    return period_overview(session=session, plan_row=row, month=chosen, today=today_of(request))
+    chosen = page_period(request=request, session=session, plan_row=row, month=month)
+    view = period_overview(session=session, plan_row=row, month=chosen.month, basis=chosen.basis,
+                           today=today_of(request))  # fmt: skip
+    view.current = chosen.current
+    return view
 
 
 def as_json(data: Any) -> Markup:

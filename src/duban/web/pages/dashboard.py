@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -17,7 +18,7 @@ from duban.store.project_models import ProjectRow
 from duban.store.projects import plan_ledger_figures
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.web.auth import CurrentUser, db_session, require_user
-from duban.web.pages.common import chosen_month, render, the_plan, today_of
+from duban.web.pages.common import page_period, render, the_plan, today_of
 
 router = APIRouter(include_in_schema=False)
 PROJECT_INDICATORS = ("A-01", "A-02", "A-03", "A-04", "A-05")
@@ -58,8 +59,10 @@ def summary_of(request: Request, month: int | None) -> DashboardSummary:
     """The dashboard summary of the newest plan for the chosen month (vectorised: fast for a province)."""
     session = db_session(request)
     row = the_plan(session)
-    chosen = chosen_month(session=session, plan_row=row, month=month)
-    return dashboard_summary(session=session, plan_row=row, month=chosen, today=today_of(request))
+    chosen = page_period(request=request, session=session, plan_row=row, month=month)
+    view = dashboard_summary(session=session, plan_row=row, month=chosen.month, basis=chosen.basis,
+                             today=today_of(request))  # fmt: skip
+    return dataclasses.replace(view, current=chosen.current)
 
 
 def livelihood_cards(*, view: DashboardSummary) -> list[LivelihoodCard]:

@@ -57,7 +57,7 @@ def county_map_data(
 ) -> JSONResponse:  # fmt: skip
     """The map's figures as JSON, for redrawing without reloading the page."""
     view = summary_of(request, month)
-    return JSONResponse({"month": view.month, "measure": measure,
+    return JSONResponse({"month": view.month, "current_month": view.current, "note": view.note, "measure": measure,
                          "counties": [asdict(s) for s in county_shades(view=view, measure=measure)]})  # fmt: skip
 
 
