@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
-from duban.exchange.archive import workbook_fault
+from duban.exchange.archive import TEMPLATE_LIMITS, column_letters, workbook_fault
 from duban.exchange.ledger import unescape_formula
 from duban.exchange.template import (
     COLUMNS,
@@ -59,6 +59,7 @@ FIELD_NAMES = {
     "N": "确认异常",
 }
 YES, NO = "是", "否"
+SPARE_ROWS = 50  # rows read past the template's table, where stray rows are most likely
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def import_workbook(
 
 
 def _open(content: bytes) -> Workbook:
-    fault = workbook_fault(content)
+    fault = workbook_fault(content, limits=TEMPLATE_LIMITS)
     if fault:
         raise ImportRefused([Fault(fault)])
     try:
@@ -187,9 +188,11 @@ def _layout(ws: Worksheet, meta: dict[str, Any], reading: _Reading) -> dict[int,
     wanted = {int(r["id"]): r for r in meta.get("rows", [])}
     found: dict[int, dict[str, Any]] = {}
     seen: dict[int, int] = {}
-    table_end = _last_indicator_row(ws, wanted)
-    for number in range(FIRST_ROW, max(ws.max_row, FIRST_ROW) + 1):
+    last = min(ws.max_row, _last_readable_row(wanted))
+    table_end = _last_indicator_row(ws, wanted, last)
+    for number in range(FIRST_ROW, last + 1):
         _place(ws, number, wanted, found, seen, table_end, reading)
+    _refuse_beyond(ws, last, reading)
     for indicator_id, row in wanted.items():
         if indicator_id not in seen:
             reading.add(f"指标 {row['code']}“{row['name']}”所在的行被删除,请使用原模板")
@@ -221,10 +224,25 @@ def _row_empty(ws: Worksheet, number: int) -> bool:
     return all(_blank(ws[f"{letter}{number}"].value) for letter, _, _ in COLUMNS)
 
 
-def _last_indicator_row(ws: Worksheet, wanted: dict[int, dict[str, Any]]) -> int:
+def _last_readable_row(wanted: dict[int, dict[str, Any]]) -> int:
+    """The template's shape bounds what is read, never the sheet's own `max_row`."""
+    return FIRST_ROW + len(wanted) + SPARE_ROWS
+
+
+def _refuse_beyond(ws: Worksheet, last: int, reading: _Reading) -> None:
+    """One fault for the first filled cell below the rows a template can have."""
+    beyond = sorted((row, column) for (row, column), cell in ws._cells.items()
+                    if row > last and not _blank(cell.value))  # fmt: skip
+    if beyond:
+        row, column = beyond[0]
+        reading.add(f"第 {row} 行远在模板的表格以下(表格止于第 {last - SPARE_ROWS - 1} 行),请删除表格以下的内容",
+                    f"{column_letters(column)}{row}")  # fmt: skip
+
+
+def _last_indicator_row(ws: Worksheet, wanted: dict[int, dict[str, Any]], last: int) -> int:
     """The last row holding the first occurrence of a template indicator: the end of the table."""
     first: dict[int, int] = {}
-    for number in range(FIRST_ROW, ws.max_row + 1):
+    for number in range(FIRST_ROW, last + 1):
         hidden = ws[f"{ID_COLUMN}{number}"].value
         if isinstance(hidden, int | float) and int(hidden) in wanted:
             first.setdefault(int(hidden), number)

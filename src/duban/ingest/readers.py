@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from duban.exchange.archive import DOCUMENT_LIMITS, archive_fault
 from duban.ingest.errors import IngestError
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_PDF_PAGES = 1000  # a plan document has tens of pages; pdfminer's time grows with every page
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -98,6 +100,9 @@ def read_docx_text(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "word/document.xml" not in archive.namelist():
                 raise IngestError("压缩文件中没有 Word 正文(word/document.xml),不是 .docx 文档")
+            fault = archive_fault(archive, limits=DOCUMENT_LIMITS, what="Word 文档")
+            if fault:
+                raise IngestError(fault)
         import docx
 
         document = docx.Document(io.BytesIO(data))
@@ -132,7 +137,7 @@ def read_pdf_text(data: bytes) -> str:
     try:
         from pdfminer.high_level import extract_text
 
-        text = extract_text(io.BytesIO(data))
+        text = extract_text(io.BytesIO(data), maxpages=MAX_PDF_PAGES)
     except Exception as exc:  # pdfminer raises many kinds of errors on broken files
         raise IngestError(f"PDF 文件已损坏、加密或格式不正确,无法读取:{type(exc).__name__}") from exc
     text = _newlines(text).replace("\x0c", "\n")

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from duban.choices import Comparator, ScopeKind
 from duban.plan.model import Indicator, Plan
@@ -110,6 +111,7 @@ def _indicator_loc(err: Any) -> tuple[int, int, int] | None:
 
 def _load_yaml(text: str, name: str) -> Any:
     try:
+        _refuse_aliases(text, name)
         tree = YAML(typ="rt").load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -120,6 +122,15 @@ def _load_yaml(text: str, name: str) -> Any:
     if not isinstance(tree, CommentedMap):
         raise PlanFileError([Problem(name, 1, "YAML", "计划文件的顶层必须是映射(region、year、areas…)")])
     return tree
+
+
+def _refuse_aliases(text: str, name: str) -> None:
+    """Aliases (*name) are refused: a 1 KB file of nested aliases expands to billions of nodes."""
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else None
+            raise PlanFileError([Problem(name, line, "YAML", f"计划文件不能使用别名(*{event.anchor}),"
+                                                           "请把引用的内容直接写出")])  # fmt: skip
 
 
 def _problem_from_error(err: Any, tree: Any, name: str) -> Problem:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import MilestoneStage, Role
 from duban.exchange.template import make_template, template_filename
-from duban.exchange.upload import ImportRefused, import_workbook
+from duban.exchange.upload import ImportRefused, ImportResult, import_workbook
 from duban.progress.validation import input_mode
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
@@ -355,13 +356,28 @@ async def upload(
     content = await file.read(settings.upload_max_bytes + 1)
     if len(content) > settings.upload_max_bytes:
         raise HTTPException(413, f"文件超过 {settings.upload_max_bytes // 1024 // 1024} MB 上限")
-    plan_row = _plan(request, session)
-    with _refusals():
-        result = import_workbook(session=session, content=content, key=secret_key(settings), plan_row=plan_row,
-                                 writer=_writer(request, user), unit=_unit(session, unit_id),
-                                 period=_period(session, plan_row, key), submit=submit_now)  # fmt: skip
+    # Parsing a workbook takes CPU time: in a worker thread, so other clients are answered meanwhile.
+    result = await run_in_threadpool(
+        _import_upload, request, session, user, key, unit_id, content, submit_now
+    )
     return {"unit": result.unit, "period": result.period, "entries": [e.id for e in result.entries],
             "submitted": result.submitted}  # fmt: skip
+
+
+def _import_upload(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    key: str,
+    unit_id: int,
+    content: bytes,
+    submit_now: bool,
+) -> ImportResult:
+    plan_row = _plan(request, session)
+    with _refusals():
+        return import_workbook(session=session, content=content, key=secret_key(request.app.state.settings),
+                               plan_row=plan_row, writer=_writer(request, user), unit=_unit(session, unit_id),
+                               period=_period(session, plan_row, key), submit=submit_now)  # fmt: skip
 
 
 @api_router.get("/entries/{entry_id}", summary="一项数据")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
@@ -220,9 +222,11 @@ async def template_upload(
             status_code=413, detail=f"文件超过 {settings.upload_max_bytes // 1024 // 1024} MB 上限"
         )
     writer = Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
-    try:
-        result = import_workbook(session=session, content=content, key=secret_key(settings), plan_row=place.plan_row,
-                                 writer=writer, unit=place.unit, period=place.period)  # fmt: skip
+    try:  # parsing takes CPU time: in a worker thread, so other clients are answered meanwhile
+        result = await run_in_threadpool(
+            partial(import_workbook, session=session, content=content, key=secret_key(settings),
+                    plan_row=place.plan_row, writer=writer, unit=place.unit, period=place.period)
+        )  # fmt: skip
     except ImportRefused as exc:
         rows = form_rows(session=session, place=place, typed={})
         faults = [str(f) for f in exc.faults]

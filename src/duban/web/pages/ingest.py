@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
@@ -70,7 +71,9 @@ async def ingest_upload(
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / name).write_bytes(content)
         try:
-            result = ingest_document(path=Path(scratch) / name)
+            result = await run_in_threadpool(
+                ingest_document, path=Path(scratch) / name
+            )  # CPU time: off the loop
         except IngestError as exc:
             return render(request, "ingest.html", user, status_code=400, nav="ingest", error=str(exc))
     token = secrets.token_hex(8)
