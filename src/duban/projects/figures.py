@@ -85,31 +85,73 @@ def expected_rate(*, year: int, month: int, profile: Profile) -> Decimal:
     return (expected_share(profile=profile, year=year, on=end) * HUNDRED).quantize(CENT, ROUND_HALF_UP)
 
 
-def unit_figures(
-    *, projects: Iterable[Project], unit: str, year: int, on: date, profile: Profile | None = None
-) -> LedgerFigures:
-    """The project figures of `projects` (one unit's, or the whole city's) on `on`."""
+@dataclass(frozen=True)
+class LedgerTotals:
+    """The counts and sums the figures of one unit are made of: what the store adds up with GROUP BY."""
+
+    projects: int = 0
+    new_projects: int = 0
+    two_major: int = 0
+    provincial_major: int = 0
+    new_starts: int = 0
+    due_to_start: int = 0
+    started_of_due: int = 0
+    registered: int = 0
+    year_plan: Decimal = Decimal(0)
+    completed: Decimal = Decimal(0)
+    industrial_completed: Decimal = Decimal(0)
+    private_completed: Decimal = Decimal(0)
+    cluster_starts: int = 0
+    cluster_investment: Decimal = Decimal(0)
+
+    def __add__(self, other: LedgerTotals) -> LedgerTotals:
+        return LedgerTotals(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+def ledger_totals(*, projects: Iterable[Project], year: int, on: date) -> LedgerTotals:
+    """The counts and sums of `projects` on `on` (investment through the last month ended by then)."""
     items = list(projects)
     month = through_month(year=year, on=on)
     new = [p for p in items if p.kind is ProjectKind.NEW]
     starts = [p for p in new if started_in_year(p, year, on)]
     due = [p for p in new if due_to_start(p, year, on)]
-    started_of_due = sum(1 for p in due if p.done_by(ProjectMilestone.START, on))
-    registered = sum(1 for p in starts if p.done_by(ProjectMilestone.REGISTERED, on))
-    completed = _completed(items, month)
-    year_plan = sum((p.year_plan for p in items), Decimal(0))
     cluster = [p for p in items if p.cluster and started_in_year(p, year, on)]
-    return LedgerFigures(
-        unit=unit, on=on, through_month=month, projects=len(items), new_projects=len(new),
-        continuing=len(items) - len(new), two_major=sum(p.two_major for p in items),
-        provincial_major=sum(p.provincial_major for p in items), new_starts=len(starts),
-        due_to_start=len(due), started_of_due=started_of_due, start_rate=percent(started_of_due, len(due)),
-        registered=registered, registration_rate=percent(registered, len(starts)),
-        year_plan=year_plan, completed=completed, completion_rate=percent(completed, year_plan),
-        expected_rate=expected_rate(year=year, month=month, profile=profile or Profile()),
-        industrial_share=percent(_completed(items, month, category=ProjectCategory.INDUSTRY), completed),
-        private_share=percent(_completed(items, month, investor=InvestorType.PRIVATE), completed),
+    return LedgerTotals(
+        projects=len(items), new_projects=len(new), two_major=sum(p.two_major for p in items),
+        provincial_major=sum(p.provincial_major for p in items), new_starts=len(starts), due_to_start=len(due),
+        started_of_due=sum(1 for p in due if p.done_by(ProjectMilestone.START, on)),
+        registered=sum(1 for p in starts if p.done_by(ProjectMilestone.REGISTERED, on)),
+        year_plan=sum((p.year_plan for p in items), Decimal(0)), completed=_completed(items, month),
+        industrial_completed=_completed(items, month, category=ProjectCategory.INDUSTRY),
+        private_completed=_completed(items, month, investor=InvestorType.PRIVATE),
         cluster_starts=len(cluster), cluster_investment=sum((p.total_investment for p in cluster), Decimal(0)),
+    )  # fmt: skip
+
+
+def unit_figures(
+    *, projects: Iterable[Project], unit: str, year: int, on: date, profile: Profile | None = None
+) -> LedgerFigures:
+    """The project figures of `projects` (one unit's, or the whole city's) on `on`."""
+    totals = ledger_totals(projects=projects, year=year, on=on)
+    return figures_of(totals=totals, unit=unit, year=year, on=on, profile=profile)
+
+
+def figures_of(
+    *, totals: LedgerTotals, unit: str, year: int, on: date, profile: Profile | None = None
+) -> LedgerFigures:
+    """The figures (rates, shares, 序时进度) of one unit from its counts and sums."""
+    t, month = totals, through_month(year=year, on=on)
+    return LedgerFigures(
+        unit=unit, on=on, through_month=month, projects=t.projects, new_projects=t.new_projects,
+        continuing=t.projects - t.new_projects, two_major=t.two_major, provincial_major=t.provincial_major,
+        new_starts=t.new_starts, due_to_start=t.due_to_start, started_of_due=t.started_of_due,
+        start_rate=percent(t.started_of_due, t.due_to_start), registered=t.registered,
+        registration_rate=percent(t.registered, t.new_starts), year_plan=t.year_plan, completed=t.completed,
+        completion_rate=percent(t.completed, t.year_plan),
+        expected_rate=expected_rate(year=year, month=month, profile=profile or Profile()),
+        industrial_share=percent(t.industrial_completed, t.completed),
+        private_share=percent(t.private_completed, t.completed),
+        cluster_starts=t.cluster_starts, cluster_investment=t.cluster_investment,
     )  # fmt: skip
 
 

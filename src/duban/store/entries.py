@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -196,9 +196,21 @@ def indicator_rows(*, session: Session, plan_id: int) -> list[IndicatorRow]:
     return list(session.scalars(query))
 
 
-def indicator_row(*, session: Session, indicator_id: int) -> IndicatorRow | None:
-    """One indicator row, with what `indicator_from_row` reads loaded with it."""
-    return session.get(IndicatorRow, indicator_id, options=INDICATOR_LOADS)
+def indicator_row(*, session: Session, indicator_id: int, unit_id: int | None = None) -> IndicatorRow | None:
+    """One indicator row, with what `indicator_from_row` reads loaded with it.
+
+    Given `unit_id` (a save), only that unit's share of the breakdown is loaded — plus the first
+    share, so an indicator broken down to other units still reads as broken down: O(1) rows per save,
+    not one per unit. The row then serves that unit's save, not a view of the whole breakdown.
+    """
+    if unit_id is None:
+        return session.get(IndicatorRow, indicator_id, options=INDICATOR_LOADS)
+    first = select(func.min(UnitTargetRow.id)).where(UnitTargetRow.indicator_id == indicator_id)
+    shares = IndicatorRow.unit_targets.and_(
+        or_(UnitTargetRow.unit_id == unit_id, UnitTargetRow.id == first.scalar_subquery())
+    )
+    loads = (joinedload(IndicatorRow.lead_unit), selectinload(shares).joinedload(UnitTargetRow.unit))
+    return session.get(IndicatorRow, indicator_id, options=loads, populate_existing=True)
 
 
 def _units_plan(session: Session, plan_row: PlanRow) -> Plan:

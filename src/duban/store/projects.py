@@ -6,22 +6,23 @@ stay as they are, so a county's own 台账 can be imported without touching the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, and_, case, delete, event, func, select, type_coerce
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from duban.choices import OrgKind, ProjectMilestone
+from duban.choices import InvestorType, OrgKind, ProjectCategory, ProjectKind, ProjectMilestone
 from duban.plan.model import Profile
-from duban.projects.figures import LedgerFigures, feed_value, figures_by_unit
+from duban.projects.figures import LedgerFigures, LedgerTotals, feed_value, figures_of, through_month
 from duban.projects.lights import red_projects
 from duban.projects.model import Dates, Project
 from duban.store.audit import record_change
-from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.store.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.store.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
 from duban.supervision.situations import ProjectAlert
 
@@ -189,18 +190,99 @@ def replace_projects(
 
 
 def plan_ledger_figures(
-    *, session: Session, plan_id: int, on: date, profile: Profile | None = None,
-    projects: list[Project] | None = None,
-) -> dict[str, LedgerFigures]:  # fmt: skip
-    """The ledger's figures on `on` for the city (first) and each county, in the city's order."""
+    *, session: Session, plan_id: int, on: date, profile: Profile | None = None
+) -> dict[str, LedgerFigures]:
+    """The ledger's figures on `on` for the city (first) and each county, in the city's order.
+
+    Added up by the store (one GROUP BY per date), and kept for the rest of the session's transaction:
+    a dashboard asks twice (its ledger panel and the indicators the ledger feeds), the store answers once.
+    """
+    memo = _memo(session)
+    key = (plan_id, on, profile.model_dump_json() if profile else None)
+    if key not in memo:
+        memo[key] = _ledger_figures(session, plan_id, on, profile)
+    return memo[key]
+
+
+def _ledger_figures(
+    session: Session, plan_id: int, on: date, profile: Profile | None
+) -> dict[str, LedgerFigures]:
     plan_row = session.get_one(PlanRow, plan_id)
     units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
     city = next((u.name for u in units if u.kind == OrgKind.CITY.value), plan_row.region)
-    counties = [u.name for u in units if u.kind == OrgKind.COUNTY.value]
-    if projects is None:
-        projects = load_projects(session=session, plan_id=plan_id)
-    return figures_by_unit(projects=projects, city=city, counties=counties, year=plan_row.year, on=on,
-                           profile=profile)  # fmt: skip
+    counties = {u.id: u.name for u in units if u.kind == OrgKind.COUNTY.value}
+    totals = county_totals(session=session, plan_id=plan_id, year=plan_row.year, on=on)
+    whole = sum(totals.values(), LedgerTotals())
+    mine = {name: totals.get(unit_id, LedgerTotals()) for unit_id, name in counties.items()}
+    return {unit: figures_of(totals=t, unit=unit, year=plan_row.year, on=on, profile=profile)
+            for unit, t in {city: whole, **mine}.items()}  # fmt: skip
+
+
+def county_totals(*, session: Session, plan_id: int, year: int, on: date) -> dict[int, LedgerTotals]:
+    """county id -> the counts and sums of its projects on `on`, added up by the store.
+
+    The same rules as `projects.figures.ledger_totals` over loaded projects (a test holds the two equal);
+    on SQLite amounts are REAL, so sums are exact while they stay below 2^53 (about 9·10^15 元).
+    """
+    start, registered = aliased(ProjectMilestoneRow), aliased(ProjectMilestoneRow)
+    done = (
+        select(ProjectInvestmentRow.project_id, func.sum(ProjectInvestmentRow.amount).label("amount"))
+        .where(ProjectInvestmentRow.month <= through_month(year=year, on=on))
+        .group_by(ProjectInvestmentRow.project_id).subquery()
+    )  # fmt: skip
+    last = min(on, date(year, 12, 31))
+    new = ProjectRow.kind == ProjectKind.NEW.value
+    started = and_(start.actual >= date(year, 1, 1), start.actual <= last)
+    due = and_(new, start.planned >= date(year, 1, 1), start.planned <= last)
+    cluster = and_(ProjectRow.cluster.is_not(None), ProjectRow.cluster != "", started)
+    amount = func.coalesce(done.c.amount, 0)
+    query = (
+        select(
+            ProjectRow.county_id, func.count(), _count(new), _count(ProjectRow.two_major.is_(True)),
+            _count(ProjectRow.provincial_major.is_(True)), _count(and_(new, started)), _count(due),
+            _count(and_(due, start.actual <= on)), _count(and_(new, started, registered.actual <= on)),
+            _sum(ProjectRow.year_plan), _sum(amount),
+            _sum(case((ProjectRow.category == ProjectCategory.INDUSTRY.value, amount), else_=0)),
+            _sum(case((ProjectRow.investor == InvestorType.PRIVATE.value, amount), else_=0)),
+            _count(cluster), _sum(case((cluster, ProjectRow.total_investment), else_=0)),
+        )
+        .outerjoin(start, and_(start.project_id == ProjectRow.id, start.milestone == ProjectMilestone.START.value))
+        .outerjoin(registered, and_(registered.project_id == ProjectRow.id,
+                                    registered.milestone == ProjectMilestone.REGISTERED.value))
+        .outerjoin(done, done.c.project_id == ProjectRow.id)
+        .where(ProjectRow.plan_id == plan_id).group_by(ProjectRow.county_id)
+    )  # fmt: skip
+    return {row[0]: _totals(row[1:]) for row in session.execute(query)}
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum(amount: Any) -> ColumnElement[Decimal]:
+    return type_coerce(func.coalesce(func.sum(amount), 0), Amount)
+
+
+def _totals(values: Sequence[Any]) -> LedgerTotals:
+    """Counts as int, sums as Decimal without the store's trailing zeros, in the fields' order."""
+    kinds = [type(f.default) for f in dataclasses.fields(LedgerTotals)]
+    typed: list[Any] = [
+        int(v) if kind is int else _plain(Decimal(v)) for kind, v in zip(kinds, values, strict=True)
+    ]
+    return LedgerTotals(*typed)
+
+
+def _memo(session: Session) -> dict[Any, dict[str, LedgerFigures]]:
+    """Ledger figures read in this session's transaction; a flush, commit or rollback forgets them."""
+    memo: dict[Any, dict[str, LedgerFigures]] = session.info.setdefault("ledger_figures", {})
+    return memo
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_ledger_figures(session: Session, *_args: Any) -> None:
+    session.info.pop("ledger_figures", None)
 
 
 def ledger_feeds(*, session: Session, plan_id: int, on: date) -> dict[str, dict[str, Decimal]]:
@@ -215,17 +297,16 @@ def ledger_feeds(*, session: Session, plan_id: int, on: date) -> dict[str, dict[
 def ledger_feeds_on(
     *, session: Session, plan_id: int, dates: Sequence[date]
 ) -> dict[date, dict[str, dict[str, Decimal]]]:
-    """`ledger_feeds` for several dates, reading the ledger once."""
+    """`ledger_feeds` for several dates, one aggregation of the ledger per date."""
     fed = [
         row for row in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_id))
         if str((row.extra or {}).get("feed", "")).startswith("ledger.")
     ]  # fmt: skip
     if not fed:
         return {}
-    projects = load_projects(session=session, plan_id=plan_id)
     found = {}
     for on in dates:
-        figures = plan_ledger_figures(session=session, plan_id=plan_id, on=on, projects=projects)
+        figures = plan_ledger_figures(session=session, plan_id=plan_id, on=on)
         found[on] = {row.code: _indicator_feed(row, figures) for row in fed}
     return found
 

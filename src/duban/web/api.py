@@ -293,7 +293,7 @@ def save(
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require_unit_access(user, unit_id)
     plan_row = _plan(request, session)
-    row = indicator_row(session=session, indicator_id=indicator_id)
+    row = indicator_row(session=session, indicator_id=indicator_id, unit_id=unit_id)
     if row is None or row.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
     raw = body.model_dump(include={"value", "numerator", "denominator", "stage", "stage_date", "note"})
