@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from duban.choices import Status
-from duban.progress.ranking import ScoredItem, rank_units, summarise_areas, top_and_bottom
+from duban.progress.ranking import ScoredItem, places, rank_units, summarise_areas, top_and_bottom
 
 S = Status
 
@@ -14,7 +16,7 @@ def items(unit: str, *statuses: Status, area: str = "经济", weight: str = "1")
 
 ROWS = [
     *items("甲", S.DONE, S.ON_TRACK, S.BEHIND),  # 2/3 good, 1/3 done
-    *items("乙", S.DONE, S.DONE, S.FAR_BEHIND),  # 2/3 good, 2/3 done: above 甲
+    *items("乙", S.DONE, S.DONE, S.FAR_BEHIND),  # 2/3 good, 2/3 done: listed above 甲, but 并列 with it
     *items("丙", S.BEHIND, S.NOT_REPORTED, S.AHEAD),  # 1/3
     *items("丁", S.AHEAD, S.BEHIND, S.NOT_REPORTED),  # 1/3, same done share and far count: tied with 丙
     *items("戊", S.FAR_BEHIND, S.NOT_REPORTED, S.BEHIND),  # 0
@@ -23,12 +25,27 @@ ROWS = [
 
 def test_ranking_with_ties() -> None:
     ranked = rank_units(items=ROWS)
-    assert [(r.unit, r.rank) for r in ranked] == [("乙", 1), ("甲", 2), ("丙", 3), ("丁", 3), ("戊", 5)]
+    assert [(r.unit, r.rank) for r in ranked] == [("乙", 1), ("甲", 1), ("丙", 3), ("丁", 3), ("戊", 5)]
     assert round(ranked[0].score, 2) == Decimal("66.67") and ranked[-1].score == 0
     assert (ranked[-1].far_behind, ranked[-1].not_reported) == (1, 1)
     top, bottom = top_and_bottom(rankings=ranked)
     assert [r.unit for r in top] == ["乙", "甲", "丙"]
     assert [r.unit for r in bottom] == ["戊", "丁", "丙"]
+
+
+@pytest.mark.parametrize(
+    ("scores", "ranks"),
+    [
+        (["90", "80", "70"], [1, 2, 3]),
+        (["90", "90", "90"], [1, 1, 1]),  # equal scores are 并列, never 1, 2, 3
+        (["90", "80", "80", "70"], [1, 2, 2, 4]),
+        (["83.34", "83.30", "83.2"], [1, 1, 3]),  # both print as 83.3
+        (["83.35", "83.34"], [1, 2]),  # 83.4 and 83.3
+        ([], []),
+    ],
+)
+def test_equal_shown_scores_share_a_rank(scores: list[str], ranks: list[int]) -> None:
+    assert places(scores=[Decimal(s) for s in scores]) == ranks
 
 
 def test_area_weights_and_aspirations() -> None:

@@ -81,7 +81,7 @@ def test_rankings_and_reporting_status(session):
     row, periods = _setup(session, [ROADS])
     _report(session, "L02-1", "镇雄县", periods[5], value=Decimal(100))  # 13.5%: 36 pp behind → 严重滞后
     overview = period_overview(session=session, plan_row=row, month=6)
-    # Both score 0; the tie goes to the unit with fewer 严重滞后 (see duban.progress.ranking).
-    assert [(r.unit, r.rank, r.far_behind) for r in overview.rankings] == [("昭阳区", 1, 0), ("镇雄县", 2, 1)]
+    # Both score 0: 并列第1 (see duban.progress.ranking); fewer 严重滞后 only orders the lines.
+    assert [(r.unit, r.rank, r.far_behind) for r in overview.rankings] == [("昭阳区", 1, 0), ("镇雄县", 1, 1)]
     reporting = {r.unit: (r.expected, r.submitted, r.missing) for r in overview.reporting}
     assert reporting == {"镇雄县": (1, 1, 0), "昭阳区": (1, 0, 1)}

@@ -4,23 +4,39 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from duban.choices import OrgKind, ScopeKind
+from duban.choices import Comparator, OrgKind, ScopeKind
 from duban.plan.model import Indicator, Plan
 
 
 def reporting_units(*, indicator: Indicator, plan: Plan) -> list[str]:
     """The units that report figures for `indicator`.
 
-    Broken-down targets are reported by the units they were broken down to; "each county" targets
-    by every unit of the set; single-unit targets by that unit; the rest by the lead unit (or the city).
+    Broken-down targets are reported by the units they were broken down to (except those left with
+    无此项任务, see `has_task`); "each county" targets by every unit of the set; single-unit targets by
+    that unit; the rest by the lead unit (or the city).
     """
     if indicator.breakdown and indicator.breakdown.targets:
-        return list(indicator.breakdown.targets)
+        return [unit for unit in indicator.breakdown.targets if has_task(indicator=indicator, unit=unit)]
     if indicator.scope.kind is ScopeKind.EACH:
         return indicator.scope.units or [u.name for u in plan.counties()]
     if indicator.scope.kind is ScopeKind.UNIT and indicator.scope.unit:
         return [indicator.scope.unit]
     return [indicator.lead_unit or city_name(plan)]
+
+
+def has_task(*, indicator: Indicator, unit: str) -> bool:
+    """False when the unit's share of a target to reach is 0: 无此项任务, out of counts, scores and forms.
+
+    A share of 0 of a ceiling ("不超过 0") is a real task, so only targets to reach are concerned.
+    """
+    return not (
+        no_task_target(comparator=indicator.comparator) and unit_target(indicator=indicator, unit=unit) == 0
+    )
+
+
+def no_task_target(*, comparator: Comparator) -> bool:
+    """Whether a target of 0 under `comparator` means 无此项任务 (all but ceilings)."""
+    return comparator is not Comparator.AT_MOST
 
 
 def unit_target(*, indicator: Indicator, unit: str) -> Decimal:

@@ -4,20 +4,22 @@ Composite score of a unit, 0..100: the weighted share of its judged targets that
 超序时 or 正常, each target weighted by its area's `Area.weight` (1 by default). 未报送 counts
 against the unit (in the denominator, never in the numerator). 力争 targets are left out unless
 `include_aspirations`. Targets without a status (no target for that unit) are not passed in.
-Ties: higher score first; then the higher weighted share of 已完成; then fewer 严重滞后. Units
-equal on all three share a rank (1, 2, 2, 4) and keep the order in which they were first seen.
+Order: higher score first; then the higher weighted share of 已完成; then fewer 严重滞后. Ranks
+come from the score alone, as published (one decimal): equal scores are 并列 and share a rank
+(1, 2, 2, 4) whatever the order after them; the other two only order the lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from duban.choices import Status
 from duban.progress.judge import GOOD_STATUSES
 
 HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,23 @@ class Ranking:
     rank: int
     score: Decimal
     done_share: Decimal
-    total: int
-    good: int
-    far_behind: int
-    not_reported: int
+    counts: dict[Status, int]  # the unit's scored targets by status: every count below comes from it
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def good(self) -> int:
+        return sum(self.counts.get(s, 0) for s in GOOD_STATUSES)
+
+    @property
+    def far_behind(self) -> int:
+        return self.counts.get(Status.FAR_BEHIND, 0)
+
+    @property
+    def not_reported(self) -> int:
+        return self.counts.get(Status.NOT_REPORTED, 0)
 
 
 @dataclass(frozen=True)
@@ -69,11 +84,22 @@ def rank_units(*, items: Iterable[ScoredItem], include_aspirations: bool = False
             groups.setdefault(item.unit, []).append(item)
     unranked = [_score(unit=unit, items=group) for unit, group in groups.items()]
     unranked.sort(key=_sort_key)
-    ranked: list[Ranking] = []
-    for place, row in enumerate(unranked, start=1):
-        tied = ranked and _sort_key(ranked[-1]) == _sort_key(row)
-        ranked.append(_with_rank(row, ranked[-1].rank if tied else place))
-    return ranked
+    ranks = places(scores=[row.score for row in unranked])
+    return [_with_rank(row, rank) for row, rank in zip(unranked, ranks, strict=True)]
+
+
+def shown_score(score: Decimal) -> Decimal:
+    """The score as tables and the bulletin print it (one decimal, half up); ties are judged on it."""
+    return score.quantize(TENTH, ROUND_HALF_UP)
+
+
+def places(*, scores: list[Decimal]) -> list[int]:
+    """Ranks of scores already in ranking order: equal shown scores are 并列 (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for place, score in enumerate(scores, start=1):
+        tied = ranks and shown_score(scores[place - 2]) == shown_score(score)
+        ranks.append(ranks[-1] if tied else place)
+    return ranks
 
 
 def top_and_bottom(*, rankings: list[Ranking], n: int = 3) -> tuple[list[Ranking], list[Ranking]]:
@@ -97,19 +123,12 @@ def _score(*, unit: str, items: list[ScoredItem]) -> Ranking:
     done = sum((i.weight for i in items if i.status is Status.DONE), Decimal(0))
     score = HUNDRED * good / weight if weight else Decimal(0)
     done_share = HUNDRED * done / weight if weight else Decimal(0)
-    return Ranking(
-        unit=unit,
-        rank=0,
-        score=score,
-        done_share=done_share,
-        total=len(items),
-        good=sum(1 for i in items if i.status in GOOD_STATUSES),
-        far_behind=sum(1 for i in items if i.status is Status.FAR_BEHIND),
-        not_reported=sum(1 for i in items if i.status is Status.NOT_REPORTED),
-    )
+    counts = {status: sum(1 for i in items if i.status is status) for status in Status}
+    return Ranking(unit=unit, rank=0, score=score, done_share=done_share, counts=counts)
 
 
 def _sort_key(row: Ranking) -> tuple[Decimal, Decimal, int]:
+    """Order only; ranks come from `places`."""
     return (-row.score, -row.done_share, row.far_behind)
 
 

@@ -312,7 +312,8 @@ def _own_rank_sentence(rankings: list[Ranking], unit: str) -> str:
 
 
 def _county_counts(scope: Scope) -> dict[str, dict[Status, int]]:
-    return {r.unit: status_counts(county_items(scope.overview, r.unit)) for r in scope.overview.rankings}
+    """Each county's scored targets by status, the very counts its score and rank come from."""
+    return {r.unit: r.counts for r in scope.overview.rankings}
 
 
 def _ranking_table(rankings: list[Ranking], unit: str | None) -> Table:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from duban.choices import Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
+from duban.plan.assignments import no_task_target
 from duban.plan.model import Indicator, Profile, Scope, Thresholds
 from duban.progress.batch import (
     PeriodFrame,
@@ -151,6 +152,8 @@ def _targets(
         target[_index_of(ids)[ind_id], units.index[unit_id]] = found[:, 2]
     own = np.array([float(ind.target) for ind in indicators])
     _default_targets(target=target, indicators=indicators, units=units, own=own)
+    reach = np.array([no_task_target(comparator=ind.comparator) for ind in indicators], dtype=bool)
+    target[(target == 0) & reach[:, None]] = np.nan  # 无此项任务, as `assignments.has_task`
     ratio = np.array([ind.kind.value in _RATIO_KINDS for ind in indicators], dtype=bool)
     _fill_parents(target=target, tree=units.tree, own=own, ratio=ratio)
     if units.top >= 0:  # the city is held to the plan's own target, not the sum of its breakdown

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ScopeKind, Status
-from duban.plan.assignments import city_name, reporting_units, unit_target
+from duban.plan.assignments import city_name, has_task, reporting_units, unit_target
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
 from duban.progress.judge import GOOD_STATUSES, Judgement, judge
@@ -142,6 +142,12 @@ class Overview(Headlines[IndicatorLine]):
     def county_lines(self, county: str) -> list[tuple[IndicatorLine, UnitLine]]:
         """Every target a county holds, with its standing."""
         return [(line, u) for line in self.indicators for u in line.units if u.unit == county]
+
+    def no_task(self, county: str) -> list[Indicator]:
+        """Indicators broken down to the county with a share of 0: 无此项任务, left out of its figures."""
+        return [line.indicator for line in self.indicators if line.indicator.breakdown
+                and county in line.indicator.breakdown.targets
+                and not has_task(indicator=line.indicator, unit=county)]  # fmt: skip
 
 
 def period_end(*, year: int, month: int) -> date:

@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session
 from duban.choices import Accumulation, EntryState, OrgKind, ScopeKind, Status
 from duban.plan.model import Indicator, Thresholds
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, judge_period, unit_scores
-from duban.progress.judge import GOOD_STATUSES, Judgement, expected_pct
-from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, summarise_areas
+from duban.progress.judge import Judgement, expected_pct
+from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, places, summarise_areas
 from duban.progress.rollup import Figure
 from duban.store.batch import _indicators, _judge_each_counts, period_frame
 from duban.store.models import (
@@ -392,23 +392,18 @@ def _rankings(*, result: PeriodResult, lines: list[CityLine], units: _UnitFacts)
     aspiration = np.array([line.indicator.aspiration for line in lines], dtype=bool)
     score, done, far = unit_scores(result=result, weights=weights, aspiration=aspiration)
     judged = (result.status != NO_TARGET) & ~aspiration[:, None]
-    good = judged & np.isin(result.status, [STATUSES.index(s) for s in GOOD_STATUSES])
-    missing = judged & (result.status == STATUSES.index(Status.NOT_REPORTED))
-    totals, goods, missings = judged.sum(axis=0), good.sum(axis=0), missing.sum(axis=0)
+    counts = {s: (judged & (result.status == code)).sum(axis=0) for code, s in enumerate(STATUSES)}
+    totals = judged.sum(axis=0)
     # ties keep the order in which the overview first meets the counties: by their first judged target
     first = judged.argmax(axis=0)
     counties = sorted((int(u) for u in units.counties() if totals[u] > 0), key=lambda u: (first[u], u))
     key = {u: (-round(float(score[u]), _TIE_DIGITS), -round(float(done[u]), _TIE_DIGITS), int(far[u]))
            for u in counties}  # fmt: skip
-    ranked: list[Ranking] = []
-    previous = -1
-    for place, u in enumerate(sorted(counties, key=key.__getitem__), start=1):
-        tied = previous >= 0 and key[previous] == key[u]
-        previous = u
-        ranked.append(Ranking(unit=units.names[u], rank=ranked[-1].rank if tied else place,
-                              score=_rounded(score[u]), done_share=_rounded(done[u]), total=int(totals[u]),
-                              good=int(goods[u]), far_behind=int(far[u]), not_reported=int(missings[u])))  # fmt: skip
-    return ranked
+    order = sorted(counties, key=key.__getitem__)
+    ranks = places(scores=[_rounded(score[u]) for u in order])
+    return [Ranking(unit=units.names[u], rank=rank, score=_rounded(score[u]), done_share=_rounded(done[u]),
+                    counts={s: int(n[u]) for s, n in counts.items()})
+            for u, rank in zip(order, ranks, strict=True)]  # fmt: skip
 
 
 # -- 报送情况 -----------------------------------------------------------------------------------

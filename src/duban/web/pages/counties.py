@@ -38,18 +38,10 @@ def county_page(
     reporting = next((r for r in view.reporting if r.unit == name), None)
     return render(request, "county.html", user, nav="map", view=view, county=name, lines=lines,
                   ranking=ranking, reporting=reporting, overdue=unreported(view=view, county=name),
-                  counts=county_counts(lines=lines))  # fmt: skip
+                  counts=ranking.counts if ranking else {}, no_task=view.no_task(name),
+                  aspirations=[line for line, _ in lines if line.indicator.aspiration])  # fmt: skip
 
 
 def unreported(*, view: Overview, county: str) -> list[tuple[IndicatorLine, UnitLine]]:
     """The county's targets with no submitted or approved figure for the period."""
     return [(line, u) for line, u in view.county_lines(county) if u.state not in REPORTED]
-
-
-def county_counts(*, lines: list[tuple[IndicatorLine, UnitLine]]) -> dict[str, int]:
-    """How many of the county's targets are in each status, by status value."""
-    counts: dict[str, int] = {}
-    for _line, unit_line in lines:
-        key = unit_line.judgement.status.value
-        counts[key] = counts.get(key, 0) + 1
-    return counts
