@@ -60,6 +60,29 @@ def test_plan_load_twice_then_export_round_trips(env, db_url):
     assert check.exit_code == 0, check.output
 
 
+def test_plan_load_again_shows_the_diff_and_changes_only_with_yes(env, db_url):
+    assert runner.invoke(app, ["plan", "load"]).exit_code == 0
+    same = runner.invoke(app, ["plan", "load"])
+    assert same.exit_code == 0 and "没有变化" in same.output, same.output
+    edited = env / "edited.yaml"
+    text = default_plan_path().read_text(encoding="utf-8")
+    edited.write_text(text.replace("target: 86\n", "target: 87\n", 1), encoding="utf-8")
+    shown = runner.invoke(app, ["plan", "load", str(edited), "--from", "7"])
+    assert shown.exit_code == 0 and "修改 L05-1" in shown.output and "目标值 86 → 87" in shown.output, (
+        shown.output
+    )
+    assert "未更改" in shown.output and "自 7 月起生效" in shown.output
+    exported = runner.invoke(app, ["plan", "export"])
+    assert "target: 87" not in exported.output
+    applied = runner.invoke(app, ["plan", "load", str(edited), "--from", "7", "--yes"])
+    assert applied.exit_code == 0 and "已修订计划" in applied.output, applied.output
+    assert "target: 87" in runner.invoke(app, ["plan", "export"]).output
+    undone = runner.invoke(app, ["plan", "undo"])
+    assert undone.exit_code == 0 and "已撤销计划修订" in undone.output, undone.output
+    assert "target: 87" not in runner.invoke(app, ["plan", "export"]).output
+    assert runner.invoke(app, ["plan", "undo"]).exit_code == 1
+
+
 def test_demo_builds_the_store_without_serving(env, db_url):
     result = runner.invoke(app, ["demo", "--no-serve"])
     assert result.exit_code == 0, result.output

@@ -288,6 +288,7 @@ class RevisionState(LabelledEnum):
 
     PENDING = "pending"
     APPROVED = "approved"
+    WITHDRAWN = "withdrawn"  # its plan revision was undone
 
 
-_LABELS |= {"RevisionState": {"pending": "待审批", "approved": "已批准"}}
+_LABELS |= {"RevisionState": {"pending": "待审批", "approved": "已批准", "withdrawn": "已撤销"}}

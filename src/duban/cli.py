@@ -17,6 +17,7 @@ from duban.plan.planfile import PlanFileError, dump_plan, read_plan_file
 from duban.projects.command import ledger_export, ledger_figures, ledger_import
 from duban.reports.command import report_command
 from duban.settings import Settings, get_settings
+from duban.store.plan_revision_command import load_command, undo_command
 from duban.store.revision_command import revise_command
 from duban.supervision.command import run_rules, send_reminders
 
@@ -30,6 +31,8 @@ app.add_typer(supervise_app, name="supervise")
 ledger_app = typer.Typer(help="项目台账:导入、导出、统计。", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 plan_app.command("revise")(revise_command)
+plan_app.command("load")(load_command)
+plan_app.command("undo")(undo_command)
 user_app = typer.Typer(help="账号:新增、停用、重置密码。", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
@@ -65,22 +68,6 @@ def plan_check(file: Path) -> None:
         _fail(f"共 {len(exc.problems)} 处错误,未导入任何内容。")
         return
     typer.echo(f"{file}: 通过检查,{len(plan.areas)} 个方面,{len(plan.indicators())} 个指标。")
-
-
-@plan_app.command("load")
-def plan_load(file: Path = typer.Argument(None, help="计划文件;默认为内置的昭通市2026年计划")) -> None:
-    """Check a plan file and put it in the store (loading it again updates it)."""
-    from duban.store.plans import save_plan
-
-    path = file or default_plan_path()
-    try:
-        plan = read_plan_file(path)
-    except PlanFileError as exc:
-        _fail(str(exc) + f"\n共 {len(exc.problems)} 处错误,未导入任何内容。")
-        return
-    with _transaction(get_settings()) as session:
-        row = save_plan(session=session, plan=plan)
-    typer.echo(f"已导入 {row.region}{row.year} 年计划:{len(plan.indicators())} 个指标。")
 
 
 @plan_app.command("export")

@@ -53,11 +53,12 @@ def test_breakdown_changes_replace_unit_targets(session):
     assert values == {"昭阳区": Decimal(1000), "鲁甸县": Decimal(240)}
 
 
-def test_every_load_is_audited(session):
+def test_every_load_that_changes_the_plan_is_audited(session):
     save_plan(session=session, plan=make_plan())
-    save_plan(session=session, plan=make_plan())
+    save_plan(session=session, plan=make_plan())  # unchanged: nothing written
+    save_plan(session=session, plan=make_plan(indicators=[make_indicator(target=Decimal(1300))]))
     session.flush()
     assert list(session.scalars(select(AuditRow.action).order_by(AuditRow.id))) == [
         "plan.create",
-        "plan.update",
+        "plan.revise",
     ]

@@ -224,7 +224,7 @@ def make_template(
     *, session: Session, plan_row: PlanRow, unit: OrgUnitRow, period: PeriodRow, key: str
 ) -> bytes:
     """The template workbook for `unit` and `period`, with targets and last period's figures filled in."""
-    plan = plan_from_store(session=session, plan_row=plan_row)
+    plan = plan_from_store(session=session, plan_row=plan_row, month=period.month)
     sheet = unit_sheet(session=session, plan=plan, plan_row=plan_row, unit=unit, period=period)
     identity = TemplateIdentity(
         plan_id=plan_row.id, year=plan_row.year, unit_id=unit.id, unit_name=unit.name, period_id=period.id,

@@ -35,6 +35,7 @@ from duban.progress.batch import (
 from duban.progress.formula import Formula, FormulaError, parse_formula
 from duban.progress.judge import STAGE_SHARE
 from duban.store.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
+from duban.store.plans import asked_in
 
 _RATIO_KINDS = (IndicatorKind.RATE.value, IndicatorKind.SHARE.value, IndicatorKind.GROWTH.value)
 _STAGES = tuple(MilestoneStage)
@@ -50,7 +51,7 @@ def period_frame(
     """
     plan = session.get_one(PlanRow, plan_id)
     units = _Units.read(session)
-    ids, indicators = _indicators(session, plan_id)
+    ids, indicators = _indicators(session, plan_id, month)
     target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators)
     rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history)
     rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
@@ -71,7 +72,7 @@ def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodRe
     plan = session.get_one(PlanRow, plan_id)
     thresholds = Thresholds.model_validate(plan.thresholds or {})
     result = judge_period(frame=frame, thresholds=thresholds)
-    _, indicators = _indicators(session, plan_id)
+    _, indicators = _indicators(session, plan_id, month)
     top = _Units.read(session).top
     _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan.year,
                        thresholds=thresholds)  # fmt: skip
@@ -107,15 +108,15 @@ class _Units:
         return [i for i, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY]
 
 
-def _indicators(session: Session, plan_id: int) -> tuple[np.ndarray, list[Indicator]]:
-    """The plan's indicators in document order, without their breakdowns, and their store ids."""
+def _indicators(session: Session, plan_id: int, month: int) -> tuple[np.ndarray, list[Indicator]]:
+    """The plan's indicators asked in `month` in document order, without their breakdowns, and their store ids."""
     lead = aliased(OrgUnitRow)
     query = (
         select(*IndicatorRow.__table__.c, lead.name.label("lead"))
         .join(TaskRow, TaskRow.id == IndicatorRow.task_id)
         .join(AreaRow, AreaRow.id == TaskRow.area_id)
         .outerjoin(lead, lead.id == IndicatorRow.lead_unit_id)
-        .where(IndicatorRow.plan_id == plan_id)
+        .where(IndicatorRow.plan_id == plan_id, asked_in(month))
         .order_by(AreaRow.position, TaskRow.position, IndicatorRow.position)
     )
     rows = session.execute(query).all()

@@ -45,7 +45,7 @@ from duban.store.periods import (
     period_end,
     previous_period,
 )
-from duban.store.plans import indicator_from_row
+from duban.store.plans import indicator_from_row, is_asked
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 AMOUNT_LIMIT = Decimal(10) ** 18  # figures are NUMERIC(24, 6)
@@ -170,7 +170,7 @@ def unit_sheet(
 
     Without `plan`, only the plan's units and indicators are read (three queries), not the whole plan.
     """
-    rows = indicator_rows(session=session, plan_id=plan_row.id)
+    rows = [r for r in indicator_rows(session=session, plan_id=plan_row.id) if is_asked(r, period.month)]
     indicators = plan.indicators() if plan else [indicator_from_row(r) for r in rows]
     plan = plan or _units_plan(session, plan_row)
     by_code = {r.code: r for r in rows}
@@ -178,7 +178,7 @@ def unit_sheet(
     entries = _unit_period_entries(session, unit.id, [period.id, *([before.id] if before else [])])
     sheet = []
     for indicator in indicators:
-        if unit.name in reporting_units(indicator=indicator, plan=plan):
+        if indicator.id in by_code and unit.name in reporting_units(indicator=indicator, plan=plan):
             row = by_code[indicator.id]
             previous = entries.get((row.id, before.id)) if before else None
             sheet.append(SheetRow(row, indicator, unit_target(indicator=indicator, unit=unit.name), previous,

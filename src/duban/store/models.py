@@ -138,6 +138,9 @@ class IndicatorRow(Base):
     offset: Mapped[int | None]
     line: Mapped[int | None]
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A retired indicator keeps its figures and history but is not asked from this month of the year on.
+    retired_from: Mapped[int | None]
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     plan: Mapped[PlanRow] = relationship()
     task: Mapped[TaskRow] = relationship(back_populates="indicators")

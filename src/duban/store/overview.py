@@ -165,7 +165,7 @@ def period_overview(
     """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force."""
     basis = basis or Basis()
     include_submitted = basis.include_submitted
-    plan = plan_from_store(session=session, plan_row=plan_row)
+    plan = plan_from_store(session=session, plan_row=plan_row, month=month)
     plan = revised_plan(
         plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
     )

@@ -22,6 +22,7 @@ from duban.plan.assignments import reporting_units
 from duban.plan.model import Plan
 from duban.store.audit import record_change
 from duban.store.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
+from duban.store.plans import asked_in
 from duban.store.reporting_models import PeriodReopenRow
 
 _KEY = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -174,7 +175,7 @@ def reporting_status(
     *, session: Session, plan_row: PlanRow, plan: Plan, period: PeriodRow, today: date
 ) -> list[UnitReporting]:
     """报送情况: for every reporting unit, whether it reported on time, late or not yet."""
-    expected = _expected_indicators(session, plan_row, plan)
+    expected = _expected_indicators(session, plan_row, plan, period.month)
     first_submits = _first_submits(session, period)
     units = {u.name: u for u in session.scalars(select(OrgUnitRow))}
     contacts = _contacts(session)
@@ -185,11 +186,13 @@ def reporting_status(
     ]
 
 
-def _expected_indicators(session: Session, plan_row: PlanRow, plan: Plan) -> dict[str, set[int]]:
-    query = select(IndicatorRow.code, IndicatorRow.id).where(IndicatorRow.plan_id == plan_row.id)
+def _expected_indicators(session: Session, plan_row: PlanRow, plan: Plan, month: int) -> dict[str, set[int]]:
+    query = select(IndicatorRow.code, IndicatorRow.id).where(
+        IndicatorRow.plan_id == plan_row.id, asked_in(month)
+    )
     ids = {code: id_ for code, id_ in session.execute(query)}
     wanted: dict[str, set[int]] = defaultdict(set)
-    for indicator in plan.indicators():
+    for indicator in (i for i in plan.indicators() if i.id in ids):
         for unit in reporting_units(indicator=indicator, plan=plan):
             wanted[unit].add(ids[indicator.id])
     order = [u.name for u in plan.units if u.name in wanted]

@@ -6,10 +6,11 @@ of areas and tasks and the ids of indicators, so figures already reported stay a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation
@@ -33,13 +34,27 @@ _EXTRA_FIELDS = ("feed", "formula", "same_as", "implicit", "confidence", "flags"
 
 
 def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> PlanRow:
-    """Insert the plan, or update the stored plan of the same region and year; never duplicate it."""
+    """Insert the plan, or apply it as a revision of the stored plan of the same region and year.
+
+    Loading again never duplicates the plan and never deletes a reported figure: see `plan_revisions`.
+    """
+    row = find_plan(session=session, region=plan.region, year=plan.year)
+    if row is not None:
+        from duban.store.plan_revisions import apply_plan_revision  # revisions build on this module
+
+        apply_plan_revision(session=session, plan_row=row, plan=plan, user_id=user_id, reason="重新导入计划")
+        return row
+    row = PlanRow(region=plan.region, year=plan.year, title=plan.title)
+    session.add(row)
+    write_plan(session=session, row=row, plan=plan)
+    record_change(session=session, user_id=user_id, action="plan.create", entity="plan", entity_id=row.id,
+                  new={"indicators": len(plan.indicators()), "title": plan.title})  # fmt: skip
+    return row
+
+
+def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
+    """Write `plan` over the stored plan in place; stored indicators it leaves out are deleted with it."""
     units = save_org_units(session=session, units=plan.units)
-    row = session.scalar(select(PlanRow).where(PlanRow.region == plan.region, PlanRow.year == plan.year))
-    created = row is None
-    if row is None:
-        row = PlanRow(region=plan.region, year=plan.year)
-        session.add(row)
     row.title, row.thresholds = plan.title, plan.thresholds.model_dump(mode="json")
     row.source_path = plan.source.path if plan.source else None
     row.source_sha256 = plan.source.sha256 if plan.source else None
@@ -49,11 +64,6 @@ def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> Pl
     from duban.store.supervision import save_rules  # supervision's store builds on this module
 
     save_rules(session=session, plan_id=row.id, rules=plan.supervision)
-    record_change(
-        session=session, user_id=user_id, action="plan.create" if created else "plan.update",
-        entity="plan", entity_id=row.id, new={"indicators": len(plan.indicators()), "title": plan.title},
-    )  # fmt: skip
-    return row
 
 
 def save_org_units(*, session: Session, units: list[OrgUnit]) -> dict[str, OrgUnitRow]:
@@ -147,9 +157,16 @@ def find_plan(*, session: Session, region: str | None = None, year: int | None =
     return session.scalars(query).first()
 
 
-def plan_from_store(*, session: Session, plan_row: PlanRow) -> Plan:
-    """Rebuild the pure plan model from the store, e.g. for `duban plan export`."""
+def plan_from_store(
+    *, session: Session, plan_row: PlanRow, month: int | None = None, retired: bool = False
+) -> Plan:
+    """Rebuild the pure plan model from the store, e.g. for `duban plan export`.
+
+    Without `month` it is the plan in force (retired indicators left out); with `month`, the indicators
+    asked in that month; with `retired`, every stored indicator.
+    """
     units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
+    asked = (lambda row: True) if retired else (lambda row: is_asked(row, month))
     return Plan(
         region=plan_row.region,
         year=plan_row.year,
@@ -159,9 +176,23 @@ def plan_from_store(*, session: Session, plan_row: PlanRow) -> Plan:
         else None,
         thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
         units=[_org_unit(u) for u in units],
-        areas=[_area(a) for a in plan_row.areas],
+        areas=[
+            a for a, stored in ((_area(a, asked), a) for a in plan_row.areas) if a.tasks or not stored.tasks
+        ],
         supervision=_rules(session, plan_row.id),
     )
+
+
+def is_asked(row: IndicatorRow, month: int | None) -> bool:
+    """Whether the indicator is asked in `month` (None: from now on): not retired by then."""
+    return row.retired_from is None or (month is not None and month < row.retired_from)
+
+
+def asked_in(month: int | None) -> ColumnElement[bool]:
+    """SQL for `is_asked`: the indicators asked in `month` (None: the ones not retired)."""
+    if month is None:
+        return IndicatorRow.retired_from.is_(None)
+    return or_(IndicatorRow.retired_from.is_(None), IndicatorRow.retired_from > month)
 
 
 def _rules(session: Session, plan_id: int) -> SupervisionRules | None:
@@ -179,16 +210,17 @@ def _org_unit(row: OrgUnitRow) -> OrgUnit:
     )  # fmt: skip
 
 
-def _area(row: AreaRow) -> Area:
+def _area(row: AreaRow, asked: Callable[[IndicatorRow], bool]) -> Area:
+    tasks = [_task(t, asked) for t in row.tasks]
     return Area(
         code=row.code, name=row.name, weight=Decimal(row.weight), livelihood=row.livelihood,
-        tasks=[_task(t) for t in row.tasks],
+        tasks=[t for t, stored in zip(tasks, row.tasks, strict=True) if t.indicators or not stored.indicators],
     )  # fmt: skip
 
 
-def _task(row: TaskRow) -> Task:
+def _task(row: TaskRow, asked: Callable[[IndicatorRow], bool]) -> Task:
     return Task(code=row.code, title=row.title, lead_unit=row.lead_unit.name if row.lead_unit else None,
-                indicators=[indicator_from_row(i) for i in row.indicators])  # fmt: skip
+                indicators=[indicator_from_row(i) for i in row.indicators if asked(i)])  # fmt: skip
 
 
 def indicator_from_row(row: IndicatorRow) -> Indicator:

@@ -1,11 +1,12 @@
-"""Target revisions: a city target or a unit's share changed from a month on, with who, when and why."""
+"""Revisions: a target changed from a month on, and a re-loaded plan applied as one reviewed, undoable change."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from duban.store.models import Amount, Base, IndicatorRow, OrgUnitRow, utcnow
@@ -32,3 +33,21 @@ class TargetRevisionRow(Base):
 
     indicator: Mapped[IndicatorRow] = relationship()
     unit: Mapped[OrgUnitRow | None] = relationship()
+
+
+class PlanRevisionRow(Base):
+    """A re-loaded plan applied to the stored one: what changed, the plan as it was before, and who undid it."""
+
+    __tablename__ = "plan_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    effective_month: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="applied")
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -150,7 +150,7 @@ def dashboard_summary(
     *, session: Session, plan_row: PlanRow, month: int, today: date, basis: Basis | None = None
 ) -> DashboardSummary:
     """Counts, areas, 惠民实事, lagging list, county ranking, map values and 报送情况 of `month`."""
-    _, indicators = _indicators(session, plan_row.id)
+    _, indicators = _indicators(session, plan_row.id, month)
     frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month)
     units = _UnitFacts.read(session, frame.units.names)
     revised = targets_in_force(session=session, plan_id=plan_row.id, month=month)

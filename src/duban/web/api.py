@@ -244,8 +244,11 @@ def reminders(request: Request, session: DbSession, user: Admin, key: str) -> li
 
 def _status(request: Request, session: Session, key: str) -> list[UnitReporting]:
     plan_row = _plan(request, session)
-    return reporting_status(session=session, plan_row=plan_row, plan=plan_from_store(session=session, plan_row=plan_row),
-                            period=_period(session, plan_row, key), today=today(request))  # fmt: skip
+    period = _period(session, plan_row, key)
+    plan = plan_from_store(session=session, plan_row=plan_row, month=period.month)
+    return reporting_status(
+        session=session, plan_row=plan_row, plan=plan, period=period, today=today(request)
+    )
 
 
 def _status_json(row: UnitReporting) -> dict[str, Any]:

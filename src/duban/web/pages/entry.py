@@ -263,7 +263,9 @@ def entry_place(request: Request, unit_id: int, month: int | None) -> EntryPlace
     )
     if period is None:
         raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
-    return EntryPlace(plan_row, plan_from_store(session=session, plan_row=plan_row), unit, period)
+    return EntryPlace(
+        plan_row, plan_from_store(session=session, plan_row=plan_row, month=period.month), unit, period
+    )
 
 
 def form_rows(*, session: Session, place: EntryPlace, typed: dict[str, dict[str, str]]) -> list[FormRow]:
