@@ -107,6 +107,10 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ],
     ("POST", "/plan/ingest"): lambda w: [_form("/plan/ingest", file=("plan.txt", INGEST_TEXT, "text/plain"))],
     ("POST", "/plan/ingest/{token}"): lambda w: [_form("/plan/ingest/0123456789abcdef", {"replace": "1"})],
+    ("POST", "/plan/ingest/{token}/revision"): lambda w: [
+        _form("/plan/ingest/0123456789abcdef/revision", {"confirm": "1"})
+    ],
+    ("POST", "/plan/revisions/{revision_id}/undo"): lambda w: [_form("/plan/revisions/1/undo")],
     ("POST", "/review/approve-unit"): lambda w: [
         _form("/review/approve-unit", {"unit": str(w.victim_unit), "month": "6"})
     ],
@@ -174,6 +178,7 @@ PRIVATE_READS: dict[tuple[str, str], Builder] = {
 SHARED_READS = {
     ("GET", "/plan/indicators/{code}/edit"): "the office's form; require_admin refuses others",
     ("GET", "/plan/ingest/{token}"): "the office's review page; require_admin refuses others",
+    ("GET", "/plan/ingest/{token}/revision"): "the office's revision preview; require_admin refuses others",
     ("GET", "/indicators/{code}"): "an indicator's city-wide page, open to every signed-in user",
     ("GET", "/counties/{name}"): "a county's public scorecard, open to every signed-in user",
     ("GET", "/api/periods/{key}/status"): "报送情况 of all units is shown to everyone by design",

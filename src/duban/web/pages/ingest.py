@@ -25,10 +25,14 @@ from starlette.datastructures import FormData
 from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
 from duban.plan.model import Indicator, Plan
+from duban.plan.revision import ChangeKind, overlay_draft
 from duban.storage import EvidenceStorage, MissingFile
-from duban.store.plans import find_plan, save_plan
+from duban.store.models import PlanRow
+from duban.store.plan_revisions import PlanRevisionError, apply_plan_revision, preview_plan_revision
+from duban.store.plans import find_plan, plan_from_store, save_plan
+from duban.store.revisions import RevisionError
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
-from duban.web.pages.common import render, settings_of
+from duban.web.pages.common import render, settings_of, today_of
 
 router = APIRouter(include_in_schema=False)
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
@@ -90,28 +94,98 @@ def ingest_review(
     request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
 ) -> HTMLResponse:
     """Every extracted target beside its source sentence, to accept, edit or reject."""
-    plan, source = load_draft(storage=request.app.state.evidence_storage, token=token)
+    plan, source = reviewed_draft(request=request, token=token)
     return _review_page(request, user, token, plan, source, error=None)
+
+
+def reviewed_draft(*, request: Request, token: str) -> tuple[Plan, str]:
+    """The draft as the office reviews it: read over the stored plan of its region and year, if there is one."""
+    draft, source = load_draft(storage=request.app.state.evidence_storage, token=token)
+    stored = find_plan(session=db_session(request), region=draft.region, year=draft.year)
+    if stored is None:
+        return draft, source
+    return overlay_draft(
+        stored=plan_from_store(session=db_session(request), plan_row=stored), draft=draft
+    ), source
 
 
 @router.post("/plan/ingest/{token}", dependencies=[Depends(csrf_protect)])
 async def ingest_load(
     request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
 ) -> Response:
-    """Load the accepted (and edited) targets as the plan; rejected ones are left out."""
+    """Load the accepted (and edited) targets as a new plan, or show the revision of the stored plan."""
     session, form = db_session(request), await request.form()
-    plan, source = load_draft(storage=request.app.state.evidence_storage, token=token)
-    replacing = find_plan(session=session, region=plan.region, year=plan.year) is not None
-    if replacing and form.get("replace") != "1":
-        return _review_page(request, user, token, plan, source, form=form,
-                            error=f"数据库中已有{plan.region}{plan.year}年计划,导入将更新它;请勾选“确认更新”后再导入。")  # fmt: skip
+    plan, source = reviewed_draft(request=request, token=token)
     try:
         chosen = decided_plan(plan=plan, form=form)
     except ValueError as exc:
         return _review_page(request, user, token, plan, source, form=form, error=str(exc))
+    stored = find_plan(session=session, region=plan.region, year=plan.year)
+    if stored is not None:
+        storage = request.app.state.evidence_storage
+        storage.put(f"ingest/{token}/decided.json", chosen.model_dump_json().encode(), "application/json")
+        return RedirectResponse(f"/plan/ingest/{token}/revision", status_code=303)
     save_plan(session=session, plan=chosen, user_id=user.id)
     request.session["flash"] = f"已导入{chosen.region}{chosen.year}年计划:{len(chosen.indicators())} 个指标。"
     return RedirectResponse("/plan", status_code=303)
+
+
+@router.get("/plan/ingest/{token}/revision", response_class=HTMLResponse)
+def revision_preview(
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> HTMLResponse:
+    """What the reviewed draft would change in the stored plan, to confirm before anything is written."""
+    return _revision_page(request, user, token, error=None)
+
+
+@router.post("/plan/ingest/{token}/revision", dependencies=[Depends(csrf_protect)])
+async def revision_apply(
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> Response:
+    """Apply the previewed revision once the office has confirmed it; audited and undoable on the plan page."""
+    session, form = db_session(request), await request.form()
+    if form.get("confirm") != "1":
+        return _revision_page(
+            request, user, token, error="请勾选“确认按以上差异修订计划”后再提交;计划未更改。"
+        )
+    plan, stored = _decided(request, token)
+    try:
+        revision = apply_plan_revision(session=session, plan_row=stored, plan=plan, user_id=user.id,
+                                       reason=str(form.get("reason") or ""), today=today_of(request),
+                                       effective_month=_month(form.get("effective_month")))  # fmt: skip
+    except (PlanRevisionError, RevisionError) as exc:
+        return _revision_page(request, user, token, error=str(exc))
+    summary = revision.changes["summary"] if revision else "与数据库中的计划相同,没有变化"
+    request.session["flash"] = f"已修订{plan.region}{plan.year}年计划:{summary}。"
+    return RedirectResponse("/plan", status_code=303)
+
+
+def _decided(request: Request, token: str) -> tuple[Plan, PlanRow]:
+    load_draft(storage=request.app.state.evidence_storage, token=token)  # checks the token
+    try:
+        plan = Plan.model_validate_json(
+            request.app.state.evidence_storage.get(f"ingest/{token}/decided.json")
+        )
+    except (MissingFile, ValidationError):
+        raise HTTPException(status_code=404, detail="尚未核对导入的目标,请先在核对页面导入") from None
+    stored = find_plan(session=db_session(request), region=plan.region, year=plan.year)
+    if stored is None:
+        raise HTTPException(status_code=404, detail="数据库中已没有该计划,请重新导入")
+    return plan, stored
+
+
+def _month(raw: object) -> int | None:
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= 12 else None
+
+
+def _revision_page(request: Request, user: CurrentUser, token: str, error: str | None) -> HTMLResponse:
+    plan, stored = _decided(request, token)
+    preview = preview_plan_revision(
+        session=db_session(request), plan_row=stored, plan=plan, today=today_of(request)
+    )
+    return render(request, "ingest_revision.html", user, status_code=422 if error else 200, nav="ingest",
+                  token=token, preview=preview, kinds=ChangeKind, error=error)  # fmt: skip
 
 
 def save_draft(*, storage: EvidenceStorage, token: str, result: IngestResult) -> None:
@@ -187,5 +261,6 @@ def _review_page(
         TargetReview(ind, area.name, task.title, highlighted_source(source=source, indicator=ind))
         for area in plan.areas for task in area.tasks for ind in task.indicators
     ]  # fmt: skip
+    revising = find_plan(session=db_session(request), region=plan.region, year=plan.year) is not None
     return render(request, "ingest_review.html", user, status_code=422 if error else 200, nav="ingest",
-                  token=token, plan=plan, reviews=reviews, error=error, typed=form)  # fmt: skip
+                  token=token, plan=plan, reviews=reviews, error=error, typed=form, revising=revising)  # fmt: skip

@@ -17,6 +17,7 @@ from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import breakdown_fault
 from duban.store.audit import record_change
 from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
+from duban.store.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
 from duban.store.plans import indicator_from_row, plan_from_store
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
 from duban.web.pages.common import render, the_plan
@@ -32,9 +33,29 @@ class EditRefused(ValueError):
 def plan_tree(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
     """Every area, task and indicator with its target, lead unit and county breakdown."""
     session = db_session(request)
-    plan = plan_from_store(session=session, plan_row=the_plan(session))
+    plan_row = the_plan(session)
+    plan = plan_from_store(session=session, plan_row=plan_row)
     faults = {ind.id: breakdown_fault(ind) for ind in plan.indicators()}
-    return render(request, "plan_tree.html", user, nav="plan", plan=plan, faults=faults)
+    retired = session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id,
+                                                         IndicatorRow.retired_from.is_not(None))).all()  # fmt: skip
+    return render(request, "plan_tree.html", user, nav="plan", plan=plan, faults=faults, retired=retired,
+                  revisions=revisions_of(session=session, plan_id=plan_row.id)[:10],
+                  undoable=latest_revision(session=session, plan_id=plan_row.id),
+                  flash=request.session.pop("flash", None))  # fmt: skip
+
+
+@router.post("/plan/revisions/{revision_id}/undo", dependencies=[Depends(csrf_protect)])
+def undo_revision(
+    request: Request, revision_id: int, user: Annotated[CurrentUser, Depends(require_admin)]
+) -> Response:
+    """Undo the newest plan revision: the plan as it was before, audited."""
+    try:
+        revision = undo_plan_revision(session=db_session(request), revision_id=revision_id, user_id=user.id)
+    except PlanRevisionError as exc:
+        request.session["flash"] = f"未撤销:{exc}"
+    else:
+        request.session["flash"] = f"已撤销计划修订 #{revision.id}:{revision.changes.get('summary', '')}。"
+    return RedirectResponse("/plan", status_code=303)
 
 
 @router.get("/plan/indicators/{code}/edit", response_class=HTMLResponse)
