@@ -167,7 +167,6 @@ def _plan_fields(stored: Plan, new: Plan) -> list[FieldChange]:
     pairs = [
         ("title", "计划名称", stored.title, new.title),
         ("thresholds", "滞后判定阈值", stored.thresholds.model_dump(mode="json"), new.thresholds.model_dump(mode="json")),
-        ("areas", "方面与任务", _structure(stored.areas), _structure(new.areas)),
         ("supervision", "督办规则", _rules(stored.supervision), _rules(new.supervision)),
     ]  # fmt: skip
     fields = [
@@ -179,9 +178,22 @@ def _plan_fields(stored: Plan, new: Plan) -> list[FieldChange]:
     return fields
 
 
-def _structure(areas: list[Area]) -> list[Any]:
-    return [(a.code, a.name, f"{a.weight.normalize():f}", a.livelihood, [(t.code, t.title, t.lead_unit) for t in a.tasks])
-            for a in areas]  # fmt: skip
+def _structure(areas: list[Area]) -> dict[str, tuple[Any, ...]]:
+    """方面 and 任务 by code: name (or title), weight and lead unit; their indicators are compared one by one."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for a in areas:
+        found[f"方面 {a.code}"] = (a.name, f"{a.weight.normalize():f}", a.livelihood)
+        found |= {f"任务 {a.code}/{t.code}": (t.title, t.lead_unit) for t in a.tasks}
+    return found
+
+
+def _structure_changes(old: dict[str, tuple[Any, ...]], new: dict[str, tuple[Any, ...]]) -> list[FieldChange]:
+    """Areas and tasks renamed or given another lead unit, and new ones; emptied ones go with their indicators."""
+    changed = [FieldChange("areas", key, _brief(old[key]), _brief(new[key])) for key in old if key in new
+               and old[key] != new[key]]  # fmt: skip
+    return changed + [
+        FieldChange("areas", f"新增{key}", "—", _brief(new[key])) for key in new if key not in old
+    ]
 
 
 def _rules(rules: SupervisionRules | None) -> dict[str, Any]:
@@ -189,8 +201,8 @@ def _rules(rules: SupervisionRules | None) -> dict[str, Any]:
 
 
 def _brief(value: Any) -> str:
-    if isinstance(value, list):
-        return f"{len(value)} 个方面、{sum(len(a[4]) for a in value)} 项任务"
+    if isinstance(value, tuple):
+        return " · ".join(str(v) for v in value if v is not None and not isinstance(v, bool))
     if isinstance(value, dict):
         return ",".join(f"{k}={v}" for k, v in value.items())
     return "—" if value is None else str(value)
