@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task
+from duban.store.locks import Writer
+
+# The office acting without an account (the CLI, the demo, test set-up): held only to period locks.
+OFFICE = Writer(user_id=None, admin=True, today=date(2026, 6, 10))
 
 COUNTIES = (
     "昭阳区",

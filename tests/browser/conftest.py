@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -77,11 +78,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a `duban serve` subprocess, ready to answer."""
     data_dir = tmp_path_factory.mktemp("browser-store")
     prepare_store(data_dir)
+    with running_server(data_dir, TODAY) as base:
+        yield base
+
+
+@contextmanager
+def running_server(data_dir: Path, today: str) -> Iterator[str]:
+    """A `duban serve` subprocess on the store in `data_dir`, pretending it is `today`; its base URL."""
     port = free_port()
     env = {
         **os.environ,
         "DUBAN_DATA_DIR": str(data_dir),
-        "DUBAN_TODAY": TODAY,
+        "DUBAN_TODAY": today,
         "DUBAN_SECRET_KEY": "browser-test",
     }
     env.pop("DUBAN_DATABASE_URL", None)

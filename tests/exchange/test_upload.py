@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from builders import make_indicator, make_plan
+from builders import OFFICE, make_indicator, make_plan
 from duban.exchange.template import FIRST_ROW, META_SHEET, SHEET, make_template
 from duban.exchange.upload import ImportRefused, import_workbook
 from duban.store.entries import approve, record_value, submit
@@ -40,8 +40,8 @@ def world(session):
         for month, value in enumerate(values, start=6 - len(values)):
             entry = record_value(session=session, indicator_id=world.rows[code].id, unit_id=world.units["镇雄县"].id,
                                  period_id=world.periods[month - 1].id, user_id=None, value=D(value))  # fmt: skip
-            submit(session=session, entry=entry, user_id=None)
-            approve(session=session, entry=entry, user_id=None)
+            submit(session=session, entry=entry, writer=OFFICE)
+            approve(session=session, entry=entry, writer=OFFICE)
     return world
 
 
@@ -220,7 +220,7 @@ def test_uploading_again_after_approval_keeps_approved_rows_and_submits_the_chan
     upload(session, world, saved(workbook))
     first = session.scalars(select(EntryRow).where(EntryRow.period_id == world.periods[5].id)).all()
     for entry in first:
-        approve(session=session, entry=entry, user_id=None)
+        approve(session=session, entry=entry, writer=OFFICE)
     again = template(session, world)
     ws = again[SHEET]
     ws[f"H{row_of(ws, 'C01')}"] = 650  # one figure changed; the other nineteen are as approved

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from builders import make_indicator, make_plan
+from builders import OFFICE, make_indicator, make_plan
 from duban.choices import Role
 from duban.plan.model import Breakdown
 from duban.settings import Settings
@@ -46,8 +46,8 @@ def _fill(url: str, name: str, *, with_june: bool) -> None:
             ind = session.scalar(select(IndicatorRow.id))
             entry = record_value(session=session, indicator_id=ind, unit_id=unit, period_id=periods[5].id,
                                  user_id=None, value=Decimal(300))  # fmt: skip
-            submit(session=session, entry=entry, user_id=None)
-            approve(session=session, entry=entry, user_id=None)
+            submit(session=session, entry=entry, writer=OFFICE)
+            approve(session=session, entry=entry, writer=OFFICE)
     engine.dispose()
 
 

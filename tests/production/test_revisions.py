@@ -9,7 +9,7 @@ import pytest
 import typer
 from sqlalchemy import select
 
-from builders import make_indicator, make_plan
+from builders import OFFICE, make_indicator, make_plan
 from duban.choices import EntryState, Status
 from duban.plan.model import Breakdown
 from duban.reports.build import build_bulletin
@@ -39,8 +39,8 @@ def _report(session, code, unit, period, value):
     unit_id = _unit(session, unit)
     entry = record_value(session=session, indicator_id=ind.id, unit_id=unit_id, period_id=period.id, user_id=None,
                          value=Decimal(value))  # fmt: skip
-    submit(session=session, entry=entry, user_id=None)
-    approve(session=session, entry=entry, user_id=None)
+    submit(session=session, entry=entry, writer=OFFICE)
+    approve(session=session, entry=entry, writer=OFFICE)
     assert entry.state == EntryState.APPROVED
 
 

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from builders import OFFICE
 from duban.choices import Colour, ItemCause
 from duban.exchange.template import make_template
 from duban.settings import Settings
@@ -72,9 +73,9 @@ def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> W
         june = session.scalars(select(PeriodRow).where(PeriodRow.month == JUNE)).one()
         entry = record_value(session=session, indicator_id=roads.id, unit_id=units[VICTIM], period_id=june.id,
                              user_id=None, value=Decimal(300), note="按计划推进")  # fmt: skip
-        submit(session=session, entry=entry, user_id=None)
+        submit(session=session, entry=entry, writer=OFFICE)
         evidence = add_evidence(session=session, entry=entry, filename="现场.pdf", content=PDF,
-                                data_dir=settings.data_dir, max_bytes=10**6, user_id=None)  # fmt: skip
+                                data_dir=settings.data_dir, max_bytes=10**6, writer=OFFICE)  # fmt: skip
         pending, answered = (_item(session, roads.plan_id, f"test:{n}") for n in ("pending", "answered"))
         sign(session=session, item=answered, user_id=None, today=date(2026, 6, 10))
         reply = answer(session=session, item=answered, user_id=None, text="已召开专题会议",

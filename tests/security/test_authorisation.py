@@ -111,6 +111,10 @@ REQUESTS: dict[tuple[str, str], Builder] = {
         _form("/plan/ingest/0123456789abcdef/revision", {"confirm": "1"})
     ],
     ("POST", "/plan/revisions/{revision_id}/undo"): lambda w: [_form("/plan/revisions/1/undo")],
+    ("POST", "/periods/{month}/lock"): lambda w: [_form("/periods/6/lock", {"reason": "已审核"})],
+    ("POST", "/periods/{month}/reopen"): lambda w: [
+        _form("/periods/6/reopen", {"unit_id": str(w.victim_unit), "reason": "补报"})
+    ],
     ("POST", "/review/approve-unit"): lambda w: [
         _form("/review/approve-unit", {"unit": str(w.victim_unit), "month": "6"})
     ],

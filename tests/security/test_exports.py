@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from builders import COUNTIES
+from builders import COUNTIES, OFFICE
 from duban.exchange.ledger import read_ledger, write_ledger
 from duban.exchange.template import make_template
 from duban.exchange.upload import import_workbook
@@ -59,7 +59,7 @@ def test_template_shows_planted_names_and_notes_as_text_and_reads_them_back(star
         plan_row.title = planted
         session.get_one(IndicatorRow, world.indicator).name = planted
         entry = session.get_one(EntryRow, world.entry)
-        return_entry(session=session, entry=entry, user_id=None, reason="请补充说明")
+        return_entry(session=session, entry=entry, writer=OFFICE, reason="请补充说明")
         entry.note = planted
     with factory() as session, session.begin():
         plan_row = session.scalars(select(PlanRow)).one()
@@ -99,13 +99,13 @@ def test_bulletin_workbook_shows_planted_names_as_text(start, factory, world):
         session.get_one(IndicatorRow, world.indicator).name = planted + "指标"
         session.get_one(OrgUnitRow, world.victim_unit).name = planted + "县"
         entry = session.get_one(EntryRow, world.entry)
-        approve(session=session, entry=entry, user_id=None)
+        approve(session=session, entry=entry, writer=OFFICE)
         may = session.scalars(select(PeriodRow).where(PeriodRow.month == 5)).one()
         for unit in (world.victim_unit, world.attacker_unit):
             other = record_value(session=session, indicator_id=world.indicator, unit_id=unit, period_id=may.id,
                                  user_id=None, value=Decimal(200), note=planted)  # fmt: skip
-            submit(session=session, entry=other, user_id=None)
-            approve(session=session, entry=other, user_id=None)
+            submit(session=session, entry=other, writer=OFFICE)
+            approve(session=session, entry=other, writer=OFFICE)
     with factory() as session:
         bulletin = bulletin_for(session=session, period="2026-06", unit=None, today=date(2026, 7, 1))
         content = render(bulletin=bulletin, fmt="xlsx")

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
+from builders import OFFICE
 from duban.store.entries import record_value, return_entry, submit
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, UserRow
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
@@ -30,11 +31,11 @@ def planted(factory, world):
             user.display_name = (user.display_name or user.username) + ATTRIBUTE
         entry = session.get_one(EntryRow, world.entry)
         entry.note = "备注" + SCRIPT
-        return_entry(session=session, entry=entry, user_id=None, reason="退回" + ATTRIBUTE + SCRIPT)
+        return_entry(session=session, entry=entry, writer=OFFICE, reason="退回" + ATTRIBUTE + SCRIPT)
         june = session.scalars(select(PeriodRow).where(PeriodRow.month == 6)).one()
         other = record_value(session=session, indicator_id=world.indicator, unit_id=world.attacker_unit,
                              period_id=june.id, user_id=None, value=Decimal(200), note="说明" + SCRIPT + ATTRIBUTE)  # fmt: skip
-        submit(session=session, entry=other, user_id=None)
+        submit(session=session, entry=other, writer=OFFICE)
         session.get_one(SupervisionReplyRow, world.reply).text = "反馈" + SCRIPT + ATTRIBUTE
         session.get_one(SupervisionItemRow, world.pending_item).return_reason = "理由" + SCRIPT
     return world

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from builders import OFFICE
 from duban.choices import EntryState, Status
 from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.progress.batch import NO_TARGET, PeriodResult
@@ -87,8 +88,8 @@ def _record(session: Session, code: str, unit: str, period_id: int, figures: dic
 
 def _approved(session: Session, code: str, unit: str, period_id: int, figures: dict[str, Any]) -> None:
     entry = _record(session, code, unit, period_id, figures)
-    submit(session=session, entry=entry, user_id=None)
-    approve(session=session, entry=entry, user_id=None)
+    submit(session=session, entry=entry, writer=OFFICE)
+    approve(session=session, entry=entry, writer=OFFICE)
     assert entry.state == EntryState.APPROVED
 
 

@@ -137,9 +137,9 @@ def test_falling_cumulative_is_checked_against_last_month(session, world):
 
 def test_only_approval_makes_a_figure_official(session, world):
     entry = world.save(session, "L02-1", value="370")
-    submit(session=session, entry=entry, user_id=world.users["zhenxiong"])
+    submit(session=session, entry=entry, writer=world.writer("zhenxiong"))
     assert entry.official_value is None
-    approve(session=session, entry=entry, user_id=world.users["admin"])
+    approve(session=session, entry=entry, writer=world.writer("admin"))
     assert entry.official_value == D(370)
     with pytest.raises(WorkflowError, match="修改已审核通过的数据必须说明理由"):
         world.save(session, "L02-1", value="380", version=entry.version)
@@ -151,12 +151,12 @@ def test_only_approval_makes_a_figure_official(session, world):
 
 def test_return_needs_a_reason_and_the_unit_can_correct_and_resubmit(session, world):
     entry = world.save(session, "L02-1", value="370")
-    submit(session=session, entry=entry, user_id=world.users["zhenxiong"])
+    submit(session=session, entry=entry, writer=world.writer("zhenxiong"))
     with pytest.raises(WorkflowError, match="退回必须说明理由"):
-        return_entry(session=session, entry=entry, user_id=world.users["admin"], reason=" ")
+        return_entry(session=session, entry=entry, writer=world.writer("admin"), reason=" ")
     with pytest.raises(WorkflowError, match="已提交待审核的数据不能修改"):
         world.save(session, "L02-1", value="371")
-    return_entry(session=session, entry=entry, user_id=world.users["admin"], reason="与台账不符")
+    return_entry(session=session, entry=entry, writer=world.writer("admin"), reason="与台账不符")
     late = date(2026, 7, 3)  # after the deadline: a returned figure may still be corrected
     fixed = world.save(session, "L02-1", value="365", today=late)
     submit_entries(session=session, plan_row=world.plan_row, unit_id=world.units["镇雄县"].id,
@@ -194,8 +194,8 @@ def test_two_sessions_editing_at_once_the_second_gets_a_conflict(factory):
 
 def test_figure_as_it_stood_on_a_date_and_the_history_of_one_cell(session, world):
     entry = world.save(session, "L02-1", value="370")
-    submit(session=session, entry=entry, user_id=world.users["zhenxiong"])
-    approve(session=session, entry=entry, user_id=world.users["admin"])
+    submit(session=session, entry=entry, writer=world.writer("zhenxiong"))
+    approve(session=session, entry=entry, writer=world.writer("admin"))
     session.execute(update(AuditRow).values(at=datetime(2026, 6, 30, 4, tzinfo=UTC)))  # noon in 昭通
     assert figure_as_of(session=session, entry_id=entry.id, on=date(2026, 6, 29)) is None
     assert figure_as_of(session=session, entry_id=entry.id, on=date(2026, 6, 30))["value"] == "370"
@@ -224,7 +224,7 @@ def test_reporters_are_held_to_the_deadline_until_the_office_reopens(session, wo
 
 
 def test_a_locked_period_refuses_even_the_office(session, world):
-    lock_period(session=session, period=world.periods[5], user_id=world.users["admin"])
+    lock_period(session=session, period=world.periods[5], user_id=world.users["admin"], today=JUNE_10)
     with pytest.raises(PeriodClosed, match="已锁定"):
         world.save(session, "L02-1", value="370", who="admin")
     actions = list(session.scalars(select(AuditRow.action).where(AuditRow.entity == "period")))

@@ -1,5 +1,6 @@
 import pytest
 
+from builders import OFFICE
 from duban.store.entries import WorkflowError
 from duban.store.evidence import add_evidence, evidence_path, list_evidence, remove_evidence, sniff_type
 from store.test_entries import make_world
@@ -28,13 +29,13 @@ def entry(session):
 
 def test_evidence_is_stored_once_by_content_hash(session, entry, tmp_path):
     first = add_evidence(session=session, entry=entry, filename="现场照片.png", content=PNG, data_dir=tmp_path,
-                         max_bytes=1024, user_id=None)  # fmt: skip
+                         max_bytes=1024, writer=OFFICE)  # fmt: skip
     second = add_evidence(session=session, entry=entry, filename="C:\\扫描\\副本.png", content=PNG,
-                          data_dir=tmp_path, max_bytes=1024, user_id=None)  # fmt: skip
+                          data_dir=tmp_path, max_bytes=1024, writer=OFFICE)  # fmt: skip
     assert first.sha256 == second.sha256 and second.filename == "副本.png"
     assert evidence_path(data_dir=tmp_path, sha256=first.sha256).read_bytes() == PNG
     assert len(list((tmp_path / "evidence").rglob("*"))) == 2  # one folder, one file
-    remove_evidence(session=session, evidence=first, user_id=None, reason="重复")
+    remove_evidence(session=session, evidence=first, writer=OFFICE, reason="重复")
     assert [e.id for e in list_evidence(session=session, entry_id=entry.id)] == [second.id]
 
 
@@ -49,5 +50,5 @@ def test_evidence_is_stored_once_by_content_hash(session, entry, tmp_path):
 def test_wrong_type_size_or_empty_files_are_refused(session, entry, tmp_path, name, content, message):
     with pytest.raises(WorkflowError, match=message.replace("(", r"\(").replace(")", r"\)")):
         add_evidence(session=session, entry=entry, filename=name, content=content, data_dir=tmp_path,
-                     max_bytes=1024, user_id=None)  # fmt: skip
+                     max_bytes=1024, writer=OFFICE)  # fmt: skip
     assert not (tmp_path / "evidence").exists()

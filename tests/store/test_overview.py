@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from builders import make_indicator, make_plan
+from builders import OFFICE, make_indicator, make_plan
 from duban.choices import EntryState, Status
 from duban.plan.model import Breakdown
 from duban.store.entries import approve, ensure_periods, record_value, submit
@@ -32,9 +32,9 @@ def _report(session, code, unit, period, *, state=EntryState.APPROVED, **figures
     entry = record_value(session=session, indicator_id=ind.id, unit_id=unit_id, period_id=period.id, user_id=None,
                          **figures)  # fmt: skip
     if state in (EntryState.SUBMITTED, EntryState.APPROVED):
-        submit(session=session, entry=entry, user_id=None)
+        submit(session=session, entry=entry, writer=OFFICE)
     if state is EntryState.APPROVED:
-        approve(session=session, entry=entry, user_id=None)
+        approve(session=session, entry=entry, writer=OFFICE)
 
 
 def test_city_figure_is_the_sum_of_approved_county_figures(session):

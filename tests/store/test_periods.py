@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
+from builders import OFFICE
 from duban.choices import ReportingState
 from duban.store.entries import WorkflowError, approve, submit
 from duban.store.models import AuditRow
@@ -39,8 +40,8 @@ def test_reporting_status_tells_on_time_late_and_missing(session):
                world.save(session, "M-1", stage="实施中", stage_date="2026-04-01", note="按计划推进")]  # fmt: skip
     late = world.save(session, "L02-1", unit="昭阳区", who="zhaoyang", value="250")
     for entry in [*entries, late]:
-        submit(session=session, entry=entry, user_id=None)
-    approve(session=session, entry=entries[0], user_id=world.users["admin"])
+        submit(session=session, entry=entry, writer=OFFICE)
+    approve(session=session, entry=entries[0], writer=world.writer("admin"))
     session.flush()
     session.execute(update(AuditRow).values(at=datetime(2026, 6, 10, 2, tzinfo=UTC)))
     session.execute(update(AuditRow).where(AuditRow.entity_id == late.id, AuditRow.action == "entry.submit")
@@ -61,7 +62,7 @@ def test_a_unit_completing_after_the_deadline_is_late(session):
         ("L03-1", {"numerator": 1, "denominator": 2, "note": "x"}),
     ):
         entry = world.save(session, code, unit="昭阳区", who="zhaoyang", **raw)
-        submit(session=session, entry=entry, user_id=None)
+        submit(session=session, entry=entry, writer=OFFICE)
     session.flush()
     session.execute(update(AuditRow).values(at=datetime(2026, 6, 26, 1, tzinfo=UTC)))
     status = reporting_status(session=session, plan_row=world.plan_row, plan=world.plan, period=world.periods[5],

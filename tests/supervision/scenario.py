@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from builders import make_indicator, make_plan
+from builders import OFFICE, make_indicator, make_plan
 from duban.choices import Role
 from duban.plan.model import Breakdown
 from duban.store.entries import approve, ensure_periods, record_value, submit
@@ -45,8 +45,8 @@ def report(session: Session, unit: str, month: int, value: Decimal) -> None:
     )
     entry = record_value(session=session, indicator_id=ind.id, unit_id=unit_id, period_id=period.id,
                          user_id=None, value=value)  # fmt: skip
-    submit(session=session, entry=entry, user_id=None)
-    approve(session=session, entry=entry, user_id=None)
+    submit(session=session, entry=entry, writer=OFFICE)
+    approve(session=session, entry=entry, writer=OFFICE)
 
 
 def report_june(session: Session, figures: dict[str, Decimal] = JUNE) -> None:

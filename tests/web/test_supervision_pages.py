@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date
 
@@ -133,3 +134,31 @@ def test_the_json_api(clients, item_id):
         ("supervision.open", None),
         ("supervision.sign", "zhenxiong"),
     ]
+
+
+def test_signing_twice_is_a_conflict_page_not_an_error(clients, item_id):
+    assert _post(clients, "zhenxiong", f"/supervision/items/{item_id}/sign").status_code == 303
+    again = _post(clients, "zhenxiong", f"/supervision/items/{item_id}/sign")
+    assert again.status_code == 409 and "不能签收" in again.text and "30户以上自然村通硬化路" in again.text
+    county, token = clients["zhenxiong"]
+    api = county.post(f"/api/supervision/items/{item_id}/sign", headers={"X-CSRF-Token": token}, json={})
+    assert api.status_code == 409 and "不能签收" in api.json()["detail"]
+
+
+def test_a_double_click_on_sign_is_one_success_and_one_conflict(clients, item_id):
+    county, token = clients["zhenxiong"]
+    barrier, answers = threading.Barrier(2), []
+
+    def sign() -> None:
+        twin = TestClient(county.app, raise_server_exceptions=False)
+        twin.cookies = county.cookies
+        barrier.wait()
+        answers.append(twin.post(f"/supervision/items/{item_id}/sign", data={"csrf_token": token},
+                                 follow_redirects=False).status_code)  # fmt: skip
+
+    threads = [threading.Thread(target=sign) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [303, 409], answers

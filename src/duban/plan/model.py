@@ -216,6 +216,12 @@ class Thresholds(Model):
     ahead: Decimal = Decimal(5)
 
 
+class ReviewRules(Model):
+    """How the office reviews reported figures."""
+
+    four_eyes: bool = False  # who entered or submitted a figure may not approve it (四眼原则)
+
+
 class SourceDocument(Model):
     path: str
     sha256: str | None = None
@@ -232,6 +238,7 @@ class Plan(Model):
     units: list[OrgUnit] = Field(default_factory=list)
     areas: list[Area] = Field(default_factory=list)
     supervision: SupervisionRules | None = None
+    review: ReviewRules = Field(default_factory=ReviewRules)
 
     def indicators(self) -> list[Indicator]:
         """Every indicator of the plan, in document order."""

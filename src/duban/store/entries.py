@@ -8,7 +8,7 @@ same figure gets a `ConflictError` naming what the first saved, and nothing eith
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -25,6 +25,7 @@ from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
 from duban.store.audit import history, record_change
+from duban.store.locks import Step, Writer, check_entry_lock, check_lock, lock_refusal
 from duban.store.models import (
     AreaRow,
     EntryRow,
@@ -38,10 +39,10 @@ from duban.store.models import (
     utcnow,
 )
 from duban.store.periods import (
+    PeriodClosed,
     WorkflowError,
     ensure_periods,
     find_period,
-    guard_period,
     period_end,
     previous_period,
 )
@@ -58,7 +59,7 @@ ACTION_LABELS = {
 INDICATOR_LOADS = (joinedload(IndicatorRow.lead_unit),
                    selectinload(IndicatorRow.unit_targets).joinedload(UnitTargetRow.unit))  # fmt: skip
 
-__all__ = ["WorkflowError", "ensure_periods", "find_period"]
+__all__ = ["WorkflowError", "Writer", "ensure_periods", "find_period"]
 
 
 class ConflictError(WorkflowError):
@@ -67,6 +68,14 @@ class ConflictError(WorkflowError):
     def __init__(self, message: str, current: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.current = current or {}
+
+
+class NotReported(WorkflowError):
+    """The unit does not report this indicator."""
+
+
+class FourEyes(WorkflowError):
+    """The plan asks for a second person: who entered or submitted a figure may not approve it."""
 
 
 class ValidationFailed(WorkflowError):
@@ -106,11 +115,10 @@ def record_value(
     if entry.state == EntryState.APPROVED and entry.id is not None and not (reason or "").strip():
         raise WorkflowError("修改已审核通过的数据必须说明理由")
     old = _figures(entry) if entry.id else None
-    entry.value, entry.numerator, entry.denominator = value, numerator, denominator
-    entry.stage, entry.stage_date, entry.note = stage, stage_date, note
-    entry.state, entry.updated_by, entry.updated_at = EntryState.DRAFT.value, user_id, utcnow()
-    session.add(entry)
-    _flush(session, entry)
+    # a returned figure stays 已退回 while its unit corrects it, until it is resubmitted
+    state = EntryState.RETURNED if entry.state == EntryState.RETURNED else EntryState.DRAFT
+    _flush(session, entry, {**sent, "state": state.value, "updated_by": user_id, "updated_at": utcnow()},
+           "该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交")  # fmt: skip
     _audit(session, entry, user_id, "entry.record", old, {**_figures(entry), **(extra or {})}, reason)
     return entry
 
@@ -119,37 +127,57 @@ def _unchanged(entry: EntryRow, sent: dict[str, Any]) -> bool:
     return all((getattr(entry, field) or None) == (value or None) for field, value in sent.items())
 
 
-def submit(*, session: Session, entry: EntryRow, user_id: int | None) -> EntryRow:
-    """Send a draft or returned figure for review."""
+def submit(*, session: Session, entry: EntryRow, writer: Writer) -> EntryRow:
+    """Send a draft or returned figure for review, if the lock rule lets `writer` do so now."""
     _require(entry, {EntryState.DRAFT, EntryState.RETURNED}, "只有填报中或被退回的数据可以提交")
-    return _move(session, entry, user_id, EntryState.SUBMITTED, "entry.submit")
+    check_entry_lock(session=session, entry=entry, writer=writer, step=Step.SUBMIT)
+    return _move(session, entry, writer.user_id, EntryState.SUBMITTED, "entry.submit")
 
 
-def approve(*, session: Session, entry: EntryRow, user_id: int | None) -> EntryRow:
+def approve(*, session: Session, entry: EntryRow, writer: Writer) -> EntryRow:
     """Approve a submitted figure; it becomes the official figure."""
     _require(entry, {EntryState.SUBMITTED}, "只有已提交的数据可以审核通过")
-    entry.official_value, entry.official_numerator = entry.value, entry.numerator
-    entry.official_denominator, entry.official_stage = entry.denominator, entry.stage
-    entry.approved_at, entry.return_reason = utcnow(), None
-    return _move(session, entry, user_id, EntryState.APPROVED, "entry.approve")
+    check_entry_lock(session=session, entry=entry, writer=writer, step=Step.REVIEW)
+    _check_four_eyes(session, entry, writer)
+    changes = {"official_value": entry.value, "official_numerator": entry.numerator,
+               "official_denominator": entry.denominator, "official_stage": entry.stage,
+               "approved_at": utcnow(), "return_reason": None}  # fmt: skip
+    return _move(session, entry, writer.user_id, EntryState.APPROVED, "entry.approve", changes=changes)
 
 
-def return_entry(*, session: Session, entry: EntryRow, user_id: int | None, reason: str) -> EntryRow:
-    """Send a submitted figure back to its unit with a reason."""
+def return_entry(*, session: Session, entry: EntryRow, writer: Writer, reason: str) -> EntryRow:
+    """Send a submitted figure back to its unit with a reason; the return reopens it for its unit."""
     _require(entry, {EntryState.SUBMITTED}, "只有已提交的数据可以退回")
     if not reason.strip():
         raise WorkflowError("退回必须说明理由")
-    entry.return_reason = reason
-    return _move(session, entry, user_id, EntryState.RETURNED, "entry.return", reason)
+    check_entry_lock(session=session, entry=entry, writer=writer, step=Step.REVIEW)
+    return _move(session, entry, writer.user_id, EntryState.RETURNED, "entry.return", reason,
+                 changes={"return_reason": reason})  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Writer:
-    """Who is writing and when: reporters are held to the period's deadline, admins only to its lock."""
+def four_eyes_on(*, session: Session, plan_id: int) -> bool:
+    """Whether the plan asks that who entered or submitted a figure may not approve it."""
+    plan = session.get(PlanRow, plan_id)
+    return bool(plan is not None and (plan.review or {}).get("four_eyes"))
 
-    user_id: int | None
-    admin: bool
-    today: date
+
+def _check_four_eyes(session: Session, entry: EntryRow, writer: Writer) -> None:
+    period = session.get(PeriodRow, entry.period_id)
+    if writer.user_id is None or period is None or not four_eyes_on(session=session, plan_id=period.plan_id):
+        return
+    if writer.user_id in _authors(session, entry):
+        raise FourEyes("本计划实行双人审核:本人填报或提交的数据须由另一位工作人员审核通过")
+
+
+def _authors(session: Session, entry: EntryRow) -> set[int]:
+    """Who entered or submitted the figure since it was last approved."""
+    authors: set[int] = set()
+    for step in history(session=session, entity="entry", entity_id=entry.id):
+        if step.action == "entry.approve":
+            authors.clear()
+        elif step.action in ("entry.record", "entry.submit", "entry.import") and step.user_id is not None:
+            authors.add(step.user_id)
+    return authors
 
 
 @dataclass(frozen=True)
@@ -253,12 +281,14 @@ def save_figure(
     confirmed: bool = False, reason: str | None = None,
 ) -> EntryRow:  # fmt: skip
     """Read, check and save a unit's figure as a draft; ValidationFailed lists every problem."""
-    current = _find(session, row.id, unit.id, period.id)
-    _guard(session, plan_row, period, unit.id, writer, current)
     indicator = indicator_from_row(row)
+    _check_reported(session, plan_row, indicator, unit)
+    current = _find(session, row.id, unit.id, period.id)
     figure, problems = read_figure(indicator=indicator, raw=raw)
     if not problems and current is not None and _unchanged(current, _fields(indicator, figure)):
         return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
+    check_lock(session=session, period=period, unit_id=unit.id, entry=current, writer=writer, step=Step.EDIT,
+               year=plan_row.year)  # fmt: skip
     if not problems:
         problems = _unstorable(_fields(indicator, figure)) or check_entry(
             session=session, plan_row=plan_row, row=row, unit=unit, period=period, figure=figure,
@@ -271,6 +301,11 @@ def save_figure(
         **_fields(indicator, figure), expected_version=expected_version, reason=reason,
         extra={"confirmed": True} if confirmed else None,
     )  # fmt: skip
+
+
+def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: OrgUnitRow) -> None:
+    if unit.name not in reporting_units(indicator=indicator, plan=_units_plan(session, plan_row)):
+        raise NotReported(f"{unit.name}不填报指标 {indicator.id}“{indicator.name}”,不能为它填报数据")
 
 
 def _unstorable(fields: Mapping[str, Any]) -> list[Problem]:
@@ -291,27 +326,45 @@ def _fields(indicator: Indicator, figure: Figure) -> dict[str, Any]:
     }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What a unit's submission sent for review, and what the lock rule kept back (with why)."""
+
+    submitted: list[EntryRow]
+    kept: list[tuple[EntryRow, str]]
+
+
 def submit_entries(
-    *, session: Session, plan_row: PlanRow, unit_id: int, period: PeriodRow, writer: Writer
-) -> list[EntryRow]:
-    """Submit every draft or returned figure of a unit for a period."""
+    *, session: Session, plan_row: PlanRow, unit_id: int, period: PeriodRow, writer: Writer,
+    entry_ids: Collection[int] | None = None,
+) -> Submission:  # fmt: skip
+    """Submit the unit's draft or returned figures (only `entry_ids` when given) that the lock rule allows.
+
+    After the deadline only the figures the office returned go; the others are kept back and named.
+    When none may go, PeriodClosed says why and nothing changes.
+    """
     pending = _unit_entries(session, unit_id, period.id, {EntryState.DRAFT, EntryState.RETURNED})
+    if entry_ids is not None:
+        pending = [e for e in pending if e.id in set(entry_ids)]
     if not pending:
-        raise WorkflowError("没有待提交的数据")
-    for entry in pending:
-        _guard(session, plan_row, period, unit_id, writer, entry)
-        submit(session=session, entry=entry, user_id=writer.user_id)
-    return pending
+        raise WorkflowError(
+            "没有待提交的数据" if entry_ids is None else "请勾选要提交的数据(只能提交填报中或被退回的数据)"
+        )
+    refusals = {e.id: lock_refusal(session=session, period=period, unit_id=unit_id, entry=e, writer=writer,
+                                   step=Step.SUBMIT, year=plan_row.year) for e in pending}  # fmt: skip
+    kept = [(e, reason) for e in pending if (reason := refusals[e.id])]
+    if len(kept) == len(pending):
+        raise PeriodClosed(kept[0][1])
+    sent = [submit(session=session, entry=e, writer=writer) for e in pending if not refusals[e.id]]
+    return Submission(sent, kept)
 
 
-def approve_entries(
-    *, session: Session, unit_id: int, period: PeriodRow, user_id: int | None
-) -> list[EntryRow]:
+def approve_entries(*, session: Session, unit_id: int, period: PeriodRow, writer: Writer) -> list[EntryRow]:
     """Approve every submitted figure of a unit for a period."""
     pending = _unit_entries(session, unit_id, period.id, {EntryState.SUBMITTED})
     if not pending:
         raise WorkflowError("没有待审核的数据")
-    return [approve(session=session, entry=entry, user_id=user_id) for entry in pending]
+    return [approve(session=session, entry=entry, writer=writer) for entry in pending]
 
 
 def figure_as_of(
@@ -346,22 +399,6 @@ def entry_figures(entry: EntryRow) -> dict[str, Any]:
             "official_value": plain_number(entry.official_value), "return_reason": entry.return_reason}  # fmt: skip
 
 
-def _guard(
-    session: Session,
-    plan_row: PlanRow,
-    period: PeriodRow,
-    unit_id: int,
-    writer: Writer,
-    entry: EntryRow | None,
-) -> None:
-    # a figure the office returned may be corrected and resubmitted after the deadline
-    returned = entry is not None and entry.return_reason is not None and entry.state != EntryState.APPROVED
-    if writer.admin:
-        returned = True  # the office may write until the period is locked
-    guard_period(session=session, period=period, unit_id=unit_id, today=writer.today, year=plan_row.year,
-                 returned=returned)  # fmt: skip
-
-
 def _check_version(session: Session, entry: EntryRow, expected_version: int | None) -> None:
     if expected_version is None:
         return
@@ -393,12 +430,17 @@ def plain_number(number: Decimal | None) -> str | None:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _flush(session: Session, entry: EntryRow) -> None:
+def _flush(session: Session, entry: EntryRow, changes: Mapping[str, Any], conflict: str) -> None:
+    """Write `changes` to the entry in a savepoint, so that a concurrent change is a ConflictError and the
+    request's transaction stays usable (changes made before the savepoint would be flushed outside it)."""
     try:
         with session.begin_nested():
+            for name, value in changes.items():
+                setattr(entry, name, value)
+            session.add(entry)
             session.flush()
     except (StaleDataError, IntegrityError):
-        raise ConflictError("该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交") from None
+        raise ConflictError(conflict) from None
 
 
 def _entry(session: Session, indicator_id: int, unit_id: int, period_id: int) -> EntryRow:
@@ -450,18 +492,14 @@ def _require(entry: EntryRow, states: set[EntryState], message: str) -> None:
 
 
 def _move(
-    session: Session,
-    entry: EntryRow,
-    user_id: int | None,
-    state: EntryState,
-    action: str,
-    reason: str | None = None,
-) -> EntryRow:
+    session: Session, entry: EntryRow, user_id: int | None, state: EntryState, action: str,
+    reason: str | None = None, changes: Mapping[str, Any] | None = None,
+) -> EntryRow:  # fmt: skip
     old_state = entry.state
-    entry.state, entry.updated_by, entry.updated_at = state.value, user_id, utcnow()
+    moved = {**(changes or {}), "state": state.value, "updated_by": user_id, "updated_at": utcnow()}
     if state is EntryState.SUBMITTED:
-        entry.submitted_at = utcnow()
-    _flush(session, entry)
+        moved["submitted_at"] = moved["updated_at"]
+    _flush(session, entry, moved, "该数据刚被他人处理,您的操作未生效,请刷新后查看当前状态")
     _audit(
         session,
         entry,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from duban.storage import EvidenceStorage, LocalStorage
 from duban.store.audit import record_change
+from duban.store.locks import Step, Writer, check_entry_lock
 from duban.store.models import EntryRow
 from duban.store.periods import WorkflowError
 from duban.store.reporting_models import EvidenceRow
@@ -53,20 +54,21 @@ def evidence_path(*, data_dir: Path, sha256: str) -> Path:
 
 
 def add_evidence(
-    *, session: Session, entry: EntryRow, filename: str, content: bytes, max_bytes: int, user_id: int | None,
+    *, session: Session, entry: EntryRow, filename: str, content: bytes, max_bytes: int, writer: Writer,
     storage: EvidenceStorage | None = None, data_dir: Path | None = None,
 ) -> EvidenceRow:  # fmt: skip
     """Check and store one evidence file for `entry` in `storage` (or the `data_dir` folder); stored once."""
+    check_entry_lock(session=session, entry=entry, writer=writer, step=Step.EVIDENCE)
     _check(session, entry, filename, content, max_bytes)
     kind = sniff_type(content)
     assert kind is not None
     digest = hashlib.sha256(content).hexdigest()
     _write_once(_storage(storage, data_dir), evidence_key(digest), content, kind)
     row = EvidenceRow(entry_id=entry.id, sha256=digest, filename=_safe_name(filename), content_type=kind,
-                      size=len(content), uploaded_by=user_id)  # fmt: skip
+                      size=len(content), uploaded_by=writer.user_id)  # fmt: skip
     session.add(row)
     session.flush()
-    record_change(session=session, user_id=user_id, action="evidence.add", entity="entry", entity_id=entry.id,
+    record_change(session=session, user_id=writer.user_id, action="evidence.add", entity="entry", entity_id=entry.id,
                   new={"evidence_id": row.id, "filename": row.filename, "sha256": digest, "size": len(content)})  # fmt: skip
     return row
 
@@ -77,11 +79,12 @@ def list_evidence(*, session: Session, entry_id: int) -> list[EvidenceRow]:
     return list(session.scalars(query))
 
 
-def remove_evidence(
-    *, session: Session, evidence: EvidenceRow, user_id: int | None, reason: str | None
-) -> None:
+def remove_evidence(*, session: Session, evidence: EvidenceRow, writer: Writer, reason: str | None) -> None:
     """Detach a file from its figure (the content stays, other figures may share it); audited."""
-    record_change(session=session, user_id=user_id, action="evidence.remove", entity="entry",
+    entry = session.get(EntryRow, evidence.entry_id)
+    assert entry is not None
+    check_entry_lock(session=session, entry=entry, writer=writer, step=Step.EVIDENCE)
+    record_change(session=session, user_id=writer.user_id, action="evidence.remove", entity="entry",
                   entity_id=evidence.entry_id, old={"evidence_id": evidence.id, "filename": evidence.filename},
                   reason=reason)  # fmt: skip
     session.delete(evidence)

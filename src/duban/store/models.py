@@ -67,6 +67,7 @@ class PlanRow(Base):
     source_path: Mapped[str | None] = mapped_column(String(500))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     areas: Mapped[list[AreaRow]] = relationship(

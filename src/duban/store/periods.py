@@ -2,8 +2,8 @@
 
 A period is open for a unit's reporters until its deadline (the cut-off day of its month); after it, and
 at any time once the office has locked it, only an admin reopening (for every unit or one, until a
-date, with an audited reason) lets figures in again. A figure the office has returned may still be
-corrected after the deadline, as long as the period is not locked.
+date, with an audited reason) lets figures in again. Which change is allowed when is decided in one
+place, `duban.store.locks`.
 """
 
 from __future__ import annotations
@@ -107,39 +107,43 @@ def reopened_for(*, session: Session, period: PeriodRow, unit_id: int, today: da
     return session.scalars(query.order_by(PeriodReopenRow.until.desc())).first()
 
 
+def locked_reason(*, session: Session, period: PeriodRow, unit_id: int, today: date, year: int) -> str | None:
+    """Why nobody, the office included, may change `unit_id`'s figures in `period` today, or None."""
+    if not period.locked or reopened_for(session=session, period=period, unit_id=unit_id, today=today):
+        return None
+    return f"{period_label(period, year)}报送期已锁定,如需修改请联系督查室重新开放"
+
+
 def closed_reason(*, session: Session, period: PeriodRow, unit_id: int, today: date, year: int) -> str | None:
     """Why reporters of `unit_id` cannot report into `period` today, or None when it is open."""
-    if period.locked:
-        return f"{period_label(period, year)}报送期已锁定,如需修改请联系督查室重新开放"
-    if today <= period.deadline or reopened_for(session=session, period=period, unit_id=unit_id, today=today):
+    locked = locked_reason(session=session, period=period, unit_id=unit_id, today=today, year=year)
+    if locked or today <= period.deadline:
+        return locked
+    if reopened_for(session=session, period=period, unit_id=unit_id, today=today):
         return None
     return f"{period_label(period, year)}报送已于 {period.deadline} 截止,如需补报请联系督查室重新开放"
 
 
-def guard_period(
-    *, session: Session, period: PeriodRow, unit_id: int, today: date, year: int, returned: bool = False
-) -> None:
-    """Refuse a reporter's change when the period is closed (returned figures may be fixed unless locked)."""
-    reason = closed_reason(session=session, period=period, unit_id=unit_id, today=today, year=year)
-    if reason and not (returned and not period.locked):
-        raise PeriodClosed(reason)
-
-
 def lock_period(
-    *, session: Session, period: PeriodRow, user_id: int | None, reason: str | None = None
+    *, session: Session, period: PeriodRow, user_id: int | None, today: date, reason: str | None = None
 ) -> None:
-    """Close the period for everyone (after the office has approved its figures)."""
+    """Close the period for everyone (after the office has approved its figures); running reopenings end."""
+    ended = list(session.scalars(select(PeriodReopenRow).where(PeriodReopenRow.period_id == period.id,
+                                                               PeriodReopenRow.until >= today)))  # fmt: skip
+    for row in ended:
+        row.until = today - timedelta(days=1)
     period.locked = True
     session.flush()
-    record_change(session=session, user_id=user_id, action="period.lock", entity="period",
-                  entity_id=period.id, old={"locked": False}, new={"locked": True}, reason=reason)  # fmt: skip
+    record_change(session=session, user_id=user_id, action="period.lock", entity="period", entity_id=period.id,
+                  old={"locked": False}, new={"locked": True, "ended_reopenings": [r.id for r in ended]},
+                  reason=reason)  # fmt: skip
 
 
 def reopen_period(
     *, session: Session, period: PeriodRow, user_id: int | None, reason: str, today: date,
     until: date | None = None, unit_id: int | None = None,
 ) -> PeriodReopenRow:  # fmt: skip
-    """Open a locked or past-deadline period again, for all units or one, until a date; audited."""
+    """Open a locked or past-deadline period again, for all units (unlocking it) or one, until a date; audited."""
     if not reason.strip():
         raise WorkflowError("重新开放报送期必须说明理由")
     until = until or today + timedelta(days=REOPEN_DAYS)
@@ -148,13 +152,20 @@ def reopen_period(
     row = PeriodReopenRow(
         period_id=period.id, unit_id=unit_id, until=until, reason=reason.strip(), by=user_id
     )
-    period.locked = False
+    was_locked = period.locked
+    period.locked = period.locked and unit_id is not None  # one unit's reopening passes the lock for it alone
     session.add(row)
     session.flush()
     record_change(session=session, user_id=user_id, action="period.reopen", entity="period",
-                  entity_id=period.id, old={"locked": True},
-                  new={"locked": False, "until": until, "unit_id": unit_id}, reason=reason.strip())  # fmt: skip
+                  entity_id=period.id, old={"locked": was_locked},
+                  new={"locked": period.locked, "until": until, "unit_id": unit_id}, reason=reason.strip())  # fmt: skip
     return row
+
+
+def reopenings(*, session: Session, period: PeriodRow) -> list[PeriodReopenRow]:
+    """The period's reopenings, newest first."""
+    query = select(PeriodReopenRow).where(PeriodReopenRow.period_id == period.id)
+    return list(session.scalars(query.order_by(PeriodReopenRow.id.desc())))
 
 
 @dataclass(frozen=True)

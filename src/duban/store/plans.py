@@ -21,6 +21,7 @@ from duban.plan.model import (
     OrgUnit,
     Plan,
     Profile,
+    ReviewRules,
     Scope,
     SourceDocument,
     Task,
@@ -56,6 +57,7 @@ def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
     """Write `plan` over the stored plan in place; stored indicators it leaves out are deleted with it."""
     units = save_org_units(session=session, units=plan.units)
     row.title, row.thresholds = plan.title, plan.thresholds.model_dump(mode="json")
+    row.review = plan.review.model_dump(mode="json")
     row.source_path = plan.source.path if plan.source else None
     row.source_sha256 = plan.source.sha256 if plan.source else None
     with session.no_autoflush:
@@ -180,6 +182,7 @@ def plan_from_store(
             a for a, stored in ((_area(a, asked), a) for a in plan_row.areas) if a.tasks or not stored.tasks
         ],
         supervision=_rules(session, plan_row.id),
+        review=ReviewRules.model_validate(plan_row.review or {}),
     )
 
 

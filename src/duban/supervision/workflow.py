@@ -18,13 +18,17 @@ class ItemError(ValueError):
     """A step the item's state does not allow, or a step without what it needs; the message is for the user."""
 
 
+class StepRefused(ItemError):
+    """The item's state does not allow the step: it was taken already (a double click), or someone else was first."""
+
+
 def next_state(*, state: ItemState, action: ItemAction, cause_cleared: bool = False) -> ItemState:
     """The state after `action`; an item whose cause has gone may be closed at any open state."""
     if action is ItemAction.CLOSE and cause_cleared and state is not ItemState.CLOSED:
         return ItemState.CLOSED
     allowed, after = MOVES[action]
     if state not in allowed:
-        raise ItemError(f"当前状态为“{state.label}”,不能{action.label}")
+        raise StepRefused(f"当前状态为“{state.label}”,不能{action.label}(可能已被处理,请刷新查看)")
     return after
 
 

@@ -28,6 +28,8 @@ from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
 from duban.store.entries import (
     ConflictError,
+    FourEyes,
+    NotReported,
     SheetRow,
     ValidationFailed,
     Writer,
@@ -132,6 +134,10 @@ def _refusals() -> Iterator[None]:
         raise HTTPException(422, {"message": str(exc), "problems": problems}) from None
     except ConflictError as exc:
         raise HTTPException(409, {"message": str(exc), "current": _plain(exc.current)}) from None
+    except NotReported as exc:
+        raise HTTPException(422, str(exc)) from None
+    except FourEyes as exc:
+        raise HTTPException(403, str(exc)) from None
     except PeriodClosed as exc:
         raise HTTPException(423, str(exc)) from None
     except WorkflowError as exc:
@@ -261,7 +267,9 @@ def _status_json(row: UnitReporting) -> dict[str, Any]:
 def lock(request: Request, session: DbSession, user: Admin, key: str, body: ReasonIn) -> dict[str, Any]:
     """Close a period for everyone, e.g. once its figures are approved."""
     period = _period(session, _plan(request, session), key)
-    lock_period(session=session, period=period, user_id=user.id, reason=body.reason or None)
+    lock_period(
+        session=session, period=period, user_id=user.id, today=today(request), reason=body.reason or None
+    )
     return {"key": key, "locked": True}
 
 
@@ -312,14 +320,15 @@ def save(
 def submit_unit(
     request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId
 ) -> dict[str, Any]:
-    """Submit every draft or returned figure of the unit for review."""
+    """Submit the unit's draft or returned figures; after the deadline only returned ones (the rest are kept)."""
     require_unit_access(user, unit_id)
     plan_row = _plan(request, session)
     with _refusals():
         done = submit_entries(session=session, plan_row=plan_row, unit_id=unit_id,
                               period=_period(session, plan_row, key), writer=_writer(request, user))  # fmt: skip
     _commit(session)
-    return {"submitted": [e.id for e in done]}
+    return {"submitted": [e.id for e in done.submitted],
+            "kept": [{"id": e.id, "reason": reason} for e, reason in done.kept]}  # fmt: skip
 
 
 @api_router.post("/periods/{key}/units/{unit_id}/approve", summary="审核通过本单位全部已提交数据")
@@ -329,7 +338,7 @@ def approve_unit(
     """Approve every submitted figure of the unit; they become official."""
     period = _period(session, _plan(request, session), key)
     with _refusals():
-        done = approve_entries(session=session, unit_id=unit_id, period=period, user_id=user.id)
+        done = approve_entries(session=session, unit_id=unit_id, period=period, writer=_writer(request, user))
     return {"approved": [e.id for e in done]}
 
 
@@ -391,30 +400,32 @@ def entry(session: DbSession, user: User, entry_id: RowId) -> dict[str, Any]:
 
 @api_router.post("/entries/{entry_id}/submit", summary="提交一项数据")
 def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id: RowId) -> dict[str, Any]:
-    """Submit one draft or returned figure."""
+    """Submit one draft or returned figure (held to the lock rule like every other write)."""
     found = _entry(session, user, entry_id)
     require_unit_access(user, found.unit_id)
     with _refusals():
-        submit(session=session, entry=found, user_id=user.id)
+        submit(session=session, entry=found, writer=_writer(request, user))
     _commit(session)
     return _entry_json(found)
 
 
 @api_router.post("/entries/{entry_id}/approve", summary="审核通过一项数据")
-def approve_one(session: DbSession, user: Admin, entry_id: RowId) -> dict[str, Any]:
+def approve_one(request: Request, session: DbSession, user: Admin, entry_id: RowId) -> dict[str, Any]:
     """Approve one submitted figure; it becomes official."""
     found = _entry(session, user, entry_id)
     with _refusals():
-        approve(session=session, entry=found, user_id=user.id)
+        approve(session=session, entry=found, writer=_writer(request, user))
     return _entry_json(found)
 
 
 @api_router.post("/entries/{entry_id}/return", summary="退回一项数据")
-def return_one(session: DbSession, user: Admin, entry_id: RowId, body: ReasonIn) -> dict[str, Any]:
+def return_one(
+    request: Request, session: DbSession, user: Admin, entry_id: RowId, body: ReasonIn
+) -> dict[str, Any]:
     """Return one submitted figure to its unit with a reason."""
     found = _entry(session, user, entry_id)
     with _refusals():
-        return_entry(session=session, entry=found, user_id=user.id, reason=body.reason)
+        return_entry(session=session, entry=found, writer=_writer(request, user), reason=body.reason)
     _commit(session)
     return _entry_json(found)
 
@@ -454,7 +465,8 @@ async def evidence_add(
     content = await file.read(settings.evidence_max_bytes + 1)
     with _refusals():
         row = add_evidence(session=session, entry=found, filename=file.filename or "file", content=content,
-                           storage=storage_of(request), max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
+                           storage=storage_of(request), max_bytes=settings.evidence_max_bytes,
+                           writer=_writer(request, user))  # fmt: skip
     return _evidence_json(row)
 
 
@@ -473,12 +485,13 @@ def evidence_file(request: Request, session: DbSession, user: User, evidence_id:
 
 @api_router.delete("/evidence/{evidence_id}", summary="删除佐证材料")
 def evidence_remove(
-    session: DbSession, user: WriterUser, evidence_id: RowId, reason: str | None = None
+    request: Request, session: DbSession, user: WriterUser, evidence_id: RowId, reason: str | None = None
 ) -> dict[str, Any]:
-    """Detach an evidence file from its figure; audited."""
+    """Detach an evidence file from its figure (not of an approved figure or a locked period); audited."""
     row = _evidence(session, user, evidence_id)
     require_unit_access(user, session.get(EntryRow, row.entry_id).unit_id)  # type: ignore[union-attr]
-    remove_evidence(session=session, evidence=row, user_id=user.id, reason=reason)
+    with _refusals():
+        remove_evidence(session=session, evidence=row, writer=_writer(request, user), reason=reason)
     return {"removed": evidence_id}
 
 

@@ -38,7 +38,7 @@ from duban.store.supervision import (
     sign,
 )
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
-from duban.supervision.workflow import UNIT_ACTIONS, ItemError
+from duban.supervision.workflow import UNIT_ACTIONS, ItemError, StepRefused
 from duban.web.api import RowId
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
 
@@ -177,7 +177,8 @@ def api_step(
     try:
         _step(request, user, item, ItemAction(action), {"text": text})
     except ItemError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from exc
+        db_session(request).rollback()
+        raise HTTPException(status_code=_status_of(exc), detail=str(exc)) from exc
     return _item_json(db_session(request), item)
 
 
@@ -262,7 +263,12 @@ def _step(request: Request, user: CurrentUser, item: SupervisionItemRow, action:
         else:
             close(session=session, item=item, user_id=user.id, note=text, today=today)
     except StaleDataError as exc:
-        raise HTTPException(status_code=409, detail="该督办单已被他人处理,请刷新后重试") from exc
+        raise StepRefused("该督办单刚被他人处理,您的操作未生效,请刷新后查看") from exc
+
+
+def _status_of(exc: ItemError) -> int:
+    """409 for a step the item no longer allows (a repeated or concurrent click), 400 for missing input."""
+    return 409 if isinstance(exc, StepRefused) else 400
 
 
 def _page_step(request: Request, user: CurrentUser, item_id: int, action: ItemAction,
@@ -273,7 +279,7 @@ def _page_step(request: Request, user: CurrentUser, item_id: int, action: ItemAc
     except ItemError as exc:
         db_session(request).rollback()
         return _item_page(
-            request, user, get_item(session=db_session(request), item_id=item_id), str(exc), 400
+            request, user, get_item(session=db_session(request), item_id=item_id), str(exc), _status_of(exc)
         )
     return RedirectResponse(f"/supervision/items/{item_id}", status_code=303)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from duban.web.pages import counties, dashboard, entry, indicators, ingest, map, office, plan, review
+from duban.web.pages import counties, dashboard, entry, indicators, ingest, map, office, periods, plan, review
 
 PAGE_ROUTERS: list[APIRouter] = [
     dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
-    plan.router, ingest.router, office.router,
+    periods.router, plan.router, ingest.router, office.router,
 ]  # fmt: skip

@@ -41,7 +41,8 @@ def render(
     request: Request, name: str, user: CurrentUser | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """A page from `name` with the signed-in user and the rest of `context`."""
-    return templates.TemplateResponse(request, name, {"user": user, **context}, status_code=status_code)
+    context = {"user": user, "status_code": status_code, **context}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def settings_of(request: Request) -> Settings:

@@ -32,8 +32,17 @@ from duban.store.entries import (
     unit_sheet,
 )
 from duban.store.evidence import add_evidence, evidence_key, list_evidence
+from duban.store.locks import Step, lock_refusal, reopened_by_return
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.periods import WorkflowError, closed_reason, ensure_periods, find_period, period_label
+from duban.store.periods import (
+    PeriodClosed,
+    WorkflowError,
+    closed_reason,
+    ensure_periods,
+    find_period,
+    locked_reason,
+    period_label,
+)
 from duban.store.plans import plan_from_store
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import (
@@ -54,18 +63,27 @@ FIELDS = ("value", "numerator", "denominator", "stage", "stage_date", "note")
 
 @dataclass
 class FormRow:
-    """One indicator on the form: the sheet row, what was typed, problems found and evidence files."""
+    """One indicator on the form: the sheet row, what was typed, problems found, evidence files, and why the
+    lock rule keeps the figure (`closed`) or its evidence (`evidence_closed`) from changing, if it does."""
 
     sheet: SheetRow
     mode: InputMode
     typed: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     evidence: list[EvidenceRow] = field(default_factory=list)
+    closed: str | None = None
+    evidence_closed: str | None = None
 
     @property
     def editable(self) -> bool:
         entry = self.sheet.entry
-        return entry is None or entry.state in (EntryState.DRAFT, EntryState.RETURNED)
+        return self.closed is None and (
+            entry is None or entry.state in (EntryState.DRAFT, EntryState.RETURNED)
+        )
+
+    @property
+    def reopened(self) -> bool:
+        return reopened_by_return(self.sheet.entry)
 
     @property
     def code(self) -> str:
@@ -106,7 +124,7 @@ def entry_form(
     """The unit's form for the period: last month's figures, this month's, state and evidence."""
     require_unit_access(user, unit_id)
     place = entry_place(request, unit_id, month)
-    rows = form_rows(session=db_session(request), place=place, typed={})
+    rows = form_rows(session=db_session(request), place=place, typed={}, writer=writer_of(request, user))
     return _form_page(request, user, place, rows)
 
 
@@ -114,20 +132,22 @@ def entry_form(
 async def entry_save(
     request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
 ) -> Response:
-    """Save every filled row as a draft, then submit them all if asked; nothing is saved if any row is wrong."""
+    """Save every changed row as a draft, then submit if asked; nothing is saved if any row is wrong.
+
+    Reporters submit their unit's figures; the office, submitting on a unit's behalf, only the rows it ticks.
+    """
     require_unit_access(user, unit_id)
     place = entry_place(request, unit_id, month)
-    session, form = db_session(request), await request.form()
-    writer = Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
-    rows = form_rows(session=session, place=place, typed=typed_fields(form))
-    for row in rows:
-        save_row(session=session, place=place, row=row, writer=writer, form=form)
+    session, form, writer = db_session(request), await request.form(), writer_of(request, user)
+    rows = form_rows(session=session, place=place, typed=typed_fields(form), writer=writer)
+    saved = sum(save_row(session=session, place=place, row=row, writer=writer, form=form) for row in rows)
     if any(r.problems for r in rows):
         return _form_page(request, user, place, rows, status_code=422, error="未保存:请先改正标出的问题。")
-    message = f"已保存 {sum(1 for r in rows if _filled(r))} 项草稿。"
+    flash, failed = f"已保存 {saved} 项草稿。", False
     if form.get("action") == "submit":
-        message = _submit(session, place, writer)
-    request.session["flash"] = message
+        ticked = [r.code for r in rows if form.get(f"{r.code}.send")] if user.is_admin else None
+        flash, failed = _submit(session, place, writer, ticked, saved)
+    request.session["flash_error" if failed else "flash"] = flash
     return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
 
 
@@ -142,8 +162,9 @@ async def entry_check(
     place = entry_place(request, unit_id, month)
     form = await request.form()
     code = str(form.get("code") or "")
-    row = next((r for r in form_rows(session=db_session(request), place=place, typed=typed_fields(form))
-                if r.code == code), None)  # fmt: skip
+    rows = form_rows(session=db_session(request), place=place, typed=typed_fields(form),
+                     writer=writer_of(request, user))  # fmt: skip
+    row = next((r for r in rows if r.code == code), None)
     if row is None:
         raise HTTPException(status_code=404, detail=f"本单位没有需要填报的指标“{code}”")
     row.problems = row_problems(
@@ -165,7 +186,10 @@ async def evidence_upload(
     content = await file.read(settings.evidence_max_bytes + 1)
     try:
         add_evidence(session=session, entry=entry, filename=file.filename or "file", content=content,
-                     storage=storage_of(request), max_bytes=settings.evidence_max_bytes, user_id=user.id)  # fmt: skip
+                     storage=storage_of(request), max_bytes=settings.evidence_max_bytes,
+                     writer=writer_of(request, user))  # fmt: skip
+    except PeriodClosed as exc:
+        raise HTTPException(status_code=423, detail=str(exc)) from None
     except WorkflowError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     request.session["flash"] = f"已上传佐证材料“{file.filename}”。"
@@ -221,16 +245,18 @@ async def template_upload(
         raise HTTPException(
             status_code=413, detail=f"文件超过 {settings.upload_max_bytes // 1024 // 1024} MB 上限"
         )
-    writer = Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+    writer = writer_of(request, user)
     try:  # parsing takes CPU time: in a worker thread, so other clients are answered meanwhile
         result = await run_in_threadpool(
             partial(import_workbook, session=session, content=content, key=secret_key(settings),
                     plan_row=place.plan_row, writer=writer, unit=place.unit, period=place.period)
         )  # fmt: skip
     except ImportRefused as exc:
-        rows = form_rows(session=session, place=place, typed={})
+        rows = form_rows(session=session, place=place, typed={}, writer=writer)
         faults = [str(f) for f in exc.faults]
         return _form_page(request, user, place, rows, status_code=422, error="Excel 未导入:", faults=faults)
+    except PeriodClosed as exc:
+        raise HTTPException(status_code=423, detail=str(exc)) from None
     except WorkflowError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     request.session["flash"] = f"已从 Excel 导入 {len(result.entries)} 项数据" + (
@@ -268,16 +294,32 @@ def entry_place(request: Request, unit_id: int, month: int | None) -> EntryPlace
     )
 
 
-def form_rows(*, session: Session, place: EntryPlace, typed: dict[str, dict[str, str]]) -> list[FormRow]:
-    """The form's rows: every indicator the unit reports, with what was typed and its evidence."""
+def writer_of(request: Request, user: CurrentUser) -> Writer:
+    """The signed-in user as a writer, on today's date (or the one DUBAN_TODAY pretends)."""
+    return Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+
+
+def form_rows(
+    *, session: Session, place: EntryPlace, typed: dict[str, dict[str, str]], writer: Writer
+) -> list[FormRow]:
+    """The form's rows: every indicator the unit reports, with what was typed, its evidence and its locks."""
     sheet = unit_sheet(session=session, plan=place.plan, plan_row=place.plan_row, unit=place.unit,
                        period=place.period)  # fmt: skip
     rows = []
     for line in sheet:
         shown = typed.get(line.indicator.id) or _stored_fields(line.entry)
         evidence = list_evidence(session=session, entry_id=line.entry.id) if line.entry else []
-        rows.append(FormRow(line, input_mode(line.indicator), shown, evidence=evidence))
+        rows.append(FormRow(line, input_mode(line.indicator), shown, evidence=evidence,
+                            closed=_refusal(session, place, line.entry, writer, Step.EDIT),
+                            evidence_closed=_refusal(session, place, line.entry, writer, Step.EVIDENCE)))  # fmt: skip
     return rows
+
+
+def _refusal(
+    session: Session, place: EntryPlace, entry: EntryRow | None, writer: Writer, step: Step
+) -> str | None:
+    return lock_refusal(session=session, period=place.period, unit_id=place.unit.id, entry=entry, writer=writer,
+                        step=step, year=place.plan_row.year)  # fmt: skip
 
 
 def typed_fields(form: FormData) -> dict[str, dict[str, str]]:
@@ -290,10 +332,18 @@ def typed_fields(form: FormData) -> dict[str, dict[str, str]]:
     return typed
 
 
-def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Writer, form: FormData) -> None:
-    """Save one filled, editable row as a draft; its problems are kept on the row instead of raised."""
-    if not row.editable or not _filled(row) or not _changed(row):
-        return
+def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Writer, form: FormData) -> bool:
+    """Save one filled, changed row as a draft; its problems are kept on the row instead of raised.
+
+    A row that may not change (sent from a page opened before the deadline, say) is a problem, not dropped."""
+    if not _filled(row) or not _changed(row):
+        return False
+    if not row.editable:
+        typed = "、".join(v for v in row.typed.values() if v.strip())
+        row.problems = [
+            Problem("value", f"所填“{typed}”未保存:{row.closed or '该数据已提交或已审核,不能在此修改'}")
+        ]
+        return False
     version = str(form.get(f"{row.code}.version") or "")
     try:
         save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
@@ -304,6 +354,7 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
         row.problems = exc.problems
     except WorkflowError as exc:
         row.problems = [Problem("value", str(exc))]
+    return not row.problems
 
 
 def row_problems(*, session: Session, place: EntryPlace, row: FormRow, confirmed: bool) -> list[Problem]:
@@ -330,26 +381,58 @@ def problem_fragment(problems: list[Problem], *, checked: bool) -> str:
     return str(Markup("<br>").join(parts))
 
 
-def _submit(session: Session, place: EntryPlace, writer: Writer) -> str:
+def _submit(
+    session: Session, place: EntryPlace, writer: Writer, ticked: list[str] | None, saved: int
+) -> tuple[str, bool]:
+    """Submit (only the ticked rows' figures when given); the message says truthfully what happened."""
+    ids = None if ticked is None else _entry_ids(session, place, ticked)
+    before = f"已保存 {saved} 项草稿,但" if saved else ""
     try:
-        sent = submit_entries(session=session, plan_row=place.plan_row, unit_id=place.unit.id,
-                              period=place.period, writer=writer)  # fmt: skip
+        done = submit_entries(session=session, plan_row=place.plan_row, unit_id=place.unit.id,
+                              period=place.period, writer=writer, entry_ids=ids)  # fmt: skip
     except WorkflowError as exc:
-        return str(exc)
-    return f"已提交 {len(sent)} 项数据,等待督查室审核。"
+        return f"{before}未提交:{exc}", True
+    message = f"已提交 {len(done.submitted)} 项数据({_codes(session, done.submitted)}),等待督查室审核。"
+    if done.kept:
+        kept = [entry for entry, _ in done.kept]
+        message += f"另有 {len(kept)} 项未提交({_codes(session, kept)}):{done.kept[0][1]}"
+    return message, bool(done.kept)
+
+
+def _entry_ids(session: Session, place: EntryPlace, codes: list[str]) -> list[int]:
+    query = (
+        select(EntryRow.id).join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
+        .where(IndicatorRow.plan_id == place.plan_row.id, IndicatorRow.code.in_(codes),
+               EntryRow.unit_id == place.unit.id, EntryRow.period_id == place.period.id)
+    )  # fmt: skip
+    return list(session.scalars(query))
+
+
+def _codes(session: Session, entries: list[EntryRow]) -> str:
+    ids = [e.indicator_id for e in entries]
+    codes = session.scalars(
+        select(IndicatorRow.code).where(IndicatorRow.id.in_(ids)).order_by(IndicatorRow.id)
+    )
+    return "、".join(codes)
 
 
 def _form_page(
     request: Request, user: CurrentUser, place: EntryPlace, rows: list[FormRow], status_code: int = 200,
     error: str | None = None, faults: list[str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    session = db_session(request)
-    closed = closed_reason(session=session, period=place.period, unit_id=place.unit.id,
-                           today=today_of(request), year=place.plan_row.year)  # fmt: skip
+    session, today, year = db_session(request), today_of(request), place.plan_row.year
+    unit_id, period = place.unit.id, place.period
+    closed = closed_reason(
+        session=session, period=period, unit_id=unit_id, today=today, year=year
+    )  # reporters
+    locked = locked_reason(
+        session=session, period=period, unit_id=unit_id, today=today, year=year
+    )  # everyone
     return render(request, "entry.html", user, status_code=status_code, nav="entry", place=place, rows=rows,
-                  label=period_label(place.period, place.plan_row.year), closed=closed, error=error,
-                  flash=request.session.pop("flash", None), stages=list(MilestoneStage),
-                  fragment=problem_fragment, modes=InputMode, faults=faults or [])  # fmt: skip
+                  label=period_label(place.period, year), closed=closed, locked=locked, error=error,
+                  flash=request.session.pop("flash", None), flash_error=request.session.pop("flash_error", None),
+                  stages=list(MilestoneStage), fragment=problem_fragment, modes=InputMode, faults=faults or [],
+                  editable=any(r.editable for r in rows), today=today)  # fmt: skip
 
 
 def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from duban.choices import Accumulation, IndicatorKind
+from duban.choices import Accumulation, IndicatorKind, Role
 from duban.progress.expected import expected_share
 from duban.store.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
 from duban.store.overview import IndicatorLine, Overview, period_end
@@ -77,7 +77,12 @@ def indicator_page(
     line = next((x for x in view.indicators if x.indicator.id == code), None)
     if line is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
-    trail, page, pages = page_slice(indicator_history(session=db_session(request), line=line), page)
+    own = (
+        (user.unit_id or 0) if user.role is Role.REPORTER else None
+    )  # as the API: a reporter sees their unit's
+    trail, page, pages = page_slice(
+        indicator_history(session=db_session(request), line=line, unit_id=own), page
+    )
     return render(request, "indicator.html", user, nav="indicators", view=view, line=line, history=trail,
                   page=page, pages=pages, chart=as_json(chart_data(line=line, year=view.plan.year)),
                   actions=ACTIONS)  # fmt: skip
@@ -102,18 +107,20 @@ def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
     return data
 
 
-def indicator_history(*, session: Session, line: IndicatorLine) -> list[HistoryLine]:
-    """Every audited change to the indicator and to its units' figures, newest first."""
-    entries = {
-        e.id: (unit, month)
-        for e, unit, month in session.execute(
-            select(EntryRow, OrgUnitRow.name, PeriodRow.month)
-            .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
-            .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
-            .where(EntryRow.indicator_id == line.row_id)
-        )
-    }
+def indicator_history(
+    *, session: Session, line: IndicatorLine, unit_id: int | None = None
+) -> list[HistoryLine]:
+    """Every audited change to the indicator and to its units' figures (only `unit_id`'s when given), newest first."""
     query = (
+        select(EntryRow.id, OrgUnitRow.name, PeriodRow.month)
+        .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
+        .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
+        .where(EntryRow.indicator_id == line.row_id)
+    )
+    if unit_id is not None:
+        query = query.where(EntryRow.unit_id == unit_id)
+    entries = {entry_id: (unit, month) for entry_id, unit, month in session.execute(query)}
+    trail = (
         select(AuditRow, UserRow.display_name, UserRow.username)
         .outerjoin(UserRow, AuditRow.user_id == UserRow.id)
         .where(or_((AuditRow.entity == "entry") & AuditRow.entity_id.in_(entries),
@@ -122,7 +129,7 @@ def indicator_history(*, session: Session, line: IndicatorLine) -> list[HistoryL
     )  # fmt: skip
     return [
         _history_line(row, name or username or "系统", entries)
-        for row, name, username in session.execute(query)
+        for row, name, username in session.execute(trail)
     ]
 
 

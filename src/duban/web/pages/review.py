@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from duban.choices import EntryState
-from duban.store.entries import approve, approve_entries, return_entry
+from duban.store.entries import FourEyes, Writer, approve, approve_entries, return_entry
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
-from duban.store.periods import WorkflowError, find_period
+from duban.store.periods import PeriodClosed, WorkflowError, find_period
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
-from duban.web.pages.common import page_slice, render, templates, the_plan
+from duban.web.pages.common import page_slice, render, templates, the_plan, today_of
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -58,7 +58,7 @@ def review_approve(
     """Approve one submitted figure; it becomes official."""
     session = db_session(request)
     entry = _entry(session, entry_id)
-    _step(lambda: approve(session=session, entry=entry, user_id=user.id))
+    _step(lambda: approve(session=session, entry=entry, writer=_writer(request, user)))
     return _answer(request, session, entry, "已审核通过。")
 
 
@@ -70,7 +70,11 @@ def review_return(
     """Send one submitted figure back to its unit; a reason is required."""
     session = db_session(request)
     entry = _entry(session, entry_id)
-    _step(lambda: return_entry(session=session, entry=entry, user_id=user.id, reason=reason.strip()))
+    _step(
+        lambda: return_entry(
+            session=session, entry=entry, writer=_writer(request, user), reason=reason.strip()
+        )
+    )
     return _answer(request, session, entry, f"已退回:{reason.strip()}")
 
 
@@ -84,7 +88,9 @@ def review_approve_unit(
     period = find_period(session=session, plan_id=the_plan(session).id, month=month)
     if period is None:
         raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
-    done = _step(lambda: approve_entries(session=session, unit_id=unit, period=period, user_id=user.id))
+    done = _step(
+        lambda: approve_entries(session=session, unit_id=unit, period=period, writer=_writer(request, user))
+    )
     request.session["flash"] = f"已审核通过 {len(done)} 项。"
     return RedirectResponse(f"/review?month={month}", status_code=303)
 
@@ -125,9 +131,18 @@ def _entry(session: Session, entry_id: int) -> EntryRow:
     return entry
 
 
+def _writer(request: Request, user: CurrentUser) -> Writer:
+    return Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+
+
 def _step(action: Callable[[], T]) -> T:
+    """A review step; a refusal is a Chinese page (or JSON): 423 locked, 403 four-eyes, 409 already handled."""
     try:
         return action()
+    except PeriodClosed as exc:
+        raise HTTPException(status_code=423, detail=str(exc)) from None
+    except FourEyes as exc:
+        raise HTTPException(status_code=403, detail=str(exc)) from None
     except WorkflowError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from None
 
