@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from builders import OFFICE
 from duban.store.entries import approve, record_value, submit
 from duban.store.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.office import current_month, due_month
@@ -30,7 +31,7 @@ def drafted(factory, seeded):
         unit, roads, periods = _ids(session)
         may = record_value(session=session, indicator_id=roads, unit_id=unit, period_id=periods[5],
                            value=Decimal(300), user_id=None)  # fmt: skip
-        approve(session=session, entry=submit(session=session, entry=may, user_id=None), user_id=None)
+        approve(session=session, entry=submit(session=session, entry=may, writer=OFFICE), writer=OFFICE)
         for month in (6, 7):
             record_value(session=session, indicator_id=roads, unit_id=unit, period_id=periods[month],
                          value=Decimal(400), user_id=None)  # fmt: skip
