@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date
 
@@ -145,20 +144,25 @@ def test_signing_twice_is_a_conflict_page_not_an_error(clients, item_id):
     assert api.status_code == 409 and "不能签收" in api.json()["detail"]
 
 
-def test_a_double_click_on_sign_is_one_success_and_one_conflict(clients, item_id):
-    county, token = clients["zhenxiong"]
-    barrier, answers = threading.Barrier(2), []
+def test_a_sign_someone_else_made_meanwhile_is_a_conflict_page_not_a_500(
+    clients, item_id, factory, monkeypatch
+):
+    import duban.web.supervision as pages
+    from duban.store.supervision import get_item, sign
 
-    def sign() -> None:
-        twin = TestClient(county.app, raise_server_exceptions=False)
-        twin.cookies = county.cookies
-        barrier.wait()
-        answers.append(twin.post(f"/supervision/items/{item_id}/sign", data={"csrf_token": token},
-                                 follow_redirects=False).status_code)  # fmt: skip
+    visible = pages._visible_item
 
-    threads = [threading.Thread(target=sign) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == [303, 409], answers
+    def read_while_a_colleague_signs(request, user, wanted):
+        item = visible(request, user, wanted)  # this request has read the item as not yet signed…
+        with transaction(factory) as other:  # …when the other click's request signs it
+            sign(
+                session=other,
+                item=get_item(session=other, item_id=wanted),
+                user_id=None,
+                today=date(2026, 7, 2),
+            )
+        return item
+
+    monkeypatch.setattr(pages, "_visible_item", read_while_a_colleague_signs)
+    late = _post(clients, "zhenxiong", f"/supervision/items/{item_id}/sign")
+    assert late.status_code == 409 and "刚被他人处理" in late.text

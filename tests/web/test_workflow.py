@@ -4,15 +4,17 @@ deadline, reopening from the web, submitting on a unit's behalf, scoped history 
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from builders import OFFICE
 from duban.choices import Role
+from duban.store.entries import approve
 from duban.store.models import EntryRow, IndicatorRow, PlanRow
 from duban.store.users import add_user
+from duban.web.pages import review
 from web import test_api_flow
 from web.conftest import PASSWORD
 from web.test_api_flow import put, rows_by_code, switch, unit_id
@@ -292,29 +294,23 @@ def test_approving_twice_is_a_conflict_page(client):
     )
 
 
-def test_a_double_click_on_approve_is_one_success_and_one_conflict(client):
+def test_an_approval_someone_else_made_meanwhile_is_a_conflict_page_not_a_500(client, factory, monkeypatch):
     _, entry = submitted_roads(client)
     token = switch(client, "admin")
-    answers = both_at_once(client, f"/review/{entry['id']}/approve", {"csrf_token": token})
-    assert sorted(answers) == [303, 409], answers
+    read = review._entry
 
+    def read_while_another_officer_approves(session, entry_id):
+        found = read(session, entry_id)  # this request has read the figure as submitted…
+        with factory() as other, other.begin():  # …when the other click's request approves it
+            approve(session=other, entry=other.get(EntryRow, entry_id), writer=OFFICE)
+        return found
 
-def both_at_once(client: TestClient, path: str, data: dict) -> list[int]:
-    """POST the same form from two clients sharing the session, released together."""
-    barrier, answers = threading.Barrier(2), []
-
-    def post() -> None:
-        twin = TestClient(client.app, raise_server_exceptions=False)
-        twin.cookies = client.cookies
-        barrier.wait()
-        answers.append(twin.post(path, data=data, follow_redirects=False).status_code)
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    monkeypatch.setattr(review, "_entry", read_while_another_officer_approves)
+    late = client.post(
+        f"/review/{entry['id']}/approve", data={"csrf_token": token}, headers={"Accept": "text/html"}
+    )
+    assert late.status_code == 409 and "操作冲突" in late.text and "刚被他人处理" in late.text
+    assert entry_state(factory, entry["id"]).state == "approved"
 
 
 # ── Four-eyes as a plan option (issue 15, Low) ───────────────────────────────
