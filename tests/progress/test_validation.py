@@ -157,9 +157,71 @@ def test_stage_going_back_is_a_warning():
         (D(-40), [D(9), D(11), D(10), D(12)], True),
         (D(60), [D(9), D(11)], False),  # too little history to judge
         (D(10), [D(10), D(10), D(10)], False),
-        (D(30), [D(10), D(10), D(10)], True),  # flat history: min-max band 5..15
+        (D(30), [D(10), D(10), D(10)], True),  # flat history: scale floored at a tenth of the level
         (D(5), [D(0), D(0), D(0)], False),  # no basis for a band
     ],
 )
 def test_robust_outlier(value, history, flagged):
     assert (outlier(value=value, history=history) is not None) is flagged
+
+
+INVESTMENT = make_indicator(id="A-02", name="新开工项目总投资", unit="元", kind="amount", comparator=">=",
+                            target=D(8_267_000_000))  # fmt: skip
+SHARE = make_indicator(
+    id="L05-1", name="农村劳动力转移就业率", unit="%", kind="rate", comparator=">=", target=D(86)
+)
+
+
+def _far(indicator, history, value):
+    """Whether the check warns that `value` is far from the unit's history of monthly figures."""
+    context = Context(target=indicator.target * 10, on=date(2026, 8, 31), year=2026, history=history,
+                      previous=Figure(value=history[-1]) if history else None)  # fmt: skip
+    problems = check_figure(indicator=indicator, figure=Figure(value=value, note="说明"), context=context)
+    return any(p.warning and "远离本单位以往水平" in p.message for p in problems)
+
+
+# Monthly year-to-date figures (cumulative) or levels (rates) as counties report them, and by hand whether
+# the next figure is far enough from the unit's own history to ask the reporter to confirm it.
+SERIES = [
+    ("steady count, next step as usual", ROADS, [100, 205, 310, 410, 515], 620, False),
+    # the case reported: steps of 12..16 up to 146, then 150; z was -7.4 on a MAD of 1
+    (
+        "steady count, a slower month (146 → 150)",
+        ROADS,
+        [14, 30, 45, 59, 75, 90, 105, 118, 134, 146],
+        150,
+        False,
+    ),
+    ("steady count, nothing this month", ROADS, [100, 200, 300, 400], 400, False),
+    ("steady count, ten times the usual step", ROADS, [100, 200, 300, 400], 1400, True),
+    ("flat then a small step", ROADS, [50, 50, 50, 50], 52, False),
+    ("flat then a tenfold jump", ROADS, [50, 100, 150, 200], 2200, True),
+    ("seasonal: rainy-season months slow down", ROADS, [120, 250, 310, 360, 415], 435, False),
+    ("seasonal, then a jump far beyond any month", ROADS, [120, 250, 310, 360, 415], 900, True),
+    (
+        "amount in 元, an ordinary month",
+        INVESTMENT,
+        [400_000_000, 820_000_000, 1_210_000_000, 1_630_000_000],
+        2_050_000_000,
+        False,
+    ),
+    (
+        "amount typed in 元 where 万元 were meant (×10000)",
+        INVESTMENT,
+        [400_000_000, 820_000_000, 1_210_000_000],
+        4_000_000_000_000,
+        True,
+    ),
+    ("rate flat at 95%, next 96%", SHARE, [95, 95, 95, 95], 96, False),
+    ("rate rising slowly", SHARE, [60, 62, 63, 65], 66, False),
+    ("rate 80% typed as 8", SHARE, [78, 79, 80, 80], 8, True),
+    ("rate up eight points", SHARE, [78, 79, 80, 80], 88, False),
+    ("too little history to judge", ROADS, [100, 200], 5000, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("indicator", "history", "value", "far"), [s[1:] for s in SERIES], ids=[s[0] for s in SERIES]
+)
+def test_realistic_monthly_series(indicator, history, value, far):
+    assert _far(indicator, [D(h) for h in history], D(value)) is far

@@ -5,9 +5,10 @@ history) stop it too unless the reporter explicitly confirms the figure and expl
 
 Outliers are judged on the unit's own history, as DHIS2 does: for cumulative indicators on the monthly
 increments (this month's year-to-date minus last month's), for level indicators on the levels. With at
-least `MIN_HISTORY` earlier points the modified z-score 0.6745 x (x - median) / MAD flags |z| above
-`Z_LIMIT`; when the MAD is 0 (a flat history) a min-max band, the history's range widened by
-`BAND_WIDTH` times itself (at least half the median), flags values outside it.
+least `MIN_HISTORY` earlier points the modified z-score 0.6745 x (x - median) / scale flags |z| above
+`Z_LIMIT`. The scale is the MAD, but never less than a share of the median (`INCREMENT_FLOOR` of a
+typical monthly increment, `LEVEL_FLOOR` of a typical level): a steady history has a MAD near 0, and
+without the floor a month a little slower than usual (146 → 150 after steps of 14) would be "far" from it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from duban.progress.rollup import ratio_value
 
 MIN_HISTORY = 3
 Z_LIMIT = Decimal("3.5")
-BAND_WIDTH = Decimal(1)
+INCREMENT_FLOOR = Decimal("0.5")  # monthly increments vary by half their size without anything being wrong
+LEVEL_FLOOR = Decimal("0.1")  # a rate or level moving by a tenth of itself in a month is still ordinary
 HUNDRED = Decimal(100)
 NOT_A_NUMBER = frozenset(
     {"n/a", "na", "#n/a", "—", "——", "–", "-", "--", "/", "无", "暂无", "空", "null", "none", "nan", "?", "？"}
@@ -106,7 +108,7 @@ class Outlier:
     """Why a value is far outside the unit's own history."""
 
     median: Decimal
-    score: Decimal | None
+    score: Decimal
     low: Decimal
     high: Decimal
 
@@ -303,7 +305,8 @@ def _outlier_problems(indicator: Indicator, figure: Figure, context: Context) ->
     if value is None or input_mode(indicator) is InputMode.STAGE:
         return []
     series, current = _series(indicator, context, value)
-    found = outlier(value=current, history=series)
+    cumulative = indicator.accumulation is Accumulation.CUMULATIVE
+    found = outlier(value=current, history=series, floor=INCREMENT_FLOOR if cumulative else LEVEL_FLOOR)
     if found is None:
         return []
     where = "value" if input_mode(indicator) is InputMode.VALUE else "numerator"
@@ -322,28 +325,21 @@ def _series(indicator: Indicator, context: Context, value: Decimal) -> tuple[lis
     return increments, value - (history[-1] if history else Decimal(0))
 
 
-def outlier(*, value: Decimal, history: Sequence[Decimal]) -> Outlier | None:
-    """Whether `value` lies far outside `history` (modified z-score, or min-max for a flat history)."""
+def outlier(*, value: Decimal, history: Sequence[Decimal], floor: Decimal = LEVEL_FLOOR) -> Outlier | None:
+    """Whether `value` lies far outside `history`: modified z-score on the MAD, floored at `floor` x median."""
     if len(history) < MIN_HISTORY:
         return None
     middle = Decimal(median(history))
-    mad = Decimal(median(abs(x - middle) for x in history))
-    if mad > 0:
-        score = Decimal("0.6745") * (value - middle) / mad
-        spread = Z_LIMIT * mad / Decimal("0.6745")
-        found = abs(score) > Z_LIMIT
-        return Outlier(middle, score, middle - spread, middle + spread) if found else None
-    width = max(max(history) - min(history), abs(middle) / 2) * BAND_WIDTH
-    low, high = min(history) - width, max(history) + width
-    if width == 0 or low <= value <= high:
-        return None
-    return Outlier(middle, None, low, high)
+    scale = max(Decimal(median(abs(x - middle) for x in history)), floor * abs(middle))
+    if scale == 0:
+        return None  # nothing has ever moved and the median is 0: no basis to call anything far
+    score = Decimal("0.6745") * (value - middle) / scale
+    spread = Z_LIMIT * scale / Decimal("0.6745")
+    return Outlier(middle, score, middle - spread, middle + spread) if abs(score) > Z_LIMIT else None
 
 
 def _describe(found: Outlier) -> str:
-    if found.score is not None:
-        return f"以往中位数 {_fmt(found.median)},修正 Z 值 {found.score.quantize(Decimal('0.1'))}"
-    return f"以往范围 {_fmt(found.low)}~{_fmt(found.high)}"
+    return f"以往中位数 {_fmt(found.median)},修正 Z 值 {found.score.quantize(Decimal('0.1'))}"
 
 
 def _behind_problems(indicator: Indicator, figure: Figure, context: Context) -> list[Problem]:
