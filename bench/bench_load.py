@@ -3,12 +3,14 @@
     uv run python bench/bench_load.py                                   # SQLite, 1 server, 1 worker
     uv run python bench/bench_load.py --db postgres \\
         --url postgresql+psycopg://postgres@127.0.0.1:5432/postgres --servers 2 --workers 2
+    uv run python bench/bench_load.py --clients 80 --leaders 20 --seconds 60   # the month-end rush (#15)
 
 A temp store gets the migrations, the default 昭通 plan, demo figures up to May and one reporter per
 county and department (it is 10 June 2026, so June is open). N uvicorn servers (each with W workers,
 all on the same store) listen on loopback. Each reporter client logs in and, until the time is up,
 saves every figure of its unit through the JSON API (PUT, with the version it last saw) and submits
-them; an office client returns them so the next round can save again. Leader clients refresh the
+them; an office client returns them so the next round can save again. With more clients than units,
+the clients of a unit split its figures and submit theirs one by one. Leader clients refresh the
 dashboard. Afterwards every acknowledged save is checked against the store: the entry holds the last
 acknowledged value, one audit record exists per acknowledged save, and no figure is stored twice.
 """
@@ -29,6 +31,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,7 +88,8 @@ def _arguments() -> argparse.Namespace:
                         help="PostgreSQL server to make a scratch database on")  # fmt: skip
     parser.add_argument("--servers", type=int, default=1, help="app server processes on the same store")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
-    parser.add_argument("--clients", type=int, default=0, help="reporter clients (default: one per unit)")
+    parser.add_argument("--clients", type=int, default=0,
+                        help="reporter clients (default: one per unit; more share the units' indicators)")  # fmt: skip
     parser.add_argument("--leaders", type=int, default=5, help="clients refreshing the dashboard")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
@@ -215,13 +219,22 @@ class Start:
         self.barrier.wait()
         return self.deadline
 
+    @contextmanager
+    def or_abort(self) -> Iterator[None]:
+        """A client that fails before the rush stops the run instead of leaving the others waiting."""
+        try:
+            yield
+        except BaseException:
+            self.barrier.abort()
+            raise
+
 
 def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> float:
     """Run the rush; return its length in seconds (from the moment every client was ready)."""
     reporters = _reporter_names(args.clients)
     start = Start(len(reporters) + args.leaders, args.seconds)
-    threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], name, start, tally))
-               for n, name in enumerate(reporters)]  # fmt: skip
+    threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], who, start, tally))
+               for n, who in enumerate(reporters)]  # fmt: skip
     threads += [threading.Thread(target=_leader, args=(bases[n % len(bases)], start, tally))
                 for n in range(args.leaders)]  # fmt: skip
     print(f"{len(reporters)} reporter clients, {args.leaders} leader clients, {args.seconds:.0f} s")
@@ -232,22 +245,33 @@ def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> fl
     return time.monotonic() - start.began
 
 
-def _reporter_names(wanted: int) -> list[str]:
+def _reporter_names(wanted: int) -> list[tuple[str, int, int]]:
+    """(account, share, shares) per reporter client: one per unit by default; with more clients than
+    units, the clients of a unit split its indicators between them (share k of n: every n-th row)."""
     from duban.cli import default_plan_path
     from duban.plan.planfile import read_plan_file
 
     plan = read_plan_file(default_plan_path())
-    count = sum(1 for u in plan.units if u.kind.value in ("county", "department"))
-    return [f"unit{n:03d}" for n in range(min(wanted or count, count))]
+    units = sum(1 for u in plan.units if u.kind.value in ("county", "department"))
+    clients = wanted or units
+    shares = [len(range(u, clients, units)) for u in range(units)]
+    return [(f"unit{n % units:03d}", n // units, shares[n % units]) for n in range(clients)]
+
+
+# Logins before the rush take turns: 200 argon2 checks at once would take minutes on a small machine.
+LOGINS = threading.Semaphore(4)
 
 
 def _session(base: str, username: str, tally: Tally) -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=60)
-    page = client.get("/login")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    started = time.perf_counter()
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    tally.timed("login", time.perf_counter() - started, response.status_code, response.text)
+    with LOGINS:
+        page = client.get("/login")
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        started = time.perf_counter()
+        response = client.post(
+            "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+        )
+        tally.timed("login", time.perf_counter() - started, response.status_code, response.text)
     page = client.get("/login")  # carries the new session's token
     token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     client.headers["X-CSRF-Token"] = token
@@ -267,14 +291,18 @@ def _call(
     return response
 
 
-def _reporter(base: str, username: str, start: Start, tally: Tally) -> None:
-    """Save every figure, submit, have the office return them; again until the deadline."""
-    client, _ = _session(base, username, tally)
-    office, _ = _session(base, "office", tally)
-    unit_id = _call(client, tally, "units", "GET", "/api/units").json()[0]["id"]
-    sheet = _call(client, tally, "sheet", "GET", f"/api/periods/{PERIOD}/units/{unit_id}/sheet").json()[
-        "rows"
-    ]
+def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally) -> None:
+    """Save every figure of its share, submit, have the office return them; again until the deadline.
+
+    A unit's only client submits the unit at once; clients sharing a unit submit their own figures.
+    """
+    username, share, shares = who
+    with start.or_abort():
+        client, _ = _session(base, username, tally)
+        office, _ = _session(base, "office", tally)
+        unit_id = _call(client, tally, "units", "GET", "/api/units").json()[0]["id"]
+        path = f"/api/periods/{PERIOD}/units/{unit_id}/sheet"
+        sheet = _call(client, tally, "sheet", "GET", path).json()["rows"][share::shares]
     versions = {r["indicator_id"]: (r["entry"] or {}).get("version", 0) for r in sheet}
     deadline, round_ = start.wait(), 0
     while sheet and time.monotonic() < deadline:
@@ -282,7 +310,11 @@ def _reporter(base: str, username: str, start: Start, tally: Tally) -> None:
         entries = [_save(client, tally, unit_id, row, versions, round_) for row in sheet]
         if time.monotonic() >= deadline:
             break
-        _call(client, tally, "submit", "POST", f"/api/periods/{PERIOD}/units/{unit_id}/submit")
+        if shares == 1:
+            _call(client, tally, "submit", "POST", f"/api/periods/{PERIOD}/units/{unit_id}/submit")
+        else:
+            for entry_id in filter(None, entries):
+                _call(client, tally, "submit", "POST", f"/api/entries/{entry_id}/submit")
         with tally.lock:
             tally.submits += 1
         for entry_id in filter(None, entries):
@@ -330,7 +362,8 @@ def _figure(row: dict[str, Any], round_: int) -> tuple[dict[str, Any], tuple[str
 
 
 def _leader(base: str, start: Start, tally: Tally) -> None:
-    client, _ = _session(base, "leader", tally)
+    with start.or_abort():
+        client, _ = _session(base, "leader", tally)
     deadline = start.wait()
     while time.monotonic() < deadline:
         _call(client, tally, "dashboard", "GET", "/")

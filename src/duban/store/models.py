@@ -179,11 +179,25 @@ class UserRow(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # no longer read: login throttling counts LoginFailureRow rows (0010); kept so old stores stay valid
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # a session cookie carries the version it was signed in with; logout, reset and disable move it on
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[OrgUnitRow | None] = relationship()
+
+
+class LoginFailureRow(Base):
+    """One refused login: from which address, for which name (known or not), when."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class PeriodRow(Base):

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import Role
 from duban.plan.model import Plan
 from duban.store.audit import record_change
-from duban.store.models import OrgUnitRow, UserRow
+from duban.store.models import LoginFailureRow, OrgUnitRow, UserRow
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+WRONG_LOGIN = "用户名或密码错误"
+FAILURE_WINDOW = timedelta(hours=1)  # refused logins older than this no longer count
 
 
 class AccountError(ValueError):
     """A user-facing reason why an account operation was refused."""
+
+
+class LoginThrottled(AccountError):
+    """Too many refused logins from this address or for this name: try again after `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = max(1, math.ceil(wait))
+        super().__init__(f"登录尝试过于频繁,请 {self.wait} 秒后再试")
 
 
 def add_user(
@@ -45,38 +57,80 @@ def add_user(
 
 
 def authenticate(
-    *, session: Session, username: str, password: str, max_failures: int, lockout_seconds: int
+    *, session: Session, username: str, password: str, address: str, max_failures: int, longest_wait: int
 ) -> UserRow:
-    """The active user with this password; failures count towards a temporary lock-out."""
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    """The active user with this password; refused logins slow down the address and the name they tried.
+
+    No account is ever locked: an address without refused logins of its own may still try a
+    throttled name, and every wait ends. Unknown names are throttled and answered like known ones.
+    """
     now = datetime.now(UTC)
-    if user is None or not user.active:
-        _hasher.hash(password)  # spend the same time as a real check, so names cannot be probed
-        raise AccountError("用户名或密码错误")
-    if user.locked_until and _aware(user.locked_until) > now:
-        raise AccountError("登录失败次数过多,请稍后再试")
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until, user.failed_logins = now + timedelta(seconds=lockout_seconds), 0
-        raise AccountError("用户名或密码错误")
-    user.failed_logins, user.locked_until = 0, None
+    by_address = _failures(session, LoginFailureRow.address == address)
+    by_name = _failures(session, LoginFailureRow.username == username)
+    wait = by_address.wait(max_failures, longest_wait, now)
+    if by_address.count:
+        wait = max(wait, by_name.wait(max_failures, longest_wait, now))
+    if wait > 0:
+        raise LoginThrottled(wait)
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None or not user.active or not _verify(user.password_hash, password):
+        if user is None:
+            _hasher.hash(password)  # spend the same time as a real check, so names cannot be probed
+        _record_failure(session, address=address, username=username, now=now)
+        raise AccountError(WRONG_LOGIN)
+    if by_name.count:
+        session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
     return user
 
 
+@dataclass(frozen=True)
+class _Failures:
+    """Refused logins of one address or one name within the window: how many and the latest."""
+
+    count: int
+    latest: datetime | None
+
+    def wait(self, max_failures: int, longest_wait: int, now: datetime) -> float:
+        """Seconds still to wait: none for the first `max_failures`, then 1 s doubling, at most `longest_wait`."""
+        if self.latest is None or self.count < max_failures:
+            return 0.0
+        backoff = min(2.0 ** (self.count - max_failures), float(longest_wait))
+        return backoff - (now - _aware(self.latest)).total_seconds()
+
+
+def _failures(session: Session, which: ColumnElement[bool]) -> _Failures:
+    since = datetime.now(UTC) - FAILURE_WINDOW
+    query = select(func.count(), func.max(LoginFailureRow.at)).where(which, LoginFailureRow.at > since)
+    count, latest = session.execute(query).one()
+    return _Failures(int(count), latest)
+
+
+def _record_failure(session: Session, *, address: str, username: str, now: datetime) -> None:
+    session.execute(delete(LoginFailureRow).where(LoginFailureRow.at <= now - FAILURE_WINDOW))
+    session.add(LoginFailureRow(address=address, username=username[:100], at=now))
+
+
+def end_sessions(*, session: Session, user: UserRow) -> None:
+    """End every session of `user` (logout, password reset, disable): their cookies no longer sign in."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def set_password(*, session: Session, username: str, password: str, by: int | None = None) -> UserRow:
-    """Replace a user's password."""
+    """Replace a user's password; every open session of theirs ends."""
     user = _user(session, username)
     _check_password(password)
-    user.password_hash, user.failed_logins, user.locked_until = _hasher.hash(password), 0, None
+    user.password_hash = _hasher.hash(password)
+    end_sessions(session=session, user=user)
+    session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
     record_change(session=session, user_id=by, action="user.reset", entity="user", entity_id=user.id)
     return user
 
 
 def set_active(*, session: Session, username: str, active: bool, by: int | None = None) -> UserRow:
-    """Enable or disable an account."""
+    """Enable or disable an account; either way every open session of theirs ends."""
     user = _user(session, username)
     user.active = active
+    end_sessions(session=session, user=user)
     record_change(session=session, user_id=by, action="user.enable" if active else "user.disable",
                   entity="user", entity_id=user.id)  # fmt: skip
     return user

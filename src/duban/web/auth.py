@@ -1,7 +1,8 @@
 """Logins, signed-cookie sessions, CSRF tokens and who may touch what.
 
-Sessions live in a signed, HttpOnly, SameSite cookie holding only the user id and a CSRF token;
-the account is re-read on every request, so disabling a user ends their sessions at once.
+Sessions live in a signed, HttpOnly, SameSite cookie holding the user id, the account's session
+version and a CSRF token; the account is re-read on every request, and logout, a password reset or
+disabling the account move the version on, so every earlier cookie stops working at once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from duban.choices import Role
 from duban.settings import Settings
 from duban.store.audit import record_change
 from duban.store.models import UserRow
-from duban.store.users import AccountError, authenticate
+from duban.store.users import AccountError, LoginThrottled, authenticate, end_sessions
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -116,7 +117,10 @@ def _signed_in(request: Request) -> CurrentUser | None:
     sessions: sessionmaker[Session] = request.app.state.sessions
     with sessions() as session:
         row = session.get(UserRow, user_id, options=(joinedload(UserRow.unit),))
-        user = _current(row) if row is not None and row.active else None
+        signed_in = (
+            row is not None and row.active and row.session_version == request.session.get("session_version")
+        )
+        user = _current(row) if signed_in and row is not None else None
     if user is None:
         request.session.clear()
     return user
@@ -184,14 +188,16 @@ def login(
     settings: Settings = request.app.state.settings
     session = db_session(request)
     try:
-        user = authenticate(session=session, username=username.strip(), password=password,
-                            max_failures=settings.login_max_failures, lockout_seconds=settings.login_lockout_seconds)  # fmt: skip
+        user = authenticate(session=session, username=username.strip(), password=password, address=client_address(request),
+                            max_failures=settings.login_max_failures, longest_wait=settings.login_lockout_seconds)  # fmt: skip
     except AccountError as exc:
-        session.commit()  # keep the failure count even though the login is refused
+        session.commit()  # keep the refused login even though the response is an error
         context = {"next": _safe_next(next), "error": str(exc), "username": username}
-        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+        wait = exc.wait if isinstance(exc, LoginThrottled) else None
+        return templates.TemplateResponse(request, "login.html", context, status_code=401 if wait is None else 429,
+                                          headers=None if wait is None else {"Retry-After": str(wait)})  # fmt: skip
     request.session.clear()
-    request.session["user_id"] = user.id
+    request.session.update(user_id=user.id, session_version=user.session_version)
     csrf_token(request)
     record_change(session=session, user_id=user.id, action="user.login", entity="user", entity_id=user.id)
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -199,8 +205,22 @@ def login(
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def logout(request: Request) -> Response:
+    """Sign out everywhere: every session of the user ends, copied cookies included."""
+    user = optional_user(request)
+    if user is not None:
+        session = db_session(request)
+        end_sessions(session=session, user=session.get_one(UserRow, user.id))
+        record_change(
+            session=session, user_id=user.id, action="user.logout", entity="user", entity_id=user.id
+        )
     request.session.clear()
+    request.state.user = None
     return RedirectResponse("/login", status_code=303)
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy, uvicorn reads it from X-Forwarded-For of trusted proxies)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _safe_next(target: str) -> str:
