@@ -223,14 +223,19 @@ def _serve(settings: Settings, port: int | None) -> None:
 
     from duban.store.db import at_head, make_engine
     from duban.web.app import create_app
+    from duban.web.auth import SharedKeyMissing
 
     if not at_head(make_engine(settings.sqlalchemy_url())):
         _fail("数据库结构不是最新版本,请先运行 duban db upgrade(每次升级 duban 后运行一次)")
+    try:
+        app = create_app(settings)
+    except SharedKeyMissing as exc:
+        _fail(str(exc))
 
     port = port or settings.port
     typer.echo(f"duban 已启动:http://{settings.host}:{port}/", err=False)
     sys.stdout.flush()
-    uvicorn.run(create_app(settings), host=settings.host, port=port, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=port, log_level="warning")
 
 
 def today(settings: Settings) -> date:

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Key that signs sessions and CSRF tokens; default: generated once into the data folder.",
+        description="Key that signs sessions, CSRF tokens and templates; default: generated once into the data "
+        "folder. Required with PostgreSQL (servers sharing a store must share the key).",
     )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8000, description="Port the web server listens on.")
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a request waits for a database connection (or a read-only page for its turn) "
         "before it is answered 503 系统繁忙 with Retry-After.",
+    )
+    internal_networks: str = Field(
+        "127.0.0.1/32,::1/128",
+        description="Comma-separated networks (CIDR) that may read /metrics and the API description "
+        "(/api/docs, /api/openapi.json) without signing in; from anywhere else only the office (admin) may.",
     )
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
     smtp_host: str | None = Field(

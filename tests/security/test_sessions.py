@@ -1,4 +1,5 @@
-"""Login throttling without lockout and one message for every refusal; logout, reset and disable end sessions."""
+"""Login throttling without lockout, one message for every refusal, sessions that end on logout, reset and
+disable; /metrics and the API description for the office; contacts for the office; a shared key on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.settings import Settings
-from duban.store.models import LoginFailureRow
+from duban.store.models import LoginFailureRow, UserRow
 from duban.store.users import set_active, set_password
 from duban.web.app import create_app
+from duban.web.auth import SharedKeyMissing
 from web.conftest import PASSWORD, log_in, page_csrf
 
 NEW_PASSWORD = "another long password"
@@ -131,3 +133,38 @@ def test_disable_then_reset_does_not_bring_an_old_cookie_back(app, factory):
         assert thief.get("/api/units").status_code == 401
         assert log_in(client, "zhenxiong", NEW_PASSWORD)
         assert client.get("/api/units").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/api/openapi.json", "/api/docs"])
+def test_metrics_and_the_api_description_are_for_the_office_and_the_internal_network(app, path):
+    with TestClient(app, client=("203.0.113.7", 50000)) as outside:
+        assert outside.get(path).status_code == 403
+        log_in(outside, "zhenxiong")
+        assert outside.get(path).status_code == 403
+        log_in(outside, "admin")
+        assert outside.get(path).status_code == 200
+    with TestClient(app, client=("127.0.0.1", 50000)) as scraper:  # DUBAN_INTERNAL_NETWORKS
+        assert scraper.get(path).status_code == 200
+
+
+def test_reporting_status_shows_contacts_to_the_office_only(app, factory):
+    with factory() as session, session.begin():
+        set_email(session)
+    with TestClient(app) as client:
+        log_in(client, "zhaoyang")
+        seen_by_reporter = client.get("/api/periods/2026-06/status").json()
+        log_in(client, "admin")
+        seen_by_office = client.get("/api/periods/2026-06/status").json()
+    assert seen_by_reporter and all(row["contacts"] == [] for row in seen_by_reporter)
+    assert any("zx@zt.gov.cn" in contact for row in seen_by_office for contact in row["contacts"])
+
+
+def set_email(session: Session) -> None:
+    user = session.scalars(select(UserRow).where(UserRow.username == "zhenxiong")).one()
+    user.email = "zx@zt.gov.cn"
+
+
+def test_a_postgresql_store_without_a_shared_key_is_refused(tmp_path):
+    settings = Settings(database_url="postgresql+psycopg://duban@db.example/duban", data_dir=tmp_path)
+    with pytest.raises(SharedKeyMissing, match="DUBAN_SECRET_KEY"):
+        create_app(settings)

@@ -211,6 +211,7 @@ def test_evidence_upload_download_and_type_check(client, reporter):
 
 
 def test_openapi_describes_the_reporting_api(client):
+    log_in(client, "admin")
     paths = client.get("/api/openapi.json").json()["paths"]
     for path in ("/api/periods", "/api/periods/{key}/status", "/api/periods/{key}/units/{unit_id}/upload",
                  "/api/entries/{entry_id}/history", "/api/entries/{entry_id}/as-of", "/api/periods/{key}/reopen"):  # fmt: skip

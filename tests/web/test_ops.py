@@ -4,6 +4,7 @@ import json
 import logging
 
 from duban.web.ops import JsonFormatter
+from web.conftest import log_in
 
 
 def test_healthz_answers_without_login(client):
@@ -27,6 +28,7 @@ def test_every_response_carries_a_request_id_and_is_counted(client):
     first = client.get("/healthz", headers={"X-Request-ID": "abc123"})
     assert first.headers["X-Request-ID"] == "abc123"
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+    log_in(client, "admin")
     metrics = client.get("/metrics").text
     assert 'duban_request_seconds_count{method="GET",route="/healthz"} 2.0' in metrics
 
@@ -49,4 +51,5 @@ def test_metrics_read_the_store_so_every_server_reports_the_same(client, factory
         unit = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == "市交通运输局"))
         record_value(session=session, indicator_id=session.scalar(select(IndicatorRow.id)), unit_id=unit,
                      period_id=period.id, user_id=None, value=1)  # fmt: skip
+    log_in(client, "admin")
     assert 'duban_entries{state="draft"} 1.0' in client.get("/metrics").text

@@ -238,8 +238,8 @@ def periods(request: Request, session: DbSession, user: User) -> list[dict[str, 
 
 @api_router.get("/periods/{key}/status", summary="报送情况")
 def period_status(request: Request, session: DbSession, user: User, key: str) -> list[dict[str, Any]]:
-    """Per unit: reported on time, late, or not yet, with counts and contacts to remind."""
-    return [_status_json(row) for row in _status(request, session, key)]
+    """Per unit: reported on time, late, or not yet, with counts; the office also sees whom to remind."""
+    return [_status_json(row, contacts=user.is_admin) for row in _status(request, session, key)]
 
 
 @api_router.get("/periods/{key}/reminders", summary="催报名单")
@@ -257,10 +257,11 @@ def _status(request: Request, session: Session, key: str) -> list[UnitReporting]
     )
 
 
-def _status_json(row: UnitReporting) -> dict[str, Any]:
+def _status_json(row: UnitReporting, *, contacts: bool = True) -> dict[str, Any]:
+    """One unit's line; its contacts (names, e-mail addresses) only for the office."""
     return {"unit_id": row.unit_id, "unit": row.unit, "state": row.state.value, "state_label": row.state.label,
             "expected": row.expected, "submitted": row.submitted, "completed_at": row.completed_at,
-            "overdue": row.overdue, "contacts": list(row.contacts)}  # fmt: skip
+            "overdue": row.overdue, "contacts": list(row.contacts) if contacts else []}  # fmt: skip
 
 
 @api_router.post("/periods/{key}/lock", summary="锁定报送期")

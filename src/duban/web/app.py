@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +21,7 @@ from duban.storage import evidence_storage
 from duban.store.db import pooled_engine, session_factory
 from duban.web import auth, capacity, ops, reports, supervision
 from duban.web.api import api_router
-from duban.web.auth import LoginRequired, login_redirect, optional_user
+from duban.web.auth import LoginRequired, login_redirect, optional_user, require_internal_or_admin
 from duban.web.pages import PAGE_ROUTERS
 from duban.web.pages.common import HERE, render, templates
 
@@ -34,8 +35,9 @@ READ_ONLY_PAGES = re.compile(
 
 def create_app(settings: Settings) -> FastAPI:
     """A FastAPI app bound to the store that `settings` names."""
-    app = FastAPI(title="duban 督办", docs_url="/api/docs", openapi_url="/api/openapi.json",
-                  lifespan=capacity.lifespan_for(settings))  # fmt: skip
+    app = FastAPI(
+        title="duban 督办", docs_url=None, openapi_url=None, lifespan=capacity.lifespan_for(settings)
+    )
     app.state.settings = settings
     app.state.sessions = session_factory(
         pooled_engine(
@@ -69,9 +71,23 @@ def create_app(settings: Settings) -> FastAPI:
         ops.router,
     ):
         app.include_router(router)
+    _api_description(app)
     app.state.metrics = ops.Metrics()
     app.middleware("http")(ops.observe)
     return app
+
+
+def _api_description(app: FastAPI) -> None:
+    """/api/openapi.json and /api/docs, for the internal network and the office only."""
+    internal = [Depends(require_internal_or_admin)]
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=internal)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=internal)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="duban 督办 API")
 
 
 async def _database_session(

@@ -8,6 +8,7 @@ disabling the account move the version on, so every earlier cookie stops working
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,10 +54,22 @@ class LoginRequired(Exception):
     """Raised by page dependencies; turned into a redirect to the login page."""
 
 
+class SharedKeyMissing(RuntimeError):
+    """A store several servers can share, and no key they all sign sessions with."""
+
+
 def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated once into the data folder."""
+    """The configured key, or (SQLite: one host) one generated once into the data folder.
+
+    A PostgreSQL store may be shared by servers on several hosts, each with a data folder of its own:
+    a generated key would differ per host and each would refuse the others' sessions and templates.
+    """
     if settings.secret_key:
         return settings.secret_key
+    if not settings.sqlalchemy_url().startswith("sqlite"):
+        raise SharedKeyMissing(
+            "使用 PostgreSQL 时必须设置 DUBAN_SECRET_KEY(每台服务器相同),否则各服务器互不承认对方的登录和模板"
+        )
     path = Path(settings.data_dir) / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +162,25 @@ def require_admin(user: Annotated[CurrentUser, Depends(require_user)]) -> Curren
     if not user.is_admin:
         raise HTTPException(status_code=403, detail="只有督查室可以进行此操作")
     return user
+
+
+def require_internal_or_admin(request: Request) -> None:
+    """/metrics and the API description: from DUBAN_INTERNAL_NETWORKS, or signed in as the office."""
+    if _internal(request):
+        return
+    user = optional_user(request)
+    if user is None or not user.is_admin:
+        raise HTTPException(status_code=403, detail="只有督查室或内部网络可以访问")
+
+
+def _internal(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
+    try:
+        address = ipaddress.ip_address(client_address(request))
+    except ValueError:
+        return False
+    networks = (n.strip() for n in settings.internal_networks.split(",") if n.strip())
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
 def require_writer(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from duban.store.db import at_head
 from duban.store.models import AuditRow, EntryRow
+from duban.web.auth import require_internal_or_admin
 
 log = logging.getLogger("duban.access")
 router = APIRouter(include_in_schema=False)
@@ -67,7 +68,7 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"ready": ready, "reason": reason}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[Depends(require_internal_or_admin)])
 def metrics(request: Request) -> Response:
     """Prometheus metrics: this process's requests, and the store's figures read at scrape time."""
     registry: Metrics = request.app.state.metrics
