@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         description="Threads per server process that run requests; the write pool has as many connections.",
     )
     read_pool_size: int = Field(
-        4,
+        2,
         ge=1,
         description="Connections per server process for read-only pages (dashboard, map, indicators, counties, "
         "reports); at most this many run at once, the others wait in line without a thread, so saves go first.",
@@ -60,8 +60,14 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(
         5.0,
         gt=0,
-        description="Seconds a request waits for a database connection (or a read-only page for its turn) "
-        "before it is answered 503 系统繁忙 with Retry-After.",
+        description="Seconds a request waits for a database connection before it is answered 503 系统繁忙 "
+        "with Retry-After.",
+    )
+    read_queue_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a read-only page waits in line for its turn (while saves go first) before it is "
+        "answered 503 系统繁忙 with Retry-After.",
     )
     internal_networks: str = Field(
         "127.0.0.1/32,::1/128",

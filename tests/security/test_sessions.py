@@ -111,6 +111,14 @@ def test_logout_ends_the_session_a_copied_cookie_included(app):
         assert thief.get("/api/units").status_code == 401
 
 
+def test_logout_ends_no_one_elses_session(app):
+    with TestClient(app) as client, TestClient(app) as other:
+        token = log_in(client, "zhenxiong")
+        log_in(other, "zhaoyang")
+        client.post("/logout", data={"csrf_token": token})
+        assert other.get("/api/units").status_code == 200
+
+
 def test_a_password_reset_ends_every_session(app, factory):
     with TestClient(app) as client:
         log_in(client, "zhenxiong")

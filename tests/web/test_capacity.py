@@ -22,7 +22,9 @@ BUSY = "系统繁忙"
 
 @pytest.fixture
 def small(settings: Settings, seeded: None) -> Settings:
-    return settings.model_copy(update={"worker_threads": 2, "read_pool_size": 1, "db_pool_timeout": 0.3})
+    return settings.model_copy(
+        update={"worker_threads": 2, "read_pool_size": 1, "db_pool_timeout": 0.3, "read_queue_timeout": 0.3}
+    )
 
 
 @pytest.fixture

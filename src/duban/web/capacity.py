@@ -46,7 +46,7 @@ async def in_turn(
         return await call_next(request)
     slots: asyncio.Semaphore = request.app.state.read_slots
     try:
-        await asyncio.wait_for(slots.acquire(), timeout=_settings(request).db_pool_timeout)
+        await asyncio.wait_for(slots.acquire(), timeout=_settings(request).read_queue_timeout)
     except TimeoutError:
         return busy_response(request)
     try:
