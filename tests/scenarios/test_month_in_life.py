@@ -1,0 +1,172 @@
+"""A month in the life of the 督查室, on the demo store (SQLite and PostgreSQL), through the pages and the API.
+
+On 10 June 2026 (May's figures are in, June is open): 大关县 saves a June draft and nobody's view moves; 盐津县
+submits a June figure, which waits for review. On 28 June (June's deadline has passed) the office returns it; the
+county corrects and resubmits it, the office approves it. Then the office reloads the plan with one target changed
+and one indicator removed: the diff shows both, and no figure is lost (the removed indicator is retired with its
+history). Only what is implemented on main is asserted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from duban.choices import Role
+from duban.cli import default_plan_path
+from duban.demo import generate_demo_progress
+from duban.plan.planfile import read_plan_file
+from duban.plan.revision import ChangeKind
+from duban.settings import Settings
+from duban.store.db import transaction
+from duban.store.models import EntryRow, IndicatorRow, PlanRow
+from duban.store.office import current_month
+from duban.store.plan_revisions import apply_plan_revision, preview_plan_revision
+from duban.store.plans import save_plan
+from duban.store.users import add_user
+from duban.web.app import create_app
+from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
+
+JUNE_10, JUNE_28 = "2026-06-10", "2026-06-28"  # before and after June's deadline (the 25th)
+ACCOUNTS = {"admin": (Role.ADMIN, None), "leader": (Role.LEADER, None), "daguan": (Role.REPORTER, "大关县"),
+            "yanjin": (Role.REPORTER, "盐津县")}  # fmt: skip
+
+
+@pytest.fixture
+def demo(factory: sessionmaker[Session]) -> None:
+    """The default 昭通 plan with demo progress up to May, and an account for the office, a leader, two counties."""
+    with transaction(factory) as session:
+        plan = read_plan_file(default_plan_path())
+        row = save_plan(session=session, plan=plan)
+        generate_demo_progress(session=session, plan_row=row, plan=plan, today=date.fromisoformat(JUNE_10))
+        for name, (role, unit) in ACCOUNTS.items():
+            add_user(session=session, username=name, password=PASSWORD, role=role, unit=unit)
+
+
+@pytest.fixture
+def office(db_url: str, tmp_path: Path, demo: None) -> Iterator[dict[str, TestClient]]:
+    """One signed-in client per account, all on one app that pretends it is 10 June."""
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="month", today=JUNE_10)
+    app = create_app(settings)
+    clients = {name: TestClient(app) for name in ACCOUNTS}
+    for name, client in clients.items():
+        client.headers["X-CSRF-Token"] = log_in(client, name)
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+def pretend(clients: dict[str, TestClient], day: str) -> None:
+    app = next(iter(clients.values())).app
+    app.state.settings = app.state.settings.model_copy(update={"today": day})
+
+
+def first_count_row(client: TestClient, unit: int) -> dict:
+    """The unit's first June indicator reported as a plain number, with last month's figure."""
+    rows = client.get(f"/api/periods/2026-06/units/{unit}/sheet").json()["rows"]
+    return next(r for r in rows if r["mode"] == "value" and r["previous"] and r["previous"]["value"])
+
+
+def unit_of(client: TestClient) -> int:
+    return client.get("/api/units").json()[0]["id"]
+
+
+def june_figure(row: dict, grow: str = "1.02") -> str:
+    return str(int(Decimal(row["previous"]["value"]) * Decimal(grow)) + 1)
+
+
+def period_note(client: TestClient) -> str:
+    return re.search(r'id="period-note">([^<]*)<', client.get("/").text).group(1)
+
+
+def test_a_month_in_the_life_of_the_office(office, factory):
+    leader, admin, daguan, yanjin = (office[n] for n in ("leader", "admin", "daguan", "yanjin"))
+    with factory() as session:
+        plan_row = session.scalars(select(PlanRow)).one()
+        assert current_month(session=session, plan_row=plan_row, today=date.fromisoformat(JUNE_10)) == 5
+    before = period_note(leader)
+    assert before.startswith("2026年5月(当前报送期)")
+
+    # 大关县 saves next month's draft: nobody's view moves.
+    dg = unit_of(daguan)
+    draft_row = first_count_row(daguan, dg)
+    draft = daguan.put(f"/api/periods/2026-06/units/{dg}/indicators/{draft_row['indicator_id']}",
+                       json={"value": june_figure(draft_row), "confirmed": True, "note": "6月草稿"})  # fmt: skip
+    assert draft.status_code == 200 and draft.json()["state"] == "draft"
+    assert period_note(leader) == before and period_note(admin) == before
+
+    # 盐津县 submits a June figure: it waits for the office's review.
+    yj = unit_of(yanjin)
+    sent_row = first_count_row(yanjin, yj)
+    saved = yanjin.put(f"/api/periods/2026-06/units/{yj}/indicators/{sent_row['indicator_id']}",
+                       json={"value": june_figure(sent_row), "confirmed": True, "note": "按计划推进"}).json()  # fmt: skip
+    assert yanjin.post(f"/api/entries/{saved['id']}/submit").json()["state"] == "submitted"
+    assert f'id="review-{saved["id"]}"' in admin.get("/review?month=6").text
+    status = {r["unit"]: r for r in admin.get("/api/periods/2026-06/status").json()}
+    assert (
+        status["盐津县"]["submitted"] == 1 and status["大关县"]["submitted"] == 0
+    )  # a draft is not a report
+
+    # After the deadline the office returns it; the county corrects and resubmits it; the office approves.
+    pretend(office, JUNE_28)
+    returned = admin.post(f"/api/entries/{saved['id']}/return", json={"reason": "与统计台账不符,请核实"})
+    assert returned.json()["state"] == "returned"
+    form = yanjin.get(f"/entry/{yj}?month=6").text
+    assert "报送已于 2026-06-25 截止" in form and "退回理由:与统计台账不符,请核实" in form
+    corrected = str(int(june_figure(sent_row)) + 2)
+    code = sent_row["code"]
+    answer = yanjin.post(f"/entry/{yj}/6", data={
+        "csrf_token": yanjin.headers["X-CSRF-Token"], "action": "submit", f"{code}.value": corrected,
+        f"{code}.version": str(returned.json()["version"]), f"{code}.confirm": "1", f"{code}.note": "已核实更正"},
+        follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+    assert f"已提交 1 项数据({code})" in yanjin.get(f"/entry/{yj}?month=6").text
+    late_draft = daguan.post(
+        f"/api/entries/{draft.json()['id']}/submit"
+    )  # the return reopened one entry only
+    assert late_draft.status_code == 423
+    assert admin.post(f"/api/entries/{saved['id']}/approve").json()["official_value"] == corrected
+    assert "退回理由" not in yanjin.get(f"/entry/{yj}?month=6").text
+
+    # The office reloads the plan with one target changed and one indicator removed: no figure is lost.
+    with factory() as session, session.begin():
+        plan_row = session.scalars(select(PlanRow)).one()
+        entries_before = session.scalar(select(func.count()).select_from(EntryRow))
+        plan = read_plan_file(default_plan_path())
+        changed, removed = _change_one_target_and_remove_one(plan, keep=code)
+        preview = preview_plan_revision(
+            session=session, plan_row=plan_row, plan=plan, today=date(2026, 6, 28)
+        )
+        assert [t.change.code for t in preview.of_kind(ChangeKind.CHANGED)] == [changed]
+        [gone] = preview.of_kind(ChangeKind.REMOVED)
+        assert gone.change.code == removed and gone.retires and gone.figures > 0
+        apply_plan_revision(session=session, plan_row=plan_row, plan=plan, user_id=None, reason="年中调整",
+                            today=date(2026, 6, 28))  # fmt: skip
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(EntryRow)) == entries_before
+        retired = session.scalars(select(IndicatorRow).where(IndicatorRow.code == removed)).one()
+        assert retired.retired_from is not None
+        kept = session.scalar(
+            select(func.count()).select_from(EntryRow).where(EntryRow.indicator_id == retired.id)
+        )
+        assert kept == gone.figures
+
+
+def _change_one_target_and_remove_one(plan, keep: str) -> tuple[str, str]:
+    """Raise the first plain target without a breakdown by one; drop the last indicator (not `keep`)."""
+    indicators = [i for i in plan.indicators() if i.id != keep]
+    target = next(i for i in indicators if not i.breakdown)
+    target.target += 1
+    last = indicators[-1]
+    for area in plan.areas:
+        for task in area.tasks:
+            task.indicators = [i for i in task.indicators if i.id != last.id]
+    return target.id, last.id
