@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builders import make_indicator, make_plan
+from duban.cli import default_plan_path
 from duban.plan.model import Plan
+from duban.plan.planfile import read_plan_file
 from duban.projects.figures import figures_by_unit
 from duban.projects.model import Project
 from duban.store.models import AuditRow, PlanRow
@@ -118,3 +120,24 @@ def test_replace_and_clear(session: Session, plan_row: PlanRow) -> None:
     assert audits(session, "project.replace") == 1
     assert clear_projects(session=session, plan_id=plan_row.id) == 2
     assert load_projects(session=session, plan_id=plan_row.id) == []
+
+
+def test_reimporting_the_exported_demo_ledger_changes_nothing(session: Session) -> None:
+    from duban.exchange.ledger import write_ledger
+    from duban.projects.demo import generate_demo_ledger
+    from duban.store.projects import import_ledger, load_projects
+
+    plan = read_plan_file(default_plan_path())
+    row = save_plan(session=session, plan=plan)
+    generate_demo_ledger(session=session, plan_row=row, today=date(2026, 11, 26))
+    session.flush()
+    projects = load_projects(session=session, plan_id=row.id)
+    exported = write_ledger(projects, title="台账")
+    audits = session.scalar(select(func.count()).select_from(AuditRow))
+    summary = import_ledger(session=session, plan_row=row, data=exported)
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, len(projects))
+    assert session.scalar(select(func.count()).select_from(AuditRow)) == audits
+    changed = [projects[0].model_copy(update={"year_plan": projects[0].year_plan + 10_000}), *projects[1:]]
+    summary = import_ledger(session=session, plan_row=row, data=write_ledger(changed, title="台账"))
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, len(projects) - 1)
+    assert session.scalar(select(func.count()).select_from(AuditRow)) == audits + 1

@@ -26,6 +26,8 @@ from duban.store.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.store.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
 from duban.supervision.situations import ProjectAlert
 
+STORED_PLACES = Decimal("0.000001")  # the scale of `Amount`, NUMERIC(24, 6)
+
 
 @dataclass(frozen=True)
 class SaveSummary:
@@ -74,7 +76,20 @@ def county_ids(*, session: Session) -> dict[str, int]:
 
 
 def _snapshot(project: Project) -> dict[str, Any]:
-    return project.model_dump(mode="json", exclude_defaults=False)
+    """The project as compared and audited: amounts at the store's precision, so 47700000.00 == 47700000."""
+    return _at_stored_precision(project.model_dump(mode="python", exclude_defaults=False))
+
+
+def _at_stored_precision(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(_plain(value.quantize(STORED_PLACES)))
+    if isinstance(value, dict):
+        return {(k.value if hasattr(k, "value") else k): _at_stored_precision(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_at_stored_precision(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value.value if hasattr(value, "value") else value
 
 
 def _audit_change(
