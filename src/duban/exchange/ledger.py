@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from duban.choices import InvestorType, LabelledEnum, ProjectCategory, ProjectKind, ProjectMilestone
 from duban.exchange.archive import workbook_fault
+from duban.plaintext import xml_safe
 from duban.projects.model import Project
 
 UNITS = {"亿元": Decimal(100_000_000), "万元": Decimal(10_000), "元": Decimal(1)}
@@ -418,7 +419,8 @@ _SINGLE_HEADERS = (
 
 
 def escape_formula(text: str) -> str:
-    """Text that a spreadsheet will show as text, never run as a formula."""
+    """Text that a spreadsheet will show as text, never run as a formula, without control characters."""
+    text = xml_safe(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

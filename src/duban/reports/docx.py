@@ -22,6 +22,7 @@ from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from duban.plaintext import xml_safe
 from duban.reports.model import Bulletin, Chart, ColumnKind, Section, Table
 from duban.reports.pdf import cell_text, closing_heading
 from duban.reports.text import date_text
@@ -124,7 +125,7 @@ def _line(
     if align is not None:
         paragraph.alignment = align
     _spacing(paragraph, size)
-    set_font(paragraph.add_run(text), font, size, bold=bold)
+    set_font(paragraph.add_run(xml_safe(text)), font, size, bold=bold)
     return paragraph
 
 
@@ -196,7 +197,7 @@ def _fill(cell: _Cell, text: str, font: str, width: Length, *, centred: bool, bo
     cell.width = width
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
-    set_font(paragraph.add_run(text), font, 10.5, bold=bold)
+    set_font(paragraph.add_run(xml_safe(text)), font, 10.5, bold=bold)
 
 
 def _keep_rows(grid: DocxTable) -> None:

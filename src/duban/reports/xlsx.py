@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from duban.plaintext import xml_safe
 from duban.reports.model import Bulletin, Cell, ColumnKind, Table
 from duban.reports.pdf import closing_heading
 from duban.reports.text import date_text
@@ -25,7 +26,8 @@ BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
 def safe_text(text: str) -> str:
-    """Text that a spreadsheet will never read as a formula."""
+    """Text that a spreadsheet will never read as a formula, without control characters."""
+    text = xml_safe(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -8,7 +8,6 @@ cause gone; an open item whose cause has gone is flagged for the office, never c
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,7 +45,9 @@ from duban.supervision.workflow import ItemError, next_state, require_text
 
 ENTITY = "supervision_item"
 OPEN_STATES = (ItemState.PENDING.value, ItemState.HANDLING.value, ItemState.ANSWERED.value)
-EVIDENCE_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+REPLY_TYPES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
+               (b"PK\x03\x04", "application/octet-stream"), (b"\xd0\xcf\x11\xe0", "application/octet-stream"))  # fmt: skip
+EVIDENCE_SIGNATURES = tuple(magic for magic, _ in REPLY_TYPES)
 EVIDENCE_KINDS = "PDF、JPG、PNG、Word/Excel/WPS 文档"
 
 
@@ -362,7 +363,7 @@ def _attach(reply: SupervisionReplyRow, evidence: Evidence, storage: EvidenceSto
     digest = hashlib.sha256(evidence.content).hexdigest()
     key = reply_evidence_key(digest)
     if not storage.exists(key):
-        storage.put(key, evidence.content, reply_content_type(evidence.name))
+        storage.put(key, evidence.content, reply_content_type(evidence.content))
     reply.evidence_name = Path(evidence.name).name[:300] or "evidence"
     reply.evidence_path, reply.evidence_sha256 = key, digest
     reply.evidence_bytes = len(evidence.content)
@@ -373,9 +374,12 @@ def reply_evidence_key(sha256: str) -> str:
     return f"evidence/supervision/{sha256[:2]}/{sha256}"
 
 
-def reply_content_type(name: str) -> str:
-    """The content type a reply's evidence file is served with, from its name."""
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+def reply_content_type(content: bytes) -> str:
+    """The content type a reply's evidence file is served with, from its bytes (never its name)."""
+    for magic, kind in REPLY_TYPES:
+        if content.startswith(magic):
+            return kind
+    return "application/octet-stream"
 
 
 def _audit(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -75,6 +75,7 @@ from duban.web.auth import (
     require_writer,
     secret_key,
 )
+from duban.web.params import MAX_ROW_ID, RowId
 
 api_router = APIRouter(prefix="/api", tags=["进度报送"], dependencies=[Depends(csrf_protect)])
 
@@ -83,10 +84,6 @@ User = Annotated[CurrentUser, Depends(require_user)]
 WriterUser = Annotated[CurrentUser, Depends(require_writer)]
 Admin = Annotated[CurrentUser, Depends(require_admin)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Ids are INTEGER columns: a larger number names no row, and the database refuses to even compare it
-# (PostgreSQL: integer out of range; SQLite past 2^63: OverflowError), which would be a 500.
-MAX_ROW_ID = 2**31 - 1
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class FigureIn(BaseModel):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -19,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from duban.settings import Settings
 from duban.storage import evidence_storage
 from duban.store.db import pooled_engine, session_factory
-from duban.web import auth, capacity, ops, reports, supervision
+from duban.web import auth, capacity, errors, ops, reports, supervision
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, login_redirect, optional_user, require_internal_or_admin
 from duban.web.pages import PAGE_ROUTERS
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.evidence_storage = evidence_storage(settings)
     app.middleware("http")(_database_session)
     app.middleware("http")(_read_slots)
+    app.middleware("http")(errors.refuse_control_characters)
     app.add_middleware(
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",
         max_age=settings.session_max_age, same_site="lax", https_only=settings.secure_cookies,
@@ -60,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _refusal)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(sa_exc.TimeoutError, capacity.no_connection)
+    app.add_exception_handler(Exception, errors.server_error)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
     app.include_router(auth.router)
     for router in (
@@ -142,12 +145,11 @@ async def _refusal(request: Request, exc: Exception) -> Response:
 async def _bad_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if _wants_json(request):
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
     fields = "、".join(str(e["loc"][-1]) for e in exc.errors())
     user = optional_user(request) if hasattr(request.state, "db") else None
     return render(request, "error.html", user, status_code=422, message=f"请求缺少或填错了:{fields}")
 
 
 def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return request.url.path.startswith("/api/") or "application/json" in accept
+    return errors.wants_json(request)

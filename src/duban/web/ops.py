@@ -103,6 +103,7 @@ async def observe(request: Request, call_next: Callable[[Request], Awaitable[Res
     metrics_.latency.labels(request.method, route).observe(elapsed)
     metrics_.responses.labels(request.method, route, f"{response.status_code // 100}xx").inc()
     response.headers["X-Request-ID"] = request_id
+    response.headers["X-Content-Type-Options"] = "nosniff"  # every answer is typed as it says, never sniffed
     log.info(json.dumps(_log_line(request, response, route, elapsed, request_id), ensure_ascii=False))
     return response
 

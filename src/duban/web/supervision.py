@@ -39,8 +39,8 @@ from duban.store.supervision import (
 )
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.supervision.workflow import UNIT_ACTIONS, ItemError, StepRefused
-from duban.web.api import RowId
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+from duban.web.params import RowId
 
 router = APIRouter()
 api = APIRouter(prefix="/api/supervision", tags=["督办"])
@@ -133,7 +133,7 @@ def evidence_file(request: Request, user: User, item_id: RowId, reply_id: RowId)
         raise HTTPException(status_code=404, detail="证明材料不存在")
     name = reply.evidence_name or "evidence"
     content = fetch(storage_of(request), reply_evidence_key(reply.evidence_sha256))
-    return download(content, media_type=reply_content_type(name), filename=name)
+    return download(content, media_type=reply_content_type(content), filename=name)
 
 
 # ── JSON API ─────────────────────────────────────────────────────────────────

@@ -55,6 +55,7 @@ from duban.web.auth import (
     secret_key,
 )
 from duban.web.pages.common import render, settings_of, the_plan, today_of
+from duban.web.params import MonthPath, MonthQuery, RowId
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +103,7 @@ class EntryPlace:
 
 @router.get("/entry", response_class=HTMLResponse)
 def entry_start(
-    request: Request, user: Annotated[CurrentUser, Depends(require_writer)], month: int | None = None
+    request: Request, user: Annotated[CurrentUser, Depends(require_writer)], month: MonthQuery = None
 ) -> Response:
     """Reporters go straight to their unit's form; the office picks a unit."""
     session = db_session(request)
@@ -117,9 +118,9 @@ def entry_start(
 @router.get("/entry/{unit_id}", response_class=HTMLResponse)
 def entry_form(
     request: Request,
-    unit_id: int,
+    unit_id: RowId,
     user: Annotated[CurrentUser, Depends(require_writer)],
-    month: int | None = None,
+    month: MonthQuery = None,
 ) -> HTMLResponse:
     """The unit's form for the period: last month's figures, this month's, state and evidence."""
     require_unit_access(user, unit_id)
@@ -130,7 +131,7 @@ def entry_form(
 
 @router.post("/entry/{unit_id}/{month}", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)])
 async def entry_save(
-    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
+    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)]
 ) -> Response:
     """Save every changed row as a draft, then submit if asked; nothing is saved if any row is wrong.
 
@@ -155,7 +156,7 @@ async def entry_save(
     "/entry/{unit_id}/{month}/check", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)]
 )
 async def entry_check(
-    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
+    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)]
 ) -> HTMLResponse:
     """Inline validation of one row while the reporter types: the problems as a small HTML fragment."""
     require_unit_access(user, unit_id)
@@ -175,7 +176,7 @@ async def entry_check(
 
 @router.post("/entry/{unit_id}/{month}/evidence", dependencies=[Depends(csrf_protect)])
 async def evidence_upload(
-    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)],
+    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)],
     code: Annotated[str, Form()], file: Annotated[UploadFile, File()],
 ) -> Response:  # fmt: skip
     """Attach a photo or PDF to the unit's saved figure for one indicator."""
@@ -198,7 +199,7 @@ async def evidence_upload(
 
 @router.get("/evidence/{evidence_id}")
 def evidence_download(
-    request: Request, evidence_id: int, user: Annotated[CurrentUser, Depends(require_user)]
+    request: Request, evidence_id: RowId, user: Annotated[CurrentUser, Depends(require_user)]
 ) -> Response:
     """One evidence file, for the office, leaders and the unit that uploaded it."""
     session = db_session(request)
@@ -214,7 +215,7 @@ def evidence_download(
 
 @router.get("/entry/{unit_id}/{month}/template.xlsx")
 def template_download(
-    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)]
+    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)]
 ) -> Response:
     """The unit's Excel template for the period, with targets and last month's figures filled in."""
     require_unit_access(user, unit_id)
@@ -233,7 +234,7 @@ def template_download(
     "/entry/{unit_id}/{month}/upload", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)]
 )
 async def template_upload(
-    request: Request, unit_id: int, month: int, user: Annotated[CurrentUser, Depends(require_writer)],
+    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)],
     file: Annotated[UploadFile, File()],
 ) -> Response:  # fmt: skip
     """Check a filled template as a whole and save (and submit) its figures, or list every fault."""

@@ -19,6 +19,7 @@ from duban.store.periods import PeriodClosed, WorkflowError, find_period
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
 from duban.web.pages.common import page_slice, render, templates, the_plan, today_of
+from duban.web.params import IdForm, IdQuery, MonthForm, MonthQuery, PageQuery, RowId
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -38,8 +39,8 @@ class ReviewLine:
 
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
-    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: int | None = None,
-    month: int | None = None, page: int = 1,
+    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: IdQuery = None,
+    month: MonthQuery = None, page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Submitted figures, oldest submission first, filtered by unit and month."""
     session = db_session(request)
@@ -53,7 +54,7 @@ def review_queue(
 
 @router.post("/review/{entry_id}/approve", dependencies=[Depends(csrf_protect)])
 def review_approve(
-    request: Request, entry_id: int, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, entry_id: RowId, user: Annotated[CurrentUser, Depends(require_admin)]
 ) -> Response:
     """Approve one submitted figure; it becomes official."""
     session = db_session(request)
@@ -64,7 +65,7 @@ def review_approve(
 
 @router.post("/review/{entry_id}/return", dependencies=[Depends(csrf_protect)])
 def review_return(
-    request: Request, entry_id: int, user: Annotated[CurrentUser, Depends(require_admin)],
+    request: Request, entry_id: RowId, user: Annotated[CurrentUser, Depends(require_admin)],
     reason: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Send one submitted figure back to its unit; a reason is required."""
@@ -81,7 +82,7 @@ def review_return(
 @router.post("/review/approve-unit", dependencies=[Depends(csrf_protect)])
 def review_approve_unit(
     request: Request, user: Annotated[CurrentUser, Depends(require_admin)],
-    unit: Annotated[int, Form()], month: Annotated[int, Form()],
+    unit: IdForm, month: MonthForm,
 ) -> Response:  # fmt: skip
     """Approve every submitted figure of one unit for one month."""
     session = db_session(request)
