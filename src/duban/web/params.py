@@ -13,7 +13,6 @@ from fastapi import Form, Path, Query
 MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 MonthPath = Annotated[int, Path(ge=1, le=12)]
-MonthQuery = Annotated[int | None, Query(ge=1, le=12)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 PageQuery = Annotated[int, Query(ge=1, le=MAX_ROW_ID)]
 IdForm = Annotated[int, Form(ge=1, le=MAX_ROW_ID)]

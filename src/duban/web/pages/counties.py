@@ -11,7 +11,6 @@ from duban.choices import EntryState
 from duban.store.overview import IndicatorLine, Overview, UnitLine
 from duban.web.auth import CurrentUser, require_user
 from duban.web.pages.common import overview_of, render
-from duban.web.params import MonthQuery
 
 router = APIRouter(include_in_schema=False)
 REPORTED = (EntryState.SUBMITTED, EntryState.APPROVED)
@@ -19,7 +18,7 @@ REPORTED = (EntryState.SUBMITTED, EntryState.APPROVED)
 
 @router.get("/counties", response_class=HTMLResponse)
 def county_list(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
 ) -> HTMLResponse:
     """The counties in ranking order."""
     view = overview_of(request, month)
@@ -28,7 +27,7 @@ def county_list(
 
 @router.get("/counties/{name}", response_class=HTMLResponse)
 def county_page(
-    request: Request, name: str, user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None
+    request: Request, name: str, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
 ) -> HTMLResponse:
     """One county: each of its targets with status, its rank and what it has not reported."""
     view = overview_of(request, month)

@@ -19,7 +19,6 @@ from duban.store.projects import plan_ledger_figures
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.web.auth import CurrentUser, db_session, require_user
 from duban.web.pages.common import page_period, render, the_plan, today_of
-from duban.web.params import MonthQuery
 
 router = APIRouter(include_in_schema=False)
 PROJECT_INDICATORS = ("A-01", "A-02", "A-03", "A-04", "A-05")
@@ -46,7 +45,7 @@ class LivelihoodCard:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
 ) -> HTMLResponse:
     """Counts by status, areas, 惠民实事, lagging items, ranking, projects and 报送情况."""
     view = summary_of(request, month)

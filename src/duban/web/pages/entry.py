@@ -55,7 +55,7 @@ from duban.web.auth import (
     secret_key,
 )
 from duban.web.pages.common import render, settings_of, the_plan, today_of
-from duban.web.params import MonthPath, MonthQuery, RowId
+from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -103,7 +103,7 @@ class EntryPlace:
 
 @router.get("/entry", response_class=HTMLResponse)
 def entry_start(
-    request: Request, user: Annotated[CurrentUser, Depends(require_writer)], month: MonthQuery = None
+    request: Request, user: Annotated[CurrentUser, Depends(require_writer)], month: int | None = None
 ) -> Response:
     """Reporters go straight to their unit's form; the office picks a unit."""
     session = db_session(request)
@@ -120,7 +120,7 @@ def entry_form(
     request: Request,
     unit_id: RowId,
     user: Annotated[CurrentUser, Depends(require_writer)],
-    month: MonthQuery = None,
+    month: int | None = None,
 ) -> HTMLResponse:
     """The unit's form for the period: last month's figures, this month's, state and evidence."""
     require_unit_access(user, unit_id)

@@ -17,7 +17,7 @@ from duban.store.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRo
 from duban.store.overview import IndicatorLine, Overview, period_end
 from duban.web.auth import CurrentUser, db_session, require_user
 from duban.web.pages.common import as_json, overview_of, page_slice, render
-from duban.web.params import MonthQuery, PageQuery
+from duban.web.params import PageQuery
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = {
@@ -42,7 +42,7 @@ class HistoryLine:
 
 @router.get("/indicators", response_class=HTMLResponse)
 def indicator_list(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None,
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
     status: str = "", area: str = "", q: str = "", page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Every indicator with its city status, filtered by status, area or words in its name."""
@@ -70,7 +70,7 @@ def filter_lines(*, view: Overview, status: str, area: str, q: str) -> list[Indi
 
 @router.get("/indicators/{code}", response_class=HTMLResponse)
 def indicator_page(
-    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None,
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
     page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Chart against 序时进度 and target, each unit's standing, the audit trail and the source."""

@@ -14,7 +14,6 @@ from duban.store.summary import DashboardSummary
 from duban.web.auth import CurrentUser, require_user
 from duban.web.pages.common import as_json, render
 from duban.web.pages.dashboard import summary_of
-from duban.web.params import MonthQuery
 
 router = APIRouter(include_in_schema=False)
 SCORE = "score"
@@ -39,7 +38,7 @@ class CountyShade:
 
 @router.get("/map", response_class=HTMLResponse)
 def county_map(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None,
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
     measure: str = SCORE,
 ) -> HTMLResponse:  # fmt: skip
     """The choropleth page with a table of the same figures beside it."""
@@ -53,7 +52,7 @@ def county_map(
 
 @router.get("/map/data")
 def county_map_data(
-    request: Request, _user: Annotated[CurrentUser, Depends(require_user)], month: MonthQuery = None,
+    request: Request, _user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
     measure: str = SCORE,
 ) -> JSONResponse:  # fmt: skip
     """The map's figures as JSON, for redrawing without reloading the page."""

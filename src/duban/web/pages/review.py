@@ -19,7 +19,7 @@ from duban.store.periods import PeriodClosed, WorkflowError, find_period
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
 from duban.web.pages.common import page_slice, render, templates, the_plan, today_of
-from duban.web.params import IdForm, IdQuery, MonthForm, MonthQuery, PageQuery, RowId
+from duban.web.params import IdForm, IdQuery, MonthForm, PageQuery, RowId
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -40,7 +40,7 @@ class ReviewLine:
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
     request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: IdQuery = None,
-    month: MonthQuery = None, page: PageQuery = 1,
+    month: int | None = None, page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Submitted figures, oldest submission first, filtered by unit and month."""
     session = db_session(request)
