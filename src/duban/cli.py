@@ -190,14 +190,19 @@ def demo(
 
 @app.command("backup")
 def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> None:
-    """Write a consistent backup of the live store (SQLite online backup, or pg_dump)."""
+    """One archive of the site: the database (online backup or pg_dump), evidence and reply files, the key."""
     from duban.store.backup import BackupError, backup
 
     try:
-        backup(url=get_settings().sqlalchemy_url(), target=file)
+        summary = backup(settings=get_settings(), target=file)
     except BackupError as exc:
         _fail(str(exc))
-    typer.echo(f"已备份到 {file}")
+    key = ",含密钥" if summary.key else ""
+    typer.echo(f"已备份到 {file}(数据库、{summary.files} 个佐证与反馈文件{key})")
+    if summary.missing:
+        typer.echo(
+            f"注意:{len(summary.missing)} 个文件在存储中已不存在,未能备份:{'、'.join(summary.missing[:5])}"
+        )
 
 
 @app.command("restore")
@@ -206,7 +211,7 @@ def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写�
     from duban.store.backup import BackupError, restore
 
     try:
-        restore(url=get_settings().sqlalchemy_url(), source=file)
+        restore(settings=get_settings(), source=file)
     except BackupError as exc:
         _fail(str(exc))
     typer.echo(f"已从 {file} 恢复")

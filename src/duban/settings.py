@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     combine_jan_feb: bool = Field(False, description="Report January and February together as one period.")
     evidence_max_bytes: int = Field(10 * 1024 * 1024, description="Largest evidence file accepted, in bytes.")
     upload_max_bytes: int = Field(5 * 1024 * 1024, description="Largest Excel workbook accepted, in bytes.")
+    evidence_quota_per_unit: int = Field(
+        2 * 1024 * 1024 * 1024, description="Most evidence one unit may store in all, in bytes."
+    )
+    min_free_disk_bytes: int = Field(
+        200 * 1024 * 1024,
+        description="Below this much free space in the data folder, /readyz reports not ready.",
+    )
     login_max_failures: int = Field(
         5, description="Failed logins (from one address, or on one account name) before logins are throttled."
     )

@@ -13,6 +13,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -84,7 +85,8 @@ def test_columns_and_cell_counts_are_bounded_too(world: World):
     wide = far_cell(world.template, "XFD10")
     assert "XFD10" in (workbook_fault(wide, limits=TEMPLATE_LIMITS) or "")
     crowded = many_cells(world.template, rows=1500, columns=60)
-    assert "单元格超过" in (workbook_fault(crowded, limits=TEMPLATE_LIMITS) or "")
+    patient = replace(TEMPLATE_LIMITS, seconds=60)  # the count, not the clock, must stop it on a busy machine
+    assert "单元格超过" in (workbook_fault(crowded, limits=patient) or "")
     assert workbook_fault(crowded, limits=LEDGER_LIMITS) is None
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
 from duban.plan.planfile import read_plan_file
+from duban.settings import Settings
 from duban.store.backup import BackupError, backup, restore
 from duban.store.models import EntryRow
 from duban.store.overview import period_overview
@@ -28,19 +29,21 @@ def test_backup_then_restore_gives_back_every_figure(factory, engine, db_url, tm
         generate_demo_progress(session=session, plan_row=row, plan=plan, today=date(2026, 11, 29))
     before = _figures(factory)
     engine.dispose()
-    archive = backup(url=db_url, target=tmp_path / "duban.backup")
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="k")
+    archive = backup(settings=settings, target=tmp_path / "duban.backup").path
     with factory() as session, session.begin():
         session.execute(delete(EntryRow))
     assert _figures(factory) != before
     engine.dispose()
-    restore(url=db_url, source=archive)
+    restore(settings=settings, source=archive)
     assert _figures(factory) == before
 
 
 def test_restore_refuses_what_is_not_a_backup(db_url, tmp_path):
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="k")
     junk = tmp_path / "junk.backup"
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(BackupError):
-        restore(url=db_url, source=junk)
+        restore(settings=settings, source=junk)
     with pytest.raises(BackupError, match="不存在"):
-        restore(url=db_url, source=tmp_path / "missing.backup")
+        restore(settings=settings, source=tmp_path / "missing.backup")

@@ -48,8 +48,13 @@ class LocalStorage:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
-        temporary.write_bytes(content)
-        temporary.replace(path)
+        try:
+            with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                out.write(content)
+            temporary.replace(path)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # a full disk must not keep half a file to stay full
+            raise
 
     def get(self, key: str) -> bytes:
         try:

@@ -55,11 +55,12 @@ def evidence_path(*, data_dir: Path, sha256: str) -> Path:
 
 def add_evidence(
     *, session: Session, entry: EntryRow, filename: str, content: bytes, max_bytes: int, writer: Writer,
-    storage: EvidenceStorage | None = None, data_dir: Path | None = None,
+    storage: EvidenceStorage | None = None, data_dir: Path | None = None, unit_quota: int | None = None,
 ) -> EvidenceRow:  # fmt: skip
     """Check and store one evidence file for `entry` in `storage` (or the `data_dir` folder); stored once."""
     check_entry_lock(session=session, entry=entry, writer=writer, step=Step.EVIDENCE)
     _check(session, entry, filename, content, max_bytes)
+    _check_quota(session, entry, filename, len(content), unit_quota)
     kind = sniff_type(content)
     assert kind is not None
     digest = hashlib.sha256(content).hexdigest()
@@ -103,6 +104,17 @@ def _check(session: Session, entry: EntryRow, filename: str, content: bytes, max
     )
     if (count or 0) >= MAX_FILES_PER_ENTRY:
         raise WorkflowError(f"每项数据最多上传 {MAX_FILES_PER_ENTRY} 个佐证材料")
+
+
+def _check_quota(session: Session, entry: EntryRow, filename: str, size: int, quota: int | None) -> None:
+    """One unit cannot fill the disk that every unit's evidence shares."""
+    if quota is None:
+        return
+    used = session.scalar(select(func.coalesce(func.sum(EvidenceRow.size), 0)).join(EntryRow, EntryRow.id == EvidenceRow.entry_id)
+                          .where(EntryRow.unit_id == entry.unit_id)) or 0  # fmt: skip
+    if used + size > quota:
+        raise WorkflowError(f"佐证材料“{filename}”未保存:本单位的佐证材料已用 {_mb(used)},加上此文件将超过"
+                            f"每单位 {_mb(quota)} 的上限;请删除不再需要的材料,或联系督查室")  # fmt: skip
 
 
 def _storage(storage: EvidenceStorage | None, data_dir: Path | None) -> EvidenceStorage:

@@ -464,7 +464,7 @@ async def evidence_add(
     with _refusals():
         row = add_evidence(session=session, entry=found, filename=file.filename or "file", content=content,
                            storage=storage_of(request), max_bytes=settings.evidence_max_bytes,
-                           writer=_writer(request, user))  # fmt: skip
+                           writer=_writer(request, user), unit_quota=settings.evidence_quota_per_unit)  # fmt: skip
     return _evidence_json(row)
 
 

@@ -8,6 +8,7 @@ the text ends up in) are refused before any handler runs.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,7 @@ from duban.progress.validation import FIELD_LABELS
 log = logging.getLogger("duban.errors")
 FORM = "application/x-www-form-urlencoded"
 MAX_CHECKED_BODY = 1024 * 1024  # larger forms are uploads (multipart), read by their handlers
+DISK_FULL = "服务器磁盘空间已满,本次操作未保存,请稍后重试并联系系统管理员清理磁盘"
 DATABASE_DOWN = "数据库暂时无法连接,请稍后重试;如持续出现请联系系统管理员"
 SERVER_FAULT = "服务器内部错误,本次操作未完成,请稍后重试;如持续出现请联系系统管理员"
 OTHER_LABELS = {
@@ -63,8 +65,11 @@ def error_response(
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    """An unexpected fault: 503 when the database cannot be reached, else 500; both in Chinese."""
-    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+    """An unexpected fault: 507 on a full disk, 503 when the database cannot be reached, else 500; in Chinese."""
+    if disk_full(exc):
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        response = error_response(request, 507, DISK_FULL)
+    elif isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
         log.warning("database unreachable: %s", exc)
         response = error_response(request, 503, DATABASE_DOWN, {"Retry-After": "30"})
     else:
@@ -72,6 +77,14 @@ async def server_error(request: Request, exc: Exception) -> Response:
         response = error_response(request, 500, SERVER_FAULT)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def disk_full(exc: BaseException) -> bool:
+    """A write failed for want of space: the file system's ENOSPC, SQLite's or PostgreSQL's disk full."""
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return getattr(cause, "sqlstate", None) == "53100" or "database or disk is full" in str(cause)
 
 
 async def refuse_control_characters(

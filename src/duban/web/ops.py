@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +24,7 @@ from prometheus_client import (
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from duban.settings import Settings
 from duban.store.db import at_head
 from duban.store.models import AuditRow, EntryRow
 from duban.web.auth import require_internal_or_admin
@@ -56,7 +59,7 @@ def healthz() -> PlainTextResponse:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the newest migration."""
+    """The database answers, its schema is at the newest migration and the data folder has free space."""
     engine = request.app.state.sessions.kw["bind"]
     try:
         with engine.connect() as connection:
@@ -65,7 +68,21 @@ def readyz(request: Request) -> JSONResponse:
         reason = "" if ready else "数据库结构不是最新版本,请运行 duban db upgrade"
     except Exception as exc:  # any failure to reach the database means not ready
         ready, reason = False, f"数据库不可用:{type(exc).__name__}"
+    if ready:
+        ready, reason = _disk_ready(request.app.state.settings)
     return JSONResponse({"ready": ready, "reason": reason}, status_code=200 if ready else 503)
+
+
+def _disk_ready(settings: Settings) -> tuple[bool, str]:
+    """Not ready when the data folder's disk has less free space than DUBAN_MIN_FREE_DISK_BYTES."""
+    folder = Path(settings.data_dir)
+    free = shutil.disk_usage(folder if folder.exists() else Path.cwd()).free
+    if free < settings.min_free_disk_bytes:
+        return (
+            False,
+            f"磁盘剩余空间不足:{folder} 仅剩 {free // 1024 // 1024} MB(下限 {settings.min_free_disk_bytes // 1024 // 1024} MB)",
+        )
+    return True, ""
 
 
 @router.get("/metrics", dependencies=[Depends(require_internal_or_admin)])

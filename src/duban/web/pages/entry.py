@@ -188,7 +188,7 @@ async def evidence_upload(
     try:
         add_evidence(session=session, entry=entry, filename=file.filename or "file", content=content,
                      storage=storage_of(request), max_bytes=settings.evidence_max_bytes,
-                     writer=writer_of(request, user))  # fmt: skip
+                     writer=writer_of(request, user), unit_quota=settings.evidence_quota_per_unit)  # fmt: skip
     except PeriodClosed as exc:
         raise HTTPException(status_code=423, detail=str(exc)) from None
     except WorkflowError as exc:

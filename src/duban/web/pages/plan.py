@@ -21,6 +21,7 @@ from duban.store.plan_revisions import PlanRevisionError, latest_revision, revis
 from duban.store.plans import indicator_from_row, plan_from_store
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
 from duban.web.pages.common import render, the_plan
+from duban.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,7 +47,7 @@ def plan_tree(request: Request, user: Annotated[CurrentUser, Depends(require_use
 
 @router.post("/plan/revisions/{revision_id}/undo", dependencies=[Depends(csrf_protect)])
 def undo_revision(
-    request: Request, revision_id: int, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, revision_id: RowId, user: Annotated[CurrentUser, Depends(require_admin)]
 ) -> Response:
     """Undo the newest plan revision: the plan as it was before, audited."""
     try:
