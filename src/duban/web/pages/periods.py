@@ -22,6 +22,7 @@ from duban.store.periods import (
 )
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
 from duban.web.pages.common import render, settings_of, the_plan, today_of
+from duban.web.params import MonthPath
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[CurrentUser, Depends(require_admin)]
@@ -45,7 +46,7 @@ def period_list(request: Request, user: Admin) -> HTMLResponse:
 
 @router.post("/periods/{month}/reopen", dependencies=[Depends(csrf_protect)])
 def period_reopen(
-    request: Request, month: int, user: Admin, reason: Annotated[str, Form()] = "",
+    request: Request, month: MonthPath, user: Admin, reason: Annotated[str, Form()] = "",
     until: Annotated[str, Form()] = "", unit_id: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Reopen the period for one unit (or every unit) until a date, with a reason; audited."""
@@ -64,7 +65,7 @@ def period_reopen(
 
 @router.post("/periods/{month}/lock", dependencies=[Depends(csrf_protect)])
 def period_lock(
-    request: Request, month: int, user: Admin, reason: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""
+    request: Request, month: MonthPath, user: Admin, reason: Annotated[str, Form()] = "", next: Annotated[str, Form()] = ""
 ) -> Response:  # fmt: skip
     """Lock the period for everyone; running reopenings end."""
     session, period = db_session(request), _period(request, month)
