@@ -79,10 +79,10 @@ def saved(workbook) -> bytes:
     return buffer.getvalue()
 
 
-def upload(session, world, content, unit="镇雄县", month=6, who="zhenxiong"):
+def upload(session, world, content, unit="镇雄县", month=6, who="zhenxiong", submit=True):
     return import_workbook(session=session, content=content, key=KEY, plan_row=world.plan_row,
                            writer=world.writer(who, JUNE_10), unit=world.units[unit],
-                           period=world.periods[month - 1])  # fmt: skip
+                           period=world.periods[month - 1], submit=submit)  # fmt: skip
 
 
 def test_a_filled_template_is_imported_and_submitted(session, world):
@@ -230,3 +230,30 @@ def test_uploading_again_after_approval_keeps_approved_rows_and_submits_the_chan
                                   .where(EntryRow.period_id == world.periods[5].id)).all())  # fmt: skip
     assert states.pop(world.rows["C01"].id) == "submitted"
     assert set(states.values()) == {"approved"} and result.submitted
+
+
+def test_uploading_the_same_submitted_template_again_says_nothing_changed_and_writes_nothing(session, world):
+    workbook = template(session, world)
+    fill_all_good(workbook[SHEET])
+    content = saved(workbook)
+    first = upload(session, world, content)
+    assert (first.added, first.updated, first.unchanged, first.submitted) == (20, 0, 0, True)
+    audit_rows = session.scalar(select(func.count()).select_from(AuditRow))
+    again = upload(session, world, content)
+    assert (again.added, again.updated, again.unchanged, again.submitted) == (0, 0, 20, False)
+    assert (
+        again.summary()
+        == "已从 Excel 导入镇雄县2026年6月的数据:新增 0 项、更新 0 项、未变 20 项(与已保存的数据相同,未写入任何改动)。"
+    )
+    assert session.scalar(select(func.count()).select_from(AuditRow)) == audit_rows
+
+
+def test_an_upload_changing_one_figure_says_one_updated(session, world):
+    workbook = template(session, world)
+    fill_all_good(workbook[SHEET])
+    upload(session, world, saved(workbook), submit=False)
+    again = template(session, world)
+    again[SHEET][f"H{row_of(again[SHEET], 'C01')}"] = 650
+    result = upload(session, world, saved(again), submit=False)
+    assert (result.added, result.updated, result.unchanged) == (0, 1, 19)
+    assert result.summary().endswith("新增 0 项、更新 1 项、未变 19 项(填报状态,尚未提交)。")

@@ -55,8 +55,7 @@ def import_command(
     except WorkflowError as exc:
         _fail(str(exc))
         return
-    state = "并已提交审核" if result.submitted else "(填报状态,尚未提交)"
-    typer.echo(f"已导入 {result.unit} {result.period} 的 {len(result.entries)} 项数据{state}。")
+    typer.echo(result.summary())
 
 
 def _office(settings: Settings) -> Writer:

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
@@ -100,6 +101,20 @@ class ImportResult:
     period: str
     entries: list[EntryRow]
     submitted: bool
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def summary(self) -> str:
+        """What the upload did, truthfully: figures added, updated and left as they were, and the submission."""
+        counts = f"新增 {self.added} 项、更新 {self.updated} 项、未变 {self.unchanged} 项"
+        if self.submitted:
+            state = ",并已提交审核"
+        elif self.added or self.updated:
+            state = "(填报状态,尚未提交)"
+        else:
+            state = "(与已保存的数据相同,未写入任何改动)"
+        return f"已从 Excel 导入{self.unit}{self.period}的数据:{counts}{state}。"
 
 
 def import_workbook(
@@ -121,13 +136,24 @@ def import_workbook(
     if ws is None or unit is None or period is None or not meta:
         raise ImportRefused(reading.faults)
     rows = _layout(ws, meta, reading)
+    before = _versions(session, unit, period)
     entries = _apply(session, ws, rows, plan_row, unit, period, writer, reading)
     if reading.faults:
         raise ImportRefused(reading.faults)
+    added = sum(1 for e in entries if e.indicator_id not in before)
+    updated = sum(1 for e in entries if e.indicator_id in before and before[e.indicator_id] != e.version)
     changed = [e for e in entries if e.state in (EntryState.DRAFT, EntryState.RETURNED)]
     if submit and changed:
         submit_entries(session=session, plan_row=plan_row, unit_id=unit.id, period=period, writer=writer)
-    return ImportResult(unit.name, period_label(period, plan_row.year), entries, submit and bool(changed))
+    return ImportResult(unit.name, period_label(period, plan_row.year), entries, submit and bool(changed),
+                        added, updated, len(entries) - added - updated)  # fmt: skip
+
+
+def _versions(session: Session, unit: OrgUnitRow, period: PeriodRow) -> dict[int, int]:
+    """Indicator id -> version of the unit's figures of the period before the upload."""
+    query = select(EntryRow.indicator_id, EntryRow.version).where(EntryRow.unit_id == unit.id,
+                                                                  EntryRow.period_id == period.id)  # fmt: skip
+    return {indicator_id: version for indicator_id, version in session.execute(query)}
 
 
 def _open(content: bytes) -> Workbook:

@@ -371,7 +371,8 @@ async def upload(
         _import_upload, request, session, user, key, unit_id, content, submit_now
     )
     return {"unit": result.unit, "period": result.period, "entries": [e.id for e in result.entries],
-            "submitted": result.submitted}  # fmt: skip
+            "submitted": result.submitted, "added": result.added, "updated": result.updated,
+            "unchanged": result.unchanged, "message": result.summary()}  # fmt: skip
 
 
 def _import_upload(

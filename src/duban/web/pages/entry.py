@@ -260,9 +260,7 @@ async def template_upload(
         raise HTTPException(status_code=423, detail=str(exc)) from None
     except WorkflowError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    request.session["flash"] = f"已从 Excel 导入 {len(result.entries)} 项数据" + (
-        ",并已提交审核。" if result.submitted else "。"
-    )
+    request.session["flash"] = result.summary()
     return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
 
 
