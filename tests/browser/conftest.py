@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 PASSWORD = "browser test password"
 TODAY = "2026-06-10"
+STARTUP_SECONDS = 120  # a loaded CI machine may take long to import the app
 ACCOUNTS = {"admin": (None, "督查室"), "leader": (None, "市领导"), "zhenxiong": ("镇雄县", "镇雄县"),
             "zhaoyang": ("昭阳区", "昭阳区")}  # fmt: skip
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -107,7 +108,7 @@ def running_server(data_dir: Path, today: str) -> Iterator[str]:
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"duban serve exited early:\n{log.read_text(encoding='utf-8')}")
@@ -117,7 +118,9 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"duban serve did not answer within 30 s:\n{log.read_text(encoding='utf-8')}")
+    raise RuntimeError(
+        f"duban serve did not answer within {STARTUP_SECONDS} s:\n{log.read_text(encoding='utf-8')}"
+    )
 
 
 @pytest.fixture(scope="session")
