@@ -72,6 +72,7 @@ class Status(LabelledEnum):
     BEHIND = "behind"
     FAR_BEHIND = "far_behind"
     NOT_REPORTED = "not_reported"
+    PENDING = "pending"  # only a figure awaiting review: shown as such, neither missing nor judged
 
     @property
     def colour(self) -> str:
@@ -103,11 +104,33 @@ class BreakdownStatus(LabelledEnum):
     CONFIRMED = "confirmed"
 
 
+class ReportState(LabelledEnum):
+    """Where a unit's figure for one indicator and period stands: the one vocabulary every face uses."""
+
+    MISSING = "missing"
+    PENDING = "pending"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+    @classmethod
+    def of(cls, state: EntryState | str | None) -> ReportState:
+        """未报送 (nothing, or only a draft), 待审核, 已退回 or 已审核."""
+        found = EntryState(state) if state else EntryState.DRAFT
+        return _REPORT_STATES[found]
+
+
 class ReportingState(LabelledEnum):
     REPORTED = "reported"
     LATE = "late"
     MISSING = "missing"
 
+
+_REPORT_STATES = {
+    EntryState.DRAFT: ReportState.MISSING,
+    EntryState.SUBMITTED: ReportState.PENDING,
+    EntryState.RETURNED: ReportState.RETURNED,
+    EntryState.APPROVED: ReportState.APPROVED,
+}
 
 _STATUS_COLOURS = {
     "done": "#1a7f37",
@@ -116,6 +139,7 @@ _STATUS_COLOURS = {
     "behind": "#d4a72c",
     "far_behind": "#cf222e",
     "not_reported": "#8c959f",
+    "pending": "#8250df",
 }
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -145,7 +169,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "behind": "滞后",
         "far_behind": "严重滞后",
         "not_reported": "未报送",
+        "pending": "待审核",
     },
+    "ReportState": {"missing": "未报送", "pending": "待审核", "returned": "已退回", "approved": "已审核"},
     "EntryState": {"draft": "填报", "submitted": "已提交", "approved": "审核通过", "returned": "退回"},
     "MilestoneStage": {
         "not_started": "未启动",

@@ -59,7 +59,9 @@ def test_submitted_figures_are_not_official_until_approved(session):
     row, periods = _setup(session, [ROADS])
     _report(session, "L02-1", "镇雄县", periods[5], value=Decimal(300), state=EntryState.SUBMITTED)
     official = period_overview(session=session, plan_row=row, month=6).indicators[0]
-    assert official.units[0].judgement.status is Status.NOT_REPORTED
+    # not judged on a figure awaiting review, but shown as 待审核, never as 未报送
+    assert official.units[0].judgement.status is Status.PENDING
+    assert (official.units[0].figure.value, official.units[0].report.label) == (None, "待审核")
     preview = period_overview(
         session=session, plan_row=row, month=6, basis=Basis(include_submitted=True)
     ).indicators[0]

@@ -98,3 +98,16 @@ def test_a_month_outside_the_year_is_refused_in_chinese(client, seeded):
 def test_leaders_cannot_set_the_current_period(client, seeded):
     token = log_in(client, "leader")
     assert client.post("/settings", data={"csrf_token": token, "current": "6"}).status_code == 403
+
+
+def test_the_office_switch_for_pending_figures_changes_every_face(client, drafted, factory):
+    from duban.reports.service import bulletin_for
+
+    token = log_in(client, "admin")
+    client.post("/settings", data={"csrf_token": token, "current": "", "include_submitted": "1"})
+    pending = "数据截至2026年5月31日,含待审核数据(已提交、尚未审核的数据一并计入)"
+    assert pending in client.get("/").text and pending in client.get("/counties/镇雄县").text
+    assert client.get("/map/data").json()["note"] == pending
+    with factory() as session:
+        opening = bulletin_for(session=session, period="2026-05", today=date(2026, 6, 10)).opening
+    assert "含已提交尚未审核的数据" in opening

@@ -117,7 +117,7 @@ def test_county_page_lists_targets_rank_and_overdue_reports(client):
     page = client.get("/counties/镇雄县?month=6").text
     assert 'id="county-rank"' in page
     overdue = page.split('id="overdue"')[1].split("</table>")[0]
-    assert "L02-1" in overdue and "未填报" in overdue
+    assert "L02-1" in overdue and "未报送" in overdue
 
 
 def test_plan_tree_offers_edit_links_only_to_the_office(client):

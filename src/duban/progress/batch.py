@@ -444,7 +444,7 @@ def unit_scores(
     *, result: PeriodResult, weights: np.ndarray, aspiration: np.ndarray, include_aspirations: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per unit: composite score, weighted 已完成 share (both 0..100) and 严重滞后 count, as in `ranking`."""
-    judged = result.status != NO_TARGET
+    judged = (result.status != NO_TARGET) & (result.status != _CODE[Status.PENDING])  # 待审核: not judged yet
     if not include_aspirations:
         judged &= ~aspiration[:, None]
     good = judged & np.isin(result.status, [_CODE[s] for s in GOOD_STATUSES])

@@ -2,7 +2,8 @@
 
 Composite score of a unit, 0..100: the weighted share of its judged targets that are 已完成,
 超序时 or 正常, each target weighted by its area's `Area.weight` (1 by default). 未报送 counts
-against the unit (in the denominator, never in the numerator). 力争 targets are left out unless
+against the unit (in the denominator, never in the numerator); 待审核 (a figure awaiting review) is
+counted but not scored until it is reviewed. 力争 targets are left out unless
 `include_aspirations`. Targets without a status (no target for that unit) are not passed in.
 Order: higher score first; then the higher weighted share of 已完成; then fewer 严重滞后. Ranks
 come from the score alone, as published (one decimal): equal scores are 并列 and share a rank
@@ -118,12 +119,13 @@ def summarise_areas(*, items: Iterable[ScoredItem], include_aspirations: bool = 
 
 
 def _score(*, unit: str, items: list[ScoredItem]) -> Ranking:
+    counts = {status: sum(1 for i in items if i.status is status) for status in Status}
+    items = [i for i in items if i.status is not Status.PENDING]  # 待审核: counted, not yet judged
     weight = sum((i.weight for i in items), Decimal(0))
     good = sum((i.weight for i in items if i.status in GOOD_STATUSES), Decimal(0))
     done = sum((i.weight for i in items if i.status is Status.DONE), Decimal(0))
     score = HUNDRED * good / weight if weight else Decimal(0)
     done_share = HUNDRED * done / weight if weight else Decimal(0)
-    counts = {status: sum(1 for i in items if i.status is status) for status in Status}
     return Ranking(unit=unit, rank=0, score=score, done_share=done_share, counts=counts)
 
 

@@ -22,10 +22,10 @@ from duban.reports.text import date_text, ordinal, percent_text, period_text, po
 from duban.store.overview import Overview, ReportingLine
 
 PROJECT_WORD = "项目"
-COUNT_STATUSES = (Status.DONE, Status.AHEAD, Status.ON_TRACK, Status.BEHIND, Status.FAR_BEHIND,
-                  Status.NOT_REPORTED)  # fmt: skip
+COUNT_STATUSES = tuple(Status)
 STATUS_WORDS = {Status.DONE: "已完成", Status.AHEAD: "超序时进度", Status.ON_TRACK: "正常推进",
-                Status.BEHIND: "滞后", Status.FAR_BEHIND: "严重滞后", Status.NOT_REPORTED: "未报送"}  # fmt: skip
+                Status.BEHIND: "滞后", Status.FAR_BEHIND: "严重滞后", Status.NOT_REPORTED: "未报送",
+                Status.PENDING: "数据待审核"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,17 @@ def _framed(scope: Scope, sections: list[Section]) -> Bulletin:
         office=f"{city}人民政府督查室", doc_number=f"{city[:1]}政督通〔{plan.year}〕X号",
         title=f"关于{subject}重点工作推进情况的通报",
         addressee=f"{scope.unit}人民政府：" if scope.unit else "各县（市、区）人民政府，市直各有关部门：",
-        opening=f"现将{subject}重点工作推进情况通报如下（数据截至{date_text(scope.overview.on)}，以审核通过的数据为准）。",
+        opening=f"现将{subject}重点工作推进情况通报如下（数据截至{date_text(scope.overview.on)}，{_basis_words(scope)}）。",
         issued=scope.issued, year=plan.year, month=month, unit=scope.unit, sections=sections,
         closing=_closing(scope),
     )  # fmt: skip
+
+
+def _basis_words(scope: Scope) -> str:
+    """Which figures the bulletin counted, as the office chose (含待审核数据 or approved only)."""
+    if scope.overview.basis.include_submitted:
+        return "含已提交尚未审核的数据"
+    return "以审核通过的数据为准"
 
 
 def _closing(scope: Scope) -> list[str]:
@@ -106,7 +113,9 @@ def _summary_sentence(scope: Scope, counts: dict[Status, int]) -> str:
     good = sum(counts[s] for s in GOOD_STATUSES)
     aspirations = sum(1 for i in scope.items if not i.headline)
     extra = f"（另有力争目标{aspirations}项，单独列示，不计入统计）" if aspirations else ""
-    parts = "，".join(f"{STATUS_WORDS[s]}{counts[s]}项" for s in COUNT_STATUSES)
+    parts = "，".join(
+        f"{STATUS_WORDS[s]}{counts[s]}项" for s in COUNT_STATUSES if counts[s] or s is not Status.PENDING
+    )
     share = percent_text(Decimal(100) * good / total) if total else "—"
     return (f"截至{scope.overview.month}月底，{scope.name}纳入督查的年度目标任务{total}项{extra}。其中{parts}；"
             f"已完成、超序时和正常推进的合计{good}项，占{share}。")  # fmt: skip
@@ -335,8 +344,10 @@ def _reporting(scope: Scope) -> Section:
     short = [r for r in lines if r.missing or r.returned]
     section = Section("报送情况")
     if not short:
+        pending = sum(r.pending for r in lines)
         section.paragraphs.append(
-            f"本期{scope.unit or '各县（市、区）和市直各有关部门'}均已按时报送全部进度数据。"
+            f"本期{scope.unit or '各县（市、区）和市直各有关部门'}均已按时报送全部进度数据"
+            + (f"，其中{pending}项尚待审核。" if pending else "。")
         )
     elif scope.unit:
         section.paragraphs.append(_unit_reporting_sentence(short[0]))
@@ -347,8 +358,8 @@ def _reporting(scope: Scope) -> Section:
 
 
 def _unit_reporting_sentence(line: ReportingLine) -> str:
-    text = (f"本期{line.unit}应报送{line.expected}项，已报送{line.submitted}项，审核通过{line.approved}项，"
-            f"退回{line.returned}项，未报送{line.missing}项。")  # fmt: skip
+    text = (f"本期{line.unit}应报送{line.expected}项，已报送{line.submitted}项（审核通过{line.approved}项、"
+            f"待审核{line.pending}项），退回{line.returned}项，未报送{line.missing}项。")  # fmt: skip
     return text + ("已超过报送时限仍未报齐，予以通报。" if line.late else "")
 
 

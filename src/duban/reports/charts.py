@@ -18,8 +18,7 @@ from duban.reports.text import percent_text, tenth
 FONT = "'Noto Serif CJK SC', serif"
 EXPECTED_COLOUR = "#24292f"
 PROGRESS_COLOUR = "#0969da"
-STATUS_ORDER = (Status.DONE, Status.AHEAD, Status.ON_TRACK, Status.BEHIND, Status.FAR_BEHIND,
-                Status.NOT_REPORTED)  # fmt: skip
+STATUS_ORDER = tuple(Status)
 WIDTH, LABEL_W, NOTE_W, ROW_H, TOP, BOTTOM = 640, 200, 96, 24, 34, 30
 
 

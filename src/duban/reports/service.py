@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from duban.reports.build import build_bulletin
 from duban.reports.model import Bulletin
+from duban.store.office import office_settings
 from duban.store.overview import period_overview
 from duban.store.plans import find_plan
 
@@ -51,11 +52,12 @@ def bulletin_for(
     plan_row = find_plan(session=session, year=year)
     if plan_row is None:
         raise ReportError(f"数据库中没有{year}年的计划，请先导入计划")
-    overview = period_overview(session=session, plan_row=plan_row, month=month, today=today)
+    basis = office_settings(session=session, plan_id=plan_row.id).basis
+    overview = period_overview(session=session, plan_row=plan_row, month=month, basis=basis, today=today)
     if unit and unit not in {c.name for c in overview.plan.counties()}:
         raise ReportError(f"“{unit}”不是{overview.plan.region}的县（市、区），无法生成县级通报")
     previous = (
-        period_overview(session=session, plan_row=plan_row, month=month - 1, today=today)
+        period_overview(session=session, plan_row=plan_row, month=month - 1, basis=basis, today=today)
         if month > 1
         else None
     )

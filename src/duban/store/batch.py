@@ -43,17 +43,18 @@ _STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in _STAGES])
 
 
 def period_frame(
-    *, session: Session, plan_id: int, month: int, history: bool = False
+    *, session: Session, plan_id: int, month: int, history: bool = False, pending: bool = False
 ) -> tuple[PeriodFrame, list[str]]:
     """The plan's figures for `month` (and every earlier month with `history`) as a `PeriodFrame`.
 
+    Approved figures only, or with `pending` the submitted figures awaiting review in their place (含待审核数据).
     The list holds, in Chinese, what the frame leaves out (formulas that cannot be evaluated).
     """
     plan = session.get_one(PlanRow, plan_id)
     units = _Units.read(session)
     ids, indicators = _indicators(session, plan_id, month)
     target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators)
-    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history)
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending)
     rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
     formulas, notes = _formulas(indicators)
     on = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
@@ -205,12 +206,13 @@ class _Rows:
         self.stages = stages
 
     @classmethod
-    def read(cls, *, session: Session, plan_id: int, month: int, history: bool) -> _Rows:
-        """The period's official figures; with `history` every month from January, each with its month."""
+    def read(cls, *, session: Session, plan_id: int, month: int, history: bool, pending: bool) -> _Rows:
+        """The period's official (or `pending`: submitted) figures; with `history` every month from January."""
         first = 1 if history else month
         keys = ("e.indicator_id", "e.unit_id", "p.month") if history else ("e.indicator_id", "e.unit_id")
-        figures = _fetch(session, (keys, _FIGURES, _ENTRIES_FROM), plan_id=plan_id, first=first, month=month)
-        stages = _fetch_stages(session, plan_id=plan_id, first=first, month=month)
+        columns, source = (_PENDING_FIGURES, _PENDING_FROM) if pending else (_FIGURES, _ENTRIES_FROM)
+        figures = _fetch(session, (keys, columns, source), plan_id=plan_id, first=first, month=month)
+        stages = _fetch_stages(session, pending=pending, plan_id=plan_id, first=first, month=month)
         return cls(figures, stages, month)
 
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
@@ -238,14 +240,23 @@ _PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
 # (integer columns, float columns, the rest of the query)
 _FIGURES = ("e.official_value", "e.official_numerator", "e.official_denominator")
 _ENTRIES_FROM = f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}"
+# 含待审核数据: a submitted figure stands in for the official one, as `overview._figure_of` takes it
+_SUBMITTED = "e.state = 'submitted'"
+_PENDING_FIGURES = tuple(f"CASE WHEN {_SUBMITTED} THEN e.{c} ELSE e.official_{c} END"
+                         for c in ("value", "numerator", "denominator"))  # fmt: skip
+_PENDING_STAGE = f"CASE WHEN {_SUBMITTED} THEN e.stage ELSE e.official_stage END"
+_PENDING_FROM = (
+    f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_PENDING_STAGE} IS NULL "
+    f"AND ({_PENDING_FIGURES[0]} IS NOT NULL OR {_PENDING_FIGURES[1]} IS NOT NULL)"
+)
 _TARGETS = (
     ("t.indicator_id", "t.unit_id"),
     ("t.value",),
     "FROM unit_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = {plan_id}",
 )
-_STAGES_SQL = f"""
-SELECT e.indicator_id, e.unit_id, p.month, e.official_stage
-FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND e.official_stage IS NOT NULL
+_STAGES_SQL = """
+SELECT e.indicator_id, e.unit_id, p.month, {stage}
+FROM entry e JOIN period p ON p.id = e.period_id WHERE {periods} AND {stage} IS NOT NULL
 """
 
 
@@ -309,10 +320,12 @@ def _binary_array(data: bytearray, at: int, kind: str) -> tuple[np.ndarray, int]
     return cells["v"].astype(np.float64), at + 4 + size
 
 
-def _fetch_stages(session: Session, **numbers: int) -> np.ndarray:
+def _fetch_stages(session: Session, *, pending: bool, **numbers: int) -> np.ndarray:
+    stage = _PENDING_STAGE if pending else "e.official_stage"
+    periods = _PERIODS.format(**{k: int(v) for k, v in numbers.items()})
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(_STAGES_SQL.format(**{k: int(v) for k, v in numbers.items()}))
+        cursor.execute(_STAGES_SQL.format(stage=stage, periods=periods))
         code = {stage.value: i for i, stage in enumerate(_STAGES)}
         rows = [(i, u, m, code[s]) for i, u, m, s in cursor.fetchall()]
     finally:

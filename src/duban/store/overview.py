@@ -9,6 +9,7 @@ Only approved (official) figures count unless `include_submitted` asks for submi
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ScopeKind, Status
+from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ReportState, ScopeKind, Status
 from duban.plan.assignments import city_name, has_task, reporting_units, unit_target
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
@@ -42,6 +43,11 @@ class UnitLine:
     judgement: Judgement
     state: EntryState | None
     stage: MilestoneStage | None = None
+
+    @property
+    def report(self) -> ReportState:
+        """未报送, 待审核, 已退回 or 已审核."""
+        return ReportState.of(self.state)
 
 
 @dataclass
@@ -77,6 +83,11 @@ class ReportingLine:
     returned: int
     missing: int
     late: bool
+
+    @property
+    def pending(self) -> int:
+        """待审核: submitted, not yet reviewed."""
+        return self.submitted - self.approved
 
 
 class CityStanding(Protocol):
@@ -270,6 +281,7 @@ def _indicator_line(
         figure = resolved(kind=ind.kind, figure=figure)
         target = unit_target(indicator=ind, unit=unit)
         judgement = judge(indicator=ind, target=target, actual=figure.value, stage=stage, **judge_at)  # type: ignore[arg-type]
+        judgement = _judged_unit(judgement, entry)
         units.append(
             UnitLine(unit, target, figure, judgement, EntryState(entry.state) if entry else None, stage)
         )
@@ -278,6 +290,13 @@ def _indicator_line(
     line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
     _add_forecast(line, plan.year)
     return line
+
+
+def _judged_unit(judgement: Judgement, entry: EntryRow | LedgerFigure | None) -> Judgement:
+    """A unit whose only figure awaits review is 待审核, never 未报送 (it is judged once approved)."""
+    if judgement.status is Status.NOT_REPORTED and entry is not None and entry.state == EntryState.SUBMITTED:
+        return dataclasses.replace(judgement, status=Status.PENDING)
+    return judgement
 
 
 def _city_standing(
@@ -364,7 +383,7 @@ def _reporting(
             counts[3] += state is EntryState.RETURNED
     lines = []
     for unit, (expected, submitted, approved, returned) in tally.items():
-        missing = expected - submitted
+        missing = expected - submitted - returned  # 未报送: nothing submitted (a returned figure is 已退回)
         lines.append(ReportingLine(unit, kinds.get(unit, OrgKind.DEPARTMENT), expected, submitted, approved,
                                    returned, missing, past_deadline and missing > 0))  # fmt: skip
     order = {u.name: i for i, u in enumerate(plan.units)}

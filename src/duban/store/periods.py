@@ -11,13 +11,13 @@ from __future__ import annotations
 import calendar
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from duban.choices import EntryState, ReportingState
+from duban.choices import EntryState, ReportingState, ReportState
 from duban.plan.assignments import reporting_units
 from duban.plan.model import Plan
 from duban.store.audit import record_change
@@ -180,6 +180,7 @@ class UnitReporting:
     completed_at: datetime | None
     overdue: bool
     contacts: tuple[str, ...]
+    counts: dict[ReportState, int] = field(default_factory=dict)  # by the one vocabulary of reporting state
 
 
 def reporting_status(
@@ -210,28 +211,44 @@ def _expected_indicators(session: Session, plan_row: PlanRow, plan: Plan, month:
     return {name: wanted[name] for name in order + sorted(set(wanted) - set(order))}
 
 
-def _first_submits(session: Session, period: PeriodRow) -> dict[tuple[int, int], datetime]:
-    """(unit, indicator) -> the first time its figure was submitted, for figures still submitted or later."""
+def _first_submits(
+    session: Session, period: PeriodRow
+) -> dict[tuple[int, int], tuple[datetime, ReportState]]:
+    """(unit, indicator) -> when its figure was first submitted and its state, for figures 待审核, 已审核 or 已退回.
+
+    The time is the audit's first submission, else the entry's own (imported and generated figures have
+    no audit row), so the API, the overview and the bulletin count the same figures.
+    """
+    first = (
+        select(func.min(AuditRow.at))
+        .where(AuditRow.entity == "entry", AuditRow.entity_id == EntryRow.id, AuditRow.action == "entry.submit")
+        .correlate(EntryRow).scalar_subquery()
+    )  # fmt: skip
     query = (
-        select(EntryRow.unit_id, EntryRow.indicator_id, func.min(AuditRow.at))
-        .join(AuditRow, (AuditRow.entity == "entry") & (AuditRow.entity_id == EntryRow.id))
-        .where(EntryRow.period_id == period.id, AuditRow.action == "entry.submit")
+        select(EntryRow.unit_id, EntryRow.indicator_id, func.coalesce(first, EntryRow.submitted_at, EntryRow.updated_at),
+               EntryRow.state)
+        .where(EntryRow.period_id == period.id)
         .where(EntryRow.state.in_([EntryState.SUBMITTED.value, EntryState.APPROVED.value,
                                    EntryState.RETURNED.value]))
-        .group_by(EntryRow.unit_id, EntryRow.indicator_id)
     )  # fmt: skip
-    return {(unit, indicator): _aware(at) for unit, indicator, at in session.execute(query)}
+    return {(unit, indicator): (_aware(at), ReportState.of(state))
+            for unit, indicator, at, state in session.execute(query)}  # fmt: skip
 
 
 def _unit_reporting(
     unit: OrgUnitRow,
     indicators: set[int],
-    first_submits: dict[tuple[int, int], datetime],
+    first_submits: dict[tuple[int, int], tuple[datetime, ReportState]],
     period: PeriodRow,
     today: date,
     contacts: tuple[str, ...],
 ) -> UnitReporting:
-    times = [first_submits[(unit.id, i)] for i in indicators if (unit.id, i) in first_submits]
+    found = [first_submits[(unit.id, i)] for i in indicators if (unit.id, i) in first_submits]
+    times = [at for at, _ in found]
+    counts = dict.fromkeys(ReportState, 0)
+    for _, report in found:
+        counts[report] += 1
+    counts[ReportState.MISSING] = len(indicators) - len(found)
     done = len(times) == len(indicators)
     completed = max(times) if done and times else None
     deadline_end = datetime.combine(period.deadline, time.max, tzinfo=UTC)
@@ -239,9 +256,9 @@ def _unit_reporting(
     if completed is not None:
         state = ReportingState.REPORTED if completed <= deadline_end else ReportingState.LATE
     return UnitReporting(unit_id=unit.id, unit=unit.name, state=state, expected=len(indicators),
-                         submitted=len(times), completed_at=completed,
+                         submitted=counts[ReportState.PENDING] + counts[ReportState.APPROVED], completed_at=completed,
                          overdue=state is ReportingState.MISSING and today > period.deadline,
-                         contacts=contacts)  # fmt: skip
+                         contacts=contacts, counts=counts)  # fmt: skip
 
 
 def _contacts(session: Session) -> dict[int, tuple[str, ...]]:

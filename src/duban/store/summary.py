@@ -150,8 +150,11 @@ def dashboard_summary(
     *, session: Session, plan_row: PlanRow, month: int, today: date, basis: Basis | None = None
 ) -> DashboardSummary:
     """Counts, areas, 惠民实事, lagging list, county ranking, map values and 报送情况 of `month`."""
-    _, indicators = _indicators(session, plan_row.id, month)
-    frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month)
+    basis = basis or Basis()
+    indicator_ids, indicators = _indicators(session, plan_row.id, month)
+    frame, _ = period_frame(
+        session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted
+    )
     units = _UnitFacts.read(session, frame.units.names)
     revised = targets_in_force(session=session, plan_id=plan_row.id, month=month)
     indicators = _with_revisions(
@@ -161,6 +164,9 @@ def dashboard_summary(
         frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
     result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
     reporting_cells = _reporting_cells(frame)
+    if not basis.include_submitted:
+        _mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
+                      indicator_ids=indicator_ids, unit_ids=units.ids)  # fmt: skip
     lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=indicators,
                         cells=reporting_cells, top=units.top)  # fmt: skip
     cells = _Cells(
@@ -172,7 +178,7 @@ def dashboard_summary(
         rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
         reporting=_reporting(session=session, plan_row=plan_row, month=month, cells=reporting_cells,
                              units=units, today=today),
-        cells=cells, basis=basis or Basis(),
+        cells=cells, basis=basis,
     )  # fmt: skip
 
 
@@ -275,6 +281,25 @@ def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFram
         value=joined(frame.value, [v for _, _, v in fed]), numerator=joined(frame.numerator, blank),
         denominator=joined(frame.denominator, blank),
     )  # fmt: skip
+
+
+def _mark_pending(
+    *, session: Session, plan_row: PlanRow, month: int, result: PeriodResult, cells: np.ndarray,
+    indicator_ids: np.ndarray, unit_ids: list[int],
+) -> None:  # fmt: skip
+    """Reporting cells whose only figure awaits review are 待审核, not 未报送 (as `overview._judged_unit`)."""
+    query = (
+        select(EntryRow.indicator_id, EntryRow.unit_id).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month,
+               EntryRow.state == EntryState.SUBMITTED.value)
+    )  # fmt: skip
+    row_of = {int(store_id): i for i, store_id in enumerate(indicator_ids)}
+    column_of = {store_id: u for u, store_id in enumerate(unit_ids)}
+    missing = STATUSES.index(Status.NOT_REPORTED)
+    for indicator_id, unit_id in session.execute(query):
+        i, u = row_of.get(indicator_id), column_of.get(unit_id)
+        if i is not None and u is not None and cells[i, u] and result.status[i, u] == missing:
+            result.status[i, u] = STATUSES.index(Status.PENDING)
 
 
 def _reporting_cells(frame: PeriodFrame) -> np.ndarray:
@@ -423,7 +448,7 @@ def _reporting(
     for u in np.flatnonzero(expected):
         states = tally.get(units.ids[u], {})
         submitted = states.get(EntryState.SUBMITTED, 0) + states.get(EntryState.APPROVED, 0)
-        missing = int(expected[u]) - submitted
+        missing = int(expected[u]) - submitted - states.get(EntryState.RETURNED, 0)  # as the overview counts
         lines.append(ReportingLine(units.names[u], OrgKind(units.kinds[u]), int(expected[u]), submitted,
                                    states.get(EntryState.APPROVED, 0), states.get(EntryState.RETURNED, 0),
                                    missing, past_deadline and missing > 0))  # fmt: skip

@@ -258,6 +258,7 @@ def _status_json(row: UnitReporting, *, contacts: bool = True) -> dict[str, Any]
     """One unit's line; its contacts (names, e-mail addresses) only for the office."""
     return {"unit_id": row.unit_id, "unit": row.unit, "state": row.state.value, "state_label": row.state.label,
             "expected": row.expected, "submitted": row.submitted, "completed_at": row.completed_at,
+            **{state.value: n for state, n in row.counts.items()},
             "overdue": row.overdue, "contacts": list(row.contacts) if contacts else []}  # fmt: skip
 
 

@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from duban.choices import EntryState
+from duban.choices import ReportState
 from duban.store.overview import IndicatorLine, Overview, UnitLine
 from duban.web.auth import CurrentUser, require_user
 from duban.web.pages.common import overview_of, render
 
 router = APIRouter(include_in_schema=False)
-REPORTED = (EntryState.SUBMITTED, EntryState.APPROVED)
 
 
 @router.get("/counties", response_class=HTMLResponse)
@@ -43,5 +42,5 @@ def county_page(
 
 
 def unreported(*, view: Overview, county: str) -> list[tuple[IndicatorLine, UnitLine]]:
-    """The county's targets with no submitted or approved figure for the period."""
-    return [(line, u) for line, u in view.county_lines(county) if u.state not in REPORTED]
+    """The county's targets not yet 已审核 for the period: 未报送, 待审核 or 已退回."""
+    return [(line, u) for line, u in view.county_lines(county) if u.report is not ReportState.APPROVED]
