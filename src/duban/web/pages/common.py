@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, MilestoneStage, Status
+from duban.progress.ranking import shown_score
 from duban.settings import Settings
 from duban.store.models import PlanRow
 from duban.store.office import Basis, current_month, office_settings
@@ -28,6 +29,7 @@ HERE = Path(__file__).resolve().parents[1]
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["fmt"] = fmt_number
 templates.env.filters["pct"] = fmt_pct
+templates.env.filters["score"] = shown_score  # as the bulletin prints it, and as ties are judged
 templates.env.filters["scope"] = scope_label
 templates.env.filters["marked"] = marked_quote
 templates.env.globals["csrf_token"] = csrf_token

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from duban.choices import Status
+from duban.progress.ranking import shown_score
 from duban.store.summary import DashboardSummary
 from duban.web.auth import CurrentUser, require_user
 from duban.web.pages.common import as_json, render
@@ -73,7 +74,8 @@ def county_shades(*, view: DashboardSummary, measure: str) -> list[CountyShade]:
 
 def _score_shade(name: str, score: Decimal) -> CountyShade:
     colour, band = next((c, label) for low, c, label in SCORE_BANDS if score >= low)
-    return CountyShade(name, round(float(score), 1), colour, f"综合得分 {float(score):.1f}({band})")
+    shown = shown_score(score)
+    return CountyShade(name, float(shown), colour, f"综合得分 {shown}({band})")
 
 
 def _status_shade(name: str, completion: Decimal | None, status: Status) -> CountyShade:
