@@ -43,7 +43,7 @@ ID_COLUMN = "O"
 PROTECTION_PASSWORD = "duban"  # keeps the layout from accidental edits; the checksum guards the rest
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("A", "序号", 6), ("B", "指标编号", 10), ("C", "指标名称", 40), ("D", "计量单位", 9), ("E", "填报方式", 16),
-    ("F", "本单位目标", 12), ("G", "上期数值", 12), ("H", "本期数值", 14), ("I", "分子", 12), ("J", "分母", 12),
+    ("F", "本单位目标", 12), ("G", "上次报送数值", 12), ("H", "本期数值", 14), ("I", "分子", 12), ("J", "分母", 12),
     ("K", "阶段", 10), ("L", "阶段日期", 12), ("M", "备注(滞后或异常须说明)", 36), ("N", "确认异常", 10),
     (ID_COLUMN, "id", 6),
 )  # fmt: skip

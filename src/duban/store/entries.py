@@ -44,7 +44,6 @@ from duban.store.periods import (
     ensure_periods,
     find_period,
     period_end,
-    previous_period,
 )
 from duban.store.plans import indicator_from_row, is_asked
 
@@ -189,28 +188,30 @@ class SheetRow:
     target: Decimal
     previous: EntryRow | None
     entry: EntryRow | None
+    previous_month: int | None = None
 
 
 def unit_sheet(
     *, session: Session, plan_row: PlanRow, unit: OrgUnitRow, period: PeriodRow, plan: Plan | None = None
 ) -> list[SheetRow]:
-    """The indicators `unit` reports, in plan order, with its target, last period's and this period's entry.
+    """The indicators `unit` reports, in plan order, with its target, its last earlier and this period's entry.
 
-    Without `plan`, only the plan's units and indicators are read (three queries), not the whole plan.
+    The last earlier entry is the one the checks compare with (a month left out does not hide April's
+    cumulative behind an empty May). Without `plan`, only the plan's units and indicators are read.
     """
     rows = [r for r in indicator_rows(session=session, plan_id=plan_row.id) if is_asked(r, period.month)]
     indicators = plan.indicators() if plan else [indicator_from_row(r) for r in rows]
     plan = plan or _units_plan(session, plan_row)
     by_code = {r.code: r for r in rows}
-    before = previous_period(session=session, period=period)
-    entries = _unit_period_entries(session, unit.id, [period.id, *([before.id] if before else [])])
+    current = _unit_period_entries(session, unit.id, [period.id])
+    earlier = _unit_latest_earlier_entries(session, unit.id, period)
     sheet = []
     for indicator in indicators:
         if indicator.id in by_code and unit.name in reporting_units(indicator=indicator, plan=plan):
             row = by_code[indicator.id]
-            previous = entries.get((row.id, before.id)) if before else None
+            previous, month = earlier.get(row.id, (None, None))
             sheet.append(SheetRow(row, indicator, unit_target(indicator=indicator, unit=unit.name), previous,
-                                  entries.get((row.id, period.id))))  # fmt: skip
+                                  current.get((row.id, period.id)), month))  # fmt: skip
     return sheet
 
 
@@ -257,6 +258,18 @@ def _unit_period_entries(
 ) -> dict[tuple[int, int], EntryRow]:
     query = select(EntryRow).where(EntryRow.unit_id == unit_id, EntryRow.period_id.in_(period_ids))
     return {(e.indicator_id, e.period_id): e for e in session.scalars(query)}
+
+
+def _unit_latest_earlier_entries(
+    session: Session, unit_id: int, period: PeriodRow
+) -> dict[int, tuple[EntryRow, int]]:
+    """Per indicator, `unit_id`'s entry of the latest earlier period of the plan that has one, with its month."""
+    query = (
+        select(EntryRow, PeriodRow.month).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(EntryRow.unit_id == unit_id, PeriodRow.plan_id == period.plan_id, PeriodRow.month < period.month)
+        .order_by(PeriodRow.month)
+    )  # fmt: skip
+    return {entry.indicator_id: (entry, month) for entry, month in session.execute(query)}
 
 
 def check_entry(
