@@ -78,7 +78,9 @@ def test_2_the_office_returns_one_approves_one_and_sees_the_colours_change(page)
     approved.locator("button", has_text="通过").click()
     page.wait_for_selector("#review-table tr.locked:has-text('已审核通过')")
     shoot(page, "2-office-review")
-    assert _county_count(page, "镇雄县", "pending") == pending - 2, "one returned and one approved leave 待审核"
+    assert _county_count(page, "镇雄县", "pending") == pending - 2, (
+        "one returned and one approved leave 待审核"
+    )
     shoot(page, "2-county-after-review")
     colour = _county_colour(page, "L02-1", "镇雄县")
     assert colour not in (GREY, PENDING) and re.fullmatch(r"#[0-9a-f]{6}", colour)
