@@ -10,14 +10,36 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage
+from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage, Status
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
 from duban.progress.expected import expected_share
+from duban.progress.judge import judge
 from duban.store.audit import record_change
 from duban.store.entries import ensure_periods
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.store.overview import period_end
+
+# 滞后原因 as reporters write them: specific ones, and the odd vague one a bulletin cannot use.
+BUILDING_WORDS = ("项目", "开工", "建设", "改造", "路", "学位", "住房", "投资")
+BUILDING_NOTES = (
+    "{n}个项目用地预审和环评手续尚未批复，未能按期开工",
+    "项目前期工作推进较慢，可研报告仍在修改完善",
+    "上级专项资金尚未下达，县级配套资金到位慢，部分工程暂缓实施",
+    "用地、用林指标紧张，要素保障不到位",
+    "征地拆迁涉及群众{n}户，协调难度大，施工队伍无法进场",
+    "工作推进较慢",
+)
+GENERAL_NOTES = (
+    "市场需求不旺，企业投资意愿不强",
+    "该指标按季度统计，本月数据尚未更新",
+    "专业技术人员不足，工作力量薄弱",
+    "工作经费未及时拨付，影响工作开展",
+    "正在加快推进",
+)
+SEASON_NOTES = {m: ("受主汛期持续降雨影响，部分工程停工{n}天",) for m in (6, 7, 8, 9)} | {
+    m: ("受低温凝冻天气影响，户外作业受限",) for m in (1, 2, 11, 12)
+}
 
 # How fast each kind of unit moves relative to 序时进度: a fixed cast, so the demo tells a story.
 _PACES = (1.0, 1.08, 1.0, 0.96, 0.99, 0.9, 0.93, 0.86, 0.8, 0.72, 1.04, 1.1, 1.02, 0.97, 1.05, 0.94)
@@ -55,8 +77,8 @@ def generate_demo_progress(
         for unit in reporting_units(indicator=ind, plan=plan):
             made = _unit_series(rng, ind, unit, paces[unit], months, plan.year)
             skipped += months - len(made)
-            rows += [_row(indicator_ids[ind.id], units[unit].id, periods[m - 1], fig, m == months, rng)
-                     for m, fig in made]  # fmt: skip
+            rows += [_row(indicator_ids[ind.id], units[unit].id, periods[m - 1], fig, m == months, rng,
+                          _lag_note(plan, ind, unit, m, fig, seed)) for m, fig in made]  # fmt: skip
     session.add_all(rows)
     record_change(session=session, user_id=None, action="demo.generate", entity="plan", entity_id=plan_row.id,
                   new={"entries": len(rows), "months": months, "seed": seed})  # fmt: skip
@@ -120,9 +142,23 @@ def _round(value: float, ind: Indicator) -> Decimal:
     return Decimal(str(value)).quantize(places, ROUND_HALF_UP)
 
 
+def _lag_note(plan: Plan, ind: Indicator, unit: str, month: int, fig: _Figure, seed: int) -> str | None:
+    """The 滞后原因 a reporter must write for a figure behind 序时进度 (its own generator: the figures stay as they were)."""
+    stage = MilestoneStage(fig.stage) if fig.stage else None
+    judgement = judge(indicator=ind, target=unit_target(indicator=ind, unit=unit), actual=fig.value, stage=stage,
+                      on=period_end(year=plan.year, month=month), year=plan.year, thresholds=plan.thresholds)  # fmt: skip
+    if judgement.status not in (Status.BEHIND, Status.FAR_BEHIND):
+        return None
+    rng = random.Random(f"{seed}-{ind.id}-{unit}")
+    building = any(word in ind.name + ind.unit for word in BUILDING_WORDS)
+    pool = [*(BUILDING_NOTES if building else GENERAL_NOTES), *SEASON_NOTES.get(month, ())]
+    return rng.choice(pool).format(n=rng.randint(2, 9))
+
+
 def _row(
-    indicator_id: int, unit_id: int, period: PeriodRow, fig: _Figure, newest: bool, rng: random.Random
-) -> EntryRow:
+    indicator_id: int, unit_id: int, period: PeriodRow, fig: _Figure, newest: bool, rng: random.Random,
+    note: str | None = None,
+) -> EntryRow:  # fmt: skip
     state = EntryState.APPROVED
     if newest:
         state = rng.choices(list(EntryState), weights=(1, 3, 30, 1))[0]
@@ -133,7 +169,7 @@ def _row(
         official_value=fig.value if official else None,
         official_numerator=fig.numerator if official else None,
         official_denominator=fig.denominator if official else None,
-        official_stage=fig.stage if official else None,
+        official_stage=fig.stage if official else None, note=note,
         return_reason="数据与佐证材料不一致,请核实" if state is EntryState.RETURNED else None,
         submitted_at=utcnow() if state is not EntryState.DRAFT else None,
         approved_at=utcnow() if official else None,

@@ -51,7 +51,7 @@ def test_docx_text_and_known_figures(docx_file, city_october, october):
     text = plain("\n".join(p.text for p in docx_file.paragraphs))
     assert "昭通市人民政府督查室" in text and "昭政督通〔2026〕X号" in text
     assert city_october.title in text
-    assert "七、报送情况" in text and "八、工作要求" in text
+    assert "九、报送情况" in text and "十、下步工作要求" in text
     cells = {cell.text for t in docx_file.tables for row in t.rows for cell in row.cells}
     assert set(COUNTIES) <= cells
     roads = next(line for line in october.indicators if line.indicator.id == "L02-1")
@@ -101,7 +101,7 @@ def test_xlsx_numbers_stay_numbers(workbook, october):
     assert first[0].value == 1 and first[0].number_format == "0"
     assert first[2].value == pytest.approx(float(tenth(october.rankings[0].score)))
     assert first[2].number_format == "0.0"
-    livelihood = workbook["惠民实事"]
+    livelihood = workbook["惠民实事推进情况"]
     roads = next(
         row for row in livelihood.iter_rows(min_row=2) if row[2].value == "30户以上自然村通硬化路里程"
     )

@@ -1,7 +1,9 @@
 """Build the 督查通报 from a period's overview (and the month before): sentences filled from figures only.
 
 The city bulletin speaks of the city's standing on every indicator; a county bulletin (`unit`) of the
-targets that county holds, judged against its own share. 力争 targets are listed but kept out of counts.
+targets that county holds, judged against its own share, in the county's voice (请你县…). 力争 targets
+are kept apart from the counts. Every named item, unit and quoted cause comes from the data; the detail
+tables go to the 附件 after the signature.
 """
 
 from __future__ import annotations
@@ -14,18 +16,33 @@ from decimal import Decimal
 from duban.choices import OrgKind, Status
 from duban.plan.assignments import city_name
 from duban.progress.judge import GOOD_STATUSES
-from duban.progress.ranking import Ranking, top_and_bottom
+from duban.progress.ranking import Ranking
 from duban.reports import charts
+from duban.reports.causes import Note, cause_sentence, group_causes, vague_sentence
+from duban.reports.demands import demands
 from duban.reports.items import Item, city_items, county_items, lagging, status_counts
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
-from duban.reports.text import date_text, ordinal, percent_text, period_text, points_text, short_title, tenth
+from duban.reports.text import (
+    date_text,
+    ordinal,
+    percent_text,
+    period_text,
+    points_text,
+    quoted,
+    score_text,
+    share_text,
+    short_title,
+    tenth,
+)  # fmt: skip
 from duban.store.overview import Overview, ReportingLine
+from duban.supervision.rules import SupervisionRules
 
 PROJECT_WORD = "项目"
 COUNT_STATUSES = tuple(Status)
 STATUS_WORDS = {Status.DONE: "已完成", Status.AHEAD: "超序时进度", Status.ON_TRACK: "正常推进",
                 Status.BEHIND: "滞后", Status.FAR_BEHIND: "严重滞后", Status.NOT_REPORTED: "未报送",
                 Status.PENDING: "数据待审核"}  # fmt: skip
+GOOD_JUDGEMENT, STEADY_JUDGEMENT = Decimal(85), Decimal(70)  # 正常及以上占比 for 较好 and 平稳
 
 
 @dataclass(frozen=True)
@@ -38,31 +55,66 @@ class Scope:
     unit: str | None
     open_items: Mapping[str, str]
     issued: date
+    before: Overview | None = None
+    next_report: tuple[int, date] | None = None
 
     @property
     def name(self) -> str:
         return self.unit or "全市"
 
+    @property
+    def you(self) -> str:
+        """How the bulletin addresses its reader: 你县 in a county's, the units in the city's."""
+        return "你县" if self.unit else "各牵头单位"
+
+    @property
+    def rules(self) -> SupervisionRules:
+        return self.overview.plan.supervision or SupervisionRules()
+
+    def was_lagging(self, item: Item, status: Status | None = None) -> bool:
+        """Whether the item was already behind (or in `status`) the month before."""
+        before = next((i for i in self.previous or [] if i.indicator.id == item.indicator.id), None)
+        if before is None:
+            return False
+        return before.status is status if status else before.lagging
+
 
 def build_bulletin(
     *, overview: Overview, previous: Overview | None = None, unit: str | None = None,
-    open_items: Mapping[str, str] | None = None, issued: date,
+    open_items: Mapping[str, str] | None = None, issued: date, number: int | None = None,
+    next_report: tuple[int, date] | None = None,
 ) -> Bulletin:  # fmt: skip
     """The bulletin for the city (or `unit`, a county); `open_items` maps indicator ids to open 督办 items."""
     scope = Scope(overview, _items(overview, unit), _items(previous, unit) if previous else None, unit,
-                  open_items or {}, issued)  # fmt: skip
-    sections = [_summary(scope), _areas(scope), _livelihood(scope), _projects(scope), _lagging(scope),
-                _ranking(scope), _reporting(scope)]  # fmt: skip
-    for number, section in enumerate(sections, start=1):
-        section.heading = f"{ordinal(number)}、{section.heading}"
-    return _framed(scope, sections)
+                  open_items or {}, issued, previous, next_report)  # fmt: skip
+    built = [_summary(scope), _good(scope), _areas(scope), _livelihood(scope), _projects(scope),
+             _lagging(scope), _problems(scope), _ranking(scope), _reporting(scope)]  # fmt: skip
+    sections = [s for s in built if s is not None]
+    sections.append(Section("下步工作要求", demands(scope)))
+    for index, section in enumerate(sections, start=1):
+        section.heading = f"{ordinal(index)}、{section.heading}"
+    _refer_to_annexes(sections)
+    return _framed(scope, sections, number)
 
 
 def _items(overview: Overview, unit: str | None) -> list[Item]:
     return county_items(overview, unit) if unit else city_items(overview)
 
 
-def _framed(scope: Scope, sections: list[Section]) -> Bulletin:
+def _refer_to_annexes(sections: list[Section]) -> None:
+    """Tables go after the signature as 附件1, 附件2 …; a section's first paragraph says where its own are."""
+    number = 0
+    for section in sections:
+        if not section.tables:
+            continue
+        first = number + 1
+        number += len(section.tables)
+        where = f"附件{first}" if first == number else f"附件{first}—{number}"
+        if section.paragraphs:
+            section.paragraphs[0] = section.paragraphs[0].removesuffix("。") + f"（详见{where}）。"
+
+
+def _framed(scope: Scope, sections: list[Section], number: int | None) -> Bulletin:
     plan, month = scope.overview.plan, scope.overview.month
     city = city_name(plan)
     subject = (
@@ -71,13 +123,32 @@ def _framed(scope: Scope, sections: list[Section]) -> Bulletin:
         else f"{plan.year}年{period_text(month)}全市"
     )
     return Bulletin(
-        office=f"{city}人民政府督查室", doc_number=f"{city[:1]}政督通〔{plan.year}〕X号",
+        office=f"{city}人民政府督查室", doc_number=f"{city[:1]}政督通〔{plan.year}〕{number or 'X'}号",
         title=f"关于{subject}重点工作推进情况的通报",
         addressee=f"{scope.unit}人民政府：" if scope.unit else "各县（市、区）人民政府，市直各有关部门：",
-        opening=f"现将{subject}重点工作推进情况通报如下（数据截至{date_text(scope.overview.on)}，{_basis_words(scope)}）。",
+        opening=_opening(scope, subject),
         issued=scope.issued, year=plan.year, month=month, unit=scope.unit, sections=sections,
-        closing=_closing(scope),
+        copy_to=_copy_to(scope, city), printed_by=f"{city}人民政府督查室", warnings=_warnings(scope),
     )  # fmt: skip
+
+
+def _opening(scope: Scope, subject: str) -> str:
+    cut = min(scope.overview.on, scope.issued)
+    return (f"根据{scope.overview.plan.year}年重点工作督查安排，市政府督查室采取查阅填报数据和佐证材料、电话核查等方式，"
+            f"对{subject}重点工作推进情况进行了调度。现将有关情况通报如下（数据截至{date_text(cut)}，{_basis_words(scope)}）。")  # fmt: skip
+
+
+def _warnings(scope: Scope) -> list[str]:
+    end = scope.overview.on
+    if scope.issued > end:
+        return []
+    return [f"{scope.overview.month}月尚未结束（通报日期{date_text(scope.issued)}），本期数据不完整"]
+
+
+def _copy_to(scope: Scope, city: str) -> str:
+    if scope.unit:
+        return f"{city}人民政府办公室，市直各有关部门"
+    return f"市委办公室，市人大常委会办公室，市政协办公室，{city}人民政府办公室"
 
 
 def _basis_words(scope: Scope) -> str:
@@ -87,20 +158,13 @@ def _basis_words(scope: Scope) -> str:
     return "以审核通过的数据为准"
 
 
-def _closing(scope: Scope) -> list[str]:
-    return [
-        "请各牵头单位和责任单位对照本通报，对滞后、严重滞后事项逐项分析原因，明确整改措施和完成时限，"
-        "并在下月报送进度时一并说明整改情况。",
-        "请各单位严格按照报送时限填报进度数据，确保数据真实准确、佐证材料齐全。",
-    ]
-
-
 # ── 总体情况 ────────────────────────────────────────────────────────────────
 
 
 def _summary(scope: Scope) -> Section:
     counts = status_counts(scope.items)
-    section = Section("总体情况", [_summary_sentence(scope, counts), _change_sentence(scope, counts)])
+    section = Section("总体情况", [_summary_sentence(scope, counts), _change_sentence(scope, counts),
+                                 _definition(scope)])  # fmt: skip
     section.paragraphs.extend(_revision_sentences(scope))
     before = status_counts(scope.previous) if scope.previous is not None else None
     section.tables.append(_summary_table(counts, before))
@@ -108,17 +172,33 @@ def _summary(scope: Scope) -> Section:
     return section
 
 
+def judgement_words(*, good_share: Decimal, far_behind: int) -> str:
+    """总体推进较好 / 总体平稳有序 / 总体推进滞后, from the share done, ahead or on track."""
+    if good_share >= GOOD_JUDGEMENT and not far_behind:
+        return "总体推进较好"
+    if good_share >= STEADY_JUDGEMENT:
+        return "总体平稳有序，但部分任务滞后" if far_behind or good_share < 100 else "总体平稳有序"
+    return "总体推进滞后"
+
+
+def counts_words(counts: Mapping[Status, int], total: int) -> str:
+    """已完成10项、占22.2%，… — statuses with no target left out."""
+    return "，".join(f"{STATUS_WORDS[s]}{counts[s]}项、占{share_text(counts[s], total)}"
+                    for s in COUNT_STATUSES if counts[s])  # fmt: skip
+
+
 def _summary_sentence(scope: Scope, counts: dict[Status, int]) -> str:
     total = sum(counts.values())
     good = sum(counts[s] for s in GOOD_STATUSES)
+    share = Decimal(100) * good / total if total else Decimal(0)
     aspirations = sum(1 for i in scope.items if not i.headline)
     extra = f"（另有力争目标{aspirations}项，单独列示，不计入统计）" if aspirations else ""
-    parts = "，".join(
-        f"{STATUS_WORDS[s]}{counts[s]}项" for s in COUNT_STATUSES if counts[s] or s is not Status.PENDING
-    )
-    share = percent_text(Decimal(100) * good / total) if total else "—"
-    return (f"截至{scope.overview.month}月底，{scope.name}纳入督查的年度目标任务{total}项{extra}。其中{parts}；"
-            f"已完成、超序时和正常推进的合计{good}项，占{share}。")  # fmt: skip
+    verdict = judgement_words(good_share=share, far_behind=counts[Status.FAR_BEHIND])
+    holder = "你县承担" if scope.unit else "全市纳入督查"
+    if not total:
+        return f"截至{scope.overview.month}月底，{holder}的年度目标任务均为力争目标{extra}。"
+    return (f"截至{scope.overview.month}月底，{holder}的年度目标任务{total}项{extra}，{verdict}。"
+            f"其中，{counts_words(counts, total)}；已完成、超序时和正常推进的合计{good}项，占{share_text(good, total)}。")  # fmt: skip
 
 
 def _change_sentence(scope: Scope, counts: dict[Status, int]) -> str:
@@ -126,9 +206,30 @@ def _change_sentence(scope: Scope, counts: dict[Status, int]) -> str:
         return "本期为年度首次通报。"
     before = status_counts(scope.previous)
     changes = [_change_words(s, counts[s] - before[s]) for s in COUNT_STATUSES if counts[s] != before[s]]
+    now_good, was_good = (sum(c[s] for s in GOOD_STATUSES) for c in (counts, before))
+    now_share, was_share = (
+        share_text(now_good, sum(counts.values())),
+        share_text(was_good, sum(before.values())),
+    )
+    if now_share == was_share:
+        trend = f"正常及以上占比保持{now_share}"
+    else:
+        trend = f"正常及以上占比由{was_share}{'升至' if now_good > was_good else '降至'}{now_share}"
     if not changes:
-        return "与上月相比，各类状态的目标数量均无变化。"
-    return "与上月相比，" + "，".join(changes) + "。"
+        return f"与上月相比，各类状态的目标数量均无变化，{trend}。"
+    return "与上月相比，" + "，".join(changes) + f"，{trend}。"
+
+
+def _definition(scope: Scope) -> str:
+    """序时进度 and the thresholds in one sentence, so every verdict below can be checked."""
+    t = scope.overview.plan.thresholds
+    return (f"本通报所称序时进度，是按全年目标和时间进度（或计划节点）折算到期末应完成的进度；完成率低于序时进度"
+            f"{_num(t.behind)}个百分点及以上为滞后，超过{_num(t.far_behind)}个百分点或超过完成时限仍未完成的为严重滞后，"
+            f"高于序时进度{_num(t.ahead)}个百分点及以上为超序时进度。")  # fmt: skip
+
+
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _revision_sentences(scope: Scope) -> list[str]:
@@ -159,16 +260,57 @@ def _summary_table(counts: dict[Status, int], before: dict[Status, int] | None) 
     return Table("总体情况", columns, rows)
 
 
+# ── 进展较好 ────────────────────────────────────────────────────────────────
+
+
+def _good(scope: Scope) -> Section | None:
+    done = [i for i in scope.items if i.headline and i.status is Status.DONE]
+    ahead = [i for i in scope.items if i.headline and i.status is Status.AHEAD]
+    if not done and not ahead:
+        return None
+    section = Section("进展较好的事项")
+    parts = []
+    if done:
+        parts.append(f"已完成年度目标的{len(done)}项：" + "、".join(_named(i, scope) for i in done))
+    if ahead:
+        parts.append(
+            f"超序时进度推进的{len(ahead)}项：" + "、".join(_named(i, scope, gap=True) for i in ahead)
+        )
+    section.paragraphs.append("；".join(parts) + "。")
+    praised = _praised_counties(scope)
+    if praised:
+        section.paragraphs.append(praised)
+    return section
+
+
+def _named(item: Item, scope: Scope, *, gap: bool = False) -> str:
+    """“新开工项目数”（市发展改革委，超序时进度6.2个百分点）; a county's own items without the unit."""
+    details = [] if scope.unit else [item.lead_unit]
+    if gap:
+        details.append(points_text(item.judgement.gap_pp))
+    return quoted(item.name) + (f"（{'，'.join(details)}）" if details else "")
+
+
+def _praised_counties(scope: Scope) -> str:
+    """The counties whose every scored target is done, ahead or on track (city bulletin only)."""
+    if scope.unit:
+        return ""
+    clean = [r.unit for r in scope.overview.rankings if r.total and r.good == r.total]
+    if not clean:
+        return ""
+    return f"{'、'.join(clean)}承担的目标任务全部达到序时进度要求，予以通报表扬。"
+
+
 # ── 各方面 ──────────────────────────────────────────────────────────────────
 
 
 def _areas(scope: Scope) -> Section:
     section = Section("各方面推进情况")
-    names = [a.name for a in scope.overview.plan.areas]
+    names = [a.name for a in scope.overview.plan.areas if not a.livelihood]
     groups = [(name, [i for i in scope.items if i.area == name and i.headline]) for name in names]
     groups = [(name, items) for name, items in groups if items]
     for number, (name, items) in enumerate(groups, start=1):
-        section.paragraphs.append(f"（{ordinal(number)}）{name}。" + _area_sentence(items))
+        section.paragraphs.append(f"（{ordinal(number)}）{short_title(name)}。" + _area_sentence(items))
     section.tables.append(_area_table(groups))
     return section
 
@@ -177,18 +319,25 @@ def _area_sentence(items: list[Item]) -> str:
     counts = status_counts(items)
     parts = "、".join(f"{STATUS_WORDS[s]}{counts[s]}项" for s in COUNT_STATUSES if counts[s])
     text = f"共{len(items)}项目标，{parts}。"
-    judged = [i for i in items if i.judgement.gap_pp is not None]
-    if len(judged) < 2:
-        return text
-    ordered = sorted(judged, key=lambda i: i.judgement.gap_pp)  # type: ignore[arg-type, return-value]
-    return text + f"进展较快的是{_item_words(ordered[0])}；进展较慢的是{_item_words(ordered[-1])}。"
+    judged = [i for i in items if i.judgement.gap_pp is not None and i.status is not Status.DONE]
+    fast = [i for i in judged if i.judgement.gap_pp <= 0]  # type: ignore[operator]
+    slow = [i for i in judged if i.judgement.gap_pp > 0 and i.status not in GOOD_STATUSES]  # type: ignore[operator]
+    if fast:
+        best = min(fast, key=lambda i: i.judgement.gap_pp)  # type: ignore[arg-type, return-value]
+        text += f"进展较快的是{_item_words(best)}。"
+    if slow:
+        worst = max(slow, key=lambda i: i.judgement.gap_pp)  # type: ignore[arg-type, return-value]
+        text += f"进展较慢的是{_item_words(worst)}。"
+    return text
 
 
 def _item_words(item: Item) -> str:
     if item.value is None:
-        return f"“{item.name}”（本期未报送数据）"
+        return f"{quoted(item.name)}（本期未报送数据）"
+    if item.stage is not None or item.each is not None:
+        return f"{quoted(item.name)}，{item.value_text()}，{points_text(item.judgement.gap_pp)}"
     pct = percent_text(item.judgement.completion_pct)
-    return f"“{item.name}”，{item.value_text()}，完成率{pct}，{points_text(item.judgement.gap_pp)}"
+    return f"{quoted(item.name)}，完成{item.value_text()}，完成率{pct}，{points_text(item.judgement.gap_pp)}"
 
 
 def _area_table(groups: list[tuple[str, list[Item]]]) -> Table:
@@ -202,50 +351,51 @@ def _area_table(groups: list[tuple[str, list[Item]]]) -> Table:
         rows.append(
             (name, len(items), *(counts[s] for s in COUNT_STATUSES), tenth(Decimal(100) * good / len(items)))
         )
-    return Table("各方面", columns, rows)
+    return Table("各方面推进情况", columns, rows)
 
 
 # ── 惠民实事、项目建设 ──────────────────────────────────────────────────────
 
 
-def _livelihood(scope: Scope) -> Section:
+def _livelihood(scope: Scope) -> Section | None:
     items = [i for i in scope.items if i.livelihood]
-    tasks = list(dict.fromkeys(i.task for i in items))
+    if not items:
+        return None
     area = next((a for a in scope.overview.plan.areas if a.livelihood), None)
     title = area.name if area else "惠民实事"
     section = Section(f"{title.removeprefix(f'{scope.overview.plan.year}年')}推进情况")
-    if not items:
-        section.paragraphs.append(f"{scope.name}本期无惠民实事目标。")
-        return section
     counts = status_counts(items)
     parts = "，".join(f"{STATUS_WORDS[s]}{counts[s]}项" for s in COUNT_STATUSES if counts[s])
-    named = [t.title for t in area.tasks] if area else tasks
-    section.paragraphs.append(f"{len(named)}件惠民实事共设{len(items)}项量化目标，{parts}。")
-    section.tables.append(_progress_table("惠民实事", items, numbered_by=named))
+    named = [t.title for t in area.tasks] if area else list(dict.fromkeys(i.task for i in items))
+    text = f"{len(named)}件惠民实事共设{len(items)}项量化目标，{parts}。"
+    done = [i for i in items if i.status is Status.DONE]
+    if done:
+        text += f"其中{'、'.join(quoted(i.name) for i in done)}已完成年度目标。"
+    section.paragraphs.append(text)
+    section.tables.append(_progress_table("惠民实事推进情况", items, numbered_by=named))
     return section
 
 
-def _projects(scope: Scope) -> Section:
+def _projects(scope: Scope) -> Section | None:
     items = [i for i in scope.items if PROJECT_WORD in i.task]
-    section = Section("重大项目建设推进情况")
     if not items:
-        section.paragraphs.append(f"{scope.name}本期无项目建设类目标。")
-        return section
+        return None
+    section = Section("重大项目建设推进情况")
     words = "；".join(_item_words(i) for i in items)
     section.paragraphs.append(f"项目建设方面共{len(items)}项目标：{words}。")
     section.charts.append(charts.progress_chart(items=items, title="项目建设目标完成率与序时进度"))
-    section.tables.append(_progress_table("项目建设", items))
+    section.tables.append(_progress_table("项目建设推进情况", items))
     return section
 
 
 def _progress_table(title: str, items: list[Item], numbered_by: list[str] | None = None) -> Table:
-    columns = (Column("序号", width=0.6), Column("事项", width=2.2), Column("目标指标", width=3),
+    columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("事项", width=2.2), Column("目标指标", width=3),
                Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
                Column("序时进度", ColumnKind.PERCENT, 1.1), Column("状态", width=1.3))  # fmt: skip
     rows = []
     for index, item in enumerate(items, start=1):
         number = numbered_by.index(item.task) + 1 if numbered_by else index
-        rows.append((str(number), short_title(item.task), item.name, item.target_text(), item.value_text(),
+        rows.append((number, short_title(item.task), item.name, item.target_text(), item.value_text(),
                      tenth(item.judgement.completion_pct), tenth(item.judgement.expected_pct), item.status.label))  # fmt: skip
     return Table(title, columns, rows)
 
@@ -256,47 +406,116 @@ def _progress_table(title: str, items: list[Item], numbered_by: list[str] | None
 def _lagging(scope: Scope) -> Section:
     behind = lagging(scope.items)
     section = Section("滞后事项")
-    if not behind:
-        section.paragraphs.append(f"本期{scope.name}无滞后于序时进度的目标任务。")
-        return section
-    far = sum(1 for i in behind if i.status is Status.FAR_BEHIND)
-    opened = sum(1 for i in behind if i.indicator.id in scope.open_items)
-    section.paragraphs.append(
-        f"本期{scope.name}共有{len(behind)}项目标滞后于序时进度{_aspiration_note(behind)}，其中严重滞后{far}项，已立督办事项{opened}项。"
-        f"滞后最多的是{_item_words(behind[0])}。"
-    )
-    section.tables.append(_lagging_table(behind, scope.open_items))
+    headline = [i for i in behind if i.headline]
+    if not headline:
+        section.paragraphs.append(f"本期{_subject(scope)}无滞后于序时进度的目标任务。")
+    else:
+        far = [i for i in headline if i.status is Status.FAR_BEHIND]
+        slow = [i for i in headline if i.status is Status.BEHIND]
+        text = f"本期{_subject(scope)}共有{len(headline)}项目标滞后于序时进度"
+        section.paragraphs.append(text + (f"，其中严重滞后{len(far)}项。" if far else "。"))
+        if far:
+            section.paragraphs.append("严重滞后的是：" + "；".join(_lag_words(i, scope) for i in far) + "。")
+        if slow:
+            section.paragraphs.append("滞后的是：" + "；".join(_lag_words(i, scope) for i in slow) + "。")
+    aspirations = [i for i in behind if not i.headline]
+    if aspirations:
+        named = "；".join(_lag_words(i, scope, act=False) for i in aspirations)
+        section.paragraphs.append(f"力争目标中，{named}，请{scope.you}加大工作力度，力争完成。")
+    if behind:
+        section.tables.append(_lagging_table(behind, scope.open_items))
     return section
 
 
-def _aspiration_note(items: list[Item]) -> str:
-    count = sum(1 for i in items if not i.headline)
-    return f"（含力争目标{count}项）" if count else ""
+def _subject(scope: Scope) -> str:
+    return "你县" if scope.unit else "全市"
+
+
+def _lag_words(item: Item, scope: Scope, *, act: bool = True) -> str:
+    """“培育储备国家级重点专科数”（市卫生健康委），完成1个，低于序时进度33.3个百分点，现予挂牌督办."""
+    words = quoted(item.name) + ("" if scope.unit else f"（{item.lead_unit}）")
+    facts = [f"完成{item.value_text()}" if item.stage is None and item.each is None else item.value_text(),
+             points_text(item.judgement.gap_pp), *_verdicts(item, scope)]  # fmt: skip
+    if act:
+        facts.extend(_actions(item, scope))
+    return words + "，" + "，".join(f for f in facts if f)
+
+
+def _verdicts(item: Item, scope: Scope) -> list[str]:
+    """Why an item is 严重滞后 when its gap alone would not make it so: a deadline or a milestone node missed."""
+    due = item.indicator.due
+    if due is not None and scope.overview.on > due and item.status is Status.FAR_BEHIND:
+        return [f"已超过完成时限（{date_text(due)}）仍未完成"]
+    gap = item.judgement.gap_pp
+    limit = scope.overview.plan.thresholds.far_behind
+    if item.status is Status.FAR_BEHIND and gap is not None and gap <= limit:
+        return ["未按计划节点完成"]
+    if item.value is None:
+        return ["本期未报送数据"]
+    return []
+
+
+def _actions(item: Item, scope: Scope) -> list[str]:
+    """The 督办 the office has taken or announces: the open ticket, 挂牌督办, then 约谈 when it persists."""
+    label = scope.open_items.get(item.indicator.id)
+    actions = [f"已下达{label}"] if label else []
+    if item.status is Status.FAR_BEHIND:
+        if not label and scope.rules.far_behind:
+            actions.append("现予挂牌督办")
+        if scope.was_lagging(item, Status.FAR_BEHIND):
+            who = "你县分管负责同志" if scope.unit else f"{item.lead_unit}主要负责同志"
+            actions.append(f"已连续两个月严重滞后，将约谈{who}")
+    elif scope.was_lagging(item):
+        actions.append("已连续两个月滞后" + ("" if label else "，纳入督办"))
+    return actions
 
 
 def _lagging_table(items: list[Item], open_items: Mapping[str, str]) -> Table:
-    columns = (Column("序号", width=0.6), Column("目标指标", width=3), Column("牵头单位", width=1.8),
+    columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("目标指标", width=3), Column("牵头单位", width=1.8),
                Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
                Column("序时进度", ColumnKind.PERCENT, 1.1), Column("落后（百分点）", ColumnKind.POINTS, 1.1),
                Column("状态", width=1.3), Column("督办", width=1.3))  # fmt: skip
-    rows = [(str(n), i.name, i.lead_unit, i.value_text(), tenth(i.judgement.completion_pct),
+    rows = [(n, i.name, i.lead_unit, i.value_text(), tenth(i.judgement.completion_pct),
              tenth(i.judgement.expected_pct), tenth(i.judgement.gap_pp), i.status.label,
              open_items.get(i.indicator.id, "未督办")) for n, i in enumerate(items, start=1)]  # fmt: skip
-    return Table("滞后事项", columns, rows)
+    return Table("滞后事项清单", columns, rows)
+
+
+# ── 存在问题 ────────────────────────────────────────────────────────────────
+
+
+def scope_notes(scope: Scope) -> list[Note]:
+    """The 滞后原因 written for this bulletin's lagging figures, in plan order."""
+    return [Note(unit, item.name, text) for item in scope.items for unit, text in item.notes]
+
+
+def _problems(scope: Scope) -> Section | None:
+    causes, vague = group_causes(notes=scope_notes(scope))
+    if not causes and not vague:
+        return None
+    section = Section("存在问题")
+    lead = "从你县报送的滞后原因看" if scope.unit else "从各单位报送的滞后原因看"
+    section.paragraphs.append(f"{lead}，主要存在以下问题：" if causes else f"{lead}：")
+    for number, cause in enumerate(causes, start=1):
+        section.paragraphs.append(cause_sentence(cause, number=number, county_voice=bool(scope.unit)))
+    if vague:
+        section.paragraphs.append(vague_sentence(vague, county_voice=bool(scope.unit)))
+    return section
 
 
 # ── 排名 ────────────────────────────────────────────────────────────────────
 
+RANK_METHOD = ("排名按各县（市、区）承担目标中已完成、超序时和正常推进目标的加权占比计分（满分100分），"
+               "得分相同的并列；并列时按已完成占比高、严重滞后项数少的顺序排列。")  # fmt: skip
 
-def _ranking(scope: Scope) -> Section:
+
+def _ranking(scope: Scope) -> Section | None:
     rankings = scope.overview.rankings
-    section = Section("县（市、区）排名情况")
     if not rankings:
-        section.paragraphs.append("本期暂无县（市、区）排名。")
-        return section
-    section.paragraphs.append(_ranking_sentence(rankings))
+        return None
+    section = Section("县（市、区）排名情况", [RANK_METHOD + ranking_sentence(rankings=rankings)])
     if scope.unit:
-        section.paragraphs.append(_own_rank_sentence(rankings, scope.unit))
+        section.paragraphs.append(_own_rank_sentence(scope))
     section.charts.append(
         charts.county_chart(rankings=rankings, items=_county_counts(scope), unit=scope.unit)
     )
@@ -304,20 +523,55 @@ def _ranking(scope: Scope) -> Section:
     return section
 
 
-def _ranking_sentence(rankings: list[Ranking]) -> str:
-    top, bottom = top_and_bottom(rankings=rankings, n=min(3, len(rankings) // 2))
-    named = "、".join(f"{r.unit}（{tenth(r.score)}分）" for r in top)
-    last = "、".join(f"{r.unit}（{tenth(r.score)}分）" for r in bottom)
-    return ("按各县（市、区）承担目标中已完成、超序时和正常推进目标的加权占比计分排名，"
-            f"排名前三位的是{named}；排名后三位的是{last}。")  # fmt: skip
+def ranking_sentence(*, rankings: list[Ranking], n: int = 3) -> str:
+    """本期第一名昭阳区（100分）；第二名A、B（均为95.5分）…；排名靠后的是… — ties as ties."""
+    top = [r for r in rankings if r.rank <= n]
+    if len(rankings) < 2 * n:
+        return f"本期{_places(top)}。"
+    cut = rankings[-n].rank
+    bottom = [r for r in rankings if r.rank >= cut and r not in top]
+    return f"本期{_places(top)}；排名靠后的是{_places(bottom)}。"
 
 
-def _own_rank_sentence(rankings: list[Ranking], unit: str) -> str:
+def _places(rows: list[Ranking]) -> str:
+    groups: dict[int, list[Ranking]] = {}
+    for row in rows:
+        groups.setdefault(row.rank, []).append(row)
+    return "，".join(_place(rank, group) for rank, group in groups.items())
+
+
+def _place(rank: int, group: list[Ranking]) -> str:
+    names = "、".join(r.unit for r in group)
+    score = score_text(group[0].score)
+    tie = f"（并列，均为{score}分）" if len(group) > 1 else f"（{score}分）"
+    return f"第{_rank_word(rank)}名{names}{tie}"
+
+
+def _rank_word(rank: int) -> str:
+    return ordinal(rank) if rank <= 10 else f"十{ordinal(rank - 10)}" if rank < 20 else str(rank)
+
+
+def _own_rank_sentence(scope: Scope) -> str:
+    rankings, unit = scope.overview.rankings, scope.unit
     own = next((r for r in rankings if r.unit == unit), None)
     if own is None:
-        return f"{unit}本期未参与排名。"
-    return (f"{unit}在{len(rankings)}个县（市、区）中排名第{own.rank}位，得分{tenth(own.score)}分，"
-            f"承担目标{own.total}项，正常及以上{own.good}项，严重滞后{own.far_behind}项，未报送{own.not_reported}项。")  # fmt: skip
+        return "你县本期未参与排名。"
+    tied = sum(1 for r in rankings if r.rank == own.rank) > 1
+    text = (f"你县在{len(rankings)}个县（市、区）中排名第{own.rank}位{'（并列）' if tied else ''}，"
+            f"得分{score_text(own.score)}分{_rank_change(scope, own)}。")  # fmt: skip
+    parts = [f"承担目标{own.total}项", f"正常及以上{own.good}项"]
+    parts += [f"严重滞后{own.far_behind}项"] if own.far_behind else []
+    parts += [f"未报送{own.not_reported}项"] if own.not_reported else []
+    return text + "，".join(parts) + "。"
+
+
+def _rank_change(scope: Scope, own: Ranking) -> str:
+    if scope.before is None:
+        return ""
+    was = next((r for r in scope.before.rankings if r.unit == own.unit), None)
+    if was is None or was.rank == own.rank:
+        return "，与上月持平" if was else ""
+    return f"，较上月{'上升' if own.rank < was.rank else '下降'}{abs(own.rank - was.rank)}位"
 
 
 def _county_counts(scope: Scope) -> dict[str, dict[Status, int]]:
@@ -346,10 +600,11 @@ def _reporting(scope: Scope) -> Section:
     if not short:
         pending = sum(r.pending for r in lines)
         section.paragraphs.append(
-            f"本期{scope.unit or '各县（市、区）和市直各有关部门'}均已按时报送全部进度数据"
+            f"本期{'你县' if scope.unit else '各县（市、区）和市直各有关部门'}均已按时报送全部进度数据"
             + (f"，其中{pending}项尚待审核。" if pending else "。")
         )
-    elif scope.unit:
+        return section
+    if scope.unit:
         section.paragraphs.append(_unit_reporting_sentence(short[0]))
     else:
         section.paragraphs.append(_reporting_sentence(short, len(lines)))
@@ -358,9 +613,12 @@ def _reporting(scope: Scope) -> Section:
 
 
 def _unit_reporting_sentence(line: ReportingLine) -> str:
-    text = (f"本期{line.unit}应报送{line.expected}项，已报送{line.submitted}项（审核通过{line.approved}项、"
-            f"待审核{line.pending}项），退回{line.returned}项，未报送{line.missing}项。")  # fmt: skip
-    return text + ("已超过报送时限仍未报齐，予以通报。" if line.late else "")
+    parts = [f"已报送{line.submitted}项"]
+    parts += [f"其中待审核{line.pending}项"] if line.pending else []
+    parts += [f"被退回{line.returned}项"] if line.returned else []
+    parts += [f"未报送{line.missing}项"] if line.missing else []
+    text = f"本期你县应报送{line.expected}项，" + "，".join(parts) + "。"
+    return text + ("你县已超过报送时限仍未报齐，予以通报。" if line.late else "")
 
 
 def _reporting_sentence(short: list[ReportingLine], total: int) -> str:
@@ -368,6 +626,9 @@ def _reporting_sentence(short: list[ReportingLine], total: int) -> str:
     late = [r.unit for r in short if r.late]
     if late:
         text += f"截至通报日，{'、'.join(late)}已超过报送时限仍未报齐，予以通报。"
+    due = [r.unit for r in short if r.missing and not r.late]
+    if due:
+        text += f"{'、'.join(due)}尚未报齐（未到报送时限）。"
     returned = [r.unit for r in short if r.returned]
     if returned:
         text += f"{'、'.join(returned)}有数据被退回，请尽快核实修改后重新提交。"

@@ -24,7 +24,7 @@ from docx.text.run import Run
 
 from duban.plaintext import xml_safe
 from duban.reports.model import Bulletin, Chart, ColumnKind, Section, Table
-from duban.reports.pdf import cell_text, closing_heading
+from duban.reports.pdf import cell_text
 from duban.reports.text import date_text
 
 BODY_FONT = "仿宋_GB2312"
@@ -42,10 +42,9 @@ def render_docx(*, bulletin: Bulletin) -> bytes:
     _front(document, bulletin)
     for section in bulletin.sections:
         _section(document, section)
-    _heading(document, closing_heading(bulletin))
-    for text in bulletin.closing:
-        _body(document, text)
     _sign_off(document, bulletin)
+    for label, table in bulletin.annexes():
+        _annex(document, label, table)
     out = BytesIO()
     document.save(out)
     return out.getvalue()
@@ -153,8 +152,12 @@ def _section(document: DocxDocument, section: Section) -> None:
         _body(document, text)
     for chart in section.charts:
         _chart(document, chart)
-    for table in section.tables:
-        _table(document, table)
+
+
+def _annex(document: DocxDocument, label: str, table: Table) -> None:
+    paragraph = _line(document, label, HEADING_FONT, BODY_PT)
+    paragraph.paragraph_format.page_break_before = True
+    _table(document, table)
 
 
 def _chart(document: DocxDocument, chart: Chart) -> None:

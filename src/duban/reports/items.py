@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from duban.choices import Comparator, ScopeKind, Status
+from duban.choices import Comparator, MilestoneStage, ScopeKind, Status
 from duban.plan.model import Indicator
 from duban.progress.judge import Judgement
 from duban.progress.rollup import EachCount, each_sentence
 from duban.reports.text import quantity_text
 from duban.store.overview import IndicatorLine, Overview, UnitLine
+
+STAGE_WORDS = {MilestoneStage.NOT_STARTED: "尚未启动", MilestoneStage.PREPARING: "处于前期工作阶段",
+               MilestoneStage.UNDERWAY: "正在实施", MilestoneStage.COMPLETED: "已建成"}  # fmt: skip
+LAGGING = (Status.BEHIND, Status.FAR_BEHIND)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class Item:
     value: Decimal | None
     judgement: Judgement
     each: EachCount | None = None
+    notes: tuple[tuple[str, str], ...] = ()  # (unit, 滞后原因) of the lagging units behind this figure
+    stage: MilestoneStage | None = None
+    qualifier: str = ""  # the scope, when another target has the same name (赤水河流域)
+    holder: str | None = None  # the county a county bulletin speaks to, standing in for the lead unit
 
     @property
     def status(self) -> Status:
@@ -37,11 +45,16 @@ class Item:
 
     @property
     def name(self) -> str:
-        return self.indicator.name + ("（力争）" if self.indicator.aspiration else "")
+        scope = f"（{self.qualifier}）" if self.qualifier else ""
+        return self.indicator.name + scope + ("（力争）" if self.indicator.aspiration else "")
 
     @property
     def lead_unit(self) -> str:
-        return self.indicator.lead_unit or "—"
+        return self.holder or self.indicator.lead_unit or "—"
+
+    @property
+    def lagging(self) -> bool:
+        return self.status in (Status.BEHIND, Status.FAR_BEHIND)
 
     def target_text(self) -> str:
         """The target as the plan states it: 不低于1240公里, 每县(市、区)1家."""
@@ -55,27 +68,51 @@ class Item:
     def value_text(self) -> str:
         if self.each is not None and self.value is not None:
             return each_sentence(count=self.each)
+        if self.stage is not None and self.value is not None:
+            return STAGE_WORDS[self.stage]
         return quantity_text(self.value, self.indicator.unit)
 
 
 def city_items(overview: Overview) -> list[Item]:
     """Every indicator at city level."""
-    return [_city_item(line) for line in overview.indicators]
+    twins = _shared_names(overview)
+    return [_city_item(line, twins) for line in overview.indicators]
 
 
 def county_items(overview: Overview, county: str) -> list[Item]:
     """Every target the county holds, judged against its own share."""
-    return [_county_item(line, unit) for line, unit in overview.county_lines(county)]
+    twins = _shared_names(overview)
+    return [_county_item(line, unit, twins) for line, unit in overview.county_lines(county)]
 
 
-def _city_item(line: IndicatorLine) -> Item:
+def _shared_names(overview: Overview) -> set[str]:
+    names = [line.indicator.name for line in overview.indicators]
+    return {name for name in names if names.count(name) > 1}
+
+
+def _qualifier(line: IndicatorLine, twins: set[str]) -> str:
+    if line.indicator.name not in twins:
+        return ""
+    scope = line.indicator.scope
+    return scope.area or scope.unit or ("全市" if scope.kind is ScopeKind.CITY else "")
+
+
+def _notes(units: list[UnitLine]) -> tuple[tuple[str, str], ...]:
+    return tuple((u.unit, u.note.strip()) for u in units
+                 if u.note and u.note.strip() and u.judgement.status in LAGGING)  # fmt: skip
+
+
+def _city_item(line: IndicatorLine, twins: set[str]) -> Item:
+    stage = line.units[0].stage if len(line.units) == 1 else None
     return Item(line.indicator, line.area.name, line.task_title, line.area.livelihood,
-                line.indicator.target, line.figure.value, line.judgement, line.each)  # fmt: skip
+                line.indicator.target, line.figure.value, line.judgement, line.each,
+                _notes(line.units), stage, _qualifier(line, twins))  # fmt: skip
 
 
-def _county_item(line: IndicatorLine, unit: UnitLine) -> Item:
+def _county_item(line: IndicatorLine, unit: UnitLine, twins: set[str]) -> Item:
     return Item(line.indicator, line.area.name, line.task_title, line.area.livelihood,
-                unit.target, unit.figure.value, unit.judgement)  # fmt: skip
+                unit.target, unit.figure.value, unit.judgement, None, _notes([unit]), unit.stage,
+                _qualifier(line, twins), unit.unit)  # fmt: skip
 
 
 def status_counts(items: list[Item]) -> dict[Status, int]:
@@ -89,5 +126,5 @@ def status_counts(items: list[Item]) -> dict[Status, int]:
 
 def lagging(items: list[Item]) -> list[Item]:
     """Items behind 序时进度, the furthest behind first."""
-    behind = [i for i in items if i.status in (Status.BEHIND, Status.FAR_BEHIND)]
+    behind = [i for i in items if i.lagging]
     return sorted(behind, key=lambda i: -(i.judgement.gap_pp or Decimal(0)))

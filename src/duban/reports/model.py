@@ -88,11 +88,24 @@ class Bulletin:
     month: int
     unit: str | None
     sections: list[Section]
-    closing: list[str] = field(default_factory=list)
+    copy_to: str = ""  # 抄送, in the 版记
+    printed_by: str = ""  # 印发机关, in the 版记
+    warnings: list[str] = field(default_factory=list)  # for whoever generates it, never printed
 
     def tables(self) -> list[Table]:
-        """Every table, in the order the sections give them."""
+        """Every table, in the order the sections give them: 附件1, 附件2 …"""
         return [table for section in self.sections for table in section.tables]
+
+    def annexes(self) -> list[tuple[str, Table]]:
+        """(附件1, table) … — the detail tables after the signature."""
+        return [(f"附件{n}", table) for n, table in enumerate(self.tables(), start=1)]
+
+    def text(self) -> list[str]:
+        """Every line of the body as read, from the title to the signature."""
+        lines = [self.title, self.addressee, self.opening]
+        for section in self.sections:
+            lines += [section.heading, *section.paragraphs]
+        return lines
 
     def charts(self) -> list[Chart]:
         return [chart for section in self.sections for chart in section.charts]

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duban.reports.charts import svg
 from duban.reports.model import Bulletin, Cell, ColumnKind
-from duban.reports.text import date_text, ordinal
+from duban.reports.text import date_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 
@@ -35,15 +35,11 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def closing_heading(bulletin: Bulletin) -> str:
-    return f"{ordinal(len(bulletin.sections) + 1)}、工作要求"
-
-
 def render_html(*, bulletin: Bulletin) -> str:
     """The bulletin as a standalone HTML page with inline SVG charts."""
     svgs = {chart.title: svg(chart) for chart in bulletin.charts()}
     return ENV.get_template("report.html").render(
-        b=bulletin, svgs=svgs, issued=date_text(bulletin.issued), closing_heading=closing_heading(bulletin)
+        b=bulletin, svgs=svgs, issued=date_text(bulletin.issued), annexes=bulletin.annexes()
     )
 
 

@@ -6,10 +6,12 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.reports.build import build_bulletin
 from duban.reports.model import Bulletin
+from duban.store.models import PeriodRow
 from duban.store.office import office_settings
 from duban.store.overview import period_overview
 from duban.store.plans import find_plan
@@ -34,6 +36,14 @@ def parse_period(text: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def parse_date(text: str) -> date:
+    """'2026-11-30' → the date, or an error the user can act on."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ReportError(f"成文日期“{text}”格式不对，应为 年-月-日，例如 2026-11-30") from exc
+
+
 def parse_formats(text: str) -> list[str]:
     """'docx,pdf' → ['docx', 'pdf'], refusing unknown formats."""
     wanted = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
@@ -45,9 +55,9 @@ def parse_formats(text: str) -> list[str]:
 
 def bulletin_for(
     *, session: Session, period: str, unit: str | None = None, today: date,
-    open_items: Mapping[str, str] | None = None,
+    open_items: Mapping[str, str] | None = None, number: int | None = None, issued: date | None = None,
 ) -> Bulletin:  # fmt: skip
-    """The bulletin of `period` ('2026-06') for the city, or for the county `unit`."""
+    """The bulletin of `period` ('2026-06') for the city, or for the county `unit`; `number` and `issued` are the office's."""
     year, month = parse_period(period)
     plan_row = find_plan(session=session, year=year)
     if plan_row is None:
@@ -63,9 +73,19 @@ def bulletin_for(
     )
     if open_items is None:
         open_items = open_item_labels(session=session, plan_id=plan_row.id)
-    return build_bulletin(
-        overview=overview, previous=previous, unit=unit, open_items=open_items, issued=today
-    )
+    issued = issued or today
+    return build_bulletin(overview=overview, previous=previous, unit=unit, open_items=open_items, issued=issued,
+                          number=number, next_report=next_report(session=session, plan_id=plan_row.id, after=issued))  # fmt: skip
+
+
+def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, date] | None:
+    """The month whose figures are due next after `after`, and its deadline."""
+    row = session.scalars(
+        select(PeriodRow)
+        .where(PeriodRow.plan_id == plan_id, PeriodRow.deadline >= after)
+        .order_by(PeriodRow.deadline)
+    ).first()
+    return (row.month, row.deadline) if row else None
 
 
 def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:

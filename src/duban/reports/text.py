@@ -17,7 +17,22 @@ def tenth(value: Decimal | None) -> Decimal | None:
 
 
 def percent_text(value: Decimal | None) -> str:
-    return "—" if value is None else f"{tenth(value)}%"
+    """86.7%, and 100% rather than 100.0%."""
+    if value is None:
+        return "—"
+    text = str(tenth(value))
+    return f"{text.removesuffix('.0')}%"
+
+
+def share_text(part: int, whole: int) -> str:
+    """A count's share of a whole, as a percentage: 占86.7%."""
+    return percent_text(Decimal(100) * part / whole) if whole else "—"
+
+
+def quoted(text: str) -> str:
+    """“text”, with quotation marks inside it turned to single ones: “推行‘以工代赈’模式”."""
+    inner = text.replace("“", "‘").replace("”", "’").replace('"', "")
+    return f"“{inner}”"
 
 
 def points_text(gap: Decimal | None) -> str:
@@ -27,11 +42,17 @@ def points_text(gap: Decimal | None) -> str:
     rounded = tenth(abs(gap))
     if not rounded:
         return "与序时进度持平"
-    return f"{'低于' if gap > 0 else '超'}序时进度{rounded}个百分点"
+    return f"{'低于' if gap > 0 else '超'}序时进度{str(rounded).removesuffix('.0')}个百分点"
 
 
 def quantity_text(value: Decimal | None, unit: str) -> str:
-    return "未报送" if value is None else format_quantity(value=value, unit=unit)
+    """A figure with its unit; large counts in 万 and 亿 as documents write them (15000个 → 1.5万个)."""
+    if value is None:
+        return "未报送"
+    if unit not in ("元", "%", "百分点") and abs(value) >= 10_000:
+        scale, word = (Decimal(100_000_000), "亿") if abs(value) >= 100_000_000 else (Decimal(10_000), "万")
+        return format_quantity(value=value / scale, unit=f"{word}{unit}")
+    return format_quantity(value=value, unit=unit)
 
 
 def period_text(month: int) -> str:
@@ -54,3 +75,8 @@ def short_title(title: str) -> str:
         if mark in title:
             return title.split(mark)[0]
     return title
+
+
+def score_text(score: Decimal) -> str:
+    """A ranking score as the text prints it: 95.5, and 100 rather than 100.0."""
+    return str(tenth(score)).removesuffix(".0")

@@ -16,7 +16,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from duban.plaintext import xml_safe
 from duban.reports.model import Bulletin, Cell, ColumnKind, Table
-from duban.reports.pdf import closing_heading
 from duban.reports.text import date_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,10 +59,13 @@ def _sheet_name(book: Workbook, title: str) -> str:
 
 def _text_sheet(sheet: Worksheet, bulletin: Bulletin) -> None:
     sheet.title = "通报"
-    lines = [bulletin.office, bulletin.doc_number, bulletin.title, bulletin.addressee, bulletin.opening]
-    for section in bulletin.sections:
-        lines += [section.heading, *section.paragraphs]
-    lines += [closing_heading(bulletin), *bulletin.closing, bulletin.office, date_text(bulletin.issued)]
+    lines = [
+        bulletin.office,
+        bulletin.doc_number,
+        *bulletin.text(),
+        bulletin.office,
+        date_text(bulletin.issued),
+    ]
     sheet.append(["内容"])
     for line in lines:
         sheet.append([safe_text(line)])

@@ -43,6 +43,7 @@ class UnitLine:
     judgement: Judgement
     state: EntryState | None
     stage: MilestoneStage | None = None
+    note: str | None = None  # the reporter's 备注, where a lagging figure's 滞后原因 is written
 
     @property
     def report(self) -> ReportState:
@@ -282,9 +283,9 @@ def _indicator_line(
         target = unit_target(indicator=ind, unit=unit)
         judgement = judge(indicator=ind, target=target, actual=figure.value, stage=stage, **judge_at)  # type: ignore[arg-type]
         judgement = _judged_unit(judgement, entry)
-        units.append(
-            UnitLine(unit, target, figure, judgement, EntryState(entry.state) if entry else None, stage)
-        )
+        state = EntryState(entry.state) if entry else None
+        note = entry.note if isinstance(entry, EntryRow) else None
+        units.append(UnitLine(unit, target, figure, judgement, state, stage, note))
     figure, judgement, each = _city_standing(plan, ind, units, judge_at)
     series = _city_series(ind, {u.unit: by_unit.get(u.unit, {}) for u in units}, month, include_submitted)
     line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
