@@ -5,6 +5,7 @@ Numbers that are not targets are kept too, with the reason, so that a reviewer s
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +14,7 @@ from duban.choices import Comparator, IndicatorKind
 from duban.ingest.clauses import Clause, clauses_of, sentences
 from duban.ingest.context import DocumentFacts
 from duban.ingest.numbers import parse_number
-from duban.ingest.quantities import CLASSIFIERS, COUNT_UNITS, Quantity, find_quantities
+from duban.ingest.quantities import CLASSIFIERS, Quantity, find_quantities
 from duban.plan.model import Scope
 
 TARGET, PAST, SCALE, OTHER = "target", "past", "scale", "other"
@@ -48,8 +49,8 @@ _SUFFIX_CMP = {"及以上": Comparator.AT_LEAST, "以上": Comparator.AT_LEAST, 
 _PREFIX_CMP = [
     (re.compile(r"(?:不低于|不少于|不小于|≥|>=)$|至少[\u4e00-\u9fff]{0,4}$"), Comparator.AT_LEAST),
     (re.compile(r"(?:不超过|不高于|不多于|控制在|降至|降到|压减至|压缩至|≤|<=)$"), Comparator.AT_MOST),
-    (re.compile(r"(?:突破|超过|大于|高于|多于)$"), Comparator.MORE_THAN),
-    (re.compile(r"(?:约|大约|近)$"), Comparator.ABOUT),
+    (re.compile(r"(?:突破|超过|大于|高于|多于|(?<![赶追])超)$"), Comparator.MORE_THAN),
+    (re.compile(r"(?:约|大约|近|接近)$"), Comparator.ABOUT),
 ]
 _ASPIRATION = re.compile(r"力争|争取|努力")
 _LEAD_WORDS = re.compile(
@@ -66,6 +67,14 @@ _AREA_SCOPE = re.compile(
     r"(中心城市|中心城区|主城区|老城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区))"
 )
 _AREA_CUT = re.compile(r"^.*?(?:[在对于将的]|实现|推进|推动|完成|打通|建设|新建|改造|全面|加快)")
+_DURATION = re.compile(r"(?:滞后|提前|延后|延期|逾期|超期|落后|用|历时|耗时)了?$")
+_CLASS_AFTER = re.compile(r"^(?:及)?以[上下]|^级")
+_ACTION_BEFORE = re.compile(
+    r"(?:培训|覆盖|惠及|服务|招聘|培养|帮扶|救助|吸纳|新增|安置|资助|筛查|体检|招募|选派|引进|带动|提供|接种|慰问"
+    r"|招引|资助|转移|扶持|吸引|组织)$"
+)
+_DOUBLE = re.compile(r"“?双([一二三四五六七八九十]{1,2})”?(?:位数)?增长")
+_JOINED = re.compile(r"^[^,;。:]*?(?:、|以及|及|和)\s*$")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
 
 
@@ -86,6 +95,9 @@ class Candidate:
     scope: Scope = field(default_factory=Scope)
     confidence: float = 0.9
     flags: list[str] = field(default_factory=list)
+    number_start: int = -1
+    number_end: int = -1
+    stated_before: bool = False  # the comparator came from a word before the number (不少于…)
 
     def flag(self, message: str, confidence: float) -> None:
         self.flags.append(message)
@@ -181,7 +193,28 @@ def read_clause(clause: Clause, setting: BlockSetting) -> list[Candidate]:
             kept.append(index)
     for run in _runs(clause.text, quantities, kept):
         found += _read_run(clause, quantities, run, kept, setting)
-    return sorted(found, key=lambda c: c.start)
+    found = sorted(found, key=lambda c: (c.start, c.number_start))
+    _inherit_comparators(found, clause.text, clause.start)
+    return found + _double_growth(clause)
+
+
+def _double_growth(clause: Clause) -> list[Candidate]:
+    """'房地产投资、商品房销售面积实现“双十”增长': two implicit growth targets of 10% each."""
+    match = _DOUBLE.search(clause.text)
+    if match is None:
+        return []
+    value = parse_number(match.group(1))
+    subjects = [clean_name(s) for s in clean_name(clause.text[: match.start()]).split("、") if s.strip()]
+    subjects = [re.sub(r"(?:实现|达到|保持)$", "", s) for s in subjects][-2:]
+    found = []
+    for subject in subjects or ["未命名指标"]:
+        candidate = Candidate(
+            value, "%", _quote_start(clause), _quote_end(clause), TARGET, name=f"{subject}增长"
+        )
+        candidate.kind = IndicatorKind.GROWTH
+        candidate.flag(f"隐含目标:“双{match.group(1)}”增长按{plain(value)}%计,请确认", 0.7)
+        found.append(candidate)
+    return found
 
 
 def _rejected(clause: Clause, q: Quantity, status: str, reason: str) -> Candidate:
@@ -208,21 +241,40 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return PAST, "现有存量(发挥…作用、续建项目)"
     if after.startswith("级"):
         return SCALE, "规模等级(…级)"
-    if q.unit in COUNT_UNITS and re.match(r"\s*\d", after):
+    if q.counts and re.match(r"\s*\d", after) and not _class_follows(text, quantities, index):
         return OTHER, "后面数值的个数"
-    if q.unit in COUNT_UNITS and _STRUCTURAL.match(noun):
+    if q.counts and _STRUCTURAL.match(noun):
         return OTHER, "文件结构的计数(…个方面、…件实事)"
     if _is_scale(q, after, before, noun):
         return SCALE, "项目规模或产能"
-    if q.unit not in CLASSIFIERS and not q.is_percent and _QUALIFIER.match(after):
+    if _DURATION.search(before) and q.unit in ("个月", "天", "年", "小时", "工作日"):
+        return OTHER, "时长(滞后、提前的时间)"
+    if q.high is not None and q.unit == "岁":
+        return OTHER, "年龄段(…岁的对象)"
+    if _is_condition(q, after, before):
         return OTHER, "限定条件(…以上的对象)"
     if _scope_count(before, noun, quantities, index):
         return OTHER, "范围描述(在…个乡镇)"
     return None
 
 
+def _class_follows(text: str, quantities: list[Quantity], index: int) -> bool:
+    """'60个20亿元以上项目': the next number is a class of what is counted (…以上, …级), not its value."""
+    following = quantities[index + 1] if index + 1 < len(quantities) else None
+    return following is not None and bool(_CLASS_AFTER.match(text[following.end :]))
+
+
+def _is_condition(q: Quantity, after: str, before: str) -> bool:
+    """'30户以上自然村', '65岁以上老年人' describe whom; '培训800名以上乡村医生' counts them."""
+    if q.is_percent or not _QUALIFIER.match(after):
+        return False
+    classifier = q.unit in CLASSIFIERS or q.inferred == "measure"
+    counted = q.unit in ("名", "人", "人次", "户", "家") and bool(_ACTION_BEFORE.search(before))
+    return not (classifier or counted)
+
+
 def _is_scale(q: Quantity, after: str, before: str, noun: str) -> bool:
-    measure = q.unit not in COUNT_UNITS and not q.is_percent and q.unit != "元"
+    measure = not q.counts and not q.is_percent and q.unit != "元"
     if q.unit == "元":
         return after.startswith("项目")
     if _CAPACITY_PREFIX.search(before) and measure:
@@ -280,7 +332,9 @@ def _target(
 ) -> Candidate:
     q = quantities[index]
     candidate = Candidate(q.value, q.unit, _quote_start(clause), _quote_end(clause), TARGET)
+    candidate.number_start, candidate.number_end = clause.start + q.start, clause.start + q.end
     candidate.comparator, explicit = comparator_of(prefix, clause.text[q.end :])
+    candidate.stated_before = explicit and not _LIMITERS.match(clause.text[q.end :])
     candidate.aspiration = bool(_ASPIRATION.search(clause.text[: q.start]))
     candidate.name = indicator_name(prefix, noun_after(clause.text, quantities, index), q)
     candidate.kind = kind_of(candidate.name, q, clause.text[q.end :])
@@ -291,9 +345,41 @@ def _target(
     if not candidate.name:
         candidate.name = clause.text.replace(q.text, "").strip(" ,。;") or "未命名指标"
         candidate.flag("指标名称需人工确认", 0.6)
+    _mark_reading(candidate, q)
     if not explicit:
         candidate.confidence = min(candidate.confidence, 0.85)
     return candidate
+
+
+def _mark_reading(candidate: Candidate, q: Quantity) -> None:
+    """Ranges become lower bounds; units that were inferred are flagged for review."""
+    if q.high is not None:
+        candidate.comparator = Comparator.AT_LEAST
+        candidate.flag(f"区间目标 {q.text},按下限计,上限为{plain(q.high)}{q.unit}", 0.75)
+    if q.inferred == "measure":
+        candidate.flag(f"单位“{q.unit}”按量词推断,请确认", 0.8)
+    elif q.inferred == "noun":
+        candidate.flag(f"原文未写单位,按“{q.unit}”计,请确认", 0.6)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as written in Chinese text: 5, 1.5."""
+    return format(value.normalize(), "f")
+
+
+def _inherit_comparators(found: list[Candidate], text: str, offset: int) -> None:
+    """'不少于200场演出、400场活动': a comparator stated before the first item of a 、-list holds for all."""
+    targets = [c for c in found if c.status == TARGET and c.number_start >= 0]
+    for previous, current in itertools.pairwise(targets):
+        gap = text[previous.number_end - offset : current.number_start - offset]
+        if (
+            previous.stated_before
+            and not current.stated_before
+            and current.comparator == Comparator.EQUAL
+            and _JOINED.search(gap)
+        ):
+            current.comparator = previous.comparator
+            current.stated_before = True
 
 
 def _quote_start(clause: Clause) -> int:
@@ -320,7 +406,7 @@ def comparator_of(prefix: str, after: str) -> tuple[Comparator, bool]:
 def indicator_name(prefix: str, noun: str, q: Quantity) -> str:
     """What is measured: the words before the number, plus the counted noun after it."""
     name = clean_name(prefix)
-    if q.unit in COUNT_UNITS or len(name) <= 2:
+    if q.counts or len(name) <= 2:
         name += re.split(r"[、等,;。(]|用于", noun.removeprefix("的"), maxsplit=1)[0] if noun else ""
     return name.strip(" 、,")
 
@@ -343,7 +429,7 @@ def kind_of(name: str, q: Quantity, after: str) -> IndicatorKind:
         if re.search(r"占比|比重|比例", name) or re.match(r"\s*(?:及)?以上的", after):
             return IndicatorKind.SHARE
         return IndicatorKind.RATE
-    if q.unit in COUNT_UNITS:
+    if q.counts:
         return IndicatorKind.MILESTONE if q.value == 1 else IndicatorKind.COUNT
     return IndicatorKind.AMOUNT
 
