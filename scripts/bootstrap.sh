@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what duban needs on a fresh Debian machine: uv, the Python dependencies and,
-# with --test, the system packages the tests use (Chromium, CJK fonts, poppler, Pango).
+# with --test, the system packages the tests use (Chromium, CJK fonts, poppler, Pango, LibreOffice Writer).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,7 @@ export PATH="$HOME/.local/bin:$PATH"
 # WeasyPrint renders through Pango; reports need the CJK fonts.
 if command -v dpkg >/dev/null; then
   apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-  if [ $want_test = 1 ]; then apt_install chromium poppler-utils; fi
+  if [ $want_test = 1 ]; then apt_install chromium poppler-utils libreoffice-writer-nogui; fi
   command -v npm >/dev/null || apt_install npm
 fi
 uv sync --quiet --frozen

@@ -36,7 +36,10 @@ def test_county_bulletin_in_word_and_excel(monkeypatch, demo_url, tmp_path):
     ]
     assert "已生成" in result.output
     document = Document(str(out / "督查通报-2026-10-镇雄县.docx"))
-    assert any(p.text == "关于镇雄县2026年1—10月重点工作推进情况的通报" for p in document.paragraphs)
+    assert any(
+        p.text.replace("\n", "") == "关于镇雄县2026年1—10月重点工作推进情况的通报"
+        for p in document.paragraphs
+    )
     assert "县区排名" in load_workbook(out / "督查通报-2026-10-镇雄县.xlsx").sheetnames
 
 
@@ -47,3 +50,15 @@ def test_bad_requests_exit_with_a_message(monkeypatch, demo_url, tmp_path):
         assert result.exit_code == 1
         assert message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_number_date_and_a_month_not_ended(monkeypatch, demo_url, tmp_path):
+    out = tmp_path / "out"
+    result = run(monkeypatch, demo_url, tmp_path, "--period", "2026-11", "--format", "docx", "--number", "12",
+                 "--date", "2026-11-27", "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "注意：11月尚未结束" in result.output
+    texts = [p.text for p in Document(str(out / "督查通报-2026-11.docx")).paragraphs]
+    assert "昭政督通〔2026〕12号" in texts and "2026年11月27日" in texts
+    bad = run(monkeypatch, demo_url, tmp_path, "--period", "2026-10", "--date", "30/11/2026", "-o", str(out))
+    assert bad.exit_code == 1 and "成文日期" in bad.output

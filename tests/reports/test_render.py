@@ -1,5 +1,6 @@
 """The October city bulletin of the demo year in Word, Excel and PDF, read back with the usual tools."""
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -9,6 +10,7 @@ from io import BytesIO
 
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from PIL import Image, ImageChops
@@ -21,6 +23,11 @@ from duban.reports.text import tenth
 from duban.reports.xlsx import render_xlsx
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+needs_office = pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+    reason="LibreOffice Writer (libreoffice-writer-nogui) or poppler-utils not installed",
+)
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def plain(text: str) -> str:
@@ -50,7 +57,7 @@ def pdf_path(city_october, out_dir):
 def test_docx_text_and_known_figures(docx_file, city_october, october):
     text = plain("\n".join(p.text for p in docx_file.paragraphs))
     assert "昭通市人民政府督查室" in text and "昭政督通〔2026〕X号" in text
-    assert city_october.title in text
+    assert city_october.title in text.replace("\n", "")
     assert "九、报送情况" in text and "十、下步工作要求" in text
     cells = {cell.text for t in docx_file.tables for row in t.rows for cell in row.cells}
     assert set(COUNTIES) <= cells
@@ -67,6 +74,10 @@ def test_docx_text_and_known_figures(docx_file, city_october, october):
 def test_docx_page_fonts_and_tables(docx_file):
     page = docx_file.sections[0]
     assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)
+    margins = (page.top_margin, page.bottom_margin, page.left_margin, page.right_margin)
+    assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
+    grid = page._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:linePitch")) == "579"  # 22 lines: 225 mm / 22 = 28.95 pt
     east_asian = {
         r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in docx_file.paragraphs for r in p.runs if r.text
     }
@@ -77,6 +88,55 @@ def test_docx_page_fonts_and_tables(docx_file):
         header = table.rows[0]._tr.trPr
         assert header.find(qn("w:tblHeader")) is not None
         assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+
+
+def test_docx_headings_are_real_styles_with_outline_levels(docx_file, city_october):
+    styles = {p.style.name for p in docx_file.paragraphs}
+    assert {"Heading 1", "Heading 2"} <= styles
+    for name, font, level in (("Heading 1", HEADING_FONT, "0"), ("Heading 2", "楷体_GB2312", "1")):
+        style = docx_file.styles[name]
+        assert style.element.rPr.rFonts.get(qn("w:eastAsia")) == font
+        assert style.element.pPr.find(qn("w:outlineLvl")).get(qn("w:val")) == level
+    first = [p.text for p in docx_file.paragraphs if p.style.name == "Heading 1"]
+    assert first == [s.heading for s in city_october.sections]
+    second = [p.runs[0].text for p in docx_file.paragraphs if p.style.name == "Heading 2"]
+    assert "（一）大抓经济建设。" in second and "（一）市场需求偏弱、市场主体投资意愿不强。" in second
+
+
+def test_docx_is_chinese_with_a_hand_broken_title(docx_file, city_october):
+    lang = docx_file.styles["Normal"].element.rPr.find(qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    assert docx_file.core_properties.language == "zh-CN"
+    title = next(p for p in docx_file.paragraphs if p.text.replace("\n", "") == city_october.title)
+    assert title.text.split("\n") == ["关于2026年1—10月全市", "重点工作推进情况的通报"]
+
+
+def test_docx_page_numbers_outside_on_odd_and_even_pages(docx_file):
+    assert docx_file.settings.odd_and_even_pages_header_footer
+    page = docx_file.sections[0]
+    for footer, side in ((page.footer, "right"), (page.even_page_footer, "left")):
+        paragraph = footer.paragraphs[0]
+        assert paragraph.alignment == getattr(WD_ALIGN_PARAGRAPH, side.upper())
+        assert paragraph.text == "— 1 —"
+        assert {r.font.size.pt for r in paragraph.runs} == {14}
+
+
+def test_docx_signature_then_annexes_then_colophon(docx_file, city_october):
+    texts = [p.text for p in docx_file.paragraphs]
+    sign = texts.index("昭通市人民政府督查室", 1)
+    assert texts[sign + 1] == "2026年11月27日"
+    assert docx_file.paragraphs[sign - 2].paragraph_format.keep_with_next  # last text kept with the signature
+    labels = [t for t in texts if re.fullmatch(r"附件\d+", t)]
+    assert labels == [f"附件{n}" for n in range(1, len(city_october.tables()) + 1)]
+    assert texts.index("附件1") > sign
+    assert texts[-2].startswith("抄送：") and texts[-1].startswith("昭通市人民政府督查室")
+    assert texts[-1].endswith("2026年11月27日印发")
+    body = docx_file.element.body
+    for table in body.iter(f"{W}tbl"):
+        following = table.getnext()
+        assert not (following.tag == f"{W}p" and not "".join(following.itertext()).strip()), (
+            "no empty paragraph after a table"
+        )
 
 
 def test_docx_embeds_the_charts(docx_file, city_october):
@@ -164,7 +224,9 @@ def test_pdf_first_page_draws_glyphs_not_boxes(pdf_path, tmp_path):
     distinct = {g.tobytes() for g in glyphs}
     assert len(distinct) >= 9, "glyphs drawn as identical boxes: the CJK font is missing"
     ink = [1 - g.histogram()[0] / (g.width * g.height) for g in glyphs]
-    assert all(0.08 < share < 0.7 for share in ink), ink  # strokes, neither blank nor solid boxes
+    assert all(0.08 < share < 0.8 for share in ink), (
+        ink
+    )  # strokes (36 pt bold: dense), neither blank nor solid boxes
 
 
 def masthead_glyphs(page: Image.Image) -> list[Image.Image]:
@@ -188,3 +250,33 @@ def masthead_glyphs(page: Image.Image) -> list[Image.Image]:
 def test_decimal_cells_render_as_numbers(city_october):
     cells = [c for t in city_october.tables() for row in t.rows for c in row]
     assert any(isinstance(c, Decimal) for c in cells)
+
+
+# ── LibreOffice: the Word file paginates as the PDF ─────────────────────────
+
+
+def page_count(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info)[1])
+
+
+@needs_office
+@pytest.mark.parametrize("fixture", ["city_october", "zhenxiong_october"])
+def test_word_and_pdf_have_the_same_pages(fixture, request, out_dir):
+    """LibreOffice renders the .docx; its pages and the PDF's are saved as PNG under the test output."""
+    bulletin = request.getfixturevalue(fixture)
+    folder = out_dir / fixture
+    folder.mkdir(exist_ok=True)
+    word = folder / file_name(bulletin=bulletin, fmt="docx")
+    word.write_bytes(render(bulletin=bulletin, fmt="docx"))
+    pdf = folder / file_name(bulletin=bulletin, fmt="pdf")
+    pdf.write_bytes(render(bulletin=bulletin, fmt="pdf"))
+    office = folder / "office"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(office), str(word)],
+                   check=True, capture_output=True, timeout=180)  # fmt: skip
+    from_word = office / pdf.name
+    for source, prefix in ((from_word, "word"), (pdf, "pdf")):
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(source), str(folder / prefix)], check=True)
+    assert page_count(from_word) == page_count(pdf)
+    assert len(list(folder.glob("word*.png"))) == page_count(pdf)

@@ -81,3 +81,16 @@ def test_word_download(app):
     response = client_for(app, "admin").get("/reports/2026-10.docx?unit=镇雄县")
     assert response.status_code == 200
     assert response.content[:2] == b"PK"
+
+
+def test_the_form_sets_number_and_date(app):
+    admin = client_for(app, "admin")
+    page = admin.get("/reports").text
+    assert 'action="/reports/file"' in page and 'name="number"' in page and 'name="date"' in page
+    response = admin.get("/reports/file", params={"period": "2026-10", "fmt": "xlsx", "unit": "", "number": "12",
+                                                  "date": "2026-11-30"})  # fmt: skip
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content))["通报"]
+    assert sheet["A3"].value == "昭政督通〔2026〕12号"
+    assert admin.get("/reports/file", params={"period": "2026-10", "number": "x"}).status_code == 422
+    assert admin.get("/reports/file", params={"period": "2026-10", "date": "30/11"}).status_code == 404

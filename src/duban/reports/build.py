@@ -33,6 +33,7 @@ from duban.reports.text import (
     share_text,
     short_title,
     tenth,
+    title_lines,
 )  # fmt: skip
 from duban.store.overview import Overview, ReportingLine
 from duban.supervision.rules import SupervisionRules
@@ -117,14 +118,13 @@ def _refer_to_annexes(sections: list[Section]) -> None:
 def _framed(scope: Scope, sections: list[Section], number: int | None) -> Bulletin:
     plan, month = scope.overview.plan, scope.overview.month
     city = city_name(plan)
-    subject = (
-        f"{scope.unit}{plan.year}年{period_text(month)}"
-        if scope.unit
-        else f"{plan.year}年{period_text(month)}全市"
-    )
+    words = ["关于", scope.unit or "", f"{plan.year}年{period_text(month)}", "" if scope.unit else "全市",
+             "重点工作", "推进情况", "的通报"]  # fmt: skip
+    words = [w for w in words if w]
+    subject = "".join(words[1:-3])
     return Bulletin(
         office=f"{city}人民政府督查室", doc_number=f"{city[:1]}政督通〔{plan.year}〕{number or 'X'}号",
-        title=f"关于{subject}重点工作推进情况的通报",
+        title="".join(words), title_lines=title_lines(words=words),
         addressee=f"{scope.unit}人民政府：" if scope.unit else "各县（市、区）人民政府，市直各有关部门：",
         opening=_opening(scope, subject),
         issued=scope.issued, year=plan.year, month=month, unit=scope.unit, sections=sections,
@@ -600,7 +600,7 @@ def _reporting(scope: Scope) -> Section:
     if not short:
         pending = sum(r.pending for r in lines)
         section.paragraphs.append(
-            f"本期{'你县' if scope.unit else '各县（市、区）和市直各有关部门'}均已按时报送全部进度数据"
+            f"本期{'你县已' if scope.unit else '各县（市、区）和市直各有关部门均已'}按时报送全部进度数据"
             + (f"，其中{pending}项尚待审核。" if pending else "。")
         )
         return section

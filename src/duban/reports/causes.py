@@ -63,7 +63,7 @@ def specific(text: str) -> bool:
 
 
 def group_causes(*, notes: Sequence[Note]) -> tuple[list[Cause], list[Note]]:
-    """Notes grouped by theme (most units first, then theme order) and the notes that name no cause."""
+    """Notes grouped by theme (most units, then most notes, then theme order first) and the notes naming no cause."""
     grouped: dict[str, list[Note]] = {}
     vague = []
     for note in notes:
@@ -76,7 +76,7 @@ def group_causes(*, notes: Sequence[Note]) -> tuple[list[Cause], list[Note]]:
     causes = [Cause(theme, next(p for t, p, _ in THEMES if t == theme),
                     tuple(dict.fromkeys(n.unit for n in found)), tuple(found))
               for theme, found in grouped.items()]  # fmt: skip
-    causes.sort(key=lambda c: (-len(c.units), order.index(c.theme)))
+    causes.sort(key=lambda c: (-len(c.units), -len(c.notes), order.index(c.theme)))
     return causes, vague
 
 

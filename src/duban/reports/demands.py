@@ -69,8 +69,9 @@ def _escalation_demand(scope: Scope) -> str:
         return ""
     days = scope.rules.reply_days
     who = _who(scope, far)
+    leaders = "你县分管负责同志" if scope.unit else "牵头单位主要负责同志"
     return (f"强化督办问责。对严重滞后的{len(far)}项目标实行挂牌督办，请{who}在收到督办单后{days}日内书面反馈整改措施；"
-            "下月仍严重滞后的，将约谈牵头单位主要负责同志，并将推进情况纳入年度综合考核。")  # fmt: skip
+            f"下月仍严重滞后的，将约谈{leaders}，并将推进情况纳入年度综合考核。")  # fmt: skip
 
 
 def _causes_demand(scope: Scope) -> str:

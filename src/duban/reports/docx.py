@@ -1,8 +1,10 @@
-"""The bulletin as a Word document laid out the way government documents are (GB/T 9704 in spirit).
+"""The bulletin as a Word document in the form of GB/T 9704-2012.
 
-A4; body in 仿宋_GB2312, headings in 黑体, the title in 方正小标宋简体, each set as the run's east-asian
-font (w:eastAsia) so Word and WPS both pick them up; page numbers "— 1 —" in the footer; table header
-rows repeat on every page and rows never split across pages.
+A4, margins 37/35/28/26 mm and a 22 lines × 28 characters grid; body 3号 仿宋_GB2312, first-level
+headings 黑体 and second-level 楷体_GB2312 as real Heading styles with outline levels, the title 2号
+方正小标宋简体 broken by hand; every font set as the run's east-asian font (w:eastAsia) so Word and WPS
+both pick it up; language zh-CN. Page numbers "— n —" in 4号, odd pages right and even pages left;
+the signature kept with the last text; detail tables as 附件 after it; the 版记 (抄送, 印发) last.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from io import BytesIO
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section as DocxSection
 from docx.shared import Length, Mm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
@@ -24,27 +28,38 @@ from docx.text.run import Run
 
 from duban.plaintext import xml_safe
 from duban.reports.model import Bulletin, Chart, ColumnKind, Section, Table
-from duban.reports.pdf import cell_text
+from duban.reports.pdf import SUBHEADING, cell_text
 from duban.reports.text import date_text
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
+SUBHEADING_FONT = "楷体_GB2312"
 TITLE_FONT = "方正小标宋简体"
+NUMBER_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 RED = RGBColor(0xC0, 0x00, 0x00)
-BODY_PT = 16
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
+FOOTER_PT = 14  # 4号
+LINE_PITCH = 579  # twips: 22 lines in the 225 mm type area
+CONDENSED = -4  # twips per character: 16 pt type on a 15.8 pt advance sets 28 characters in the 156 mm line
+TYPE_WIDTH_MM = 156
 
 
 def render_docx(*, bulletin: Bulletin) -> bytes:
     """The bulletin as .docx bytes."""
     document = Document()
-    _page_setup(document)
+    _styles(document)
+    _page_setup(document.sections[0])
+    document.settings.odd_and_even_pages_header_footer = True
     _front(document, bulletin)
     for section in bulletin.sections:
         _section(document, section)
     _sign_off(document, bulletin)
     for label, table in bulletin.annexes():
         _annex(document, label, table)
+    if bulletin.copy_to:
+        _colophon(document, bulletin)
     out = BytesIO()
     document.save(out)
     return out.getvalue()
@@ -52,32 +67,122 @@ def render_docx(*, bulletin: Bulletin) -> bytes:
 
 def set_font(run: Run, name: str, size: float, *, bold: bool = False) -> None:
     """Latin and east-asian font of a run, so CJK text really uses `name`."""
-    run.font.name = LATIN_FONT if name == BODY_FONT else name
+    run.font.name = LATIN_FONT if name in (BODY_FONT, SUBHEADING_FONT) else name
     run.font.size = Pt(size)
     run.font.bold = bold
     fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), name)
 
 
-def _page_setup(document: DocxDocument) -> None:
-    page = document.sections[0]
-    page.page_width, page.page_height = Mm(210), Mm(297)
-    page.top_margin, page.bottom_margin, page.left_margin, page.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+# ── styles and page ─────────────────────────────────────────────────────────
+
+
+def _styles(document: DocxDocument) -> None:
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = LATIN_FONT, Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    _page_number(page.footer.paragraphs[0])
+    _style_fonts(normal, BODY_FONT)
+    condensed = OxmlElement("w:spacing")
+    condensed.set(qn("w:val"), str(CONDENSED))
+    normal.element.get_or_add_rPr().append(condensed)
+    _language(document)
+    for name, font, level in (("Heading 1", HEADING_FONT, 0), ("Heading 2", SUBHEADING_FONT, 1)):
+        style = document.styles[name]
+        assert isinstance(style, ParagraphStyle)
+        style.font.name, style.font.size, style.font.bold = LATIN_FONT, Pt(BODY_PT), False
+        style.font.italic, style.font.color.rgb = False, RGBColor(0, 0, 0)
+        _style_fonts(style, font)
+        fmt = style.paragraph_format
+        fmt.first_line_indent, fmt.keep_with_next = Pt(BODY_PT * 2), True
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, _pitch()
+        _outline_level(style, level)
 
 
-def _page_number(paragraph: Paragraph) -> None:
-    """— PAGE — centred, as a field Word and WPS update themselves."""
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(paragraph.add_run("— "), "宋体", 14)
+def _style_fonts(style: ParagraphStyle, east_asian: str) -> None:
+    """The style's fonts with the theme fonts of the default template taken out, so ours apply."""
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    fonts.set(qn("w:ascii"), LATIN_FONT)
+    fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def _outline_level(style: ParagraphStyle, level: int) -> None:
+    ppr = style.element.get_or_add_pPr()
+    for old in ppr.findall(qn("w:outlineLvl")):
+        ppr.remove(old)
+    element = OxmlElement("w:outlineLvl")
+    element.set(qn("w:val"), str(level))
+    ppr.append(element)
+
+
+def _language(document: DocxDocument) -> None:
+    """zh-CN for east-asian text in the defaults, Normal, and the settings' theme language."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    targets = [document.styles["Normal"].element.get_or_add_rPr()]
+    if defaults is not None:
+        rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        if rpr is not None:
+            targets.append(rpr)
+    for rpr in targets:
+        for old in rpr.findall(qn("w:lang")):
+            rpr.remove(old)
+        lang = OxmlElement("w:lang")
+        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        rpr.append(lang)
+    document.core_properties.language = "zh-CN"
+    settings = document.settings.element
+    theme = settings.find(qn("w:themeFontLang"))
+    if theme is None:
+        theme = OxmlElement("w:themeFontLang")
+        settings.append(theme)
+    theme.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _page_setup(page: DocxSection) -> None:
+    page.page_width, page.page_height = Mm(210), Mm(297)
+    page.top_margin, page.bottom_margin, page.left_margin, page.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    page.footer_distance = Mm(21)
+    _grid(page)
+    _page_number(page.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(page.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _grid(page: DocxSection) -> None:
+    """The line grid of 22 lines; 28 characters a line come from the body's condensed spacing.
+
+    A character grid (linesAndChars) would do it in Word, but LibreOffice then gives every 3号
+    character two grid cells and the page holds half its text; condensing suits both.
+    """
+    sect = page._sectPr
+    for old in sect.findall(qn("w:docGrid")):
+        sect.remove(old)
+    grid = OxmlElement("w:docGrid")
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH))
+    sect.append(grid)
+
+
+def _pitch() -> Length:
+    return Pt(LINE_PITCH / 20)
+
+
+def _page_number(paragraph: Paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
+    """— PAGE — one character in from the outer edge, as a field Word and WPS update themselves."""
+    paragraph.alignment = align
+    indent = Pt(FOOTER_PT)
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        paragraph.paragraph_format.right_indent = indent
+    else:
+        paragraph.paragraph_format.left_indent = indent
+    set_font(paragraph.add_run("— "), NUMBER_FONT, FOOTER_PT)
     run = paragraph.add_run()
-    set_font(run, "宋体", 14)
+    set_font(run, NUMBER_FONT, FOOTER_PT)
     for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
         run._element.append(_field_part(kind, text))
-    set_font(paragraph.add_run(" —"), "宋体", 14)
+    set_font(paragraph.add_run(" —"), NUMBER_FONT, FOOTER_PT)
 
 
 def _field_part(kind: str | None, text: str | None) -> BaseOxmlElement:
@@ -91,35 +196,45 @@ def _field_part(kind: str | None, text: str | None) -> BaseOxmlElement:
     return element
 
 
+# ── front, body, signature ──────────────────────────────────────────────────
+
+
 def _front(document: DocxDocument, bulletin: Bulletin) -> None:
     masthead = _line(document, bulletin.office, TITLE_FONT, 36, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
     masthead.runs[0].font.color.rgb = RED
     number = _line(document, bulletin.doc_number, BODY_FONT, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _red_rule(number)
-    title = _line(document, bulletin.title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _rule(number, "bottom", "C00000", 18)
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _spacing(title, TITLE_PT)
     title.paragraph_format.space_before, title.paragraph_format.space_after = Pt(24), Pt(18)
+    for paragraph in (masthead, number, title):
+        _no_grid(paragraph)
+    for index, text in enumerate(bulletin.title_lines or [bulletin.title]):
+        run = title.add_run(xml_safe(text))
+        set_font(run, TITLE_FONT, TITLE_PT)
+        if index < len(bulletin.title_lines) - 1:
+            run.add_break(WD_BREAK.LINE)
     _line(document, bulletin.addressee, BODY_FONT, BODY_PT)
     _body(document, bulletin.opening)
 
 
-def _red_rule(paragraph: Paragraph) -> None:
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("val", "single"), ("sz", "18"), ("space", "6"), ("color", "C00000")):
-        bottom.set(qn(f"w:{key}"), value)
-    borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+def _rule(paragraph: Paragraph, side: str, colour: str, size: int) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.append(borders)
+    edge = OxmlElement(f"w:{side}")
+    for key, value in (("val", "single"), ("sz", str(size)), ("space", "1"), ("color", colour)):
+        edge.set(qn(f"w:{key}"), value)
+    borders.append(edge)
 
 
 def _line(
-    document: DocxDocument,
-    text: str,
-    font: str,
-    size: float,
-    *,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    bold: bool = False,
-) -> Paragraph:
+    document: DocxDocument, text: str, font: str, size: float, *,
+    align: WD_ALIGN_PARAGRAPH | None = None, bold: bool = False,
+) -> Paragraph:  # fmt: skip
     paragraph = document.add_paragraph()
     if align is not None:
         paragraph.alignment = align
@@ -130,7 +245,11 @@ def _line(
 
 def _spacing(paragraph: Paragraph, size: float) -> None:
     fmt = paragraph.paragraph_format
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(max(28, size * 1.4))
+    pitch = LINE_PITCH / 20
+    fmt.line_spacing_rule, fmt.line_spacing = (
+        WD_LINE_SPACING.EXACTLY,
+        Pt(pitch * max(1, round(size * 1.4 / pitch))),
+    )
     fmt.space_before = fmt.space_after = Pt(0)
 
 
@@ -140,24 +259,27 @@ def _body(document: DocxDocument, text: str) -> Paragraph:
     return paragraph
 
 
-def _heading(document: DocxDocument, text: str) -> None:
-    paragraph = _line(document, text, HEADING_FONT, BODY_PT)
-    paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    paragraph.paragraph_format.keep_with_next = True
-
-
 def _section(document: DocxDocument, section: Section) -> None:
-    _heading(document, section.heading)
+    heading = document.add_paragraph(style="Heading 1")
+    set_font(heading.add_run(xml_safe(section.heading)), HEADING_FONT, BODY_PT)
     for text in section.paragraphs:
-        _body(document, text)
+        _paragraph(document, text)
     for chart in section.charts:
         _chart(document, chart)
 
 
-def _annex(document: DocxDocument, label: str, table: Table) -> None:
-    paragraph = _line(document, label, HEADING_FONT, BODY_PT)
-    paragraph.paragraph_format.page_break_before = True
-    _table(document, table)
+def _paragraph(document: DocxDocument, text: str) -> Paragraph:
+    """A body paragraph; one opening with （一）…。 is a second-level heading run in with its text."""
+    match = SUBHEADING.match(text)
+    if match is None:
+        return _body(document, text)
+    paragraph = document.add_paragraph(style="Heading 2")
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraph.paragraph_format.keep_with_next = False
+    set_font(paragraph.add_run(xml_safe(match[0])), SUBHEADING_FONT, BODY_PT)
+    if text[match.end() :]:
+        set_font(paragraph.add_run(xml_safe(text[match.end() :])), BODY_FONT, BODY_PT)
+    return paragraph
 
 
 def _chart(document: DocxDocument, chart: Chart) -> None:
@@ -171,9 +293,33 @@ def _chart(document: DocxDocument, chart: Chart) -> None:
     paragraph.add_run().add_picture(BytesIO(image), width=Mm(150))
 
 
-def _table(document: DocxDocument, table: Table) -> None:
-    caption = _line(document, table.title, HEADING_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER)
+def _sign_off(document: DocxDocument, bulletin: Bulletin) -> None:
+    """署名 and 成文日期, kept on the page of the last paragraph (右空四字)."""
+    last = document.paragraphs[-1]
+    last.paragraph_format.keep_with_next = True
+    gap = document.add_paragraph()
+    _spacing(gap, BODY_PT)
+    gap.paragraph_format.keep_with_next = True
+    for text in (bulletin.office, date_text(bulletin.issued)):
+        paragraph = _line(document, text, BODY_FONT, BODY_PT, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        paragraph.paragraph_format.right_indent = Pt(BODY_PT * 4)
+        paragraph.paragraph_format.keep_with_next = True
+    document.paragraphs[-1].paragraph_format.keep_with_next = False
+
+
+# ── 附件 and 版记 ───────────────────────────────────────────────────────────
+
+
+def _annex(document: DocxDocument, label: str, table: Table) -> None:
+    paragraph = _line(document, label, HEADING_FONT, BODY_PT)
+    paragraph.paragraph_format.page_break_before = True
+    caption = _line(document, table.title, TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER)
     caption.paragraph_format.keep_with_next = True
+    _no_grid(caption)
+    _table(document, table)
+
+
+def _table(document: DocxDocument, table: Table) -> None:
     grid = document.add_table(rows=1 + max(len(table.rows), 1), cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -188,7 +334,6 @@ def _table(document: DocxDocument, table: Table) -> None:
     if not table.rows:
         set_font(rows[1][0].merge(rows[1][-1]).paragraphs[0].add_run("无"), BODY_FONT, 10.5)
     _keep_rows(grid)
-    document.add_paragraph()
 
 
 def _row_cells(grid: DocxTable, row: _Row) -> list[_Cell]:
@@ -200,7 +345,17 @@ def _fill(cell: _Cell, text: str, font: str, width: Length, *, centred: bool, bo
     cell.width = width
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    _no_grid(paragraph)
     set_font(paragraph.add_run(xml_safe(text)), font, 10.5, bold=bold)
+
+
+def _no_grid(paragraph: Paragraph) -> None:
+    """Lines not in 3号 body type (masthead, title, captions, table cells) do not snap to the line grid."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    paragraph._p.get_or_add_pPr().insert(0, snap)
 
 
 def _keep_rows(grid: DocxTable) -> None:
@@ -213,16 +368,25 @@ def _keep_rows(grid: DocxTable) -> None:
 
 
 def _widths(grid: DocxTable, table: Table) -> list[Length]:
-    """Column widths over the 156 mm type area, also written to the grid for WPS."""
+    """Column widths over the type area, also written to the grid for WPS."""
     total = sum(c.width for c in table.columns)
-    widths: list[Length] = [Mm(156 * c.width / total) for c in table.columns]
+    widths: list[Length] = [Mm(TYPE_WIDTH_MM * c.width / total) for c in table.columns]
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width
     return widths
 
 
-def _sign_off(document: DocxDocument, bulletin: Bulletin) -> None:
-    document.add_paragraph()
-    for text in (bulletin.office, date_text(bulletin.issued)):
-        paragraph = _line(document, text, BODY_FONT, BODY_PT, align=WD_ALIGN_PARAGRAPH.RIGHT)
-        paragraph.paragraph_format.right_indent = Pt(BODY_PT * 2)
+def _colophon(document: DocxDocument, bulletin: Bulletin) -> None:
+    """版记 on the last page: 抄送 and 印发机关/印发日期 between rules, 4号 仿宋."""
+    copy = _line(document, f"抄送：{bulletin.copy_to}。", BODY_FONT, FOOTER_PT)
+    printed = _line(document, bulletin.printed_by, BODY_FONT, FOOTER_PT)
+    printed.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_WIDTH_MM - 5), WD_TAB_ALIGNMENT.RIGHT)
+    set_font(printed.add_run(f"\t{date_text(bulletin.issued)}印发"), BODY_FONT, FOOTER_PT)
+    for paragraph in (copy, printed):
+        paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Pt(FOOTER_PT)
+        paragraph.paragraph_format.keep_together = True
+    copy.paragraph_format.space_before = Pt(BODY_PT * 2)
+    copy.paragraph_format.keep_with_next = True
+    _rule(copy, "top", "000000", 8)
+    _rule(copy, "bottom", "000000", 4)
+    _rule(printed, "bottom", "000000", 8)

@@ -88,6 +88,7 @@ class Bulletin:
     month: int
     unit: str | None
     sections: list[Section]
+    title_lines: list[str] = field(default_factory=list)  # the title broken by hand, never inside a word
     copy_to: str = ""  # 抄送, in the 版记
     printed_by: str = ""  # 印发机关, in the 版记
     warnings: list[str] = field(default_factory=list)  # for whoever generates it, never printed

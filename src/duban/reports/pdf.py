@@ -6,6 +6,7 @@ CJK from Debian's fonts-noto-cjk when the government fonts (仿宋_GB2312, 黑�
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -15,6 +16,7 @@ from duban.reports.model import Bulletin, Cell, ColumnKind
 from duban.reports.text import date_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）[^。]*。")
 
 
 def cell_text(value: Cell, kind: str) -> str:
@@ -26,9 +28,16 @@ def cell_text(value: Cell, kind: str) -> str:
     return str(value)
 
 
+def subheading(paragraph: str) -> str:
+    """The （一）…。 that opens a paragraph as its second-level heading, or ''."""
+    match = SUBHEADING.match(paragraph)
+    return match[0] if match else ""
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["cell"] = cell_text
+    env.filters["subheading"] = subheading
     return env
 
 

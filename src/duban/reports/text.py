@@ -80,3 +80,26 @@ def short_title(title: str) -> str:
 def score_text(score: Decimal) -> str:
     """A ranking score as the text prints it: 95.5, and 100 rather than 100.0."""
     return str(tenth(score)).removesuffix(".0")
+
+
+TITLE_WIDTH = 20  # characters of 2号 (22 pt) type across the 156 mm type area
+
+
+def text_width(text: str) -> float:
+    """Width in full-width characters: digits and Latin letters take half."""
+    return sum(0.5 if ord(c) < 0x2E80 and c not in "—" else 1 for c in text)
+
+
+def title_lines(*, words: list[str], width: int = TITLE_WIDTH) -> list[str]:
+    """A title broken between words into lines that fit, as even as can be, the upper line the shorter when even."""
+    if text_width("".join(words)) <= width:
+        return ["".join(words)]
+    splits = [("".join(words[:n]), "".join(words[n:])) for n in range(1, len(words))]
+    fitting = [s for s in splits if max(text_width(s[0]), text_width(s[1])) <= width]
+    if not fitting:
+        return title_lines(words=words[:1], width=width) + title_lines(words=words[1:], width=width)
+    best = min(
+        fitting,
+        key=lambda s: abs(text_width(s[0]) - text_width(s[1])) + (text_width(s[0]) > text_width(s[1])),
+    )
+    return list(best)

@@ -16,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind, Role
-from duban.reports.service import FORMATS, MEDIA_TYPES, ReportError, bulletin_for, file_name, render
+from duban.reports.service import (
+    FORMATS,
+    MEDIA_TYPES,
+    ReportError,
+    bulletin_for,
+    file_name,
+    parse_date,
+    render,
+)
 from duban.store.models import OrgUnitRow
 from duban.web.auth import CurrentUser, db_session, require_user
 
@@ -33,23 +41,48 @@ def allowed_unit(*, session: Session, user: CurrentUser, unit: str | None) -> st
     raise HTTPException(status_code=403, detail="只能下载本县（市、区）的督查通报")
 
 
+@router.get("/reports/file", name="report_form_download")
+def report_form_download(
+    request: Request, user: Annotated[CurrentUser, Depends(require_user)], period: str, fmt: str = "docx",
+    unit: str | None = None, number: str | None = None, date: str | None = None,
+) -> Response:  # fmt: skip
+    """The bulletin the 通报 form asks for, with the office's 文号 and 成文日期."""
+    return _download(request, user, period=period, fmt=fmt, unit=unit, number=number, issued=date)
+
+
 @router.get("/reports/{period}.{fmt}", name="report_download")
 def report_download(
     request: Request, period: str, fmt: str, user: Annotated[CurrentUser, Depends(require_user)],
-    unit: str | None = None,
+    unit: str | None = None, number: str | None = None, date: str | None = None,
 ) -> Response:  # fmt: skip
-    """The bulletin of `period` as a file, for the city or `?unit=` a county."""
+    """The bulletin of `period` as a file, for the city or `?unit=` a county; `?number=12&date=2026-11-30` optional."""
+    return _download(request, user, period=period, fmt=fmt, unit=unit, number=number, issued=date)
+
+
+def _download(
+    request: Request, user: CurrentUser, *, period: str, fmt: str, unit: str | None, number: str | None,
+    issued: str | None,
+) -> Response:  # fmt: skip
     if fmt not in FORMATS:
         raise HTTPException(status_code=404, detail=f"不支持的格式“{fmt}”")
     session = db_session(request)
     wanted = allowed_unit(session=session, user=user, unit=unit or None)
     try:
-        bulletin = bulletin_for(session=session, period=period, unit=wanted, today=_today(request))
+        bulletin = bulletin_for(session=session, period=period, unit=wanted, today=_today(request),
+                                number=_number(number), issued=parse_date(issued) if issued else None)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     name = quote(file_name(bulletin=bulletin, fmt=fmt))
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
     return Response(render(bulletin=bulletin, fmt=fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def _number(text: str | None) -> int | None:
+    if not text or not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) < 1:
+        raise HTTPException(status_code=422, detail=f"文号序号“{text}”应为正整数")
+    return int(text)
 
 
 def _today(request: Request) -> date:
