@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from duban.choices import OrgKind
 from duban.ingest.context import DocumentFacts
-from duban.ingest.layout import PAST_HEADING, Block, heading_title
+from duban.ingest.layout import AREA_HEADING, PAST_HEADING, Block, heading_title
 from duban.ingest.normalize import NormalText
 from duban.ingest.targets import TARGET, BlockSetting, Candidate, read_block
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Task
@@ -19,6 +19,8 @@ _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
 _TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
 _LEAD_COLUMN = re.compile(r"牵头")
 _CHINESE_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
+_PLAN_HEADING = re.compile(r"目标|任务|安排|计划|举措|实事|重点工作|工作要点|预期")
+_FUTURE_HEADING = re.compile(r"目标|任务|安排|计划|今年|明年|展望|下一步|要点|思路|举措|建议|预期")
 _TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
 
 
@@ -94,7 +96,7 @@ def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> No
     if block.kind == "area" and _livelihood_item(cursor, block):
         _open_task(cursor, block, title, facts)
     elif block.kind == "area":
-        _open_area(cursor, heading_title(block), facts)
+        _open_area(cursor, heading_title(block), facts, numbered=bool(AREA_HEADING.match(block.text)))
     elif block.kind in ("task", "item") or (block.kind == "row" and block.number):
         _open_task(cursor, block, title, facts)
     elif block.kind == "table_header":
@@ -115,10 +117,16 @@ def _area_with_sentences(block: Block) -> bool:
     return block.kind == "area" and bool(re.search(r"[。;:,]", block.text))
 
 
-def _open_area(cursor: _Cursor, name: str, facts: DocumentFacts) -> None:
+def _open_area(cursor: _Cursor, name: str, facts: DocumentFacts, *, numbered: bool = True) -> None:
     code = f"{len(cursor.areas) + 1:02d}"
+    # an unnumbered heading inside a review part ('经济实力迈上新台阶') belongs to the review
+    in_review = bool(cursor.areas) and cursor.areas[-1].code in cursor.past_areas
     cursor.areas.append(Area(code=code, name=name[:60], livelihood="实事" in name))
-    if PAST_HEADING.search(name) or _names_earlier_year(name, facts.year):
+    if (
+        PAST_HEADING.search(name)
+        or _names_earlier_year(name, facts.year)
+        or (in_review and not numbered and not _FUTURE_HEADING.search(name))
+    ):
         cursor.past_areas.add(code)
     cursor.task, cursor.task_is_item = None, False
 
@@ -163,7 +171,10 @@ def _read_into(
     """Read the block's numbers; targets become indicators of the current (or a new) task."""
     area = _current_area(cursor, "", facts)
     setting = BlockSetting(
-        facts=facts, past_section=area.code in cursor.past_areas, listed=cursor.task_is_item
+        facts=facts,
+        past_section=area.code in cursor.past_areas,
+        listed=cursor.task_is_item,
+        plan_section=area.livelihood or bool(_PLAN_HEADING.search(area.name)),
     )
     candidates = read_block(text=nt.text[block.start : block.end], start=block.start, setting=setting)
     lead = _lead_unit(cursor, block)

@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass
 
 from duban.ingest.normalize import is_caption
+from duban.ingest.quantities import find_quantities
 
-_AREA_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+(?:部分|章|篇))")
+AREA_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+(?:部分|章|篇))")
 _TASK_HEADING = re.compile(r"^\((?:[一二三四五六七八九十]+)\)")
-_ITEM = re.compile(r"^(?:\((\d{1,2})\)|(\d{1,2})(?:[、.)]|\s+)(?!\d))")
+_ITEM = re.compile(r"^(?:\((\d{1,2})\)|(\d{1,2})(?:[、.)]|\s+|$)(?!\d))")
+_BULLET = re.compile(r"^[▶►▸•●■◆◇★☆√✓·→\-—]\s*(?=\S)")
 _TABLE_HEADER_WORDS = re.compile(r"序号|牵头单位|责任单位|目标任务|工作任务|完成时限|指标名称")
+_STRUCTURAL_END = re.compile(r"(?:实事|方面|工程|行动|任务|举措|措施|项目|清单)\s*$")
 _SENTENCE_END = re.compile(r"[。!?;]")
 PAST_HEADING = re.compile(r"回顾|过去一年|过去五年|上年|去年|成绩|成就|取得的")
 
@@ -58,16 +61,23 @@ def classify_line(line: str, start: int, previous: Block | None) -> Block:
 
 
 def _classify_prose(line: str, start: int, end: int, previous: Block | None) -> Block:
-    if _AREA_HEADING.match(line) and _short_heading(line):
+    if AREA_HEADING.match(line) and _short_heading(line):
         return Block("area", start, end, line)
     if _TASK_HEADING.match(line):
         return Block("task", start, end, line)
     item = _ITEM.match(line)
     if item:
         return Block("item", start, end, line, item.group(1) or item.group(2))
-    if is_heading_text(line) and not (previous and previous.kind == "item"):
+    if _BULLET.match(line):
+        return Block("item", start, end, line)
+    if is_heading_text(line) and not (previous and previous.kind == "item") and not _reads_as_target(line):
         return Block("area", start, end, line)
     return Block("paragraph", start, end, line)
+
+
+def _reads_as_target(line: str) -> bool:
+    """'粮食产量1.4万亿斤左右' on a line of its own is a target, '2026 10件惠民实事' a heading."""
+    return bool(find_quantities(line)) and not _STRUCTURAL_END.search(line)
 
 
 def _short_heading(line: str) -> bool:
@@ -91,5 +101,5 @@ def _row_number(line: str) -> str | None:
 
 def heading_title(block: Block) -> str:
     """The heading or item text without its numbering, cut at the first sentence end."""
-    text = _ITEM.sub("", _TASK_HEADING.sub("", _AREA_HEADING.sub("", block.text))).strip()
+    text = _BULLET.sub("", _ITEM.sub("", _TASK_HEADING.sub("", AREA_HEADING.sub("", block.text)))).strip()
     return _SENTENCE_END.split(text, maxsplit=1)[0].strip() or block.text.strip()

@@ -17,10 +17,24 @@ _BOLD = re.compile(r"\*\*|__")
 _STRAY_AND = re.compile(r"(?<=[\u4e00-\u9fff])\s*(?:\band\b|&)\s*(?=[\u4e00-\u9fff])")
 _LINE_BREAKS = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)*[ \t\u3000]*")
 _TERMINAL = "。!?;:”’)》】…—"
-_ITEM_START = re.compile(r"^\s*(?:\d{1,2}[\s、.)]|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\))")
+_ITEM_START = re.compile(
+    r"^\s*(?:\d{1,2}(?:[\s、.)]|$)|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|[▶►▸•●■◆◇★☆√✓·→])"
+)
 _CLAUSE = re.compile(r"[^,;。!?\n\t]+[,;。!?]?")
 _CAPTION = re.compile(r"(记者|通讯员|摄影|供图|来源:|责任编辑|编辑:).{0,12}$|\s摄$")
 MIN_REPEAT_RUN = 25
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[—\-–−_]+\s*\d{1,4}\s*[—\-–−_]+|第\s*\d{1,4}\s*页(?:\s*[,,/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|(?:Page|P\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页)\s*$",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
+_SOURCE_LINE = re.compile(
+    r"^\s*(?:信息)?(?:来源|发布时间|发布日期|发布机构|时间|作者|责任编辑|编辑|索引号|访问次数|浏览次数|字体|分享到?)"
+    r"\s*[::]"
+)
+MIN_PAGE_GAP = 12  # lines between page numbers; list numbers (1, 2, 3 on their own lines) are closer
+MIN_HEADER_REPEATS = 3
 
 
 @dataclass
@@ -48,7 +62,8 @@ def normalize(source: str) -> NormalText:
     """Apply every repair in order; each keeps the offset map."""
     text = source.translate(_FULL_WIDTH)
     current = NormalText(text=text, origin=list(range(len(text))), source=source)
-    for repair in (_drop_invisible, _drop_bold, _stray_and, join_broken_lines, drop_repeated_passages):
+    repairs = (_drop_invisible, _drop_bold, _stray_and, drop_page_furniture, _join_number_spaces)
+    for repair in (*repairs, join_broken_lines, drop_repeated_passages):
         current = repair(current)
     return current
 
@@ -85,6 +100,80 @@ def _drop_bold(nt: NormalText) -> NormalText:
 
 def _stray_and(nt: NormalText) -> NormalText:
     return _substitute(nt, _STRAY_AND, "和")
+
+
+def drop_page_furniture(nt: NormalText) -> NormalText:
+    """Delete page numbers, running headers and footers, and 来源/时间 lines, so that they neither end
+    sections nor split the sentences they interrupt."""
+    lines = _lines(nt.text)
+    furniture = _page_numbers(lines) | _running_lines(lines)
+    furniture |= {i for i, (_, _, line) in enumerate(lines) if _SOURCE_LINE.match(line) and len(line) < 120}
+    edits = [
+        (start, min(end + 1, len(nt.text)), "") for i, (start, end, _) in enumerate(lines) if i in furniture
+    ]
+    return apply_edits(nt, edits)
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of every line, blank ones included."""
+    found, position = [], 0
+    for line in text.split("\n"):
+        found.append((position, position + len(line), line))
+        position += len(line) + 1
+    return found
+
+
+def _page_numbers(lines: list[tuple[int, int, str]]) -> set[int]:
+    """Decorated page numbers (— 3 —, 第3页 共10页), and bare numbers far apart from each other."""
+    marked = {i for i, (_, _, line) in enumerate(lines) if _PAGE_NUMBER.match(line)}
+    bare = [i for i, (_, _, line) in enumerate(lines) if _BARE_NUMBER.match(line)]
+    filled = [i for i, (_, _, line) in enumerate(lines) if line.strip()]
+    rank = {line: n for n, line in enumerate(filled)}
+    for n, index in enumerate(bare):
+        before = rank[index] - (rank[bare[n - 1]] if n else 0)
+        after = rank[bare[n + 1]] - rank[index] if n + 1 < len(bare) else MIN_PAGE_GAP
+        if before >= MIN_PAGE_GAP and after >= MIN_PAGE_GAP and _continues(lines, index):
+            marked.add(index)
+    return marked
+
+
+def _continues(lines: list[tuple[int, int, str]], index: int) -> bool:
+    """Whether the text around a bare number reads on past it: a page break, not a list number."""
+    before = next((line.strip() for _, _, line in reversed(lines[:index]) if line.strip()), "")
+    return len(before) >= 15 and not _looks_like_heading(before)
+
+
+def _running_lines(lines: list[tuple[int, int, str]]) -> set[int]:
+    """Short unpunctuated lines repeated on every page (a running header or footer), digits ignored."""
+    keys: dict[str, list[int]] = {}
+    for index, (_, _, line) in enumerate(lines):
+        stripped = line.strip()
+        if _could_repeat_on_pages(stripped):
+            keys.setdefault(re.sub(r"\d+", "#", stripped), []).append(index)
+    return {i for found in keys.values() if len(found) >= MIN_HEADER_REPEATS for i in found}
+
+
+def _could_repeat_on_pages(line: str) -> bool:
+    short = 2 <= len(line) <= 40 and "\t" not in line and "|" not in line
+    return short and not _SENTENCE_MARKS.search(line) and len(_HAN.findall(line)) >= 2
+
+
+_SENTENCE_MARKS = re.compile(r"[,。;!?、:]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_NUMBER_SPACE = re.compile(
+    r"(?<=[\d.%])[ \u00a0]{1,2}(?=[十百千万亿%\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[ \u00a0](?=\d)"
+)
+
+
+def _join_number_spaces(nt: NormalText) -> NormalText:
+    """'134.9 万亿元', '3 万人次', '2024 年': spaces a PDF text layer puts between a number and its words."""
+    edits = []
+    for match in _NUMBER_SPACE.finditer(nt.text):
+        line_start = nt.text.rfind("\n", 0, match.start()) + 1
+        head = nt.text[line_start : match.start()]
+        if head.strip() and not re.fullmatch(r"\s*\(?\d{1,2}[.)]?", head):  # '1 新增…' keeps its item number
+            edits.append((match.start(), match.end(), ""))
+    return apply_edits(nt, edits)
 
 
 def join_broken_lines(nt: NormalText) -> NormalText:

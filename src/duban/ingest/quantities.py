@@ -163,21 +163,16 @@ def _quantity_at(text: str, match: re.Match[str]) -> Quantity | None:
     digits = match.group("cn") or match.group("num")
     mag = "" if chinese else match.group("mag")
     number_end = match.start() + len(digits)
+    split = _unit_after(text, number_end, mag, chinese)
+    if split is None:
+        return None if chinese else _unitless(text, match, number_end, mag)
+    used, after, inferred = split
     try:
-        number = parse_number(digits + mag)
+        number = parse_number(digits + used)
     except ValueError:
         return None
     if chinese and number < 100:  # 两个关键, 三篇文章, 一批: enumerations, not quantities
         return None
-    if not chinese:
-        ranged = _ranged(text, match.start(), number_end + len(mag), number)
-        if ranged is not None:
-            return ranged
-    split = _unit_after(text, number_end, mag, chinese)
-    if split is None:
-        return _ratio(text, match, number) or _persons(text, match, number, mag)
-    used, after, inferred = split
-    number = parse_number(digits + used)
     unit, factor = _UNITS.get(after.group("unit"), (after.group("unit"), 1))
     end = after.end()
     per = _PER.match(text, end)
@@ -193,6 +188,16 @@ def _quantity_at(text: str, match: re.Match[str]) -> Quantity | None:
         chinese=chinese,
         inferred=inferred,
     )
+
+
+def _unitless(text: str, match: re.Match[str], number_end: int, mag: str) -> Quantity | None:
+    """A number without a unit of its own: the low end of a range, a ratio, or people counted by a noun."""
+    try:
+        number = parse_number(match.group(0))
+    except ValueError:
+        return None
+    ranged = _ranged(text, match.start(), number_end + len(mag), number)
+    return ranged or _ratio(text, match, number) or _persons(text, match, number, mag)
 
 
 def _unit_after(text: str, number_end: int, mag: str, chinese: bool) -> tuple[str, re.Match[str], str] | None:

@@ -111,6 +111,7 @@ class BlockSetting:
     facts: DocumentFacts
     past_section: bool = False
     listed: bool = False
+    plan_section: bool = False  # a goals section or a 民生实事 list: its numbers are plans unless shown past
 
 
 def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidate]:
@@ -132,7 +133,7 @@ def paragraph_mode(text: str, setting: BlockSetting) -> str:
     if setting.past_section:
         return "past"
     future = _FUTURE.search(text) or f"{setting.facts.year}年" in text
-    if future:
+    if future or setting.plan_section:
         return "plan"
     if _PAST_MARKERS.search(text):
         return "past"
