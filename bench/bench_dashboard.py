@@ -27,10 +27,12 @@ from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
 from duban.plan.planfile import read_plan_file
+from duban.projects.demo import generate_demo_ledger
 from duban.settings import Settings
 from duban.store.db import make_engine, session_factory, upgrade
 from duban.store.models import UserRow
-from duban.store.overview import latest_month, period_overview
+from duban.store.office import current_month
+from duban.store.overview import period_overview
 from duban.store.plans import find_plan, save_plan
 from duban.store.summary import dashboard_summary
 from duban.store.users import add_user
@@ -83,10 +85,11 @@ def _arguments() -> argparse.Namespace:
 
 
 def load_demo(session: Any) -> None:
-    """The 昭通 plan with demo progress up to November."""
+    """What `make demo` holds: the 昭通 plan, demo progress up to November and the 1,584-project ledger."""
     plan = read_plan_file(default_plan_path())
     row = save_plan(session=session, plan=plan)
     generate_demo_progress(session=session, plan_row=row, plan=plan, today=TODAY)
+    generate_demo_ledger(session=session, plan_row=row, today=TODAY)
 
 
 def load_small_province(session: Any) -> None:
@@ -128,9 +131,9 @@ def run(
 
 
 def _direct(session: Any, row: Any, overview: bool) -> tuple[dict[str, float], str]:
-    """The summary (and the old overview) called directly, once each, for the newest month; and the
+    """The summary (and the old overview) called directly, once each, for the 当前报送期; and the
     first indicator the map can show."""
-    month = latest_month(session=session, plan_row=row)
+    month = current_month(session=session, plan_row=row, today=TODAY)
     figures = {}
     started = time.perf_counter()
     summary = dashboard_summary(session=session, plan_row=row, month=month, today=TODAY)

@@ -5,7 +5,8 @@
         --url postgresql+psycopg://postgres@127.0.0.1:5432/postgres --servers 2 --workers 2
     uv run python bench/bench_load.py --clients 80 --leaders 20 --seconds 60   # the month-end rush (#15)
 
-A temp store gets the migrations, the default 昭通 plan, demo figures up to May and one reporter per
+A temp store gets the migrations, the default 昭通 plan, demo figures up to May, the demo project ledger
+(as `make demo`) and one reporter per
 county and department (it is 10 June 2026, so June is open). N uvicorn servers (each with W workers,
 all on the same store) listen on loopback. Each reporter client logs in and, until the time is up,
 saves every figure of its unit through the JSON API (PUT, with the version it last saw) and submits
@@ -133,6 +134,7 @@ def _load(url: str) -> None:
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_progress
     from duban.plan.planfile import read_plan_file
+    from duban.projects.demo import generate_demo_ledger
     from duban.store.db import make_engine, session_factory, transaction
     from duban.store.models import OrgUnitRow
     from duban.store.plans import save_plan
@@ -143,6 +145,7 @@ def _load(url: str) -> None:
     with transaction(session_factory(engine)) as session:
         row = save_plan(session=session, plan=plan)
         generate_demo_progress(session=session, plan_row=row, plan=plan, today=date.fromisoformat(TODAY))
+        generate_demo_ledger(session=session, plan_row=row, today=date.fromisoformat(TODAY))
         add_user(session=session, username="office", password=PASSWORD, role=Role.ADMIN)
         kinds = (OrgKind.COUNTY.value, OrgKind.DEPARTMENT.value)
         for n, unit in enumerate(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind.in_(kinds)))):

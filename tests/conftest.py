@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -67,6 +68,9 @@ def _truncate_all(url: str) -> None:
         names = inspect(connection).get_table_names()
         tables = ", ".join(f'"{name}"' for name in names if name != "alembic_version")
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # a new random generation, as a new store gets: remembered read models of the last test are not this one's
+        connection.execute(text("INSERT INTO generation (name, value) VALUES ('figures', :f), ('states', :s)"),
+                           {"f": secrets.randbits(40), "s": secrets.randbits(40)})  # fmt: skip
     engine.dispose()
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from duban.choices import BreakdownStatus, EntryState
+from duban.store.generation import touch
 from duban.store.models import EntryRow, UnitTargetRow, utcnow
 
 CHUNK = 200_000
@@ -66,6 +67,7 @@ def load_entries(
 def bulk_insert(*, session: Session, table: Table, columns: Mapping[str, Column]) -> int:
     """Insert rows given column-wise (arrays, or one value for every row) into `table`."""
     size = next(len(c) for c in columns.values() if isinstance(c, np.ndarray))
+    touch(session=session)
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     write = _copy if postgres else _executemany

@@ -18,6 +18,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from duban.store import generation  # noqa: F401  (its session events move the generation counters)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 POOL_OVERFLOW = 10  # for the rare request that holds a second connection (an error page, /metrics)
 

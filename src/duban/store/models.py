@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -243,6 +244,15 @@ class EntryRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class GenerationRow(Base):
+    """A counter moved by every transaction that changes what it names (`store.generation`)."""
+
+    __tablename__ = "generation"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditRow(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,7 @@ from duban.store.models import PlanRow
 from duban.store.office import Basis, current_month, office_settings
 from duban.store.overview import Overview, period_overview
 from duban.store.plans import find_plan
+from duban.store.readcache import remembered
 from duban.web.auth import CurrentUser, csrf_token, db_session
 from duban.web.filters import fmt_number, fmt_pct, marked_quote, scope_label
 
@@ -89,10 +91,11 @@ def overview_of(request: Request, month: int | None) -> Overview:
     session = db_session(request)
     row = the_plan(session)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
-    view = period_overview(session=session, plan_row=row, month=chosen.month, basis=chosen.basis,
-                           today=today_of(request))  # fmt: skip
-    view.current = chosen.current
-    return view
+    today = today_of(request)
+    view = remembered(session=session, key=("overview", row.id, chosen.month, chosen.basis, today),
+                      compute=lambda: period_overview(session=session, plan_row=row, month=chosen.month,
+                                                      basis=chosen.basis, today=today))  # fmt: skip
+    return dataclasses.replace(view, current=chosen.current)
 
 
 def as_json(data: Any) -> Markup:

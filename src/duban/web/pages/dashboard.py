@@ -16,6 +16,7 @@ from duban.choices import Status
 from duban.projects.figures import LedgerFigures
 from duban.store.project_models import ProjectRow
 from duban.store.projects import plan_ledger_figures
+from duban.store.readcache import remembered
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.web.auth import CurrentUser, db_session, require_user
 from duban.web.pages.common import page_period, render, the_plan, today_of
@@ -60,8 +61,10 @@ def summary_of(request: Request, month: int | None) -> DashboardSummary:
     session = db_session(request)
     row = the_plan(session)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
-    view = dashboard_summary(session=session, plan_row=row, month=chosen.month, basis=chosen.basis,
-                             today=today_of(request))  # fmt: skip
+    today = today_of(request)
+    view = remembered(session=session, key=("summary", row.id, chosen.month, chosen.basis, today),
+                      compute=lambda: dashboard_summary(session=session, plan_row=row, month=chosen.month,
+                                                        basis=chosen.basis, today=today))  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)
 
 
@@ -75,9 +78,13 @@ def livelihood_cards(*, view: DashboardSummary) -> list[LivelihoodCard]:
 
 def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures | None:
     """The city's project-ledger figures on `on`, or None when no project is in the ledger."""
-    if not session.scalar(select(ProjectRow.id).where(ProjectRow.plan_id == plan_id).limit(1)):
-        return None
-    return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
+
+    def figures() -> LedgerFigures | None:
+        if not session.scalar(select(ProjectRow.id).where(ProjectRow.plan_id == plan_id).limit(1)):
+            return None
+        return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
+
+    return remembered(session=session, key=("ledger", plan_id, on), compute=figures)
 
 
 def project_lines(*, view: DashboardSummary) -> list[CityLine]:

@@ -1,0 +1,57 @@
+"""Read models remembered per generation: a judged period is computed once per change, not per request.
+
+Twenty leaders on the dashboard during the month-end rush ask for the same judged period; each
+server computes it once per generation (`store.generation`) and hands the same object to all of them,
+while the others wait for it instead of computing it again. The objects handed out are shared:
+callers must not change them (copy first, as `dataclasses.replace` does).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from duban.store.generation import CHANGES, current
+
+T = TypeVar("T")
+CAPACITY = 64  # judged periods kept per server: months × bases × pages, with room for a second plan
+
+_values: OrderedDict[Hashable, Any] = OrderedDict()
+_guard = threading.Lock()
+_computing: dict[Hashable, threading.Lock] = {}
+
+
+def remembered(*, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s value for `key` at the store's current generation, computed at most once per server."""
+    if session.info.get(CHANGES) or session.new or session.dirty or session.deleted:
+        return compute()  # this transaction's own changes are not the store's: never remember them
+    generation = current(session=session)
+    if not generation.known:
+        return compute()
+    full = (session.get_bind().engine.url.render_as_string(), key, generation)
+    with _guard:
+        if full in _values:
+            _values.move_to_end(full)
+            return _values[full]
+        lock = _computing.setdefault(full, threading.Lock())
+    with lock:
+        with _guard:
+            if full in _values:
+                return _values[full]
+        value = compute()
+        with _guard:
+            _values[full] = value
+            _computing.pop(full, None)
+            while len(_values) > CAPACITY:
+                _values.popitem(last=False)
+        return value
+
+
+def forget() -> None:
+    """Drop every remembered value (a test that replaces the store under a running app)."""
+    with _guard:
+        _values.clear()
