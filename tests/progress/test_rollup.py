@@ -5,7 +5,17 @@ from decimal import Decimal
 import pytest
 
 from duban.choices import Comparator, IndicatorKind
-from duban.progress.rollup import Figure, count_each, each_sentence, roll_up
+from duban.progress.rollup import (
+    Carried,
+    Figure,
+    carried_note,
+    carries_forward,
+    count_each,
+    each_sentence,
+    last_figure,
+    roll_up,
+)
+from progress.conftest import make_indicator
 
 TREE = {"市": None, "甲县": "市", "乙县": "市", "甲一镇": "甲县", "甲二镇": "甲县", "乙一镇": "乙县"}
 
@@ -85,3 +95,33 @@ def test_each_county_count() -> None:
     assert count.not_met == ("县8", "县9") and count.not_reported == ("县10",)
     assert each_sentence(count=count) == "11个县中已有8个完成"
     assert each_sentence(count=count, noun="县(市、区)") == "11个县(市、区)中已有8个完成"
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "carries"),
+    [
+        ("count", {}, True),  # 累计 year-to-date counts and amounts carry a missed month
+        ("amount", {}, True),
+        ("count", {"accumulation": "level"}, False),  # a level at a point in time does not
+        ("rate", {}, False),
+        ("milestone", {}, False),
+        ("count", {"scope": {"kind": "each"}}, False),  # "each county" counts who met theirs
+        ("count", {"feed": "ledger.new_starts"}, False),  # the ledger has every month
+        ("count", {"formula": "{A-01} + 1"}, False),
+    ],
+)
+def test_which_indicators_carry_a_missed_month_forward(kind: str, extra: dict, carries: bool) -> None:
+    indicator = make_indicator(kind, ">=", **extra)
+    assert carries_forward(indicator=indicator) is carries
+
+
+def test_the_last_earlier_figure_is_carried_with_its_month() -> None:
+    history = {1: fig("10"), 3: fig("30"), 4: fig(), 5: fig("55")}
+    assert last_figure(unit="大关县", by_month=history, before=5) == Carried("大关县", 3, Decimal(30))
+    assert last_figure(unit="大关县", by_month=history, before=1) is None
+    carried = [
+        Carried("大关县", 4, Decimal(1)),
+        Carried("盐津县", 3, Decimal(2)),
+        Carried("彝良县", 4, Decimal(3)),
+    ]
+    assert carried_note(carried) == "大关县、彝良县沿用4月数；盐津县沿用3月数"

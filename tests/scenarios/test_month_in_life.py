@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,11 +30,13 @@ from duban.plan.revision import ChangeKind
 from duban.settings import Settings
 from duban.store.db import transaction
 from duban.store.models import EntryRow, IndicatorRow, PlanRow
-from duban.store.office import current_month
+from duban.store.office import Basis, current_month
+from duban.store.overview import period_overview
 from duban.store.plan_revisions import apply_plan_revision, preview_plan_revision
 from duban.store.plans import save_plan
 from duban.store.users import add_user
 from duban.web.app import create_app
+from duban.web.filters import fmt_number
 from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
 
 JUNE_10, JUNE_28 = "2026-06-10", "2026-06-28"  # before and after June's deadline (the 25th)
@@ -170,3 +174,50 @@ def _change_one_target_and_remove_one(plan, keep: str) -> tuple[str, str]:
         for task in area.tasks:
             task.indicators = [i for i in task.indicators if i.id != last.id]
     return target.id, last.id
+
+
+def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, factory):
+    """May's city sum of a 惠民实事 count holds a silent county's April figure, marked 沿用4月数, on every face;
+    the county itself stays 未报送; the office can turn carrying off under 设置."""
+    leader, admin = office["leader"], office["admin"]
+    with factory() as session:
+        plan_row = session.scalars(select(PlanRow)).one()
+        view = period_overview(session=session, plan_row=plan_row, month=5)
+        line = next(x for x in view.indicators if x.area.livelihood and x.carried)
+        code, [silent, *_] = line.indicator.id, [c.unit for c in line.carried]
+        may = {u.unit: u.figure.value for u in line.units if u.figure.value is not None}
+        april = {u.unit: u.figure.value for u in period_overview(session=session, plan_row=plan_row, month=4,
+                 basis=Basis(carry_forward=False)).indicators[view.indicators.index(line)].units}  # fmt: skip
+    silent_line = next(u for u in line.units if u.unit == silent)
+    assert silent not in may and april[silent] is not None
+    assert silent_line.carried.month == 4 and silent_line.carried.value == april[silent]
+    carried_sum = sum(may.values()) + sum(c.value for c in line.carried)
+
+    # the indicator page: the city figure holds the April figure, the county is 未报送 with the note
+    page = leader.get(f"/indicators/{code}?month=5").text
+    assert f"<tr><th>当前完成</th><td>{fmt_number(carried_sum)} " in page
+    assert f"含{line.carried_note}" in page
+    county_row = next(r for r in page.split("<tr>") if f">{silent}</a>" in r)
+    assert "未报送" in county_row and f"沿用4月数 {fmt_number(april[silent])}" in county_row
+    # the indicator list and the county's own page say the same
+    assert f"含{line.carried_note}" in leader.get(f"/indicators?month=5&q={code}").text
+    county_page = leader.get(f"/counties/{silent}?month=5").text
+    assert f"沿用4月数 {fmt_number(april[silent])}" in county_page
+    # the map data: the county is 未报送, marked as carried
+    shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
+    assert shade["value"] is None and shade["carried"] == "沿用4月数" and shade["label"].startswith("未报送")
+    # the bulletin's 惠民实事 table states the figure with the same note
+    book = load_workbook(BytesIO(admin.get("/reports/2026-05.xlsx").content))
+    cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert any(f"（含{line.carried_note}）" in c for c in cells)
+
+    # the office turns carrying off: the city sum is the reported figures only, no note anywhere
+    token = admin.headers["X-CSRF-Token"]
+    assert (
+        admin.post("/settings", data={"csrf_token": token, "current": ""}, follow_redirects=False).status_code
+        == 303
+    )
+    page = leader.get(f"/indicators/{code}?month=5").text
+    assert f"<tr><th>当前完成</th><td>{fmt_number(sum(may.values()))} " in page and "沿用4月数" not in page
+    shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
+    assert shade["carried"] == "" and shade["label"] == "未报送"

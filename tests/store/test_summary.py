@@ -125,6 +125,12 @@ def test_city_lines_counts_and_lagging_agree(
         # a milestone's figure is the value its stage stands for, as in store.batch
         if theirs.indicator.kind is not IndicatorKind.MILESTONE:
             assert _same(ours.figure.value, theirs.figure.value), ours.indicator.id
+        # the same units' earlier figures carried into the city's sum, with the same words
+        assert [(c.unit, c.month) for c in ours.carried] == [(c.unit, c.month) for c in theirs.carried], (
+            ours.indicator.id
+        )
+        assert all(_same(a.value, b.value) for a, b in zip(ours.carried, theirs.carried, strict=True))
+        assert ours.carried_note == theirs.carried_note
 
 
 @pytest.mark.parametrize("month", MONTHS)
@@ -154,11 +160,14 @@ def test_map_values_agree(
     ]
     assert summary.map_choices() == choices
     for line in (line for line in overview.indicators if len(line.units) > 1):
-        theirs = {u.unit: (u.judgement.status, u.judgement.completion_pct) for u in line.units}
-        ours = {c.unit: (c.status, c.completion) for c in summary.county_values(line.indicator.id) or []}
+        theirs = {u.unit: (u.judgement.status, u.judgement.completion_pct, u.carried and u.carried.month)
+                  for u in line.units}  # fmt: skip
+        ours = {c.unit: (c.status, c.completion, c.carried_month)
+                for c in summary.county_values(line.indicator.id) or []}  # fmt: skip
         assert ours.keys() == theirs.keys(), line.indicator.id
-        for unit, (status, completion) in ours.items():
+        for unit, (status, completion, carried) in ours.items():
             assert status is theirs[unit][0] and _same(completion, theirs[unit][1]), (line.indicator.id, unit)
+            assert carried == theirs[unit][2], (line.indicator.id, unit)
     assert summary.county_values("没有这个指标") is None
 
 
@@ -171,3 +180,4 @@ def test_the_demo_has_something_to_agree_on(
     assert summary.lagging() and len(summary.rankings) == 11
     assert len({r.score for r in summary.rankings}) > 1
     assert any(r.submitted > r.approved for r in summary.reporting)  # some figures await review
+    assert any(line.carried for line in summary.indicators)  # and some city sums carry an earlier month

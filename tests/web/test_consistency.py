@@ -65,6 +65,21 @@ def _dashboard(client: TestClient) -> dict[str, Any]:
     return {"counts": counts, "ranking": ranking, "reporting": reporting}
 
 
+def _carried_on_home(html: str) -> dict[str, str]:
+    """The 惠民实事 cards' notes of earlier figures carried into the city's sum, by indicator."""
+    found = {}
+    for card in html.split('<article class="card')[1:]:
+        code = re.search(r'href="/indicators/([^?"]+)\?month', card).group(1)
+        note = re.search(r'class="muted carried">含([^<]+)<', card)
+        found[code] = note.group(1) if note else ""
+    return found
+
+
+def _carried_on_indicator_page(client: TestClient, code: str) -> str:
+    note = re.search(r'id="carried-note">含([^(<]+)', client.get(f"/indicators/{code}").text)
+    return note.group(1) if note else ""
+
+
 def _county_list(client: TestClient) -> dict[str, tuple[Any, ...]]:
     html = client.get("/counties").text
     table = html.split("<tbody>")[1].split("</tbody>")[0]
@@ -101,7 +116,14 @@ def _bulletin(client: TestClient) -> dict[str, Any]:
     ranking = {r[1]: (r[0], f"{r[2]:.1f}", r[3], r[4], r[6], r[7]) for r in _sheet(book, "县区排名")}
     reporting = {r[0]: (r[2], r[3], r[4], r[5], r[6]) for r in _sheet(book, "报送情况")}
     text = "\n".join(str(r[0]) for r in _sheet(book, "通报"))
-    return {"counts": counts, "ranking": ranking, "reporting": reporting, "text": text}
+    livelihood = {r[2]: r[4] for r in _sheet(book, "惠民实事")}  # 目标指标 → 完成情况
+    return {
+        "counts": counts,
+        "ranking": ranking,
+        "reporting": reporting,
+        "text": text,
+        "livelihood": livelihood,
+    }
 
 
 def test_every_face_gives_the_same_counts_statuses_scores_and_ranks(demo):
@@ -144,3 +166,20 @@ def test_every_face_gives_the_same_counts_statuses_scores_and_ranks(demo):
     assert overdue and overdue == {u for u, r in home["reporting"].items() if r[4]}
     named = re.search(r"截至通报日，(.+?)已超过报送时限仍未报齐", bulletin["text"])
     assert named and set(named.group(1).split("、")) == overdue
+
+
+def test_every_face_marks_the_same_carried_figures(demo):
+    """A county without a November figure is carried in the city's sum with the same note on every face."""
+    home = demo.get("/").text
+    carried = _carried_on_home(home)
+    assert any(carried.values())  # the demo has silent counties in November
+    bulletin = _bulletin(demo)["livelihood"]
+    for code, note in carried.items():
+        assert _carried_on_indicator_page(demo, code) == note, code
+        shades = demo.get(f"/map/data?measure={code}").json()["counties"]
+        marked = {c["name"] for c in shades if c["carried"]}
+        assert marked == {u for part in note.split("；") if part
+                          for u in part.split("沿用")[0].split("、")}, code  # fmt: skip
+        name = re.search(rf'href="/indicators/{re.escape(code)}\?month=11">([^<]+)<', home).group(1)
+        figure = next(v for k, v in bulletin.items() if k.startswith(name))
+        assert (f"（含{note}）" in figure) == bool(note), code

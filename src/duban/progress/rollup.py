@@ -9,6 +9,10 @@ children (themselves rolled up first), over the children that have a figure:
 - growth: numerator = this year's amount, denominator = last year's, so growth =
   (sum of numerators / sum of denominators - 1) x 100.
 A figure given as numerator and denominator without a value has its value computed the same way.
+
+Carry-forward: a year-to-date (cumulative) count or amount of a unit that has no figure this month is
+not zero in the city's sum: its last figure of an earlier month is carried, marked as carried ("沿用4月数");
+the unit itself stays 未报送 (or 待审核).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from duban.choices import Comparator, IndicatorKind
+from duban.choices import Accumulation, Comparator, IndicatorKind, ScopeKind
+from duban.plan.model import Indicator
 from duban.progress.judge import satisfies
 
 RATIO_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
@@ -39,6 +44,46 @@ class Figure:
     @property
     def has_ratio(self) -> bool:
         return self.numerator is not None and self.denominator is not None
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A unit's last figure of an earlier month, standing in for this month's in the city's sum."""
+
+    unit: str
+    month: int
+    value: Decimal
+
+
+def carries_forward(*, indicator: Indicator) -> bool:
+    """Whether a missing month of the indicator is carried from the last one: year-to-date counts and amounts."""
+    return (
+        indicator.accumulation is Accumulation.CUMULATIVE
+        and indicator.kind in (IndicatorKind.COUNT, IndicatorKind.AMOUNT)
+        and indicator.scope.kind is not ScopeKind.EACH
+        and not indicator.feed
+        and not indicator.formula
+    )
+
+
+def last_figure(*, unit: str, by_month: Mapping[int, Figure], before: int) -> Carried | None:
+    """The unit's figure of the latest month before `before` that has one, as carried."""
+    months = [m for m, figure in by_month.items() if m < before and figure.value is not None]
+    if not months:
+        return None
+    month = max(months)
+    value = by_month[month].value
+    assert value is not None
+    return Carried(unit, month, value)
+
+
+def carried_note(carried: list[Carried]) -> str:
+    """大关县、盐津县未报送，沿用4月数: which units' earlier figures a city figure holds."""
+    by_month: dict[int, list[str]] = {}
+    for c in carried:
+        by_month.setdefault(c.month, []).append(c.unit)
+    parts = [f"{'、'.join(units)}沿用{month}月数" for month, units in sorted(by_month.items(), reverse=True)]
+    return "；".join(parts)
 
 
 def ratio_value(*, kind: IndicatorKind, numerator: Decimal, denominator: Decimal) -> Decimal | None:

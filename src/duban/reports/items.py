@@ -33,6 +33,7 @@ class Item:
     stage: MilestoneStage | None = None
     qualifier: str = ""  # the scope, when another target has the same name (赤水河流域)
     holder: str | None = None  # the county a county bulletin speaks to, standing in for the lead unit
+    carried: str = ""  # 大关县沿用4月数: units whose earlier figure the city's sum holds
 
     @property
     def status(self) -> Status:
@@ -70,7 +71,8 @@ class Item:
             return each_sentence(count=self.each)
         if self.stage is not None and self.value is not None:
             return STAGE_WORDS[self.stage]
-        return quantity_text(self.value, self.indicator.unit)
+        amount = quantity_text(self.value, self.indicator.unit)
+        return f"{amount}（含{self.carried}）" if self.carried and self.value is not None else amount
 
 
 def city_items(overview: Overview) -> list[Item]:
@@ -106,7 +108,7 @@ def _city_item(line: IndicatorLine, twins: set[str]) -> Item:
     stage = line.units[0].stage if len(line.units) == 1 else None
     return Item(line.indicator, line.area.name, line.task_title, line.area.livelihood,
                 line.indicator.target, line.figure.value, line.judgement, line.each,
-                _notes(line.units), stage, _qualifier(line, twins))  # fmt: skip
+                _notes(line.units), stage, _qualifier(line, twins), carried=line.carried_note)  # fmt: skip
 
 
 def _county_item(line: IndicatorLine, unit: UnitLine, twins: set[str]) -> Item:

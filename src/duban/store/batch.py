@@ -80,6 +80,31 @@ def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodRe
     return result
 
 
+def earlier_figures(
+    *, session: Session, plan_id: int, month: int, ids: np.ndarray, pending: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indicator x unit) each cell's last value of a month before `month` and that month (NaN where none).
+
+    Indicators are the store `ids` in the frame's order, units in `_Units` order; the figures counted as
+    `period_frame` counts them (approved, or with `pending` the submitted ones).
+    """
+    units = _Units.read(session)
+    value = np.full((len(ids), len(units.tree.names)), np.nan)
+    found = value.copy()
+    if month <= 1:
+        return value, found
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month - 1, history=True, pending=pending)
+    index = _index_of(ids)
+    known = (rows.indicator < len(index)) & ~np.isnan(rows.value)
+    known[known] = index[rows.indicator[known]] >= 0
+    ind, unit = index[rows.indicator[known]], units.index[rows.unit[known]]
+    cell, months = ind * value.shape[1] + unit, rows.month[known]
+    order = np.lexsort((-months, cell))  # each cell's latest month first
+    first = order[np.unique(cell[order], return_index=True)[1]]
+    value[ind[first], unit[first]], found[ind[first], unit[first]] = rows.value[known][first], months[first]
+    return value, found
+
+
 class _Units:
     """Every org unit as a tree, with a lookup from store id to tree index."""
 

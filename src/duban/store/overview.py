@@ -4,6 +4,8 @@ For every indicator: each reporting unit's figure and judgement, the city figure
 them (sums, or summed numerators over summed denominators), the city judgement, the "each county"
 count, the year-to-date series and the year-end forecast; then rankings, area summaries and 报送情况.
 Only approved (official) figures count unless `include_submitted` asks for submitted ones too.
+A city figure summed from several units carries forward the last year-to-date figure of a unit without
+one this month (`rollup.carries_forward`), unless the office turned `carry_forward` off; the unit stays 未报送.
 """
 
 from __future__ import annotations
@@ -26,7 +28,17 @@ from duban.plan.model import Area, Indicator, Plan
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
 from duban.progress.judge import GOOD_STATUSES, Judgement, judge
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, rank_units, summarise_areas
-from duban.progress.rollup import EachCount, Figure, aggregate, count_each, resolved
+from duban.progress.rollup import (
+    Carried,
+    EachCount,
+    Figure,
+    aggregate,
+    carried_note,
+    carries_forward,
+    count_each,
+    last_figure,
+    resolved,
+)
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.office import Basis, period_note
 from duban.store.plans import plan_from_store
@@ -44,6 +56,9 @@ class UnitLine:
     state: EntryState | None
     stage: MilestoneStage | None = None
     note: str | None = None  # the reporter's 备注, where a lagging figure's 滞后原因 is written
+    carried: Carried | None = (
+        None  # its last earlier figure, counted in the city's sum in place of this month's
+    )
 
     @property
     def report(self) -> ReportState:
@@ -66,10 +81,16 @@ class IndicatorLine:
     forecast: Forecast | None = None
     outlook: str = ""
     row_id: int = 0
+    carried: list[Carried] = field(default_factory=list)  # in the plan's order of units
 
     @property
     def lagging(self) -> bool:
         return self.judgement.status in (Status.BEHIND, Status.FAR_BEHIND)
+
+    @property
+    def carried_note(self) -> str:
+        """大关县沿用4月数: said next to the city figure wherever it is shown; empty when nothing is carried."""
+        return carried_note(self.carried)
 
 
 @dataclass(frozen=True)
@@ -176,7 +197,6 @@ def period_overview(
 ) -> Overview:
     """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force."""
     basis = basis or Basis()
-    include_submitted = basis.include_submitted
     plan = plan_from_store(session=session, plan_row=plan_row, month=month)
     plan = revised_plan(
         plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
@@ -192,7 +212,7 @@ def period_overview(
         for task in area.tasks:
             for ind in task.indicators:
                 by_unit = fed[ind.id] if ind.id in fed else entries[ids[ind.id]]
-                line = _indicator_line(plan, area, task.title, ind, by_unit, month, on, include_submitted)
+                line = _indicator_line(plan, area, task.title, ind, by_unit, month, on, basis)
                 line.row_id = ids[ind.id]
                 lines.append(line)
     items = _scored_items(lines, plan)
@@ -272,11 +292,14 @@ def _figure_of(
 
 def _indicator_line(
     plan: Plan, area: Area, task_title: str, ind: Indicator, by_unit: _ByUnit,
-    month: int, on: date, include_submitted: bool,
+    month: int, on: date, basis: Basis,
 ) -> IndicatorLine:  # fmt: skip
     judge_at = {"on": on, "year": plan.year, "thresholds": plan.thresholds}
+    include_submitted = basis.include_submitted
+    reporting = reporting_units(indicator=ind, plan=plan)
+    carry = basis.carry_forward and len(reporting) > 1 and carries_forward(indicator=ind)
     units = []
-    for unit in reporting_units(indicator=ind, plan=plan):
+    for unit in reporting:
         entry = by_unit.get(unit, {}).get(month)
         figure, stage = _figure_of(entry, include_submitted)
         figure = resolved(kind=ind.kind, figure=figure)
@@ -285,10 +308,19 @@ def _indicator_line(
         judgement = _judged_unit(judgement, entry)
         state = EntryState(entry.state) if entry else None
         note = entry.note if isinstance(entry, EntryRow) else None
-        units.append(UnitLine(unit, target, figure, judgement, state, stage, note))
+        earlier = _unit_figures(by_unit.get(unit, {}), include_submitted)
+        carried = (
+            last_figure(unit=unit, by_month=earlier, before=month) if carry and not figure.reported else None
+        )
+        units.append(UnitLine(unit, target, figure, judgement, state, stage, note, carried))
     figure, judgement, each = _city_standing(plan, ind, units, judge_at)
-    series = _city_series(ind, {u.unit: by_unit.get(u.unit, {}) for u in units}, month, include_submitted)
+    by_month = {u.unit: _unit_figures(by_unit.get(u.unit, {}), include_submitted) for u in units}
+    series = _city_series(ind, by_month, month, carry)
     line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
+    order = {u.name: n for n, u in enumerate(plan.units)}
+    line.carried = sorted(
+        (u.carried for u in units if u.carried), key=lambda c: order.get(c.unit, len(order))
+    )
     _add_forecast(line, plan.year)
     return line
 
@@ -314,7 +346,7 @@ def _city_standing(
     if len(units) == 1:
         only = units[0]
         return only.figure, only.judgement, None
-    figure = _rolled(ind, [u.figure for u in units])
+    figure = _rolled(ind, [u.figure if u.carried is None else Figure(u.carried.value) for u in units])
     judgement = judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at)  # type: ignore[arg-type]
     return figure, judgement, None
 
@@ -324,18 +356,35 @@ def _rolled(ind: Indicator, figures: list[Figure]) -> Figure:
     return aggregate(kind=ind.kind, children=[f for f in figures if f.reported])
 
 
+def _unit_figures(
+    entries: Mapping[int, EntryRow | LedgerFigure], include_submitted: bool
+) -> dict[int, Figure]:
+    """Month → the figure a unit's entry of that month counts for (months without one left out)."""
+    figures = {m: _figure_of(entry, include_submitted)[0] for m, entry in entries.items()}
+    return {m: figure for m, figure in figures.items() if figure.reported}
+
+
 def _city_series(
-    ind: Indicator, by_unit: _ByUnit, month: int, include_submitted: bool
+    ind: Indicator, by_unit: Mapping[str, Mapping[int, Figure]], month: int, carry: bool
 ) -> list[tuple[int, Decimal]]:
+    """The city figure month by month; with `carry`, a month a unit missed holds its last earlier figure."""
     series = []
     for m in range(1, month + 1):
-        figures = [_figure_of(by_unit.get(u, {}).get(m), include_submitted)[0] for u in by_unit]
+        found = [(u, figures.get(m)) for u, figures in by_unit.items()]
+        if not any(f is not None for _, f in found):
+            continue
+        figures = [f if f is not None else _carried_figure(u, by_unit[u], m, carry) for u, f in found]
         figures = [resolved(kind=ind.kind, figure=f) for f in figures if f.reported]
         if figures:
             value = _rolled(ind, figures).value
             if value is not None:
                 series.append((m, value))
     return series
+
+
+def _carried_figure(unit: str, figures: Mapping[int, Figure], month: int, carry: bool) -> Figure:
+    carried = last_figure(unit=unit, by_month=figures, before=month) if carry else None
+    return Figure(carried.value) if carried else Figure()
 
 
 def _add_forecast(line: IndicatorLine, year: int) -> None:

@@ -16,6 +16,9 @@ ranked county, none per (indicator, unit). Rules that make it agree with the ove
 - Approved target revisions: each month is judged against the targets then in force, as in the overview.
 - Only the period's own figures are read (no history): statuses do not depend on earlier months,
   and the dashboard shows no forecast, so this is about five times faster than `judge_plan_period`.
+- Carry-forward (unless the office turned it off): a reporting cell of a year-to-date count or amount
+  summed with others that has no figure this month is rolled up with its last earlier one, as the
+  overview does, and stays 未报送 (or 待审核) itself.
 - 报送情况: expected = reporting cells per unit; submitted, approved and returned from one SQL
   GROUP BY over the period's entries.
 """
@@ -37,8 +40,8 @@ from duban.plan.model import Indicator, Thresholds
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, judge_period, unit_scores
 from duban.progress.judge import Judgement, expected_pct
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, places, summarise_areas
-from duban.progress.rollup import Figure
-from duban.store.batch import _indicators, _judge_each_counts, period_frame
+from duban.progress.rollup import Carried, Figure, carried_note, carries_forward
+from duban.store.batch import _indicators, _judge_each_counts, earlier_figures, period_frame
 from duban.store.models import (
     AreaRow,
     EntryRow,
@@ -85,10 +88,16 @@ class CityLine:
     task: TaskHeading
     figure: Figure
     judgement: Judgement
+    carried: tuple[Carried, ...] = ()
 
     @property
     def lagging(self) -> bool:
         return self.judgement.status in (Status.BEHIND, Status.FAR_BEHIND)
+
+    @property
+    def carried_note(self) -> str:
+        """大关县沿用4月数, as `overview.IndicatorLine.carried_note`."""
+        return carried_note(list(self.carried))
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class CountyValue:
     unit: str
     completion: Decimal | None
     status: Status
+    carried_month: int | None = None  # the month whose figure the city's sum holds for it
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ class _Cells:
     counties: np.ndarray
     status: np.ndarray
     completion: np.ndarray
+    carried: np.ndarray  # the month carried into the city's sum, NaN where nothing is
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,8 @@ class DashboardSummary(Headlines["CityLine"]):
             return None
         i, cells = self.cells.codes.index(code), self.cells
         held = [int(u) for u in cells.counties if cells.status[i, u] != NO_TARGET]
-        return [CountyValue(cells.names[u], _decimal(cells.completion[i, u]), STATUSES[cells.status[i, u]])
+        return [CountyValue(cells.names[u], _decimal(cells.completion[i, u]), STATUSES[cells.status[i, u]],
+                            None if np.isnan(cells.carried[i, u]) else int(cells.carried[i, u]))
                 for u in held]  # fmt: skip
 
 
@@ -162,15 +174,25 @@ def dashboard_summary(
     )
     if any(ind.feed for ind in indicators):
         frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
-    result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
     reporting_cells = _reporting_cells(frame)
+    carried = _Carry.none(frame.target.shape)
+    if basis.carry_forward:
+        carried, frame = _with_carried(session=session, plan_row=plan_row, frame=frame, indicators=indicators,
+                                       ids=indicator_ids, cells=reporting_cells, pending=basis.include_submitted)  # fmt: skip
+    result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
+    _unjudge_carried(result=result, carried=carried)
     if not basis.include_submitted:
         _mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
                       indicator_ids=indicator_ids, unit_ids=units.ids)  # fmt: skip
     lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=indicators,
-                        cells=reporting_cells, top=units.top)  # fmt: skip
+                        cells=reporting_cells, top=units.top, carried=carried)  # fmt: skip
     cells = _Cells(
-        frame.indicators.ids, frame.units.names, units.counties(), result.status, result.completion
+        frame.indicators.ids,
+        frame.units.names,
+        units.counties(),
+        result.status,
+        result.completion,
+        carried.month,
     )
     return DashboardSummary(
         plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year), plan_id=plan_row.id, month=month,
@@ -283,6 +305,57 @@ def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFram
     )  # fmt: skip
 
 
+def _with_carried(
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, indicators: list[Indicator], ids: np.ndarray,
+    cells: np.ndarray, pending: bool,
+) -> tuple[_Carry, PeriodFrame]:  # fmt: skip
+    """The month carried per cell (NaN where none), and the frame with those cells' last earlier figures added."""
+    value, month = earlier_figures(session=session, plan_id=plan_row.id, month=frame.month, ids=ids,
+                                   pending=pending)  # fmt: skip
+    has = np.zeros(frame.target.shape, dtype=bool)
+    has[frame.indicator[~np.isnan(frame.value)], frame.unit[~np.isnan(frame.value)]] = True
+    carries = np.array([carries_forward(indicator=ind) for ind in indicators], dtype=bool)
+    summed = carries & (cells.sum(axis=1) > 1)
+    carry = cells & ~has & summed[:, None] & ~np.isnan(value)
+    i, u = np.nonzero(carry)
+    if not len(i):
+        return _Carry.none(frame.target.shape), frame
+    blank = np.full(len(i), np.nan)
+
+    def joined(column: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
+        base = np.full(len(frame.indicator), np.nan) if column is None else column
+        return np.r_[base, extra]
+
+    frame = dataclasses.replace(
+        frame, indicator=np.r_[frame.indicator, i].astype(np.int64), unit=np.r_[frame.unit, u].astype(np.int64),
+        value=np.r_[frame.value, value[i, u]], numerator=joined(frame.numerator, blank),
+        denominator=joined(frame.denominator, blank),
+    )  # fmt: skip
+    return _Carry(np.where(carry, month, np.nan), np.where(carry, value, np.nan)), frame
+
+
+@dataclass(frozen=True)
+class _Carry:
+    """(indicator x unit) the month and figure carried into the parents' sums; NaN where nothing is."""
+
+    month: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def none(cls, shape: tuple[int, ...]) -> _Carry:
+        return cls(np.full(shape, np.nan), np.full(shape, np.nan))
+
+
+def _unjudge_carried(*, result: PeriodResult, carried: _Carry) -> None:
+    """A carried cell counts in its parents' sums only: itself it stays 未报送, with no figure or completion."""
+    mask = ~np.isnan(carried.month)
+    if not mask.any():
+        return
+    result.status[mask] = STATUSES.index(Status.NOT_REPORTED)
+    for name in ("value", "completion", "gap"):
+        getattr(result, name)[mask] = np.nan
+
+
 def _mark_pending(
     *, session: Session, plan_row: PlanRow, month: int, result: PeriodResult, cells: np.ndarray,
     indicator_ids: np.ndarray, unit_ids: list[int],
@@ -338,7 +411,7 @@ class _UnitFacts:
 
 def _city_lines(
     *, session: Session, plan_row: PlanRow, frame: PeriodFrame, result: PeriodResult,
-    indicators: list[Indicator], cells: np.ndarray, top: int,
+    indicators: list[Indicator], cells: np.ndarray, top: int, carried: _Carry,
 ) -> list[CityLine]:  # fmt: skip
     """One line per indicator, in document order, at the cell the overview shows as the city's."""
     places = _places(session, plan_row.id)
@@ -351,8 +424,10 @@ def _city_lines(
         area, weight, livelihood, task = places[ind.id]
         expected = _expected(ind, frame, i, on, plan_row.year)
         judgement = _judgement(result, i, int(column[i]), expected, ind.aspiration)
+        held = tuple(Carried(frame.units.names[u], int(carried.month[i, u]), _decimal(carried.value[i, u]) or Decimal(0))
+                     for u in np.flatnonzero(~np.isnan(carried.month[i])))  # fmt: skip
         lines.append(CityLine(ind, area, weight, livelihood, task, Figure(_decimal(result.value[i, column[i]])),
-                              judgement))  # fmt: skip
+                              judgement, held))  # fmt: skip
     return lines
 
 

@@ -35,6 +35,7 @@ class CountyShade:
     value: float | None
     colour: str
     label: str
+    carried: str = ""  # 沿用4月数: the earlier figure the city's sum holds for a county that has not reported
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -69,7 +70,7 @@ def county_shades(*, view: DashboardSummary, measure: str) -> list[CountyShade]:
     values = view.county_values(measure)
     if values is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{measure}”的指标")
-    return [_status_shade(v.unit, v.completion, v.status) for v in values]
+    return [_status_shade(v.unit, v.completion, v.status, v.carried_month) for v in values]
 
 
 def _score_shade(name: str, score: Decimal) -> CountyShade:
@@ -78,7 +79,12 @@ def _score_shade(name: str, score: Decimal) -> CountyShade:
     return CountyShade(name, float(shown), colour, f"综合得分 {shown}({band})")
 
 
-def _status_shade(name: str, completion: Decimal | None, status: Status) -> CountyShade:
+def _status_shade(name: str, completion: Decimal | None, status: Status, carried: int | None) -> CountyShade:
     value = None if completion is None else round(float(completion), 1)
-    words = "未报送" if value is None else f"完成 {value}% · {status.label}"
-    return CountyShade(name, value, status.colour, words)
+    note = f"沿用{carried}月数" if carried else ""
+    words = (
+        f"完成 {value}% · {status.label}"
+        if value is not None
+        else "·".join(filter(None, (status.label, note)))
+    )
+    return CountyShade(name, value, status.colour, words, note)
