@@ -116,7 +116,7 @@ def _bulletin(client: TestClient) -> dict[str, Any]:
     ranking = {r[1]: (r[0], f"{r[2]:.1f}", r[3], r[4], r[6], r[7]) for r in _sheet(book, "县区排名")}
     reporting = {r[0]: (r[2], r[3], r[4], r[5], r[6]) for r in _sheet(book, "报送情况")}
     text = "\n".join(str(r[0]) for r in _sheet(book, "通报"))
-    livelihood = {r[2]: r[4] for r in _sheet(book, "惠民实事")}  # 目标指标 → 完成情况
+    livelihood = {r[2]: r[4] for r in _sheet(book, "惠民实事推进情况")}  # 目标指标 → 完成情况
     return {
         "counts": counts,
         "ranking": ranking,
