@@ -142,7 +142,7 @@ def test_livelihood_table(city_october, october):
     assert row[:4] == (2, "建好农村公路", "30户以上自然村通硬化路里程", "1240公里")
     assert row[4] == format_quantity(value=roads.figure.value, unit="公里")
     assert row[5:] == (tenth(roads.judgement.completion_pct), tenth(roads.judgement.expected_pct),
-                       roads.judgement.label)  # fmt: skip
+                       roads.judgement.label, roads.indicator.target, roads.figure.value, "公里")  # fmt: skip
     assert {r[2] for r in rows} >= {"农村生活污水治理率（全市）", "农村生活污水治理率（赤水河流域）"}
     pharmacies = rows[-1]
     each = october.indicators[-1].each

@@ -149,25 +149,46 @@ def test_docx_embeds_the_charts(docx_file, city_october):
 # ── Excel ───────────────────────────────────────────────────────────────────
 
 
-def test_xlsx_one_sheet_per_section_with_frozen_headers(workbook, city_october):
+def test_xlsx_one_sheet_per_annex_with_title_frozen_header_and_print_setup(workbook, city_october):
     assert workbook.sheetnames == ["通报", *(t.title for t in city_october.tables())]
-    assert all(sheet.freeze_panes == "A2" for sheet in workbook.worksheets)
+    assert workbook["通报"].freeze_panes == "A2"
+    for (label, table), sheet in zip(city_october.annexes(), workbook.worksheets[1:], strict=True):
+        assert sheet["A1"].value == f"{label}  {table.title}"
+        assert sheet.freeze_panes == "A3"
+        assert [c.value for c in sheet[2]] == [c.title for c in table.columns]
+        assert sheet.page_setup.orientation == "landscape"
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$2:$2"
 
 
 def test_xlsx_numbers_stay_numbers(workbook, october):
     ranking = workbook["县区排名"]
-    assert [c.value for c in ranking["B"][1:]] == [r.unit for r in october.rankings]
-    first = ranking[2]
+    assert [c.value for c in ranking["B"][2:]] == [r.unit for r in october.rankings]
+    first = ranking[3]
     assert first[0].value == 1 and first[0].number_format == "0"
     assert first[2].value == pytest.approx(float(tenth(october.rankings[0].score)))
     assert first[2].number_format == "0.0"
+    assert first[5].value == pytest.approx(float(tenth(october.rankings[0].done_share)) / 100)
     livelihood = workbook["惠民实事推进情况"]
+    header = [c.value for c in livelihood[2]]
+    assert header[-3:] == ["目标值", "完成值", "计量单位"]
     roads = next(
-        row for row in livelihood.iter_rows(min_row=2) if row[2].value == "30户以上自然村通硬化路里程"
+        row for row in livelihood.iter_rows(min_row=3) if row[2].value == "30户以上自然村通硬化路里程"
     )
     line = next(x for x in october.indicators if x.indicator.id == "L02-1")
-    assert roads[5].value == pytest.approx(float(tenth(line.judgement.completion_pct)))
-    assert roads[5].number_format == '0.0"%"' and roads[5].data_type == "n"
+    assert roads[0].value == 2 and roads[0].data_type == "n"
+    assert roads[5].value == pytest.approx(float(tenth(line.judgement.completion_pct)) / 100)
+    assert roads[5].number_format == "0.0%" and roads[5].data_type == "n"
+    assert [c.value for c in roads[-3:]] == [1240, pytest.approx(float(line.figure.value)), "公里"]
+    projects = workbook["项目建设推进情况"]
+    investment = next(row for row in projects.iter_rows(min_row=3) if row[-1].value == "元")
+    assert investment[-3].value == 8_267_000_000 and investment[3].value == "82.67亿元"
+
+
+def test_word_leaves_out_the_workbook_only_columns(docx_file):
+    headers = [[c.text for c in t.rows[0].cells] for t in docx_file.tables]
+    assert headers and not any("计量单位" in h for h in headers)
 
 
 def test_xlsx_text_cells_cannot_become_formulas():
@@ -178,10 +199,10 @@ def test_xlsx_text_cells_cannot_become_formulas():
                         sections=[Section("一、=总体", ["=1+1"], [hostile])])  # fmt: skip
     book = load_workbook(BytesIO(render_xlsx(bulletin=bulletin)))
     sheet = book["表"]
-    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    names = [row[0].value for row in sheet.iter_rows(min_row=3)]
     assert names == ['\'=HYPERLINK("http://evil","点我")', "'+SUM(A1:A9)", "'@cmd", "'-1+1"]
-    assert all(row[0].data_type == "s" for row in sheet.iter_rows(min_row=2))
-    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [1, -2, 3, 4]
+    assert all(row[0].data_type == "s" for row in sheet.iter_rows(min_row=3))
+    assert [row[1].value for row in sheet.iter_rows(min_row=3)] == [1, -2, 3, 4]
     text = [row[0].value for row in book["通报"].iter_rows(min_row=2)]
     assert all(not str(v).startswith(("=", "+", "-", "@")) for v in text)
 

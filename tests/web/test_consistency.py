@@ -104,7 +104,8 @@ def _county_page(client: TestClient, name: str) -> dict[str, Any]:
 
 
 def _sheet(book: Any, name: str) -> list[tuple[Any, ...]]:
-    return [row for row in book[name].iter_rows(min_row=2, values_only=True)]
+    """The data rows: below the header (row 1 of 通报; row 2 of a 附件 sheet, under its title)."""
+    return [row for row in book[name].iter_rows(min_row=2 if name == "通报" else 3, values_only=True)]
 
 
 def _bulletin(client: TestClient) -> dict[str, Any]:

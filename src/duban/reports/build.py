@@ -367,10 +367,10 @@ def _livelihood(scope: Scope) -> Section | None:
     counts = status_counts(items)
     parts = "，".join(f"{STATUS_WORDS[s]}{counts[s]}项" for s in COUNT_STATUSES if counts[s])
     named = [t.title for t in area.tasks] if area else list(dict.fromkeys(i.task for i in items))
-    text = f"{len(named)}件惠民实事共设{len(items)}项量化目标，{parts}。"
+    text = f"{len(named)}件惠民实事共设{len(items)}项量化目标，{parts}。"  # quoted names run on without 、 (GB/T 15834)
     done = [i for i in items if i.status is Status.DONE]
     if done:
-        text += f"其中{'、'.join(quoted(i.name) for i in done)}已完成年度目标。"
+        text += f"其中{''.join(quoted(i.name) for i in done)}已完成年度目标。"
     section.paragraphs.append(text)
     section.tables.append(_progress_table("惠民实事推进情况", items, numbered_by=named))
     return section
@@ -391,13 +391,23 @@ def _projects(scope: Scope) -> Section | None:
 def _progress_table(title: str, items: list[Item], numbered_by: list[str] | None = None) -> Table:
     columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("事项", width=2.2), Column("目标指标", width=3),
                Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
-               Column("序时进度", ColumnKind.PERCENT, 1.1), Column("状态", width=1.3))  # fmt: skip
+               Column("序时进度", ColumnKind.PERCENT, 1.1), Column("状态", width=1.3), *FIGURE_COLUMNS)  # fmt: skip
     rows = []
     for index, item in enumerate(items, start=1):
         number = numbered_by.index(item.task) + 1 if numbered_by else index
         rows.append((number, short_title(item.task), item.name, item.target_text(), item.value_text(),
-                     tenth(item.judgement.completion_pct), tenth(item.judgement.expected_pct), item.status.label))  # fmt: skip
+                     tenth(item.judgement.completion_pct), tenth(item.judgement.expected_pct), item.status.label,
+                     *_figures(item)))  # fmt: skip
     return Table(title, columns, rows)
+
+
+FIGURE_COLUMNS = (Column("目标值", ColumnKind.NUMBER, sheet_only=True), Column("完成值", ColumnKind.NUMBER, sheet_only=True),
+                  Column("计量单位", sheet_only=True))  # fmt: skip
+
+
+def _figures(item: Item) -> tuple[Decimal, Decimal | None, str]:
+    """Target and figure as plain numbers in the plan's unit, for the workbook."""
+    return item.target, item.value, item.indicator.unit
 
 
 # ── 滞后事项 ────────────────────────────────────────────────────────────────
@@ -474,10 +484,10 @@ def _lagging_table(items: list[Item], open_items: Mapping[str, str]) -> Table:
     columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("目标指标", width=3), Column("牵头单位", width=1.8),
                Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
                Column("序时进度", ColumnKind.PERCENT, 1.1), Column("落后（百分点）", ColumnKind.POINTS, 1.1),
-               Column("状态", width=1.3), Column("督办", width=1.3))  # fmt: skip
+               Column("状态", width=1.3), Column("督办", width=1.3), *FIGURE_COLUMNS)  # fmt: skip
     rows = [(n, i.name, i.lead_unit, i.value_text(), tenth(i.judgement.completion_pct),
              tenth(i.judgement.expected_pct), tenth(i.judgement.gap_pp), i.status.label,
-             open_items.get(i.indicator.id, "未督办")) for n, i in enumerate(items, start=1)]  # fmt: skip
+             open_items.get(i.indicator.id, "未督办"), *_figures(i)) for n, i in enumerate(items, start=1)]  # fmt: skip
     return Table("滞后事项清单", columns, rows)
 
 

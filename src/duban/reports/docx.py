@@ -316,7 +316,7 @@ def _annex(document: DocxDocument, label: str, table: Table) -> None:
     caption = _line(document, table.title, TITLE_FONT, 18, align=WD_ALIGN_PARAGRAPH.CENTER)
     caption.paragraph_format.keep_with_next = True
     _no_grid(caption)
-    _table(document, table)
+    _table(document, table.printed())
 
 
 def _table(document: DocxDocument, table: Table) -> None:

@@ -20,6 +20,7 @@ class ColumnKind(StrEnum):
     COUNT = "count"
     PERCENT = "percent"
     POINTS = "points"
+    NUMBER = "number"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Column:
     title: str
     kind: ColumnKind = ColumnKind.TEXT
     width: float = 1.0
+    sheet_only: bool = False  # a figure for people who compute: in the workbook, not on paper
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,14 @@ class Table:
     columns: tuple[Column, ...]
     rows: Sequence[tuple[Cell, ...]]
     highlight: frozenset[int] = frozenset()
+
+    def printed(self) -> Table:
+        """The table as Word and PDF print it, without the workbook-only columns."""
+        keep = [n for n, column in enumerate(self.columns) if not column.sheet_only]
+        if len(keep) == len(self.columns):
+            return self
+        return Table(self.title, tuple(self.columns[n] for n in keep),
+                     [tuple(row[n] for n in keep) for row in self.rows], self.highlight)  # fmt: skip
 
 
 @dataclass(frozen=True)

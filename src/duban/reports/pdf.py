@@ -48,7 +48,10 @@ def render_html(*, bulletin: Bulletin) -> str:
     """The bulletin as a standalone HTML page with inline SVG charts."""
     svgs = {chart.title: svg(chart) for chart in bulletin.charts()}
     return ENV.get_template("report.html").render(
-        b=bulletin, svgs=svgs, issued=date_text(bulletin.issued), annexes=bulletin.annexes()
+        b=bulletin,
+        svgs=svgs,
+        issued=date_text(bulletin.issued),
+        annexes=[(label, table.printed()) for label, table in bulletin.annexes()],
     )
 
 
