@@ -9,6 +9,7 @@ import typer
 from duban.ingest.errors import IngestError
 from duban.ingest.evaluate import evaluate as evaluate_draft
 from duban.ingest.evaluate import format_evaluation
+from duban.ingest.explain import explain as explain_numbers
 from duban.ingest.service import IngestResult, ingest_document
 from duban.plan.planfile import dump_plan
 
@@ -19,11 +20,16 @@ def ingest_command(
     evaluate: Path | None = typer.Option(
         None, "--evaluate", help="标注文件(JSON):打印准确率、召回率和不一致之处"
     ),
+    explain: bool = typer.Option(False, "--explain", help="逐个列出文中数字:是否取为目标,以及原因"),
 ) -> None:
     """Draft a plan file from a Chinese plan document, every target traced to its sentence."""
     try:
         result = ingest_document(path=file)
-        _write_draft(result, output)
+        if explain:
+            for line in explain_numbers(result):
+                typer.echo(line)
+        if output is not None or not explain:
+            _write_draft(result, output)
         if evaluate is not None:
             for line in format_evaluation(evaluate_draft(result=result, gold_path=evaluate)):
                 typer.echo(line)

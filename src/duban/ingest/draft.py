@@ -39,6 +39,8 @@ class IngestItem:
     flags: list[str] = field(default_factory=list)
     indicator_id: str | None = None
     section: str = ""
+    number: str = ""  # the number with its unit as the original text writes it (82.67亿元)
+    number_offset: int = -1
 
 
 @dataclass
@@ -200,6 +202,8 @@ def _lead_unit(cursor: _Cursor, block: Block) -> str | None:
 
 def _item(candidate: Candidate, nt: NormalText, section: str) -> IngestItem:
     start, end = nt.original_span(candidate.start, candidate.end)
+    at = (candidate.number_start, candidate.number_end) if candidate.number_start >= 0 else (start, end)
+    number_start, number_end = nt.original_span(*at) if candidate.number_start >= 0 else at
     return IngestItem(
         value=candidate.value,
         unit=candidate.unit,
@@ -211,6 +215,8 @@ def _item(candidate: Candidate, nt: NormalText, section: str) -> IngestItem:
         confidence=candidate.confidence if candidate.status == TARGET else 0.7,
         flags=list(candidate.flags),
         section=section,
+        number=nt.source[number_start:number_end],
+        number_offset=number_start,
     )
 
 

@@ -29,6 +29,7 @@ _PAST_LEAD = re.compile(
     r"^\s*(?:回顾|过去|去年|上年|前年|近年来|近几年|多年来|截至|截止|目前|当前|\d{4}年以来|\d{4}年至今"
     r"|“?十[一二三四五]五”?(?:以来|期间|时期))"
 )
+_SINCE = re.compile(r"(?:[一二三四五六七八九十两]|\d{1,2}|多|近)年来|(?:年|月)以来")
 _LEAD_YEAR = re.compile(r"^\s*(\d{4})年")
 _PLAN_ANCHOR = "今年|明年"
 _ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确保"
@@ -59,7 +60,7 @@ _LEAD_WORDS = re.compile(
 )
 _TAIL_WORDS = re.compile(
     r"(?:分别|不低于|不少于|至少|不超过|不高于|达到|达|突破|超过|提高到|提升到|增加到|降至|降低到|下降到|"
-    r"控制在|稳定在|保持在|为|约|大约|近|累计|≥|≤|的)$"
+    r"控制在|稳定在|保持在|为|约|大约|接近|近|超|累计|≥|≤|的)$"
 )
 _EACH_SET = re.compile(r"(?:各|每个?)(?:县|区|县\(市、区\)|县市区|县区)|\d+个?县(?:\(市、区\)|市区|区)")
 _EACH_WORD = re.compile(r"分别|各|每|均")
@@ -170,6 +171,8 @@ def _past_reason(clause: Clause, mode: str, year: int, before_anchor: bool) -> s
         return "句子讲的是过去或现状"
     if "已" in clause.text:
         return "“已…”:已经完成的事实"
+    if _SINCE.search(clause.before_in_sentence + clause.text):
+        return "“…年来”“…以来”:一段时间以来的成绩"
     if before_anchor and not _FUTURE.search(clause.text):
         return "计划年份之前的基数"
     return None

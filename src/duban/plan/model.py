@@ -6,6 +6,7 @@ number (70% -> 70). Nothing here touches storage or the web.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,8 +31,13 @@ KNOWN_UNITS = frozenset(
         "元", "人", "人次", "件", "件次", "次", "场", "名", "间", "张", "本",
         "%", "百分点", "公里", "千米", "米", "平方米", "平方公里", "亩", "公顷",
         "吨", "千瓦", "兆瓦", "千瓦时", "GWh", "立方米", "头", "只", "株", "棵",
+        "千伏", "千克", "公斤", "斤", "标箱", "课时", "学时", "小时", "工作日", "个月", "年", "岁", "天",
+        "户次", "亩次", "车次", "架次", "吨标准煤", "美元", "EFLOPS", "PFLOPS", "MWh", "GW", ":1",
     }
 )  # fmt: skip
+# beyond the known units, a plan may use any measure word or a per-unit compound (栋, 元/人), but not a
+# magnitude written into the unit (亿户: the value should be in base units)
+_OPEN_UNIT = re.compile(r"^(?![十百千万亿])[\u4e00-\u9fff]{1,3}(?:/[\u4e00-\u9fff]{1,3})?$|^[A-Za-z]{1,8}$")
 
 
 class Model(BaseModel):
@@ -165,7 +171,7 @@ class Indicator(Model):
     @field_validator("unit")
     @classmethod
     def _known_unit(cls, unit: str) -> str:
-        if unit not in KNOWN_UNITS:
+        if unit not in KNOWN_UNITS and not _OPEN_UNIT.match(unit):
             raise ValueError(f"未知计量单位“{unit}”")
         return unit
 
