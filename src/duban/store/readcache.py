@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from duban.store.generation import CHANGES, current
+from duban.store.generation import CHANGES, Generation, current
 
 T = TypeVar("T")
 CAPACITY = 64  # judged periods kept per server: months × bases × pages, with room for a second plan
@@ -25,11 +25,17 @@ _guard = threading.Lock()
 _computing: dict[Hashable, threading.Lock] = {}
 
 
-def remembered(*, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`'s value for `key` at the store's current generation, computed at most once per server."""
+def remembered(
+    *, session: Session, key: Hashable, compute: Callable[[], T], at: Generation | None = None
+) -> T:
+    """`compute()`'s value for `key` at the store's current generation, computed at most once per server.
+
+    Given `at` (read by the caller before it read anything `compute` uses), that generation is used:
+    values derived from one remembered value are filed under the generation it was filed under.
+    """
     if session.info.get(CHANGES) or session.new or session.dirty or session.deleted:
         return compute()  # this transaction's own changes are not the store's: never remember them
-    generation = current(session=session)
+    generation = at or current(session=session)
     if not generation.known:
         return compute()
     full = (session.get_bind().engine.url.render_as_string(), key, generation)

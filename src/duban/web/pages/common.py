@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from duban.choices import EntryState, MilestoneStage, Status
 from duban.progress.ranking import shown_score
 from duban.settings import Settings
+from duban.store.generation import current
 from duban.store.models import PlanRow
 from duban.store.office import Basis, current_month, office_settings
 from duban.store.overview import Overview, period_overview
@@ -89,10 +90,11 @@ def page_period(*, request: Request, session: Session, plan_row: PlanRow, month:
 def overview_of(request: Request, month: int | None) -> Overview:
     """The period overview of the newest plan for the chosen month."""
     session = db_session(request)
+    at = current(session=session)
     row = the_plan(session)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
     today = today_of(request)
-    view = remembered(session=session, key=("overview", row.id, chosen.month, chosen.basis, today),
+    view = remembered(session=session, at=at, key=("overview", row.id, chosen.month, chosen.basis, today),
                       compute=lambda: period_overview(session=session, plan_row=row, month=chosen.month,
                                                       basis=chosen.basis, today=today))  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)

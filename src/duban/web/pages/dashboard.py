@@ -9,17 +9,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import Status
 from duban.projects.figures import LedgerFigures
+from duban.store.generation import Generation, current
 from duban.store.project_models import ProjectRow
 from duban.store.projects import plan_ledger_figures
 from duban.store.readcache import remembered
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.web.auth import CurrentUser, db_session, require_user
-from duban.web.pages.common import page_period, render, the_plan, today_of
+from duban.web.pages.common import page_period, render, templates, the_plan, today_of
 
 router = APIRouter(include_in_schema=False)
 PROJECT_INDICATORS = ("A-01", "A-02", "A-03", "A-04", "A-05")
@@ -49,20 +51,34 @@ def dashboard(
     request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
 ) -> HTMLResponse:
     """Counts by status, areas, 惠民实事, lagging items, ranking, projects and 报送情况."""
-    view = summary_of(request, month)
-    ledger = ledger_figures(session=db_session(request), plan_id=view.plan_id, on=view.on)
-    return render(request, "dashboard.html", user, nav="dashboard", view=view, counts=view.status_counts(), ledger=ledger,
-                  cards=livelihood_cards(view=view), lagging=view.lagging(),
-                  projects=project_lines(view=view), late=[r for r in view.reporting if r.late])  # fmt: skip
+    session = db_session(request)
+    at = current(session=session)
+    view = summary_of(request, month, at=at)
+    key = ("dashboard page", view.plan_id, view.month, view.basis, today_of(request), view.current)
+    main = remembered(
+        session=session, key=key, at=at, compute=lambda: dashboard_main(session=session, view=view)
+    )
+    return render(request, "dashboard.html", user, nav="dashboard", main=main)
 
 
-def summary_of(request: Request, month: int | None) -> DashboardSummary:
+def dashboard_main(*, session: Session, view: DashboardSummary) -> Markup:
+    """The page's content: the same for every user, so rendered once per judged period, not per request."""
+    ledger = ledger_figures(session=session, plan_id=view.plan_id, on=view.on)
+    html = templates.get_template("_dashboard_main.html").render(
+        view=view, counts=view.status_counts(), ledger=ledger, cards=livelihood_cards(view=view),
+        lagging=view.lagging(), projects=project_lines(view=view), late=[r for r in view.reporting if r.late],
+    )  # fmt: skip
+    return Markup(html)
+
+
+def summary_of(request: Request, month: int | None, *, at: Generation | None = None) -> DashboardSummary:
     """The dashboard summary of the newest plan for the chosen month (vectorised: fast for a province)."""
     session = db_session(request)
+    at = at or current(session=session)
     row = the_plan(session)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
     today = today_of(request)
-    view = remembered(session=session, key=("summary", row.id, chosen.month, chosen.basis, today),
+    view = remembered(session=session, key=("summary", row.id, chosen.month, chosen.basis, today), at=at,
                       compute=lambda: dashboard_summary(session=session, plan_row=row, month=chosen.month,
                                                         basis=chosen.basis, today=today))  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)
