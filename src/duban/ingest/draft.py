@@ -12,6 +12,7 @@ from duban.choices import OrgKind
 from duban.ingest.context import DocumentFacts
 from duban.ingest.layout import AREA_HEADING, PAST_HEADING, Block, heading_title
 from duban.ingest.normalize import NormalText
+from duban.ingest.tables import Columns, bare_figures, cell_spans, header_columns, mark_progress
 from duban.ingest.targets import TARGET, BlockSetting, Candidate, read_block
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Task
 
@@ -19,6 +20,7 @@ _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
 _TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
 _LEAD_COLUMN = re.compile(r"牵头")
 _CHINESE_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
+DEFAULT_AREA = "总体目标"
 _PLAN_HEADING = re.compile(r"目标|任务|安排|计划|举措|实事|重点工作|工作要点|预期")
 _FUTURE_HEADING = re.compile(r"目标|任务|安排|计划|今年|明年|展望|下一步|要点|思路|举措|建议|预期")
 _TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
@@ -52,6 +54,7 @@ class _Cursor:
     task: Task | None = None
     task_is_item: bool = False
     lead_column: int | None = None
+    columns: Columns | None = None
     lead_units: list[str] = field(default_factory=list)
     indicator_count: int = 0
 
@@ -104,6 +107,7 @@ def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> No
     elif block.kind == "table_header":
         columns = [i for i, c in enumerate(block.cells) if _LEAD_COLUMN.search(c)]
         cursor.lead_column = columns[0] if columns else None
+        cursor.columns = header_columns(block.cells)
     elif block.kind == "paragraph" and not cursor.task_is_item:
         cursor.task = None
 
@@ -158,7 +162,7 @@ def _unique_code(area: Area, task: Task) -> None:
 
 def _current_area(cursor: _Cursor, title: str, facts: DocumentFacts) -> Area:
     if not cursor.areas:
-        _open_area(cursor, (title or "总体目标").strip(_TITLE_EDGES), facts)
+        _open_area(cursor, (title or DEFAULT_AREA).strip(_TITLE_EDGES), facts)
     return cursor.areas[-1]
 
 
@@ -176,15 +180,32 @@ def _read_into(
         facts=facts,
         past_section=area.code in cursor.past_areas,
         listed=cursor.task_is_item,
-        plan_section=area.livelihood or bool(_PLAN_HEADING.search(area.name)),
+        plan_section=area.livelihood or (area.name != DEFAULT_AREA and bool(_PLAN_HEADING.search(area.name))),
     )
     candidates = read_block(text=nt.text[block.start : block.end], start=block.start, setting=setting)
+    if block.kind == "row" and cursor.columns is not None:
+        candidates = _table_candidates(candidates, nt.text, block, cursor.columns)
     lead = _lead_unit(cursor, block)
     for candidate in candidates:
         item = _item(candidate, nt, area.name)
         items.append(item)
         if candidate.status == TARGET:
             _add_indicator(cursor, area, block, candidate, item, lead, problems)
+
+
+def _table_candidates(
+    candidates: list[Candidate], text: str, block: Block, columns: Columns
+) -> list[Candidate]:
+    """Progress cells are not targets; bare figures take the unit of the 单位 column."""
+    spans = cell_spans(text, block)
+    mark_progress(text, candidates, spans, columns)
+    name = (
+        text[slice(*spans[columns.name])].strip()
+        if columns.name is not None and columns.name < len(spans)
+        else ""
+    )
+    bare = bare_figures(text, spans, columns, name or "未命名指标")
+    return sorted(candidates + bare, key=lambda c: c.number_start if c.number_start >= 0 else c.start)
 
 
 def _lead_unit(cursor: _Cursor, block: Block) -> str | None:

@@ -12,7 +12,10 @@ AREA_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二�
 _TASK_HEADING = re.compile(r"^\((?:[一二三四五六七八九十]+)\)")
 _ITEM = re.compile(r"^(?:\((\d{1,2})\)|(\d{1,2})(?:[、.)]|\s+|$)(?!\d))")
 _BULLET = re.compile(r"^[▶►▸•●■◆◇★☆√✓·→\-—]\s*(?=\S)")
-_TABLE_HEADER_WORDS = re.compile(r"序号|牵头单位|责任单位|目标任务|工作任务|完成时限|指标名称")
+_TABLE_HEADER_WORDS = re.compile(
+    r"序号|牵头单位|责任单位|目标任务|工作任务|完成时限|指标名称|全年目标|年度目标|工作目标|考核指标|完成情况"
+)
+_MONTHS = re.compile(r"\d{1,2}\s*(?:[—\-–~至]\s*\d{1,2}\s*)?月")
 _STRUCTURAL_END = re.compile(r"(?:实事|方面|工程|行动|任务|举措|措施|项目|清单)\s*$")
 _SENTENCE_END = re.compile(r"[。!?;]")
 PAST_HEADING = re.compile(r"回顾|过去一年|过去五年|上年|去年|成绩|成就|取得的")
@@ -91,7 +94,8 @@ def is_heading_text(line: str) -> bool:
 
 
 def _is_table_header(line: str) -> bool:
-    return bool(_TABLE_HEADER_WORDS.search(line)) and not re.search(r"\d", line)
+    without_months = _MONTHS.sub("", line)  # 1—10月完成 names a column, it is not a figure
+    return bool(_TABLE_HEADER_WORDS.search(line)) and not re.search(r"\d", without_months)
 
 
 def _row_number(line: str) -> str | None:

@@ -24,6 +24,12 @@ _FUTURE = re.compile(
     r"将|要|力争|争取|确保|计划|今年|明年|预计|目标|预期|全年|年内|新增|新建|启动|完成|实施|推进|推动"
     r"|加快|开展|建设|打造|改造|提高到|提升|不低于|不少于|不超过|控制在"
 )
+_STRONG_FUTURE = re.compile(
+    r"将|要|力争|争取(?!到)|确保|计划|今年|明年|目标|预期|年内|不低于|不少于|不超过|控制在"
+)
+_ACCOMPLISHED = re.compile(
+    r"获批|争取到|争取到位|创历史新高|创历史最好|成功(?:招引|引进|举办|创建|入选|获评)|同比|比上年|较上年|完成竞配"
+)
 _PAST_MARKERS = re.compile(r"已|建成|获评|成为|迈入|跻身|累计|去年|上年|以来|过去|回顾|截至|截止|取得|荣获")
 _PAST_LEAD = re.compile(
     r"^\s*(?:回顾|过去|去年|上年|前年|近年来|近几年|多年来|截至|截止|目前|当前|\d{4}年以来|\d{4}年至今"
@@ -133,8 +139,11 @@ def paragraph_mode(text: str, setting: BlockSetting) -> str:
     """'past' for review sections and descriptions of the present, else 'plan' or 'neutral'."""
     if setting.past_section:
         return "past"
-    future = _FUTURE.search(text) or f"{setting.facts.year}年" in text
-    if future or setting.plan_section:
+    if setting.plan_section or _STRONG_FUTURE.search(text):
+        return "plan"
+    if _ACCOMPLISHED.search(text):  # 获批, 创历史新高: an account of what was done, whatever verbs it uses
+        return "past"
+    if _FUTURE.search(text) or f"{setting.facts.year}年" in text:
         return "plan"
     if _PAST_MARKERS.search(text):
         return "past"

@@ -37,7 +37,9 @@ KNOWN_UNITS = frozenset(
 )  # fmt: skip
 # beyond the known units, a plan may use any measure word or a per-unit compound (栋, 元/人), but not a
 # magnitude written into the unit (亿户: the value should be in base units)
-_OPEN_UNIT = re.compile(r"^(?![十百千万亿])[\u4e00-\u9fff]{1,3}(?:/[\u4e00-\u9fff]{1,3})?$|^[A-Za-z]{1,8}$")
+_OPEN_UNIT = re.compile(
+    r"^(?![十百千万亿])[\u4e00-\u9fff]{1,3}(?:/[\u4e00-\u9fff]{1,3}){0,2}$|^[A-Za-z]{1,8}$"
+)
 
 
 class Model(BaseModel):
