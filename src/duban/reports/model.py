@@ -54,6 +54,7 @@ class Segment:
     value: float
     colour: str
     label: str = ""
+    pattern: str = ""  # "hatch", "cross" or "outline": tells statuses apart in black and white
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Chart:
     scale: float
     legend: tuple[tuple[str, str], ...] = ()
     marker_label: str = ""
+    patterns: tuple[str, ...] = ()  # the legend entries' patterns, in the legend's order
 
 
 @dataclass
