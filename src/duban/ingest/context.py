@@ -139,6 +139,8 @@ def find_counties(text: str, *, unique: bool = True) -> list[str]:
     names = [
         m.group(1)
         for m in _COUNTY.finditer(text[:200000])
-        if m.group(1)[0] not in _NOT_COUNTY_START and m.group(1)[:2] not in _NOT_COUNTY_NAMES
+        if m.group(1)[0] not in _NOT_COUNTY_START + "年月日"
+        and m.group(1)[1] not in "全各每本该"
+        and m.group(1)[:2] not in _NOT_COUNTY_NAMES
     ]
     return list(dict.fromkeys(names)) if unique else names

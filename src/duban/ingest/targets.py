@@ -39,7 +39,7 @@ _SINCE = re.compile(r"(?:[一二三四五六七八九十两]|\d{1,2}|多|近)年
 _LEAD_YEAR = re.compile(r"^\s*(\d{4})年")
 _PLAN_ANCHOR = "今年|明年"
 _ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确保"
-_STOCK_VERB = re.compile(r"(?:发挥|依托|盘活)[^,]*$")
+_STOCK_VERB = re.compile(r"(?:发挥|依托)[^,]*$")
 _STOCK_NOUN = re.compile(r"^(?:续建|在建|现有|已建|已有|存量)")
 _STRUCTURAL = re.compile(
     r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|措施|举措|任务|战略|领域|环节|关键|板块|大类)"
