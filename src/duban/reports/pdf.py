@@ -6,13 +6,15 @@ CJK from Debian's fonts-noto-cjk when the government fonts (仿宋_GB2312, 黑�
 
 from __future__ import annotations
 
+import base64
 import re
+from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duban.reports.charts import svg
-from duban.reports.model import Bulletin, Cell, ColumnKind
+from duban.reports.model import Bulletin, Cell, Chart, ColumnKind
 from duban.reports.text import date_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -44,9 +46,20 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
+def chart_html(chart: Chart) -> str:
+    """The very PNG the Word file holds, at the same 150 mm width (so both paginate alike); SVG without a CJK font."""
+    from duban.reports.raster import png
+
+    image = png(chart)
+    if image is None:
+        return svg(chart)
+    data = base64.b64encode(image).decode("ascii")
+    return f'<img class="chart" alt="{escape(chart.title)}" src="data:image/png;base64,{data}">'
+
+
 def render_html(*, bulletin: Bulletin) -> str:
-    """The bulletin as a standalone HTML page with inline SVG charts."""
-    svgs = {chart.title: svg(chart) for chart in bulletin.charts()}
+    """The bulletin as a standalone HTML page with its charts inline."""
+    svgs = {chart.title: chart_html(chart) for chart in bulletin.charts()}
     return ENV.get_template("report.html").render(
         b=bulletin,
         svgs=svgs,

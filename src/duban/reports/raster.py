@@ -43,8 +43,12 @@ def cjk_font(size: int, bold: bool = False) -> Font | None:
     return ImageFont.truetype(path, size, index=int(index or 0))
 
 
+@lru_cache(maxsize=64)
 def png(chart: Chart) -> bytes | None:
-    """The chart as PNG bytes, or None when no CJK font is installed (Word then shows the tables only)."""
+    """The chart as PNG bytes, or None when no CJK font is installed (Word then shows the tables only).
+
+    Cached: Word and PDF of one bulletin embed the same image, drawn once.
+    """
     font = cjk_font(12 * SCALE)
     if font is None:
         return None
