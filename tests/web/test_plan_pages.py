@@ -92,3 +92,24 @@ def test_ingest_refuses_files_it_cannot_read(client):
     assert response.status_code == 400 and "不是可读取的计划文档" in response.text
     assert client.get("/plan/ingest/../../etc").status_code == 404
     assert client.get("/plan/ingest/0123456789abcdef").status_code == 404
+
+
+def test_ingest_review_puts_doubtful_targets_first_and_lets_the_office_change_comparator_and_unit(
+    client, factory
+):
+    token = log_in(client, "admin")
+    upload = client.post("/plan/ingest", data={"csrf_token": token},
+                         files={"file": (DOCUMENT.name, DOCUMENT.read_bytes())}, follow_redirects=False)  # fmt: skip
+    review = client.get(upload.headers["location"]).text
+    rows = re.findall(r'<tr data-id="([^"]+)"( class="needs-review")?>', review)
+    doubtful = [code for code, marked in rows if marked]
+    assert doubtful and [code for code, _ in rows][: len(doubtful)] == doubtful
+    assert f'<strong id="doubtful-count">{len(doubtful)}</strong>' in review
+    code = rows[-1][0]
+    form = {"csrf_token": token, f"{code}.comparator": ">=", f"{code}.unit": "栋"}
+    assert client.post(upload.headers["location"], data=form, follow_redirects=False).status_code == 303
+    with factory() as session:
+        plan = session.scalars(select(PlanRow).order_by(PlanRow.id.desc())).first()
+        row = session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan.id,
+                                                         IndicatorRow.code == code)).one()  # fmt: skip
+    assert (row.comparator, row.unit) == (">=", "栋")

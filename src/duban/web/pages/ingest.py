@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from duban.choices import Comparator
 from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
 from duban.plan.model import Indicator, Plan
@@ -37,6 +38,7 @@ from duban.web.pages.common import render, settings_of, today_of
 router = APIRouter(include_in_schema=False)
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
 SUFFIXES = (".txt", ".docx", ".pdf")
+REVIEW_BELOW = 0.85  # confidence under which a target is shown among those to check first
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,17 @@ def _edited(ind: dict[str, Any], form: FormData) -> dict[str, Any]:
         "name": name,
         "target": value,
         "unit": str(form.get(f"{code}.unit") or ind["unit"]).strip(),
+        "comparator": _comparator(form.get(f"{code}.comparator"), ind["comparator"], code),
     }
+
+
+def _comparator(raw: object, current: Comparator, code: str) -> Comparator:
+    if not raw:
+        return current
+    try:
+        return Comparator(str(raw))
+    except ValueError:
+        raise ValueError(f"{code} 的比较方式“{raw}”无效") from None
 
 
 def highlighted_source(*, source: str, indicator: Indicator) -> Markup:
@@ -261,6 +273,14 @@ def _review_page(
         TargetReview(ind, area.name, task.title, highlighted_source(source=source, indicator=ind))
         for area in plan.areas for task in area.tasks for ind in task.indicators
     ]  # fmt: skip
+    reviews.sort(key=lambda r: not needs_review(r.indicator))  # the doubtful ones first, in document order
     revising = find_plan(session=db_session(request), region=plan.region, year=plan.year) is not None
+    doubtful = sum(1 for r in reviews if needs_review(r.indicator))
     return render(request, "ingest_review.html", user, status_code=422 if error else 200, nav="ingest",
-                  token=token, plan=plan, reviews=reviews, error=error, typed=form, revising=revising)  # fmt: skip
+                  token=token, plan=plan, reviews=reviews, error=error, typed=form, revising=revising,
+                  doubtful=doubtful, comparators=list(Comparator), needs_review=needs_review)  # fmt: skip
+
+
+def needs_review(indicator: Indicator) -> bool:
+    """Targets the reader was unsure of: flagged, or read with low confidence."""
+    return bool(indicator.flags) or (indicator.confidence is not None and indicator.confidence < REVIEW_BELOW)
