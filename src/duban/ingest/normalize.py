@@ -107,7 +107,7 @@ def drop_page_furniture(nt: NormalText) -> NormalText:
     sections nor split the sentences they interrupt."""
     lines = _lines(nt.text)
     furniture = _page_numbers(lines) | _running_lines(lines)
-    furniture |= {i for i, (_, _, line) in enumerate(lines) if _SOURCE_LINE.match(line) and len(line) < 120}
+    furniture |= {i for i, (_, _, line) in enumerate(lines) if len(line) < 120 and _SOURCE_LINE.match(line)}
     edits = [
         (start, min(end + 1, len(nt.text)), "") for i, (start, end, _) in enumerate(lines) if i in furniture
     ]
@@ -125,8 +125,11 @@ def _lines(text: str) -> list[tuple[int, int, str]]:
 
 def _page_numbers(lines: list[tuple[int, int, str]]) -> set[int]:
     """Decorated page numbers (— 3 —, 第3页 共10页), and bare numbers far apart from each other."""
-    marked = {i for i, (_, _, line) in enumerate(lines) if _PAGE_NUMBER.match(line)}
-    bare = [i for i, (_, _, line) in enumerate(lines) if _BARE_NUMBER.match(line)]
+    short = [(i, line) for i, (_, _, line) in enumerate(lines) if len(line) <= 40]
+    marked = {i for i, line in short if _PAGE_NUMBER.match(line)}
+    bare = [i for i, line in short if _BARE_NUMBER.match(line)]
+    if not bare:
+        return marked
     filled = [i for i, (_, _, line) in enumerate(lines) if line.strip()]
     rank = {line: n for n, line in enumerate(filled)}
     for n, index in enumerate(bare):

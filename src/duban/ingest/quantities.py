@@ -110,6 +110,7 @@ _AFTER = re.compile(rf"(?P<approx>余|多)?(?P<unit>{_UNIT_RE})(?![A-Za-z])")
 _OPEN = re.compile(r"(?P<approx>余|多)?(?P<unit>[\u4e00-\u9fff])")
 _PER = re.compile(r"/(人|户|公斤|千克|斤|亩|年|月|吨|平方米|千瓦时|度|只|头|次|件|张)")
 _RANGE = re.compile(r"\s*(?:—{1,2}|-{1,2}|–|~|～|至|到)\s*(\d+(?:\.\d+)?)([十百千万亿]*)")
+_RANGE_OR_RATIO = frozenset("—-–~～至到∶:")
 _RATIO = re.compile(r"\s*[∶:]\s*1(?![\d.:∶])")
 _PERSONS = re.compile(
     r"[\u4e00-\u9fff\d—\-]{0,10}?(?:老年人|老人|妇女|儿童|学生|群众|居民|农民工|农民|职工|劳动力|人口|患者"
@@ -192,6 +193,9 @@ def _quantity_at(text: str, match: re.Match[str]) -> Quantity | None:
 
 def _unitless(text: str, match: re.Match[str], number_end: int, mag: str) -> Quantity | None:
     """A number without a unit of its own: the low end of a range, a ratio, or people counted by a noun."""
+    follows = text[match.end() : match.end() + 2].lstrip()[:1]
+    if not mag and follows not in _RANGE_OR_RATIO:
+        return None  # 2026年, 1月: most numbers without a unit are dates, nothing else to try
     try:
         number = parse_number(match.group(0))
     except ValueError:

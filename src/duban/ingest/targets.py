@@ -74,6 +74,13 @@ _AREA_SCOPE = re.compile(
     r"(中心城市|中心城区|主城区|老城区|[\u4e00-\u9fff]{2,4}(?:流域|片区|库区|坝区|新区|开发区))"
 )
 _AREA_CUT = re.compile(r"^.*?(?:[在对于将的]|实现|推进|推动|完成|打通|建设|新建|改造|全面|加快)")
+_DIGIT_NEXT = re.compile(r"\s*\d")
+_WORD_NEXT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_STATED_EQUAL = re.compile(r"(?:达到|达|提高到|提升到|增加到|稳定在|保持在|实现)$")
+_NOUN_END = re.compile(r"[、等,;。(]|用于")
+_GROWTH_WORDS = re.compile(r"增长|增速|涨幅|增幅|下降|降低|提高|减少|压减|缩小")
+_SHARE_WORDS = re.compile(r"占比|比重|比例")
+_ABOVE_OF = re.compile(r"\s*(?:及)?以上的")
 _DURATION = re.compile(r"(?:滞后|提前|延后|延期|逾期|超期|落后|用|历时|耗时)了?$")
 _CLASS_AFTER = re.compile(r"^(?:及)?以[上下]|^级")
 _ACTION_BEFORE = re.compile(
@@ -254,7 +261,7 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return PAST, "现有存量(发挥…作用、续建项目)"
     if after.startswith("级"):
         return SCALE, "规模等级(…级)"
-    if q.counts and re.match(r"\s*\d", after) and not _class_follows(text, quantities, index):
+    if q.counts and _DIGIT_NEXT.match(after) and not _class_follows(text, quantities, index):
         return OTHER, "后面数值的个数"
     if q.counts and _STRUCTURAL.match(noun):
         return OTHER, "文件结构的计数(…个方面、…件实事)"
@@ -292,7 +299,7 @@ def _is_scale(q: Quantity, after: str, before: str, noun: str) -> bool:
         return after.startswith("项目")
     if _CAPACITY_PREFIX.search(before) and measure:
         return True
-    starts_noun = bool(re.match(r"[\u4e00-\u9fffA-Za-z]", after)) and not _LIMITERS.match(after)
+    starts_noun = bool(_WORD_NEXT.match(after)) and not _LIMITERS.match(after)
     return measure and starts_noun and bool(_FACILITY.search(noun))
 
 
@@ -412,7 +419,7 @@ def comparator_of(prefix: str, after: str) -> tuple[Comparator, bool]:
     for pattern, comparator in _PREFIX_CMP:
         if pattern.search(words):
             return comparator, True
-    explicit = bool(re.search(r"(?:达到|达|提高到|提升到|增加到|稳定在|保持在|实现)$", words))
+    explicit = bool(_STATED_EQUAL.search(words))
     return Comparator.EQUAL, explicit
 
 
@@ -420,7 +427,7 @@ def indicator_name(prefix: str, noun: str, q: Quantity) -> str:
     """What is measured: the words before the number, plus the counted noun after it."""
     name = clean_name(prefix)
     if q.counts or len(name) <= 2:
-        name += re.split(r"[、等,;。(]|用于", noun.removeprefix("的"), maxsplit=1)[0] if noun else ""
+        name += _NOUN_END.split(noun.removeprefix("的"), maxsplit=1)[0] if noun else ""
     return name.strip(" 、,")
 
 
@@ -437,9 +444,9 @@ def clean_name(text: str) -> str:
 def kind_of(name: str, q: Quantity, after: str) -> IndicatorKind:
     """Count, amount, rate, share or growth, from the unit and the indicator's wording."""
     if q.is_percent:
-        if re.search(r"增长|增速|涨幅|增幅|下降|降低|提高|减少|压减|缩小", name) or q.unit == "百分点":
+        if _GROWTH_WORDS.search(name) or q.unit == "百分点":
             return IndicatorKind.GROWTH
-        if re.search(r"占比|比重|比例", name) or re.match(r"\s*(?:及)?以上的", after):
+        if _SHARE_WORDS.search(name) or _ABOVE_OF.match(after):
             return IndicatorKind.SHARE
         return IndicatorKind.RATE
     if q.counts:
