@@ -61,3 +61,9 @@ def test_text_layer_pdf_with_header_and_page_numbers(tmp_path: Path) -> None:
 )
 def test_furniture_lines(text: str, expected: str) -> None:
     assert normalize(text).text == expected
+
+
+def test_repeated_cells_of_a_table_are_not_running_headers() -> None:
+    text = "\n".join(["序号", "项目", "全年目标", "1—10月完成", "牵头单位"]
+                     + [line for n in range(1, 5) for line in (str(n), f"项目{n}", "80个", "60个", "市民政局")])  # fmt: skip
+    assert normalize(text).text.count("市民政局") == 4

@@ -48,3 +48,11 @@ def test_progress_tables(
     tmp_path: Path, rows: list[str], targets: list[tuple[str, str, str]], past: list[str]
 ) -> None:
     assert targets_and_past(tmp_path, rows) == (targets, past)
+
+
+def test_a_progress_table_printed_one_cell_per_line(tmp_path: Path) -> None:
+    header = ["序号", "项目", "全年目标", "1—10月完成", "1—11月完成"]
+    rows = ["1", "新增养老床位", "800张", "620张", "\n700张", "2", "改造老旧小区", "120个", "96个", "118个"]
+    found, past = targets_and_past(tmp_path, header + rows)
+    assert found == [("800", "张", "="), ("120", "个", "=")]
+    assert past == ["620张", "700张", "96个", "118个"]

@@ -16,6 +16,7 @@ _TABLE_HEADER_WORDS = re.compile(
     r"序号|牵头单位|责任单位|目标任务|工作任务|完成时限|指标名称|全年目标|年度目标|工作目标|考核指标|完成情况"
 )
 _MONTHS = re.compile(r"\d{1,2}\s*(?:[—\-–~至]\s*\d{1,2}\s*)?月")
+MAX_COLUMNS = 12
 _STRUCTURAL_END = re.compile(r"(?:实事|方面|工程|行动|任务|举措|措施|项目|清单)\s*$")
 _SENTENCE_END = re.compile(r"[。!?;]")
 PAST_HEADING = re.compile(r"回顾|过去一年|过去五年|上年|去年|成绩|成就|取得的")
@@ -33,21 +34,75 @@ class Block:
 
     @property
     def cells(self) -> list[str]:
+        if "\n" in self.text:  # a table printed one cell per line
+            return [c.strip() for c in self.text.split("\n") if c.strip()]
         return [c.strip() for c in re.split(r"\t|\|", self.text.strip().strip("|"))]
 
 
 def document_blocks(text: str) -> list[Block]:
-    """Classify every non-empty line of the normalised text."""
+    """Classify every non-empty line of the normalised text; a table printed one cell per line is
+    gathered into its header and rows."""
+    lines = _filled_lines(text)
     blocks: list[Block] = []
-    position = 0
-    for line in text.split("\n"):
-        start = position + len(line) - len(line.lstrip())
-        stripped = line.strip()
-        position += len(line) + 1
-        if stripped:
-            previous = blocks[-1] if blocks else None
-            blocks.append(classify_line(stripped, start, previous))
+    index = 0
+    while index < len(lines):
+        width = _vertical_header(lines, index)
+        if width:
+            table = _vertical_table(text, lines, index, width)
+            blocks += table
+            index += sum(b.text.count("\n") + 1 for b in table)
+            continue
+        start, stripped = lines[index]
+        blocks.append(classify_line(stripped, start, blocks[-1] if blocks else None))
+        index += 1
     return blocks
+
+
+def _filled_lines(text: str) -> list[tuple[int, str]]:
+    found, position = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            found.append((position + len(line) - len(line.lstrip()), stripped))
+        position += len(line) + 1
+    return found
+
+
+def _vertical_header(lines: list[tuple[int, str]], index: int) -> int:
+    """The number of columns when a table header starts here with one cell per line (序号 / 项目 / 全年目标 /
+    1—10月完成), else 0."""
+    cells = []
+    for _, line in lines[index : index + MAX_COLUMNS]:
+        if len(line) > 12 or re.search(r"[,。;:、]", line) or re.search(r"\d", _MONTHS.sub("", line)):
+            break
+        cells.append(line)
+    joined = " ".join(cells)
+    if len(cells) < 3 or not re.search(r"目标|任务", joined) or not re.search(r"完成|进度|进展", joined):
+        return 0
+    return len(cells)
+
+
+def _vertical_table(text: str, lines: list[tuple[int, str]], index: int, width: int) -> list[Block]:
+    """The header block and the rows that follow it, each row `width` lines long, as long as rows look like cells."""
+    header = _spanning(text, lines[index : index + width], "table_header")
+    blocks = [header]
+    serial = header.cells[0] == "序号"
+    at = index + width
+    while at + width <= len(lines):
+        row = lines[at : at + width]
+        if any(len(line) > 80 or AREA_HEADING.match(line) for _, line in row):
+            break
+        if serial and not row[0][1].isdigit():
+            break
+        blocks.append(_spanning(text, row, "row", number=row[0][1] if serial else None))
+        at += width
+    return blocks
+
+
+def _spanning(text: str, cells: list[tuple[int, str]], kind: str, number: str | None = None) -> Block:
+    start, (last_start, last) = cells[0][0], cells[-1]
+    end = last_start + len(last)
+    return Block(kind, start, end, text[start:end], number)
 
 
 def classify_line(line: str, start: int, previous: Block | None) -> Block:

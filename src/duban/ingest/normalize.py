@@ -7,6 +7,7 @@ words broken across (blank) lines, and repeated passages left by scraping.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -153,7 +154,14 @@ def _running_lines(lines: list[tuple[int, int, str]]) -> set[int]:
         stripped = line.strip()
         if _could_repeat_on_pages(stripped):
             keys.setdefault(re.sub(r"\d+", "#", stripped), []).append(index)
-    return {i for found in keys.values() if len(found) >= MIN_HEADER_REPEATS for i in found}
+    return {
+        i for found in keys.values() if len(found) >= MIN_HEADER_REPEATS and _page_apart(found) for i in found
+    }
+
+
+def _page_apart(found: list[int]) -> bool:
+    """Whether repeats stand a page apart, as running headers do, not close together like table cells."""
+    return min(b - a for a, b in itertools.pairwise(found)) >= MIN_PAGE_GAP
 
 
 def _could_repeat_on_pages(line: str) -> bool:

@@ -45,10 +45,15 @@ def header_columns(cells: list[str]) -> Columns:
 
 def cell_spans(text: str, block: Block) -> list[tuple[int, int]]:
     """Absolute [start, end) of each cell of a row, counting the empty cells the line begins with."""
+    body = text[block.start : block.end]
+    if "\n" in body:  # one cell per line
+        return [
+            (block.start + m.start(), block.start + m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", body)
+        ]
     line_start = text.rfind("\n", 0, block.start) + 1
     spans = [(line_start, line_start)] * text.count("\t", line_start, block.start)
     position = block.start
-    for part in re.split(r"\t|\|", text[block.start : block.end]):
+    for part in re.split(r"\t|\|", body):
         spans.append((position, position + len(part)))
         position += len(part) + 1
     return spans
