@@ -21,7 +21,7 @@ from duban.store.generation import Generation, current
 from duban.store.models import EntryRow, GenerationRow
 from duban.store.office import Basis
 from duban.store.overview import period_overview
-from duban.store.readcache import remembered
+from duban.store.readcache import bypassed, remembered
 from duban.store.revisions import revise_target
 from duban.store.summary import dashboard_summary
 from store.test_entries import JUNE_10, World, make_world
@@ -127,10 +127,10 @@ def test_a_store_without_counters_is_never_remembered(
 # -- property: remembered == fresh after every step ----------------------------------------------------
 
 OPERATIONS = st.lists(
-    st.tuples(st.sampled_from(["save", "submit", "approve", "return", "revise", "behind"]),
-              st.sampled_from(["L02-1", "L03-1"]), st.sampled_from(["镇雄县", "昭阳区"]),
+    st.tuples(st.sampled_from(["advance"] * 5 + ["save", "submit", "approve", "return", "revise", "behind"]),
+              st.sampled_from(["L02-1", "L02-1", "L03-1"]), st.sampled_from(["镇雄县", "镇雄县", "昭阳区"]),
               st.integers(min_value=1, max_value=9)),
-    min_size=1, max_size=14,
+    min_size=4, max_size=16,
 )  # fmt: skip
 
 
@@ -140,6 +140,10 @@ def _apply(session: Session, world: World, op: tuple[str, str, str, int], round_
     entry = session.scalars(select(EntryRow).where(EntryRow.indicator_id == world.rows[code].id,
                                                    EntryRow.unit_id == world.units[unit].id)).first()  # fmt: skip
     raw = {"value": str(100 * n + round_)} if code == "L02-1" else {"numerator": str(n), "denominator": "10"}
+    if kind == "advance":  # the cell's next step in the workflow
+        kind = {"draft": "submit", "submitted": "approve", "approved": "behind"}.get(
+            entry.state if entry else "", "save"
+        )
     if kind == "save" and (entry is None or entry.state in ("draft", "returned")):
         world.save(session, code, unit=unit, who=who, version=entry.version if entry else None, confirmed=True,
                    note="按计划推进", **raw)  # fmt: skip
@@ -165,7 +169,7 @@ def _face(view: Any) -> Any:
             view.reporting)  # fmt: skip
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(operations=OPERATIONS, include_submitted=st.booleans())
 def test_remembered_views_equal_a_fresh_computation_after_any_writes(
     world_and_factory: tuple[World, sessionmaker[Session]], operations: list[tuple[str, str, str, int]],
@@ -187,4 +191,5 @@ def test_remembered_views_equal_a_fresh_computation_after_any_writes(
                 kept = remembered(
                     session=session, key=(name, world.plan_row.id, 6, basis, JUNE_10), compute=fresh
                 )
-                assert _face(kept) == _face(fresh()), (name, op)
+                with bypassed():  # nothing remembered is used, the judged core included
+                    assert _face(kept) == _face(fresh()), (name, op)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -23,22 +24,36 @@ CAPACITY = 64  # judged periods kept per server: months × bases × pages, with 
 _values: OrderedDict[Hashable, Any] = OrderedDict()
 _guard = threading.Lock()
 _computing: dict[Hashable, threading.Lock] = {}
+_local = threading.local()
 
 
 def remembered(
-    *, session: Session, key: Hashable, compute: Callable[[], T], at: Generation | None = None
+    *,
+    session: Session,
+    key: Hashable,
+    compute: Callable[[], T],
+    at: Generation | None = None,
+    states: bool = True,
 ) -> T:
     """`compute()`'s value for `key` at the store's current generation, computed at most once per server.
 
     Given `at` (read by the caller before it read anything `compute` uses), that generation is used:
     values derived from one remembered value are filed under the generation it was filed under.
+    With `states` False the value depends on figures only and is kept across changes of reporting state.
     """
-    if session.info.get(CHANGES) or session.new or session.dirty or session.deleted:
+    if (
+        getattr(_local, "bypass", False)
+        or session.info.get(CHANGES)
+        or session.new
+        or session.dirty
+        or session.deleted
+    ):
         return compute()  # this transaction's own changes are not the store's: never remember them
     generation = at or current(session=session)
     if not generation.known:
         return compute()
-    full = (session.get_bind().engine.url.render_as_string(), key, generation)
+    moved_by = generation if states else generation.figures
+    full = (session.get_bind().engine.url.render_as_string(), key, moved_by)
     with _guard:
         if full in _values:
             _values.move_to_end(full)
@@ -55,6 +70,16 @@ def remembered(
             while len(_values) > CAPACITY:
                 _values.popitem(last=False)
         return value
+
+
+@contextmanager
+def bypassed() -> Iterator[None]:
+    """Within the block, this thread computes every value afresh and remembers nothing (a check against the cache)."""
+    _local.bypass = True
+    try:
+        yield
+    finally:
+        _local.bypass = False
 
 
 def forget() -> None:

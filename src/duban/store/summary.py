@@ -54,6 +54,7 @@ from duban.store.models import (
 )
 from duban.store.office import Basis
 from duban.store.overview import Headlines, ReportingLine, period_end
+from duban.store.readcache import remembered
 from duban.store.revisions import TargetKey, targets_in_force
 
 _TIE_DIGITS = 9  # float sums of equal Decimal scores may differ in the last bits; ties are compared rounded
@@ -161,8 +162,55 @@ class DashboardSummary(Headlines["CityLine"]):
 def dashboard_summary(
     *, session: Session, plan_row: PlanRow, month: int, today: date, basis: Basis | None = None
 ) -> DashboardSummary:
-    """Counts, areas, 惠民实事, lagging list, county ranking, map values and 报送情况 of `month`."""
+    """Counts, areas, 惠民实事, lagging list, county ranking, map values and 报送情况 of `month`.
+
+    The judged figures are remembered per `figures` generation (with the approved basis, a submission
+    or a return does not judge the period again); what follows from reporting states is laid over them.
+    """
     basis = basis or Basis()
+    core = remembered(session=session, key=("judged period", plan_row.id, month, basis),
+                      states=basis.include_submitted,
+                      compute=lambda: _judged_period(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
+    frame, units, reporting_cells, carried = core.frame, core.units, core.reporting_cells, core.carried
+    result = dataclasses.replace(core.result, status=core.result.status.copy())
+    if not basis.include_submitted:
+        _mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
+                      indicator_ids=core.indicator_ids, unit_ids=units.ids)  # fmt: skip
+    lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=core.indicators,
+                        cells=reporting_cells, top=units.top, carried=carried)  # fmt: skip
+    cells = _Cells(
+        frame.indicators.ids,
+        frame.units.names,
+        units.counties(),
+        result.status,
+        result.completion,
+        carried.month,
+    )
+    return DashboardSummary(
+        plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year), plan_id=plan_row.id, month=month,
+        on=period_end(year=plan_row.year, month=month), indicators=lines,
+        rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
+        reporting=_reporting(session=session, plan_row=plan_row, month=month, cells=reporting_cells,
+                             units=units, today=today),
+        cells=cells, basis=basis,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _JudgedPeriod:
+    """A period judged on its figures alone: what does not change when a figure is submitted or returned."""
+
+    indicator_ids: np.ndarray
+    indicators: list[Indicator]
+    frame: PeriodFrame
+    units: _UnitFacts
+    reporting_cells: np.ndarray
+    carried: _Carry
+    result: PeriodResult
+
+
+def _judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> _JudgedPeriod:
+    """Figures (revised targets, ledger feeds, carried figures) read and judged."""
     indicator_ids, indicators = _indicators(session, plan_row.id, month)
     frame, _ = period_frame(
         session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted
@@ -181,27 +229,7 @@ def dashboard_summary(
                                        ids=indicator_ids, cells=reporting_cells, pending=basis.include_submitted)  # fmt: skip
     result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
     _unjudge_carried(result=result, carried=carried)
-    if not basis.include_submitted:
-        _mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
-                      indicator_ids=indicator_ids, unit_ids=units.ids)  # fmt: skip
-    lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=indicators,
-                        cells=reporting_cells, top=units.top, carried=carried)  # fmt: skip
-    cells = _Cells(
-        frame.indicators.ids,
-        frame.units.names,
-        units.counties(),
-        result.status,
-        result.completion,
-        carried.month,
-    )
-    return DashboardSummary(
-        plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year), plan_id=plan_row.id, month=month,
-        on=period_end(year=plan_row.year, month=month), indicators=lines,
-        rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
-        reporting=_reporting(session=session, plan_row=plan_row, month=month, cells=reporting_cells,
-                             units=units, today=today),
-        cells=cells, basis=basis,
-    )  # fmt: skip
+    return _JudgedPeriod(indicator_ids, indicators, frame, units, reporting_cells, carried, result)
 
 
 # -- judging ------------------------------------------------------------------------------------
