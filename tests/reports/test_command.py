@@ -1,5 +1,8 @@
 """`duban report` as the lead wires it: files written, errors in Chinese with exit code 1."""
 
+import shutil
+
+import pytest
 import typer
 from docx import Document
 from openpyxl import load_workbook
@@ -52,13 +55,55 @@ def test_bad_requests_exit_with_a_message(monkeypatch, demo_url, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_number_date_and_a_month_not_ended(monkeypatch, demo_url, tmp_path):
+@pytest.fixture
+def own_store(demo_url, tmp_path):
+    """A copy of the demo store that a test may write to (numbers taken go into its audit trail)."""
+    path = tmp_path / "own.db"
+    shutil.copyfile(demo_url.removeprefix("sqlite:///"), path)
+    return f"sqlite:///{path}"
+
+
+def test_number_date_and_a_month_not_ended(monkeypatch, own_store, tmp_path):
     out = tmp_path / "out"
-    result = run(monkeypatch, demo_url, tmp_path, "--period", "2026-11", "--format", "docx", "--number", "12",
+    result = run(monkeypatch, own_store, tmp_path, "--period", "2026-11", "--format", "docx", "--number", "12",
                  "--date", "2026-11-27", "-o", str(out))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "注意：11月尚未结束" in result.output
     texts = [p.text for p in Document(str(out / "督查通报-2026-11.docx")).paragraphs]
     assert "昭政督通〔2026〕12号" in texts and "2026年11月27日" in texts
-    bad = run(monkeypatch, demo_url, tmp_path, "--period", "2026-10", "--date", "30/11/2026", "-o", str(out))
+    bad = run(monkeypatch, own_store, tmp_path, "--period", "2026-10", "--date", "30/11/2026", "-o", str(out))
     assert bad.exit_code == 1 and "成文日期" in bad.output
+
+
+def doc_number(folder, name):
+    return Document(str(folder / name)).paragraphs[1].text
+
+
+def test_auto_numbers_count_up_through_the_year(monkeypatch, own_store, tmp_path):
+    out = tmp_path / "out"
+    for period, unit, expected in (
+        ("2026-09", None, "1"),
+        ("2026-10", None, "2"),
+        ("2026-10", "镇雄县", "3"),
+    ):
+        args = [
+            "--period",
+            period,
+            "--format",
+            "docx",
+            "--number",
+            "auto",
+            "--date",
+            "2026-11-30",
+            "-o",
+            str(out),
+        ]
+        result = run(monkeypatch, own_store, tmp_path, *args, *(["--unit", unit] if unit else []))
+        assert result.exit_code == 0, result.output
+        name = f"督查通报-{period}{'-' + unit if unit else ''}.docx"
+        assert doc_number(out, name) == f"昭政督通〔2026〕{expected}号"
+    again = run(monkeypatch, own_store, tmp_path, "--period", "2026-11", "--format", "docx", "--number", "2",
+                "-o", str(out))  # fmt: skip
+    assert again.exit_code == 0 and "文号2号本年已用于2026-10通报（2026-11-30）" in again.output
+    refused = run(monkeypatch, own_store, tmp_path, "--period", "2026-10", "--number", "第二", "-o", str(out))
+    assert refused.exit_code == 1 and "文号序号" in refused.output

@@ -93,4 +93,5 @@ def test_the_form_sets_number_and_date(app):
     sheet = load_workbook(BytesIO(response.content))["通报"]
     assert sheet["A3"].value == "昭政督通〔2026〕12号"
     assert admin.get("/reports/file", params={"period": "2026-10", "number": "x"}).status_code == 422
-    assert admin.get("/reports/file", params={"period": "2026-10", "date": "30/11"}).status_code == 404
+    assert admin.get("/reports/file", params={"period": "2026-10", "date": "30/11"}).status_code == 422
+    assert admin.get("/reports/file", params={"period": "2026-10", "number": "auto"}).status_code == 404

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from duban.reports.service import ReportError, bulletin_for, file_name, parse_date, parse_formats, render
+from duban.reports.service import (
+    ReportError,
+    bulletin_for,
+    file_name,
+    parse_date,
+    parse_formats,
+    parse_number,
+    render,
+)  # fmt: skip
 
 
 def report_command(
@@ -14,7 +22,9 @@ def report_command(
     unit: str | None = typer.Option(None, "--unit", help="县（市、区）名称；给出时生成该县的通报"),
     format: str = typer.Option("docx,pdf,xlsx", "--format", help="输出格式，逗号分隔：docx，pdf，xlsx"),
     output: Path = typer.Option(Path("."), "-o", "--output", help="输出文件夹"),
-    number: int | None = typer.Option(None, "--number", min=1, help="文号中的序号，例如 12 → 〔2026〕12号"),
+    number: str | None = typer.Option(
+        None, "--number", help="文号序号：12 → 〔2026〕12号；auto 取本年下一个号"
+    ),
     issued: str | None = typer.Option(None, "--date", help="成文日期，例如 2026-11-30；默认今天"),
 ) -> None:
     """Write the city (or one county's) bulletin of `period` into `output`, one file per format."""
@@ -27,7 +37,7 @@ def report_command(
         day = parse_date(issued) if issued else None
         with _transaction(settings) as session:
             bulletin = bulletin_for(session=session, period=period, unit=unit, today=today(settings),
-                                    number=number, issued=day)  # fmt: skip
+                                    number=parse_number(number), issued=day)  # fmt: skip
     except ReportError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

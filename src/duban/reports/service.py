@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from duban.reports.build import build_bulletin
 from duban.reports.model import Bulletin
+from duban.store.bulletins import Issued, next_number, record_issue
 from duban.store.models import PeriodRow
 from duban.store.office import office_settings
 from duban.store.overview import period_overview
 from duban.store.plans import find_plan
 
 FORMATS = ("docx", "pdf", "xlsx")
+AUTO = "auto"
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -53,11 +55,29 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def parse_number(text: str | None) -> int | str | None:
+    """'12' → 12, 'auto' → the year's next number (taken when the bulletin is built), '' → none."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip().lower()
+    if text in ("auto", "next", "自动"):
+        return AUTO
+    if not text.isdigit() or int(text) < 1:
+        raise ReportError(f"文号序号“{text}”应为正整数，或 auto（取本年下一个号）")
+    return int(text)
+
+
 def bulletin_for(
     *, session: Session, period: str, unit: str | None = None, today: date,
-    open_items: Mapping[str, str] | None = None, number: int | None = None, issued: date | None = None,
+    open_items: Mapping[str, str] | None = None, number: int | str | None = None, issued: date | None = None,
+    record: bool = True,
 ) -> Bulletin:  # fmt: skip
-    """The bulletin of `period` ('2026-06') for the city, or for the county `unit`; `number` and `issued` are the office's."""
+    """The bulletin of `period` ('2026-06') for the city, or for the county `unit`.
+
+    `number` and `issued` are the office's: a number (or AUTO, the year's next) is recorded in the
+    year's counter (unless not `record`: a read-only web download), and a number another bulletin
+    already holds is reported in the warnings.
+    """
     year, month = parse_period(period)
     plan_row = find_plan(session=session, year=year)
     if plan_row is None:
@@ -74,8 +94,30 @@ def bulletin_for(
     if open_items is None:
         open_items = open_item_labels(session=session, plan_id=plan_row.id)
     issued = issued or today
-    return build_bulletin(overview=overview, previous=previous, unit=unit, open_items=open_items, issued=issued,
-                          number=number, next_report=next_report(session=session, plan_id=plan_row.id, after=issued))  # fmt: skip
+    if number == AUTO and not record:
+        raise ReportError("网页下载请填写具体的文号序号；本年文号由 duban report --number auto 登记")
+    taken, clash = (
+        _take_number(session, plan_row.id, number, period=f"{year}-{month:02d}", unit=unit, issued=issued)
+        if record
+        else (number if isinstance(number, int) else None, None)
+    )
+    bulletin = build_bulletin(overview=overview, previous=previous, unit=unit, open_items=open_items, issued=issued,
+                              number=taken, next_report=next_report(session=session, plan_id=plan_row.id, after=issued))  # fmt: skip
+    if clash is not None:
+        bulletin.warnings.append(f"文号{taken}号本年已用于{clash.words()}（{clash.issued}）")
+    return bulletin
+
+
+def _take_number(
+    session: Session, plan_id: int, number: int | str | None, *, period: str, unit: str | None, issued: date
+) -> tuple[int | None, Issued | None]:
+    if number is None:
+        return None, None
+    taken = next_number(session=session, plan_id=plan_id) if number == AUTO else int(number)
+    clash = record_issue(
+        session=session, plan_id=plan_id, number=taken, period=period, unit=unit, issued=issued
+    )
+    return taken, clash
 
 
 def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, date] | None:

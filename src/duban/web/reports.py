@@ -23,8 +23,10 @@ from duban.reports.service import (
     bulletin_for,
     file_name,
     parse_date,
+    parse_number,
     render,
 )
+from duban.store.bulletins import next_number
 from duban.store.models import OrgUnitRow
 from duban.web.auth import CurrentUser, db_session, require_user
 
@@ -68,21 +70,17 @@ def _download(
     session = db_session(request)
     wanted = allowed_unit(session=session, user=user, unit=unit or None)
     try:
+        wanted_number, day = parse_number(number), parse_date(issued) if issued else None
+    except ReportError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    try:
         bulletin = bulletin_for(session=session, period=period, unit=wanted, today=_today(request),
-                                number=_number(number), issued=parse_date(issued) if issued else None)  # fmt: skip
+                                number=wanted_number, issued=day, record=False)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     name = quote(file_name(bulletin=bulletin, fmt=fmt))
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
     return Response(render(bulletin=bulletin, fmt=fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
-
-
-def _number(text: str | None) -> int | None:
-    if not text or not text.strip():
-        return None
-    if not text.strip().isdigit() or int(text) < 1:
-        raise HTTPException(status_code=422, detail=f"文号序号“{text}”应为正整数")
-    return int(text)
 
 
 def _today(request: Request) -> date:
@@ -109,5 +107,6 @@ def report_index(request: Request, user: Annotated[CurrentUser, Depends(require_
     if user.role not in (Role.ADMIN, Role.LEADER):
         counties = [c for c in counties if c == user.unit_name]
     periods = [f"{plan_row.year}-{m:02d}" for m in months] if plan_row else []
+    upcoming = next_number(session=session, plan_id=plan_row.id) if plan_row else 1
     return render_page(request, "reports_index.html", user, nav="reports", periods=periods, counties=counties,
-                       city=user.role in (Role.ADMIN, Role.LEADER))  # fmt: skip
+                       city=user.role in (Role.ADMIN, Role.LEADER), next_number=upcoming)  # fmt: skip
