@@ -25,7 +25,8 @@ _UNITS: dict[str, tuple[str, int]] = {
     "条": ("条", 1), "块": ("块", 1), "套": ("套", 1), "台": ("台", 1), "辆": ("辆", 1),
     "艘": ("艘", 1), "批": ("批", 1), "人": ("人", 1), "名": ("名", 1), "件": ("件", 1),
     "次": ("次", 1), "场": ("场", 1), "间": ("间", 1), "张": ("张", 1), "头": ("头", 1),
-    "只": ("只", 1), "株": ("株", 1), "棵": ("棵", 1), "个": ("个", 1), "岁": ("岁", 1),
+    "只": ("只", 1), "株": ("株", 1), "棵": ("棵", 1), "个": ("个", 1), "岁": ("岁", 1), "周岁": ("岁", 1),
+    "兆瓦时": ("兆瓦时", 1), "千伏安": ("千伏安", 1), "毫米": ("毫米", 1),
 }  # fmt: skip
 # units that begin with a magnitude character: 800千瓦 is 800 kW, not 800 thousand 瓦
 _MAGNITUDE_LED = ("千瓦时", "千瓦", "千米", "千克", "千伏", "百分点", "万千瓦")
@@ -110,6 +111,7 @@ _AFTER = re.compile(rf"(?P<approx>余|多)?(?P<unit>{_UNIT_RE})(?![A-Za-z])")
 _OPEN = re.compile(r"(?P<approx>余|多)?(?P<unit>[\u4e00-\u9fff])")
 _PER = re.compile(r"/(人|户|公斤|千克|斤|亩|年|月|吨|平方米|千瓦时|度|只|头|次|件|张)")
 _RANGE = re.compile(r"\s*(?:—{1,2}|-{1,2}|–|~|～|至|到)\s*(\d+(?:\.\d+)?)([十百千万亿]*)")
+_COUNTED_BEFORE = re.compile(r"(人次|人数|户数|户次|车次|架次)(?:达到|达|突破|超过|为|在|超)")
 _RANGE_OR_RATIO = frozenset("—-–~～至到∶:")
 _RATIO = re.compile(r"\s*[∶:]\s*1(?![\d.:∶])")
 _PERSONS = re.compile(
@@ -201,7 +203,12 @@ def _unitless(text: str, match: re.Match[str], number_end: int, mag: str) -> Qua
     except ValueError:
         return None
     ranged = _ranged(text, match.start(), number_end + len(mag), number)
-    return ranged or _ratio(text, match, number) or _persons(text, match, number, mag)
+    return (
+        ranged
+        or _ratio(text, match, number)
+        or _persons(text, match, number, mag)
+        or _named(text, match, number)
+    )
 
 
 def _unit_after(text: str, number_end: int, mag: str, chinese: bool) -> tuple[str, re.Match[str], str] | None:
@@ -276,6 +283,15 @@ def _persons(text: str, match: re.Match[str], number: Decimal, mag: str) -> Quan
     if not mag or not _PERSONS.match(text, match.end()):
         return None
     return Quantity(match.start(), match.end(), plain_decimal(number), "人", match.group(0), inferred="noun")
+
+
+def _named(text: str, match: re.Match[str], number: Decimal) -> Quantity | None:
+    """'服务人次达200万以上': the indicator's name says what is counted; the unit is inferred from it."""
+    named = _COUNTED_BEFORE.search(text, max(0, match.start() - 8), match.start())
+    if named is None or named.end() != match.start() or not match.group("mag"):
+        return None
+    unit = named.group(1).removesuffix("数")
+    return Quantity(match.start(), match.end(), plain_decimal(number), unit, match.group(0), inferred="noun")
 
 
 def plain_decimal(value: Decimal) -> Decimal:

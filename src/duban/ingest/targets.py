@@ -279,9 +279,11 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
 
 
 def _class_follows(text: str, quantities: list[Quantity], index: int) -> bool:
-    """'60个20亿元以上项目': the next number is a class of what is counted (…以上, …级), not its value."""
+    """'60个20亿元以上项目', '5万名40-74周岁居民': the next number is a class of what is counted, not its value."""
     following = quantities[index + 1] if index + 1 < len(quantities) else None
-    return following is not None and bool(_CLASS_AFTER.match(text[following.end :]))
+    if following is None:
+        return False
+    return following.unit == "岁" or bool(_CLASS_AFTER.match(text[following.end :]))
 
 
 def _is_condition(q: Quantity, after: str, before: str) -> bool:
