@@ -256,8 +256,9 @@ def test_reporting_names_late_units_in_november(city_november, november):
     assert late, "the demo leaves some units late for the newest month"
     assert f"截至通报日,{'、'.join(late)}已超过报送时限仍未报齐" in plain(text_of(city_november, "报送"))
     rows = table(city_november, "报送情况").rows
-    assert {r[0] for r in rows if r[7] == "逾期未报"} == set(late)
-    assert all(r[6] == r[2] - r[3] - r[5] for r in rows)
+    assert {r[0] for r in rows if r[8] == "逾期未报"} == set(late)
+    assert all(r[7] == r[2] - r[3] - r[6] for r in rows)
+    assert all(r[5] == r[3] - r[4] for r in rows)  # 待审核: submitted, not yet reviewed
     assert f"{'、'.join(late)}逾期未报齐的数据须立即补报" in text_of(city_november, "下步工作要求")
     assert city_november.warnings == ["11月尚未结束（通报日期2026年11月27日），本期数据不完整"]
 

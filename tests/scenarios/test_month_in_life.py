@@ -221,3 +221,35 @@ def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, f
     assert f"<tr><th>当前完成</th><td>{fmt_number(sum(may.values()))} " in page and "沿用4月数" not in page
     shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
     assert shade["carried"] == "" and shade["label"] == "未报送"
+
+
+def test_an_outlier_is_saved_as_a_draft_and_confirmed_only_on_submitting(office):
+    """盐津县 types a June figure far above its history: the draft is kept with the warning; submitting asks to
+    confirm it, and a confirmation needs a 备注 saying why."""
+    yanjin = office["yanjin"]
+    yj = unit_of(yanjin)
+    row = first_count_row(yanjin, yj)
+    url = f"/api/periods/2026-06/units/{yj}/indicators/{row['indicator_id']}"
+    saved = yanjin.put(url, json={"value": june_figure(row, grow="5")})
+    assert saved.status_code == 200 and saved.json()["state"] == "draft"
+    [warning] = saved.json()["warnings"]
+    assert "远离本单位以往水平" in warning["message"]
+
+    refused = yanjin.post(f"/api/periods/2026-06/units/{yj}/submit")
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]["problems"]
+    assert problem["warning"] and problem["message"].startswith(f"{row['code']} ")
+    unexplained = yanjin.post(f"/api/entries/{saved.json()['id']}/submit", params={"confirmed": "true"})
+    assert unexplained.status_code == 422 and "须在备注中说明原因" in unexplained.text
+
+    # the web form: saving keeps the draft and says what submitting will ask; ticking 确认异常 with a 备注 submits
+    form = {"csrf_token": yanjin.headers["X-CSRF-Token"], f"{row['code']}.value": june_figure(row, grow="5"),
+            f"{row['code']}.version": str(saved.json()["version"]), f"{row['code']}.note": "新建项目集中投产"}  # fmt: skip
+    assert yanjin.post(f"/entry/{yj}/6", data=form, follow_redirects=False).status_code == 303
+    assert "1 项需在提交时确认" in yanjin.get(f"/entry/{yj}?month=6").text
+    form[f"{row['code']}.version"] = str(saved.json()["version"] + 1)
+    yanjin.post(f"/entry/{yj}/6", data={**form, "action": "submit"}, follow_redirects=False)
+    assert "未提交" in yanjin.get(f"/entry/{yj}?month=6").text
+    yanjin.post(f"/entry/{yj}/6", data={**form, "action": "submit", f"{row['code']}.confirm": "1"},
+                follow_redirects=False)  # fmt: skip
+    assert yanjin.get(f"/api/entries/{saved.json()['id']}").json()["state"] == "submitted"

@@ -178,3 +178,18 @@ def test_a_retired_indicator_is_not_asked_from_its_month_on_but_stays_in_history
     assert expected(7) == expected(8) + 1
     assert "A-14" in overview(7) and "A-14" not in overview(8)
     assert "A-14" in summary(7) and "A-14" not in summary(8)
+
+
+@pytest.mark.parametrize(("stated", "four_eyes"), [(None, True), ({"four_eyes": False}, False)])
+def test_a_reload_keeps_the_review_rules_unless_the_file_states_them(session, demo, stated, four_eyes):
+    """The office turned 四眼审核 on; a plan file without `review:` leaves it on, one that says false turns it off."""
+    demo.review = {"four_eyes": True}
+    session.flush()
+    data = _seed().model_dump(exclude={"review"}) | ({"review": stated} if stated else {})
+    plan = Plan.model_validate(data)
+    preview = preview_plan_revision(session=session, plan_row=demo, plan=plan, today=TODAY)
+    assert [f.field for f in preview.plan_fields if f.field == "review"] == ([] if four_eyes else ["review"])
+    apply_plan_revision(
+        session=session, plan_row=demo, plan=plan, user_id=None, reason="重新导入", today=TODAY
+    )
+    assert plan_from_store(session=session, plan_row=demo).review.four_eyes is four_eyes

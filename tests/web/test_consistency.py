@@ -115,13 +115,15 @@ def _bulletin(client: TestClient) -> dict[str, Any]:
     labels = {s.label: s.value for s in Status}
     counts = {labels[r[0]]: r[1] for r in _sheet(book, "总体情况") if r[0] in labels}
     ranking = {r[1]: (r[0], f"{r[2]:.1f}", r[3], r[4], r[6], r[7]) for r in _sheet(book, "县区排名")}
-    reporting = {r[0]: (r[2], r[3], r[4], r[5], r[6]) for r in _sheet(book, "报送情况")}
+    reporting = {r[0]: (r[2], r[3], r[4], r[6], r[7]) for r in _sheet(book, "报送情况")}
+    pending = {r[0]: r[5] for r in _sheet(book, "报送情况")}
     text = "\n".join(str(r[0]) for r in _sheet(book, "通报"))
     livelihood = {r[2]: r[4] for r in _sheet(book, "惠民实事推进情况")}  # 目标指标 → 完成情况
     return {
         "counts": counts,
         "ranking": ranking,
         "reporting": reporting,
+        "pending": pending,
         "text": text,
         "livelihood": livelihood,
     }
@@ -161,6 +163,7 @@ def test_every_face_gives_the_same_counts_statuses_scores_and_ranks(demo):
         assert row["pending"] == submitted - approved
         if missing or returned:
             assert bulletin["reporting"][unit] == (expected, submitted, approved, returned, missing)
+            assert bulletin["pending"][unit] == row["pending"]  # 待审核 in the bulletin's 报送情况 too
         else:
             assert unit not in bulletin["reporting"]
     overdue = {u for u, r in api.items() if r["overdue"]}

@@ -137,7 +137,7 @@ def import_workbook(
         raise ImportRefused(reading.faults)
     rows = _layout(ws, meta, reading)
     before = _versions(session, unit, period)
-    entries = _apply(session, ws, rows, plan_row, unit, period, writer, reading)
+    entries = _apply(session, ws, rows, plan_row, unit, period, writer, reading, submit)
     if reading.faults:
         raise ImportRefused(reading.faults)
     added = sum(1 for e in entries if e.indicator_id not in before)
@@ -281,12 +281,12 @@ def _blank(value: object) -> bool:
 
 def _apply(
     session: Session, ws: Worksheet, rows: dict[int, dict[str, Any]], plan_row: PlanRow, unit: OrgUnitRow,
-    period: PeriodRow, writer: Writer, reading: _Reading,
+    period: PeriodRow, writer: Writer, reading: _Reading, submit: bool,
 ) -> list[EntryRow]:  # fmt: skip
     entries: list[EntryRow] = []
     savepoint = session.begin_nested()
     for number, meta_row in rows.items():
-        entry = _apply_row(session, ws, number, meta_row, plan_row, unit, period, writer, reading)
+        entry = _apply_row(session, ws, number, meta_row, plan_row, unit, period, writer, reading, submit)
         if entry is not None:
             entries.append(entry)
     if reading.faults:
@@ -298,7 +298,7 @@ def _apply(
 
 def _apply_row(
     session: Session, ws: Worksheet, number: int, meta_row: dict[str, Any], plan_row: PlanRow,
-    unit: OrgUnitRow, period: PeriodRow, writer: Writer, reading: _Reading,
+    unit: OrgUnitRow, period: PeriodRow, writer: Writer, reading: _Reading, submit: bool,
 ) -> EntryRow | None:  # fmt: skip
     before = len(reading.faults)
     _check_fixed(ws, number, meta_row, reading)
@@ -309,6 +309,7 @@ def _apply_row(
     try:
         return save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=period, raw=raw,
                            writer=writer, expected_version=int(meta_row.get("version", 0)), confirmed=confirmed,
+                           submitting=submit,
                            reason=str(raw.get("note") or "") or None)  # fmt: skip  # the row's note explains a correction
     except ValidationFailed as failed:
         for problem in failed.problems:

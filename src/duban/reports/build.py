@@ -648,9 +648,9 @@ def _reporting_sentence(short: list[ReportingLine], total: int) -> str:
 def _reporting_table(lines: list[ReportingLine]) -> Table:
     columns = (Column("单位", width=2), Column("类别", width=1.2), Column("应报（项）", ColumnKind.COUNT),
                Column("已报（项）", ColumnKind.COUNT), Column("审核通过（项）", ColumnKind.COUNT),
-               Column("退回（项）", ColumnKind.COUNT), Column("未报（项）", ColumnKind.COUNT),
-               Column("情况", width=1.4))  # fmt: skip
-    rows = [(r.unit, _kind_word(r.kind), r.expected, r.submitted, r.approved, r.returned, r.missing,
+               Column("待审核（项）", ColumnKind.COUNT), Column("退回（项）", ColumnKind.COUNT),
+               Column("未报（项）", ColumnKind.COUNT), Column("情况", width=1.4))  # fmt: skip
+    rows = [(r.unit, _kind_word(r.kind), r.expected, r.submitted, r.approved, r.pending, r.returned, r.missing,
              _reporting_state(r)) for r in lines]  # fmt: skip
     return Table("报送情况", columns, rows)
 

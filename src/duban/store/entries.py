@@ -28,6 +28,7 @@ from duban.store.audit import history, record_change
 from duban.store.locks import Step, Writer, check_entry_lock, check_lock, lock_refusal
 from duban.store.models import (
     AreaRow,
+    AuditRow,
     EntryRow,
     IndicatorRow,
     OrgUnitRow,
@@ -291,9 +292,13 @@ def check_entry(
 def save_figure(
     *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
     raw: Mapping[str, object], writer: Writer, expected_version: int | None = None,
-    confirmed: bool = False, reason: str | None = None,
+    confirmed: bool = False, reason: str | None = None, submitting: bool = False,
 ) -> EntryRow:  # fmt: skip
-    """Read, check and save a unit's figure as a draft; ValidationFailed lists every problem."""
+    """Read, check and save a unit's figure as a draft; ValidationFailed lists every problem.
+
+    A warning alone (an outlier, a stage going back) never keeps a draft from being saved: only submitting
+    asks for the confirmation (`submitting`: now, for a template upload that submits what it saves).
+    """
     indicator = indicator_from_row(row)
     _check_reported(session, plan_row, indicator, unit)
     current = _find(session, row.id, unit.id, period.id)
@@ -307,13 +312,42 @@ def save_figure(
             session=session, plan_row=plan_row, row=row, unit=unit, period=period, figure=figure,
             confirmed=confirmed, indicator=indicator,
         )  # fmt: skip
-    if problems:
+    if problems and (submitting or not all(p.warning for p in problems)):
         raise ValidationFailed(problems)
+    # warnings saved unconfirmed are kept with the change, for submitting to ask about
+    extra = {"confirmed": True} if confirmed else {"warnings": [[p.field, p.message] for p in problems]}
     return record_value(
         session=session, indicator_id=row.id, unit_id=unit.id, period_id=period.id, user_id=writer.user_id,
         **_fields(indicator, figure), expected_version=expected_version, reason=reason,
-        extra={"confirmed": True} if confirmed else None,
+        extra=extra if confirmed or problems else None,
     )  # fmt: skip
+
+
+def unconfirmed_warnings(*, session: Session, entry: EntryRow) -> list[Problem]:
+    """The warnings its unit did not confirm when the figure was last saved (outliers, a stage going back)."""
+    query = (
+        select(AuditRow.new).where(AuditRow.entity == "entry", AuditRow.entity_id == entry.id,
+                                   AuditRow.action == "entry.record")
+        .order_by(AuditRow.id.desc()).limit(1)
+    )  # fmt: skip
+    saved = session.scalar(query) or {}
+    return [Problem(field, message, warning=True) for field, message in saved.get("warnings") or []]
+
+
+def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Collection[int]) -> None:
+    """Refuse to submit figures whose warnings are not confirmed (ids in `confirmed`, each with a 备注)."""
+    problems = []
+    for entry in entries:
+        warnings = unconfirmed_warnings(session=session, entry=entry)
+        if not warnings:
+            continue
+        code = session.get_one(IndicatorRow, entry.indicator_id).code
+        if entry.id not in confirmed:
+            problems += [Problem(p.field, f"{code} {p.message}", warning=True) for p in warnings]
+        elif not (entry.note or "").strip():
+            problems.append(Problem("note", f"{code} 已确认异常数据,须在备注中说明原因"))
+    if problems:
+        raise ValidationFailed(problems)
 
 
 def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: OrgUnitRow) -> None:
@@ -349,12 +383,13 @@ class Submission:
 
 def submit_entries(
     *, session: Session, plan_row: PlanRow, unit_id: int, period: PeriodRow, writer: Writer,
-    entry_ids: Collection[int] | None = None,
+    entry_ids: Collection[int] | None = None, confirmed: Collection[int] = (), confirm_all: bool = False,
 ) -> Submission:  # fmt: skip
     """Submit the unit's draft or returned figures (only `entry_ids` when given) that the lock rule allows.
 
     After the deadline only the figures the office returned go; the others are kept back and named.
-    When none may go, PeriodClosed says why and nothing changes.
+    When none may go, PeriodClosed says why and nothing changes. A figure saved with a warning goes only
+    when confirmed (its id in `confirmed`, or `confirm_all`), else ValidationFailed names each.
     """
     pending = _unit_entries(session, unit_id, period.id, {EntryState.DRAFT, EntryState.RETURNED})
     if entry_ids is not None:
@@ -368,7 +403,10 @@ def submit_entries(
     kept = [(e, reason) for e in pending if (reason := refusals[e.id])]
     if len(kept) == len(pending):
         raise PeriodClosed(kept[0][1])
-    sent = [submit(session=session, entry=e, writer=writer) for e in pending if not refusals[e.id]]
+    going = [e for e in pending if not refusals[e.id]]
+    check_confirmed(session=session, entries=going,
+                    confirmed={e.id for e in going} if confirm_all else confirmed)  # fmt: skip
+    sent = [submit(session=session, entry=e, writer=writer) for e in going]
     return Submission(sent, kept)
 
 

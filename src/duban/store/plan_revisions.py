@@ -94,6 +94,8 @@ def preview_plan_revision(
     stored = plan_from_store(session=session, plan_row=plan_row)
     matches = match_indicators(old=stored, new=plan, trust_codes=trust_codes)
     aligned = aligned_plan(old=stored, new=plan, matches=matches)
+    if "review" not in plan.model_fields_set:  # a file without `review:` keeps the office's review rules
+        aligned = aligned.model_copy(update={"review": stored.review})
     renamed = {old: new for new, old in matches.items() if new != old}
     changes = [_with_draft_code(c, renamed) for c in plan_changes(old=stored, new=aligned)]
     month = effective_month or open_month(session=session, plan_row=plan_row, today=today)
@@ -168,6 +170,7 @@ def _plan_fields(stored: Plan, new: Plan) -> list[FieldChange]:
         ("title", "计划名称", stored.title, new.title),
         ("thresholds", "滞后判定阈值", stored.thresholds.model_dump(mode="json"), new.thresholds.model_dump(mode="json")),
         ("supervision", "督办规则", _rules(stored.supervision), _rules(new.supervision)),
+        ("review", "四眼审核", _on(stored.review.four_eyes), _on(new.review.four_eyes)),
     ]  # fmt: skip
     fields = [
         FieldChange(name, label, _brief(old), _brief(new_)) for name, label, old, new_ in pairs if old != new_
@@ -198,6 +201,10 @@ def _structure_changes(old: dict[str, tuple[Any, ...]], new: dict[str, tuple[Any
 
 def _rules(rules: SupervisionRules | None) -> dict[str, Any]:
     return (rules or SupervisionRules()).model_dump(mode="json")
+
+
+def _on(flag: bool) -> str:
+    return "启用" if flag else "不启用"
 
 
 def _brief(value: Any) -> str:

@@ -36,6 +36,7 @@ from duban.store.entries import (
     approve,
     approve_entries,
     cell_history,
+    check_confirmed,
     ensure_periods,
     entry_figures,
     figure_as_of,
@@ -45,6 +46,7 @@ from duban.store.entries import (
     save_figure,
     submit,
     submit_entries,
+    unconfirmed_warnings,
     unit_sheet,
 )
 from duban.store.evidence import add_evidence, evidence_key, list_evidence, remove_evidence
@@ -311,20 +313,25 @@ def save(
         entry = save_figure(session=session, plan_row=plan_row, row=row, unit=_unit(session, unit_id),
                             period=_period(session, plan_row, key), raw=raw, writer=_writer(request, user),
                             expected_version=body.version, confirmed=body.confirmed, reason=body.reason)  # fmt: skip
+    warnings = unconfirmed_warnings(session=session, entry=entry)
     _commit(session)
-    return _entry_json(entry)
+    return {**_entry_json(entry), "warnings": [{"field": p.field, "label": p.label, "message": p.message}
+                                                for p in warnings]}  # fmt: skip
 
 
 @api_router.post("/periods/{key}/units/{unit_id}/submit", summary="提交本单位全部数据")
 def submit_unit(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId
+    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId, confirmed: bool = False
 ) -> dict[str, Any]:
-    """Submit the unit's draft or returned figures; after the deadline only returned ones (the rest are kept)."""
+    """Submit the unit's draft or returned figures; after the deadline only returned ones (the rest are kept).
+
+    A figure saved with a warning (far outside the unit's history) is submitted only with `confirmed`."""
     require_unit_access(user, unit_id)
     plan_row = _plan(request, session)
     with _refusals():
         done = submit_entries(session=session, plan_row=plan_row, unit_id=unit_id,
-                              period=_period(session, plan_row, key), writer=_writer(request, user))  # fmt: skip
+                              period=_period(session, plan_row, key), writer=_writer(request, user),
+                              confirm_all=confirmed)  # fmt: skip
     _commit(session)
     return {"submitted": [e.id for e in done.submitted],
             "kept": [{"id": e.id, "reason": reason} for e, reason in done.kept]}  # fmt: skip
@@ -399,11 +406,14 @@ def entry(session: DbSession, user: User, entry_id: RowId) -> dict[str, Any]:
 
 
 @api_router.post("/entries/{entry_id}/submit", summary="提交一项数据")
-def submit_one(request: Request, session: DbSession, user: WriterUser, entry_id: RowId) -> dict[str, Any]:
-    """Submit one draft or returned figure (held to the lock rule like every other write)."""
+def submit_one(
+    request: Request, session: DbSession, user: WriterUser, entry_id: RowId, confirmed: bool = False
+) -> dict[str, Any]:
+    """Submit one draft or returned figure (held to the lock rule); one saved with a warning needs `confirmed`."""
     found = _entry(session, user, entry_id)
     require_unit_access(user, found.unit_id)
     with _refusals():
+        check_confirmed(session=session, entries=[found], confirmed=[found.id] if confirmed else [])
         submit(session=session, entry=found, writer=_writer(request, user))
     _commit(session)
     return _entry_json(found)

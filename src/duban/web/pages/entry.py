@@ -29,6 +29,7 @@ from duban.store.entries import (
     check_entry,
     save_figure,
     submit_entries,
+    unconfirmed_warnings,
     unit_sheet,
 )
 from duban.store.evidence import add_evidence, evidence_key, list_evidence
@@ -71,6 +72,7 @@ class FormRow:
     mode: InputMode
     typed: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # saved as a draft, to be confirmed on submitting
     evidence: list[EvidenceRow] = field(default_factory=list)
     closed: str | None = None
     evidence_closed: str | None = None
@@ -144,10 +146,11 @@ async def entry_save(
     saved = sum(save_row(session=session, place=place, row=row, writer=writer, form=form) for row in rows)
     if any(r.problems for r in rows):
         return _form_page(request, user, place, rows, status_code=422, error="未保存:请先改正标出的问题。")
-    flash, failed = f"已保存 {saved} 项草稿。", False
+    flash, failed = f"已保存 {saved} 项草稿。{_warned(rows)}", False
     if form.get("action") == "submit":
         ticked = [r.code for r in rows if form.get(f"{r.code}.send")] if user.is_admin else None
-        flash, failed = _submit(session, place, writer, ticked, saved)
+        confirmed = _entry_ids(session, place, [r.code for r in rows if _confirmed(form, r.code)])
+        flash, failed = _submit(session, place, writer, ticked, saved, confirmed)
     request.session["flash_error" if failed else "flash"] = flash
     return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
 
@@ -345,10 +348,11 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
         return False
     version = str(form.get(f"{row.code}.version") or "")
     try:
-        save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
-                    period=place.period, raw=row.typed, writer=writer,
-                    expected_version=int(version) if version.isdigit() else None,
-                    confirmed=_confirmed(form, row.code))  # fmt: skip
+        entry = save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
+                            period=place.period, raw=row.typed, writer=writer,
+                            expected_version=int(version) if version.isdigit() else None,
+                            confirmed=_confirmed(form, row.code))  # fmt: skip
+        row.warnings = unconfirmed_warnings(session=session, entry=entry)
     except ValidationFailed as exc:
         row.problems = exc.problems
     except WorkflowError as exc:
@@ -380,15 +384,25 @@ def problem_fragment(problems: list[Problem], *, checked: bool) -> str:
     return str(Markup("<br>").join(parts))
 
 
+def _warned(rows: list[FormRow]) -> str:
+    """What the saved drafts' warnings ask of the reporter before submitting."""
+    warned = [r for r in rows if r.warnings]
+    if not warned:
+        return ""
+    words = ";".join(f"{r.code} {p.message}" for r in warned for p in r.warnings)
+    return f"其中 {len(warned)} 项需在提交时确认:{words}"
+
+
 def _submit(
-    session: Session, place: EntryPlace, writer: Writer, ticked: list[str] | None, saved: int
-) -> tuple[str, bool]:
+    session: Session, place: EntryPlace, writer: Writer, ticked: list[str] | None, saved: int,
+    confirmed: list[int],
+) -> tuple[str, bool]:  # fmt: skip
     """Submit (only the ticked rows' figures when given); the message says truthfully what happened."""
     ids = None if ticked is None else _entry_ids(session, place, ticked)
     before = f"已保存 {saved} 项草稿,但" if saved else ""
     try:
         done = submit_entries(session=session, plan_row=place.plan_row, unit_id=place.unit.id,
-                              period=place.period, writer=writer, entry_ids=ids)  # fmt: skip
+                              period=place.period, writer=writer, entry_ids=ids, confirmed=confirmed)  # fmt: skip
     except WorkflowError as exc:
         return f"{before}未提交:{exc}", True
     message = f"已提交 {len(done.submitted)} 项数据({_codes(session, done.submitted)}),等待督查室审核。"
