@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)\s*年")
+_ESTIMATED = re.compile(r"[,,]?\s*预计")  # '2021年,预计…增长9%': the estimate of a year that has ended
 _CITY = re.compile(
     r"([\u4e00-\u9fff]{2,3}?)(市|州|盟|地区)(?![\u4e00-\u9fff]{0,1}(?:场|民|区|县|级|直|委|政府|属|容|内|域|面))"
 )
@@ -101,7 +102,9 @@ def infer_year(text: str) -> int | None:
     in_title = _YEAR.search(first_line)
     if in_title:
         return int(in_title.group(1))
-    counts = Counter(int(y) for y in _YEAR.findall(text[:200000]))
+    counts = Counter(
+        int(m.group(1)) for m in _YEAR.finditer(text[:200000]) if not _ESTIMATED.match(text, m.end())
+    )
     if not counts:
         return None
     return max(counts, key=lambda y: (counts[y], y))

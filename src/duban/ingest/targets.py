@@ -35,6 +35,7 @@ _PAST_LEAD = re.compile(
     r"^\s*(?:回顾|过去|去年|上年|前年|近年来|近几年|多年来|截至|截止|目前|当前|\d{4}年以来|\d{4}年至今"
     r"|“?十[一二三四五]五”?(?:以来|期间|时期))"
 )
+_ESTIMATE_OF_YEAR = re.compile(r"(20\d\d)年[,,]?\s*预计")
 _SINCE = re.compile(r"(?:[一二三四五六七八九十两]|\d{1,2}|多|近)年来|(?:年|月)以来")
 _LEAD_YEAR = re.compile(r"^\s*(\d{4})年")
 _PLAN_ANCHOR = "今年|明年"
@@ -66,7 +67,7 @@ _LEAD_WORDS = re.compile(
 )
 _TAIL_WORDS = re.compile(
     r"(?:分别|不低于|不少于|至少|不超过|不高于|达到|达|突破|超过|提高到|提升到|增加到|降至|降低到|下降到|"
-    r"控制在|稳定在|保持在|为|约|大约|接近|近|超|累计|≥|≤|的)$"
+    r"控制在|稳定在|保持在|为|约|大约|接近|近|超|累计|力争|争取|≥|≤|的)$"
 )
 _EACH_SET = re.compile(r"(?:各|每个?)(?:县|区|县\(市、区\)|县市区|县区)|\d+个?县(?:\(市、区\)|市区|区)")
 _EACH_WORD = re.compile(r"分别|各|每|均")
@@ -132,14 +133,24 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
     """Every candidate number of one block of text, in order."""
     found: list[Candidate] = []
     mode = paragraph_mode(text, setting)
+    estimated = False  # '2021年,预计…;…;…。': an earlier year's estimates run on to the full stop
     for sentence, sentence_start in sentences(text, start):
         clauses = clauses_of(sentence, sentence_start)
         anchor = _anchor_clause(clauses, setting.facts.year)
+        estimated = estimated or _estimates_earlier_year(sentence, setting.facts.year)
         for index, clause in enumerate(clauses):
             for candidate in read_clause(clause, setting):
                 _judge_time(candidate, clause, mode, setting, before_anchor=index < anchor)
+                if estimated and candidate.status == TARGET:
+                    candidate.status, candidate.reason = PAST, "上一年的预计数"
                 found.append(candidate)
+        estimated = estimated and not sentence.rstrip().endswith(("。", "!", "?"))
     return found
+
+
+def _estimates_earlier_year(sentence: str, year: int) -> bool:
+    estimate = _ESTIMATE_OF_YEAR.search(sentence)
+    return estimate is not None and int(estimate.group(1)) < year
 
 
 def paragraph_mode(text: str, setting: BlockSetting) -> str:
