@@ -1,4 +1,4 @@
-"""Time to produce the city 督查通报 for a full demo year in Word, PDF and Excel (target: under 5 s).
+"""Time to produce the city 督查通报 for a full demo year in Word, PDF and Excel (target: under 3 s warm).
 
 Run: uv run python bench/bench_report.py
 Builds the 昭通 2026 plan with twelve months of demo progress in a temporary SQLite store, then times

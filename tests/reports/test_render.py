@@ -301,3 +301,42 @@ def test_word_and_pdf_have_the_same_pages(fixture, request, out_dir):
         subprocess.run(["pdftoppm", "-r", "40", "-png", str(source), str(folder / prefix)], check=True)
     assert page_count(from_word) == page_count(pdf)
     assert len(list(folder.glob("word*.png"))) == page_count(pdf)
+
+
+# ── Two months read back from Word: the text traces to the data ─────────────
+
+NAMED_ITEM = re.compile(r"“([^”]+)”（([^，）]+)）")
+
+
+def inner(text: str) -> str:
+    """A name as it stands inside the bulletin's quotation marks (“ ” within become ‘ ’)."""
+    return text.replace("“", "‘").replace("”", "’")
+
+
+@pytest.mark.parametrize(("fixture", "month"), [("city_october", "october"), ("city_november", "november")])
+def test_word_text_of_two_months_traces_to_the_data(fixture, month, request):
+    bulletin, overview = request.getfixturevalue(fixture), request.getfixturevalue(month)
+    document = Document(BytesIO(render(bulletin=bulletin, fmt="docx")))
+    paragraphs = [p.text for p in document.paragraphs]
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    for word in ("总体情况", "进展较好", "滞后事项", "存在问题", "排名", "报送情况", "下步工作要求"):
+        assert any(word in h for h in headings), word
+    names = {
+        inner(line.indicator.name + ("（力争）" if line.indicator.aspiration else "")): line
+        for line in overview.indicators
+    }
+    start = next(i for i, t in enumerate(paragraphs) if t.endswith("滞后事项"))
+    end = next(i for i, t in enumerate(paragraphs) if t.endswith("存在问题"))
+    lagging_text = "".join(paragraphs[start:end])
+    for name, unit in NAMED_ITEM.findall(lagging_text):
+        line = names[name]
+        assert line.lagging and line.indicator.lead_unit == unit, (name, unit)
+    notes = {(u.unit, n, inner(u.note)) for n, line in names.items() for u in line.units if u.note}
+    causes = [t for t in paragraphs if re.match(r"（[一二三四五六七八九十]+）", t) and "滞后原因" in t]
+    assert causes
+    for cause in causes:
+        quote = re.search(r"如(\S+?)就“([^”]+)”说明：“([^”]+)”", cause)
+        assert quote and tuple(quote.groups()) in notes, cause
+    for name in re.findall(r"进展较快的是“([^”]+)”", "".join(paragraphs)):
+        assert names[name].judgement.gap_pp <= 0 and not names[name].lagging
+    assert "并列" in "".join(paragraphs) or len({r.rank for r in overview.rankings}) == len(overview.rankings)
