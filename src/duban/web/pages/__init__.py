@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from duban.web.pages import counties, dashboard, entry, indicators, ingest, map, office, periods, plan, review
+from duban.web.pages import (
+    counties,
+    dashboard,
+    entry,
+    indicators,
+    ingest,
+    map,
+    office,
+    periods,
+    plan,
+    projects,
+    review,
+)  # fmt: skip
 
 PAGE_ROUTERS: list[APIRouter] = [
     dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
     periods.router, plan.router, ingest.router, office.router,
+    projects.router,
 ]  # fmt: skip
