@@ -279,6 +279,7 @@ def _indicator(ident: str, candidate: Candidate, item: IngestItem, lead: str | N
         line=item.line,
         confidence=round(candidate.confidence, 2),
         flags=list(candidate.flags),
+        note=candidate.note or None,
     )
 
 

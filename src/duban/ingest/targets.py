@@ -113,6 +113,7 @@ class Candidate:
     number_start: int = -1
     number_end: int = -1
     stated_before: bool = False  # the comparator came from a word before the number (不少于…)
+    note: str = ""  # what the plan keeps beside the value: the range a lower bound was taken from
 
     def flag(self, message: str, confidence: float) -> None:
         self.flags.append(message)
@@ -388,6 +389,7 @@ def _mark_reading(candidate: Candidate, q: Quantity) -> None:
     """Ranges become lower bounds; units that were inferred are flagged for review."""
     if q.high is not None:
         candidate.comparator = Comparator.AT_LEAST
+        candidate.note = f"区间目标:{q.text}(上限 {plain(q.high)}{q.unit})"
         candidate.flag(f"区间目标 {q.text},按下限计,上限为{plain(q.high)}{q.unit}", 0.75)
     if q.inferred == "measure":
         candidate.flag(f"单位“{q.unit}”按量词推断,请确认", 0.8)
