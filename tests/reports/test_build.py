@@ -261,6 +261,8 @@ def test_reporting_names_late_units_in_november(city_november, november):
     assert all(r[5] == r[3] - r[4] for r in rows)  # 待审核: submitted, not yet reviewed
     assert f"{'、'.join(late)}逾期未报齐的数据须立即补报" in text_of(city_november, "下步工作要求")
     assert city_november.warnings == ["11月尚未结束（通报日期2026年11月27日），本期数据不完整"]
+    assert section(city_november, "总体").paragraphs[0].startswith("截至11月27日，全市")
+    assert "数据截至2026年11月27日" in city_november.opening
 
 
 def test_demands_are_numbered_and_built_from_the_situation(city_october, october):

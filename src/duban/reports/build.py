@@ -195,10 +195,17 @@ def _summary_sentence(scope: Scope, counts: dict[Status, int]) -> str:
     extra = f"（另有力争目标{aspirations}项，单独列示，不计入统计）" if aspirations else ""
     verdict = judgement_words(good_share=share, far_behind=counts[Status.FAR_BEHIND])
     holder = "你县承担" if scope.unit else "全市纳入督查"
+    until = _until(scope)
     if not total:
-        return f"截至{scope.overview.month}月底，{holder}的年度目标任务均为力争目标{extra}。"
-    return (f"截至{scope.overview.month}月底，{holder}的年度目标任务{total}项{extra}，{verdict}。"
+        return f"截至{until}，{holder}的年度目标任务均为力争目标{extra}。"
+    return (f"截至{until}，{holder}的年度目标任务{total}项{extra}，{verdict}。"
             f"其中，{counts_words(counts, total)}；已完成、超序时和正常推进的合计{good}项，占{share_text(good, total)}。")  # fmt: skip
+
+
+def _until(scope: Scope) -> str:
+    """截至10月底, or 截至11月27日 for a month not yet ended."""
+    month = scope.overview.month
+    return f"{month}月{scope.issued.day}日" if scope.issued < scope.overview.on else f"{month}月底"
 
 
 def _change_sentence(scope: Scope, counts: dict[Status, int]) -> str:
