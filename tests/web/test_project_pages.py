@@ -154,3 +154,16 @@ def test_the_dashboard_and_the_nav_lead_to_the_ledger(client: TestClient) -> Non
     home = client.get("/").text
     assert 'id="ledger-link"' in home
     assert '<a href="/projects"' in home
+
+
+@pytest.mark.usefixtures("ledger")
+def test_a_project_saved_later_is_listed_at_once(client: TestClient, factory: sessionmaker[Session]) -> None:
+    log_in(client, "admin")
+    assert "共 64 个项目" in client.get("/projects").text
+    with factory() as session, session.begin():
+        plan_row = find_plan(session=session)
+        assert plan_row is not None
+        save_projects(session=session, plan_row=plan_row, projects=[a_project("ZT2026-03001", "鲁甸县")])
+    listed = client.get("/projects").text
+    assert "共 65 个项目" in listed
+    assert "ZT2026-03001" in client.get("/projects?county=鲁甸县").text

@@ -25,6 +25,9 @@ class Dates(BaseModel):
     actual: date | None = None
 
 
+NO_DATES = Dates()  # frozen, so one shared instance serves every unknown milestone
+
+
 class Project(BaseModel):
     """One investment project with its flags, money and milestones."""
 
@@ -61,7 +64,7 @@ class Project(BaseModel):
 
     def dates(self, milestone: ProjectMilestone) -> Dates:
         """The planned and actual dates of `milestone` (both empty when unknown)."""
-        return self.milestones.get(milestone, Dates())
+        return self.milestones.get(milestone, NO_DATES)
 
     def done_by(self, milestone: ProjectMilestone, on: date) -> bool:
         """Whether `milestone` was actually reached on or before `on`."""
