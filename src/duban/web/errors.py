@@ -11,20 +11,22 @@ from __future__ import annotations
 import errno
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import exc as sa_exc
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from duban.plaintext import control_character
 from duban.progress.validation import FIELD_LABELS
 
 log = logging.getLogger("duban.errors")
 FORM = "application/x-www-form-urlencoded"
-MAX_CHECKED_BODY = 1024 * 1024  # larger forms are uploads (multipart), read by their handlers
+MULTIPART = "multipart/form-data"
+MAX_CHECKED_BODY = 1024 * 1024  # larger bodies are uploads, read (with their limits) by their handlers
 DISK_FULL = "服务器磁盘空间已满,本次操作未保存,请稍后重试并联系系统管理员清理磁盘"
 DATABASE_DOWN = "数据库暂时无法连接,请稍后重试;如持续出现请联系系统管理员"
 SERVER_FAULT = "服务器内部错误,本次操作未完成,请稍后重试;如持续出现请联系系统管理员"
@@ -108,10 +110,12 @@ def _url_fault(request: Request) -> str | None:
 async def _body_fault(request: Request) -> str | None:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if (
-        kind not in (FORM, "application/json")
+        kind not in (FORM, MULTIPART, "application/json")
         or int(request.headers.get("content-length") or 0) > MAX_CHECKED_BODY
     ):
         return None
+    if kind == MULTIPART:
+        return _fields_fault(await _multipart_text_fields(request), "填写的内容")
     body = (await request.body()).decode("utf-8", "replace")
     if kind == FORM:
         return _fields_fault(parse_qsl(body, keep_blank_values=True), "填写的内容")
@@ -119,6 +123,22 @@ async def _body_fault(request: Request) -> str | None:
         return _fields_fault(list(_json_strings(json.loads(body), "")), "提交的数据")
     except ValueError:
         return None  # not JSON: the handler's own validation answers
+
+
+async def _multipart_text_fields(request: Request) -> list[tuple[str, str]]:
+    """The text fields of a multipart form (files left aside), parsed from the body read once."""
+    body = await request.body()
+
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    try:
+        form = await MultiPartParser(request.headers, stream(), max_files=100, max_fields=1000).parse()
+    except MultiPartException:
+        return []  # not a well-formed form: the handler's own parsing answers
+    fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    await form.close()
+    return fields
 
 
 def _fields_fault(pairs: list[tuple[str, str]], where: str) -> str | None:

@@ -43,7 +43,7 @@ def allowed_unit(*, session: Session, user: CurrentUser, unit: str | None) -> st
     raise HTTPException(status_code=403, detail="只能下载本县（市、区）的督查通报")
 
 
-@router.get("/reports/file", name="report_form_download")
+@router.get("/reports/file", name="report_form_download", include_in_schema=False)  # the web form's target
 def report_form_download(
     request: Request, user: Annotated[CurrentUser, Depends(require_user)], period: str, fmt: str = "docx",
     unit: str | None = None, number: str | None = None, date: str | None = None,
