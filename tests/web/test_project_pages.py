@@ -103,7 +103,7 @@ def test_a_reporter_sees_only_their_countys_projects(client: TestClient) -> None
     assert client.get("/projects/ZT2026-02001").status_code == 200
     refused = client.get("/projects/ZT2026-01156")
     assert refused.status_code == 403
-    assert "只能查看本县(市、区)的项目" in refused.text
+    assert "只能查看本县（市、区）的项目" in refused.text
 
 
 @pytest.mark.usefixtures("ledger")
@@ -111,10 +111,10 @@ def test_the_project_page_says_why_its_lights_are_red(client: TestClient) -> Non
     log_in(client, "admin")
     page = client.get("/projects/ZT2026-01156").text
     assert "镇雄县迟迟未开工项目" in page
-    assert "计划2026年3月1日开工,已逾期101天未开工。" in page
-    assert "尚未开工,不评投资灯。" in page
+    assert "计划2026年3月1日开工，已逾期101天未开工。" in page
+    assert "尚未开工，不评投资灯。" in page
     idle = client.get("/projects/ZT2026-01157").text
-    assert re.search(r"截至5月完成年度计划的0\.00%,序时进度[\d.]+%,落后[\d.]+个百分点。", idle)
+    assert re.search(r"截至5月完成年度计划的0\.00%，序时进度[\d.]+%，落后[\d.]+个百分点。", idle)
     assert client.get("/projects/ZT2026-99999").status_code == 404
 
 

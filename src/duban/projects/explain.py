@@ -70,41 +70,41 @@ def light_notes(project: Project, *, year: int, on: date, profile: Profile | Non
 def _start_reason(project: Project, light: Light | None, on: date) -> str:
     start = project.dates(ProjectMilestone.START)
     if project.kind is not ProjectKind.NEW:
-        return "续建项目,不评开工灯。"
+        return "续建项目，不评开工灯。"
     if start.planned is None:
-        return "未填报计划开工日期,不评开工灯。"
+        return "未填报计划开工日期，不评开工灯。"
     if start.actual is not None and start.actual <= on:
-        return f"计划{cn_date(start.planned)}开工,已于{cn_date(start.actual)}开工。"
+        return f"计划{cn_date(start.planned)}开工，已于{cn_date(start.actual)}开工。"
     if light is Light.GREEN:
-        return f"计划{cn_date(start.planned)}开工,尚未到期。"
-    return f"计划{cn_date(start.planned)}开工,已逾期{(on - start.planned).days}天未开工。"
+        return f"计划{cn_date(start.planned)}开工，尚未到期。"
+    return f"计划{cn_date(start.planned)}开工，已逾期{(on - start.planned).days}天未开工。"
 
 
 def _investment_reason(
     project: Project, lights: ProjectLights, year: int, on: date, profile: Profile | None
 ) -> str:
     if not project.year_plan:
-        return "本年无计划投资,不评投资灯。"
+        return "本年无计划投资，不评投资灯。"
     if lights.gap is None:
-        return "尚未开工,不评投资灯。"
+        return "尚未开工，不评投资灯。"
     month = through_month(year=year, on=on)
     expected = expected_rate(year=year, month=month, profile=profile or Profile())
     done = expected - lights.gap
     behind = f"落后{lights.gap:.2f}个百分点" if lights.gap > 0 else "不落后于序时进度"
-    return f"截至{month}月完成年度计划的{done:.2f}%,序时进度{expected:.2f}%,{behind}。"
+    return f"截至{month}月完成年度计划的{done:.2f}%，序时进度{expected:.2f}%，{behind}。"
 
 
 def _registration_reason(project: Project, light: Light | None, on: date) -> str:
     started = project.dates(ProjectMilestone.START).actual
     if light is None or started is None:
-        return "尚未开工,不评入库灯。"
+        return "尚未开工，不评入库灯。"
     registered = project.dates(ProjectMilestone.REGISTERED)
     if registered.actual is not None and registered.actual <= on:
         return f"已于{cn_date(registered.actual)}入库纳统。"
     due = registered.planned or started + timedelta(days=REGISTRATION_DAYS)
     if light is Light.GREEN:
-        return f"应于{cn_date(due)}前入库纳统,尚未到期。"
-    return f"应于{cn_date(due)}前入库纳统,已逾期{(on - due).days}天。"
+        return f"应于{cn_date(due)}前入库纳统，尚未到期。"
+    return f"应于{cn_date(due)}前入库纳统，已逾期{(on - due).days}天。"
 
 
 def month_lines(project: Project, *, year: int, on: date, profile: Profile | None = None) -> list[MonthLine]:

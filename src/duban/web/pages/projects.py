@@ -78,7 +78,7 @@ def project_page(request: Request, user: User, code: str) -> HTMLResponse:
     if record is None:
         raise HTTPException(status_code=404, detail=f"项目库中没有编号为“{code}”的项目")
     if user.role is Role.REPORTER and record.county_id != user.unit_id:
-        raise HTTPException(status_code=403, detail="只能查看本县(市、区)的项目")
+        raise HTTPException(status_code=403, detail="只能查看本县（市、区）的项目")
     on, project = today_of(request), record.project
     return render(
         request, "project.html", user, nav="projects", project=project, on=on, stage=stage_on(project, on),
