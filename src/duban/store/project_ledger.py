@@ -2,7 +2,9 @@
 
 County, 两重 and the text search are SQL conditions; stage and light depend on dates and the
 investment completed so far, so they are judged on flat rows (three queries of plain tuples, no ORM
-objects) and remembered until the ledger changes, so paging and the light and stage filters are cheap.
+objects) and paged. The whole city's judged ledger is remembered until the ledger changes, so the
+first page, paging and the light and stage filters over the city stay cheap; a narrower list (one
+county, 两重, a search) is judged per request over the rows the store found.
 """
 
 from __future__ import annotations
@@ -75,11 +77,14 @@ def ledger_page(
     *, session: Session, plan_id: int, year: int, on: date, where: LedgerFilter, page: int = 1
 ) -> LedgerPage:
     """The projects matching `where`, judged on `on`, page `page` of PAGE_SIZE, in ledger order."""
-    stored = dataclasses.replace(where, stage=None, light="")
-    judged = remembered(
-        session=session, key=("project ledger", plan_id, on, stored), states=False,
-        compute=lambda: _judged(session, plan_id, year, on, stored),
-    )  # fmt: skip
+    narrowed = dataclasses.replace(where, stage=None, light="")
+    if narrowed == LedgerFilter():
+        judged = remembered(
+            session=session, key=("project ledger", plan_id, on), states=False,
+            compute=lambda: _judged(session, plan_id, year, on, narrowed),
+        )  # fmt: skip
+    else:  # narrowed by the store: few enough to judge per request, and not worth a place in the cache
+        judged = _judged(session, plan_id, year, on, narrowed)
     if where.stage is not None:
         judged = [line for line in judged if line.stage is where.stage]
     counts = Counter(light_key(line.light) for line in judged)
