@@ -44,6 +44,7 @@ FOOTER_PT = 14  # 4号
 LINE_PITCH = 579  # twips: 22 lines in the 225 mm type area
 CONDENSED = -4  # twips per character: 16 pt type on a 15.8 pt advance sets 28 characters in the 156 mm line
 TYPE_WIDTH_MM = 156
+CELL_LINE_PT = 14  # table text: 五号 on an exact 14 pt line, as the PDF sets it
 
 
 def render_docx(*, bulletin: Bulletin) -> bytes:
@@ -290,6 +291,7 @@ def _chart(document: DocxDocument, chart: Chart) -> None:
         return
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _no_grid(paragraph)
     paragraph.add_run().add_picture(BytesIO(image), width=Mm(150))
 
 
@@ -346,7 +348,8 @@ def _fill(cell: _Cell, text: str, font: str, width: Length, *, centred: bool, bo
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
     paragraph.paragraph_format.first_line_indent = Pt(0)
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph.paragraph_format.line_spacing = Pt(CELL_LINE_PT)
     _no_grid(paragraph)
     set_font(paragraph.add_run(xml_safe(text)), font, 10.5, bold=bold)
 
