@@ -66,22 +66,28 @@ def touch(*, session: Session, figures: bool = True, states: bool = True) -> Non
 
 @event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
-    for row in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(row, EntryRow):
-            _note_entry(session, row)
-        elif not isinstance(row, _IGNORED_ROWS) and (row in session.new or row in session.deleted
-                                                     or session.is_modified(row)):  # fmt: skip
-            touch(session=session)
+    # each set is read once (session.new builds a new set per call) and the walk stops once both
+    # counters are marked: a load of thousands of rows costs one pass, not one per row
+    for created_or_deleted, rows in ((True, session.new), (True, session.deleted), (False, session.dirty)):
+        for row in rows:
+            if _marked_both(session):
+                return
+            if isinstance(row, EntryRow):
+                _note_entry(session, row, changed=created_or_deleted or session.is_modified(row))
+            elif not isinstance(row, _IGNORED_ROWS) and (created_or_deleted or session.is_modified(row)):
+                touch(session=session)
 
 
-def _note_entry(session: Session, entry: EntryRow) -> None:
+def _marked_both(session: Session) -> bool:
+    return session.info.get(CHANGES, set()) >= {FIGURES, STATES}
+
+
+def _note_entry(session: Session, entry: EntryRow, *, changed: bool) -> None:
     """An entry moves `states` unless it is and was a draft; `figures` when it is or was approved."""
-    history = inspect(entry).attrs.state.history
-    states = {*history.added, *history.deleted, *([] if history.has_changes() else [entry.state])}
-    if entry in session.deleted:
-        states.add(entry.state)
-    if not (entry in session.new or entry in session.deleted or session.is_modified(entry)):
+    if not changed:
         return
+    history = inspect(entry).attrs.state.history
+    states = {*history.added, *history.deleted, entry.state}
     touch(session=session, figures=EntryState.APPROVED.value in states, states=bool(states & _PENDING_STATES))
 
 
