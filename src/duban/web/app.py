@@ -30,7 +30,7 @@ __all__ = ["READ_ONLY_PAGES", "create_app", "templates"]
 
 # GET pages that never write, so a streaming replica can serve them.
 READ_ONLY_PAGES = re.compile(
-    r"/(?:map(?:/data)?|indicators(?:/[^/]+)?|counties(?:/[^/]+)?|reports(?:/[^/]+)?)?"
+    r"/(?:map(?:/data)?|indicators(?:/[^/]+)?|counties(?:/[^/]+)?|projects(?:/[^/]+)?|reports(?:/[^/]+)?)?"
 )
 
 
