@@ -253,3 +253,30 @@ def test_an_outlier_is_saved_as_a_draft_and_confirmed_only_on_submitting(office)
     yanjin.post(f"/entry/{yj}/6", data={**form, "action": "submit", f"{row['code']}.confirm": "1"},
                 follow_redirects=False)  # fmt: skip
     assert yanjin.get(f"/api/entries/{saved.json()['id']}").json()["state"] == "submitted"
+
+
+def test_ledger_fed_figures_are_not_asked_of_counties(office, factory):
+    """One source per figure: what the project ledger feeds (A-01…A-05 in the seed plan) is on no county's form,
+    template or 报送情况, cannot be typed in through the API, and fills the home page's project panel."""
+    daguan, admin = office["daguan"], office["admin"]
+    fed = [i.id for i in read_plan_file(default_plan_path()).indicators() if i.feed]
+    assert fed
+    dg = unit_of(daguan)
+    rows = daguan.get(f"/api/periods/2026-06/units/{dg}/sheet").json()["rows"]
+    assert rows and not {r["code"] for r in rows} & set(fed)
+    form = daguan.get(f"/entry/{dg}?month=6").text
+    named = re.search(r'id="ledger-fed">([^\n]*)</p>', form).group(1)
+    assert (
+        "由项目台账自动统计,本单位无需填报" in named and "A-03 新开工项目数" in named
+    )  # broken down to counties
+    book = load_workbook(BytesIO(daguan.get(f"/entry/{dg}/6/template.xlsx").content))
+    codes = {str(c) for row in book.active.iter_rows(values_only=True) for c in row if c}
+    assert not codes & set(fed)
+    with factory() as session:
+        fed_id = session.scalars(select(IndicatorRow.id).where(IndicatorRow.code == fed[0])).one()
+    typed = daguan.put(f"/api/periods/2026-06/units/{dg}/indicators/{fed_id}", json={"value": "3"})
+    assert typed.status_code == 422 and "由项目台账自动统计" in typed.text
+    status = {r["unit"]: r for r in admin.get("/api/periods/2026-06/status").json()}
+    assert status["大关县"]["expected"] == len(rows)
+    home = admin.get("/").text
+    assert all(f'href="/indicators/{code}?month=5"' in home for code in fed)

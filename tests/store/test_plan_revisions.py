@@ -193,3 +193,23 @@ def test_a_reload_keeps_the_review_rules_unless_the_file_states_them(session, de
         session=session, plan_row=demo, plan=plan, user_id=None, reason="重新导入", today=TODAY
     )
     assert plan_from_store(session=session, plan_row=demo).review.four_eyes is four_eyes
+
+
+def test_rows_the_office_keeps_stay_as_stored_and_come_back_on_undo(session, demo):
+    """On the diff page the office keeps A-03's stored target and the removed A-14; A-09's change is applied."""
+    before = plan_from_store(session=session, plan_row=demo)
+    plan = _revised_seed(target={"A-03": Decimal(1100), "A-09": Decimal(999)}, removed={"A-14"})
+    preview = preview_plan_revision(
+        session=session, plan_row=demo, plan=plan, today=TODAY, keep=["A-03", "A-14"]
+    )
+    assert [t.change.code for t in preview.changes] == ["A-09"]
+    revision = apply_plan_revision(session=session, plan_row=demo, plan=plan, user_id=None, reason="人大批准",
+                                   today=TODAY, keep=["A-03", "A-14"])  # fmt: skip
+    stored = {i.id: i for i in plan_from_store(session=session, plan_row=demo).indicators()}
+    assert stored["A-03"].target == Decimal(1000) and stored["A-09"].target == Decimal(999)
+    assert "A-14" in stored and session.scalar(
+        select(IndicatorRow.retired_from).where(IndicatorRow.code == "A-14")) is None  # fmt: skip
+    audit = session.scalars(select(AuditRow).where(AuditRow.entity == "plan_revision")).one()
+    assert audit.new["kept"] == ["A-03", "A-14"]
+    undo_plan_revision(session=session, revision_id=revision.id, user_id=None)
+    assert plan_from_store(session=session, plan_row=demo) == before

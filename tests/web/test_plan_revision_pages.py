@@ -100,3 +100,21 @@ def test_the_revision_is_undone_from_the_plan_page(client, factory):
     assert undone.status_code == 303
     assert _state(factory) == (before, entries, {})
     assert "已撤销计划修订" in client.get("/plan").text
+
+
+def test_the_office_keeps_one_row_of_the_diff_as_stored(client, factory):
+    """On the diff, ticking 保留原值 on A-14's row keeps it; A-03's new target is applied; both audited."""
+    before, entries, _ = _state(factory)
+    token = log_in(client, "admin")
+    review_url = _upload(client, token)
+    form = {"csrf_token": token, "A-03.target": "1100", "A-14.decision": "reject"}
+    diff_url = client.post(review_url, data=form, follow_redirects=False).headers["location"]
+    diff = client.get(diff_url).text
+    assert 'name="keep" value="A-14"' in diff and 'name="keep" value="A-03"' in diff
+    applied = client.post(diff_url, follow_redirects=False,
+                          data={"csrf_token": token, "confirm": "1", "reason": "部分采纳", "keep": "A-14"})  # fmt: skip
+    assert applied.status_code == 303
+    after, entries_after, retired = _state(factory)
+    assert entries_after == entries and retired == {}  # A-14 kept as it was, not retired
+    stored = {i.id: i for i in after.indicators()}
+    assert "A-14" in stored and stored["A-14"] == {i.id: i for i in before.indicators()}["A-14"]

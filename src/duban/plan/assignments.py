@@ -24,6 +24,11 @@ def reporting_units(*, indicator: Indicator, plan: Plan) -> list[str]:
     return [indicator.lead_unit or city_name(plan)]
 
 
+def asked_of_units(*, indicator: Indicator) -> bool:
+    """False for a figure fed from the project ledger: one source per figure, so no unit is asked for it."""
+    return not indicator.feed
+
+
 def has_task(*, indicator: Indicator, unit: str) -> bool:
     """False when the unit's share of a target to reach is 0: 无此项任务, out of counts, scores and forms.
 

@@ -7,6 +7,7 @@ draft whose codes are only sequence numbers, where the quotes disagree). Pure: n
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -100,6 +101,25 @@ def aligned_plan(*, old: Plan, new: Plan, matches: dict[str, str]) -> Plan:
             renames[ind.id] = _free_code(ind.id, taken)
             taken.add(renames[ind.id])
     return _renamed(new, renames)
+
+
+def keeping(*, new: Plan, old: Plan, keep: Collection[str]) -> Plan:
+    """`new` with the indicators coded in `keep` as `old` has them: a changed one as stored, an added one left
+    out, a removed one back at the end of its task (when `new` still has that task)."""
+    if not keep:
+        return new
+    stored = {ind.id: ind for ind in old.indicators()}
+    task_of = {ind.id: task.code for area in old.areas for task in area.tasks for ind in task.indicators}
+    present = {ind.id for ind in new.indicators()}
+
+    def kept(task: Task) -> Task:
+        own = [stored.get(i.id, i) if i.id in keep else i for i in task.indicators
+               if i.id not in keep or i.id in stored]  # fmt: skip
+        back = [stored[c] for c in keep if c in stored and c not in present and task_of[c] == task.code]
+        return task.model_copy(update={"indicators": own + back})
+
+    areas = [area.model_copy(update={"tasks": [kept(t) for t in area.tasks]}) for area in new.areas]
+    return new.model_copy(update={"areas": areas})
 
 
 def _free_code(code: str, taken: set[str]) -> str:

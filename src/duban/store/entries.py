@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import EntryState, MilestoneStage
-from duban.plan.assignments import reporting_units, unit_target
+from duban.plan.assignments import asked_of_units, reporting_units, unit_target
 from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
 from duban.store.audit import history, record_change
@@ -208,6 +208,8 @@ def unit_sheet(
     earlier = _unit_latest_earlier_entries(session, unit.id, period)
     sheet = []
     for indicator in indicators:
+        if not asked_of_units(indicator=indicator):
+            continue
         if indicator.id in by_code and unit.name in reporting_units(indicator=indicator, plan=plan):
             row = by_code[indicator.id]
             previous, month = earlier.get(row.id, (None, None))
@@ -351,6 +353,8 @@ def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Col
 
 
 def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: OrgUnitRow) -> None:
+    if not asked_of_units(indicator=indicator):
+        raise NotReported(f"指标 {indicator.id}“{indicator.name}”由项目台账自动统计,各单位无需填报")
     if unit.name not in reporting_units(indicator=indicator, plan=_units_plan(session, plan_row)):
         raise NotReported(f"{unit.name}不填报指标 {indicator.id}“{indicator.name}”,不能为它填报数据")
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ReportState, ScopeKind, Status
-from duban.plan.assignments import city_name, has_task, reporting_units, unit_target
+from duban.plan.assignments import asked_of_units, city_name, has_task, reporting_units, unit_target
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
 from duban.progress.judge import GOOD_STATUSES, Judgement, judge
@@ -422,7 +422,7 @@ def _reporting(
     )
     past_deadline = period is not None and today > period.deadline
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for ind in plan.indicators():
+    for ind in (i for i in plan.indicators() if asked_of_units(indicator=i)):
         for unit in reporting_units(indicator=ind, plan=plan):
             entry = entries[ids[ind.id]].get(unit, {}).get(month)
             counts = tally[unit]

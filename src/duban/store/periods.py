@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, ReportingState, ReportState
-from duban.plan.assignments import reporting_units
+from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Plan
 from duban.store.audit import record_change
 from duban.store.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
@@ -204,7 +204,7 @@ def _expected_indicators(session: Session, plan_row: PlanRow, plan: Plan, month:
     )
     ids = {code: id_ for code, id_ in session.execute(query)}
     wanted: dict[str, set[int]] = defaultdict(set)
-    for indicator in (i for i in plan.indicators() if i.id in ids):
+    for indicator in (i for i in plan.indicators() if i.id in ids and asked_of_units(indicator=i)):
         for unit in reporting_units(indicator=indicator, plan=plan):
             wanted[unit].add(ids[indicator.id])
     order = [u.name for u in plan.units if u.name in wanted]

@@ -8,7 +8,7 @@ effective month on); one without any is deleted. No revision deletes a reported 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +23,7 @@ from duban.plan.revision import (
     FieldChange,
     IndicatorChange,
     aligned_plan,
+    keeping,
     match_indicators,
     plan_changes,
 )
@@ -88,14 +89,17 @@ class PlanPreview:
 
 def preview_plan_revision(
     *, session: Session, plan_row: PlanRow, plan: Plan, today: date, effective_month: int | None = None,
-    trust_codes: bool = True,
+    trust_codes: bool = True, keep: Collection[str] = (),
 ) -> PlanPreview:  # fmt: skip
-    """The changes `plan` would make to the stored plan of its region and year, with what each touches."""
+    """The changes `plan` would make to the stored plan of its region and year, with what each touches.
+
+    Indicators coded in `keep` stay as stored (the office's per-row choice on the diff page)."""
     stored = plan_from_store(session=session, plan_row=plan_row)
     matches = match_indicators(old=stored, new=plan, trust_codes=trust_codes)
     aligned = aligned_plan(old=stored, new=plan, matches=matches)
     if "review" not in plan.model_fields_set:  # a file without `review:` keeps the office's review rules
         aligned = aligned.model_copy(update={"review": stored.review})
+    aligned = keeping(new=aligned, old=stored, keep=keep)
     renamed = {old: new for new, old in matches.items() if new != old}
     changes = [_with_draft_code(c, renamed) for c in plan_changes(old=stored, new=aligned)]
     month = effective_month or open_month(session=session, plan_row=plan_row, today=today)
@@ -218,10 +222,13 @@ def _brief(value: Any) -> str:
 def apply_plan_revision(
     *, session: Session, plan_row: PlanRow, plan: Plan, user_id: int | None, reason: str,
     today: date | None = None, effective_month: int | None = None, trust_codes: bool = True,
+    keep: Collection[str] = (),
 ) -> PlanRevisionRow | None:  # fmt: skip
-    """Apply `plan` to the stored plan as previewed; audited and undoable. None when nothing changes."""
+    """Apply `plan` to the stored plan as previewed (`keep`: indicators left as stored); audited and undoable.
+
+    None when nothing changes."""
     preview = preview_plan_revision(session=session, plan_row=plan_row, plan=plan, today=today or date.today(),
-                                    effective_month=effective_month, trust_codes=trust_codes)  # fmt: skip
+                                    effective_month=effective_month, trust_codes=trust_codes, keep=keep)  # fmt: skip
     if preview.empty:
         return None
     before = _snapshot(session, plan_row)
@@ -234,7 +241,8 @@ def apply_plan_revision(
     _write(session, plan_row, preview.plan, retire=dict.fromkeys(retired, preview.effective_month))
     revision.changes = _recorded(preview, target_revisions, retired)
     record_change(session=session, user_id=user_id, action="plan.revise", entity=ENTITY, entity_id=revision.id,
-                  new={"summary": preview.summary(), "effective_month": preview.effective_month},
+                  new={"summary": preview.summary(), "effective_month": preview.effective_month,
+                       "kept": sorted(keep)},
                   reason=revision.reason)  # fmt: skip
     return revision
 

@@ -24,7 +24,6 @@ from duban.web.auth import CurrentUser, db_session, require_user
 from duban.web.pages.common import page_period, render, templates, the_plan, today_of
 
 router = APIRouter(include_in_schema=False)
-PROJECT_INDICATORS = ("A-01", "A-02", "A-03", "A-04", "A-05")
 
 
 @dataclass(frozen=True)
@@ -104,5 +103,5 @@ def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures
 
 
 def project_lines(*, view: DashboardSummary) -> list[CityLine]:
-    """The project-campaign figures: the plan's investment indicators A-01..A-05."""
-    return [line for line in view.indicators if line.indicator.id in PROJECT_INDICATORS]
+    """The project-campaign figures: the indicators the plan feeds from the project ledger."""
+    return [line for line in view.indicators if line.indicator.feed]

@@ -19,7 +19,8 @@ from starlette.datastructures import FormData
 from duban.choices import EntryState, MilestoneStage, OrgKind, Role
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, import_workbook
-from duban.plan.model import Plan
+from duban.plan.assignments import asked_of_units, reporting_units
+from duban.plan.model import Indicator, Plan
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
 from duban.storage.download import download, fetch, storage_of
 from duban.store.entries import (
@@ -445,7 +446,13 @@ def _form_page(
                   label=period_label(place.period, year), closed=closed, locked=locked, error=error,
                   flash=request.session.pop("flash", None), flash_error=request.session.pop("flash_error", None),
                   stages=list(MilestoneStage), fragment=problem_fragment, modes=InputMode, faults=faults or [],
-                  editable=any(r.editable for r in rows), today=today)  # fmt: skip
+                  editable=any(r.editable for r in rows), today=today, fed=_ledger_fed(place))  # fmt: skip
+
+
+def _ledger_fed(place: EntryPlace) -> list[Indicator]:
+    """The unit's indicators the project ledger feeds: shown, not asked (one source per figure)."""
+    return [ind for ind in place.plan.indicators() if not asked_of_units(indicator=ind)
+            and place.unit.name in reporting_units(indicator=ind, plan=place.plan)]  # fmt: skip
 
 
 def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:

@@ -154,7 +154,8 @@ async def revision_apply(
     try:
         revision = apply_plan_revision(session=session, plan_row=stored, plan=plan, user_id=user.id,
                                        reason=str(form.get("reason") or ""), today=today_of(request),
-                                       effective_month=_month(form.get("effective_month")))  # fmt: skip
+                                       effective_month=_month(form.get("effective_month")),
+                                       keep=[str(code) for code in form.getlist("keep")])  # fmt: skip
     except (PlanRevisionError, RevisionError) as exc:
         return _revision_page(request, user, token, error=str(exc))
     summary = revision.changes["summary"] if revision else "与数据库中的计划相同,没有变化"
