@@ -269,6 +269,7 @@ def test_ledger_fed_figures_are_not_asked_of_counties(office, factory):
     assert (
         "由项目台账自动统计,本单位无需填报" in named and "A-03 新开工项目数" in named
     )  # broken down to counties
+    assert '<a href="/projects">查看项目库</a>' in named
     book = load_workbook(BytesIO(daguan.get(f"/entry/{dg}/6/template.xlsx").content))
     codes = {str(c) for row in book.active.iter_rows(values_only=True) for c in row if c}
     assert not codes & set(fed)
