@@ -27,6 +27,7 @@ from duban.settings import Settings
 from duban.store.entries import record_value, submit
 from duban.store.evidence import add_evidence
 from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.store.projects import save_projects
 from duban.store.supervision import Evidence, answer, open_item, sign
 from duban.store.supervision_models import SupervisionReminderRow
 from duban.supervision.rules import SupervisionRules
@@ -41,6 +42,7 @@ from web.conftest import (  # noqa: F401  (fixtures shared with the web tests)
     seeded,
     settings,
 )
+from web.test_project_pages import a_project
 
 VICTIM, ATTACKER = "镇雄县", "昭阳区"
 PDF = b"%PDF-1.4 photos of the new road"
@@ -62,6 +64,7 @@ class World:
     reply: int
     template: bytes
     period_key: str
+    project: str = "ZT2026-09001"
 
 
 @pytest.fixture
@@ -85,6 +88,7 @@ def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> W
         session.flush()
         plan_row = session.get_one(PlanRow, roads.plan_id)
         victim = session.get_one(OrgUnitRow, units[VICTIM])
+        save_projects(session=session, plan_row=plan_row, projects=[a_project(World.project, VICTIM)])
         template = filled_template(
             make_template(session=session, plan_row=plan_row, unit=victim, period=june, key="test-secret"),
             value=420,

@@ -180,6 +180,7 @@ PRIVATE_READS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/supervision/items/{item_id}"): lambda w: [
         Call("GET", f"/api/supervision/items/{w.answered_item}")
     ],
+    ("GET", "/projects/{code}"): lambda w: [Call("GET", f"/projects/{w.project}")],
 }
 # GET routes whose path names a unit's object but which every signed-in user may read, and why.
 SHARED_READS = {
