@@ -30,7 +30,9 @@ def test_the_office_reimports_the_plan_sees_the_diff_confirms_and_undoes(page):
     assert "目标值:1000 → 1100" in page.inner_text('#revision-table tr[data-id="A-03"]')
     removed = page.inner_text('#revision-table tr.change-removed[data-id="A-14"]')
     assert "停用" in removed and "数据保留" in removed
-    figures = int(page.inner_text('#revision-table tr[data-id="A-14"] td:nth-child(5)'))
+    figures = int(
+        page.inner_text('#revision-table tr[data-id="A-14"] td:nth-child(6)')
+    )  # after 保留原值, 变化, 编号, 指标, 内容
     assert figures > 0
     shoot(page, "plan-reimport-diff")
     page.click("button[type=submit].primary")  # not confirmed: refused, nothing changed

@@ -73,7 +73,7 @@ def test_dashboard_shows_counts_livelihood_cards_ranking_and_reporting(client):
     assert "建好农村公路" in page and "1,240" in page
     assert 'id="ranking"' in page and "/counties/镇雄县" in page
     assert 'id="reporting"' in page and "市发展改革委" in page
-    assert "产业投资占比" in page  # the project panel falls back to the plan's investment indicators
+    assert 'id="no-ledger"' in page  # no project in the ledger and no indicator fed from it: said so
 
 
 def test_map_data_colours_each_county_by_score_or_indicator(client):
