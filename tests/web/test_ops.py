@@ -3,6 +3,8 @@
 import json
 import logging
 
+from sqlalchemy import text
+
 from duban.web.ops import JsonFormatter
 from web.conftest import log_in
 
@@ -19,9 +21,14 @@ def test_readyz_checks_database_and_migrations(client):
 
 def test_readyz_is_503_when_the_schema_is_behind(client, engine):
     with engine.begin() as connection:
+        head = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0004_supervision'")
-    response = client.get("/readyz")
-    assert response.status_code == 503 and "duban db upgrade" in response.json()["reason"]
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503 and "duban db upgrade" in response.json()["reason"]
+    finally:  # on PostgreSQL the store is shared by the tests that follow
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
 
 
 def test_every_response_carries_a_request_id_and_is_counted(client):

@@ -23,12 +23,19 @@ BUSY = "系统繁忙,请稍后重试(数据库连接已满)"
 
 
 def lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The app's lifespan: the event loop's thread pool gets DUBAN_WORKER_THREADS threads."""
+    """The app's lifespan: the event loop's thread pool gets DUBAN_WORKER_THREADS threads; at shutdown the
+    app's connection pools are closed (not left to the garbage collector, which may keep them open long)."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
+        try:
+            yield
+        finally:
+            for name in ("sessions", "reader_sessions"):
+                factory = getattr(app.state, name, None)
+                if factory is not None and factory.kw.get("bind") is not None:
+                    factory.kw["bind"].dispose()
 
     return lifespan
 
