@@ -8,13 +8,14 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from duban.store.db import make_engine, session_factory, upgrade
+from duban.store.db import make_engine, pooled_engine, session_factory, upgrade
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
 REPO = Path(__file__).resolve().parents[1]
@@ -91,3 +92,22 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session:
         yield session
         session.rollback()
+
+
+@pytest.fixture(autouse=True)
+def _apps_close_their_pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every app a test makes gets its pools closed after the test, lifespan or not (a TestClient used
+    without `with` never shuts its app down): PostgreSQL would otherwise run out of connections."""
+    import duban.web.app as web_app
+
+    made: list[Engine] = []
+
+    def pooled(url: str, **kwargs: Any) -> Engine:
+        engine = pooled_engine(url, **kwargs)
+        made.append(engine)
+        return engine
+
+    monkeypatch.setattr(web_app, "pooled_engine", pooled)
+    yield
+    for engine in made:
+        engine.dispose()
