@@ -23,11 +23,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from duban.choices import EntryState
 from duban.store.models import (
-    AuditRow,
     EntryRow,
     GenerationRow,
-    LoginFailureRow,
-    UserRow,
 )
 
 FIGURES, STATES = "figures", "states"
@@ -37,7 +34,6 @@ _PENDING_STATES = {EntryState.SUBMITTED.value, EntryState.APPROVED.value, EntryS
 _IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation"} | {
     "supervision_rules", "supervision_item", "supervision_reply", "supervision_reminder",
 }  # fmt: skip
-_IGNORED_ROWS = (AuditRow, UserRow, LoginFailureRow, GenerationRow)
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,9 @@ def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
                 return
             if isinstance(row, EntryRow):
                 _note_entry(session, row, changed=created_or_deleted or session.is_modified(row))
-            elif not isinstance(row, _IGNORED_ROWS) and (created_or_deleted or session.is_modified(row)):
+            elif row.__table__.name not in _IGNORED_TABLES and (
+                created_or_deleted or session.is_modified(row)
+            ):
                 touch(session=session)
 
 

@@ -63,10 +63,13 @@ def remembered(
         with _guard:
             if full in _values:
                 return _values[full]
-        value = compute()
+        try:
+            value = compute()
+        finally:
+            with _guard:
+                _computing.pop(full, None)
         with _guard:
             _values[full] = value
-            _computing.pop(full, None)
             while len(_values) > CAPACITY:
                 _values.popitem(last=False)
         return value
