@@ -25,13 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from duban.choices import Role
 from duban.store.db import transaction
-from duban.store.models import EntryRow, OrgUnitRow, PeriodRow
+from duban.store.entries import record_value
+from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
 from duban.store.reporting_models import EvidenceRow
 from duban.store.supervision import apply_rules
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReminderRow, SupervisionReplyRow
 from duban.store.users import add_user
 from production.servers import MailSink, ObjectStore, duban_env, duban_server, moto_server, smtp_sink
-from supervision.scenario import PASSWORD, report_june, setup_plan
+from supervision.scenario import PASSWORD, ROADS, report_june, setup_plan
 
 pytestmark = [
     pytest.mark.postgres,
@@ -160,7 +161,7 @@ def at_once(command: list[str], env: dict[str, str], folder: Path, runs: int) ->
 def test_evidence_uploaded_through_one_server_is_downloaded_through_the_other(
     cluster: Cluster, factory
 ) -> None:
-    entry_id = _june_entry(factory, "镇雄县")
+    entry_id = _july_draft(factory, "镇雄县")
     with log_in(cluster.first, "zhenxiong") as first:
         headers = {"X-CSRF-Token": csrf(first, "/entry")}
         added = first.post(f"/api/entries/{entry_id}/evidence", files={"file": ("现场.png", PNG, "image/png")},
@@ -200,16 +201,16 @@ def _object(store: ObjectStore, key: str) -> bytes:
     return body
 
 
-def _june_entry(factory: sessionmaker[Session], unit: str) -> int:
-    with factory() as session:
-        query = (
-            select(EntryRow.id).join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
-            .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
-            .where(OrgUnitRow.name == unit, PeriodRow.month == 6)
-        )  # fmt: skip
-        found = session.scalar(query)
-    assert found is not None
-    return found
+def _july_draft(factory: sessionmaker[Session], unit: str) -> int:
+    """A draft figure, the kind evidence is still added to (an approved one is closed to it)."""
+    with transaction(factory) as session:
+        indicator = session.scalar(select(IndicatorRow).where(IndicatorRow.code == ROADS.id))
+        unit_id = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == unit))
+        period_id = session.scalar(select(PeriodRow.id).where(PeriodRow.month == 7))
+        assert indicator is not None and unit_id is not None and period_id is not None
+        entry = record_value(session=session, indicator_id=indicator.id, unit_id=unit_id, period_id=period_id,
+                             user_id=None, value=Decimal(120))  # fmt: skip
+        return entry.id
 
 
 def _item_of(factory: sessionmaker[Session], unit: str) -> int:
