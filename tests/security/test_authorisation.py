@@ -86,6 +86,31 @@ REQUESTS: dict[tuple[str, str], Builder] = {
         Call("POST", f"/api/supervision/items/{w.answered_item}/return", json={"text": "不充分"}),
         Call("POST", f"/api/supervision/items/{w.answered_item}/close", json={"text": "同意"}),
     ],
+    ("POST", "/api/supervision/items"): lambda w: [
+        Call(
+            "POST",
+            "/api/supervision/items",
+            json={
+                "unit_id": w.victim_unit,
+                "title": "督办",
+                "ask": "说明",
+                "deadline": "2026-06-30",
+                "level": "red",
+            },
+        )
+    ],
+    ("POST", "/supervision/new"): lambda w: [
+        _form(
+            "/supervision/new",
+            {
+                "unit_id": str(w.victim_unit),
+                "title": "督办",
+                "ask": "说明",
+                "deadline": "2026-06-30",
+                "level": "red",
+            },
+        )
+    ],
     ("POST", "/entry/{unit_id}/{month}"): lambda w: [
         _form(f"/entry/{w.victim_unit}/6", {f"{w.indicator_code}.value": "999", "action": "submit"})
     ],

@@ -8,6 +8,8 @@ cause gone; an open item whose cause has gone is flagged for the office, never c
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -176,6 +178,77 @@ def open_item(
         return None  # another run opened it a moment ago
     _audit(session, item, user_id, ItemAction.OPEN, None, _snapshot(item), situation.ask)
     return item
+
+
+LEVELS = {Colour.BLUE: "提醒", Colour.YELLOW: "督办", Colour.RED: "挂牌督办"}
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    """What the office writes on a 督办单 it opens by hand."""
+
+    unit_id: int
+    title: str
+    ask: str
+    deadline: date | None
+    level: str
+    indicator: str = ""
+    project: str = ""
+
+
+def open_manual_item(
+    *, session: Session, plan_id: int, month: int, draft: ManualItem, today: date, user_id: int | None,
+    token: str | None = None,
+) -> SupervisionItemRow:  # fmt: skip
+    """Open an item the office writes by hand (督查室交办); the same form token opens it only once."""
+    unit = session.get(OrgUnitRow, draft.unit_id)
+    if unit is None:
+        raise ItemError("督办对象(单位)不存在,请重新选择")
+    if draft.level not in {c.value for c in LEVELS}:
+        raise ItemError("督办等级只能是提醒、督办或挂牌督办")
+    if draft.deadline is None or draft.deadline < today:
+        raise ItemError(f"办理期限必须是今天({today})或以后的日期")
+    indicator_id = _indicator_id(session, plan_id, draft.indicator.strip())
+    subject = f"manual:{token if token and _TOKEN.match(token) else secrets.token_hex(12)}"
+    existing = _latest_item(session, subject)
+    if existing is not None:
+        return existing  # the same form sent twice (a double click): one item
+    level = Colour(draft.level)
+    rules = rules_of(session=session, plan_id=plan_id)
+    colour = item_colour(cause_colour=level, state=ItemState.PENDING, deadline=draft.deadline, today=today,
+                         rules=rules)  # fmt: skip
+    item = SupervisionItemRow(
+        plan_id=plan_id, key=f"{subject}#1", subject=subject, cause=ItemCause.MANUAL.value, unit_id=unit.id,
+        indicator_id=indicator_id, project_code=draft.project.strip()[:100] or None, month=month,
+        title=require_text(draft.title, "督办事项")[:500], ask=require_text(draft.ask, "督办要求"),
+        deadline=draft.deadline, severity=level.value, colour=colour.value if colour else None,
+        state=ItemState.PENDING.value, last_seen_month=month, returns=0, opened_by=user_id,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(item)
+            session.flush()
+    except IntegrityError:
+        found = _latest_item(session, subject)  # sent twice at once: the other request opened it
+        if found is None:
+            raise
+        return found
+    _audit(
+        session, item, user_id, ItemAction.OPEN, None, _snapshot(item) | {"level": LEVELS[level]}, item.ask
+    )
+    return item
+
+
+def _indicator_id(session: Session, plan_id: int, code: str) -> int | None:
+    if not code:
+        return None
+    found = session.scalar(
+        select(IndicatorRow.id).where(IndicatorRow.plan_id == plan_id, IndicatorRow.code == code)
+    )
+    if found is None:
+        raise ItemError(f"指标“{code}”不在本年度计划中")
+    return found
 
 
 def _episode(item: SupervisionItemRow) -> int:

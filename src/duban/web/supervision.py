@@ -6,6 +6,7 @@ Every route needs a login; state changes need the CSRF token; units see and hand
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,15 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from duban.choices import Colour, ItemAction, ItemCause, ItemState, Role
+from duban.choices import Colour, ItemAction, ItemCause, ItemState, OrgKind, Role
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
-from duban.store.models import OrgUnitRow, PlanRow
+from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.store.office import current_month
 from duban.store.plans import find_plan
 from duban.store.supervision import (
+    LEVELS,
     OPEN_STATES,
     Evidence,
     ItemSummary,
+    ManualItem,
     answer,
     close,
     counts_by_colour,
@@ -32,6 +36,7 @@ from duban.store.supervision import (
     item_history,
     list_items,
     mark_read,
+    open_manual_item,
     reply_content_type,
     reply_evidence_key,
     return_item,
@@ -40,11 +45,12 @@ from duban.store.supervision import (
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.supervision.workflow import UNIT_ACTIONS, ItemError, StepRefused
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
-from duban.web.params import RowId
+from duban.web.params import MAX_ROW_ID, RowId
 
 router = APIRouter()
 api = APIRouter(prefix="/api/supervision", tags=["督办"])
 User = Annotated[CurrentUser, Depends(require_user)]
+Admin = Annotated[CurrentUser, Depends(require_admin)]
 CSRF = [Depends(csrf_protect)]
 ACTION_LABELS = {f"supervision.{a.value}": a.label for a in ItemAction} | {
     "supervision.colour": "颜色变化", "supervision.remind": "发送提醒",
@@ -69,6 +75,34 @@ def office_list(
     context = {"user": user, "groups": _by_colour_and_unit(items), "counts": counts_by_colour(session=session, plan_id=plan.id),
                "colour": colour, "unit": unit, "state": state, "units": sorted({i.unit for i in items})}  # fmt: skip
     return _render(request, "supervision_list.html", context)
+
+
+@router.get("/supervision/new", response_class=HTMLResponse, include_in_schema=False)
+def new_item_form(
+    request: Request, user: Admin, unit: str = "", indicator: str = "", project: str = ""
+) -> Response:
+    """新建督办: the office writes an item by hand, for a unit, on an indicator, a project or a free matter."""
+    unit_row = db_session(request).scalar(select(OrgUnitRow).where(OrgUnitRow.name == unit)) if unit else None
+    values = {"unit_id": str(unit_row.id) if unit_row else "", "indicator": indicator, "project": project,
+              "level": Colour.YELLOW.value, "title": "", "ask": "", "deadline": ""}  # fmt: skip
+    return _new_page(request, user, values)
+
+
+@router.post("/supervision/new", include_in_schema=False, dependencies=CSRF)
+def new_item_save(
+    request: Request, user: Admin, unit_id: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "",
+    ask: Annotated[str, Form()] = "", deadline: Annotated[str, Form()] = "", level: Annotated[str, Form()] = "",
+    indicator: Annotated[str, Form()] = "", project: Annotated[str, Form()] = "", token: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Open the item (audited) and show it; a form sent twice opens one item."""
+    values = {"unit_id": unit_id, "title": title, "ask": ask, "deadline": deadline, "level": level,
+              "indicator": indicator, "project": project, "token": token}  # fmt: skip
+    try:
+        item = _open_manual(request, user, values)
+    except ItemError as exc:
+        db_session(request).rollback()
+        return _new_page(request, user, values, str(exc), 400)
+    return RedirectResponse(f"/supervision/items/{item.id}", status_code=303)
 
 
 @router.get("/supervision/inbox", response_class=HTMLResponse, include_in_schema=False)
@@ -151,6 +185,25 @@ def api_items(request: Request, user: User, colour: str = "", state: str = "open
     return [_summary_json(i) for i in items]
 
 
+@api.post("/items", dependencies=CSRF, status_code=201)
+def api_open_item(
+    request: Request, user: Admin, unit_id: Annotated[int, Body(ge=1, le=MAX_ROW_ID)],
+    title: Annotated[str, Body(max_length=500)], ask: Annotated[str, Body(max_length=5000)],
+    deadline: Annotated[date, Body()], level: Annotated[str, Body()] = Colour.YELLOW.value,
+    indicator: Annotated[str, Body(max_length=100)] = "", project: Annotated[str, Body(max_length=100)] = "",
+    request_id: Annotated[str, Body(max_length=64)] = "",
+) -> dict[str, Any]:  # fmt: skip
+    """新建督办: open an item by hand (level blue 提醒, yellow 督办, red 挂牌督办); the same request_id opens one."""
+    values = {"unit_id": str(unit_id), "title": title, "ask": ask, "deadline": deadline.isoformat(),
+              "level": level, "indicator": indicator, "project": project, "token": request_id}  # fmt: skip
+    try:
+        item = _open_manual(request, user, values)
+    except ItemError as exc:
+        db_session(request).rollback()
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    return _item_json(db_session(request), item)
+
+
 @api.get("/counts")
 def api_counts(request: Request, user: User) -> dict[str, int]:
     """Open items by colour, for the dashboard (a reporter sees their unit's)."""
@@ -183,6 +236,41 @@ def api_step(
 
 
 # ── Helpers ──────────────────────────────────────────────────────────────────
+
+
+def _open_manual(request: Request, user: CurrentUser, values: dict[str, str]) -> SupervisionItemRow:
+    """Open the hand-written item the form or the API describes."""
+    session, plan = _session_and_plan(request)
+    today = _today(request)
+    unit_id = values["unit_id"]
+    if not (unit_id.isdigit() and len(unit_id) < 10):
+        raise ItemError("请选择督办对象(单位)")
+    draft = ManualItem(unit_id=int(unit_id), title=values["title"], ask=values["ask"],
+                       deadline=_form_date(values["deadline"]), level=values["level"],
+                       indicator=values["indicator"], project=values["project"])  # fmt: skip
+    month = current_month(session=session, plan_row=plan, today=today)
+    return open_manual_item(session=session, plan_id=plan.id, month=month, draft=draft, today=today,
+                            user_id=user.id, token=values.get("token") or None)  # fmt: skip
+
+
+def _form_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        raise ItemError(f"办理期限“{text}”不是有效日期") from None
+
+
+def _new_page(request: Request, user: CurrentUser, values: dict[str, str], error: str | None = None,
+              status_code: int = 200) -> Response:  # fmt: skip
+    session, plan = _session_and_plan(request)
+    units = session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
+                            .order_by(OrgUnitRow.position, OrgUnitRow.id))  # fmt: skip
+    indicators = session.execute(select(IndicatorRow.code, IndicatorRow.name)
+                                 .where(IndicatorRow.plan_id == plan.id).order_by(IndicatorRow.id))  # fmt: skip
+    context = {"user": user, "values": values | {"token": values.get("token") or secrets.token_urlsafe(16)},
+               "units": list(units), "indicators": list(indicators), "levels": LEVELS, "error": error,
+               "today": _today(request), "nav": "supervision"}  # fmt: skip
+    return _render(request, "supervision_new.html", context, status_code)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:

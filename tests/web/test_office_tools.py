@@ -1,0 +1,99 @@
+"""The office's tools in the browser: 新建督办 by hand, 催报, users, period reopening, bulk approval; the reporter's to-do."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from duban.store.models import AuditRow
+from duban.store.supervision_models import SupervisionItemRow
+from web.conftest import log_in
+
+
+def _post(client: TestClient, token: str, path: str, data: dict[str, str]) -> object:
+    return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+
+
+def _count(factory: sessionmaker[Session], *where: object) -> int:
+    with factory() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditRow).where(*where)) or 0)
+
+
+# ── 新建督办 ──────────────────────────────────────────────────────────────────
+
+
+def _form_token(page: str) -> str:
+    match = re.search(r'name="token" value="([^"]+)"', page)
+    assert match, "the form carries no token"
+    return match.group(1)
+
+
+def test_the_office_opens_an_item_by_hand_once_and_the_unit_sees_it(client, factory, unit_ids):
+    token = log_in(client, "admin")
+    assert "新建督办" in client.get("/supervision").text
+    assert "/supervision/new?indicator=L02-1" in client.get("/indicators/L02-1").text
+    assert "/supervision/new?unit=" in client.get("/counties/镇雄县").text
+    page = client.get("/supervision/new?indicator=L02-1&unit=镇雄县").text
+    assert f'<option value="{unit_ids["镇雄县"]}" selected>' in page and 'value="L02-1" selected' in page
+    form = {"unit_id": str(unit_ids["镇雄县"]), "indicator": "L02-1", "title": "农村公路进度督办",
+            "ask": "6月30日前报送整改措施", "deadline": "2026-06-30", "level": "red", "token": _form_token(page)}  # fmt: skip
+    first = _post(client, token, "/supervision/new", form)
+    second = _post(client, token, "/supervision/new", form)  # a double click
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    with factory() as session:
+        items = list(session.scalars(select(SupervisionItemRow)))
+        assert len(items) == 1
+        item = items[0]
+        assert (item.cause, item.severity, item.colour, item.state) == ("manual", "red", "red", "pending")
+        assert item.indicator is not None and item.indicator.code == "L02-1"
+    assert _count(factory, AuditRow.action == "supervision.open", AuditRow.entity_id == item.id) == 1
+    shown = client.get(first.headers["location"]).text
+    assert "督查室交办" in shown and "6月30日前报送整改措施" in shown
+    county = TestClient(client.app)
+    log_in(county, "zhenxiong")
+    assert "农村公路进度督办" in county.get("/supervision/inbox").text
+    other = TestClient(client.app)
+    log_in(other, "zhaoyang")
+    assert "农村公路进度督办" not in other.get("/supervision/inbox").text
+
+
+def test_a_wrong_item_form_names_the_field_in_chinese_and_opens_nothing(client, factory, unit_ids):
+    token = log_in(client, "admin")
+    base = {"unit_id": str(unit_ids["昭阳区"]), "title": "专项督办", "ask": "说明情况", "deadline": "2026-07-01",
+            "level": "yellow"}  # fmt: skip
+    cases = [({"title": " "}, "督办事项不能为空"), ({"ask": ""}, "督办要求不能为空"),
+             ({"deadline": "2026-06-01"}, "办理期限必须是今天"), ({"deadline": "六月"}, "办理期限"),
+             ({"unit_id": ""}, "请选择督办对象"), ({"level": "purple"}, "督办等级"),
+             ({"indicator": "X-99"}, "指标“X-99”不在本年度计划中")]  # fmt: skip
+    for change, message in cases:
+        response = _post(client, token, "/supervision/new", base | change)
+        assert response.status_code == 400 and message in response.text, (change, response.text[-800:])
+        assert 'value="专项督办"' in response.text or change.get("title") == " "
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(SupervisionItemRow)) == 0
+
+
+def test_the_api_opens_an_item_by_hand_and_refuses_others(client, factory, unit_ids):
+    token = log_in(client, "admin")
+    body = {"unit_id": unit_ids["昭阳区"], "title": "营商环境投诉办理", "ask": "一周内反馈",
+            "deadline": "2026-06-20", "level": "blue", "request_id": "api-request-0001"}  # fmt: skip
+    first = client.post("/api/supervision/items", json=body, headers={"X-CSRF-Token": token})
+    again = client.post("/api/supervision/items", json=body, headers={"X-CSRF-Token": token})
+    assert first.status_code == again.status_code == 201, first.text
+    assert first.json()["id"] == again.json()["id"] and first.json()["cause"] == "manual"
+    assert first.json()["unit"] == "昭阳区"
+    bad = client.post("/api/supervision/items", json=body | {"title": "", "request_id": ""},
+                      headers={"X-CSRF-Token": token})  # fmt: skip
+    assert bad.status_code == 400 and "督办事项不能为空" in bad.json()["detail"]
+    reporter = TestClient(client.app)
+    reporter_token = log_in(reporter, "zhaoyang")
+    refused = reporter.post("/api/supervision/items", json=body | {"request_id": "another-0002"},
+                            headers={"X-CSRF-Token": reporter_token})  # fmt: skip
+    assert refused.status_code == 403
+    assert reporter.get("/supervision/new", follow_redirects=False).status_code == 403
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(SupervisionItemRow)) == 1
