@@ -70,7 +70,7 @@ def parse_number(text: str | None) -> int | str | None:
 def bulletin_for(
     *, session: Session, period: str, unit: str | None = None, today: date,
     open_items: Mapping[str, str] | None = None, number: int | str | None = None, issued: date | None = None,
-    record: bool = True,
+    record: bool = True, region: str | None = None,
 ) -> Bulletin:  # fmt: skip
     """The bulletin of `period` ('2026-06') for the city, or for the county `unit`.
 
@@ -79,9 +79,9 @@ def bulletin_for(
     already holds is reported in the warnings.
     """
     year, month = parse_period(period)
-    plan_row = find_plan(session=session, year=year)
+    plan_row = find_plan(session=session, region=region, year=year)
     if plan_row is None:
-        raise ReportError(f"数据库中没有{year}年的计划，请先导入计划")
+        raise ReportError(f"数据库中没有{year}年{region or ''}的计划，请先导入计划")
     basis = office_settings(session=session, plan_id=plan_row.id).basis
     overview = period_overview(session=session, plan_row=plan_row, month=month, basis=basis, today=today)
     if unit and unit not in {c.name for c in overview.plan.counties()}:

@@ -7,6 +7,7 @@ of areas and tasks and the ids of indicators, so figures already reported stay a
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -157,6 +158,35 @@ def find_plan(*, session: Session, region: str | None = None, year: int | None =
     if year:
         query = query.where(PlanRow.year == year)
     return session.scalars(query).first()
+
+
+def plan_of_year(
+    *, session: Session, today: date, year: int | None = None, region: str | None = None
+) -> PlanRow | None:
+    """The plan a request means: that of `year` (and `region`), by default the plan of today's year.
+
+    With no plan for today's year the default is the newest plan not in the future (a year still being
+    closed), else the earliest one. Several plans of one year (regions) without `region`: the newest loaded.
+    """
+    if year is not None:
+        return find_plan(session=session, region=region, year=year)
+    found = find_plan(session=session, region=region, year=today.year)
+    if found is not None:
+        return found
+    query = select(PlanRow).order_by(PlanRow.year.desc(), PlanRow.id.desc())
+    if region:
+        query = query.where(PlanRow.region == region)
+    past = session.scalars(query.where(PlanRow.year < today.year)).first()
+    if past is not None:
+        return past
+    return session.scalars(query.order_by(None).order_by(PlanRow.year, PlanRow.id.desc())).first()
+
+
+def plan_years(*, session: Session) -> list[tuple[int, str]]:
+    """Every stored plan's year and region, oldest year first (a year switcher's choices)."""
+    return [(year, region) for year, region in session.execute(
+        select(PlanRow.year, PlanRow.region).order_by(PlanRow.year, PlanRow.region)
+    )]  # fmt: skip
 
 
 def plan_from_store(

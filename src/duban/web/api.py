@@ -65,7 +65,7 @@ from duban.store.periods import (
     reporting_status,
     resolve_period,
 )
-from duban.store.plans import find_plan, plan_from_store
+from duban.store.plans import plan_from_store
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import (
     CurrentUser,
@@ -77,9 +77,20 @@ from duban.web.auth import (
     require_writer,
     secret_key,
 )
+from duban.web.pages.common import plan_for_request
 from duban.web.params import MAX_ROW_ID, RowId
 
-api_router = APIRouter(prefix="/api", tags=["进度报送"], dependencies=[Depends(csrf_protect)])
+
+def plan_params(
+    year: Annotated[int | None, Query(description="计划年度,如 2026;缺省为期别所在年度或当前年度")] = None,
+    region: Annotated[str | None, Query(description="同一年度有多个计划时的地区")] = None,
+) -> None:
+    """The `year` and `region` every call may name (read by `plan_for_request`), shown in the API's docs."""
+
+
+api_router = APIRouter(
+    prefix="/api", tags=["进度报送"], dependencies=[Depends(csrf_protect), Depends(plan_params)]
+)
 
 DbSession = Annotated[Session, Depends(db_session)]
 User = Annotated[CurrentUser, Depends(require_user)]
@@ -143,10 +154,11 @@ def _refusals() -> Iterator[None]:
         raise HTTPException(409, str(exc)) from None
 
 
-def _plan(request: Request, session: Session) -> PlanRow:
-    plan_row = find_plan(session=session)
-    if plan_row is None:
-        raise HTTPException(404, "还没有导入计划")
+def _plan(request: Request, session: Session, key: str | None = None) -> PlanRow:
+    """The plan of the call: `?year=` (and `?region=`), else the year of the period key ('2026-06'), else
+    the current year's (see `plan_for_request`)."""
+    year = int(key.strip()[:4]) if key and key.strip()[:4].isdigit() else None
+    plan_row = plan_for_request(request, year=year)
     settings: Settings = request.app.state.settings
     ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
                    combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
@@ -248,7 +260,7 @@ def reminders(request: Request, session: DbSession, user: Admin, key: str) -> li
 
 
 def _status(request: Request, session: Session, key: str) -> list[UnitReporting]:
-    plan_row = _plan(request, session)
+    plan_row = _plan(request, session, key)
     period = _period(session, plan_row, key)
     plan = plan_from_store(session=session, plan_row=plan_row, month=period.month)
     return reporting_status(
@@ -267,7 +279,7 @@ def _status_json(row: UnitReporting, *, contacts: bool = True) -> dict[str, Any]
 @api_router.post("/periods/{key}/lock", summary="锁定报送期")
 def lock(request: Request, session: DbSession, user: Admin, key: str, body: ReasonIn) -> dict[str, Any]:
     """Close a period for everyone, e.g. once its figures are approved."""
-    period = _period(session, _plan(request, session), key)
+    period = _period(session, _plan(request, session, key), key)
     lock_period(
         session=session, period=period, user_id=user.id, today=today(request), reason=body.reason or None
     )
@@ -277,7 +289,7 @@ def lock(request: Request, session: DbSession, user: Admin, key: str, body: Reas
 @api_router.post("/periods/{key}/reopen", summary="重新开放报送期")
 def reopen(request: Request, session: DbSession, user: Admin, key: str, body: ReopenIn) -> dict[str, Any]:
     """Reopen a locked or past-deadline period, for all units or one, until a date, with a reason."""
-    period = _period(session, _plan(request, session), key)
+    period = _period(session, _plan(request, session, key), key)
     if body.unit_id is not None:
         _unit(session, body.unit_id)
     with _refusals():
@@ -290,7 +302,7 @@ def reopen(request: Request, session: DbSession, user: Admin, key: str, body: Re
 def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: RowId) -> dict[str, Any]:
     """The unit's indicators for the period: target, last period's figure and this period's entry."""
     _readable_unit(user, unit_id)
-    plan_row = _plan(request, session)
+    plan_row = _plan(request, session, key)
     period, unit = _period(session, plan_row, key), _unit(session, unit_id)
     rows = unit_sheet(session=session, plan_row=plan_row, unit=unit, period=period)
     return {"unit": unit.name, "period": period_label(period, plan_row.year), "rows": [_sheet_json(r) for r in rows],
@@ -304,7 +316,7 @@ def save(
 ) -> dict[str, Any]:  # fmt: skip
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require_unit_access(user, unit_id)
-    plan_row = _plan(request, session)
+    plan_row = _plan(request, session, key)
     row = indicator_row(session=session, indicator_id=indicator_id, unit_id=unit_id)
     if row is None or row.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
@@ -327,7 +339,7 @@ def submit_unit(
 
     A figure saved with a warning (far outside the unit's history) is submitted only with `confirmed`."""
     require_unit_access(user, unit_id)
-    plan_row = _plan(request, session)
+    plan_row = _plan(request, session, key)
     with _refusals():
         done = submit_entries(session=session, plan_row=plan_row, unit_id=unit_id,
                               period=_period(session, plan_row, key), writer=_writer(request, user),
@@ -342,7 +354,7 @@ def approve_unit(
     request: Request, session: DbSession, user: Admin, key: str, unit_id: RowId
 ) -> dict[str, Any]:
     """Approve every submitted figure of the unit; they become official."""
-    period = _period(session, _plan(request, session), key)
+    period = _period(session, _plan(request, session, key), key)
     with _refusals():
         done = approve_entries(session=session, unit_id=unit_id, period=period, writer=_writer(request, user))
     return {"approved": [e.id for e in done]}
@@ -353,7 +365,7 @@ def approve_unit(
 def template(request: Request, session: DbSession, user: User, key: str, unit_id: RowId) -> Response:
     """The unit's protected, signed Excel template for the period."""
     _readable_unit(user, unit_id)
-    plan_row = _plan(request, session)
+    plan_row = _plan(request, session, key)
     period, unit = _period(session, plan_row, key), _unit(session, unit_id)
     content = make_template(session=session, plan_row=plan_row, unit=unit, period=period,
                             key=secret_key(request.app.state.settings))  # fmt: skip
@@ -392,7 +404,7 @@ def _import_upload(
     content: bytes,
     submit_now: bool,
 ) -> ImportResult:
-    plan_row = _plan(request, session)
+    plan_row = _plan(request, session, key)
     with _refusals():
         return import_workbook(session=session, content=content, key=secret_key(request.app.state.settings),
                                plan_row=plan_row, writer=_writer(request, user), unit=_unit(session, unit_id),

@@ -27,7 +27,7 @@ from duban.reports.service import (
     render,
 )
 from duban.store.bulletins import next_number
-from duban.store.models import OrgUnitRow
+from duban.store.models import OrgUnitRow, PlanRow
 from duban.web.auth import CurrentUser, db_session, require_user
 
 router = APIRouter()
@@ -75,7 +75,8 @@ def _download(
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     try:
         bulletin = bulletin_for(session=session, period=period, unit=wanted, today=_today(request),
-                                number=wanted_number, issued=day, record=False)  # fmt: skip
+                                number=wanted_number, issued=day, record=False,
+                               region=request.query_params.get("region") or None)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     name = quote(file_name(bulletin=bulletin, fmt=fmt))
@@ -92,11 +93,16 @@ def _today(request: Request) -> date:
 def report_index(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
     """The bulletins that can be downloaded: every month with figures, city and counties."""
     from duban.store.office import current_month
-    from duban.store.plans import find_plan
+    from duban.web.pages.common import plan_for_request
     from duban.web.pages.common import render as render_page
 
     session = db_session(request)
-    plan_row = find_plan(session=session)
+    try:
+        plan_row: PlanRow | None = plan_for_request(request)
+    except HTTPException:
+        if request.query_params.get("year"):
+            raise
+        plan_row = None  # no plan yet: the page says there is nothing to download
     months = (
         range(current_month(session=session, plan_row=plan_row, today=_today(request)), 0, -1)
         if plan_row

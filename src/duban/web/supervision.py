@@ -21,7 +21,6 @@ from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
 from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.store.office import current_month
-from duban.store.plans import find_plan
 from duban.store.supervision import (
     LEVELS,
     OPEN_STATES,
@@ -45,6 +44,7 @@ from duban.store.supervision import (
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.supervision.workflow import UNIT_ACTIONS, ItemError, StepRefused
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+from duban.web.pages.common import keep_plan, plan_for_request
 from duban.web.params import MAX_ROW_ID, RowId
 
 router = APIRouter()
@@ -67,7 +67,7 @@ def office_list(
 ) -> Response:
     """The office's list of items, grouped by colour and then by unit."""
     if user.role is Role.REPORTER:
-        return RedirectResponse("/supervision/inbox", status_code=303)
+        return RedirectResponse(keep_plan(request, "/supervision/inbox"), status_code=303)
     session, plan = _session_and_plan(request)
     states = OPEN_STATES if state == "open" else (ItemState.CLOSED.value,)
     items = list_items(session=session, plan_id=plan.id, states=states, colour=_colour(colour))
@@ -102,7 +102,7 @@ def new_item_save(
     except ItemError as exc:
         db_session(request).rollback()
         return _new_page(request, user, values, str(exc), 400)
-    return RedirectResponse(f"/supervision/items/{item.id}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/supervision/items/{item.id}"), status_code=303)
 
 
 @router.get("/supervision/inbox", response_class=HTMLResponse, include_in_schema=False)
@@ -122,7 +122,7 @@ def read_inbox(request: Request, user: User) -> Response:
     """Mark the unit's reminders read."""
     if user.unit_id is not None:
         mark_read(session=db_session(request), unit_id=user.unit_id)
-    return RedirectResponse("/supervision/inbox", status_code=303)
+    return RedirectResponse(keep_plan(request, "/supervision/inbox"), status_code=303)
 
 
 @router.get("/supervision/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -281,10 +281,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
 
 def _session_and_plan(request: Request) -> tuple[Session, PlanRow]:
     session = db_session(request)
-    plan = find_plan(session=session)
-    if plan is None:
-        raise HTTPException(status_code=404, detail="尚未导入计划")
-    return session, plan
+    return session, plan_for_request(request)
 
 
 def _today(request: Request) -> date:
@@ -369,7 +366,7 @@ def _page_step(request: Request, user: CurrentUser, item_id: int, action: ItemAc
         return _item_page(
             request, user, get_item(session=db_session(request), item_id=item_id), str(exc), _status_of(exc)
         )
-    return RedirectResponse(f"/supervision/items/{item_id}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/supervision/items/{item_id}"), status_code=303)
 
 
 async def _evidence(request: Request, upload: UploadFile | None) -> Evidence | None:

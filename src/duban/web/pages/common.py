@@ -9,11 +9,14 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, MilestoneStage, Status
@@ -23,7 +26,7 @@ from duban.store.generation import current
 from duban.store.models import PlanRow
 from duban.store.office import Basis, current_month, office_settings
 from duban.store.overview import Overview, period_overview
-from duban.store.plans import find_plan
+from duban.store.plans import find_plan, plan_of_year, plan_years
 from duban.store.readcache import remembered
 from duban.web.auth import CurrentUser, csrf_token, db_session
 from duban.web.filters import fmt_number, fmt_pct, marked_quote, scope_label
@@ -61,12 +64,115 @@ def today_of(request: Request) -> date:
     return date.fromisoformat(settings.today) if settings.today else date.today()
 
 
-def the_plan(session: Session) -> PlanRow:
-    """The newest plan; 404 in Chinese when none is loaded yet."""
-    row = find_plan(session=session)
+def plan_for_request(request: Request, *, year: int | None = None) -> PlanRow:
+    """The plan a page or API call is about: `?year=2026` (and `?region=` where a year has several plans),
+    else `year` (an API period key's), else the plan of today's year (DUBAN_TODAY aware), else the newest plan
+    not in the future. 404 in Chinese when there is no such plan. Every page and API route chooses here."""
+    return plan_choice(request, year=year).row
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """The chosen plan and what links within the page keep of the choice ("year=2026", or "" by default)."""
+
+    row: PlanRow
+    query: str
+
+
+def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
+    """See `plan_for_request`; chosen once per request."""
+    asked, region = request.query_params.get("year"), request.query_params.get("region") or None
+    if asked is not None and asked.strip():
+        if not asked.strip().isdigit() or not 1900 < int(asked) < 3000:
+            raise HTTPException(status_code=400, detail=f"年度“{asked}”无效,应为 2026 这样的年份")
+        year = int(asked)
+    chosen: dict[tuple[int | None, str | None], PlanChoice] = request.state.__dict__.setdefault("plans", {})
+    if (year, region) in chosen:
+        return chosen[(year, region)]
+    session = db_session(request)
+    row = plan_of_year(session=session, today=today_of(request), year=year, region=region)
     if row is None:
-        raise HTTPException(status_code=404, detail="数据库中还没有计划,请先运行 duban plan load")
-    return row
+        if find_plan(session=session) is None:
+            raise HTTPException(status_code=404, detail="数据库中还没有计划,请先运行 duban plan load")
+        raise HTTPException(status_code=404, detail=f"没有{year or ''}年度{region or ''}的计划")
+    kept = [("year", str(row.year))] if asked else []
+    kept += [("region", region)] if region else []
+    chosen[(year, region)] = PlanChoice(row, urlencode(kept))
+    return chosen[(year, region)]
+
+
+def keep_plan(request: Request, url: str) -> str:
+    """`url` with the request's choice of plan (`?year=`) kept, for links and redirects within a year."""
+    return with_query(url, _kept(request))
+
+
+def _kept(request: Request) -> str:
+    """The query the request's links keep: '' by default, on an error page and without a store."""
+    if not _has_plans(request):
+        return ""
+    try:
+        return plan_choice(request).query
+    except HTTPException:
+        return ""
+
+
+def with_query(url: str, query: str) -> str:
+    """`url` with `query` added: '/counties/x?month=6' → '/counties/x?month=6&year=2026' (also before a #)."""
+    if not query:
+        return url
+    base, hash_, fragment = url.partition("#")
+    if base.endswith(("?", "&")):  # a pager's base, to which 'page=2' is appended
+        return f"{base}{query}&{hash_}{fragment}"
+    return f"{base}{'&' if '?' in base else '?'}{query}{hash_}{fragment}"
+
+
+def _has_plans(request: Request) -> bool:
+    return getattr(request.state, "db", None) is not None
+
+
+@pass_context
+def _link(context: Context, url: str) -> str:
+    """Jinja `link('/counties/x?month=6')`: the URL with the page's choice of year kept."""
+    query = context.get("plan_query")
+    if query is None:
+        request = context.get("request")
+        return keep_plan(request, url) if request is not None else url
+    return with_query(url, query)
+
+
+@pass_context
+def _plan_fields(context: Context) -> Markup:
+    """Hidden inputs keeping the page's choice of year in a GET form (a form's action loses its query)."""
+    query = context.get("plan_query")
+    if query is None:
+        request = context.get("request")
+        query = _kept(request) if request is not None else ""
+    return Markup("".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                          for k, v in parse_qsl(query)))  # fmt: skip
+
+
+def year_switch(request: Request) -> list[tuple[str, str, bool]]:
+    """The header's year switcher: (label, this page in that year, shown now) per plan; empty with one plan."""
+    if not _has_plans(request):
+        return []
+    years = plan_years(session=db_session(request))
+    if len(years) < 2:
+        return []
+    try:
+        shown = plan_choice(request).row
+    except HTTPException:
+        return []
+    several = len({y for y, _ in years}) < len(years)
+    rest = [(k, v) for k, v in request.query_params.multi_items() if k not in ("year", "region", "page")]
+    return [(f"{y}年度" + (f"·{r}" if several else ""),
+             f"{request.url.path}?{urlencode([*rest, ('year', str(y)), *([('region', r)] if several else [])])}",
+             (y, r) == (shown.year, shown.region))
+            for y, r in years]  # fmt: skip
+
+
+templates.env.globals["link"] = _link
+templates.env.globals["plan_fields"] = _plan_fields
+templates.env.globals["year_switch"] = year_switch
 
 
 @dataclass(frozen=True)
@@ -88,10 +194,10 @@ def page_period(*, request: Request, session: Session, plan_row: PlanRow, month:
 
 
 def overview_of(request: Request, month: int | None) -> Overview:
-    """The period overview of the newest plan for the chosen month."""
+    """The period overview of the request's plan for the chosen month."""
     session = db_session(request)
     at = current(session=session)
-    row = the_plan(session)
+    row = plan_for_request(request)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
     today = today_of(request)
     view = remembered(session=session, at=at, key=("overview", row.id, chosen.month, chosen.basis, today),

@@ -21,7 +21,7 @@ from duban.store.projects import plan_ledger_figures
 from duban.store.readcache import remembered
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.web.auth import CurrentUser, db_session, require_user
-from duban.web.pages.common import page_period, render, templates, the_plan, today_of
+from duban.web.pages.common import page_period, plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +74,7 @@ def summary_of(request: Request, month: int | None, *, at: Generation | None = N
     """The dashboard summary of the newest plan for the chosen month (vectorised: fast for a province)."""
     session = db_session(request)
     at = at or current(session=session)
-    row = the_plan(session)
+    row = plan_for_request(request)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
     today = today_of(request)
     view = remembered(session=session, key=("summary", row.id, chosen.month, chosen.basis, today), at=at,

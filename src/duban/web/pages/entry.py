@@ -56,7 +56,7 @@ from duban.web.auth import (
     require_writer,
     secret_key,
 )
-from duban.web.pages.common import render, settings_of, the_plan, today_of
+from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
@@ -110,9 +110,9 @@ def entry_start(
 ) -> Response:
     """Reporters go straight to their unit's form; the office picks a unit."""
     session = db_session(request)
-    chosen = month or default_month(request, the_plan(session))
+    chosen = month or default_month(request, plan_for_request(request))
     if user.role is Role.REPORTER and user.unit_id is not None:
-        return RedirectResponse(f"/entry/{user.unit_id}?month={chosen}", status_code=303)
+        return RedirectResponse(keep_plan(request, f"/entry/{user.unit_id}?month={chosen}"), status_code=303)
     units = list(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
                                  .order_by(OrgUnitRow.position, OrgUnitRow.id)))  # fmt: skip
     return render(request, "entry_units.html", user, nav="entry", units=units, month=chosen)
@@ -153,7 +153,7 @@ async def entry_save(
         confirmed = _entry_ids(session, place, [r.code for r in rows if _confirmed(form, r.code)])
         flash, failed = _submit(session, place, writer, ticked, saved, confirmed)
     request.session["flash_error" if failed else "flash"] = flash
-    return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/entry/{unit_id}?month={month}"), status_code=303)
 
 
 @router.post(
@@ -198,7 +198,7 @@ async def evidence_upload(
     except WorkflowError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     request.session["flash"] = f"已上传佐证材料“{file.filename}”。"
-    return RedirectResponse(f"/entry/{unit_id}?month={month}#row-{code}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/entry/{unit_id}?month={month}#row-{code}"), status_code=303)
 
 
 @router.get("/evidence/{evidence_id}")
@@ -265,7 +265,7 @@ async def template_upload(
     except WorkflowError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     request.session["flash"] = result.summary()
-    return RedirectResponse(f"/entry/{unit_id}?month={month}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/entry/{unit_id}?month={month}"), status_code=303)
 
 
 def default_month(request: Request, plan_row: PlanRow) -> int:
@@ -281,7 +281,7 @@ def default_month(request: Request, plan_row: PlanRow) -> int:
 def entry_place(request: Request, unit_id: int, month: int | None) -> EntryPlace:
     """The plan, unit and period of a form; the plan's periods are created on first use."""
     session, settings = db_session(request), settings_of(request)
-    plan_row = the_plan(session)
+    plan_row = plan_for_request(request)
     unit = session.get(OrgUnitRow, unit_id)
     if unit is None:
         raise HTTPException(status_code=404, detail=f"单位编号 {unit_id} 不存在")

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from duban.store.office import due_month, office_settings, save_office_settings
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
-from duban.web.pages.common import render, the_plan, today_of
+from duban.web.pages.common import keep_plan, plan_for_request, render, today_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 def settings_page(request: Request, user: Annotated[CurrentUser, Depends(require_admin)]) -> HTMLResponse:
     """The 当前报送期 (by deadline, or a month the office sets) and the basis of the figures."""
     session = db_session(request)
-    row = the_plan(session)
+    row = plan_for_request(request)
     return render(request, "office.html", user, nav="settings", chosen=office_settings(session=session, plan_id=row.id),
                   due=due_month(session=session, plan_row=row, today=today_of(request)),
                   flash=request.session.pop("flash", None))  # fmt: skip
@@ -34,8 +34,8 @@ def settings_save(
     session = db_session(request)
     if current and not (current.isdigit() and 1 <= int(current) <= 12):
         raise HTTPException(status_code=400, detail=f"当前报送期“{current}”无效,应为 1–12 月或“按截止日自动”")
-    save_office_settings(session=session, plan_id=the_plan(session).id, current=int(current) if current else None,
+    save_office_settings(session=session, plan_id=plan_for_request(request).id, current=int(current) if current else None,
                          include_submitted=bool(include_submitted), carry_forward=bool(carry_forward),
                          user_id=user.id)  # fmt: skip
     request.session["flash"] = "设置已保存,所有页面、接口与通报即时按新设置显示。"
-    return RedirectResponse("/settings", status_code=303)
+    return RedirectResponse(keep_plan(request, "/settings"), status_code=303)

@@ -21,7 +21,7 @@ from duban.store.periods import (
     reopenings,
 )
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
-from duban.web.pages.common import render, settings_of, the_plan, today_of
+from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ Admin = Annotated[CurrentUser, Depends(require_admin)]
 def period_list(request: Request, user: Admin) -> HTMLResponse:
     """Every period with its deadline, whether it is locked, and its reopenings; forms to lock and reopen."""
     session, settings = db_session(request), settings_of(request)
-    plan_row = the_plan(session)
+    plan_row = plan_for_request(request)
     periods = ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
                              combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
     units = list(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
@@ -59,7 +59,9 @@ def period_reopen(
         return _back(request, next, f"未重新开放:{exc}", error=True)
     who = unit.name if unit else "全部单位"
     return _back(
-        request, next, f"已为{who}重新开放{period_label(period, the_plan(session).year)}报送,至 {row.until}。"
+        request,
+        next,
+        f"已为{who}重新开放{period_label(period, plan_for_request(request).year)}报送,至 {row.until}。",
     )
 
 
@@ -72,11 +74,11 @@ def period_lock(
     lock_period(
         session=session, period=period, user_id=user.id, today=today_of(request), reason=reason or None
     )
-    return _back(request, next, f"已锁定{period_label(period, the_plan(session).year)}报送期。")
+    return _back(request, next, f"已锁定{period_label(period, plan_for_request(request).year)}报送期。")
 
 
 def _period(request: Request, month: int) -> PeriodRow:
-    period = find_period(session=db_session(request), plan_id=the_plan(db_session(request)).id, month=month)
+    period = find_period(session=db_session(request), plan_id=plan_for_request(request).id, month=month)
     if period is None:
         raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
     return period
@@ -103,5 +105,9 @@ def _date(text: str) -> date | None:
 def _back(request: Request, next_url: str, message: str, error: bool = False) -> Response:
     """Back to the page the form was on (a path on this site only), with the message."""
     request.session["flash_error" if error else "flash"] = message
-    target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/periods"
+    target = (
+        next_url
+        if next_url.startswith("/") and not next_url.startswith("//")
+        else keep_plan(request, "/periods")
+    )
     return RedirectResponse(target, status_code=303)

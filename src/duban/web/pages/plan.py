@@ -20,7 +20,7 @@ from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
 from duban.store.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
 from duban.store.plans import indicator_from_row, plan_from_store
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
-from duban.web.pages.common import render, the_plan
+from duban.web.pages.common import keep_plan, plan_for_request, render
 from duban.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,7 @@ class EditRefused(ValueError):
 def plan_tree(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
     """Every area, task and indicator with its target, lead unit and county breakdown."""
     session = db_session(request)
-    plan_row = the_plan(session)
+    plan_row = plan_for_request(request)
     plan = plan_from_store(session=session, plan_row=plan_row)
     faults = {ind.id: breakdown_fault(ind) for ind in plan.indicators()}
     retired = session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id,
@@ -56,7 +56,7 @@ def undo_revision(
         request.session["flash"] = f"未撤销:{exc}"
     else:
         request.session["flash"] = f"已撤销计划修订 #{revision.id}:{revision.changes.get('summary', '')}。"
-    return RedirectResponse("/plan", status_code=303)
+    return RedirectResponse(keep_plan(request, "/plan"), status_code=303)
 
 
 @router.get("/plan/indicators/{code}/edit", response_class=HTMLResponse)
@@ -65,7 +65,7 @@ def edit_form(
 ) -> HTMLResponse:
     """The form for a target, its lead unit and its breakdown to counties."""
     session = db_session(request)
-    row = _indicator_row(session, code)
+    row = _indicator_row(request, session, code)
     indicator = indicator_from_row(row)
     return _edit_page(request, user, session, indicator, typed=None, error=None)
 
@@ -76,7 +76,7 @@ async def edit_save(
 ) -> Response:
     """Save the edit with its reason in the audit trail; a breakdown that misses the target is refused."""
     session, form = db_session(request), await request.form()
-    row = _indicator_row(session, code)
+    row = _indicator_row(request, session, code)
     try:
         edited = edited_indicator(indicator=indicator_from_row(row), form=form)
         apply_edit(
@@ -85,7 +85,7 @@ async def edit_save(
     except EditRefused as exc:
         return _edit_page(request, user, session, indicator_from_row(row), typed=form, error=str(exc))
     request.session["flash"] = f"已保存 {code} 的修改。"
-    return RedirectResponse(f"/indicators/{code}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/indicators/{code}"), status_code=303)
 
 
 def edited_indicator(*, indicator: Indicator, form: FormData) -> Indicator:
@@ -153,9 +153,11 @@ def _number(raw: object, what: str) -> Decimal:
     return number
 
 
-def _indicator_row(session: Session, code: str) -> IndicatorRow:
+def _indicator_row(request: Request, session: Session, code: str) -> IndicatorRow:
     row = session.scalars(
-        select(IndicatorRow).where(IndicatorRow.plan_id == the_plan(session).id, IndicatorRow.code == code)
+        select(IndicatorRow).where(
+            IndicatorRow.plan_id == plan_for_request(request).id, IndicatorRow.code == code
+        )
     ).first()
     if row is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
@@ -166,7 +168,7 @@ def _edit_page(
     request: Request, user: CurrentUser, session: Session, indicator: Indicator, typed: FormData | None,
     error: str | None,
 ) -> HTMLResponse:  # fmt: skip
-    plan: Plan = plan_from_store(session=session, plan_row=the_plan(session))
+    plan: Plan = plan_from_store(session=session, plan_row=plan_for_request(request))
     return render(request, "plan_edit.html", user, status_code=422 if error else 200, nav="plan",
                   ind=indicator, plan=plan, typed=typed, error=error, comparators=list(Comparator),
                   statuses=list(BreakdownStatus), fault=breakdown_fault(indicator))  # fmt: skip

@@ -18,7 +18,7 @@ from duban.projects.figures import through_month
 from duban.projects.stages import stage_on
 from duban.store.project_ledger import LedgerFilter, ledger_counties, ledger_page, project_record
 from duban.web.auth import CurrentUser, db_session, require_user
-from duban.web.pages.common import render, templates, the_plan, today_of
+from duban.web.pages.common import plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[CurrentUser, Depends(require_user)]
@@ -46,7 +46,7 @@ def project_list(
 ) -> HTMLResponse:  # fmt: skip
     """The ledger filtered by county, stage, light, 两重 and name or code, 50 a page."""
     session = db_session(request)
-    plan = the_plan(session)
+    plan = plan_for_request(request)
     counties = ledger_counties(session=session, plan_id=plan.id)
     county_id = next((unit_id for unit_id, name in counties if name == county), None)
     if user.role is Role.REPORTER:
@@ -73,7 +73,7 @@ def project_list(
 def project_page(request: Request, user: User, code: str) -> HTMLResponse:
     """One project: its facts, milestones, investment by month, lights with reasons and 督办 items."""
     session = db_session(request)
-    plan = the_plan(session)
+    plan = plan_for_request(request)
     record = project_record(session=session, plan_id=plan.id, code=code)
     if record is None:
         raise HTTPException(status_code=404, detail=f"项目库中没有编号为“{code}”的项目")

@@ -18,7 +18,7 @@ from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
 from duban.store.periods import PeriodClosed, WorkflowError, find_period
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
-from duban.web.pages.common import page_slice, render, templates, the_plan, today_of
+from duban.web.pages.common import keep_plan, page_slice, plan_for_request, render, templates, today_of
 from duban.web.params import IdForm, IdQuery, MonthForm, PageQuery, RowId
 
 router = APIRouter(include_in_schema=False)
@@ -44,7 +44,7 @@ def review_queue(
 ) -> HTMLResponse:  # fmt: skip
     """Submitted figures, oldest submission first, filtered by unit and month."""
     session = db_session(request)
-    lines = review_lines(session=session, plan_id=the_plan(session).id, unit_id=unit, month=month)
+    lines = review_lines(session=session, plan_id=plan_for_request(request).id, unit_id=unit, month=month)
     shown, page, pages = page_slice(lines, page)
     units = sorted({(x.unit.position, x.unit.id, x.unit.name) for x in lines})
     return render(request, "review.html", user, nav="review", lines=shown, total=len(lines), page=page,
@@ -86,14 +86,14 @@ def review_approve_unit(
 ) -> Response:  # fmt: skip
     """Approve every submitted figure of one unit for one month."""
     session = db_session(request)
-    period = find_period(session=session, plan_id=the_plan(session).id, month=month)
+    period = find_period(session=session, plan_id=plan_for_request(request).id, month=month)
     if period is None:
         raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
     done = _step(
         lambda: approve_entries(session=session, unit_id=unit, period=period, writer=_writer(request, user))
     )
     request.session["flash"] = f"已审核通过 {len(done)} 项。"
-    return RedirectResponse(f"/review?month={month}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/review?month={month}"), status_code=303)
 
 
 def review_lines(
@@ -153,4 +153,4 @@ def _answer(request: Request, session: Session, entry: EntryRow, message: str) -
     if request.headers.get("X-Partial"):
         return templates.TemplateResponse(request, "_review_done.html", {"entry": entry, "message": message})
     request.session["flash"] = message
-    return RedirectResponse("/review", status_code=303)
+    return RedirectResponse(keep_plan(request, "/review"), status_code=303)
