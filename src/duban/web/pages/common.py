@@ -26,7 +26,7 @@ from duban.store.generation import current
 from duban.store.models import PlanRow
 from duban.store.office import Basis, current_month, office_settings
 from duban.store.overview import Overview, period_overview
-from duban.store.plans import find_plan, plan_of_year, plan_years
+from duban.store.plans import plan_of_year, plan_years
 from duban.store.readcache import remembered
 from duban.web.auth import CurrentUser, csrf_token, db_session
 from duban.web.filters import fmt_number, fmt_pct, marked_quote, scope_label
@@ -92,7 +92,7 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     session = db_session(request)
     row = plan_of_year(session=session, today=today_of(request), year=year, region=region)
     if row is None:
-        if find_plan(session=session) is None:
+        if not plan_years(session=session):
             raise HTTPException(status_code=404, detail="数据库中还没有计划,请先运行 duban plan load")
         raise HTTPException(status_code=404, detail=f"没有{year or ''}年度{region or ''}的计划")
     kept = [("year", str(row.year))] if asked else []
