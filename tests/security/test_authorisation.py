@@ -141,6 +141,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/periods/{month}/reopen"): lambda w: [
         _form("/periods/6/reopen", {"unit_id": str(w.victim_unit), "reason": "补报"})
     ],
+    ("POST", "/reporting/{month}/remind"): lambda w: [_form("/reporting/5/remind")],
     ("POST", "/review/approve-unit"): lambda w: [
         _form("/review/approve-unit", {"unit": str(w.victim_unit), "month": "6"})
     ],

@@ -97,3 +97,48 @@ def test_the_api_opens_an_item_by_hand_and_refuses_others(client, factory, unit_
     assert reporter.get("/supervision/new", follow_redirects=False).status_code == 403
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(SupervisionItemRow)) == 1
+
+
+# ── 催报 ──────────────────────────────────────────────────────────────────────
+
+
+def test_the_office_reminds_late_units_once_a_day_with_a_preview(settings, seeded, factory, monkeypatch):
+    from duban.store.models import UserRow
+    from duban.store.supervision_models import SupervisionReminderRow
+    from duban.web.app import create_app
+
+    with factory() as session, session.begin():
+        session.scalars(select(UserRow).where(UserRow.username == "zhenxiong")).one().email = "zx@example.cn"
+    sent: list[object] = []
+    monkeypatch.setattr("duban.supervision.command.send_all",
+                        lambda *, server, messages: sent.extend(messages) or [None] * len(messages))  # fmt: skip
+    app = create_app(settings.model_copy(update={"smtp_host": "mail.example.cn"}))
+    with TestClient(app) as client:
+        token = log_in(client, "admin")
+        assert "/reporting?month=" in client.get("/").text
+        page = client.get("/reporting?month=5").text
+        preview = page[page.index('id="remind-preview"') :]
+        assert "镇雄县" in preview and "昭阳区" in preview and "zx@example.cn" in preview
+        assert "无邮箱,仅站内提醒" in preview and "一键催报(3 个单位)" in page  # with 市发展改革委
+        assert "无需催报" in client.get("/reporting?month=6").text  # June is not due yet
+        first = _post(client, token, "/reporting/5/remind", {})
+        second = _post(client, token, "/reporting/5/remind", {})  # a double click
+        assert first.status_code == second.status_code == 303
+        after = client.get("/reporting?month=5").text
+        assert "今天已催报过,未重复发送" in after and "以上单位今天都已催报过" in after
+        county = TestClient(app)
+        log_in(county, "zhenxiong")
+        inbox = county.get("/supervision/inbox").text
+        assert "催报:2026年5月尚有1项数据未报送" in inbox and "(已发邮件)" in inbox
+        reporter = TestClient(app)
+        reporter_token = log_in(reporter, "zhaoyang")
+        assert "一键催报" not in reporter.get("/reporting?month=5").text
+        assert _post(reporter, reporter_token, "/reporting/5/remind", {}).status_code == 403
+    assert len(sent) == 1 and "zx@example.cn" in str(sent[0]["To"])  # type: ignore[index]
+    with factory() as session:
+        reminders = list(session.scalars(select(SupervisionReminderRow)))
+        assert len(reminders) == len({r.unit_id for r in reminders}) == 3
+        items = list(session.scalars(select(SupervisionItemRow)))
+        assert [i.cause for i in items] == ["report_overdue"] * 3
+    assert _count(factory, AuditRow.action == "period.remind") == 2
+    assert _count(factory, AuditRow.action == "supervision.remind") == 1

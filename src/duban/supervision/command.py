@@ -83,6 +83,13 @@ def deliver_reminders(*, factory: sessionmaker[Session], settings: Settings, tod
     with transaction(factory) as session:
         refresh_colours(session=session, plan_id=None, today=today)
         reminders = claim_reminders(session=session, today=today)
+    return mail_reminders(factory=factory, settings=settings, reminders=reminders, today=today)
+
+
+def mail_reminders(
+    *, factory: sessionmaker[Session], settings: Settings, reminders: list[Reminder], today: date
+) -> Delivery:
+    """E-mail reminders already claimed and committed to the units that have addresses; note each delivery."""
     mailable = [r for r in reminders if r.recipients]
     errors = _send(settings, mailable, today)
     with transaction(factory) as session:

@@ -15,11 +15,12 @@ from duban.web.pages import (
     periods,
     plan,
     projects,
+    reporting,
     review,
 )  # fmt: skip
 
 PAGE_ROUTERS: list[APIRouter] = [
     dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
     periods.router, plan.router, ingest.router, office.router,
-    projects.router,
+    projects.router, reporting.router,
 ]  # fmt: skip
