@@ -12,7 +12,7 @@ from duban.store.models import PeriodRow
 from duban.store.periods import find_period, period_label
 from duban.supervision.command import mail_reminders
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
-from duban.web.pages.common import page_period, render, settings_of, the_plan, today_of
+from duban.web.pages.common import keep_plan, page_period, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,7 @@ def reporting_page(
 ) -> HTMLResponse:
     """Every unit's 报送情况 for the month; the office also sees whom a 催报 would reach."""
     session, today = db_session(request), today_of(request)
-    plan_row = the_plan(session)
+    plan_row = plan_for_request(request)
     chosen = page_period(request=request, session=session, plan_row=plan_row, month=month)
     period = _period(request, chosen.month)
     status = reporting_of(session=session, plan_row=plan_row, period=period, today=today)
@@ -42,7 +42,7 @@ def reporting_remind(
 ) -> Response:  # fmt: skip
     """催报: remind each late unit once today, in the inbox now and by e-mail after the reply."""
     session, today = db_session(request), today_of(request)
-    plan_row = the_plan(session)
+    plan_row = plan_for_request(request)
     period = _period(request, month)
     written, skipped = remind_late_units(
         session=session, plan_row=plan_row, period=period, today=today, user_id=user.id
@@ -55,12 +55,12 @@ def reporting_remind(
     if skipped:
         message += f"{'、'.join(skipped)}今天已催报过,未重复发送。"
     request.session["flash"] = message
-    return RedirectResponse(f"/reporting?month={month}", status_code=303)
+    return RedirectResponse(keep_plan(request, f"/reporting?month={month}"), status_code=303)
 
 
 def _period(request: Request, month: int) -> PeriodRow:
     session = db_session(request)
-    period = find_period(session=session, plan_id=the_plan(session).id, month=month)
+    period = find_period(session=session, plan_id=plan_for_request(request).id, month=month)
     if period is None:
         raise HTTPException(status_code=404, detail=f"{month} 月不是报送期")
     return period
