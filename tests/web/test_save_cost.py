@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from duban.choices import Role
+from builders import make_indicator, make_plan
+from duban.choices import OrgKind, Role
 from duban.cli import default_plan_path
+from duban.plan.assignments import city_name, reporting_units, reports
+from duban.plan.model import OrgUnit, Plan
 from duban.plan.planfile import read_plan_file
 from duban.settings import Settings
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, UnitTargetRow
+from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, UnitTargetRow, UserRow
 from duban.store.periods import ensure_periods
 from duban.store.plans import save_plan
 from duban.store.users import add_user
@@ -59,3 +66,124 @@ def test_a_save_loads_its_units_share_of_the_breakdown_not_every_units(client, c
     assert len(loaded) <= 2 and city["unit"] in {t.unit_id for t in loaded}
     with factory() as session:
         assert session.get(EntryRow, response.json()["id"]) is not None
+
+
+# ── A save's statements and rows do not grow with the number of units ──────────────────────────────
+
+
+class Tally:
+    """Every statement the app's engines run, and how many rows each SELECT gives (counted on the side)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.rows = 0
+
+    def __call__(
+        self, conn: Connection, cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool
+    ) -> None:
+        self.statements.append(statement.split(None, 1)[0].upper())
+        if statement.lstrip().upper().startswith("SELECT") and not many:
+            # the same query counted in the same transaction: what the request's fetch received
+            counting = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            counting.execute(f"SELECT count(*) FROM ({statement}) AS counted", parameters)
+            self.rows += counting.fetchone()[0]
+            counting.close()
+
+
+@contextmanager
+def tallied() -> Iterator[Tally]:
+    tally = Tally()
+    event.listen(Engine, "after_cursor_execute", tally)
+    try:
+        yield tally
+    finally:
+        event.remove(Engine, "after_cursor_execute", tally)
+
+
+def wide_plan(counties: int) -> Plan:
+    """A city, `counties` counties and one department; a target broken down to every county, one that each
+    county reports, and one the city reports (no lead unit)."""
+    names = [f"第{n:03d}县" for n in range(counties)]
+    units = [OrgUnit(name="全市", kind=OrgKind.CITY)]
+    units += [OrgUnit(name=n, kind=OrgKind.COUNTY, parent="全市") for n in names]
+    units.append(OrgUnit(name="市交通运输局", kind=OrgKind.DEPARTMENT, parent="全市"))
+    broken = make_indicator(id="W-1", target=Decimal(10 * counties),
+                            breakdown={"status": "confirmed", "targets": dict.fromkeys(names, Decimal(10))})  # fmt: skip
+    each = make_indicator(id="W-2", name="每县新建村卫生室", lead_unit=None, target=Decimal(5),
+                          scope={"kind": "each"})  # fmt: skip
+    city = make_indicator(id="W-3", name="全市通硬化路里程", lead_unit=None, target=Decimal(100))
+    return make_plan(indicators=[broken, each, city], units=units, region="全市")
+
+
+def _add_counties(factory: sessionmaker[Session], first: int, count: int) -> None:
+    """More counties in the store, each with its share of W-1: the store grows, the save must not."""
+    with factory() as session, session.begin():
+        city = session.scalars(select(OrgUnitRow).where(OrgUnitRow.name == "全市")).one()
+        broken = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "W-1")).one()
+        share = broken.unit_targets[0]
+        for n in range(first, first + count):
+            unit = OrgUnitRow(
+                name=f"第{n:03d}县", kind=OrgKind.COUNTY.value, parent_id=city.id, position=1000 + n
+            )
+            session.add(unit)
+            session.flush()
+            session.add(UnitTargetRow(indicator_id=broken.id, unit_id=unit.id, value=share.value,
+                                      status=share.status, basis=share.basis))  # fmt: skip
+
+
+def _save_cost(
+    client: TestClient, factory: sessionmaker[Session], unit: str, code: str
+) -> tuple[list[str], int]:
+    """Log in as `unit`'s reporter (the office for the city) and save one figure; what it ran and read."""
+    with factory() as session, session.begin():
+        unit_id = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.name == unit)).one()
+        indicator_id = session.scalars(select(IndicatorRow.id).where(IndicatorRow.code == code)).one()
+        username = f"r{unit_id}"
+        if session.scalars(select(UserRow).where(UserRow.username == username)).first() is None:
+            add_user(session=session, username=username, password=PASSWORD, role=Role.REPORTER, unit=unit)
+    token = log_in(client, "office" if unit == "全市" else username)
+    path = f"/api/periods/2026-06/units/{unit_id}/indicators/{indicator_id}"
+    with factory() as session:
+        query = select(EntryRow.version).where(
+            EntryRow.unit_id == unit_id, EntryRow.indicator_id == indicator_id
+        )
+        version = session.scalar(query) or 0
+    figure = {"note": "按计划推进"}
+    first = client.put(
+        path, json={**figure, "value": "1", "version": version}, headers={"X-CSRF-Token": token}
+    )
+    assert first.status_code == 200, first.text  # the first save of the unit (and of the server) warms up
+    with tallied() as tally:
+        response = client.put(path, json={**figure, "value": "2", "version": first.json()["version"]},
+                              headers={"X-CSRF-Token": token})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return tally.statements, tally.rows
+
+
+@pytest.mark.parametrize(("code", "unit"), [("W-1", "county"), ("W-2", "county"), ("W-3", "全市")])
+def test_one_save_runs_the_same_statements_and_reads_as_few_rows_with_20_or_400_units(
+    settings: Settings, factory: sessionmaker[Session], code: str, unit: str
+) -> None:
+    with factory() as session, session.begin():
+        row = save_plan(session=session, plan=wide_plan(20))
+        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
+        add_user(session=session, username="office", password=PASSWORD, role=Role.ADMIN)
+    with TestClient(create_app(settings)) as client:
+        small = _save_cost(client, factory, "第007县" if unit == "county" else unit, code)
+        _add_counties(factory, 20, 380)
+        large = _save_cost(client, factory, "第350县" if unit == "county" else unit, code)
+    assert large[0] == small[0]  # the same statements, one for one
+    assert large[1] <= small[1] <= 10  # rows read: the user, plan, period, indicator, share, entry, audit
+    assert len(small[0]) <= 14
+
+
+def test_asking_one_unit_agrees_with_the_list_of_reporting_units() -> None:
+    """`reports` (a save: one unit) and `reporting_units` (a sheet, a status page: every unit) agree on the
+    昭通 plan and on the wide one, for every indicator and unit."""
+    for plan in (read_plan_file(default_plan_path()), wide_plan(5)):
+        city = functools.partial(city_name, plan)
+        for indicator in (i for a in plan.areas for t in a.tasks for i in t.indicators):
+            listed = set(reporting_units(indicator=indicator, plan=plan))
+            for unit in plan.units:
+                asked = reports(indicator=indicator, unit=unit.name, kind=unit.kind, city=city)
+                assert asked == (unit.name in listed), (indicator.id, unit.name)

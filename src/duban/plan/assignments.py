@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from duban.choices import Comparator, OrgKind, ScopeKind
@@ -22,6 +23,21 @@ def reporting_units(*, indicator: Indicator, plan: Plan) -> list[str]:
     if indicator.scope.kind is ScopeKind.UNIT and indicator.scope.unit:
         return [indicator.scope.unit]
     return [indicator.lead_unit or city_name(plan)]
+
+
+def reports(*, indicator: Indicator, unit: str, kind: OrgKind, city: Callable[[], str]) -> bool:
+    """Whether `unit` (of `kind`) is one of `reporting_units`, asked of that unit alone: a save reads its
+    own unit and, for a figure that falls to the city, the city's name (`city()`), never every unit.
+
+    For a broken-down target, `indicator.breakdown` must hold `unit`'s share when it has one (the other
+    shares are not needed)."""
+    if indicator.breakdown and indicator.breakdown.targets:
+        return unit in indicator.breakdown.targets and has_task(indicator=indicator, unit=unit)
+    if indicator.scope.kind is ScopeKind.EACH:
+        return unit in indicator.scope.units if indicator.scope.units else kind is OrgKind.COUNTY
+    if indicator.scope.kind is ScopeKind.UNIT and indicator.scope.unit:
+        return unit == indicator.scope.unit
+    return unit == (indicator.lead_unit or city())
 
 
 def asked_of_units(*, indicator: Indicator) -> bool:

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from duban.choices import EntryState, MilestoneStage
-from duban.plan.assignments import asked_of_units, reporting_units, unit_target
+from duban.choices import EntryState, MilestoneStage, OrgKind
+from duban.plan.assignments import asked_of_units, reporting_units, reports, unit_target
 from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
 from duban.store.audit import history, record_change
@@ -102,9 +102,12 @@ def record_value(
     expected_version: int | None = None,
     reason: str | None = None,
     extra: dict[str, Any] | None = None,
+    found: EntryRow | None = None,
 ) -> EntryRow:
-    """Save a draft figure for (indicator, unit, period); audited; refuses a stale version (0 = new)."""
-    entry = _entry(session, indicator_id, unit_id, period_id)
+    """Save a draft figure for (indicator, unit, period); audited; refuses a stale version (0 = new).
+
+    `found` is the entry of (indicator, unit, period) when the caller has just read it (not read again)."""
+    entry = found or _entry(session, indicator_id, unit_id, period_id)
     _check_version(session, entry, expected_version)
     sent = {"value": value, "numerator": numerator, "denominator": denominator, "stage": stage,
             "stage_date": stage_date, "note": note}  # fmt: skip
@@ -321,7 +324,7 @@ def save_figure(
     return record_value(
         session=session, indicator_id=row.id, unit_id=unit.id, period_id=period.id, user_id=writer.user_id,
         **_fields(indicator, figure), expected_version=expected_version, reason=reason,
-        extra=extra if confirmed or problems else None,
+        extra=extra if confirmed or problems else None, found=current,
     )  # fmt: skip
 
 
@@ -355,8 +358,16 @@ def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Col
 def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: OrgUnitRow) -> None:
     if not asked_of_units(indicator=indicator):
         raise NotReported(f"指标 {indicator.id}“{indicator.name}”由项目台账自动统计,各单位无需填报")
-    if unit.name not in reporting_units(indicator=indicator, plan=_units_plan(session, plan_row)):
+    if not reports(
+        indicator=indicator, unit=unit.name, kind=OrgKind(unit.kind), city=lambda: _city(session, plan_row)
+    ):
         raise NotReported(f"{unit.name}不填报指标 {indicator.id}“{indicator.name}”,不能为它填报数据")
+
+
+def _city(session: Session, plan_row: PlanRow) -> str:
+    """`city_name` read from the store: the first city-level unit (one row), else the plan's region."""
+    query = select(OrgUnitRow.name).where(OrgUnitRow.kind == OrgKind.CITY.value)
+    return session.scalar(query.order_by(OrgUnitRow.position, OrgUnitRow.id).limit(1)) or plan_row.region
 
 
 def _unstorable(fields: Mapping[str, Any]) -> list[Problem]:

@@ -154,22 +154,33 @@ def _refusals() -> Iterator[None]:
         raise HTTPException(409, str(exc)) from None
 
 
-def _plan(request: Request, session: Session, key: str | None = None) -> PlanRow:
+def _plan(request: Request, session: Session, key: str | None = None, *, periods: bool = True) -> PlanRow:
     """The plan of the call: `?year=` (and `?region=`), else the year of the period key ('2026-06'), else
-    the current year's (see `plan_for_request`)."""
+    the current year's (see `plan_for_request`); its periods made if missing (`periods` False: by `_period`
+    when it misses one)."""
     year = int(key.strip()[:4]) if key and key.strip()[:4].isdigit() else None
     plan_row = plan_for_request(request, year=year)
-    settings: Settings = request.app.state.settings
-    ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
-                   combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
+    if periods:
+        _ensure_periods(request, session, plan_row)
     return plan_row
 
 
-def _period(session: Session, plan_row: PlanRow, key: str) -> PeriodRow:
+def _ensure_periods(request: Request, session: Session, plan_row: PlanRow) -> None:
+    settings: Settings = request.app.state.settings
+    ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
+                   combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
+
+
+def _period(session: Session, plan_row: PlanRow, key: str, request: Request | None = None) -> PeriodRow:
+    """The period named by `key`; given `request`, the plan's periods are made first if it is missing
+    (a save reads its one period, not all twelve, on every call)."""
     try:
         return resolve_period(session=session, plan=plan_row, key=key)
     except WorkflowError as exc:
-        raise HTTPException(404, str(exc)) from None
+        if request is None:
+            raise HTTPException(404, str(exc)) from None
+    _ensure_periods(request, session, plan_row)
+    return _period(session, plan_row, key)
 
 
 def _unit(session: Session, unit_id: int) -> OrgUnitRow:
@@ -316,14 +327,14 @@ def save(
 ) -> dict[str, Any]:  # fmt: skip
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require_unit_access(user, unit_id)
-    plan_row = _plan(request, session, key)
+    plan_row = _plan(request, session, key, periods=False)
     row = indicator_row(session=session, indicator_id=indicator_id, unit_id=unit_id)
     if row is None or row.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
     raw = body.model_dump(include={"value", "numerator", "denominator", "stage", "stage_date", "note"})
     with _refusals():
         entry = save_figure(session=session, plan_row=plan_row, row=row, unit=_unit(session, unit_id),
-                            period=_period(session, plan_row, key), raw=raw, writer=_writer(request, user),
+                            period=_period(session, plan_row, key, request), raw=raw, writer=_writer(request, user),
                             expected_version=body.version, confirmed=body.confirmed, reason=body.reason)  # fmt: skip
     warnings = unconfirmed_warnings(session=session, entry=entry)
     _commit(session)
