@@ -13,6 +13,7 @@ from io import BytesIO
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
@@ -45,6 +46,8 @@ LINE_PITCH = 579  # twips: 22 lines in the 225 mm type area
 CONDENSED = -4  # twips per character: 16 pt type on a 15.8 pt advance sets 28 characters in the 156 mm line
 TYPE_WIDTH_MM = 156
 CELL_LINE_PT = 14  # table text: 五号 on an exact 14 pt line, as the PDF sets it
+CELL_PT = 10.5  # 五号
+CELL_STYLE, CELL_HEADING_STYLE = "TableText", "TableHeading"
 
 
 def render_docx(*, bulletin: Bulletin) -> bytes:
@@ -97,15 +100,32 @@ def _styles(document: DocxDocument) -> None:
         fmt.space_before = fmt.space_after = Pt(0)
         fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, _pitch()
         _outline_level(style, level)
+    for style_id, font in ((CELL_STYLE, BODY_FONT), (CELL_HEADING_STYLE, HEADING_FONT)):
+        _cell_style(document, style_id, font)
 
 
-def _style_fonts(style: ParagraphStyle, east_asian: str) -> None:
+def _cell_style(document: DocxDocument, style_id: str, font: str) -> None:
+    """Table text: 五号 on an exact line, no indent, off the line grid; one style instead of 600 run formats."""
+    style = document.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+    assert isinstance(style, ParagraphStyle)
+    style.base_style = document.styles["Normal"]
+    style.font.size = Pt(CELL_PT)
+    _style_fonts(style, font, latin=LATIN_FONT if font == BODY_FONT else font)
+    fmt = style.paragraph_format
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(CELL_LINE_PT)
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    style.element.get_or_add_pPr().insert(0, snap)
+
+
+def _style_fonts(style: ParagraphStyle, east_asian: str, *, latin: str = LATIN_FONT) -> None:
     """The style's fonts with the theme fonts of the default template taken out, so ours apply."""
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(theme), None)
-    fonts.set(qn("w:ascii"), LATIN_FONT)
-    fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
     fonts.set(qn("w:eastAsia"), east_asian)
 
 
@@ -328,10 +348,10 @@ def _table(document: DocxDocument, table: Table) -> None:
     rows = [_row_cells(grid, row) for row in grid.rows]
     widths = _widths(grid, table)
     for cell, column, width in zip(rows[0], table.columns, widths, strict=True):
-        _fill(cell, column.title, HEADING_FONT, width, centred=True)
+        _fill(cell, column.title, CELL_HEADING_STYLE, width, centred=True)
     for index, (cells, values) in enumerate(zip(rows[1:], table.rows, strict=False)):
         for cell, column, width, value in zip(cells, table.columns, widths, values, strict=True):
-            _fill(cell, cell_text(value, column.kind), BODY_FONT, width,
+            _fill(cell, cell_text(value, column.kind), CELL_STYLE, width,
                   centred=column.kind != ColumnKind.TEXT, bold=index in table.highlight)  # fmt: skip
     if not table.rows:
         set_font(rows[1][0].merge(rows[1][-1]).paragraphs[0].add_run("无"), BODY_FONT, 10.5)
@@ -343,15 +363,22 @@ def _row_cells(grid: DocxTable, row: _Row) -> list[_Cell]:
     return [_Cell(tc, grid) for tc in row._tr.tc_lst]
 
 
-def _fill(cell: _Cell, text: str, font: str, width: Length, *, centred: bool, bold: bool = False) -> None:
+def _fill(cell: _Cell, text: str, style: str, width: Length, *, centred: bool, bold: bool = False) -> None:
+    """One cell: its width, one paragraph in the table style, one run (built as XML: 600 cells a bulletin)."""
     cell.width = width
-    paragraph = cell.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
-    paragraph.paragraph_format.first_line_indent = Pt(0)
-    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    paragraph.paragraph_format.line_spacing = Pt(CELL_LINE_PT)
-    _no_grid(paragraph)
-    set_font(paragraph.add_run(xml_safe(text)), font, 10.5, bold=bold)
+    paragraph = cell._tc.p_lst[0]
+    properties = paragraph.get_or_add_pPr()
+    properties.get_or_add_pStyle().set(qn("w:val"), style)
+    properties.get_or_add_jc().set(qn("w:val"), "center" if centred else "left")
+    run = OxmlElement("w:r")
+    if bold:
+        run.append(OxmlElement("w:rPr"))
+        run[0].append(OxmlElement("w:b"))
+    body = OxmlElement("w:t")
+    body.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    body.text = xml_safe(text)
+    run.append(body)
+    paragraph.append(run)
 
 
 def _no_grid(paragraph: Paragraph) -> None:

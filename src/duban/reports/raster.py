@@ -60,7 +60,7 @@ def png(chart: Chart) -> bytes | None:
         _bar(draw, bar, TOP + row * ROW_H, chart.scale)
     _legend(draw, chart, TOP + len(chart.bars) * ROW_H + 8)
     out = BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", compress_level=1)  # drawn per bulletin: speed over bytes
     return out.getvalue()
 
 

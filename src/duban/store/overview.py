@@ -42,6 +42,7 @@ from duban.progress.rollup import (
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.office import Basis, period_note
 from duban.store.plans import plan_from_store
+from duban.store.readcache import within_transaction
 from duban.store.revisions import TargetChange, changes_through, revised_plan, targets_in_force
 
 
@@ -257,16 +258,25 @@ def _ledger_feeds(
     return found
 
 
-def _entries_by_month(
-    session: Session, plan_id: int, month: int
-) -> defaultdict[int, dict[str, dict[int, EntryRow]]]:
+def _entries_by_month(session: Session, plan_id: int, month: int) -> _Entries:
+    """Indicator id → unit → month → entry, for months up to `month` (a bulletin reads the year once for two months)."""
+    year = within_transaction(session=session, key=("entries by month", plan_id),
+                              compute=lambda: _read_entries(session, plan_id))  # fmt: skip
+    found: _Entries = defaultdict(lambda: defaultdict(dict))
+    for indicator, units in year.items():
+        for unit, months in units.items():
+            found[indicator][unit] = {m: entry for m, entry in months.items() if m <= month}
+    return found
+
+
+def _read_entries(session: Session, plan_id: int) -> _Entries:
     query = (
         select(EntryRow, OrgUnitRow.name, PeriodRow.month)
         .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
         .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
-        .where(PeriodRow.plan_id == plan_id, PeriodRow.month <= month)
+        .where(PeriodRow.plan_id == plan_id)
     )
-    found: defaultdict[int, dict[str, dict[int, EntryRow]]] = defaultdict(lambda: defaultdict(dict))
+    found: _Entries = defaultdict(lambda: defaultdict(dict))
     for entry, unit, entry_month in session.execute(query):
         found[entry.indicator_id][unit][entry_month] = entry
     return found

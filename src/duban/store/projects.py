@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, event, func, select, type_coerce
+from sqlalchemy import ColumnElement, and_, case, delete, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from duban.choices import InvestorType, OrgKind, ProjectCategory, ProjectKind, ProjectMilestone
@@ -24,6 +24,7 @@ from duban.projects.model import Dates, Project
 from duban.store.audit import record_change
 from duban.store.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.store.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
+from duban.store.readcache import within_transaction
 from duban.supervision.situations import ProjectAlert
 
 STORED_PLACES = Decimal("0.000001")  # the scale of `Amount`, NUMERIC(24, 6)
@@ -212,11 +213,10 @@ def plan_ledger_figures(
     Added up by the store (one GROUP BY per date), and kept for the rest of the session's transaction:
     a dashboard asks twice (its ledger panel and the indicators the ledger feeds), the store answers once.
     """
-    memo = _memo(session)
-    key = (plan_id, on, profile.model_dump_json() if profile else None)
-    if key not in memo:
-        memo[key] = _ledger_figures(session, plan_id, on, profile)
-    return memo[key]
+    key = ("ledger figures", plan_id, on, profile.model_dump_json() if profile else None)
+    return within_transaction(
+        session=session, key=key, compute=lambda: _ledger_figures(session, plan_id, on, profile)
+    )
 
 
 def _ledger_figures(
@@ -285,19 +285,6 @@ def _totals(values: Sequence[Any]) -> LedgerTotals:
         int(v) if kind is int else _plain(Decimal(v)) for kind, v in zip(kinds, values, strict=True)
     ]
     return LedgerTotals(*typed)
-
-
-def _memo(session: Session) -> dict[Any, dict[str, LedgerFigures]]:
-    """Ledger figures read in this session's transaction; a flush, commit or rollback forgets them."""
-    memo: dict[Any, dict[str, LedgerFigures]] = session.info.setdefault("ledger_figures", {})
-    return memo
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_ledger_figures(session: Session, *_args: Any) -> None:
-    session.info.pop("ledger_figures", None)
 
 
 def ledger_feeds(*, session: Session, plan_id: int, on: date) -> dict[str, dict[str, Decimal]]:

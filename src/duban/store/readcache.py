@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from duban.store.generation import CHANGES, Generation, current
@@ -89,3 +90,26 @@ def forget() -> None:
     """Drop every remembered value (a test that replaces the store under a running app)."""
     with _guard:
         _values.clear()
+
+
+_TRANSACTION_MEMO = "duban.transaction_memo"
+
+
+def within_transaction(*, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s value for `key`, kept until this session's next flush, commit or rollback.
+
+    For what one request reads twice (a dashboard's ledger panel and the indicators the ledger feeds;
+    a bulletin's month and the month before) when it is not worth a place in the per-server cache.
+    """
+    memo: dict[Hashable, Any] = session.info.setdefault(_TRANSACTION_MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    value: T = memo[key]
+    return value
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_transaction_memo(session: Session, *_args: Any) -> None:
+    session.info.pop(_TRANSACTION_MEMO, None)
