@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage, Status
+from duban.months import last_due_month
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
 from duban.progress.expected import expected_share
@@ -50,13 +51,6 @@ class DemoSummary:
     entries: int
     months: int
     not_reported: int
-
-
-def last_due_month(*, today: date, year: int, cutoff_day: int) -> int:
-    """The newest month whose figures should be in by `today` (its cut-off has passed or is today)."""
-    if today.year != year:
-        return 12 if today.year > year else 0
-    return today.month if today.day >= cutoff_day else today.month - 1
 
 
 def generate_demo_progress(

@@ -5,6 +5,8 @@ Every field is documented in docs/settings.md; a test keeps the two in step.
 
 from __future__ import annotations
 
+import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -114,6 +116,34 @@ class Settings(BaseSettings):
     def reader_url(self) -> str:
         """The URL dashboards and reports read from."""
         return self.readonly_database_url or self.sqlalchemy_url()
+
+    def current_date(self) -> date:
+        """Today, unless DUBAN_TODAY pretends otherwise."""
+        return date.fromisoformat(self.today) if self.today else date.today()
+
+
+class SharedKeyMissing(RuntimeError):
+    """A store several servers can share, and no key they all sign sessions with."""
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or (SQLite: one host) one generated once into the data folder.
+
+    A PostgreSQL store may be shared by servers on several hosts, each with a data folder of its own:
+    a generated key would differ per host and each would refuse the others' sessions and templates.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.sqlalchemy_url().startswith("sqlite"):
+        raise SharedKeyMissing(
+            "使用 PostgreSQL 时必须设置 DUBAN_SECRET_KEY(每台服务器相同),否则各服务器互不承认对方的登录和模板"
+        )
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache

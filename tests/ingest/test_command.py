@@ -4,7 +4,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from duban.ingest.command import ingest_command
+from duban.cli.ingest import ingest_command
 from duban.plan.planfile import read_plan_file
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ingest"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from builders import OFFICE, make_indicator, make_plan
 from duban.choices import EntryState, Status
+from duban.cli.plan import revise_command
 from duban.plan.model import Breakdown
 from duban.reports.build import build_bulletin
 from duban.settings import get_settings
@@ -20,7 +21,7 @@ from duban.store.entries import approve, ensure_periods, record_value, submit
 from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
 from duban.store.overview import period_overview
 from duban.store.plans import save_plan
-from duban.store.revision_command import month_of, revise_command, target_value
+from duban.store.revise import month_of, target_value
 from duban.store.revisions import RevisionError, approve_revision, revise_target
 
 PROJECTS = make_indicator(id="A-03", name="新开工项目", unit="个", target=Decimal(1000), lead_unit="市发展改革委",

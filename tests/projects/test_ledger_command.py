@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from builders import make_plan
-from duban.projects.command import ledger_export, ledger_figures, ledger_import
+from duban.cli.ledger import ledger_export, ledger_figures, ledger_import
 from duban.settings import get_settings
 from duban.store.db import transaction
 from duban.store.plans import save_plan

@@ -8,7 +8,7 @@ from docx import Document
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from duban.reports.command import report_command
+from duban.cli.report import report_command
 from duban.settings import get_settings
 
 runner = CliRunner()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import typer
 
+from duban.cli.supervise import run_rules, send_reminders
 from duban.settings import get_settings
 from duban.store.db import transaction
-from duban.supervision.command import run_rules, send_reminders
 from supervision.scenario import report_june, setup_plan
 
 

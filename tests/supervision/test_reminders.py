@@ -17,7 +17,7 @@ from duban.settings import Settings
 from duban.store.db import transaction
 from duban.store.models import OrgUnitRow
 from duban.store.supervision import apply_rules, inbox
-from duban.supervision.command import deliver_reminders
+from duban.store.supervision_runs import deliver_reminders
 from supervision.scenario import report_june, setup_plan
 
 

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from duban.choices import Colour, ItemAction, ItemCause, ItemState, Status
+from duban.months import period_month
 from duban.plan.planfile import parse_plan_text
 from duban.supervision.colours import item_colour
-from duban.supervision.command import period_month
 from duban.supervision.rules import SupervisionRules
 from duban.supervision.situations import (
     MissingReport,

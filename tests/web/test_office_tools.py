@@ -110,7 +110,7 @@ def test_the_office_reminds_late_units_once_a_day_with_a_preview(settings, seede
     with factory() as session, session.begin():
         session.scalars(select(UserRow).where(UserRow.username == "zhenxiong")).one().email = "zx@example.cn"
     sent: list[object] = []
-    monkeypatch.setattr("duban.supervision.command.send_all",
+    monkeypatch.setattr("duban.store.supervision_runs.send_all",
                         lambda *, server, messages: sent.extend(messages) or [None] * len(messages))  # fmt: skip
     app = create_app(settings.model_copy(update={"smtp_host": "mail.example.cn"}))
     with TestClient(app) as client:

@@ -100,6 +100,12 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def at_head(engine: Engine) -> bool:
     """Whether the store's schema is at the newest migration."""
+    current, heads = schema_revisions(engine)
+    return current == heads
+
+
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """The migrations the store is at (none for a new store), and the newest ones duban ships."""
     heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
     with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+        return set(MigrationContext.configure(connection).get_current_heads()), heads

@@ -11,7 +11,6 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from duban.choices import Role
-from duban.settings import Settings
+from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 from duban.store.audit import record_change
 from duban.store.models import UserRow
 from duban.store.users import AccountError, LoginThrottled, authenticate, end_sessions
@@ -52,30 +51,6 @@ class CurrentUser:
 
 class LoginRequired(Exception):
     """Raised by page dependencies; turned into a redirect to the login page."""
-
-
-class SharedKeyMissing(RuntimeError):
-    """A store several servers can share, and no key they all sign sessions with."""
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured key, or (SQLite: one host) one generated once into the data folder.
-
-    A PostgreSQL store may be shared by servers on several hosts, each with a data folder of its own:
-    a generated key would differ per host and each would refuse the others' sessions and templates.
-    """
-    if settings.secret_key:
-        return settings.secret_key
-    if not settings.sqlalchemy_url().startswith("sqlite"):
-        raise SharedKeyMissing(
-            "使用 PostgreSQL 时必须设置 DUBAN_SECRET_KEY(每台服务器相同),否则各服务器互不承认对方的登录和模板"
-        )
-    path = Path(settings.data_dir) / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
 
 
 def db_session(request: Request) -> Session:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from duban.store.chasing import late_units, remind_late_units, reporting_of
 from duban.store.models import PeriodRow
 from duban.store.periods import find_period, period_label
-from duban.supervision.command import mail_reminders
+from duban.store.supervision_runs import mail_reminders
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
 from duban.web.pages.common import keep_plan, page_period, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath

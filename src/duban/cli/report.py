@@ -6,15 +6,7 @@ from pathlib import Path
 
 import typer
 
-from duban.reports.service import (
-    ReportError,
-    bulletin_for,
-    file_name,
-    parse_date,
-    parse_formats,
-    parse_number,
-    render,
-)  # fmt: skip
+from duban.cli.runtime import get_settings, today, transaction
 
 
 def report_command(
@@ -27,15 +19,22 @@ def report_command(
     ),
     issued: str | None = typer.Option(None, "--date", help="成文日期，例如 2026-11-30；默认今天"),
 ) -> None:
-    """Write the city (or one county's) bulletin of `period` into `output`, one file per format."""
-    from duban.cli import _transaction, today
-    from duban.settings import get_settings
+    """生成某月的全市(或某县)督查通报,每种格式一个文件,写入输出文件夹。"""
+    from duban.reports.service import (
+        ReportError,
+        bulletin_for,
+        file_name,
+        parse_date,
+        parse_formats,
+        parse_number,
+        render,
+    )  # fmt: skip
 
     settings = get_settings()
     try:
         formats = parse_formats(format)
         day = parse_date(issued) if issued else None
-        with _transaction(settings) as session:
+        with transaction(settings) as session:
             bulletin = bulletin_for(session=session, period=period, unit=unit, today=today(settings),
                                     number=parse_number(number), issued=day)  # fmt: skip
     except ReportError as exc:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from duban.ingest.errors import IngestError
-from duban.ingest.evaluate import evaluate as evaluate_draft
-from duban.ingest.evaluate import format_evaluation
-from duban.ingest.explain import explain as explain_numbers
-from duban.ingest.service import IngestResult, ingest_document
-from duban.plan.planfile import dump_plan
+if TYPE_CHECKING:
+    from duban.ingest.service import IngestResult
 
 
 def ingest_command(
@@ -22,7 +19,13 @@ def ingest_command(
     ),
     explain: bool = typer.Option(False, "--explain", help="逐个列出文中数字:是否取为目标,以及原因"),
 ) -> None:
-    """Draft a plan file from a Chinese plan document, every target traced to its sentence."""
+    """从中文计划文档起草计划文件,每个目标都注明出自哪一句。"""
+    from duban.ingest.errors import IngestError
+    from duban.ingest.evaluate import evaluate as evaluate_draft
+    from duban.ingest.evaluate import format_evaluation
+    from duban.ingest.explain import explain as explain_numbers
+    from duban.ingest.service import ingest_document
+
     try:
         result = ingest_document(path=file)
         if explain:
@@ -39,6 +42,9 @@ def ingest_command(
 
 
 def _write_draft(result: IngestResult, output: Path | None) -> None:
+    from duban.ingest.errors import IngestError
+    from duban.plan.planfile import dump_plan
+
     text = dump_plan(result.plan)
     if output is None:
         typer.echo(text, nl=False)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from duban.exchange.template import make_template, template_filename
-from duban.exchange.upload import ImportRefused, import_workbook
-from duban.settings import Settings, get_settings
-from duban.store.db import make_engine, session_factory, transaction
-from duban.store.entries import Writer, ensure_periods
-from duban.store.models import OrgUnitRow, PeriodRow, PlanRow
-from duban.store.periods import WorkflowError, resolve_period
-from duban.store.plans import find_plan
-from duban.web.auth import secret_key
+from duban.cli.runtime import fail, get_settings, today, transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from duban.settings import Settings
+    from duban.store.models import OrgUnitRow, PeriodRow, PlanRow
 
 
 def template_command(
@@ -24,9 +21,12 @@ def template_command(
     period: str = typer.Option(..., "--period", help="报送期,如 2026-06"),
     output: Path = typer.Option(None, "-o", "--output", help="写入的文件;默认为“单位-报送期-进度填报.xlsx”"),
 ) -> None:
-    """Write a unit's Excel reporting template for a period."""
+    """生成某单位某报送期的 Excel 填报模板。"""
+    from duban.exchange.template import make_template, template_filename
+    from duban.settings import secret_key
+
     settings = get_settings()
-    with transaction(session_factory(make_engine(settings.sqlalchemy_url()))) as session:
+    with transaction(settings) as session:
         plan_row = _plan(session, settings)
         unit_row = _unit(session, unit)
         period_row = _period(session, plan_row, period)
@@ -41,55 +41,54 @@ def import_command(
     file: Path = typer.Argument(..., help="填好的 .xlsx 模板"),
     submit: bool = typer.Option(True, help="导入后直接提交审核"),
 ) -> None:
-    """Check a filled template and import all of its figures, or none (every problem is listed)."""
+    """检查填好的模板并导入其中全部数据;有任何问题则一条也不导入,并列出每处问题。"""
+    from duban.exchange.upload import ImportRefused, import_workbook
+    from duban.settings import secret_key
+    from duban.store.entries import Writer
+    from duban.store.periods import WorkflowError
+
     settings = get_settings()
     try:
-        with transaction(session_factory(make_engine(settings.sqlalchemy_url()))) as session:
+        with transaction(settings) as session:
             result = import_workbook(session=session, content=file.read_bytes(), key=secret_key(settings),
-                                     plan_row=_plan(session, settings), writer=_office(settings), submit=submit)  # fmt: skip
+                                     plan_row=_plan(session, settings), submit=submit,
+                                     writer=Writer(user_id=None, admin=True, today=today(settings)))  # fmt: skip
     except ImportRefused as refused:
         for fault in refused.faults:
             typer.echo(str(fault), err=True)
-        _fail(f"共 {len(refused.faults)} 处问题,未导入任何数据。")
-        return
+        fail(f"共 {len(refused.faults)} 处问题,未导入任何数据。")
     except WorkflowError as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc))
     typer.echo(result.summary())
 
 
-def _office(settings: Settings) -> Writer:
-    from duban.cli import today
-
-    return Writer(user_id=None, admin=True, today=today(settings))
-
-
 def _plan(session: Session, settings: Settings) -> PlanRow:
+    from duban.store.entries import ensure_periods
+    from duban.store.plans import find_plan
+
     plan_row = find_plan(session=session)
     if plan_row is None:
-        _fail("数据库中还没有计划,请先运行 duban plan load")
-        raise AssertionError
+        fail("数据库中还没有计划,请先运行 duban plan load")
     ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
                    combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
     return plan_row
 
 
 def _unit(session: Session, name: str) -> OrgUnitRow:
+    from sqlalchemy import select
+
+    from duban.store.models import OrgUnitRow
+
     unit = session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name.strip()))
     if unit is None:
-        _fail(f"单位“{name}”不存在")
-        raise AssertionError
+        fail(f"单位“{name}”不存在")
     return unit
 
 
 def _period(session: Session, plan_row: PlanRow, key: str) -> PeriodRow:
+    from duban.store.periods import WorkflowError, resolve_period
+
     try:
         return resolve_period(session=session, plan=plan_row, key=key)
     except WorkflowError as exc:
-        _fail(str(exc))
-        raise AssertionError from exc
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
+        fail(str(exc))

@@ -1,32 +1,28 @@
-"""`duban ledger ...`: Typer-compatible commands over the ledger services (wired into cli.py by the lead).
-
-Like cli.py, these are adapters: they reach the store through imports inside the functions, so the
-pure core of `duban.projects` stays free of it.
-"""
+"""`duban ledger import | export | figures`: the 项目台账 from the command line."""
 
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from duban.projects.figures import LedgerFigures, against_targets
+from duban.cli.runtime import fail, today, transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from duban.projects.figures import LedgerFigures
     from duban.store.models import PlanRow
 
 
 def ledger_import(file: Path = typer.Argument(..., help="项目台账工作簿(.xlsx)")) -> None:
-    """Import a 项目台账 workbook into the newest plan's ledger; nothing is imported if any row is bad."""
+    """把项目台账工作簿导入最新计划的项目库;任何一行有错则一个也不导入。"""
     from duban.exchange.ledger import LedgerError
     from duban.store.projects import import_ledger
 
-    with _session() as session:
+    with transaction() as session:
         plan_row = _plan(session)
         try:
             summary = import_ledger(session=session, plan_row=plan_row, data=file.read_bytes())
@@ -41,11 +37,11 @@ def ledger_import(file: Path = typer.Argument(..., help="项目台账工作簿(.
 
 
 def ledger_export(output: Path = typer.Argument(..., help="写入的工作簿(.xlsx)")) -> None:
-    """Write the newest plan's ledger out as a 项目台账 workbook (amounts in 万元)."""
+    """把最新计划的项目库导出为项目台账工作簿(金额单位:万元)。"""
     from duban.exchange.ledger import write_ledger
     from duban.store.projects import load_projects
 
-    with _session() as session:
+    with transaction() as session:
         plan_row = _plan(session)
         projects = load_projects(session=session, plan_id=plan_row.id)
         output.write_bytes(write_ledger(projects, title=f"{plan_row.region}{plan_row.year}年重点项目台账"))
@@ -53,12 +49,13 @@ def ledger_export(output: Path = typer.Argument(..., help="写入的工作簿(.x
 
 
 def ledger_figures(date: str | None = typer.Option(None, help="统计日期 YYYY-MM-DD;默认今天")) -> None:
-    """Print the ledger's figures for the city and each county, with the city's against the plan's targets."""
+    """打印全市和各县的项目库统计,并对照计划目标列出全市的完成情况。"""
+    from duban.projects.figures import against_targets
     from duban.projects.lights import red_projects
     from duban.store.projects import load_projects, plan_ledger_figures
 
     on = _date(date)
-    with _session() as session:
+    with transaction() as session:
         plan_row = _plan(session)
         figures = plan_ledger_figures(session=session, plan_id=plan_row.id, on=on)
         red = red_projects(load_projects(session=session, plan_id=plan_row.id), year=plan_row.year, on=on)
@@ -85,23 +82,12 @@ def _show(value: object) -> str:
 
 
 def _date(text: str | None) -> dt.date:
-    from duban.settings import get_settings
-
     if text:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            typer.echo(f"日期“{text}”无效,应为 YYYY-MM-DD", err=True)
-            raise typer.Exit(1) from None
-    today = get_settings().today
-    return dt.date.fromisoformat(today) if today else dt.date.today()
-
-
-def _session() -> AbstractContextManager[Session]:
-    from duban.settings import get_settings
-    from duban.store.db import make_engine, session_factory, transaction
-
-    return transaction(session_factory(make_engine(get_settings().sqlalchemy_url())))
+            fail(f"日期“{text}”无效,应为 YYYY-MM-DD")
+    return today()
 
 
 def _plan(session: Session) -> PlanRow:
@@ -109,6 +95,5 @@ def _plan(session: Session) -> PlanRow:
 
     plan_row = find_plan(session=session)
     if plan_row is None:
-        typer.echo("数据库中还没有计划,请先运行 duban plan load", err=True)
-        raise typer.Exit(1)
+        fail("数据库中还没有计划,请先运行 duban plan load")
     return plan_row

@@ -1,0 +1,74 @@
+"""duban's command line: thin commands over the service functions.
+
+Start-up imports typer and these small modules only; each command imports what it needs when it runs,
+so `duban --help` answers at once. Each command's help is its (Chinese) docstring. Every command fails
+politely (see `duban.cli.polite`): one Chinese line, exit code 1, no traceback.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+from duban.cli import db, exchange, ingest, ledger, plan, report, site, supervise, users
+from duban.cli.polite import make_polite
+
+
+def _group(help: str) -> typer.Typer:
+    """A command group with plain help (rich's formatting alone costs a second of start-up)."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+
+app = _group("duban 督办:年度工作计划的目标分解、进度报送、督查督办与通报。")
+db_app = _group("数据库:迁移与检查。")
+plan_app = _group("计划文件:检查、导入、导出、修订。")
+supervise_app = _group("督办:按规则立单、提醒。")
+ledger_app = _group("项目台账:导入、导出、统计。")
+user_app = _group("账号:新增、停用、重置密码。")
+app.add_typer(db_app, name="db")
+app.add_typer(plan_app, name="plan")
+app.add_typer(supervise_app, name="supervise")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(user_app, name="user")
+
+db_app.command("upgrade")(db.upgrade)
+plan_app.command("check")(plan.check_command)
+plan_app.command("export")(plan.export_command)
+plan_app.command("revise")(plan.revise_command)
+plan_app.command("load")(plan.load_command)
+plan_app.command("undo")(plan.undo_command)
+user_app.command("add")(users.add)
+user_app.command("disable")(users.disable)
+user_app.command("reset")(users.reset)
+supervise_app.command("run")(supervise.run_rules)
+supervise_app.command("remind")(supervise.send_reminders)
+ledger_app.command("import")(ledger.ledger_import)
+ledger_app.command("export")(ledger.ledger_export)
+ledger_app.command("figures")(ledger.ledger_figures)
+app.command("ingest")(ingest.ingest_command)
+app.command("report")(report.report_command)
+app.command("template")(exchange.template_command)
+app.command("import")(exchange.import_command)
+app.command("demo")(site.demo)
+app.command("backup")(site.backup_command)
+app.command("restore")(site.restore_command)
+app.command("serve")(site.serve)
+make_polite(app)
+
+
+def default_plan_path() -> Path:
+    """The 昭通 2026 plan shipped with duban."""
+    return Path(str(resources.files("duban") / "data" / "plans" / "zhaotong-2026.yaml"))
+
+
+def main() -> None:
+    """The `duban` console script."""
+    app()

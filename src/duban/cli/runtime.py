@@ -1,0 +1,141 @@
+"""What every command shares: the settings, today, the store's sessions, and one way to stop.
+
+The one place the command line opens the store. Before a command touches it, the store is checked:
+it exists, answers, and is at the newest migration; otherwise the command stops with one line that
+says what to do. Heavy modules are imported inside the functions, so `duban --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from duban.settings import Settings
+
+NOT_INITIALISED = "尚未初始化数据库:请先运行 duban db upgrade(或 duban demo 生成演示数据)"
+BEHIND = "数据库结构不是最新版本:请先运行 duban db upgrade(每次升级 duban 后运行一次)"
+AHEAD = "数据库结构比本程序新:请升级 duban 到与数据库相同的版本"
+
+
+def fail(message: str) -> NoReturn:
+    """Print `message` to stderr and stop with exit code 1."""
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def get_settings() -> Settings:
+    from duban.settings import get_settings as settings
+
+    return settings()
+
+
+def today(settings: Settings | None = None) -> date:
+    """Today, unless DUBAN_TODAY pretends otherwise."""
+    return (settings or get_settings()).current_date()
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: the message names the setting instead
+        return "DUBAN_DATABASE_URL"
+
+
+def unreachable(url: str) -> str:
+    return f"无法连接数据库 {safe_url(url)}:请检查 DUBAN_DATABASE_URL 和数据库服务是否可用"
+
+
+def check_store(settings: Settings | None = None) -> None:
+    """Stop with one line unless the store exists, answers and is at the newest migration."""
+    settings = settings or get_settings()
+    _check_sqlite_file(settings.sqlalchemy_url())
+    from duban.store.db import make_engine
+
+    engine = make_engine(settings.sqlalchemy_url())
+    try:
+        _check_schema(engine, settings.sqlalchemy_url())
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def sessions(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the checked store; its connections are closed when the block ends."""
+    from duban.store.db import make_engine, session_factory
+
+    settings = settings or get_settings()
+    url = settings.sqlalchemy_url()
+    _check_sqlite_file(url)
+    engine = make_engine(url)
+    try:
+        _check_schema(engine, url)
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def transaction(settings: Settings | None = None) -> Iterator[Session]:
+    """One session on the checked store that commits on success and rolls back on any error."""
+    from duban.store.db import transaction as store_transaction
+
+    with sessions(settings) as factory, store_transaction(factory) as session:
+        yield session
+
+
+def _check_sqlite_file(url: str) -> None:
+    """A SQLite store that is not there yet is not created by a command that only reads or adds to it."""
+    if not url.startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        if not path.exists() or path.stat().st_size == 0:
+            fail(NOT_INITIALISED)
+
+
+def _check_schema(engine: Engine, url: str) -> None:
+    from sqlalchemy import exc
+
+    from duban.store.db import schema_revisions
+
+    try:
+        current, heads = schema_revisions(engine)
+    except exc.DBAPIError:
+        fail(unreachable(url))
+    if not current:
+        fail(NOT_INITIALISED)
+    if current != heads:
+        fail(AHEAD if _unknown(engine, current) else BEHIND)
+
+
+def _unknown(engine: Engine, revisions: set[str]) -> bool:
+    """Whether the store is at a migration this duban does not know (a newer release migrated it)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from duban.store.db import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    for revision in revisions:
+        try:
+            if scripts.get_revision(revision) is None:
+                return True
+        except CommandError:
+            return True
+    return False

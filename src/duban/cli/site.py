@@ -1,0 +1,102 @@
+"""`duban demo`, `duban serve`, `duban backup` and `duban restore`: the site as a whole."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from duban.cli.runtime import check_store, fail, get_settings, sessions, today, transaction
+
+if TYPE_CHECKING:
+    from duban.settings import Settings
+
+
+def demo(
+    serve: bool = typer.Option(True, help="准备好数据后启动网页服务"),
+    port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
+) -> None:
+    """创建 SQLite 数据库,导入昭通市 2026 年计划和演示进度,然后启动网页服务。"""
+    from duban.cli import default_plan_path
+    from duban.demo import generate_demo_progress
+    from duban.plan.planfile import read_plan_file
+    from duban.projects.demo import generate_demo_ledger
+    from duban.store.db import upgrade
+    from duban.store.plans import save_plan
+    from duban.store.supervision_runs import apply_plan_rules
+    from duban.store.users import ensure_demo_users
+
+    settings = get_settings()
+    upgrade(settings.sqlalchemy_url())
+    plan = read_plan_file(default_plan_path())
+    with transaction(settings) as session:
+        row = save_plan(session=session, plan=plan)
+        summary = generate_demo_progress(
+            session=session, plan_row=row, plan=plan, today=today(settings), cutoff_day=settings.cutoff_day
+        )
+        projects = generate_demo_ledger(session=session, plan_row=row, today=today(settings))
+        accounts = ensure_demo_users(session=session, plan=plan, data_dir=settings.data_dir)
+    typer.echo(
+        f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目。"
+    )
+    if summary.months:
+        with sessions(settings) as factory:
+            run = apply_plan_rules(factory=factory, settings=settings, period=str(summary.months))
+        typer.echo(f"督办:{summary.months}月触发 {run.fired} 个情形,立单 {len(run.opened)} 件。")
+    typer.echo(f"演示账号与密码见 {accounts}")
+    if serve:
+        _serve(settings, port)
+
+
+def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> None:
+    """把整个站点备份为一个文件:数据库(在线备份或 pg_dump)、佐证与反馈文件、密钥。"""
+    from duban.store.backup import BackupError, backup
+
+    settings = get_settings()
+    check_store(settings)
+    try:
+        summary = backup(settings=settings, target=file)
+    except BackupError as exc:
+        fail(str(exc))
+    key = ",含密钥" if summary.key else ""
+    typer.echo(f"已备份到 {file}(数据库、{summary.files} 个佐证与反馈文件{key})")
+    if summary.missing:
+        typer.echo(
+            f"注意:{len(summary.missing)} 个文件在存储中已不存在,未能备份:{'、'.join(summary.missing[:5])}"
+        )
+
+
+def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写出的备份文件")) -> None:
+    """用 duban backup 写出的备份替换当前数据库和文件。"""
+    from duban.store.backup import BackupError, restore
+
+    try:
+        restore(settings=get_settings(), source=file)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"已从 {file} 恢复")
+
+
+def serve(port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT")) -> None:
+    """在配置的数据库上启动网页服务。"""
+    _serve(get_settings(), port)
+
+
+def _serve(settings: Settings, port: int | None) -> None:
+    import uvicorn
+
+    from duban.settings import SharedKeyMissing
+    from duban.web.app import create_app
+
+    check_store(settings)
+    try:
+        app = create_app(settings)
+    except SharedKeyMissing as exc:
+        fail(str(exc))
+
+    port = port or settings.port
+    typer.echo(f"duban 已启动:http://{settings.host}:{port}/", err=False)
+    sys.stdout.flush()
+    uvicorn.run(app, host=settings.host, port=port, log_level="warning")

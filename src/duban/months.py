@@ -1,0 +1,35 @@
+"""Months of a plan year as people write them, and the newest month whose figures are due (pure)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_MONTH = re.compile(r"\s*(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*月?\s*")
+
+
+def last_due_month(*, today: date, year: int, cutoff_day: int) -> int:
+    """The newest month whose figures should be in by `today` (its cut-off has passed or is today)."""
+    if today.year != year:
+        return 12 if today.year > year else 0
+    return today.month if today.day >= cutoff_day else today.month - 1
+
+
+def month_in_year(text: str, year: int, *, example: str = "06") -> int:
+    """The month "2026-07", "2026年7月" or "7" names, within the plan's `year`; ValueError says why not."""
+    match = _MONTH.fullmatch(text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"无法识别的月份“{text}”,请写成 {year}-{example} 或 {int(example)}")
+    if match.group(1) and int(match.group(1)) != year:
+        raise ValueError(f"月份“{text}”不在计划年度 {year} 年内")
+    return int(match.group(2))
+
+
+def period_month(*, period: str | None, year: int, today: date, cutoff_day: int) -> int:
+    """The month `period` names ("2026-06", "2026年6月" or "6"), or the last month whose figures are due."""
+    if period is None:
+        month = last_due_month(today=today, year=year, cutoff_day=cutoff_day)
+        if month < 1:
+            raise ValueError(f"{year}年尚无已过截止日的报送期,请用 --period 指定月份")
+        return month
+    return month_in_year(period, year)
