@@ -164,6 +164,12 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/supervision/items/{item_id}/sign"): lambda w: [
         _form(f"/supervision/items/{w.pending_item}/sign")
     ],
+    ("POST", "/users"): lambda w: [
+        _form("/users", {"username": "intruder", "role": "admin", "password": "a long password 1"})
+    ],
+    ("POST", "/users/{user_id}/disable"): lambda w: [_form("/users/3/disable")],
+    ("POST", "/users/{user_id}/enable"): lambda w: [_form("/users/3/enable")],
+    ("POST", "/users/{user_id}/reset"): lambda w: [_form("/users/3/reset")],
     ("POST", "/login"): lambda w: [_form("/login", {"username": "admin", "password": "wrong password"})],
     ("POST", "/logout"): lambda w: [_form("/logout")],
 }

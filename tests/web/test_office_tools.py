@@ -142,3 +142,73 @@ def test_the_office_reminds_late_units_once_a_day_with_a_preview(settings, seede
         assert [i.cause for i in items] == ["report_overdue"] * 3
     assert _count(factory, AuditRow.action == "period.remind") == 2
     assert _count(factory, AuditRow.action == "supervision.remind") == 1
+
+
+# ── Users ─────────────────────────────────────────────────────────────────────
+
+
+def _user_id(factory: sessionmaker[Session], username: str) -> int:
+    from duban.store.models import UserRow
+
+    with factory() as session:
+        return int(session.scalars(select(UserRow.id).where(UserRow.username == username)).one())
+
+
+def test_the_admin_adds_a_reporter_who_signs_in_then_resets_and_disables_it(client, factory, unit_ids):
+    token = log_in(client, "admin")
+    page = client.get("/users").text
+    assert "zhenxiong" in page and "填报员" in page and "镇雄县" in page
+    added = _post(client, token, "/users", {"username": "dept01", "display_name": "发改委填报员",
+                                            "role": "reporter", "unit_id": str(unit_ids["市发展改革委"]),
+                                            "email": "fgw@example.cn"})  # fmt: skip
+    assert added.status_code == 200 and "已添加账号“dept01”(填报员)" in added.text
+    first = re.search(r"<code>([^<]+)</code>", added.text)
+    assert first, "the first password is shown once"
+    dept = TestClient(client.app)
+    log_in(dept, "dept01", first.group(1))
+    assert "市发展改革委" in dept.get("/supervision/inbox").text
+    dept_id = _user_id(factory, "dept01")
+    reset = _post(client, token, f"/users/{dept_id}/reset", {})
+    second = re.search(r"<code>([^<]+)</code>", reset.text)
+    assert reset.status_code == 200 and second and second.group(1) != first.group(1)
+    assert dept.get("/", follow_redirects=False).status_code == 303  # the reset ended their session
+    log_in(dept, "dept01", second.group(1))
+    disabled = _post(client, token, f"/users/{dept_id}/disable", {})
+    assert disabled.status_code == 303 and "已停用账号“dept01”" in client.get("/users").text
+    again = _post(client, token, f"/users/{dept_id}/disable", {})  # a double click
+    assert again.status_code == 303
+    assert dept.get("/", follow_redirects=False).status_code == 303
+    refused = dept.post("/login", data={"username": "dept01", "password": second.group(1),
+                                        "csrf_token": token}, follow_redirects=False)  # fmt: skip
+    assert refused.status_code in (401, 403)
+    assert _post(client, token, f"/users/{dept_id}/enable", {}).status_code == 303
+    actions = [AuditRow.entity == "user", AuditRow.entity_id == dept_id]
+    assert _count(factory, AuditRow.action == "user.add", *actions) == 1
+    assert _count(factory, AuditRow.action == "user.reset", *actions) == 1
+    assert (
+        _count(factory, AuditRow.action == "user.disable", *actions) == 1
+    )  # the double click audits nothing
+    assert _count(factory, AuditRow.action == "user.enable", *actions) == 1
+
+
+def test_a_wrong_account_form_names_the_field_and_adds_nothing(client, factory, unit_ids):
+    from duban.store.models import UserRow
+
+    token = log_in(client, "admin")
+    base = {"username": "dept02", "role": "reporter", "unit_id": str(unit_ids["昭阳区"]), "password": ""}
+    cases = [({"username": ""}, "用户名:不能为空"), ({"username": "a b"}, "用户名:只能用"),
+             ({"username": "zhenxiong"}, "用户名:“zhenxiong”已存在"), ({"role": "boss"}, "角色:"),
+             ({"unit_id": ""}, "所属单位:填报员必须指定所属单位"), ({"email": "fgw"}, "邮箱:“fgw”不是有效的邮箱地址"),
+             ({"password": "short"}, "初始密码:至少需要 10 个字符")]  # fmt: skip
+    for change, message in cases:
+        response = _post(client, token, "/users", base | change)
+        assert response.status_code == 400 and message in response.text, (change, response.text[-600:])
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(UserRow)) == 4
+    me = _user_id(factory, "admin")
+    assert _post(client, token, f"/users/{me}/disable", {}).status_code == 303
+    assert "不能停用自己正在使用的账号" in client.get("/users").text
+    leader = TestClient(client.app)
+    leader_token = log_in(leader, "leader")
+    assert leader.get("/users", follow_redirects=False).status_code == 403
+    assert _post(leader, leader_token, "/users", base).status_code == 403

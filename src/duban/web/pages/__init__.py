@@ -17,10 +17,11 @@ from duban.web.pages import (
     projects,
     reporting,
     review,
+    users,
 )  # fmt: skip
 
 PAGE_ROUTERS: list[APIRouter] = [
     dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
     periods.router, plan.router, ingest.router, office.router,
-    projects.router, reporting.router,
+    projects.router, reporting.router, users.router,
 ]  # fmt: skip
