@@ -9,7 +9,7 @@ test:
 	bash scripts/test.sh
 
 lint:
-	uv run ruff check src tests bench scripts && uv run ruff format --check src tests bench scripts && uv run mypy
+	uv run ruff check src tests bench scripts && uv run ruff format --check src tests bench scripts && uv run mypy && uv run lint-imports
 
 bench:
 	uv run python bench/bench_ingest.py

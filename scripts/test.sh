@@ -7,6 +7,7 @@ bash scripts/bootstrap.sh --test
 
 echo "== ruff"; uv run ruff check src tests bench scripts
 echo "== mypy"; uv run mypy
+echo "== import contracts"; uv run lint-imports
 mkdir -p test-output
 echo "== pytest on SQLite"
 DUBAN_TEST_DB=sqlite uv run pytest -q "$@"

@@ -12,8 +12,7 @@ from duban.choices import Role
 from duban.plan.model import Breakdown
 from duban.store.entries import approve, ensure_periods, record_value, submit
 from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.plans import save_plan
-from duban.store.supervision import save_rules
+from duban.store.plans import save_plan, save_rules
 from duban.store.users import add_user
 from duban.supervision.rules import SupervisionRules
 

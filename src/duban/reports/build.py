@@ -18,8 +18,8 @@ from duban.plan.assignments import city_name
 from duban.progress.judge import GOOD_STATUSES
 from duban.progress.ranking import Ranking
 from duban.reports import charts
-from duban.reports.causes import Note, cause_sentence, group_causes, vague_sentence
-from duban.reports.demands import demands
+from duban.reports.causes import cause_sentence, group_causes, vague_sentence
+from duban.reports.demands import demands, scope_notes
 from duban.reports.items import Item, city_items, county_items, lagging, status_counts
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.text import (
@@ -499,11 +499,6 @@ def _lagging_table(items: list[Item], open_items: Mapping[str, str]) -> Table:
 
 
 # ── 存在问题 ────────────────────────────────────────────────────────────────
-
-
-def scope_notes(scope: Scope) -> list[Note]:
-    """The 滞后原因 written for this bulletin's lagging figures, in plan order."""
-    return [Note(unit, item.name, text) for item in scope.items for unit, text in item.notes]
 
 
 def _problems(scope: Scope) -> Section | None:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from duban.choices import Status
-from duban.reports.causes import group_causes
+from duban.reports.causes import Note, group_causes
 from duban.reports.items import Item, lagging
 from duban.reports.text import date_text, ordinal, quoted
 
@@ -74,9 +74,12 @@ def _escalation_demand(scope: Scope) -> str:
             f"下月仍严重滞后的，将约谈{leaders}，并将推进情况纳入年度综合考核。")  # fmt: skip
 
 
-def _causes_demand(scope: Scope) -> str:
-    from duban.reports.build import scope_notes
+def scope_notes(scope: Scope) -> list[Note]:
+    """The 滞后原因 written for this bulletin's lagging figures, in plan order."""
+    return [Note(unit, item.name, text) for item in scope.items for unit, text in item.notes]
 
+
+def _causes_demand(scope: Scope) -> str:
     causes, _ = group_causes(notes=scope_notes(scope))
     if not causes:
         return ""

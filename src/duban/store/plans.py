@@ -30,6 +30,7 @@ from duban.plan.model import (
 )
 from duban.store.audit import record_change
 from duban.store.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
+from duban.store.supervision_models import SupervisionRulesRow
 from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = ("feed", "formula", "same_as", "implicit", "confidence", "flags", "note")
@@ -64,8 +65,6 @@ def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
     with session.no_autoflush:
         _sync_areas(session, row, plan, units)
     session.flush()
-    from duban.store.supervision import save_rules  # supervision's store builds on this module
-
     save_rules(session=session, plan_id=row.id, rules=plan.supervision)
 
 
@@ -230,8 +229,6 @@ def asked_in(month: int | None) -> ColumnElement[bool]:
 
 def _rules(session: Session, plan_id: int) -> SupervisionRules | None:
     """The plan's supervision rules, or None when they are the defaults (so exports stay short)."""
-    from duban.store.supervision import rules_of
-
     rules = rules_of(session=session, plan_id=plan_id)
     return None if rules == SupervisionRules() else rules
 
@@ -274,3 +271,17 @@ def indicator_from_row(row: IndicatorRow) -> Indicator:
              "targets": {t.unit.name: Decimal(t.value) for t in row.unit_targets}}
         )  # fmt: skip
     return Indicator.model_validate(data)
+
+
+def save_rules(*, session: Session, plan_id: int, rules: SupervisionRules | None) -> None:
+    """Keep the plan file's supervision rules with the stored plan (defaults when it has none)."""
+    row = session.get(SupervisionRulesRow, plan_id) or SupervisionRulesRow(plan_id=plan_id)
+    row.rules = (rules or SupervisionRules()).model_dump(mode="json")
+    session.add(row)
+    session.flush()
+
+
+def rules_of(*, session: Session, plan_id: int) -> SupervisionRules:
+    """The plan's supervision rules, or the defaults."""
+    row = session.get(SupervisionRulesRow, plan_id)
+    return SupervisionRules.model_validate(row.rules if row else {})

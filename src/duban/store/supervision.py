@@ -25,11 +25,11 @@ from duban.storage import EvidenceStorage, LocalStorage
 from duban.store.audit import history, record_change
 from duban.store.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow, utcnow
 from duban.store.overview import Overview, period_overview
+from duban.store.plans import rules_of, save_rules  # noqa: F401 (the rules are stored with the plan)
 from duban.store.supervision_models import (
     SupervisionItemRow,
     SupervisionReminderRow,
     SupervisionReplyRow,
-    SupervisionRulesRow,
 )
 from duban.supervision.colours import UNIT_TURN, item_colour
 from duban.supervision.rules import SupervisionRules
@@ -74,20 +74,6 @@ class Evidence:
 
 
 # ── Rules ────────────────────────────────────────────────────────────────────
-
-
-def save_rules(*, session: Session, plan_id: int, rules: SupervisionRules | None) -> None:
-    """Keep the plan file's supervision rules with the stored plan (defaults when it has none)."""
-    row = session.get(SupervisionRulesRow, plan_id) or SupervisionRulesRow(plan_id=plan_id)
-    row.rules = (rules or SupervisionRules()).model_dump(mode="json")
-    session.add(row)
-    session.flush()
-
-
-def rules_of(*, session: Session, plan_id: int) -> SupervisionRules:
-    """The plan's supervision rules, or the defaults."""
-    row = session.get(SupervisionRulesRow, plan_id)
-    return SupervisionRules.model_validate(row.rules if row else {})
 
 
 # ── Running the rules ────────────────────────────────────────────────────────

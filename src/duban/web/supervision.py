@@ -44,7 +44,7 @@ from duban.store.supervision import (
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.supervision.workflow import UNIT_ACTIONS, ItemError, StepRefused
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
-from duban.web.pages.common import keep_plan, plan_for_request
+from duban.web.pages.common import keep_plan, plan_for_request, templates
 from duban.web.params import MAX_ROW_ID, RowId
 
 router = APIRouter()
@@ -274,8 +274,6 @@ def _new_page(request: Request, user: CurrentUser, values: dict[str, str], error
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    from duban.web.app import templates
-
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
