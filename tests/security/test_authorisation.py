@@ -145,6 +145,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/review/approve-unit"): lambda w: [
         _form("/review/approve-unit", {"unit": str(w.victim_unit), "month": "6"})
     ],
+    ("POST", "/review/bulk"): lambda w: [_form("/review/bulk", {"ids": str(w.entry), "month": "6"})],
     ("POST", "/review/{entry_id}/approve"): lambda w: [_form(f"/review/{w.entry}/approve")],
     ("POST", "/review/{entry_id}/return"): lambda w: [_form(f"/review/{w.entry}/return", {"reason": "有误"})],
     ("POST", "/supervision/inbox/read"): lambda w: [_form("/supervision/inbox/read")],

@@ -212,3 +212,57 @@ def test_a_wrong_account_form_names_the_field_and_adds_nothing(client, factory, 
     leader_token = log_in(leader, "leader")
     assert leader.get("/users", follow_redirects=False).status_code == 403
     assert _post(leader, leader_token, "/users", base).status_code == 403
+
+
+# ── Bulk approval ─────────────────────────────────────────────────────────────
+
+
+def _submitted(factory: sessionmaker[Session], unit: str, month: int, value: int) -> int:
+    from datetime import date
+    from decimal import Decimal
+
+    from duban.store.entries import Writer, record_value, submit
+    from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
+
+    with factory() as session, session.begin():
+        roads = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "L02-1")).one()
+        period = session.scalars(select(PeriodRow).where(PeriodRow.month == month)).one()
+        unit_id = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.name == unit)).one()
+        writer = Writer(user_id=None, admin=True, today=date(2026, 6, 10))
+        entry = record_value(session=session, indicator_id=roads.id, unit_id=unit_id, period_id=period.id,
+                             user_id=None, value=Decimal(value))  # fmt: skip
+        submit(session=session, entry=entry, writer=writer)
+        return entry.id
+
+
+def test_bulk_approval_previews_then_approves_once_and_the_count_follows(client, factory, unit_ids):
+    from duban.store.models import EntryRow
+
+    june = [_submitted(factory, "镇雄县", 6, 300), _submitted(factory, "昭阳区", 6, 200)]
+    may = _submitted(factory, "镇雄县", 5, 250)
+    token = log_in(client, "admin")
+    page = client.get("/review").text
+    assert '<span id="review-count" aria-live="polite">3</span>' in page and "(全部 3 项,先预览)" in page
+    preview = client.get("/review/bulk?month=6").text
+    assert "将审核通过 <strong>2</strong> 项数据,涉及 2 个单位(昭阳区、镇雄县),1 个月份(6 月)" in preview
+    ids = re.search(r'name="ids" value="([^"]+)"', preview)
+    assert ids and sorted(int(x) for x in ids.group(1).split(",")) == sorted(june)
+    with factory() as session:  # the preview changed nothing
+        assert [e.state for e in session.scalars(select(EntryRow).order_by(EntryRow.id))] == ["submitted"] * 3
+    form = {"ids": ids.group(1), "month": "6", "unit": ""}
+    first = _post(client, token, "/review/bulk", form)
+    second = _post(client, token, "/review/bulk", form)  # a double submit
+    assert first.status_code == second.status_code == 303 and first.headers["location"] == "/review?month=6"
+    assert "2 项此前已审核或已退回,未重复处理" in client.get("/review").text
+    assert _count(factory, AuditRow.action == "entry.approve") == 2
+    assert _count(factory, AuditRow.action == "entry.bulk_approve") == 1
+    assert '<span id="review-count" aria-live="polite">1</span>' in client.get("/review").text
+    assert "(全部 1 项,先预览)" in client.get("/review").text
+    one = client.post(f"/review/{may}/approve?unit={unit_ids['镇雄县']}&month=5", data={"csrf_token": token},
+                      headers={"X-Partial": "1"})  # fmt: skip
+    assert one.status_code == 200 and one.headers["X-Review-Count"] == "0"
+    assert "没有待审核的数据" in client.get("/review/bulk").text
+    leader = TestClient(client.app)
+    leader_token = log_in(leader, "leader")
+    assert leader.get("/review/bulk", follow_redirects=False).status_code == 403
+    assert _post(leader, leader_token, "/review/bulk", form).status_code == 403

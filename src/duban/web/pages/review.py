@@ -17,6 +17,7 @@ from duban.store.entries import FourEyes, Writer, approve, approve_entries, retu
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
 from duban.store.periods import PeriodClosed, WorkflowError, find_period
 from duban.store.reporting_models import EvidenceRow
+from duban.store.review_bulk import approve_previewed, bulk_preview, submitted_count
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
 from duban.web.pages.common import keep_plan, page_slice, plan_for_request, render, templates, today_of
 from duban.web.params import IdForm, IdQuery, MonthForm, PageQuery, RowId
@@ -50,6 +51,38 @@ def review_queue(
     return render(request, "review.html", user, nav="review", lines=shown, total=len(lines), page=page,
                   pages=pages, unit=unit, month=month, units=units,
                   flash=request.session.pop("flash", None))  # fmt: skip
+
+
+@router.get("/review/bulk", response_class=HTMLResponse)
+def review_bulk_preview(
+    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: IdQuery = None,
+    month: int | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The preview of a bulk approval: how many figures, of which units and months, before anything changes."""
+    preview = bulk_preview(session=db_session(request), plan_id=plan_for_request(request).id, unit_id=unit,
+                           month=month)  # fmt: skip
+    return render(request, "review_bulk.html", user, nav="review", preview=preview, unit=unit, month=month)
+
+
+@router.post("/review/bulk", dependencies=[Depends(csrf_protect)])
+def review_bulk_approve(
+    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], ids: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "", month: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Approve exactly the previewed figures; those approved meanwhile (a double submit) are not approved again."""
+    entry_ids = [int(x) for x in ids.split(",") if x.strip().isdigit() and len(x.strip()) < 10]
+    if not entry_ids:
+        raise HTTPException(status_code=400, detail="没有选中要审核的数据")
+    result = approve_previewed(session=db_session(request), plan_id=plan_for_request(request).id,
+                               entry_ids=entry_ids, writer=_writer(request, user))  # fmt: skip
+    message = f"已批量审核通过 {len(result.approved)} 项。"
+    if result.already:
+        message += f"{result.already} 项此前已审核或已退回,未重复处理。"
+    if result.refused:
+        message += f"{len(result.refused)} 项未能通过:{'；'.join(dict.fromkeys(result.refused))}"
+    request.session["flash"] = message
+    query = "&".join(f"{k}={v}" for k, v in (("unit", unit), ("month", month)) if v.isdigit() and len(v) < 10)
+    return RedirectResponse(keep_plan(request, "/review" + (f"?{query}" if query else "")), status_code=303)
 
 
 @router.post("/review/{entry_id}/approve", dependencies=[Depends(csrf_protect)])
@@ -132,6 +165,12 @@ def _entry(session: Session, entry_id: int) -> EntryRow:
     return entry
 
 
+def _query_id(request: Request, name: str) -> int | None:
+    """A filter the review page passed on (its unit or month), when it is a plain number."""
+    text = request.query_params.get(name, "")
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 def _writer(request: Request, user: CurrentUser) -> Writer:
     return Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
 
@@ -151,6 +190,9 @@ def _step(action: Callable[[], T]) -> T:
 def _answer(request: Request, session: Session, entry: EntryRow, message: str) -> Response:
     """The updated row for a fetch call, else back to the queue with a message."""
     if request.headers.get("X-Partial"):
-        return templates.TemplateResponse(request, "_review_done.html", {"entry": entry, "message": message})
+        left = submitted_count(session=session, plan_id=plan_for_request(request).id,
+                               unit_id=_query_id(request, "unit"), month=_query_id(request, "month"))  # fmt: skip
+        return templates.TemplateResponse(request, "_review_done.html", {"entry": entry, "message": message},
+                                          headers={"X-Review-Count": str(left)})  # fmt: skip
     request.session["flash"] = message
     return RedirectResponse(keep_plan(request, "/review"), status_code=303)

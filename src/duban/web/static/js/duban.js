@@ -19,6 +19,9 @@
         return response.json().then(function (body) { window.alert(body.detail || "操作失败"); return response; },
                                     function () { window.alert("操作失败(" + response.status + ")"); return response; });
       }
+      var left = response.headers.get("X-Review-Count");
+      var counter = document.getElementById("review-count");
+      if (left !== null && counter) { counter.textContent = left; }
       return response.text().then(function (html) {
         if (target) { target.outerHTML = html; }
         return response;
