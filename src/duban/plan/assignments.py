@@ -41,8 +41,10 @@ def reports(*, indicator: Indicator, unit: str, kind: OrgKind, city: Callable[[]
 
 
 def asked_of_units(*, indicator: Indicator) -> bool:
-    """False for a figure fed from the project ledger: one source per figure, so no unit is asked for it."""
-    return not indicator.feed
+    """False for a figure fed from the project ledger: one source per figure, so no unit is asked for it.
+
+    A plan may instead have units report it and check it against the ledger (`ledger_check`)."""
+    return not indicator.fed_by_ledger
 
 
 def has_task(*, indicator: Indicator, unit: str) -> bool:

@@ -160,6 +160,7 @@ class Indicator(Model):
     profile: Profile = Field(default_factory=Profile)
     breakdown: Breakdown | None = None
     feed: str | None = None
+    ledger_check: Decimal | None = None  # with `feed`: units report, checked against the ledger within this %
     formula: str | None = None
     same_as: str | None = None
     quote: str | None = None
@@ -183,11 +184,25 @@ class Indicator(Model):
             raise ValueError(f"{self.kind.label}类指标的单位应为 %,而不是“{self.unit}”")
         if self.accumulation is None:
             self.accumulation = default_accumulation(self.kind)
+        if self.ledger_check is not None and not self.feed:
+            raise ValueError("ledger_check(与项目台账核对)需要同时给出 feed(台账数据来源)")
+        if self.ledger_check is not None and self.ledger_check < 0:
+            raise ValueError("ledger_check(与项目台账核对的容差,%)不能为负数")
         return self
 
     @property
     def is_percent(self) -> bool:
         return self.kind in PERCENT_KINDS
+
+    @property
+    def fed_by_ledger(self) -> bool:
+        """The project ledger supplies the figure and no unit is asked for it (one source per figure)."""
+        return bool(self.feed) and self.ledger_check is None
+
+    @property
+    def checked_against_ledger(self) -> bool:
+        """Units report the figure; the ledger's is shown beside it and a difference over the tolerance flagged."""
+        return bool(self.feed) and self.ledger_check is not None
 
 
 def default_accumulation(kind: IndicatorKind) -> Accumulation:

@@ -61,7 +61,7 @@ def carries_forward(*, indicator: Indicator) -> bool:
         indicator.accumulation is Accumulation.CUMULATIVE
         and indicator.kind in (IndicatorKind.COUNT, IndicatorKind.AMOUNT)
         and indicator.scope.kind is not ScopeKind.EACH
-        and not indicator.feed
+        and not indicator.fed_by_ledger
         and not indicator.formula
     )
 

@@ -224,3 +224,10 @@ def against_targets(figures: LedgerFigures, targets: Targets | None = None) -> l
         TargetLine(label, None if v is None else Decimal(v), Decimal(target), v is not None and v >= target)
         for label, v, target in pairs
     ]
+
+
+def differs_from_ledger(*, reported: Decimal, ledger: Decimal, tolerance: Decimal) -> bool:
+    """Whether a reported figure is further from the ledger's than `tolerance` % of it (any gap from a 0)."""
+    if ledger == 0:
+        return reported != 0
+    return abs(reported - ledger) * 100 > tolerance * abs(ledger)

@@ -245,7 +245,7 @@ def _ledger_feeds(
     session: Session, plan_id: int, plan: Plan, month: int
 ) -> dict[str, dict[str, dict[int, LedgerFigure]]]:
     """Indicator code → unit → month → figure, for indicators whose `feed:` names a ledger figure."""
-    if not any(ind.feed for ind in plan.indicators()):
+    if not any(ind.fed_by_ledger for ind in plan.indicators()):
         return {}
     from duban.store.projects import ledger_feeds_on
 

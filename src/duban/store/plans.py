@@ -33,7 +33,7 @@ from duban.store.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskR
 from duban.store.supervision_models import SupervisionRulesRow
 from duban.supervision.rules import SupervisionRules
 
-_EXTRA_FIELDS = ("feed", "formula", "same_as", "implicit", "confidence", "flags", "note")
+_EXTRA_FIELDS = ("feed", "ledger_check", "formula", "same_as", "implicit", "confidence", "flags", "note")
 
 
 def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> PlanRow:

@@ -287,22 +287,35 @@ def _totals(values: Sequence[Any]) -> LedgerTotals:
     return LedgerTotals(*typed)
 
 
-def ledger_feeds(*, session: Session, plan_id: int, on: date) -> dict[str, dict[str, Decimal]]:
-    """indicator code -> unit name -> value, for every indicator of the plan whose `feed:` names a ledger figure.
+def ledger_feeds(
+    *, session: Session, plan_id: int, on: date, checked: bool = False
+) -> dict[str, dict[str, Decimal]]:
+    """indicator code -> unit name -> value, for every indicator of the plan the ledger feeds (or, with
+    `checked`, every indicator units report and the ledger checks: `ledger_check`).
 
     Values are given for the city and every county; a city-wide indicator reported by a department
     (its lead unit) also gets the city's value under that department's name. Undefined rates are left out.
     """
-    return ledger_feeds_on(session=session, plan_id=plan_id, dates=[on]).get(on, {})
+    return ledger_feeds_on(session=session, plan_id=plan_id, dates=[on], checked=checked).get(on, {})
+
+
+def unit_ledger_figures(
+    *, session: Session, plan_id: int, unit: str, on: date, checked: bool
+) -> dict[str, Decimal]:
+    """indicator code -> the ledger's figure for `unit` on `on`: of the indicators the ledger feeds, or with
+    `checked` of those units report and the ledger checks. Nothing is read when the plan has none."""
+    feeds = ledger_feeds(session=session, plan_id=plan_id, on=on, checked=checked)
+    return {code: values[unit] for code, values in feeds.items() if unit in values}
 
 
 def ledger_feeds_on(
-    *, session: Session, plan_id: int, dates: Sequence[date]
+    *, session: Session, plan_id: int, dates: Sequence[date], checked: bool = False
 ) -> dict[date, dict[str, dict[str, Decimal]]]:
     """`ledger_feeds` for several dates, one aggregation of the ledger per date."""
     fed = [
         row for row in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_id))
         if str((row.extra or {}).get("feed", "")).startswith("ledger.")
+        and ((row.extra or {}).get("ledger_check") is not None) == checked
     ]  # fmt: skip
     if not fed:
         return {}

@@ -221,7 +221,7 @@ def _judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Ba
     indicators = _with_revisions(
         session=session, plan_id=plan_row.id, frame=frame, indicators=indicators, targets=revised
     )
-    if any(ind.feed for ind in indicators):
+    if any(ind.fed_by_ledger for ind in indicators):
         frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
     reporting_cells = _reporting_cells(frame)
     carried = _Carry.none(frame.target.shape)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from duban.exchange.upload import ImportRefused, import_workbook
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Indicator, Plan
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
+from duban.projects.figures import differs_from_ledger
 from duban.storage.download import download, fetch, storage_of
 from duban.store.entries import (
     SheetRow,
@@ -43,9 +45,11 @@ from duban.store.periods import (
     ensure_periods,
     find_period,
     locked_reason,
+    period_end,
     period_label,
 )
 from duban.store.plans import plan_from_store
+from duban.store.projects import unit_ledger_figures
 from duban.store.reporting_models import EvidenceRow
 from duban.web.auth import (
     CurrentUser,
@@ -77,6 +81,16 @@ class FormRow:
     evidence: list[EvidenceRow] = field(default_factory=list)
     closed: str | None = None
     evidence_closed: str | None = None
+    ledger: Decimal | None = None  # the project ledger's figure, for an indicator checked against it
+
+    @property
+    def ledger_differs(self) -> bool:
+        """The reported (or typed) figure is further from the ledger's than the plan's tolerance."""
+        tolerance, typed = self.sheet.indicator.ledger_check, self.typed.get("value", "").strip()
+        reported = _decimal(typed) if typed else self.sheet.entry.value if self.sheet.entry else None
+        if self.ledger is None or tolerance is None or reported is None:
+            return False
+        return differs_from_ledger(reported=reported, ledger=self.ledger, tolerance=tolerance)
 
     @property
     def editable(self) -> bool:
@@ -308,14 +322,34 @@ def form_rows(
     """The form's rows: every indicator the unit reports, with what was typed, its evidence and its locks."""
     sheet = unit_sheet(session=session, plan=place.plan, plan_row=place.plan_row, unit=place.unit,
                        period=place.period)  # fmt: skip
+    checks = _ledger_figures(session, place, checked=True)
     rows = []
     for line in sheet:
         shown = typed.get(line.indicator.id) or _stored_fields(line.entry)
         evidence = list_evidence(session=session, entry_id=line.entry.id) if line.entry else []
         rows.append(FormRow(line, input_mode(line.indicator), shown, evidence=evidence,
                             closed=_refusal(session, place, line.entry, writer, Step.EDIT),
-                            evidence_closed=_refusal(session, place, line.entry, writer, Step.EVIDENCE)))  # fmt: skip
+                            evidence_closed=_refusal(session, place, line.entry, writer, Step.EVIDENCE),
+                            ledger=checks.get(line.indicator.id)))  # fmt: skip
     return rows
+
+
+def _ledger_figures(session: Session, place: EntryPlace, *, checked: bool) -> dict[str, Decimal]:
+    """The ledger's figures for the unit at the end of the form's month (none read for a plan without them)."""
+    if not any(
+        ind.checked_against_ledger if checked else ind.fed_by_ledger for ind in place.plan.indicators()
+    ):
+        return {}
+    on = period_end(place.period, place.plan_row.year)
+    return unit_ledger_figures(session=session, plan_id=place.plan_row.id, unit=place.unit.name, on=on,
+                               checked=checked)  # fmt: skip
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except ArithmeticError:
+        return None
 
 
 def _refusal(
@@ -446,13 +480,15 @@ def _form_page(
                   label=period_label(place.period, year), closed=closed, locked=locked, error=error,
                   flash=request.session.pop("flash", None), flash_error=request.session.pop("flash_error", None),
                   stages=list(MilestoneStage), fragment=problem_fragment, modes=InputMode, faults=faults or [],
-                  editable=any(r.editable for r in rows), today=today, fed=_ledger_fed(place))  # fmt: skip
+                  editable=any(r.editable for r in rows), today=today, fed=_ledger_fed(session, place))  # fmt: skip
 
 
-def _ledger_fed(place: EntryPlace) -> list[Indicator]:
-    """The unit's indicators the project ledger feeds: shown, not asked (one source per figure)."""
-    return [ind for ind in place.plan.indicators() if not asked_of_units(indicator=ind)
-            and place.unit.name in reporting_units(indicator=ind, plan=place.plan)]  # fmt: skip
+def _ledger_fed(session: Session, place: EntryPlace) -> list[tuple[Indicator, Decimal | None]]:
+    """The unit's indicators the project ledger feeds, with the ledger's figure: shown, not asked."""
+    fed = [ind for ind in place.plan.indicators() if not asked_of_units(indicator=ind)
+           and place.unit.name in reporting_units(indicator=ind, plan=place.plan)]  # fmt: skip
+    figures = _ledger_figures(session, place, checked=False) if fed else {}
+    return [(ind, figures.get(ind.id)) for ind in fed]
 
 
 def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:
