@@ -126,7 +126,7 @@ class ReopenIn(BaseModel):
 def today(request: Request) -> date:
     """Today, unless the settings pretend otherwise."""
     settings: Settings = request.app.state.settings
-    return date.fromisoformat(settings.today) if settings.today else date.today()
+    return settings.current_date()
 
 
 @contextmanager

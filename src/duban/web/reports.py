@@ -85,8 +85,7 @@ def _download(
 
 
 def _today(request: Request) -> date:
-    configured = request.app.state.settings.today
-    return date.fromisoformat(configured) if configured else date.today()
+    return request.app.state.settings.current_date()
 
 
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)

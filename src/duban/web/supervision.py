@@ -284,7 +284,7 @@ def _session_and_plan(request: Request) -> tuple[Session, PlanRow]:
 
 def _today(request: Request) -> date:
     settings: Settings = request.app.state.settings
-    return date.fromisoformat(settings.today) if settings.today else date.today()
+    return settings.current_date()
 
 
 def _colour(text: str) -> Colour | None:

@@ -60,8 +60,7 @@ def settings_of(request: Request) -> Settings:
 
 def today_of(request: Request) -> date:
     """Today, or the day DUBAN_TODAY pretends it is."""
-    settings = settings_of(request)
-    return date.fromisoformat(settings.today) if settings.today else date.today()
+    return settings_of(request).current_date()
 
 
 def plan_for_request(request: Request, *, year: int | None = None) -> PlanRow:
