@@ -266,3 +266,40 @@ def test_bulk_approval_previews_then_approves_once_and_the_count_follows(client,
     leader_token = log_in(leader, "leader")
     assert leader.get("/review/bulk", follow_redirects=False).status_code == 403
     assert _post(leader, leader_token, "/review/bulk", form).status_code == 403
+
+
+# ── The reporter's to-do ──────────────────────────────────────────────────────
+
+
+def test_the_reporter_lands_on_a_to_do_of_what_their_unit_owes(client, factory, unit_ids):
+    may = _submitted(factory, "镇雄县", 5, 250)
+    admin = TestClient(client.app)
+    admin_token = log_in(admin, "admin")
+    assert (
+        _post(admin, admin_token, f"/review/{may}/return", {"reason": "与统计局数据不一致"}).status_code
+        == 303
+    )
+    form = {"unit_id": str(unit_ids["镇雄县"]), "title": "农村公路进度督办", "ask": "说明原因",
+            "deadline": "2026-06-30", "level": "yellow"}  # fmt: skip
+    assert _post(admin, admin_token, "/supervision/new", form).status_code == 303
+    log_in(client, "zhenxiong")
+    page = client.get("/").text
+    todo = page[page.index('id="todo"') : page.index("</section>", page.index('id="todo"'))]
+    assert "下一个截止:2026年6月数据须于 2026-06-25 前报送(还有 15 天),尚有 1 项未提交" in todo
+    overdue = todo[todo.index('id="todo-overdue"') :]
+    assert "2026年4月:截止 2026-04-25,尚有 1 项未提交" in overdue and "2026年5月" not in overdue
+    assert "5 月 L02-1 30户以上自然村通硬化路里程:退回理由“与统计局数据不一致”" in todo
+    assert "农村公路进度督办</a>:待签收,反馈期限 2026-06-30" in todo
+    assert "暂无待办" not in todo
+    assert 'id="todo"' not in admin.get("/").text  # the office has no unit to owe anything
+
+
+def test_a_reporter_who_owes_nothing_reads_no_to_do_as_plain_text(client, factory):
+    for month in range(1, 7):
+        _submitted(factory, "昭阳区", month, 100 * month)
+    log_in(client, "zhaoyang")
+    page = client.get("/").text
+    assert '<p id="todo-empty">暂无待办。</p>' in page and "<li>暂无" not in page
+    assert "2026年6月数据须于 2026-06-25 前报送(还有 15 天),已全部提交" in page
+    inbox = client.get("/supervision/inbox").text
+    assert '<p id="no-reminders">暂无提醒。</p>' in inbox and "<li>暂无提醒" not in inbox

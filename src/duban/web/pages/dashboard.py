@@ -13,13 +13,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import Status
+from duban.choices import Role, Status
 from duban.projects.figures import LedgerFigures
 from duban.store.generation import Generation, current
 from duban.store.project_models import ProjectRow
 from duban.store.projects import plan_ledger_figures
 from duban.store.readcache import remembered
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
+from duban.store.todo import reporter_todo
 from duban.web.auth import CurrentUser, db_session, require_user
 from duban.web.pages.common import page_period, plan_for_request, render, templates, today_of
 
@@ -57,7 +58,11 @@ def dashboard(
     main = remembered(
         session=session, key=key, at=at, compute=lambda: dashboard_main(session=session, view=view)
     )
-    return render(request, "dashboard.html", user, nav="dashboard", main=main)
+    todo = None
+    if user.role is Role.REPORTER and user.unit_id is not None:
+        todo = reporter_todo(session=session, plan_row=plan_for_request(request), unit_id=user.unit_id,
+                             today=today_of(request))  # fmt: skip
+    return render(request, "dashboard.html", user, nav="dashboard", main=main, todo=todo)
 
 
 def dashboard_main(*, session: Session, view: DashboardSummary) -> Markup:
