@@ -19,7 +19,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
 
 from duban.choices import Comparator, ScopeKind
-from duban.plan.model import Indicator, Plan
+from duban.plan.model import Indicator, Plan, Scope
 
 _FIELD_NAMES = {
     "unit": "计量单位",
@@ -315,6 +315,4 @@ def _is_scope(value: dict[str, Any]) -> bool:
 
 
 def _scope_text(value: dict[str, Any]) -> str:
-    from duban.plan.model import Scope
-
     return Scope.model_validate({k: v for k, v in value.items()}).shorthand()

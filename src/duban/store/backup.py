@@ -30,6 +30,10 @@ from sqlalchemy.engine import make_url
 from duban.settings import Settings
 from duban.storage import MissingFile, evidence_storage
 from duban.store.db import make_engine, session_factory
+from duban.store.evidence import evidence_key
+from duban.store.reporting_models import EvidenceRow
+from duban.store.supervision import reply_evidence_key
+from duban.store.supervision_models import SupervisionReplyRow
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -115,11 +119,6 @@ def _restore_database(url: str, source: Path) -> None:
 
 def _stored_keys(url: str) -> list[str]:
     """The storage keys of every evidence file and 督办 reply file the database refers to."""
-    from duban.store.evidence import evidence_key
-    from duban.store.reporting_models import EvidenceRow
-    from duban.store.supervision import reply_evidence_key
-    from duban.store.supervision_models import SupervisionReplyRow
-
     engine = make_engine(url)
     try:
         with session_factory(engine)() as session:

@@ -42,6 +42,7 @@ from duban.progress.rollup import (
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.store.office import Basis, period_note
 from duban.store.plans import plan_from_store
+from duban.store.projects import ledger_feeds_on
 from duban.store.readcache import within_transaction
 from duban.store.revisions import TargetChange, changes_through, revised_plan, targets_in_force
 
@@ -247,8 +248,6 @@ def _ledger_feeds(
     """Indicator code → unit → month → figure, for indicators whose `feed:` names a ledger figure."""
     if not any(ind.fed_by_ledger for ind in plan.indicators()):
         return {}
-    from duban.store.projects import ledger_feeds_on
-
     ends = {period_end(year=plan.year, month=m): m for m in range(1, month + 1)}
     found: dict[str, dict[str, dict[int, LedgerFigure]]] = defaultdict(lambda: defaultdict(dict))
     for on, feeds in ledger_feeds_on(session=session, plan_id=plan_id, dates=list(ends)).items():

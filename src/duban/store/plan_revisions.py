@@ -30,8 +30,10 @@ from duban.plan.revision import (
 from duban.store.audit import record_change
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.store.plans import plan_from_store, write_plan
+from duban.store.project_models import ProjectRow
 from duban.store.revision_models import PlanRevisionRow, TargetRevisionRow
 from duban.store.revisions import revise_target
+from duban.store.supervision_models import SupervisionItemRow
 from duban.supervision.rules import SupervisionRules
 
 ENTITY = "plan_revision"
@@ -154,15 +156,11 @@ def _counts(session: Session, query: Any) -> dict[int, int]:
 
 
 def _item_counts(session: Session) -> dict[int, int]:
-    from duban.store.supervision_models import SupervisionItemRow
-
     query = select(SupervisionItemRow.indicator_id, func.count()).group_by(SupervisionItemRow.indicator_id)
     return {k: v for k, v in session.execute(query) if k is not None}
 
 
 def _project_count(session: Session, plan_id: int) -> int:
-    from duban.store.project_models import ProjectRow
-
     return (
         session.scalar(select(func.count()).select_from(ProjectRow).where(ProjectRow.plan_id == plan_id)) or 0
     )

@@ -55,6 +55,7 @@ from duban.store.models import (
 )
 from duban.store.office import Basis
 from duban.store.overview import Headlines, ReportingLine, period_end
+from duban.store.projects import ledger_feeds_on
 from duban.store.readcache import remembered
 from duban.store.revisions import TargetKey, targets_in_force
 
@@ -306,8 +307,6 @@ def _move_share(*, frame: PeriodFrame, i: int, u: int, value: float) -> None:
 
 def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFrame, month: int) -> PeriodFrame:
     """Ledger figures stand in for the entries of the reporting cells of the indicators they feed."""
-    from duban.store.projects import ledger_feeds_on
-
     on = period_end(year=plan_row.year, month=month)
     feeds = ledger_feeds_on(session=session, plan_id=plan_row.id, dates=[on]).get(on, {})
     row_of = {code: i for i, code in enumerate(frame.indicators.ids)}

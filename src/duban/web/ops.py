@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from duban.settings import Settings
 from duban.store.db import at_head
 from duban.store.models import AuditRow, EntryRow
+from duban.store.supervision_models import SupervisionItemRow
 from duban.web.auth import require_internal_or_admin
 
 log = logging.getLogger("duban.access")
@@ -96,8 +97,6 @@ def metrics(request: Request) -> Response:
 
 def _store_gauges(session: Session, registry: Metrics) -> None:
     """Read from the database, so every app server reports the same, whichever ran the job."""
-    from duban.store.supervision_models import SupervisionItemRow
-
     for state, count in session.execute(select(EntryRow.state, func.count()).group_by(EntryRow.state)):
         registry.entries.labels(state).set(count)
     open_items = select(SupervisionItemRow.colour, func.count()).where(SupervisionItemRow.state != "closed")
