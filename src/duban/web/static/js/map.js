@@ -12,7 +12,8 @@
       tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + ((p.data && p.data.label) || "无数据"); } },
       series: [{
         type: "map", map: "zhaotong", roam: false, selectedMode: false, layoutCenter: ["50%", "50%"], layoutSize: "95%",
-        label: { show: true, fontSize: 12, color: "#1f2328" },
+        label: { show: true, fontSize: box.clientWidth < 420 ? 10 : 12, color: "#1f2328" },
+        labelLayout: { hideOverlap: true },  /* on a phone 绥江县 and 水富市 would print over each other */
         emphasis: { label: { color: "#000" }, itemStyle: { areaColor: "#f5d37a" } },
         itemStyle: { borderColor: "#fff", borderWidth: 1.2 },
         data: shades.map(function (s) {
