@@ -138,6 +138,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/plan/revisions/{revision_id}/undo"): lambda w: [_form("/plan/revisions/1/undo")],
     ("POST", "/settings"): lambda w: [_form("/settings", {"current": "6", "include_submitted": "1"})],
     ("POST", "/periods/{month}/lock"): lambda w: [_form("/periods/6/lock", {"reason": "已审核"})],
+    ("POST", "/periods/{month}/reopenings/{reopen_id}/end"): lambda w: [_form("/periods/6/reopenings/1/end")],
     ("POST", "/periods/{month}/reopen"): lambda w: [
         _form("/periods/6/reopen", {"unit_id": str(w.victim_unit), "reason": "补报"})
     ],

@@ -303,3 +303,63 @@ def test_a_reporter_who_owes_nothing_reads_no_to_do_as_plain_text(client, factor
     assert "2026年6月数据须于 2026-06-25 前报送(还有 15 天),已全部提交" in page
     inbox = client.get("/supervision/inbox").text
     assert '<p id="no-reminders">暂无提醒。</p>' in inbox and "<li>暂无提醒" not in inbox
+
+
+# ── Reopening a locked month for one unit ────────────────────────────────────
+
+
+def _june_figure(factory: sessionmaker[Session], unit: str) -> tuple[str, str] | None:
+    from duban.store.models import EntryRow, OrgUnitRow, PeriodRow
+
+    with factory() as session:
+        row = session.execute(
+            select(EntryRow.value, EntryRow.state).join(PeriodRow, EntryRow.period_id == PeriodRow.id)
+            .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id).where(PeriodRow.month == 6, OrgUnitRow.name == unit)
+        ).first()  # fmt: skip
+        return (f"{row[0]:.0f}", row[1]) if row else None
+
+
+def test_a_locked_month_reopened_for_one_unit_lets_it_correct_then_locks_again(client, factory, unit_ids):
+    from duban.store.reporting_models import PeriodReopenRow
+
+    june = _submitted(factory, "镇雄县", 6, 300)
+    token = log_in(client, "admin")
+    assert _post(client, token, f"/review/{june}/return", {"reason": "口径有误"}).status_code == 303
+    assert _post(client, token, "/periods/6/lock", {"reason": "6月数据已审核"}).status_code == 303
+    county = TestClient(client.app)
+    county_token = log_in(county, "zhenxiong")
+    other = TestClient(client.app)
+    other_token = log_in(other, "zhaoyang")
+    fix = {"L02-1.value": "320", "action": "submit"}
+    county.post(
+        f"/entry/{unit_ids['镇雄县']}/6", data={"csrf_token": county_token, **fix}, follow_redirects=False
+    )
+    assert _june_figure(factory, "镇雄县") == ("300", "returned")  # locked: nothing changes
+    missing = _post(client, token, "/periods/6/reopen", {"unit_id": str(unit_ids["镇雄县"]), "reason": ""})
+    assert "未重新开放:重新开放报送期必须说明理由" in client.get(missing.headers["location"]).text
+    reopened = _post(client, token, "/periods/6/reopen", {"unit_id": str(unit_ids["镇雄县"]), "reason": "统计口径更正",
+                                                          "until": "2026-06-15"})  # fmt: skip
+    assert reopened.status_code == 303
+    page = client.get("/periods").text
+    assert "已为镇雄县重新开放2026年6月报送,至 2026-06-15" in page and "结束开放(重新锁定)" in page
+    saved = county.post(f"/entry/{unit_ids['镇雄县']}/6", data={"csrf_token": county_token, **fix},
+                        follow_redirects=False)  # fmt: skip
+    assert saved.status_code < 400, re.findall(
+        r'class="[^"]*(?:error|problem)[^"]*"[^>]*>([^<]+)', saved.text
+    )
+    assert _june_figure(factory, "镇雄县") == ("320", "submitted")
+    other.post(
+        f"/entry/{unit_ids['昭阳区']}/6", data={"csrf_token": other_token, **fix}, follow_redirects=False
+    )
+    assert _june_figure(factory, "昭阳区") is None  # the reopening was for 镇雄县 alone
+    with factory() as session:
+        reopen_id = session.scalars(select(PeriodReopenRow.id)).one()
+    ended = _post(client, token, f"/periods/6/reopenings/{reopen_id}/end", {})
+    again = _post(client, token, f"/periods/6/reopenings/{reopen_id}/end", {})  # a double click
+    assert ended.status_code == again.status_code == 303
+    assert "已结束镇雄县2026年6月的重新开放" in client.get("/periods").text
+    county.post(f"/entry/{unit_ids['镇雄县']}/6", data={"csrf_token": county_token, "L02-1.value": "999",
+                                                       "action": "submit"}, follow_redirects=False)  # fmt: skip
+    assert _june_figure(factory, "镇雄县") == ("320", "submitted")  # locked again
+    for action in ("period.lock", "period.reopen", "period.relock"):
+        assert _count(factory, AuditRow.action == action) == 1, action

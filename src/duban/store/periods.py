@@ -162,6 +162,24 @@ def reopen_period(
     return row
 
 
+def end_reopening(
+    *, session: Session, period: PeriodRow, reopen_id: int, user_id: int | None, today: date, reason: str | None = None
+) -> PeriodReopenRow:  # fmt: skip
+    """Close a running reopening now (the unit is locked out again, as before it); audited; idempotent."""
+    row = session.get(PeriodReopenRow, reopen_id)
+    if row is None or row.period_id != period.id:
+        raise WorkflowError(f"重新开放记录 {reopen_id} 不属于该报送期")
+    if row.until < today:
+        return row  # already over: a repeated click changes nothing
+    old = row.until
+    row.until = today - timedelta(days=1)
+    session.flush()
+    record_change(session=session, user_id=user_id, action="period.relock", entity="period", entity_id=period.id,
+                  old={"until": old}, new={"until": row.until, "unit_id": row.unit_id, "reopen_id": row.id},
+                  reason=(reason or "").strip() or None)  # fmt: skip
+    return row
+
+
 def reopenings(*, session: Session, period: PeriodRow) -> list[PeriodReopenRow]:
     """The period's reopenings, newest first."""
     query = select(PeriodReopenRow).where(PeriodReopenRow.period_id == period.id)

@@ -13,6 +13,7 @@ from duban.choices import OrgKind
 from duban.store.models import OrgUnitRow, PeriodRow
 from duban.store.periods import (
     WorkflowError,
+    end_reopening,
     ensure_periods,
     find_period,
     lock_period,
@@ -22,7 +23,7 @@ from duban.store.periods import (
 )
 from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
 from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
-from duban.web.params import MonthPath
+from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[CurrentUser, Depends(require_admin)]
@@ -62,6 +63,25 @@ def period_reopen(
         request,
         next,
         f"已为{who}重新开放{period_label(period, plan_for_request(request).year)}报送,至 {row.until}。",
+    )
+
+
+@router.post("/periods/{month}/reopenings/{reopen_id}/end", dependencies=[Depends(csrf_protect)])
+def period_reopening_end(
+    request: Request, month: MonthPath, reopen_id: RowId, user: Admin, reason: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """End one running reopening now: the unit it opened the period for is locked out again; audited."""
+    session, period = db_session(request), _period(request, month)
+    try:
+        row = end_reopening(session=session, period=period, reopen_id=reopen_id, user_id=user.id,
+                            today=today_of(request), reason=reason)  # fmt: skip
+    except WorkflowError as exc:
+        return _back(request, next, f"未结束:{exc}", error=True)
+    unit = session.get(OrgUnitRow, row.unit_id) if row.unit_id else None
+    label = period_label(period, plan_for_request(request).year)
+    return _back(
+        request, next, f"已结束{unit.name if unit else '全部单位'}{label}的重新开放,恢复锁定/截止状态。"
     )
 
 
