@@ -5,7 +5,15 @@ from decimal import Decimal
 import pytest
 
 from duban.choices import Status
-from duban.progress.ranking import ScoredItem, places, rank_units, summarise_areas, top_and_bottom
+from duban.progress.ranking import (
+    Ranking,
+    ScoredItem,
+    places,
+    rank_changes,
+    rank_units,
+    summarise_areas,
+    top_and_bottom,
+)
 
 S = Status
 
@@ -68,3 +76,24 @@ def test_area_summaries() -> None:
     assert summaries[0].counts[S.BEHIND] == 4 and summaries[0].counts[S.NOT_REPORTED] == 3
     assert summaries[0].good_share == Decimal(40)  # 6 of 15
     assert summaries[1].good_share == Decimal(100)
+
+
+def _ranked(*rows: tuple[str, int, str]) -> list[Ranking]:
+    return [Ranking(unit=u, rank=r, score=Decimal(s), done_share=Decimal(0), counts={}) for u, r, s in rows]
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "places_moved", "points", "words"),
+    [
+        ((3, "60.04"), (1, "72.96"), 2, "13.0", "上升2位,得分增加13.0分"),
+        ((1, "80"), (2, "79.96"), -1, "0.0", "下降1位,得分持平"),  # shown scores 80.0 and 80.0
+        ((2, "70"), (2, "68.5"), 0, "-1.5", "名次持平,得分减少1.5分"),
+    ],
+)
+def test_rank_changes(before, now, places_moved, points, words) -> None:
+    change = rank_changes(now=_ranked(("镇雄县", *now)), before=_ranked(("镇雄县", *before)))["镇雄县"]
+    assert (change.places, change.score, change.words) == (places_moved, Decimal(points), words)
+
+
+def test_a_unit_new_to_the_ranking_has_no_change() -> None:
+    assert rank_changes(now=_ranked(("水富市", 1, "50")), before=[]) == {}

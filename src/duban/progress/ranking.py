@@ -136,3 +136,36 @@ def _sort_key(row: Ranking) -> tuple[Decimal, Decimal, int]:
 
 def _with_rank(row: Ranking, rank: int) -> Ranking:
     return replace(row, rank=rank)
+
+
+@dataclass(frozen=True)
+class RankChange:
+    """A unit's move since an earlier ranking: places gained (negative when it fell) and score points."""
+
+    places: int
+    score: Decimal
+
+    @property
+    def words(self) -> str:
+        """较上月 in words, as a screen reader and the bulletin say it."""
+        moved = (
+            f"上升{self.places}位"
+            if self.places > 0
+            else f"下降{-self.places}位"
+            if self.places < 0
+            else "名次持平"
+        )
+        points = shown_score(abs(self.score))
+        return (
+            f"{moved},得分{'增加' if self.score > 0 else '减少'}{points}分" if points else f"{moved},得分持平"
+        )
+
+
+def rank_changes(*, now: Iterable[Ranking], before: Iterable[Ranking]) -> dict[str, RankChange]:
+    """Each unit's move since the `before` ranking (units new to the ranking have none)."""
+    earlier = {r.unit: r for r in before}
+    return {
+        r.unit: RankChange(places=earlier[r.unit].rank - r.rank,
+                           score=shown_score(r.score) - shown_score(earlier[r.unit].score))
+        for r in now if r.unit in earlier
+    }  # fmt: skip

@@ -205,6 +205,11 @@ def overview_of(request: Request, month: int | None) -> Overview:
     return dataclasses.replace(view, current=chosen.current)
 
 
+def previous_overview(request: Request, view: Overview) -> Overview | None:
+    """The overview of the month before `view`'s, on the same basis (None in January)."""
+    return overview_of(request, view.month - 1) if view.month > 1 else None
+
+
 def as_json(data: Any) -> Markup:
     """Data for a <script type="application/json"> block, safe against closing the tag early."""
     text = json.dumps(data, ensure_ascii=False, default=_plain)

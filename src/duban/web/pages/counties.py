@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from duban.choices import ReportState
+from duban.progress.ranking import rank_changes
 from duban.store.overview import IndicatorLine, Overview, UnitLine
 from duban.web.auth import CurrentUser, require_user
-from duban.web.pages.common import overview_of, render
+from duban.web.pages.common import overview_of, previous_overview, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,7 +22,9 @@ def county_list(
 ) -> HTMLResponse:
     """The counties in ranking order."""
     view = overview_of(request, month)
-    return render(request, "counties.html", user, nav="map", view=view)
+    before = previous_overview(request, view)
+    changes = rank_changes(now=view.rankings, before=before.rankings) if before else {}
+    return render(request, "counties.html", user, nav="map", view=view, changes=changes)
 
 
 @router.get("/counties/{name}", response_class=HTMLResponse)
@@ -34,9 +37,11 @@ def county_page(
         raise HTTPException(status_code=404, detail=f"没有名为“{name}”的县(市、区)")
     lines = view.county_lines(name)
     ranking = next((r for r in view.rankings if r.unit == name), None)
+    before = previous_overview(request, view)
+    change = rank_changes(now=view.rankings, before=before.rankings).get(name) if before else None
     reporting = next((r for r in view.reporting if r.unit == name), None)
     return render(request, "county.html", user, nav="map", view=view, county=name, lines=lines,
-                  ranking=ranking, reporting=reporting, overdue=unreported(view=view, county=name),
+                  ranking=ranking, change=change, reporting=reporting, overdue=unreported(view=view, county=name),
                   counts=ranking.counts if ranking else {}, no_task=view.no_task(name),
                   aspirations=[line for line, _ in lines if line.indicator.aspiration])  # fmt: skip
 
