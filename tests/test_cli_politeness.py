@@ -60,7 +60,9 @@ def arguments(name: str, params: list, folder: Path) -> list[str]:
     for param in params:
         if not param.required:
             continue
-        value = VALUES.get(param.name, str(folder / f"{param.name}.xlsx"))
+        number = getattr(getattr(param, "type_descriptor", None), "annotation", None) in (int, float)
+        fallback = "2026" if number else str(folder / f"{param.name}.xlsx")
+        value = VALUES.get(param.name, fallback)
         args += [value] if param.param_type_name == "argument" else [param.opts[0], value]
     return args
 
