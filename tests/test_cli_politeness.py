@@ -68,6 +68,7 @@ def arguments(name: str, params: list, folder: Path) -> list[str]:
 
 
 ALL = sorted(commands())
+STORE_USERS = [c for c in ALL if c[0] not in MAKERS]
 
 
 def test_every_command_is_checked():
@@ -129,7 +130,7 @@ def assert_polite(name: str, code: int, out: str, err: str) -> None:
     assert len(lines) == 1 and CHINESE.search(lines[0]), said
 
 
-@pytest.mark.parametrize(("name", "params"), [c for c in ALL if c[0] not in MAKERS], ids=lambda c: str(c))
+@pytest.mark.parametrize(("name", "params"), STORE_USERS, ids=[name for name, _ in STORE_USERS])
 def test_no_store_in_an_empty_folder(name, params, folder):
     code, out, err = run(name, params, folder)
     assert_polite(name, code, out, err)
@@ -138,14 +139,14 @@ def test_no_store_in_an_empty_folder(name, params, folder):
     assert not (folder / "duban-data" / "duban.db").exists(), "a failed command made a store"
 
 
-@pytest.mark.parametrize(("name", "params"), [c for c in ALL if c[0] not in MAKERS], ids=lambda c: str(c))
+@pytest.mark.parametrize(("name", "params"), STORE_USERS, ids=[name for name, _ in STORE_USERS])
 def test_an_empty_sqlite_file(name, params, folder):
     (folder / "duban-data").mkdir()
     (folder / "duban-data" / "duban.db").touch()
     assert_polite(name, *run(name, params, folder))
 
 
-@pytest.mark.parametrize(("name", "params"), [c for c in ALL if c[0] not in MAKERS], ids=lambda c: str(c))
+@pytest.mark.parametrize(("name", "params"), STORE_USERS, ids=[name for name, _ in STORE_USERS])
 def test_a_store_behind_the_migrations(name, params, folder, behind, monkeypatch):
     url = behind
     if BACKEND != "postgres":
@@ -159,7 +160,7 @@ def test_a_store_behind_the_migrations(name, params, folder, behind, monkeypatch
         assert "duban db upgrade" in err, err
 
 
-@pytest.mark.parametrize(("name", "params"), ALL, ids=lambda c: str(c))
+@pytest.mark.parametrize(("name", "params"), ALL, ids=[name for name, _ in ALL])
 def test_an_unreachable_database(name, params, folder, monkeypatch):
     monkeypatch.setenv("DUBAN_DATABASE_URL", UNREACHABLE)
     monkeypatch.setenv("DUBAN_SECRET_KEY", "k" * 32)
