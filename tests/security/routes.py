@@ -1,4 +1,5 @@
-"""The routes of the app as it is assembled, collected from `app.routes` (through included routers)."""
+"""The routes of the app as it is assembled, collected from `app.routes` (through included routers),
+and the policy action each one names through its `allow(Action.…)` dependency."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+
+from duban.policy import Action
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -19,19 +22,37 @@ class RouteInfo:
 
 def all_routes(app: FastAPI) -> list[RouteInfo]:
     """Every (method, path template) the app answers, HEAD left out."""
-    found = {RouteInfo(m, path) for path, methods in _walk(app.routes, "") for m in methods if m != "HEAD"}
+    found = {RouteInfo(m, path) for path, methods, _ in _walk(app.routes, "") for m in methods if m != "HEAD"}
     return sorted(found, key=lambda r: (r.path, r.method))
+
+
+def route_actions(app: FastAPI) -> dict[RouteInfo, set[Action]]:
+    """The policy actions each route's dependencies name (an empty set: the route asks no policy)."""
+    found: dict[RouteInfo, set[Action]] = {}
+    for path, methods, route in _walk(app.routes, ""):
+        named = set(_actions(getattr(route, "dependant", None)))
+        for method in methods - {"HEAD"}:
+            found.setdefault(RouteInfo(method, path), set()).update(named)
+    return found
+
+
+def _actions(dependant: Any) -> Iterator[Action]:
+    for dependency in getattr(dependant, "dependencies", ()):
+        action = getattr(dependency.call, "policy_action", None)
+        if action is not None:
+            yield action
+        yield from _actions(dependency)
 
 
 def state_changing(app: FastAPI) -> list[RouteInfo]:
     return [r for r in all_routes(app) if r.method in UNSAFE]
 
 
-def _walk(routes: Iterable[Any], prefix: str) -> Iterator[tuple[str, set[str]]]:
+def _walk(routes: Iterable[Any], prefix: str) -> Iterator[tuple[str, set[str], Any]]:
     """Plain routes, and the routes of included routers (FastAPI keeps those behind a wrapper)."""
     for route in routes:
         inner = getattr(route, "original_router", None)
         if inner is not None:
             yield from _walk(inner.routes, prefix + route.include_context.prefix)
         elif getattr(route, "methods", None):
-            yield prefix + route.path, set(route.methods)
+            yield prefix + route.path, set(route.methods), route

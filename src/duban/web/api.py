@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import MilestoneStage, Role
+from duban.choices import MilestoneStage
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, ImportResult, import_workbook
+from duban.policy import Action, allowed, only_unit, require
 from duban.progress.validation import input_mode
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
@@ -67,16 +68,7 @@ from duban.store.periods import (
 )
 from duban.store.plans import plan_from_store
 from duban.store.reporting_models import EvidenceRow
-from duban.web.auth import (
-    CurrentUser,
-    csrf_protect,
-    db_session,
-    require_admin,
-    require_unit_access,
-    require_user,
-    require_writer,
-    secret_key,
-)
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
 from duban.web.pages.common import plan_for_request
 from duban.web.params import MAX_ROW_ID, RowId
 
@@ -93,9 +85,15 @@ api_router = APIRouter(
 )
 
 DbSession = Annotated[Session, Depends(db_session)]
-User = Annotated[CurrentUser, Depends(require_user)]
-WriterUser = Annotated[CurrentUser, Depends(require_writer)]
-Admin = Annotated[CurrentUser, Depends(require_admin)]
+# The signed-in user, once the policy lets their role take the route's action (`duban.policy`).
+Reader = Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))]
+FigureReader = Annotated[CurrentUser, Depends(allow(Action.READ_FIGURES))]
+Enterer = Annotated[CurrentUser, Depends(allow(Action.ENTER_FIGURES))]
+Submitter = Annotated[CurrentUser, Depends(allow(Action.SUBMIT))]
+EvidenceEditor = Annotated[CurrentUser, Depends(allow(Action.EDIT_EVIDENCE))]
+Reviewer = Annotated[CurrentUser, Depends(allow(Action.REVIEW))]
+PeriodManager = Annotated[CurrentUser, Depends(allow(Action.MANAGE_PERIODS))]
+Chaser = Annotated[CurrentUser, Depends(allow(Action.CHASE_REPORTS))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -190,21 +188,20 @@ def _unit(session: Session, unit_id: int) -> OrgUnitRow:
     return unit
 
 
-def _readable_unit(user: CurrentUser, unit_id: int) -> None:
-    if user.role is Role.REPORTER and user.unit_id != unit_id:
-        raise HTTPException(403, "只能查看本单位的数据")
-
-
-def _entry(session: Session, user: CurrentUser, entry_id: int) -> EntryRow:
+def _entry(
+    session: Session, user: CurrentUser, entry_id: int, action: Action = Action.READ_FIGURES
+) -> EntryRow:
+    """The figure, if the policy lets `user` read it and take `action` on its unit."""
     entry = session.get(EntryRow, entry_id)
     if entry is None:
         raise HTTPException(404, "数据不存在")
-    _readable_unit(user, entry.unit_id)
+    require(user, Action.READ_FIGURES, entry.unit_id)
+    require(user, action, entry.unit_id)
     return entry
 
 
 def _writer(request: Request, user: CurrentUser) -> Writer:
-    return Writer(user_id=user.id, admin=user.is_admin, today=today(request))
+    return writer_for(user, today(request))
 
 
 def _commit(session: Session) -> None:
@@ -235,15 +232,16 @@ def _sheet_json(row: SheetRow) -> dict[str, Any]:
 
 
 @api_router.get("/units", summary="可见单位")
-def units(session: DbSession, user: User) -> list[dict[str, Any]]:
+def units(session: DbSession, user: Reader) -> list[dict[str, Any]]:
     """Units the user may see, with whether they may write them."""
     rows = session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id))
-    return [{"id": u.id, "name": u.name, "kind": u.kind, "writable": user.may_write_unit(u.id)}
-            for u in rows if user.role is not Role.REPORTER or u.id == user.unit_id]  # fmt: skip
+    only = only_unit(user, Action.READ_FIGURES)
+    return [{"id": u.id, "name": u.name, "kind": u.kind, "writable": allowed(user, Action.ENTER_FIGURES, u.id)}
+            for u in rows if only is None or u.id == only]  # fmt: skip
 
 
 @api_router.get("/periods", summary="报送期列表")
-def periods(request: Request, session: DbSession, user: User) -> list[dict[str, Any]]:
+def periods(request: Request, session: DbSession, user: Reader) -> list[dict[str, Any]]:
     """Every period of the current plan with its deadline, whether it is the 当前报送期, and whether it is
     open for the user's unit."""
     plan_row = _plan(request, session)
@@ -259,13 +257,14 @@ def periods(request: Request, session: DbSession, user: User) -> list[dict[str, 
 
 
 @api_router.get("/periods/{key}/status", summary="报送情况")
-def period_status(request: Request, session: DbSession, user: User, key: str) -> list[dict[str, Any]]:
+def period_status(request: Request, session: DbSession, user: Reader, key: str) -> list[dict[str, Any]]:
     """Per unit: reported on time, late, or not yet, with counts; the office also sees whom to remind."""
-    return [_status_json(row, contacts=user.is_admin) for row in _status(request, session, key)]
+    contacts = allowed(user, Action.SEE_CONTACTS)
+    return [_status_json(row, contacts=contacts) for row in _status(request, session, key)]
 
 
 @api_router.get("/periods/{key}/reminders", summary="催报名单")
-def reminders(request: Request, session: DbSession, user: Admin, key: str) -> list[dict[str, Any]]:
+def reminders(request: Request, session: DbSession, user: Chaser, key: str) -> list[dict[str, Any]]:
     """The units that have not completed their report, to send reminders to."""
     return [_status_json(row) for row in reminder_list(status=_status(request, session, key))]
 
@@ -288,7 +287,9 @@ def _status_json(row: UnitReporting, *, contacts: bool = True) -> dict[str, Any]
 
 
 @api_router.post("/periods/{key}/lock", summary="锁定报送期")
-def lock(request: Request, session: DbSession, user: Admin, key: str, body: ReasonIn) -> dict[str, Any]:
+def lock(
+    request: Request, session: DbSession, user: PeriodManager, key: str, body: ReasonIn
+) -> dict[str, Any]:
     """Close a period for everyone, e.g. once its figures are approved."""
     period = _period(session, _plan(request, session, key), key)
     lock_period(
@@ -298,7 +299,9 @@ def lock(request: Request, session: DbSession, user: Admin, key: str, body: Reas
 
 
 @api_router.post("/periods/{key}/reopen", summary="重新开放报送期")
-def reopen(request: Request, session: DbSession, user: Admin, key: str, body: ReopenIn) -> dict[str, Any]:
+def reopen(
+    request: Request, session: DbSession, user: PeriodManager, key: str, body: ReopenIn
+) -> dict[str, Any]:
     """Reopen a locked or past-deadline period, for all units or one, until a date, with a reason."""
     period = _period(session, _plan(request, session, key), key)
     if body.unit_id is not None:
@@ -310,9 +313,11 @@ def reopen(request: Request, session: DbSession, user: Admin, key: str, body: Re
 
 
 @api_router.get("/periods/{key}/units/{unit_id}/sheet", summary="单位填报表")
-def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: RowId) -> dict[str, Any]:
+def sheet(
+    request: Request, session: DbSession, user: FigureReader, key: str, unit_id: RowId
+) -> dict[str, Any]:
     """The unit's indicators for the period: target, last period's figure and this period's entry."""
-    _readable_unit(user, unit_id)
+    require(user, Action.READ_FIGURES, unit_id)
     plan_row = _plan(request, session, key)
     period, unit = _period(session, plan_row, key), _unit(session, unit_id)
     rows = unit_sheet(session=session, plan_row=plan_row, unit=unit, period=period)
@@ -322,11 +327,11 @@ def sheet(request: Request, session: DbSession, user: User, key: str, unit_id: R
 
 @api_router.put("/periods/{key}/units/{unit_id}/indicators/{indicator_id}", summary="填报一项数据")
 def save(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId, indicator_id: RowId,
+    request: Request, session: DbSession, user: Enterer, key: str, unit_id: RowId, indicator_id: RowId,
     body: FigureIn,
 ) -> dict[str, Any]:  # fmt: skip
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
     plan_row = _plan(request, session, key, periods=False)
     row = indicator_row(session=session, indicator_id=indicator_id, unit_id=unit_id)
     if row is None or row.plan_id != plan_row.id:
@@ -344,12 +349,12 @@ def save(
 
 @api_router.post("/periods/{key}/units/{unit_id}/submit", summary="提交本单位全部数据")
 def submit_unit(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId, confirmed: bool = False
+    request: Request, session: DbSession, user: Submitter, key: str, unit_id: RowId, confirmed: bool = False
 ) -> dict[str, Any]:
     """Submit the unit's draft or returned figures; after the deadline only returned ones (the rest are kept).
 
     A figure saved with a warning (far outside the unit's history) is submitted only with `confirmed`."""
-    require_unit_access(user, unit_id)
+    require(user, Action.SUBMIT, unit_id)
     plan_row = _plan(request, session, key)
     with _refusals():
         done = submit_entries(session=session, plan_row=plan_row, unit_id=unit_id,
@@ -362,9 +367,10 @@ def submit_unit(
 
 @api_router.post("/periods/{key}/units/{unit_id}/approve", summary="审核通过本单位全部已提交数据")
 def approve_unit(
-    request: Request, session: DbSession, user: Admin, key: str, unit_id: RowId
+    request: Request, session: DbSession, user: Reviewer, key: str, unit_id: RowId
 ) -> dict[str, Any]:
     """Approve every submitted figure of the unit; they become official."""
+    require(user, Action.REVIEW, unit_id)
     period = _period(session, _plan(request, session, key), key)
     with _refusals():
         done = approve_entries(session=session, unit_id=unit_id, period=period, writer=_writer(request, user))
@@ -373,9 +379,9 @@ def approve_unit(
 
 @api_router.get("/periods/{key}/units/{unit_id}/template.xlsx", summary="下载 Excel 填报模板",
                 response_class=Response, responses={200: {"content": {XLSX: {}}}})  # fmt: skip
-def template(request: Request, session: DbSession, user: User, key: str, unit_id: RowId) -> Response:
+def template(request: Request, session: DbSession, user: FigureReader, key: str, unit_id: RowId) -> Response:
     """The unit's protected, signed Excel template for the period."""
-    _readable_unit(user, unit_id)
+    require(user, Action.READ_FIGURES, unit_id)
     plan_row = _plan(request, session, key)
     period, unit = _period(session, plan_row, key), _unit(session, unit_id)
     content = make_template(session=session, plan_row=plan_row, unit=unit, period=period,
@@ -388,11 +394,13 @@ def template(request: Request, session: DbSession, user: User, key: str, unit_id
 
 @api_router.post("/periods/{key}/units/{unit_id}/upload", summary="上传填好的 Excel 模板")
 async def upload(
-    request: Request, session: DbSession, user: WriterUser, key: str, unit_id: RowId,
+    request: Request, session: DbSession, user: Enterer, key: str, unit_id: RowId,
     file: Annotated[UploadFile, File(description="填好的 .xlsx 模板")], submit_now: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Check every cell and apply all figures (then submit them), or none; 422 lists every fault."""
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
+    if submit_now:
+        require(user, Action.SUBMIT, unit_id)
     settings: Settings = request.app.state.settings
     content = await file.read(settings.upload_max_bytes + 1)
     if len(content) > settings.upload_max_bytes:
@@ -423,18 +431,17 @@ def _import_upload(
 
 
 @api_router.get("/entries/{entry_id}", summary="一项数据")
-def entry(session: DbSession, user: User, entry_id: RowId) -> dict[str, Any]:
+def entry(session: DbSession, user: FigureReader, entry_id: RowId) -> dict[str, Any]:
     """One figure with its state, version and official value."""
     return _entry_json(_entry(session, user, entry_id))
 
 
 @api_router.post("/entries/{entry_id}/submit", summary="提交一项数据")
 def submit_one(
-    request: Request, session: DbSession, user: WriterUser, entry_id: RowId, confirmed: bool = False
+    request: Request, session: DbSession, user: Submitter, entry_id: RowId, confirmed: bool = False
 ) -> dict[str, Any]:
     """Submit one draft or returned figure (held to the lock rule); one saved with a warning needs `confirmed`."""
-    found = _entry(session, user, entry_id)
-    require_unit_access(user, found.unit_id)
+    found = _entry(session, user, entry_id, Action.SUBMIT)
     with _refusals():
         check_confirmed(session=session, entries=[found], confirmed=[found.id] if confirmed else [])
         submit(session=session, entry=found, writer=_writer(request, user))
@@ -443,9 +450,9 @@ def submit_one(
 
 
 @api_router.post("/entries/{entry_id}/approve", summary="审核通过一项数据")
-def approve_one(request: Request, session: DbSession, user: Admin, entry_id: RowId) -> dict[str, Any]:
+def approve_one(request: Request, session: DbSession, user: Reviewer, entry_id: RowId) -> dict[str, Any]:
     """Approve one submitted figure; it becomes official."""
-    found = _entry(session, user, entry_id)
+    found = _entry(session, user, entry_id, Action.REVIEW)
     with _refusals():
         approve(session=session, entry=found, writer=_writer(request, user))
     return _entry_json(found)
@@ -453,10 +460,10 @@ def approve_one(request: Request, session: DbSession, user: Admin, entry_id: Row
 
 @api_router.post("/entries/{entry_id}/return", summary="退回一项数据")
 def return_one(
-    request: Request, session: DbSession, user: Admin, entry_id: RowId, body: ReasonIn
+    request: Request, session: DbSession, user: Reviewer, entry_id: RowId, body: ReasonIn
 ) -> dict[str, Any]:
     """Return one submitted figure to its unit with a reason."""
-    found = _entry(session, user, entry_id)
+    found = _entry(session, user, entry_id, Action.REVIEW)
     with _refusals():
         return_entry(session=session, entry=found, writer=_writer(request, user), reason=body.reason)
     _commit(session)
@@ -464,14 +471,18 @@ def return_one(
 
 
 @api_router.get("/entries/{entry_id}/history", summary="单元格修改历史")
-def entry_history(session: DbSession, user: User, entry_id: RowId) -> list[dict[str, Any]]:
+def entry_history(session: DbSession, user: FigureReader, entry_id: RowId) -> list[dict[str, Any]]:
     """Every change of one figure: when, who, what, old and new values, why."""
     return cell_history(session=session, entry_id=_entry(session, user, entry_id).id)
 
 
 @api_router.get("/entries/{entry_id}/as-of", summary="某日的数据")
 def entry_as_of(
-    session: DbSession, user: User, entry_id: RowId, on: date, official: Annotated[bool, Query()] = True
+    session: DbSession,
+    user: FigureReader,
+    entry_id: RowId,
+    on: date,
+    official: Annotated[bool, Query()] = True,
 ) -> dict[str, Any] | None:
     """The figure as it stood at the end of `on` (official by default, else as last reported)."""
     return figure_as_of(
@@ -480,7 +491,7 @@ def entry_as_of(
 
 
 @api_router.get("/entries/{entry_id}/evidence", summary="佐证材料列表")
-def evidence_list(session: DbSession, user: User, entry_id: RowId) -> list[dict[str, Any]]:
+def evidence_list(session: DbSession, user: FigureReader, entry_id: RowId) -> list[dict[str, Any]]:
     """The evidence files of one figure."""
     rows = list_evidence(session=session, entry_id=_entry(session, user, entry_id).id)
     return [_evidence_json(r) for r in rows]
@@ -488,12 +499,11 @@ def evidence_list(session: DbSession, user: User, entry_id: RowId) -> list[dict[
 
 @api_router.post("/entries/{entry_id}/evidence", summary="上传佐证材料")
 async def evidence_add(
-    request: Request, session: DbSession, user: WriterUser, entry_id: RowId,
+    request: Request, session: DbSession, user: EvidenceEditor, entry_id: RowId,
     file: Annotated[UploadFile, File(description="照片、PDF 或扫描件")],
 ) -> dict[str, Any]:  # fmt: skip
     """Attach a photo, PDF or scan; type checked by its first bytes, size by the settings."""
-    found = _entry(session, user, entry_id)
-    require_unit_access(user, found.unit_id)
+    found = _entry(session, user, entry_id, Action.EDIT_EVIDENCE)
     settings: Settings = request.app.state.settings
     content = await file.read(settings.evidence_max_bytes + 1)
     with _refusals():
@@ -509,7 +519,7 @@ EVIDENCE_TYPES: dict[str, Any] = {"content": {kind: {} for kind in EVIDENCE_KIND
 
 @api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料", response_class=Response,
                 responses={200: EVIDENCE_TYPES})  # fmt: skip
-def evidence_file(request: Request, session: DbSession, user: User, evidence_id: RowId) -> Response:
+def evidence_file(request: Request, session: DbSession, user: FigureReader, evidence_id: RowId) -> Response:
     """The stored file, served with the type its content showed."""
     row = _evidence(session, user, evidence_id)
     content = fetch(storage_of(request), evidence_key(row.sha256))
@@ -518,21 +528,22 @@ def evidence_file(request: Request, session: DbSession, user: User, evidence_id:
 
 @api_router.delete("/evidence/{evidence_id}", summary="删除佐证材料")
 def evidence_remove(
-    request: Request, session: DbSession, user: WriterUser, evidence_id: RowId, reason: str | None = None
+    request: Request, session: DbSession, user: EvidenceEditor, evidence_id: RowId, reason: str | None = None
 ) -> dict[str, Any]:
     """Detach an evidence file from its figure (not of an approved figure or a locked period); audited."""
-    row = _evidence(session, user, evidence_id)
-    require_unit_access(user, session.get(EntryRow, row.entry_id).unit_id)  # type: ignore[union-attr]
+    row = _evidence(session, user, evidence_id, Action.EDIT_EVIDENCE)
     with _refusals():
         remove_evidence(session=session, evidence=row, writer=_writer(request, user), reason=reason)
     return {"removed": evidence_id}
 
 
-def _evidence(session: Session, user: CurrentUser, evidence_id: int) -> EvidenceRow:
+def _evidence(
+    session: Session, user: CurrentUser, evidence_id: int, action: Action = Action.READ_FIGURES
+) -> EvidenceRow:
     row = session.get(EvidenceRow, evidence_id)
     if row is None:
         raise HTTPException(404, "佐证材料不存在")
-    _entry(session, user, row.entry_id)
+    _entry(session, user, row.entry_id, action)
     return row
 
 

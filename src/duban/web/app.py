@@ -17,12 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from duban.policy import Refused
 from duban.settings import Settings
 from duban.storage import evidence_storage
 from duban.store.db import pooled_engine, session_factory
 from duban.web import auth, capacity, errors, ops, reports, supervision
 from duban.web.api import api_router
-from duban.web.auth import LoginRequired, login_redirect, optional_user, require_internal_or_admin
+from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
 from duban.web.pages.common import HERE, render, templates
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(StarletteHTTPException, _refusal)
+    app.add_exception_handler(Refused, _policy_refusal)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(sa_exc.TimeoutError, capacity.no_connection)
     app.add_exception_handler(Exception, errors.server_error)
@@ -82,7 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 def _api_description(app: FastAPI) -> None:
     """/api/openapi.json and /api/docs, for the internal network and the office only."""
-    internal = [Depends(require_internal_or_admin)]
+    internal = [Depends(allow_internal)]
 
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=internal)
     def openapi() -> JSONResponse:
@@ -140,6 +142,11 @@ async def _refusal(request: Request, exc: Exception) -> Response:
         detail = "页面不存在"
     user = optional_user(request) if hasattr(request.state, "db") else None
     return render(request, "error.html", user, status_code=exc.status_code, message=detail)
+
+
+async def _policy_refusal(request: Request, exc: Exception) -> Response:
+    """The policy's refusal (`duban.policy.Refused`): 403 with its Chinese message, as JSON or a page."""
+    return await _refusal(request, StarletteHTTPException(status_code=403, detail=str(exc)))
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,8 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from duban.choices import Role
+from duban.policy import Action, allowed, is_public, require
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 from duban.store.audit import record_change
+from duban.store.locks import Writer
 from duban.store.models import UserRow
 from duban.store.users import AccountError, LoginThrottled, authenticate, end_sessions
 
@@ -42,11 +47,8 @@ class CurrentUser:
 
     @property
     def is_admin(self) -> bool:
+        """Whether the user is the office (for wording and layout; authorisation asks `duban.policy`)."""
         return self.role is Role.ADMIN
-
-    def may_write_unit(self, unit_id: int) -> bool:
-        """Admins may change any unit's figures; reporters only their own; leaders none."""
-        return self.is_admin or (self.role is Role.REPORTER and self.unit_id == unit_id)
 
 
 class LoginRequired(Exception):
@@ -132,20 +134,57 @@ def require_user(
     return user
 
 
+PolicyGate = Callable[..., CurrentUser]
+
+
+@cache
+def allow(action: Action) -> PolicyGate:
+    """The route dependency for `action`: the signed-in user, if the policy lets their role take it at all.
+
+    Every route names its action this way (the authorisation tests read it back from `app.routes`); a route
+    whose objects belong to a unit then asks `policy.require(user, action, unit_id)` once it knows the unit.
+    """
+
+    def gate(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
+        require(user, action)
+        return user
+
+    gate.policy_action = action  # type: ignore[attr-defined]
+    gate.__name__ = f"allow_{action.value}"
+    return gate
+
+
+@cache
+def allow_anyone(action: Action) -> Callable[[], None]:
+    """The route dependency for a public `action` (no login needed, nothing read): names the action."""
+    assert is_public(action), f"{action} needs a login: use allow()"
+
+    def gate() -> None:
+        return None
+
+    gate.policy_action = action  # type: ignore[attr-defined]
+    gate.__name__ = f"allow_anyone_{action.value}"
+    return gate
+
+
+def allow_internal(request: Request) -> None:
+    """/metrics and the API description: from DUBAN_INTERNAL_NETWORKS, or as the policy allows READ_OPS."""
+    if not _internal(request):
+        require(optional_user(request), Action.READ_OPS)
+
+
+allow_internal.policy_action = Action.READ_OPS  # type: ignore[attr-defined]
+
+
+def writer_for(user: CurrentUser, today: date) -> Writer:
+    """The writer the lock rule sees: held to the deadline unless the policy lets the role write after it."""
+    return Writer(user_id=user.id, admin=allowed(user, Action.WRITE_AFTER_DEADLINE), today=today)
+
+
 def require_admin(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
-    """Only the supervision office."""
-    if not user.is_admin:
-        raise HTTPException(status_code=403, detail="只有督查室可以进行此操作")
+    """Office only, for routes not yet naming their action: the authorisation test fails on a route using it."""
+    require(user, Action.MANAGE_SETTINGS)
     return user
-
-
-def require_internal_or_admin(request: Request) -> None:
-    """/metrics and the API description: from DUBAN_INTERNAL_NETWORKS, or signed in as the office."""
-    if _internal(request):
-        return
-    user = optional_user(request)
-    if user is None or not user.is_admin:
-        raise HTTPException(status_code=403, detail="只有督查室或内部网络可以访问")
 
 
 def _internal(request: Request) -> bool:
@@ -158,23 +197,15 @@ def _internal(request: Request) -> bool:
     return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def require_writer(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
-    """The office or a reporter; leaders read only."""
-    if user.role is Role.LEADER:
-        raise HTTPException(status_code=403, detail="领导账号为只读,不能修改数据")
-    return user
-
-
-def require_unit_access(user: CurrentUser, unit_id: int) -> None:
-    """Refuse unless the user may change figures of `unit_id`."""
-    if not user.may_write_unit(unit_id):
-        raise HTTPException(status_code=403, detail="只能填报和修改本单位的数据")
-
-
 router = APIRouter()
 
 
-@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/login",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[Depends(allow_anyone(Action.SIGN_IN))],
+)
 def login_form(request: Request, next: str = "/") -> Response:
     from duban.web.app import templates
 
@@ -182,8 +213,9 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post(
-    "/login", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(csrf_protect)]
-)
+    "/login", response_class=HTMLResponse, include_in_schema=False,
+    dependencies=[Depends(csrf_protect), Depends(allow_anyone(Action.SIGN_IN))],
+)  # fmt: skip
 def login(
     request: Request,
     username: Annotated[str, Form()],
@@ -210,7 +242,11 @@ def login(
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
-@router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+@router.post(
+    "/logout",
+    include_in_schema=False,
+    dependencies=[Depends(csrf_protect), Depends(allow_anyone(Action.SIGN_OUT))],
+)
 def logout(request: Request) -> Response:
     """Sign out everywhere: every session of the user ends, copied cookies included."""
     user = optional_user(request)

@@ -24,11 +24,12 @@ from prometheus_client import (
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from duban.policy import Action
 from duban.settings import Settings
 from duban.store.db import at_head
 from duban.store.models import AuditRow, EntryRow
 from duban.store.supervision_models import SupervisionItemRow
-from duban.web.auth import require_internal_or_admin
+from duban.web.auth import allow_anyone, allow_internal
 
 log = logging.getLogger("duban.access")
 router = APIRouter(include_in_schema=False)
@@ -52,13 +53,13 @@ class Metrics:
                                         registry=self.registry)  # fmt: skip
 
 
-@router.get("/healthz")
+@router.get("/healthz", dependencies=[Depends(allow_anyone(Action.CHECK_HEALTH))])
 def healthz() -> PlainTextResponse:
     """The process is up."""
     return PlainTextResponse("ok")
 
 
-@router.get("/readyz")
+@router.get("/readyz", dependencies=[Depends(allow_anyone(Action.CHECK_HEALTH))])
 def readyz(request: Request) -> JSONResponse:
     """The database answers, its schema is at the newest migration and the data folder has free space."""
     engine = request.app.state.sessions.kw["bind"]
@@ -86,7 +87,7 @@ def _disk_ready(settings: Settings) -> tuple[bool, str]:
     return True, ""
 
 
-@router.get("/metrics", dependencies=[Depends(require_internal_or_admin)])
+@router.get("/metrics", dependencies=[Depends(allow_internal)])
 def metrics(request: Request) -> Response:
     """Prometheus metrics: this process's requests, and the store's figures read at scrape time."""
     registry: Metrics = request.app.state.metrics

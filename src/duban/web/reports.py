@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import OrgKind, Role
+from duban.choices import OrgKind
+from duban.policy import Action, only_unit, require
 from duban.reports.service import (
     FORMATS,
     MEDIA_TYPES,
@@ -28,24 +29,30 @@ from duban.reports.service import (
 )
 from duban.store.bulletins import next_number
 from duban.store.models import OrgUnitRow, PlanRow
-from duban.web.auth import CurrentUser, db_session, require_user
+from duban.web.auth import CurrentUser, allow, db_session
 
 router = APIRouter()
+Exporter = Annotated[CurrentUser, Depends(allow(Action.EXPORT_REPORTS))]
 
 
 def allowed_unit(*, session: Session, user: CurrentUser, unit: str | None) -> str | None:
-    """The county whose bulletin `user` may have, given the one asked for; refuse otherwise."""
-    if user.role in (Role.ADMIN, Role.LEADER):
+    """The county whose bulletin `user` may have, given the one asked for (None: the city's); refuse otherwise.
+
+    A user the policy limits to their own unit gets their own county's (asked for or not); the city's
+    bulletin, another county's, or any for a unit that is not a county is refused."""
+    own_id = only_unit(user, Action.EXPORT_REPORTS)
+    if own_id is None:
         return unit
-    own = session.get(OrgUnitRow, user.unit_id) if user.unit_id else None
-    if own is not None and own.kind == OrgKind.COUNTY and unit in (None, own.name):
-        return own.name
-    raise HTTPException(status_code=403, detail="只能下载本县（市、区）的督查通报")
+    own = session.get(OrgUnitRow, own_id) if own_id else None
+    mine = own is not None and own.kind == OrgKind.COUNTY and unit in (None, own.name)
+    require(user, Action.EXPORT_REPORTS, own_id if mine else None)
+    assert own is not None
+    return own.name
 
 
 @router.get("/reports/file", name="report_form_download", include_in_schema=False)  # the web form's target
 def report_form_download(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], period: str, fmt: str = "docx",
+    request: Request, user: Exporter, period: str, fmt: str = "docx",
     unit: str | None = None, number: str | None = None, date: str | None = None,
 ) -> Response:  # fmt: skip
     """The bulletin the 通报 form asks for, with the office's 文号 and 成文日期."""
@@ -54,7 +61,7 @@ def report_form_download(
 
 @router.get("/reports/{period}.{fmt}", name="report_download")
 def report_download(
-    request: Request, period: str, fmt: str, user: Annotated[CurrentUser, Depends(require_user)],
+    request: Request, period: str, fmt: str, user: Exporter,
     unit: str | None = None, number: str | None = None, date: str | None = None,
 ) -> Response:  # fmt: skip
     """The bulletin of `period` as a file, for the city or `?unit=` a county; `?number=12&date=2026-11-30` optional."""
@@ -89,7 +96,7 @@ def _today(request: Request) -> date:
 
 
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
-def report_index(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
+def report_index(request: Request, user: Exporter) -> HTMLResponse:
     """The bulletins that can be downloaded: every month with figures, city and counties."""
     from duban.store.office import current_month
     from duban.web.pages.common import plan_for_request
@@ -109,9 +116,10 @@ def report_index(request: Request, user: Annotated[CurrentUser, Depends(require_
     )
     counties = [u.name for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
                                                 .order_by(OrgUnitRow.position))]  # fmt: skip
-    if user.role not in (Role.ADMIN, Role.LEADER):
+    city = only_unit(user, Action.EXPORT_REPORTS) is None  # the city's bulletin and every county's
+    if not city:
         counties = [c for c in counties if c == user.unit_name]
     periods = [f"{plan_row.year}-{m:02d}" for m in months] if plan_row else []
     upcoming = next_number(session=session, plan_id=plan_row.id) if plan_row else 1
     return render_page(request, "reports_index.html", user, nav="reports", periods=periods, counties=counties,
-                       city=user.role in (Role.ADMIN, Role.LEADER), next_number=upcoming)  # fmt: skip
+                       city=city, next_number=upcoming)  # fmt: skip

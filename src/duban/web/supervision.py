@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from duban.choices import Colour, ItemAction, ItemCause, ItemState, OrgKind, Role
+from duban.choices import Colour, ItemAction, ItemCause, ItemState, OrgKind
+from duban.policy import ITEM_STEPS, Action, allowed, only_unit, require
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
 from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
@@ -42,15 +43,19 @@ from duban.store.supervision import (
     sign,
 )
 from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
-from duban.supervision.workflow import UNIT_ACTIONS, ItemError, StepRefused
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+from duban.supervision.workflow import ItemError, StepRefused
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, templates
 from duban.web.params import MAX_ROW_ID, RowId
 
 router = APIRouter()
 api = APIRouter(prefix="/api/supervision", tags=["督办"])
-User = Annotated[CurrentUser, Depends(require_user)]
-Admin = Annotated[CurrentUser, Depends(require_admin)]
+# The signed-in user, once the policy lets their role take the route's action (`duban.policy`).
+User = Annotated[CurrentUser, Depends(allow(Action.READ_SUPERVISION))]
+InboxUser = Annotated[CurrentUser, Depends(allow(Action.READ_INBOX))]
+Handler = Annotated[CurrentUser, Depends(allow(Action.HANDLE_SUPERVISION))]
+Decider = Annotated[CurrentUser, Depends(allow(Action.DECIDE_SUPERVISION))]
+Admin = Annotated[CurrentUser, Depends(allow(Action.OPEN_SUPERVISION))]
 CSRF = [Depends(csrf_protect)]
 ACTION_LABELS = {f"supervision.{a.value}": a.label for a in ItemAction} | {
     "supervision.colour": "颜色变化", "supervision.remind": "发送提醒",
@@ -66,7 +71,7 @@ def office_list(
     request: Request, user: User, colour: str = "", unit: str = "", state: str = "open"
 ) -> Response:
     """The office's list of items, grouped by colour and then by unit."""
-    if user.role is Role.REPORTER:
+    if only_unit(user, Action.READ_SUPERVISION) is not None:  # a unit's user: their own inbox
         return RedirectResponse(keep_plan(request, "/supervision/inbox"), status_code=303)
     session, plan = _session_and_plan(request)
     states = OPEN_STATES if state == "open" else (ItemState.CLOSED.value,)
@@ -106,7 +111,7 @@ def new_item_save(
 
 
 @router.get("/supervision/inbox", response_class=HTMLResponse, include_in_schema=False)
-def unit_inbox(request: Request, user: User, unit: str = "") -> Response:
+def unit_inbox(request: Request, user: InboxUser, unit: str = "") -> Response:
     """A unit's inbox: its open items and its reminders (the office and leaders may pick the unit)."""
     session, plan = _session_and_plan(request)
     unit_id = _inbox_unit(session, user, unit)
@@ -118,7 +123,7 @@ def unit_inbox(request: Request, user: User, unit: str = "") -> Response:
 
 
 @router.post("/supervision/inbox/read", include_in_schema=False, dependencies=CSRF)
-def read_inbox(request: Request, user: User) -> Response:
+def read_inbox(request: Request, user: InboxUser) -> Response:
     """Mark the unit's reminders read."""
     if user.unit_id is not None:
         mark_read(session=db_session(request), unit_id=user.unit_id)
@@ -133,13 +138,13 @@ def item_page(request: Request, user: User, item_id: RowId) -> Response:
 
 
 @router.post("/supervision/items/{item_id}/sign", include_in_schema=False, dependencies=CSRF)
-def sign_form(request: Request, user: User, item_id: RowId) -> Response:
+def sign_form(request: Request, user: Handler, item_id: RowId) -> Response:
     return _page_step(request, user, item_id, ItemAction.SIGN, {})
 
 
 @router.post("/supervision/items/{item_id}/answer", include_in_schema=False, dependencies=CSRF)
 async def answer_form(
-    request: Request, user: User, item_id: RowId, text: Annotated[str, Form()] = "",
+    request: Request, user: Handler, item_id: RowId, text: Annotated[str, Form()] = "",
     evidence: Annotated[UploadFile | None, File()] = None,
 ) -> Response:  # fmt: skip
     upload = await _evidence(request, evidence)
@@ -148,13 +153,15 @@ async def answer_form(
 
 @router.post("/supervision/items/{item_id}/return", include_in_schema=False, dependencies=CSRF)
 def return_form(
-    request: Request, user: User, item_id: RowId, reason: Annotated[str, Form()] = ""
+    request: Request, user: Decider, item_id: RowId, reason: Annotated[str, Form()] = ""
 ) -> Response:
     return _page_step(request, user, item_id, ItemAction.RETURN, {"text": reason})
 
 
 @router.post("/supervision/items/{item_id}/close", include_in_schema=False, dependencies=CSRF)
-def close_form(request: Request, user: User, item_id: RowId, note: Annotated[str, Form()] = "") -> Response:
+def close_form(
+    request: Request, user: Decider, item_id: RowId, note: Annotated[str, Form()] = ""
+) -> Response:
     return _page_step(request, user, item_id, ItemAction.CLOSE, {"text": note})
 
 
@@ -177,7 +184,7 @@ def evidence_file(request: Request, user: User, item_id: RowId, reply_id: RowId)
 def api_items(request: Request, user: User, colour: str = "", state: str = "open") -> list[dict[str, Any]]:
     """Open (or closed) items the user may see, most urgent first."""
     session, plan = _session_and_plan(request)
-    unit_id = user.unit_id if user.role is Role.REPORTER else None
+    unit_id = only_unit(user, Action.READ_SUPERVISION)
     states = OPEN_STATES if state == "open" else (ItemState.CLOSED.value,)
     items = list_items(
         session=session, plan_id=plan.id, unit_id=unit_id, states=states, colour=_colour(colour)
@@ -208,7 +215,7 @@ def api_open_item(
 def api_counts(request: Request, user: User) -> dict[str, int]:
     """Open items by colour, for the dashboard (a reporter sees their unit's)."""
     session, plan = _session_and_plan(request)
-    unit_id = user.unit_id if user.role is Role.REPORTER else None
+    unit_id = only_unit(user, Action.READ_SUPERVISION)
     return counts_by_colour(session=session, plan_id=plan.id, unit_id=unit_id)
 
 
@@ -221,7 +228,7 @@ def api_item(request: Request, user: User, item_id: RowId) -> dict[str, Any]:
 
 @api.post("/items/{item_id}/{action}", dependencies=CSRF)
 def api_step(
-    request: Request, user: User, item_id: RowId, action: str, text: Annotated[str, Body(embed=True)] = ""
+    request: Request, user: Handler, item_id: RowId, action: str, text: Annotated[str, Body(embed=True)] = ""
 ) -> dict[str, Any]:
     """签收 (sign), 反馈 (answer, with "text"), 退回 (return, "text" is the reason) or 办结 (close)."""
     if action not in {a.value for a in ItemAction} - {ItemAction.OPEN.value}:
@@ -301,7 +308,7 @@ def _by_colour_and_unit(
 
 
 def _inbox_unit(session: Session, user: CurrentUser, unit: str) -> int | None:
-    if user.role is Role.REPORTER or not unit:
+    if only_unit(user, Action.READ_INBOX) is not None or not unit:
         return user.unit_id
     return session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == unit))
 
@@ -317,22 +324,14 @@ def _visible_item(request: Request, user: CurrentUser, item_id: int) -> Supervis
         item = get_item(session=db_session(request), item_id=item_id)
     except ItemError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
-    if user.role is Role.REPORTER and item.unit_id != user.unit_id:
-        raise HTTPException(status_code=403, detail="只能查看本单位的督办单")
+    require(user, Action.READ_SUPERVISION, item.unit_id)
     return item
-
-
-def _require_may(user: CurrentUser, item: SupervisionItemRow, action: ItemAction) -> None:
-    if action in UNIT_ACTIONS and not user.may_write_unit(item.unit_id):
-        raise HTTPException(status_code=403, detail="只有被督办单位可以签收和反馈")
-    if action not in UNIT_ACTIONS:
-        require_admin(user)
 
 
 def _step(request: Request, user: CurrentUser, item: SupervisionItemRow, action: ItemAction,
           data: dict[str, Any]) -> None:  # fmt: skip
     """Take one step on the item as `user`."""
-    _require_may(user, item, action)
+    require(user, ITEM_STEPS[action], item.unit_id)
     session, today, text = db_session(request), _today(request), str(data.get("text") or "")
     settings: Settings = request.app.state.settings
     try:
@@ -381,7 +380,8 @@ def _item_page(request: Request, user: CurrentUser, item: SupervisionItemRow, er
     context = {
         "user": user, "item": item, "error": error, "state": ItemState(item.state), "cause": ItemCause(item.cause),
         "colour": Colour(item.colour) if item.colour else None, "steps": item_history(session=session, item_id=item.id),
-        "may_unit": user.may_write_unit(item.unit_id), "is_admin": user.is_admin, "action_labels": ACTION_LABELS,
+        "may_unit": allowed(user, Action.HANDLE_SUPERVISION, item.unit_id),
+        "may_decide": allowed(user, Action.DECIDE_SUPERVISION, item.unit_id), "action_labels": ACTION_LABELS,
     }  # fmt: skip
     return _render(request, "supervision_item.html", context, status_code)
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, MilestoneStage, Status
+from duban.policy import ANY_UNIT, Action, allowed
 from duban.progress.ranking import shown_score
 from duban.settings import Settings
 from duban.store.generation import current
@@ -40,6 +41,7 @@ templates.env.filters["scope"] = scope_label
 templates.env.filters["marked"] = marked_quote
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["Status"] = Status
+templates.env.globals["may"] = lambda user, action, unit=ANY_UNIT: allowed(user, Action(action), unit)
 templates.env.filters["stage"] = lambda code: MilestoneStage(code).label if code else ""
 templates.env.filters["state"] = lambda code: EntryState(code).label if code else "未填"
 PAGE_SIZE = 30

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from duban.choices import ReportState
+from duban.policy import Action
 from duban.progress.ranking import rank_changes
 from duban.store.overview import IndicatorLine, Overview, UnitLine
-from duban.web.auth import CurrentUser, require_user
+from duban.web.auth import CurrentUser, allow
 from duban.web.pages.common import overview_of, previous_overview, render
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/counties", response_class=HTMLResponse)
 def county_list(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+    request: Request,
+    user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))],
+    month: int | None = None,
 ) -> HTMLResponse:
     """The counties in ranking order."""
     view = overview_of(request, month)
@@ -29,7 +32,10 @@ def county_list(
 
 @router.get("/counties/{name}", response_class=HTMLResponse)
 def county_page(
-    request: Request, name: str, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+    request: Request,
+    name: str,
+    user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))],
+    month: int | None = None,
 ) -> HTMLResponse:
     """One county: each of its targets with status, its rank and what it has not reported."""
     view = overview_of(request, month)

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import Role, Status
+from duban.choices import Status
+from duban.policy import Action, Scope, scope
 from duban.projects.figures import LedgerFigures
 from duban.store.generation import Generation, current
 from duban.store.project_models import ProjectRow
@@ -21,7 +22,7 @@ from duban.store.projects import plan_ledger_figures
 from duban.store.readcache import remembered
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.store.todo import reporter_todo
-from duban.web.auth import CurrentUser, db_session, require_user
+from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import page_period, plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +49,9 @@ class LivelihoodCard:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+    request: Request,
+    user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))],
+    month: int | None = None,
 ) -> HTMLResponse:
     """Counts by status, areas, 惠民实事, lagging items, ranking, projects and 报送情况."""
     session = db_session(request)
@@ -59,7 +62,7 @@ def dashboard(
         session=session, key=key, at=at, compute=lambda: dashboard_main(session=session, view=view)
     )
     todo = None
-    if user.role is Role.REPORTER and user.unit_id is not None:
+    if scope(user.role, Action.ENTER_FIGURES) is Scope.OWN and user.unit_id is not None:  # a unit's reporter
         todo = reporter_todo(session=session, plan_row=plan_for_request(request), unit_id=user.unit_id,
                              today=today_of(request))  # fmt: skip
     return render(request, "dashboard.html", user, nav="dashboard", main=main, todo=todo)

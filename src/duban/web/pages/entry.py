@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from duban.choices import EntryState, MilestoneStage, OrgKind, Role
+from duban.choices import EntryState, MilestoneStage, OrgKind
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, import_workbook
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Indicator, Plan
+from duban.policy import Action, only_unit, require
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
 from duban.projects.figures import differs_from_ledger
 from duban.storage.download import download, fetch, storage_of
@@ -51,21 +52,16 @@ from duban.store.periods import (
 from duban.store.plans import plan_from_store
 from duban.store.projects import unit_ledger_figures
 from duban.store.reporting_models import EvidenceRow
-from duban.web.auth import (
-    CurrentUser,
-    csrf_protect,
-    db_session,
-    require_unit_access,
-    require_user,
-    require_writer,
-    secret_key,
-)
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
 from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELDS = ("value", "numerator", "denominator", "stage", "stage_date", "note")
+Enterer = Annotated[CurrentUser, Depends(allow(Action.ENTER_FIGURES))]
+EvidenceEditor = Annotated[CurrentUser, Depends(allow(Action.EDIT_EVIDENCE))]
+FigureReader = Annotated[CurrentUser, Depends(allow(Action.READ_FIGURES))]
 
 
 @dataclass
@@ -119,14 +115,13 @@ class EntryPlace:
 
 
 @router.get("/entry", response_class=HTMLResponse)
-def entry_start(
-    request: Request, user: Annotated[CurrentUser, Depends(require_writer)], month: int | None = None
-) -> Response:
+def entry_start(request: Request, user: Enterer, month: int | None = None) -> Response:
     """Reporters go straight to their unit's form; the office picks a unit."""
     session = db_session(request)
     chosen = month or default_month(request, plan_for_request(request))
-    if user.role is Role.REPORTER and user.unit_id is not None:
-        return RedirectResponse(keep_plan(request, f"/entry/{user.unit_id}?month={chosen}"), status_code=303)
+    own = only_unit(user, Action.ENTER_FIGURES)
+    if own is not None:
+        return RedirectResponse(keep_plan(request, f"/entry/{own}?month={chosen}"), status_code=303)
     units = list(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
                                  .order_by(OrgUnitRow.position, OrgUnitRow.id)))  # fmt: skip
     return render(request, "entry_units.html", user, nav="entry", units=units, month=chosen)
@@ -136,25 +131,23 @@ def entry_start(
 def entry_form(
     request: Request,
     unit_id: RowId,
-    user: Annotated[CurrentUser, Depends(require_writer)],
+    user: Enterer,
     month: int | None = None,
 ) -> HTMLResponse:
     """The unit's form for the period: last month's figures, this month's, state and evidence."""
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
     place = entry_place(request, unit_id, month)
     rows = form_rows(session=db_session(request), place=place, typed={}, writer=writer_of(request, user))
     return _form_page(request, user, place, rows)
 
 
 @router.post("/entry/{unit_id}/{month}", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)])
-async def entry_save(
-    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)]
-) -> Response:
+async def entry_save(request: Request, unit_id: RowId, month: MonthPath, user: Enterer) -> Response:
     """Save every changed row as a draft, then submit if asked; nothing is saved if any row is wrong.
 
     Reporters submit their unit's figures; the office, submitting on a unit's behalf, only the rows it ticks.
     """
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
     place = entry_place(request, unit_id, month)
     session, form, writer = db_session(request), await request.form(), writer_of(request, user)
     rows = form_rows(session=session, place=place, typed=typed_fields(form), writer=writer)
@@ -163,7 +156,9 @@ async def entry_save(
         return _form_page(request, user, place, rows, status_code=422, error="未保存:请先改正标出的问题。")
     flash, failed = f"已保存 {saved} 项草稿。{_warned(rows)}", False
     if form.get("action") == "submit":
-        ticked = [r.code for r in rows if form.get(f"{r.code}.send")] if user.is_admin else None
+        require(user, Action.SUBMIT, unit_id)
+        on_behalf = user.unit_id != unit_id
+        ticked = [r.code for r in rows if form.get(f"{r.code}.send")] if on_behalf else None
         confirmed = _entry_ids(session, place, [r.code for r in rows if _confirmed(form, r.code)])
         flash, failed = _submit(session, place, writer, ticked, saved, confirmed)
     request.session["flash_error" if failed else "flash"] = flash
@@ -173,11 +168,9 @@ async def entry_save(
 @router.post(
     "/entry/{unit_id}/{month}/check", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)]
 )
-async def entry_check(
-    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)]
-) -> HTMLResponse:
+async def entry_check(request: Request, unit_id: RowId, month: MonthPath, user: Enterer) -> HTMLResponse:
     """Inline validation of one row while the reporter types: the problems as a small HTML fragment."""
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
     place = entry_place(request, unit_id, month)
     form = await request.form()
     code = str(form.get("code") or "")
@@ -194,11 +187,11 @@ async def entry_check(
 
 @router.post("/entry/{unit_id}/{month}/evidence", dependencies=[Depends(csrf_protect)])
 async def evidence_upload(
-    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)],
+    request: Request, unit_id: RowId, month: MonthPath, user: EvidenceEditor,
     code: Annotated[str, Form()], file: Annotated[UploadFile, File()],
 ) -> Response:  # fmt: skip
     """Attach a photo or PDF to the unit's saved figure for one indicator."""
-    require_unit_access(user, unit_id)
+    require(user, Action.EDIT_EVIDENCE, unit_id)
     place = entry_place(request, unit_id, month)
     session, settings = db_session(request), settings_of(request)
     entry = _entry_of(session, place, code)
@@ -216,27 +209,22 @@ async def evidence_upload(
 
 
 @router.get("/evidence/{evidence_id}")
-def evidence_download(
-    request: Request, evidence_id: RowId, user: Annotated[CurrentUser, Depends(require_user)]
-) -> Response:
+def evidence_download(request: Request, evidence_id: RowId, user: FigureReader) -> Response:
     """One evidence file, for the office, leaders and the unit that uploaded it."""
     session = db_session(request)
     evidence = session.get(EvidenceRow, evidence_id)
     entry = session.get(EntryRow, evidence.entry_id) if evidence else None
     if evidence is None or entry is None:
         raise HTTPException(status_code=404, detail="佐证材料不存在")
-    if user.role is Role.REPORTER and user.unit_id != entry.unit_id:
-        raise HTTPException(status_code=403, detail="只能查看本单位的佐证材料")
+    require(user, Action.READ_FIGURES, entry.unit_id)
     content = fetch(storage_of(request), evidence_key(evidence.sha256))
     return download(content, media_type=evidence.content_type, filename=evidence.filename)
 
 
 @router.get("/entry/{unit_id}/{month}/template.xlsx")
-def template_download(
-    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)]
-) -> Response:
+def template_download(request: Request, unit_id: RowId, month: MonthPath, user: Enterer) -> Response:
     """The unit's Excel template for the period, with targets and last month's figures filled in."""
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
     place = entry_place(request, unit_id, month)
     content = make_template(session=db_session(request), plan_row=place.plan_row, unit=place.unit,
                             period=place.period, key=secret_key(settings_of(request)))  # fmt: skip
@@ -252,11 +240,12 @@ def template_download(
     "/entry/{unit_id}/{month}/upload", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)]
 )
 async def template_upload(
-    request: Request, unit_id: RowId, month: MonthPath, user: Annotated[CurrentUser, Depends(require_writer)],
+    request: Request, unit_id: RowId, month: MonthPath, user: Enterer,
     file: Annotated[UploadFile, File()],
 ) -> Response:  # fmt: skip
     """Check a filled template as a whole and save (and submit) its figures, or list every fault."""
-    require_unit_access(user, unit_id)
+    require(user, Action.ENTER_FIGURES, unit_id)
+    require(user, Action.SUBMIT, unit_id)  # the form's upload saves and submits
     place = entry_place(request, unit_id, month)
     settings, session = settings_of(request), db_session(request)
     content = await file.read(settings.upload_max_bytes + 1)
@@ -313,7 +302,7 @@ def entry_place(request: Request, unit_id: int, month: int | None) -> EntryPlace
 
 def writer_of(request: Request, user: CurrentUser) -> Writer:
     """The signed-in user as a writer, on today's date (or the one DUBAN_TODAY pretends)."""
-    return Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+    return writer_for(user, today_of(request))
 
 
 def form_rows(

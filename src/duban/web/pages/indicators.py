@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from duban.choices import Accumulation, IndicatorKind, Role
+from duban.choices import Accumulation, IndicatorKind
+from duban.policy import Action, only_unit
 from duban.progress.expected import expected_share
 from duban.store.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
 from duban.store.overview import IndicatorLine, Overview, period_end
-from duban.web.auth import CurrentUser, db_session, require_user
+from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import as_json, overview_of, page_slice, render
 from duban.web.params import PageQuery
 
@@ -42,7 +43,7 @@ class HistoryLine:
 
 @router.get("/indicators", response_class=HTMLResponse)
 def indicator_list(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))], month: int | None = None,
     status: str = "", area: str = "", q: str = "", page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Every indicator with its city status, filtered by status, area or words in its name."""
@@ -70,7 +71,7 @@ def filter_lines(*, view: Overview, status: str, area: str, q: str) -> list[Indi
 
 @router.get("/indicators/{code}", response_class=HTMLResponse)
 def indicator_page(
-    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))], month: int | None = None,
     page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Chart against 序时进度 and target, each unit's standing, the audit trail and the source."""
@@ -78,9 +79,7 @@ def indicator_page(
     line = next((x for x in view.indicators if x.indicator.id == code), None)
     if line is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
-    own = (
-        (user.unit_id or 0) if user.role is Role.REPORTER else None
-    )  # as the API: a reporter sees their unit's
+    own = only_unit(user, Action.READ_FIGURES)  # as the API: a reporter sees their unit's drafts and reasons
     trail, page, pages = page_slice(
         indicator_history(session=db_session(request), line=line, unit_id=own), page
     )

@@ -27,12 +27,13 @@ from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
 from duban.plan.model import Indicator, Plan
 from duban.plan.revision import ChangeKind, overlay_draft
+from duban.policy import Action
 from duban.storage import EvidenceStorage, MissingFile
 from duban.store.models import PlanRow
 from duban.store.plan_revisions import PlanRevisionError, apply_plan_revision, preview_plan_revision
 from duban.store.plans import find_plan, plan_from_store, save_plan
 from duban.store.revisions import RevisionError
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import render, settings_of, today_of
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +53,9 @@ class TargetReview:
 
 
 @router.get("/plan/ingest", response_class=HTMLResponse)
-def ingest_form(request: Request, user: Annotated[CurrentUser, Depends(require_admin)]) -> HTMLResponse:
+def ingest_form(
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
+) -> HTMLResponse:
     """The upload form for a plan document."""
     return render(request, "ingest.html", user, nav="ingest", error=None)
 
@@ -60,7 +63,7 @@ def ingest_form(request: Request, user: Annotated[CurrentUser, Depends(require_a
 @router.post("/plan/ingest", response_class=HTMLResponse, dependencies=[Depends(csrf_protect)])
 async def ingest_upload(
     request: Request,
-    user: Annotated[CurrentUser, Depends(require_admin)],
+    user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))],
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Read the uploaded document into a draft and open its review page."""
@@ -93,7 +96,7 @@ def _megabytes(size: int) -> str:
 
 @router.get("/plan/ingest/{token}", response_class=HTMLResponse)
 def ingest_review(
-    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> HTMLResponse:
     """Every extracted target beside its source sentence, to accept, edit or reject."""
     plan, source = reviewed_draft(request=request, token=token)
@@ -113,7 +116,7 @@ def reviewed_draft(*, request: Request, token: str) -> tuple[Plan, str]:
 
 @router.post("/plan/ingest/{token}", dependencies=[Depends(csrf_protect)])
 async def ingest_load(
-    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> Response:
     """Load the accepted (and edited) targets as a new plan, or show the revision of the stored plan."""
     session, form = db_session(request), await request.form()
@@ -134,7 +137,7 @@ async def ingest_load(
 
 @router.get("/plan/ingest/{token}/revision", response_class=HTMLResponse)
 def revision_preview(
-    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> HTMLResponse:
     """What the reviewed draft would change in the stored plan, to confirm before anything is written."""
     return _revision_page(request, user, token, error=None)
@@ -142,7 +145,7 @@ def revision_preview(
 
 @router.post("/plan/ingest/{token}/revision", dependencies=[Depends(csrf_protect)])
 async def revision_apply(
-    request: Request, token: str, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, token: str, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> Response:
     """Apply the previewed revision once the office has confirmed it; audited and undoable on the plan page."""
     session, form = db_session(request), await request.form()

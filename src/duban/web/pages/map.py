@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from duban.choices import Status
+from duban.policy import Action
 from duban.progress.ranking import shown_score
 from duban.store.summary import DashboardSummary
-from duban.web.auth import CurrentUser, require_user
+from duban.web.auth import CurrentUser, allow
 from duban.web.pages.common import as_json, render
 from duban.web.pages.dashboard import summary_of
 
@@ -40,7 +41,7 @@ class CountyShade:
 
 @router.get("/map", response_class=HTMLResponse)
 def county_map(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))], month: int | None = None,
     measure: str = SCORE,
 ) -> HTMLResponse:  # fmt: skip
     """The choropleth page with a table of the same figures beside it."""
@@ -54,7 +55,7 @@ def county_map(
 
 @router.get("/map/data")
 def county_map_data(
-    request: Request, _user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None,
+    request: Request, _user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))], month: int | None = None,
     measure: str = SCORE,
 ) -> JSONResponse:  # fmt: skip
     """The map's figures as JSON, for redrawing without reloading the page."""

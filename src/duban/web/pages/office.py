@@ -7,15 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from duban.policy import Action
 from duban.store.office import due_month, office_settings, save_office_settings
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render, today_of
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, user: Annotated[CurrentUser, Depends(require_admin)]) -> HTMLResponse:
+def settings_page(
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_SETTINGS))]
+) -> HTMLResponse:
     """The 当前报送期 (by deadline, or a month the office sets) and the basis of the figures."""
     session = db_session(request)
     row = plan_for_request(request)
@@ -26,7 +29,7 @@ def settings_page(request: Request, user: Annotated[CurrentUser, Depends(require
 
 @router.post("/settings", dependencies=[Depends(csrf_protect)])
 def settings_save(
-    request: Request, user: Annotated[CurrentUser, Depends(require_admin)],
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_SETTINGS))],
     current: Annotated[str, Form()] = "", include_submitted: Annotated[str, Form()] = "",
     carry_forward: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip

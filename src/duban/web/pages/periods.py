@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from duban.choices import OrgKind
+from duban.policy import Action
 from duban.store.models import OrgUnitRow, PeriodRow
 from duban.store.periods import (
     WorkflowError,
@@ -21,12 +22,12 @@ from duban.store.periods import (
     reopen_period,
     reopenings,
 )
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
-Admin = Annotated[CurrentUser, Depends(require_admin)]
+Admin = Annotated[CurrentUser, Depends(allow(Action.MANAGE_PERIODS))]
 
 
 @router.get("/periods", response_class=HTMLResponse)

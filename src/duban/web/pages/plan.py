@@ -15,11 +15,12 @@ from starlette.datastructures import FormData
 from duban.choices import BreakdownStatus, Comparator
 from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import breakdown_fault
+from duban.policy import Action
 from duban.store.audit import record_change
 from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
 from duban.store.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
 from duban.store.plans import indicator_from_row, plan_from_store
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render
 from duban.web.params import RowId
 
@@ -31,7 +32,9 @@ class EditRefused(ValueError):
 
 
 @router.get("/plan", response_class=HTMLResponse)
-def plan_tree(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> HTMLResponse:
+def plan_tree(
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))]
+) -> HTMLResponse:
     """Every area, task and indicator with its target, lead unit and county breakdown."""
     session = db_session(request)
     plan_row = plan_for_request(request)
@@ -47,7 +50,7 @@ def plan_tree(request: Request, user: Annotated[CurrentUser, Depends(require_use
 
 @router.post("/plan/revisions/{revision_id}/undo", dependencies=[Depends(csrf_protect)])
 def undo_revision(
-    request: Request, revision_id: RowId, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, revision_id: RowId, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> Response:
     """Undo the newest plan revision: the plan as it was before, audited."""
     try:
@@ -61,7 +64,7 @@ def undo_revision(
 
 @router.get("/plan/indicators/{code}/edit", response_class=HTMLResponse)
 def edit_form(
-    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> HTMLResponse:
     """The form for a target, its lead unit and its breakdown to counties."""
     session = db_session(request)
@@ -72,7 +75,7 @@ def edit_form(
 
 @router.post("/plan/indicators/{code}/edit", dependencies=[Depends(csrf_protect)])
 async def edit_save(
-    request: Request, code: str, user: Annotated[CurrentUser, Depends(require_admin)]
+    request: Request, code: str, user: Annotated[CurrentUser, Depends(allow(Action.MANAGE_PLAN))]
 ) -> Response:
     """Save the edit with its reason in the audit trail; a breakdown that misses the target is refused."""
     session, form = db_session(request), await request.form()

@@ -12,16 +12,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from duban.choices import ItemState, Light, ProjectMilestone, ProjectStage, Role
+from duban.choices import ItemState, Light, ProjectMilestone, ProjectStage
+from duban.policy import Action, only_unit, require
 from duban.projects.explain import NO_LIGHT, light_notes, month_lines
 from duban.projects.figures import through_month
 from duban.projects.stages import stage_on
 from duban.store.project_ledger import LedgerFilter, ledger_counties, ledger_page, project_record
-from duban.web.auth import CurrentUser, db_session, require_user
+from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
-User = Annotated[CurrentUser, Depends(require_user)]
+User = Annotated[CurrentUser, Depends(allow(Action.READ_PROJECTS))]
 LIGHT_CHOICES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", NO_LIGHT: "未亮灯"}
 WAN = Decimal(10_000)
 
@@ -49,9 +50,10 @@ def project_list(
     plan = plan_for_request(request)
     counties = ledger_counties(session=session, plan_id=plan.id)
     county_id = next((unit_id for unit_id, name in counties if name == county), None)
-    if user.role is Role.REPORTER:
-        county_id, county = user.unit_id, user.unit_name or ""
-        counties = [(unit_id, name) for unit_id, name in counties if unit_id == user.unit_id]
+    own = only_unit(user, Action.READ_PROJECTS)
+    if own is not None:
+        county_id, county = own, user.unit_name or ""
+        counties = [(unit_id, name) for unit_id, name in counties if unit_id == own]
     where = LedgerFilter(
         county_id=county_id, stage=ProjectStage(stage) if stage in set(ProjectStage) else None,
         light=light if light in LIGHT_CHOICES else "", two_major={"1": True, "0": False}.get(two_major),
@@ -77,8 +79,7 @@ def project_page(request: Request, user: User, code: str) -> HTMLResponse:
     record = project_record(session=session, plan_id=plan.id, code=code)
     if record is None:
         raise HTTPException(status_code=404, detail=f"项目库中没有编号为“{code}”的项目")
-    if user.role is Role.REPORTER and record.county_id != user.unit_id:
-        raise HTTPException(status_code=403, detail="只能查看本县（市、区）的项目")
+    require(user, Action.READ_PROJECTS, record.county_id)
     on, project = today_of(request), record.project
     return render(
         request, "project.html", user, nav="projects", project=project, on=on, stage=stage_on(project, on),

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from duban.policy import Action, allowed
 from duban.store.chasing import late_units, remind_late_units, reporting_of
 from duban.store.models import PeriodRow
 from duban.store.periods import find_period, period_label
 from duban.store.supervision_runs import mail_reminders
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin, require_user
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, page_period, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath
 
@@ -20,7 +21,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/reporting", response_class=HTMLResponse)
 def reporting_page(
-    request: Request, user: Annotated[CurrentUser, Depends(require_user)], month: int | None = None
+    request: Request,
+    user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))],
+    month: int | None = None,
 ) -> HTMLResponse:
     """Every unit's 报送情况 for the month; the office also sees whom a 催报 would reach."""
     session, today = db_session(request), today_of(request)
@@ -28,7 +31,11 @@ def reporting_page(
     chosen = page_period(request=request, session=session, plan_row=plan_row, month=month)
     period = _period(request, chosen.month)
     status = reporting_of(session=session, plan_row=plan_row, period=period, today=today)
-    late = late_units(session=session, plan_row=plan_row, period=period, today=today) if user.is_admin else []
+    late = (
+        late_units(session=session, plan_row=plan_row, period=period, today=today)
+        if allowed(user, Action.CHASE_REPORTS)
+        else []
+    )
     return render(request, "reporting.html", user, nav="reporting", status=status, late=late, period=period,
                   label=period_label(period, plan_row.year), month=chosen.month, today=today,
                   to_remind=[x for x in late if not x.reminded_today],
@@ -37,7 +44,7 @@ def reporting_page(
 
 @router.post("/reporting/{month}/remind", dependencies=[Depends(csrf_protect)])
 def reporting_remind(
-    request: Request, month: MonthPath, user: Annotated[CurrentUser, Depends(require_admin)],
+    request: Request, month: MonthPath, user: Annotated[CurrentUser, Depends(allow(Action.CHASE_REPORTS))],
     background: BackgroundTasks,
 ) -> Response:  # fmt: skip
     """催报: remind each late unit once today, in the inbox now and by e-mail after the reply."""

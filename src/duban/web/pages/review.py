@@ -13,16 +13,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from duban.choices import EntryState
+from duban.policy import Action
 from duban.store.entries import FourEyes, Writer, approve, approve_entries, return_entry
 from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
 from duban.store.periods import PeriodClosed, WorkflowError, find_period
 from duban.store.reporting_models import EvidenceRow
 from duban.store.review_bulk import approve_previewed, bulk_preview, submitted_count
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, writer_for
 from duban.web.pages.common import keep_plan, page_slice, plan_for_request, render, templates, today_of
 from duban.web.params import IdForm, IdQuery, MonthForm, PageQuery, RowId
 
 router = APIRouter(include_in_schema=False)
+Reviewer = Annotated[CurrentUser, Depends(allow(Action.REVIEW))]
 T = TypeVar("T")
 
 
@@ -40,7 +42,7 @@ class ReviewLine:
 
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
-    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: IdQuery = None,
+    request: Request, user: Reviewer, unit: IdQuery = None,
     month: int | None = None, page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Submitted figures, oldest submission first, filtered by unit and month."""
@@ -55,7 +57,7 @@ def review_queue(
 
 @router.get("/review/bulk", response_class=HTMLResponse)
 def review_bulk_preview(
-    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], unit: IdQuery = None,
+    request: Request, user: Reviewer, unit: IdQuery = None,
     month: int | None = None,
 ) -> HTMLResponse:  # fmt: skip
     """The preview of a bulk approval: how many figures, of which units and months, before anything changes."""
@@ -66,7 +68,7 @@ def review_bulk_preview(
 
 @router.post("/review/bulk", dependencies=[Depends(csrf_protect)])
 def review_bulk_approve(
-    request: Request, user: Annotated[CurrentUser, Depends(require_admin)], ids: Annotated[str, Form()] = "",
+    request: Request, user: Reviewer, ids: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "", month: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Approve exactly the previewed figures; those approved meanwhile (a double submit) are not approved again."""
@@ -86,9 +88,7 @@ def review_bulk_approve(
 
 
 @router.post("/review/{entry_id}/approve", dependencies=[Depends(csrf_protect)])
-def review_approve(
-    request: Request, entry_id: RowId, user: Annotated[CurrentUser, Depends(require_admin)]
-) -> Response:
+def review_approve(request: Request, entry_id: RowId, user: Reviewer) -> Response:
     """Approve one submitted figure; it becomes official."""
     session = db_session(request)
     entry = _entry(session, entry_id)
@@ -98,7 +98,7 @@ def review_approve(
 
 @router.post("/review/{entry_id}/return", dependencies=[Depends(csrf_protect)])
 def review_return(
-    request: Request, entry_id: RowId, user: Annotated[CurrentUser, Depends(require_admin)],
+    request: Request, entry_id: RowId, user: Reviewer,
     reason: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Send one submitted figure back to its unit; a reason is required."""
@@ -114,7 +114,7 @@ def review_return(
 
 @router.post("/review/approve-unit", dependencies=[Depends(csrf_protect)])
 def review_approve_unit(
-    request: Request, user: Annotated[CurrentUser, Depends(require_admin)],
+    request: Request, user: Reviewer,
     unit: IdForm, month: MonthForm,
 ) -> Response:  # fmt: skip
     """Approve every submitted figure of one unit for one month."""
@@ -172,7 +172,7 @@ def _query_id(request: Request, name: str) -> int | None:
 
 
 def _writer(request: Request, user: CurrentUser) -> Writer:
-    return Writer(user_id=user.id, admin=user.is_admin, today=today_of(request))
+    return writer_for(user, today_of(request))
 
 
 def _step(action: Callable[[], T]) -> T:

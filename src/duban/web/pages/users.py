@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from duban.choices import OrgKind, Role
+from duban.policy import Action
 from duban.store.accounts import (
     NewAccount,
     create_account,
@@ -18,12 +19,12 @@ from duban.store.accounts import (
 )
 from duban.store.models import OrgUnitRow
 from duban.store.users import AccountError
-from duban.web.auth import CurrentUser, csrf_protect, db_session, require_admin
+from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import render
 from duban.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
-Admin = Annotated[CurrentUser, Depends(require_admin)]
+Admin = Annotated[CurrentUser, Depends(allow(Action.MANAGE_USERS))]
 CSRF = [Depends(csrf_protect)]
 
 

@@ -1,0 +1,178 @@
+"""Who may do what: one table of role × action × unit scope, asked by every route and service check.
+
+A role reaches an action over ALL units, only its OWN unit, or NONE. The web layer asks `require` (or the
+`allow(action)` dependency built on it) before it acts; list pages ask `only_unit` for the unit they are
+limited to. A refusal is one error, `Refused`, answered with 403 and its Chinese message.
+
+Changing who may do what means changing `RULES` here: the authorisation test matrix
+(tests/security/test_authorisation.py) derives what it expects of every route and role from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from duban.choices import ItemAction, Role
+
+
+class Scope(StrEnum):
+    """How far a role's reach goes for one action."""
+
+    NONE = "none"
+    OWN = "own"  # the user's own unit only
+    ALL = "all"
+
+
+class Action(StrEnum):
+    """Everything the app lets someone do, named once."""
+
+    SIGN_IN = "sign_in"  # the login form, health checks: no login needed
+    SIGN_OUT = "sign_out"  # ends the caller's own sessions (a no-op for a visitor)
+    CHECK_HEALTH = "check_health"  # /healthz and /readyz, for load balancers: no login needed
+    READ_OPS = "read_ops"  # /metrics and the API description (the internal network may too)
+    READ_DASHBOARD = (
+        "read_dashboard"  # city-wide standing: dashboard, map, indicators, counties, plan, 报送情况
+    )
+    READ_FIGURES = "read_figures"  # a unit's figures, drafts, history, evidence files, its Excel template
+    ENTER_FIGURES = "enter_figures"  # the entry form: type, check, save, upload a template
+    SUBMIT = "submit"  # submit figures for review
+    EDIT_EVIDENCE = "edit_evidence"  # add or remove evidence files of a figure
+    WRITE_AFTER_DEADLINE = "write_after_deadline"  # held only to the lock, not to the deadline
+    REVIEW = "review"  # approve or return figures, the review queue
+    MANAGE_PERIODS = "manage_periods"  # lock and reopen reporting periods
+    CHASE_REPORTS = "chase_reports"  # 催报: whom to remind, sending reminders
+    SEE_CONTACTS = "see_contacts"  # units' contact people in 报送情况
+    MANAGE_PLAN = "manage_plan"  # import, edit and revise the plan and its targets
+    MANAGE_SETTINGS = "manage_settings"  # the office's settings page
+    MANAGE_USERS = "manage_users"  # accounts: create, disable, reset passwords
+    READ_SUPERVISION = "read_supervision"  # 督办 items, their replies and files
+    READ_INBOX = "read_inbox"  # a unit's 督办 inbox and reminders (mark them read)
+    HANDLE_SUPERVISION = "handle_supervision"  # 签收 and 反馈 a 督办 item
+    DECIDE_SUPERVISION = "decide_supervision"  # 退回 and 办结 a 督办 item
+    OPEN_SUPERVISION = "open_supervision"  # 立项交办 a 督办 item by hand
+    READ_PROJECTS = "read_projects"  # the project ledger (项目库)
+    EXPORT_REPORTS = "export_reports"  # download 督查通报 bulletins
+
+
+_A, _O, _N = Scope.ALL, Scope.OWN, Scope.NONE
+OFFICE_ONLY = "只有督查室可以进行此操作"
+READ_ONLY_LEADER = "领导账号为只读,不能修改数据"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How far each role reaches for one action, and what a refused user is told."""
+
+    admin: Scope
+    reporter: Scope
+    leader: Scope
+    other_unit: str = "只能查看本单位的数据"  # reaching past one's own unit
+    no_role: str = OFFICE_ONLY  # the role has no reach at all
+    public: bool = False  # allowed without signing in
+
+    def scope(self, role: Role) -> Scope:
+        return {Role.ADMIN: self.admin, Role.REPORTER: self.reporter, Role.LEADER: self.leader}[role]
+
+
+_WRITE = "只能填报和修改本单位的数据"
+RULES: dict[Action, Rule] = {
+    Action.SIGN_IN: Rule(_A, _A, _A, public=True),
+    Action.SIGN_OUT: Rule(_A, _A, _A, public=True),
+    Action.CHECK_HEALTH: Rule(_A, _A, _A, public=True),
+    Action.READ_OPS: Rule(_A, _N, _N, no_role="只有督查室或内部网络可以访问"),
+    Action.READ_DASHBOARD: Rule(_A, _A, _A),
+    Action.READ_FIGURES: Rule(_A, _O, _A),
+    Action.ENTER_FIGURES: Rule(_A, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
+    Action.SUBMIT: Rule(_A, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
+    Action.EDIT_EVIDENCE: Rule(_A, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
+    Action.WRITE_AFTER_DEADLINE: Rule(_A, _N, _N),
+    Action.REVIEW: Rule(_A, _N, _N),
+    Action.MANAGE_PERIODS: Rule(_A, _N, _N),
+    Action.CHASE_REPORTS: Rule(_A, _N, _N),
+    Action.SEE_CONTACTS: Rule(_A, _N, _N),
+    Action.MANAGE_PLAN: Rule(_A, _N, _N),
+    Action.MANAGE_SETTINGS: Rule(_A, _N, _N),
+    Action.MANAGE_USERS: Rule(_A, _N, _N),
+    Action.READ_SUPERVISION: Rule(_A, _O, _A, other_unit="只能查看本单位的督办单"),
+    Action.READ_INBOX: Rule(_A, _O, _A, other_unit="只能查看本单位的督办单"),
+    Action.HANDLE_SUPERVISION: Rule(
+        _A, _O, _N, other_unit="只有被督办单位可以签收和反馈", no_role="只有被督办单位可以签收和反馈"
+    ),
+    Action.DECIDE_SUPERVISION: Rule(_A, _N, _N),
+    Action.OPEN_SUPERVISION: Rule(_A, _N, _N),
+    Action.READ_PROJECTS: Rule(_A, _O, _A, other_unit="只能查看本县（市、区）的项目"),
+    Action.EXPORT_REPORTS: Rule(_A, _O, _A, other_unit="只能下载本县（市、区）的督查通报"),
+}
+
+
+# Which action each step on a 督办 item is: the unit signs and answers, the office returns and closes.
+ITEM_STEPS: dict[ItemAction, Action] = {
+    ItemAction.OPEN: Action.OPEN_SUPERVISION,
+    ItemAction.SIGN: Action.HANDLE_SUPERVISION,
+    ItemAction.ANSWER: Action.HANDLE_SUPERVISION,
+    ItemAction.RETURN: Action.DECIDE_SUPERVISION,
+    ItemAction.CLOSE: Action.DECIDE_SUPERVISION,
+}
+
+
+class Actor(Protocol):
+    """Whoever asks: the signed-in user as the web layer knows them."""
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def unit_id(self) -> int | None: ...
+
+
+class Refused(Exception):
+    """The policy refuses the action; the message (Chinese) is for the user. Answered with 403."""
+
+
+ANY_UNIT = object()  # `unit` not given: the action as a whole, whatever unit it will touch
+
+
+def scope(role: Role, action: Action) -> Scope:
+    """How far `role` reaches for `action`."""
+    return RULES[action].scope(role)
+
+
+def is_public(action: Action) -> bool:
+    """Whether the action needs no login."""
+    return RULES[action].public
+
+
+def refusal(user: Actor | None, action: Action, unit: int | object | None = ANY_UNIT) -> str | None:
+    """Why `user` may not take `action` (on `unit`'s objects; None: city-wide ones), or None if they may.
+
+    Without `unit`, whether the role may take the action at all (the route's gate before the unit is known).
+    """
+    rule = RULES[action]
+    if user is None:
+        return None if rule.public else "请先登录"
+    reach = rule.scope(user.role)
+    if reach is Scope.NONE:
+        return rule.no_role
+    if reach is Scope.ALL or unit is ANY_UNIT:
+        return None
+    return None if unit is not None and unit == user.unit_id else rule.other_unit
+
+
+def allowed(user: Actor | None, action: Action, unit: int | object | None = ANY_UNIT) -> bool:
+    """Whether `user` may take `action` (on `unit`'s objects, when given)."""
+    return refusal(user, action, unit) is None
+
+
+def require(user: Actor | None, action: Action, unit: int | object | None = ANY_UNIT) -> None:
+    """Raise Refused unless `user` may take `action` (on `unit`'s objects, when given)."""
+    reason = refusal(user, action, unit)
+    if reason is not None:
+        raise Refused(reason)
+
+
+def only_unit(user: Actor, action: Action) -> int | None:
+    """The one unit a list for `action` is limited to (0: a scoped user without a unit), or None for all."""
+    require(user, action)
+    return None if scope(user.role, action) is Scope.ALL else (user.unit_id or 0)
