@@ -106,3 +106,23 @@ def test_user_add_disable_reset(env, db_url):
     assert runner.invoke(app, ["user", "disable", "zx01"]).exit_code == 0
     assert runner.invoke(app, ["user", "reset", "zx01"]).exit_code == 0
     assert runner.invoke(app, ["user", "reset", "nobody"]).exit_code == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_runs_as_many_server_processes_as_asked(env, monkeypatch, workers):
+    """`duban serve --workers 2`: uvicorn starts two processes, each making its app from the environment."""
+    import uvicorn
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    started: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append((target, options)))
+    result = runner.invoke(app, ["serve", "--port", "8765", "--workers", str(workers)])
+    assert result.exit_code == 0, result.output
+    [(target, options)] = started
+    assert options["port"] == 8765
+    if workers == 1:
+        assert not isinstance(target, str) and "workers" not in options
+    else:
+        assert (target, options["workers"]) == ("duban.web.asgi:app", 2)
+        assert "2 个进程" in result.output
+        assert (env / "data" / "secret.key").exists()  # written once, before the workers read it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Annotated
@@ -10,9 +11,10 @@ import anyio.to_thread
 import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event, select
 
 from duban.settings import Settings
+from duban.store.models import PeriodRow
 from duban.web.app import create_app
 from duban.web.auth import CurrentUser, require_user
 from web.conftest import log_in
@@ -100,3 +102,35 @@ def test_read_only_pages_wait_their_turn_and_never_hold_up_writes(client, app):
     assert BUSY in dashboard.text
     assert entry_page.status_code == 200
     assert client.get("/").status_code == 200
+
+
+def test_the_requests_session_is_committed_and_closed_off_the_event_loop(client, app):
+    """A route that leaves its commit to the app (locking a period) and a read-only page: their COMMIT and
+    ROLLBACK run in a thread, never on the event loop, where a wait for SQLite's write lock stalls every client."""
+    on_loop: list[str] = []
+
+    def note(conn: Connection, *_args: object) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        on_loop.append("statement")
+
+    token = log_in(client, "admin")
+    event.listen(Engine, "commit", note)
+    event.listen(Engine, "rollback", note)
+    try:
+        locked = client.post(
+            "/api/periods/2026-05/lock", json={"reason": "已审核"}, headers={"X-CSRF-Token": token}
+        )
+        dashboard = client.get("/")
+        refused = client.post(
+            "/api/periods/2026-13/lock", json={"reason": ""}, headers={"X-CSRF-Token": token}
+        )
+    finally:
+        event.remove(Engine, "commit", note)
+        event.remove(Engine, "rollback", note)
+    assert (locked.status_code, dashboard.status_code, refused.status_code) == (200, 200, 404), locked.text
+    assert on_loop == []
+    with app.state.sessions() as session:
+        assert session.scalars(select(PeriodRow.locked).where(PeriodRow.month == 5)).one() is True

@@ -79,12 +79,17 @@ def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写�
     typer.echo(f"已从 {file} 恢复")
 
 
-def serve(port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT")) -> None:
+def serve(
+    port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="服务进程数(多核服务器可设为核数;各进程连接池各自独立)"
+    ),
+) -> None:
     """在配置的数据库上启动网页服务。"""
-    _serve(get_settings(), port)
+    _serve(get_settings(), port, workers=workers)
 
 
-def _serve(settings: Settings, port: int | None) -> None:
+def _serve(settings: Settings, port: int | None, *, workers: int = 1) -> None:
     import uvicorn
 
     from duban.settings import SharedKeyMissing
@@ -97,6 +102,15 @@ def _serve(settings: Settings, port: int | None) -> None:
         fail(str(exc))
 
     port = port or settings.port
-    typer.echo(f"duban 已启动:http://{settings.host}:{port}/", err=False)
+    typer.echo(
+        f"duban 已启动:http://{settings.host}:{port}/" + (f"({workers} 个进程)" if workers > 1 else "")
+    )
     sys.stdout.flush()
-    uvicorn.run(app, host=settings.host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(app, host=settings.host, port=port, log_level="warning")
+        return
+    # Each worker process makes its app from the same environment (`duban.web.asgi`); the app made above
+    # checked the settings and, on SQLite, wrote the session key every worker then reads.
+    for name in ("sessions", "reader_sessions"):
+        getattr(app.state, name).kw["bind"].dispose()
+    uvicorn.run("duban.web.asgi:app", host=settings.host, port=port, workers=workers, log_level="warning")

@@ -98,15 +98,17 @@ def _api_description(app: FastAPI) -> None:
 async def _database_session(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """One session per request: committed when the response succeeds, rolled back otherwise."""
-    with _sessions_for(request)() as session:
-        request.state.db = session
+    """One session per request: committed when the response succeeds, rolled back otherwise (see
+    `capacity.finish`: off the event loop)."""
+    session = _sessions_for(request)()
+    request.state.db = session
+    try:
         response = await call_next(request)
-        if response.status_code < 400:
-            session.commit()
-        else:
-            session.rollback()
-        return response
+    except BaseException:
+        await capacity.finish(request, session, commit=False)
+        raise
+    await capacity.finish(request, session, commit=response.status_code < 400)
+    return response
 
 
 async def _read_slots(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -3,7 +3,8 @@
 Worker threads and the write pool are sized together (DUBAN_WORKER_THREADS connections for as many
 threads), so a thread never waits for a connection another request holds while queued for a thread.
 Read-only pages (dashboard, map, indicators, counties, reports) have a pool of their own and wait for
-their turn on the event loop, holding neither a thread nor a connection: saves go first.
+their turn on the event loop, holding neither a thread nor a connection: saves go first. Each request's
+session is committed and closed off the event loop, on threads of its own (`finish`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from duban.settings import Settings
+from duban.store.db import POOL_OVERFLOW
 
 BUSY = "系统繁忙,请稍后重试(数据库连接已满)"
 
@@ -60,6 +64,43 @@ async def in_turn(
         return await call_next(request)
     finally:
         slots.release()
+
+
+async def finish(request: Request, session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close the request's session, giving its connection back to the pool.
+
+    Never on the event loop: a commit waiting for SQLite's write lock (or a slow PostgreSQL) would stall
+    every client of the server. Not in the request threads either: a request holding a connection must
+    not queue for a thread behind requests waiting for a connection, so finishing has threads of its own
+    (as many as the connections that can be held). A session that holds no connection (nothing read, or
+    committed by the route already) is closed at once: that is no I/O.
+    """
+    if not session.in_transaction():
+        session.close()
+        return
+    await anyio.to_thread.run_sync(_finish, session, commit, limiter=_finishers(request))
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def _finishers(request: Request) -> anyio.CapacityLimiter:
+    """The threads that finish sessions: one per connection the app's pools can hand out."""
+    state = request.app.state
+    if getattr(state, "finishers", None) is None:  # made on the event loop (anyio asks for one)
+        settings = _settings(request)
+        state.finishers = anyio.CapacityLimiter(
+            settings.worker_threads + POOL_OVERFLOW + settings.read_pool_size
+        )
+    limiter: anyio.CapacityLimiter = state.finishers
+    return limiter
 
 
 async def no_connection(request: Request, _exc: Exception) -> Response:
