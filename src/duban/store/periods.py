@@ -202,12 +202,18 @@ class UnitReporting:
 
 
 def reporting_status(
-    *, session: Session, plan_row: PlanRow, plan: Plan, period: PeriodRow, today: date
+    *,
+    session: Session,
+    plan_row: PlanRow,
+    plan: Plan,
+    period: PeriodRow,
+    today: date,
+    unit_id: int | None = None,
 ) -> list[UnitReporting]:
-    """报送情况: for every reporting unit, whether it reported on time, late or not yet."""
+    """报送情况: for every reporting unit (or only `unit_id`), whether it reported on time, late or not yet."""
     expected = _expected_indicators(session, plan_row, plan, period.month)
-    first_submits = _first_submits(session, period)
-    units = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    first_submits = _first_submits(session, period, unit_id)
+    units = {u.name: u for u in session.scalars(select(OrgUnitRow)) if unit_id is None or u.id == unit_id}
     contacts = _contacts(session)
     return [
         _unit_reporting(units[name], codes, first_submits, period, today, contacts.get(units[name].id, ()))
@@ -230,7 +236,7 @@ def _expected_indicators(session: Session, plan_row: PlanRow, plan: Plan, month:
 
 
 def _first_submits(
-    session: Session, period: PeriodRow
+    session: Session, period: PeriodRow, unit_id: int | None = None
 ) -> dict[tuple[int, int], tuple[datetime, ReportState]]:
     """(unit, indicator) -> when its figure was first submitted and its state, for figures 待审核, 已审核 or 已退回.
 
@@ -249,6 +255,8 @@ def _first_submits(
         .where(EntryRow.state.in_([EntryState.SUBMITTED.value, EntryState.APPROVED.value,
                                    EntryState.RETURNED.value]))
     )  # fmt: skip
+    if unit_id is not None:
+        query = query.where(EntryRow.unit_id == unit_id)
     return {(unit, indicator): (_aware(at), ReportState.of(state))
             for unit, indicator, at, state in session.execute(query)}  # fmt: skip
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, ItemState, ReportingState
+from duban.plan.model import Plan
 from duban.store.models import EntryRow, IndicatorRow, PeriodRow, PlanRow
 from duban.store.periods import period_label, reporting_status
 from duban.store.plans import plan_from_store
@@ -70,8 +71,9 @@ def reporter_todo(*, session: Session, plan_row: PlanRow, unit_id: int, today: d
                                    .order_by(PeriodRow.month)))  # fmt: skip
     todo = Todo()
     upcoming = next((p for p in periods if p.deadline >= today and not p.locked), None)
+    plan = plan_from_store(session=session, plan_row=plan_row, retired=True)  # each month asks its own below
     for period in [p for p in periods if p.deadline < today] + ([upcoming] if upcoming else []):
-        missing = _missing(session, plan_row, period, unit_id, today)
+        missing = _missing(session, plan_row, plan, period, unit_id, today)
         if missing is None:
             continue  # nothing asked of the unit that month
         label = period_label(period, plan_row.year)
@@ -87,10 +89,14 @@ def reporter_todo(*, session: Session, plan_row: PlanRow, unit_id: int, today: d
     return todo
 
 
-def _missing(session: Session, plan_row: PlanRow, period: PeriodRow, unit_id: int, today: date) -> int | None:
-    """How many figures the unit has still to submit for `period`; None when nothing is asked of it."""
-    plan = plan_from_store(session=session, plan_row=plan_row, month=period.month)
-    status = reporting_status(session=session, plan_row=plan_row, plan=plan, period=period, today=today)
+def _missing(
+    session: Session, plan_row: PlanRow, plan: Plan, period: PeriodRow, unit_id: int, today: date
+) -> int | None:
+    """How many figures the unit has still to submit for `period`; None when nothing is asked of it.
+
+    `plan` holds every stored indicator: reporting_status keeps those asked in the period's month."""
+    status = reporting_status(session=session, plan_row=plan_row, plan=plan, period=period, today=today,
+                              unit_id=unit_id)  # fmt: skip
     mine = next((row for row in status if row.unit_id == unit_id), None)
     if mine is None:
         return None
