@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, MilestoneStage, Status
@@ -104,12 +105,14 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
 
 def keep_plan(request: Request, url: str) -> str:
     """`url` with the request's choice of plan (`?year=`) kept, for links and redirects within a year."""
-    return with_query(url, _kept(request))
+    return with_query(url, kept_query(request))
 
 
-def _kept(request: Request) -> str:
-    """The query the request's links keep: '' by default, on an error page and without a store."""
-    if not _has_plans(request):
+def kept_query(request: Request) -> str:
+    """The query the request's links keep: '' by default (no store asked), on an error page and without a store."""
+    if not (request.query_params.get("year") or request.query_params.get("region")) or not _has_plans(
+        request
+    ):
         return ""
     try:
         return plan_choice(request).query
@@ -131,37 +134,41 @@ def _has_plans(request: Request) -> bool:
     return getattr(request.state, "db", None) is not None
 
 
-@pass_context
-def _link(context: Context, url: str) -> str:
-    """Jinja `link('/counties/x?month=6')`: the URL with the page's choice of year kept."""
+def plan_query(context: Context) -> str:
+    """What the page's links keep: the template's `plan_query` (a page part rendered without its request), else
+    the request's choice (see `keep_plan`)."""
     query = context.get("plan_query")
     if query is None:
         request = context.get("request")
-        return keep_plan(request, url) if request is not None else url
-    return with_query(url, query)
+        query = kept_query(request) if request is not None else ""
+    return str(query)
+
+
+@pass_context
+def _link(context: Context, url: str) -> Markup:
+    """Jinja `{% filter link %}/counties/{{ name }}?month=6{% endfilter %}`: the URL (escaped as written) with
+    the page's choice of year kept — the one place links within a year are built."""
+    query = plan_query(context)
+    return Markup(with_query(str(url), query))  # `query` is url-encoded: nothing in it to escape
 
 
 @pass_context
 def _plan_fields(context: Context) -> Markup:
     """Hidden inputs keeping the page's choice of year in a GET form (a form's action loses its query)."""
-    query = context.get("plan_query")
-    if query is None:
-        request = context.get("request")
-        query = _kept(request) if request is not None else ""
     return Markup("".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
-                          for k, v in parse_qsl(query)))  # fmt: skip
+                          for k, v in parse_qsl(plan_query(context))))  # fmt: skip
 
 
 def year_switch(request: Request) -> list[tuple[str, str, bool]]:
     """The header's year switcher: (label, this page in that year, shown now) per plan; empty with one plan."""
     if not _has_plans(request):
         return []
-    years = plan_years(session=db_session(request))
-    if len(years) < 2:
-        return []
     try:
+        years = plan_years(session=db_session(request))
+        if len(years) < 2:
+            return []
         shown = plan_choice(request).row
-    except HTTPException:
+    except (HTTPException, SQLAlchemyError):  # an error page: no switcher rather than a second error
         return []
     several = len({y for y, _ in years}) < len(years)
     rest = [(k, v) for k, v in request.query_params.multi_items() if k not in ("year", "region", "page")]
@@ -171,7 +178,7 @@ def year_switch(request: Request) -> list[tuple[str, str, bool]]:
             for y, r in years]  # fmt: skip
 
 
-templates.env.globals["link"] = _link
+templates.env.filters["link"] = _link
 templates.env.globals["plan_fields"] = _plan_fields
 templates.env.globals["year_switch"] = year_switch
 

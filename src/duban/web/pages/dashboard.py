@@ -23,7 +23,7 @@ from duban.store.readcache import remembered
 from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.store.todo import reporter_todo
 from duban.web.auth import CurrentUser, allow, db_session
-from duban.web.pages.common import page_period, plan_for_request, render, templates, today_of
+from duban.web.pages.common import kept_query, page_period, plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,9 +57,10 @@ def dashboard(
     session = db_session(request)
     at = current(session=session)
     view = summary_of(request, month, at=at)
-    key = ("dashboard page", view.plan_id, view.month, view.basis, today_of(request), view.current)
+    kept = kept_query(request)  # the markup's links keep the year asked for: part of what is remembered
+    key = ("dashboard page", view.plan_id, view.month, view.basis, today_of(request), view.current, kept)
     main = remembered(
-        session=session, key=key, at=at, compute=lambda: dashboard_main(session=session, view=view)
+        session=session, key=key, at=at, compute=lambda: dashboard_main(session=session, view=view, kept=kept)
     )
     todo = None
     if scope(user.role, Action.ENTER_FIGURES) is Scope.OWN and user.unit_id is not None:  # a unit's reporter
@@ -68,12 +69,13 @@ def dashboard(
     return render(request, "dashboard.html", user, nav="dashboard", main=main, todo=todo)
 
 
-def dashboard_main(*, session: Session, view: DashboardSummary) -> Markup:
+def dashboard_main(*, session: Session, view: DashboardSummary, kept: str = "") -> Markup:
     """The page's content: the same for every user, so rendered once per judged period, not per request."""
     ledger = ledger_figures(session=session, plan_id=view.plan_id, on=view.on)
     html = templates.get_template("_dashboard_main.html").render(
         view=view, counts=view.status_counts(), ledger=ledger, cards=livelihood_cards(view=view),
         lagging=view.lagging(), projects=project_lines(view=view), late=[r for r in view.reporting if r.late],
+        plan_query=kept,
     )  # fmt: skip
     return Markup(html)
 

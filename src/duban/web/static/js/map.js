@@ -5,6 +5,9 @@
   if (!box || !window.echarts) { return; }
   var shades = JSON.parse(document.getElementById("map-data").textContent);
   var month = document.getElementById("month").value;
+  var kept = Array.prototype.map.call(  // the year (and region) the page is about, kept by links
+    document.querySelectorAll("form.picker input[name=year], form.picker input[name=region]"),
+    function (i) { return "&" + i.name + "=" + encodeURIComponent(i.value); }).join("");
   fetch("/static/geo/zhaotong-counties.geojson").then(function (r) { return r.json(); }).then(function (geo) {
     echarts.registerMap("zhaotong", geo);
     var chart = echarts.init(box, null, { renderer: "canvas" });
@@ -23,7 +26,7 @@
     });
     window.dubanMap = chart;
     box.setAttribute("data-ready", "1");
-    chart.on("click", function (p) { window.location.href = "/counties/" + encodeURIComponent(p.name) + "?month=" + month; });
+    chart.on("click", function (p) { window.location.href = "/counties/" + encodeURIComponent(p.name) + "?month=" + month + kept; });
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
