@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from duban.cli.runtime import fail, get_settings, today, transaction
+from duban.cli.runtime import YEAR_HELP, fail, get_settings, plan_of, today, transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ def template_command(
 
     settings = get_settings()
     with transaction(settings) as session:
-        plan_row = _plan(session, settings)
+        plan_row = _plan(session, settings, _year_of(period))
         unit_row = _unit(session, unit)
         period_row = _period(session, plan_row, period)
         content = make_template(session=session, plan_row=plan_row, unit=unit_row, period=period_row,
@@ -40,6 +40,7 @@ def template_command(
 def import_command(
     file: Path = typer.Argument(..., help="填好的 .xlsx 模板"),
     submit: bool = typer.Option(True, help="导入后直接提交审核"),
+    year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
 ) -> None:
     """检查填好的模板并导入其中全部数据;有任何问题则一条也不导入,并列出每处问题。"""
     from duban.exchange.upload import ImportRefused, import_workbook
@@ -51,7 +52,7 @@ def import_command(
     try:
         with transaction(settings) as session:
             result = import_workbook(session=session, content=file.read_bytes(), key=secret_key(settings),
-                                     plan_row=_plan(session, settings), submit=submit,
+                                     plan_row=_plan(session, settings, year), submit=submit,
                                      writer=Writer(user_id=None, admin=True, today=today(settings)))  # fmt: skip
     except ImportRefused as refused:
         for fault in refused.faults:
@@ -62,16 +63,19 @@ def import_command(
     typer.echo(result.summary())
 
 
-def _plan(session: Session, settings: Settings) -> PlanRow:
+def _plan(session: Session, settings: Settings, year: int | None) -> PlanRow:
     from duban.store.entries import ensure_periods
-    from duban.store.plans import find_plan
 
-    plan_row = find_plan(session=session)
-    if plan_row is None:
-        fail("数据库中还没有计划,请先运行 duban plan load")
+    plan_row = plan_of(session, year, settings)
     ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
                    combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
     return plan_row
+
+
+def _year_of(period: str) -> int | None:
+    """The year a period key names ('2026-06'), so its template is of that year's plan."""
+    head = period.strip()[:4]
+    return int(head) if head.isdigit() else None
 
 
 def _unit(session: Session, name: str) -> OrgUnitRow:

@@ -8,22 +8,22 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from duban.cli.runtime import fail, today, transaction
+from duban.cli.runtime import YEAR_HELP, fail, plan_of, today, transaction
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from duban.projects.figures import LedgerFigures
-    from duban.store.models import PlanRow
 
 
-def ledger_import(file: Path = typer.Argument(..., help="项目台账工作簿(.xlsx)")) -> None:
-    """把项目台账工作簿导入最新计划的项目库;任何一行有错则一个也不导入。"""
+def ledger_import(
+    file: Path = typer.Argument(..., help="项目台账工作簿(.xlsx)"),
+    year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
+) -> None:
+    """把项目台账工作簿导入当前年度计划(或 --year 指定年度)的项目库;任何一行有错则一个也不导入。"""
     from duban.exchange.ledger import LedgerError
     from duban.store.projects import import_ledger
 
     with transaction() as session:
-        plan_row = _plan(session)
+        plan_row = plan_of(session, year)
         try:
             summary = import_ledger(session=session, plan_row=plan_row, data=file.read_bytes())
         except LedgerError as exc:
@@ -36,19 +36,25 @@ def ledger_import(file: Path = typer.Argument(..., help="项目台账工作簿(.
     )
 
 
-def ledger_export(output: Path = typer.Argument(..., help="写入的工作簿(.xlsx)")) -> None:
-    """把最新计划的项目库导出为项目台账工作簿(金额单位:万元)。"""
+def ledger_export(
+    output: Path = typer.Argument(..., help="写入的工作簿(.xlsx)"),
+    year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
+) -> None:
+    """把当前年度计划(或 --year 指定年度)的项目库导出为项目台账工作簿(金额单位:万元)。"""
     from duban.exchange.ledger import write_ledger
     from duban.store.projects import load_projects
 
     with transaction() as session:
-        plan_row = _plan(session)
+        plan_row = plan_of(session, year)
         projects = load_projects(session=session, plan_id=plan_row.id)
         output.write_bytes(write_ledger(projects, title=f"{plan_row.region}{plan_row.year}年重点项目台账"))
     typer.echo(f"已导出 {len(projects)} 个项目到 {output}")
 
 
-def ledger_figures(date: str | None = typer.Option(None, help="统计日期 YYYY-MM-DD;默认今天")) -> None:
+def ledger_figures(
+    date: str | None = typer.Option(None, help="统计日期 YYYY-MM-DD;默认今天"),
+    year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
+) -> None:
     """打印全市和各县的项目库统计,并对照计划目标列出全市的完成情况。"""
     from duban.projects.figures import against_targets
     from duban.projects.lights import red_projects
@@ -56,7 +62,7 @@ def ledger_figures(date: str | None = typer.Option(None, help="统计日期 YYYY
 
     on = _date(date)
     with transaction() as session:
-        plan_row = _plan(session)
+        plan_row = plan_of(session, year)
         figures = plan_ledger_figures(session=session, plan_id=plan_row.id, on=on)
         red = red_projects(load_projects(session=session, plan_id=plan_row.id), year=plan_row.year, on=on)
     typer.echo(f"项目库统计(截至 {on},投资数据截至 {next(iter(figures.values())).through_month} 月底)")
@@ -88,12 +94,3 @@ def _date(text: str | None) -> dt.date:
         except ValueError:
             fail(f"日期“{text}”无效,应为 YYYY-MM-DD")
     return today()
-
-
-def _plan(session: Session) -> PlanRow:
-    from duban.store.plans import find_plan
-
-    plan_row = find_plan(session=session)
-    if plan_row is None:
-        fail("数据库中还没有计划,请先运行 duban plan load")
-    return plan_row

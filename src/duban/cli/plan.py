@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from duban.cli.runtime import fail, today, transaction
+from duban.cli.runtime import YEAR_HELP, fail, plan_of, today, transaction
 
 if TYPE_CHECKING:
     from datetime import date
@@ -37,16 +37,14 @@ def check_command(file: Path = typer.Argument(..., help="计划文件(YAML)")) -
 
 def export_command(
     output: Path | None = typer.Option(None, "-o", "--output", help="写入的文件;默认输出到屏幕"),
-    year: int | None = typer.Option(None, help="计划年度;默认为最新计划"),
+    year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
 ) -> None:
     """把数据库中的计划写回为计划文件。"""
     from duban.plan.planfile import dump_plan
-    from duban.store.plans import find_plan, plan_from_store
+    from duban.store.plans import plan_from_store
 
     with transaction() as session:
-        row = find_plan(session=session, year=year)
-        if row is None:
-            fail("数据库中还没有计划,请先运行 duban plan load")
+        row = plan_of(session, year)
         text = dump_plan(plan_from_store(session=session, plan_row=row))
     if output:
         output.write_text(text, encoding="utf-8")
@@ -60,15 +58,17 @@ def revise_command(
     from_month: Annotated[str, typer.Option("--from", help="生效月份,如 2026-07 或 7")],
     unit: Annotated[str | None, typer.Option(help="调整该单位的分解目标;不填则调整全市目标")] = None,
     reason: Annotated[str, typer.Option(help="调整理由(如人大批准的调整文件)")] = "",
+    year: Annotated[int | None, typer.Option("--year", help=YEAR_HELP + ";--from 写明年份时为该年")] = None,
 ) -> None:
     """以督查室身份调整某月起的目标(立即生效);此前各月仍按原目标。"""
-    from duban.store.revise import revise_in_newest_plan
+    from duban.store.revise import revise_in_plan, year_named
     from duban.store.revisions import RevisionError
 
     try:
         with transaction() as session:
-            change = revise_in_newest_plan(session=session, indicator=indicator, value=value,
-                                           from_month=from_month, unit=unit, reason=reason)  # fmt: skip
+            plan_row = plan_of(session, year or year_named(from_month))
+            change = revise_in_plan(session=session, plan_row=plan_row, indicator=indicator, value=value,
+                                    from_month=from_month, unit=unit, reason=reason)  # fmt: skip
     except RevisionError as exc:
         fail(f"错误:{exc}")
     typer.echo(f"已调整:{change.sentence()}")
@@ -153,14 +153,14 @@ def _line(touched: Touched) -> str:
             f"  [已报数据 {touched.figures} 条,督办单 {touched.items} 件,项目 {touched.projects} 个]")  # fmt: skip
 
 
-def undo_command() -> None:
+def undo_command(year: Annotated[int | None, typer.Option("--year", help=YEAR_HELP)] = None) -> None:
     """撤销最近一次计划修订:计划恢复原样,随之调整的目标一并撤回。"""
     from duban.store.plan_revisions import PlanRevisionError, latest_revision, undo_plan_revision
-    from duban.store.plans import find_plan
+    from duban.store.plans import plan_of_year
 
     try:
         with transaction() as session:
-            row = find_plan(session=session)
+            row = plan_of_year(session=session, today=today(), year=year)
             revision = latest_revision(session=session, plan_id=row.id) if row else None
             if revision is None:
                 raise PlanRevisionError("没有可撤销的计划修订")

@@ -21,10 +21,25 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from duban.settings import Settings
+    from duban.store.models import PlanRow
 
 NOT_INITIALISED = "尚未初始化数据库:请先运行 duban db upgrade(或 duban demo 生成演示数据)"
 BEHIND = "数据库结构不是最新版本:请先运行 duban db upgrade(每次升级 duban 后运行一次)"
 AHEAD = "数据库结构比本程序新:请升级 duban 到与数据库相同的版本"
+
+
+YEAR_HELP = "计划年度,如 2027;默认为当前年度的计划(无则为最近一个不晚于今年的计划)"
+
+
+def plan_of(session: Session, year: int | None, settings: Settings | None = None) -> PlanRow:
+    """The plan a command is about: `--year`'s, else this year's (DUBAN_TODAY aware), else the newest plan not
+    in the future; as the web chooses (`duban.store.plans.plan_of_year`)."""
+    from duban.store.plans import plan_of_year
+
+    row = plan_of_year(session=session, today=today(settings), year=year)
+    if row is None:
+        fail(f"数据库中没有{year}年度的计划" if year else "数据库中还没有计划,请先运行 duban plan load")
+    return row
 
 
 def fail(message: str) -> NoReturn:

@@ -10,17 +10,14 @@ from sqlalchemy.orm import Session
 
 from duban.months import month_in_year
 from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
-from duban.store.plans import find_plan
 from duban.store.revisions import RevisionError, TargetChange, changes_through, revise_target
 
 
-def revise_in_newest_plan(
-    *, session: Session, indicator: str, value: str, from_month: str, unit: str | None, reason: str
-) -> TargetChange:
-    """Revise a target of the newest plan from the words a user typed; the change as bulletins state it."""
-    plan_row = find_plan(session=session)
-    if plan_row is None:
-        raise RevisionError("尚未导入计划,请先运行 duban plan load")
+def revise_in_plan(
+    *, session: Session, plan_row: PlanRow, indicator: str, value: str, from_month: str, unit: str | None,
+    reason: str,
+) -> TargetChange:  # fmt: skip
+    """Revise a target of `plan_row` from the words a user typed; the change as bulletins state it."""
     row = revise_target(
         session=session, indicator_id=_indicator_id(session, plan_row, indicator), unit_id=_unit_id(session, unit),
         new_value=target_value(value), effective_month=month_of(from_month, plan_row.year), reason=reason,
@@ -28,6 +25,12 @@ def revise_in_newest_plan(
     )  # fmt: skip
     changes = changes_through(session=session, plan_id=plan_row.id, year=plan_row.year, month=12)
     return next(c for c in changes if c.id == row.id)
+
+
+def year_named(text: str) -> int | None:
+    """The year a month typed as "2026-07" or "2026年7月" names (None for "7")."""
+    match = re.match(r"\s*(\d{4})\s*[-年/.]", text)
+    return int(match.group(1)) if match else None
 
 
 def target_value(text: str) -> Decimal:

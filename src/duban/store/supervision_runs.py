@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.months import period_month
 from duban.settings import Settings
 from duban.store.db import transaction
-from duban.store.plans import find_plan
+from duban.store.plans import plan_of_year
 from duban.store.projects import project_alerts
+from duban.store.revise import year_named
 from duban.store.supervision import (
     Reminder,
     RuleRun,
@@ -37,10 +38,11 @@ def apply_plan_rules(
     *, factory: sessionmaker[Session], settings: Settings, period: str | None,
     projects: list[ProjectAlert] | None = None,
 ) -> RuleRun:  # fmt: skip
-    """Run the rules of the newest plan for `period` (default: the last month whose figures are due)."""
+    """Run the rules of the plan of `period`'s year (else this year's plan) for `period` (default: the last month whose figures are due)."""
     today = settings.current_date()
     with transaction(factory) as session:
-        plan_row = find_plan(session=session)
+        named = year_named(period) if period else None  # "2026-06" is of the 2026 plan; "6" of this year's
+        plan_row = plan_of_year(session=session, today=today, year=named)
         if plan_row is None:
             raise ValueError("尚未导入计划,请先运行 duban plan load")
         month = period_month(period=period, year=plan_row.year, today=today, cutoff_day=settings.cutoff_day)
