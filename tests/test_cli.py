@@ -109,10 +109,16 @@ def test_user_add_disable_reset(env, db_url):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_runs_as_many_server_processes_as_asked(env, monkeypatch, workers):
+def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, workers):
     """`duban serve --workers 2`: uvicorn starts two processes, each making its app from the environment."""
     import uvicorn
 
+    from duban.settings import get_settings
+
+    shared_key = db_url.startswith("postgresql")  # PostgreSQL requires DUBAN_SECRET_KEY: no key file then
+    if shared_key:
+        monkeypatch.setenv("DUBAN_SECRET_KEY", "one key for every server")
+        get_settings.cache_clear()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     started: list[tuple[object, dict[str, object]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append((target, options)))
@@ -125,4 +131,5 @@ def test_serve_runs_as_many_server_processes_as_asked(env, monkeypatch, workers)
     else:
         assert (target, options["workers"]) == ("duban.web.asgi:app", 2)
         assert "2 个进程" in result.output
-        assert (env / "data" / "secret.key").exists()  # written once, before the workers read it
+        if not shared_key:
+            assert (env / "data" / "secret.key").exists()  # written once, before the workers read it

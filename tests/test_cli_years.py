@@ -17,6 +17,9 @@ def two_years(tmp_path, db_url, monkeypatch):
     monkeypatch.setenv("DUBAN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DUBAN_DATABASE_URL", db_url)
     monkeypatch.setenv("DUBAN_TODAY", "2027-01-15")
+    monkeypatch.setenv(
+        "DUBAN_SECRET_KEY", "test key"
+    )  # templates are signed; PostgreSQL requires the key set
     from duban.settings import get_settings
 
     get_settings.cache_clear()
