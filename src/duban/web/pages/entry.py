@@ -82,8 +82,11 @@ class FormRow:
     @property
     def ledger_differs(self) -> bool:
         """The reported (or typed) figure is further from the ledger's than the plan's tolerance."""
-        tolerance, typed = self.sheet.indicator.ledger_check, self.typed.get("value", "").strip()
-        reported = _decimal(typed) if typed else self.sheet.entry.value if self.sheet.entry else None
+        tolerance = self.sheet.indicator.ledger_check
+        figure, problems = read_figure(
+            indicator=self.sheet.indicator, raw=self.typed
+        )  # typed, else as stored
+        reported = None if problems else figure.value
         if self.ledger is None or tolerance is None or reported is None:
             return False
         return differs_from_ledger(reported=reported, ledger=self.ledger, tolerance=tolerance)
@@ -332,13 +335,6 @@ def _ledger_figures(session: Session, place: EntryPlace, *, checked: bool) -> di
     on = period_end(place.period, place.plan_row.year)
     return unit_ledger_figures(session=session, plan_id=place.plan_row.id, unit=place.unit.name, on=on,
                                checked=checked)  # fmt: skip
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", ""))
-    except ArithmeticError:
-        return None
 
 
 def _refusal(
