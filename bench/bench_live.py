@@ -67,13 +67,7 @@ def main() -> None:
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="PostgreSQL server to make a scratch database on")  # fmt: skip
-    parser.add_argument("--servers", type=int, default=1, help="app server processes on the same store")
+    parser = bench_load.store_arguments(__doc__)
     parser.add_argument("--trials", type=int, default=20, help="approvals to time")
     args = parser.parse_args()
     args.workers, args.trials = 1, max(1, min(args.trials, 200))

@@ -80,14 +80,20 @@ def main() -> None:
         _verify(url, tally)
 
 
-def _arguments() -> argparse.Namespace:
+def store_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options every server benchmark shares: which store and how many app servers on it."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL server to make a scratch database on")  # fmt: skip
     parser.add_argument("--servers", type=int, default=1, help="app server processes on the same store")
+    return parser
+
+
+def _arguments() -> argparse.Namespace:
+    parser = store_arguments(__doc__)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
     parser.add_argument("--clients", type=int, default=0,
                         help="reporter clients (default: one per unit; more share the units' indicators)")  # fmt: skip
