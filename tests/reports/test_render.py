@@ -1,5 +1,6 @@
 """The October city bulletin of the demo year in Word, Excel and PDF, read back with the usual tools."""
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -301,6 +302,18 @@ def test_word_and_pdf_have_the_same_pages(fixture, request, out_dir):
         subprocess.run(["pdftoppm", "-r", "40", "-png", str(source), str(folder / prefix)], check=True)
     assert page_count(from_word) == page_count(pdf)
     assert len(list(folder.glob("word*.png"))) == page_count(pdf)
+    for source in (from_word, pdf):
+        assert not SPLIT_NUMBER.findall(body_text(source)), source.name
+
+
+SPLIT_NUMBER = re.compile(r"\S*[0-9.]\n[0-9.%]\S*")
+
+
+def body_text(pdf) -> str:
+    """The text of the pages before the first 附件, as laid out in lines."""
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    body = itertools.takewhile(lambda page: not page.lstrip().startswith("附件"), pages.split("\f"))
+    return "\n".join(body)
 
 
 # ── Two months read back from Word: the text traces to the data ─────────────

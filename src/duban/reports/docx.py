@@ -150,7 +150,7 @@ def _language(document: DocxDocument) -> None:
         for old in rpr.findall(qn("w:lang")):
             rpr.remove(old)
         lang = OxmlElement("w:lang")
-        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:val"), "en-US")  # Latin runs: as zh-CN, LibreOffice breaks lines inside numbers
         lang.set(qn("w:eastAsia"), "zh-CN")
         rpr.append(lang)
     document.core_properties.language = "zh-CN"
