@@ -26,16 +26,16 @@ from sqlalchemy import select
 from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
+from duban.persistence.db import make_engine, session_factory, upgrade
+from duban.persistence.models import UserRow
 from duban.plan.planfile import read_plan_file
 from duban.projects.demo import generate_demo_ledger
+from duban.services.office import current_month
+from duban.services.overview import period_overview
+from duban.services.plans import find_plan, save_plan
+from duban.services.summary import dashboard_summary
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.db import make_engine, session_factory, upgrade
-from duban.store.models import UserRow
-from duban.store.office import current_month
-from duban.store.overview import period_overview
-from duban.store.plans import find_plan, save_plan
-from duban.store.summary import dashboard_summary
-from duban.store.users import add_user
 from duban.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -111,7 +111,7 @@ def _arguments() -> argparse.Namespace:
 @contextmanager
 def _store(args: argparse.Namespace) -> Any:
     """A migrated temp store with the default plan, demo figures to May and the accounts."""
-    from duban.store.db import make_engine, upgrade
+    from duban.persistence.db import make_engine, upgrade
 
     if args.db == "sqlite":
         folder = tempfile.mkdtemp(prefix="duban-load-")
@@ -139,12 +139,12 @@ def _load(url: str) -> None:
     from duban.choices import OrgKind, Role
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_progress
+    from duban.persistence.db import make_engine, session_factory, transaction
+    from duban.persistence.models import OrgUnitRow
     from duban.plan.planfile import read_plan_file
     from duban.projects.demo import generate_demo_ledger
-    from duban.store.db import make_engine, session_factory, transaction
-    from duban.store.models import OrgUnitRow
-    from duban.store.plans import save_plan
-    from duban.store.users import add_user
+    from duban.services.plans import save_plan
+    from duban.services.users import add_user
 
     plan = read_plan_file(default_plan_path())
     engine = make_engine(url)
@@ -402,8 +402,8 @@ def _percentiles(values: list[float]) -> list[float]:
 
 def _verify(url: str, tally: Tally) -> None:
     """Every acknowledged save is in the store with its value; one audit record each; no duplicates."""
-    from duban.store.db import make_engine, session_factory
-    from duban.store.models import AuditRow, EntryRow
+    from duban.persistence.db import make_engine, session_factory
+    from duban.persistence.models import AuditRow, EntryRow
 
     engine = make_engine(url)
     with session_factory(engine)() as session:

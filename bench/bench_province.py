@@ -32,13 +32,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind
+from duban.persistence.bulk import load_entries, load_unit_targets
+from duban.persistence.db import make_engine, session_factory, upgrade
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task, Thresholds
 from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
-from duban.store.batch import period_frame
-from duban.store.bulk import load_entries, load_unit_targets
-from duban.store.db import make_engine, session_factory, upgrade
-from duban.store.periods import ensure_periods
-from duban.store.plans import save_plan
+from duban.services.batch import period_frame
+from duban.services.periods import ensure_periods
+from duban.services.plans import save_plan
 
 YEAR = 2026
 MISSING = 0.005  # share of township figures never reported (未报送)

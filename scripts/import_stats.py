@@ -18,9 +18,9 @@ LAYERS: dict[str, int] = {
     "duban.choices": 0, "duban.plaintext": 0, "duban.months": 0, "duban.plan": 0, "duban.progress": 0,
     "duban.ingest": 0, "duban.projects": 0, "duban.supervision": 0, "duban.exchange.archive": 0,
     "duban.settings": 1,
-    "duban.store": 2, "duban.storage": 2, "duban.exchange": 2, "duban.reports": 2, "duban.demo": 2,
-    "duban.projects.demo": 2,
-    "duban.web": 3, "duban.cli": 3,
+    "duban.persistence": 2, "duban.storage": 2,
+    "duban.services": 3, "duban.exchange": 3, "duban.reports": 3, "duban.demo": 3, "duban.projects.demo": 3,
+    "duban.web": 4, "duban.cli": 4,
 }  # fmt: skip
 
 

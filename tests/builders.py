@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task
-from duban.store.locks import Writer
+from duban.services.locks import Writer
 
 # The office acting without an account (the CLI, the demo, test set-up): held only to period locks.
 OFFICE = Writer(user_id=None, admin=True, today=date(2026, 6, 10))

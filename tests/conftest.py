@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from duban.store.db import make_engine, pooled_engine, session_factory, upgrade
+from duban.persistence.db import make_engine, pooled_engine, session_factory, upgrade
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
 REPO = Path(__file__).resolve().parents[1]

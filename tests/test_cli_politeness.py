@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from duban.cli import app, default_plan_path
+from duban.persistence.db import alembic_config, make_engine, upgrade
 from duban.settings import get_settings
-from duban.store.db import alembic_config, make_engine, upgrade
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
 UNREACHABLE = "postgresql+psycopg://x@127.0.0.1:1/x"

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage, Status
 from duban.months import last_due_month
+from duban.persistence.audit import record_change
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
 from duban.progress.expected import expected_share
 from duban.progress.judge import judge
-from duban.store.audit import record_change
-from duban.store.entries import ensure_periods
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
-from duban.store.overview import period_end
+from duban.services.entries import ensure_periods
+from duban.services.overview import period_end
 
 # 滞后原因 as reporters write them: specific ones, and the odd vague one a bulletin cannot use.
 BUILDING_WORDS = ("项目", "开工", "建设", "改造", "路", "学位", "住房", "投资")

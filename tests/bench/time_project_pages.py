@@ -13,8 +13,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from duban.persistence.readcache import forget
 from duban.settings import Settings
-from duban.store.readcache import forget
 from duban.web.app import create_app
 
 PAGES = (

@@ -47,10 +47,10 @@ def prepare_store(data_dir: Path) -> str:
     from duban.choices import Role
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_progress
+    from duban.persistence.db import make_engine, session_factory, transaction, upgrade
     from duban.plan.planfile import read_plan_file
-    from duban.store.db import make_engine, session_factory, transaction, upgrade
-    from duban.store.plans import save_plan
-    from duban.store.users import add_user
+    from duban.services.plans import save_plan
+    from duban.services.users import add_user
 
     url = f"sqlite:///{data_dir / 'duban.db'}"
     upgrade(url)

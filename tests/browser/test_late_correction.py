@@ -25,9 +25,9 @@ REASON = "与公路台账不符,请核实后重报"
 
 def submit_june_roads(data_dir: Path) -> int:
     """镇雄县's reporter saves and submits June's rural-roads figure on the 20th; the figure submitted."""
-    from duban.store.db import make_engine, session_factory, transaction
-    from duban.store.entries import Writer, save_figure, submit
-    from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
+    from duban.persistence.db import make_engine, session_factory, transaction
+    from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
+    from duban.services.entries import Writer, save_figure, submit
 
     engine = make_engine(f"sqlite:///{data_dir / 'duban.db'}")
     with transaction(session_factory(engine)) as session:

@@ -19,11 +19,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 import duban.exchange.upload
-import duban.store.projects
-from duban.store.db import make_engine, session_factory, transaction
-from duban.store.entries import Writer
-from duban.store.models import OrgUnitRow, PeriodRow
-from duban.store.plans import find_plan
+import duban.services.projects
+from duban.persistence.db import make_engine, session_factory, transaction
+from duban.persistence.models import OrgUnitRow, PeriodRow
+from duban.services.entries import Writer
+from duban.services.plans import find_plan
 
 CURRENT: list[Session] = []
 
@@ -61,7 +61,7 @@ def run_template(session: Session, content: bytes) -> None:
 def run_ledger(session: Session, content: bytes) -> None:
     plan_row = find_plan(session=session)
     assert plan_row is not None
-    duban.store.projects.import_ledger(session=session, plan_row=plan_row, data=content)
+    duban.services.projects.import_ledger(session=session, plan_row=plan_row, data=content)
 
 
 def main(kind: str, url: str, source: str, marker: str, after: str) -> None:
@@ -73,7 +73,9 @@ def main(kind: str, url: str, source: str, marker: str, after: str) -> None:
             duban.exchange.upload.save_figure, Path(marker), int(after)
         )
     else:
-        duban.store.projects._fill_row = pausing(duban.store.projects._fill_row, Path(marker), int(after))
+        duban.services.projects._fill_row = pausing(
+            duban.services.projects._fill_row, Path(marker), int(after)
+        )
     with transaction(session_factory(engine)) as session:
         CURRENT.append(session)
         (run_template if kind == "template" else run_ledger)(session, Path(source).read_bytes())

@@ -22,13 +22,13 @@ from sqlalchemy.engine import make_url
 from duban.cli import default_plan_path
 from duban.exchange.ledger import write_ledger
 from duban.exchange.template import make_template
+from duban.persistence.db import transaction
+from duban.persistence.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
 from duban.plan.planfile import read_plan_file
 from duban.projects.demo import demo_projects
-from duban.store.db import transaction
-from duban.store.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.periods import ensure_periods
-from duban.store.plans import save_plan
-from duban.store.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
+from duban.services.periods import ensure_periods
+from duban.services.plans import save_plan
 
 CHILD = Path(__file__).with_name("child_import.py")
 REPO = Path(__file__).resolve().parents[2]

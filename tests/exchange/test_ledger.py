@@ -28,8 +28,8 @@ from duban.exchange.ledger import (
     write_ledger,
 )
 from duban.projects.model import Project
-from duban.store.plans import save_plan
-from duban.store.projects import import_ledger, load_projects, save_projects
+from duban.services.plans import save_plan
+from duban.services.projects import import_ledger, load_projects, save_projects
 
 DATA = Path(__file__).parents[1] / "data" / "ledger"
 FAULTS = [

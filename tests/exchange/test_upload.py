@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from builders import OFFICE, make_indicator, make_plan
 from duban.exchange.template import FIRST_ROW, META_SHEET, SHEET, make_template
 from duban.exchange.upload import ImportRefused, import_workbook
-from duban.store.entries import approve, record_value, submit
-from duban.store.models import AuditRow, EntryRow
-from store.test_entries import JUNE_10, make_world
+from duban.persistence.models import AuditRow, EntryRow
+from duban.services.entries import approve, record_value, submit
+from services.test_entries import JUNE_10, make_world
 
 D = Decimal
 KEY = "test-secret"

@@ -17,14 +17,14 @@ from sqlalchemy import select
 
 from builders import OFFICE, make_indicator, make_plan
 from duban.choices import Role
+from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow
 from duban.plan.model import Breakdown
+from duban.services.entries import approve, record_value, submit
+from duban.services.periods import ensure_periods
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.db import make_engine, session_factory, transaction, upgrade
-from duban.store.entries import approve, record_value, submit
-from duban.store.models import AuditRow, IndicatorRow, OrgUnitRow
-from duban.store.periods import ensure_periods
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.app import READ_ONLY_PAGES, create_app
 
 PASSWORD = "replica test password"
@@ -64,10 +64,10 @@ def client(
 ) -> Iterator[TestClient]:
     from argon2 import PasswordHasher
 
-    import duban.store.users
+    import duban.services.users
 
     monkeypatch.setattr(
-        duban.store.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        duban.services.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     )
     _fill(db_url, PRIMARY, with_june=False)
     _fill(replica_url, REPLICA, with_june=True)

@@ -12,17 +12,17 @@ from sqlalchemy import select
 from builders import OFFICE, make_indicator, make_plan
 from duban.choices import EntryState, Status
 from duban.cli.plan import revise_command
+from duban.persistence.audit import history
+from duban.persistence.db import transaction
+from duban.persistence.models import IndicatorRow, OrgUnitRow, UnitTargetRow
 from duban.plan.model import Breakdown
 from duban.reports.build import build_bulletin
+from duban.services.entries import approve, ensure_periods, record_value, submit
+from duban.services.overview import period_overview
+from duban.services.plans import save_plan
+from duban.services.revise import month_of, target_value
+from duban.services.revisions import RevisionError, approve_revision, revise_target
 from duban.settings import get_settings
-from duban.store.audit import history
-from duban.store.db import transaction
-from duban.store.entries import approve, ensure_periods, record_value, submit
-from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
-from duban.store.overview import period_overview
-from duban.store.plans import save_plan
-from duban.store.revise import month_of, target_value
-from duban.store.revisions import RevisionError, approve_revision, revise_target
 
 PROJECTS = make_indicator(id="A-03", name="新开工项目", unit="个", target=Decimal(1000), lead_unit="市发展改革委",
                           accumulation="cumulative")  # fmt: skip

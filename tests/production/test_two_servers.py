@@ -24,13 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.choices import Role
-from duban.store.db import transaction
-from duban.store.entries import record_value
-from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
-from duban.store.reporting_models import EvidenceRow
-from duban.store.supervision import apply_rules
-from duban.store.supervision_models import SupervisionItemRow, SupervisionReminderRow, SupervisionReplyRow
-from duban.store.users import add_user
+from duban.persistence.db import transaction
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
+from duban.persistence.reporting_models import EvidenceRow
+from duban.persistence.supervision_models import (
+    SupervisionItemRow,
+    SupervisionReminderRow,
+    SupervisionReplyRow,
+)
+from duban.services.entries import record_value
+from duban.services.supervision import apply_rules
+from duban.services.users import add_user
 from production.servers import MailSink, ObjectStore, duban_env, duban_server, moto_server, smtp_sink
 from supervision.scenario import PASSWORD, ROADS, report_june, setup_plan
 

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from builders import make_plan
 from duban.cli.ledger import ledger_export, ledger_figures, ledger_import
+from duban.persistence.db import transaction
+from duban.services.plans import save_plan
 from duban.settings import get_settings
-from duban.store.db import transaction
-from duban.store.plans import save_plan
 
 DATA = Path(__file__).parents[1] / "data" / "ledger"
 app = typer.Typer()

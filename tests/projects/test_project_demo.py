@@ -12,8 +12,8 @@ from builders import COUNTIES
 from duban.plan.planfile import read_plan_file
 from duban.projects.demo import demo_projects, generate_demo_ledger
 from duban.projects.figures import figures_by_unit
-from duban.store.plans import save_plan
-from duban.store.projects import ledger_feeds
+from duban.services.plans import save_plan
+from duban.services.projects import ledger_feeds
 
 ON = date(2026, 9, 10)
 PLAN_FILE = Path(__file__).parents[2] / "src/duban/data/plans/zhaotong-2026.yaml"

@@ -25,16 +25,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
+from duban.persistence.db import transaction
+from duban.persistence.models import EntryRow, IndicatorRow, PlanRow
 from duban.plan.planfile import read_plan_file
 from duban.plan.revision import ChangeKind
+from duban.services.office import Basis, current_month
+from duban.services.overview import period_overview
+from duban.services.plan_revisions import apply_plan_revision, preview_plan_revision
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.db import transaction
-from duban.store.models import EntryRow, IndicatorRow, PlanRow
-from duban.store.office import Basis, current_month
-from duban.store.overview import period_overview
-from duban.store.plan_revisions import apply_plan_revision, preview_plan_revision
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.app import create_app
 from duban.web.filters import fmt_number
 from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)

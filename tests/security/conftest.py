@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from builders import OFFICE
 from duban.choices import Colour, ItemCause
 from duban.exchange.template import make_template
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.supervision_models import SupervisionReminderRow
+from duban.services.entries import record_value, submit
+from duban.services.evidence import add_evidence
+from duban.services.projects import save_projects
+from duban.services.supervision import Evidence, answer, open_item, sign
 from duban.settings import Settings
-from duban.store.entries import record_value, submit
-from duban.store.evidence import add_evidence
-from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.projects import save_projects
-from duban.store.supervision import Evidence, answer, open_item, sign
-from duban.store.supervision_models import SupervisionReminderRow
 from duban.supervision.rules import SupervisionRules
 from duban.supervision.situations import Situation
 from duban.web.app import create_app

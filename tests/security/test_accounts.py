@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from builders import make_plan
 from duban.cli import app as cli
+from duban.persistence.models import UserRow
+from duban.services.plans import save_plan
+from duban.services.users import ensure_demo_users, set_active
 from duban.settings import Settings, get_settings
-from duban.store.models import UserRow
-from duban.store.plans import save_plan
-from duban.store.users import ensure_demo_users, set_active
 from duban.web.app import create_app
 from security.conftest import PASSWORD, store_checksum
 from web.conftest import page_csrf

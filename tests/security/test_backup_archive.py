@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import BACKEND
 from duban.exchange.template import make_template
+from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.reporting_models import EvidenceRow
+from duban.services.backup import backup, restore
 from duban.settings import Settings
-from duban.store.backup import backup, restore
-from duban.store.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.reporting_models import EvidenceRow
 from duban.web.app import create_app
 from duban.web.auth import secret_key
 from security.conftest import PDF, World, filled_template

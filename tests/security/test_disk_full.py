@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import exc as sa_exc
 
 import duban.storage
+from duban.persistence.db import make_engine
 from duban.settings import Settings
-from duban.store.db import make_engine
 from duban.web.app import create_app
 from duban.web.errors import DISK_FULL
 from security.conftest import World

@@ -16,10 +16,10 @@ from builders import COUNTIES, OFFICE
 from duban.exchange.ledger import read_ledger, write_ledger
 from duban.exchange.template import make_template
 from duban.exchange.upload import import_workbook
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.projects.model import Project
 from duban.reports.service import bulletin_for, render
-from duban.store.entries import Writer, approve, record_value, return_entry, submit
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.services.entries import Writer, approve, record_value, return_entry, submit
 from security.conftest import filled_template
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")

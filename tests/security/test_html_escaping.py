@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from builders import OFFICE
-from duban.store.entries import record_value, return_entry, submit
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, UserRow
-from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, UserRow
+from duban.persistence.supervision_models import SupervisionItemRow, SupervisionReplyRow
+from duban.services.entries import record_value, return_entry, submit
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'

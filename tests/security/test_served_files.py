@@ -8,8 +8,8 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from duban.store.models import EntryRow
-from duban.store.supervision_models import SupervisionReplyRow
+from duban.persistence.models import EntryRow
+from duban.persistence.supervision_models import SupervisionReplyRow
 from duban.web.pages.common import HERE
 from security.conftest import World
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from duban.persistence.models import LoginFailureRow, UserRow
+from duban.services.users import set_active, set_password
 from duban.settings import Settings
-from duban.store.models import LoginFailureRow, UserRow
-from duban.store.users import set_active, set_password
 from duban.web.app import create_app
 from duban.web.auth import SharedKeyMissing
 from web.conftest import PASSWORD, log_in, page_csrf

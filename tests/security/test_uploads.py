@@ -15,9 +15,9 @@ import duban.exchange.ledger
 import duban.exchange.upload
 from duban.exchange.archive import workbook_fault
 from duban.exchange.ledger import LedgerError
+from duban.persistence.models import PlanRow
+from duban.services.projects import import_ledger
 from duban.settings import Settings
-from duban.store.models import PlanRow
-from duban.store.projects import import_ledger
 from duban.web.app import create_app
 from security.conftest import PDF, World
 from web.conftest import log_in

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from builders import OFFICE, make_indicator, make_plan
 from duban.choices import Role
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.plan.model import Breakdown
-from duban.store.entries import approve, ensure_periods, record_value, submit
-from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.plans import save_plan, save_rules
-from duban.store.users import add_user
+from duban.services.entries import approve, ensure_periods, record_value, submit
+from duban.services.plans import save_plan, save_rules
+from duban.services.users import add_user
 from duban.supervision.rules import SupervisionRules
 
 PASSWORD = "correct horse battery"

@@ -6,8 +6,8 @@ import pytest
 import typer
 
 from duban.cli.supervise import run_rules, send_reminders
+from duban.persistence.db import transaction
 from duban.settings import get_settings
-from duban.store.db import transaction
 from supervision.scenario import report_june, setup_plan
 
 

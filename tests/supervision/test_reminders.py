@@ -13,11 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from duban.persistence.db import transaction
+from duban.persistence.models import OrgUnitRow
+from duban.services.supervision import apply_rules, inbox
+from duban.services.supervision_runs import deliver_reminders
 from duban.settings import Settings
-from duban.store.db import transaction
-from duban.store.models import OrgUnitRow
-from duban.store.supervision import apply_rules, inbox
-from duban.store.supervision_runs import deliver_reminders
 from supervision.scenario import report_june, setup_plan
 
 

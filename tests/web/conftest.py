@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from builders import make_indicator, make_plan
 from duban.choices import Role
+from duban.persistence.models import OrgUnitRow
 from duban.plan.model import Area, Indicator, Plan, Task
+from duban.services.periods import ensure_periods
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.models import OrgUnitRow
-from duban.store.periods import ensure_periods
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -96,8 +96,8 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters: every test creates accounts and logs in."""
     from argon2 import PasswordHasher
 
-    import duban.store.users
+    import duban.services.users
 
     monkeypatch.setattr(
-        duban.store.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        duban.services.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     )

@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from duban.choices import Role
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.api import api_router
 from duban.web.app import create_app
-from store.test_entries import reporting_plan
+from services.test_entries import reporting_plan
 from web.conftest import PASSWORD, log_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -13,8 +13,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, event, select
 
+from duban.persistence.models import PeriodRow
 from duban.settings import Settings
-from duban.store.models import PeriodRow
 from duban.web.app import create_app
 from duban.web.auth import CurrentUser, require_user
 from web.conftest import log_in

@@ -23,9 +23,9 @@ from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
 from duban.plan.planfile import read_plan_file
 from duban.projects.demo import generate_demo_ledger
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.app import create_app
 from web.conftest import PASSWORD, log_in
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from builders import OFFICE
-from duban.store.entries import approve, record_value, submit
-from duban.store.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.office import current_month, due_month
+from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.services.entries import approve, record_value, submit
+from duban.services.office import current_month, due_month
 from web.conftest import log_in
 
 NOTE = "数据截至2026年5月31日,以审核通过的数据为准"

@@ -8,7 +8,7 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from duban.store.models import AuditRow, EntryRow
+from duban.persistence.models import AuditRow, EntryRow
 from web.conftest import log_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

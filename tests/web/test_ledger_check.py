@@ -21,18 +21,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE, make_indicator, make_plan
 from duban.choices import Role
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
 from duban.plan.assignments import asked_of_units
 from duban.plan.model import Plan
 from duban.projects.figures import differs_from_ledger
 from duban.projects.model import Project
+from duban.services.entries import approve, record_value, submit
+from duban.services.overview import period_overview
+from duban.services.periods import ensure_periods
+from duban.services.plans import find_plan, plan_from_store, save_plan
+from duban.services.projects import ledger_feeds, save_projects
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.entries import approve, record_value, submit
-from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
-from duban.store.overview import period_overview
-from duban.store.periods import ensure_periods
-from duban.store.plans import find_plan, plan_from_store, save_plan
-from duban.store.projects import ledger_feeds, save_projects
-from duban.store.users import add_user
 from duban.web.app import create_app
 from web.conftest import PASSWORD, log_in
 

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from duban.store.models import AuditRow
-from duban.store.supervision_models import SupervisionItemRow
+from duban.persistence.models import AuditRow
+from duban.persistence.supervision_models import SupervisionItemRow
 from web.conftest import log_in
 
 
@@ -103,14 +103,14 @@ def test_the_api_opens_an_item_by_hand_and_refuses_others(client, factory, unit_
 
 
 def test_the_office_reminds_late_units_once_a_day_with_a_preview(settings, seeded, factory, monkeypatch):
-    from duban.store.models import UserRow
-    from duban.store.supervision_models import SupervisionReminderRow
+    from duban.persistence.models import UserRow
+    from duban.persistence.supervision_models import SupervisionReminderRow
     from duban.web.app import create_app
 
     with factory() as session, session.begin():
         session.scalars(select(UserRow).where(UserRow.username == "zhenxiong")).one().email = "zx@example.cn"
     sent: list[object] = []
-    monkeypatch.setattr("duban.store.supervision_runs.send_all",
+    monkeypatch.setattr("duban.services.supervision_runs.send_all",
                         lambda *, server, messages: sent.extend(messages) or [None] * len(messages))  # fmt: skip
     app = create_app(settings.model_copy(update={"smtp_host": "mail.example.cn"}))
     with TestClient(app) as client:
@@ -148,7 +148,7 @@ def test_the_office_reminds_late_units_once_a_day_with_a_preview(settings, seede
 
 
 def _user_id(factory: sessionmaker[Session], username: str) -> int:
-    from duban.store.models import UserRow
+    from duban.persistence.models import UserRow
 
     with factory() as session:
         return int(session.scalars(select(UserRow.id).where(UserRow.username == username)).one())
@@ -192,7 +192,7 @@ def test_the_admin_adds_a_reporter_who_signs_in_then_resets_and_disables_it(clie
 
 
 def test_a_wrong_account_form_names_the_field_and_adds_nothing(client, factory, unit_ids):
-    from duban.store.models import UserRow
+    from duban.persistence.models import UserRow
 
     token = log_in(client, "admin")
     base = {"username": "dept02", "role": "reporter", "unit_id": str(unit_ids["昭阳区"]), "password": ""}
@@ -221,8 +221,8 @@ def _submitted(factory: sessionmaker[Session], unit: str, month: int, value: int
     from datetime import date
     from decimal import Decimal
 
-    from duban.store.entries import Writer, record_value, submit
-    from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
+    from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
+    from duban.services.entries import Writer, record_value, submit
 
     with factory() as session, session.begin():
         roads = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "L02-1")).one()
@@ -236,7 +236,7 @@ def _submitted(factory: sessionmaker[Session], unit: str, month: int, value: int
 
 
 def test_bulk_approval_previews_then_approves_once_and_the_count_follows(client, factory, unit_ids):
-    from duban.store.models import EntryRow
+    from duban.persistence.models import EntryRow
 
     june = [_submitted(factory, "镇雄县", 6, 300), _submitted(factory, "昭阳区", 6, 200)]
     may = _submitted(factory, "镇雄县", 5, 250)
@@ -309,7 +309,7 @@ def test_a_reporter_who_owes_nothing_reads_no_to_do_as_plain_text(client, factor
 
 
 def _june_figure(factory: sessionmaker[Session], unit: str) -> tuple[str, str] | None:
-    from duban.store.models import EntryRow, OrgUnitRow, PeriodRow
+    from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow
 
     with factory() as session:
         row = session.execute(
@@ -320,7 +320,7 @@ def _june_figure(factory: sessionmaker[Session], unit: str) -> tuple[str, str] |
 
 
 def test_a_locked_month_reopened_for_one_unit_lets_it_correct_then_locks_again(client, factory, unit_ids):
-    from duban.store.reporting_models import PeriodReopenRow
+    from duban.persistence.reporting_models import PeriodReopenRow
 
     june = _submitted(factory, "镇雄县", 6, 300)
     token = log_in(client, "admin")

@@ -49,8 +49,8 @@ def test_log_lines_are_json():
 def test_metrics_read_the_store_so_every_server_reports_the_same(client, factory):
     from sqlalchemy import select
 
-    from duban.store.entries import ensure_periods, record_value
-    from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
+    from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
+    from duban.services.entries import ensure_periods, record_value
 
     with factory() as session, session.begin():
         plan = session.scalars(select(PlanRow)).one()

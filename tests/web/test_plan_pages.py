@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from duban.store.models import AuditRow, IndicatorRow, PlanRow
+from duban.persistence.models import AuditRow, IndicatorRow, PlanRow
 from web.conftest import log_in
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "data" / "ingest" / "liyang-2026-livelihood.txt"

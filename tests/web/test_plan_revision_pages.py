@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
+from duban.persistence.models import EntryRow, IndicatorRow, PlanRow
 from duban.plan.planfile import read_plan_file
+from duban.services.plans import plan_from_store, save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.models import EntryRow, IndicatorRow, PlanRow
-from duban.store.plans import plan_from_store, save_plan
-from duban.store.users import add_user
 from duban.web.app import create_app
 from web.conftest import PASSWORD, log_in
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.choices import InvestorType, ProjectCategory, ProjectKind, ProjectMilestone
+from duban.persistence.supervision_models import SupervisionItemRow
 from duban.projects.model import Dates, Project
-from duban.store.plans import find_plan
-from duban.store.projects import save_projects
-from duban.store.supervision import apply_rules
-from duban.store.supervision_models import SupervisionItemRow
+from duban.services.plans import find_plan
+from duban.services.projects import save_projects
+from duban.services.supervision import apply_rules
 from duban.supervision.situations import ProjectAlert
 from web.conftest import log_in
 

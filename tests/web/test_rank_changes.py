@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from builders import OFFICE
-from duban.store.entries import approve, record_value, submit
-from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
+from duban.services.entries import approve, record_value, submit
 from web.conftest import log_in
 
 FIGURES = {4: {"镇雄县": 200, "昭阳区": 20}, 5: {"镇雄县": 210, "昭阳区": 400}}  # 昭阳区 overtakes in May

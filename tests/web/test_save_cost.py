@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from builders import make_indicator, make_plan
 from duban.choices import OrgKind, Role
 from duban.cli import default_plan_path
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, UnitTargetRow, UserRow
 from duban.plan.assignments import city_name, reporting_units, reports
 from duban.plan.model import OrgUnit, Plan
 from duban.plan.planfile import read_plan_file
+from duban.services.periods import ensure_periods
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, UnitTargetRow, UserRow
-from duban.store.periods import ensure_periods
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.app import create_app
 from web.conftest import PASSWORD, log_in
 

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from duban.persistence.db import transaction
+from duban.services.supervision import apply_rules
 from duban.settings import Settings
-from duban.store.db import transaction
-from duban.store.supervision import apply_rules
 from duban.web.app import create_app
 from duban.web.supervision import api, router
 from supervision.scenario import report_june, setup_plan
@@ -148,7 +148,7 @@ def test_a_sign_someone_else_made_meanwhile_is_a_conflict_page_not_a_500(
     clients, item_id, factory, monkeypatch
 ):
     import duban.web.supervision as pages
-    from duban.store.supervision import get_item, sign
+    from duban.services.supervision import get_item, sign
 
     visible = pages._visible_item
 

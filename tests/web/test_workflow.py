@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from builders import OFFICE
 from duban.choices import Role
-from duban.store.entries import approve
-from duban.store.models import EntryRow, IndicatorRow, PlanRow
-from duban.store.users import add_user
+from duban.persistence.models import EntryRow, IndicatorRow, PlanRow
+from duban.services.entries import approve
+from duban.services.users import add_user
 from duban.web.pages import review
 from web import test_api_flow
 from web.conftest import PASSWORD
@@ -340,7 +340,7 @@ def test_with_four_eyes_who_entered_a_figure_cannot_approve_it(client, factory, 
 
 def test_four_eyes_is_read_from_the_plan_file():
     from duban.plan.planfile import dump_plan, parse_plan_text
-    from store.test_entries import reporting_plan
+    from services.test_entries import reporting_plan
 
     plan = reporting_plan()
     assert "review" not in dump_plan(plan)  # off by default, so plan files stay short

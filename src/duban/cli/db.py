@@ -9,7 +9,7 @@ from duban.cli.runtime import get_settings, safe_url
 
 def upgrade() -> None:
     """把数据库升级到最新结构(每次升级 duban 后运行一次;新数据库也用它创建)。"""
-    from duban.store.db import upgrade as upgrade_store
+    from duban.persistence.db import upgrade as upgrade_store
 
     url = get_settings().sqlalchemy_url()
     upgrade_store(url)

@@ -12,8 +12,8 @@ from duban.cli.runtime import YEAR_HELP, fail, get_settings, plan_of, today, tra
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from duban.persistence.models import OrgUnitRow, PeriodRow, PlanRow
     from duban.settings import Settings
-    from duban.store.models import OrgUnitRow, PeriodRow, PlanRow
 
 
 def template_command(
@@ -44,9 +44,9 @@ def import_command(
 ) -> None:
     """检查填好的模板并导入其中全部数据;有任何问题则一条也不导入,并列出每处问题。"""
     from duban.exchange.upload import ImportRefused, import_workbook
+    from duban.services.entries import Writer
+    from duban.services.periods import WorkflowError
     from duban.settings import secret_key
-    from duban.store.entries import Writer
-    from duban.store.periods import WorkflowError
 
     settings = get_settings()
     try:
@@ -64,7 +64,7 @@ def import_command(
 
 
 def _plan(session: Session, settings: Settings, year: int | None) -> PlanRow:
-    from duban.store.entries import ensure_periods
+    from duban.services.entries import ensure_periods
 
     plan_row = plan_of(session, year, settings)
     ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
@@ -81,7 +81,7 @@ def _year_of(period: str) -> int | None:
 def _unit(session: Session, name: str) -> OrgUnitRow:
     from sqlalchemy import select
 
-    from duban.store.models import OrgUnitRow
+    from duban.persistence.models import OrgUnitRow
 
     unit = session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name.strip()))
     if unit is None:
@@ -90,7 +90,7 @@ def _unit(session: Session, name: str) -> OrgUnitRow:
 
 
 def _period(session: Session, plan_row: PlanRow, key: str) -> PeriodRow:
-    from duban.store.periods import WorkflowError, resolve_period
+    from duban.services.periods import WorkflowError, resolve_period
 
     try:
         return resolve_period(session=session, plan=plan_row, key=key)

@@ -20,7 +20,7 @@ def ledger_import(
 ) -> None:
     """把项目台账工作簿导入当前年度计划(或 --year 指定年度)的项目库;任何一行有错则一个也不导入。"""
     from duban.exchange.ledger import LedgerError
-    from duban.store.projects import import_ledger
+    from duban.services.projects import import_ledger
 
     with transaction() as session:
         plan_row = plan_of(session, year)
@@ -42,7 +42,7 @@ def ledger_export(
 ) -> None:
     """把当前年度计划(或 --year 指定年度)的项目库导出为项目台账工作簿(金额单位:万元)。"""
     from duban.exchange.ledger import write_ledger
-    from duban.store.projects import load_projects
+    from duban.services.projects import load_projects
 
     with transaction() as session:
         plan_row = plan_of(session, year)
@@ -58,7 +58,7 @@ def ledger_figures(
     """打印全市和各县的项目库统计,并对照计划目标列出全市的完成情况。"""
     from duban.projects.figures import against_targets
     from duban.projects.lights import red_projects
-    from duban.store.projects import load_projects, plan_ledger_figures
+    from duban.services.projects import load_projects, plan_ledger_figures
 
     on = _date(date)
     with transaction() as session:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from duban.plan.model import Plan
-    from duban.store.plan_revisions import PlanPreview, Touched
+    from duban.services.plan_revisions import PlanPreview, Touched
 
 
 def check_command(file: Path = typer.Argument(..., help="计划文件(YAML)")) -> None:
@@ -41,7 +41,7 @@ def export_command(
 ) -> None:
     """把数据库中的计划写回为计划文件。"""
     from duban.plan.planfile import dump_plan
-    from duban.store.plans import plan_from_store
+    from duban.services.plans import plan_from_store
 
     with transaction() as session:
         row = plan_of(session, year)
@@ -61,8 +61,8 @@ def revise_command(
     year: Annotated[int | None, typer.Option("--year", help=YEAR_HELP + ";--from 写明年份时为该年")] = None,
 ) -> None:
     """以督查室身份调整某月起的目标(立即生效);此前各月仍按原目标。"""
-    from duban.store.revise import revise_in_plan, year_named
-    from duban.store.revisions import RevisionError
+    from duban.services.revise import revise_in_plan, year_named
+    from duban.services.revisions import RevisionError
 
     try:
         with transaction() as session:
@@ -85,8 +85,8 @@ def load_command(
     """检查计划文件并导入数据库;再次导入时显示差异,加 --yes 才按差异修订。"""
     from duban.cli import default_plan_path
     from duban.plan.planfile import PlanFileError, read_plan_file
-    from duban.store.plan_revisions import PlanRevisionError
-    from duban.store.revisions import RevisionError
+    from duban.services.plan_revisions import PlanRevisionError
+    from duban.services.revisions import RevisionError
 
     try:
         plan = read_plan_file(file or default_plan_path())
@@ -104,9 +104,9 @@ def load_command(
 def _load(
     session: Session, plan: Plan, *, yes: bool, from_month: str | None, reason: str, today: date
 ) -> str:
-    from duban.store.plan_revisions import apply_plan_revision, preview_plan_revision
-    from duban.store.plans import find_plan, save_plan
-    from duban.store.revise import month_of
+    from duban.services.plan_revisions import apply_plan_revision, preview_plan_revision
+    from duban.services.plans import find_plan, save_plan
+    from duban.services.revise import month_of
 
     row = find_plan(session=session, region=plan.region, year=plan.year)
     if row is None:
@@ -155,8 +155,8 @@ def _line(touched: Touched) -> str:
 
 def undo_command(year: Annotated[int | None, typer.Option("--year", help=YEAR_HELP)] = None) -> None:
     """撤销最近一次计划修订:计划恢复原样,随之调整的目标一并撤回。"""
-    from duban.store.plan_revisions import PlanRevisionError, latest_revision, undo_plan_revision
-    from duban.store.plans import plan_of_year
+    from duban.services.plan_revisions import PlanRevisionError, latest_revision, undo_plan_revision
+    from duban.services.plans import plan_of_year
 
     try:
         with transaction() as session:

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from duban.persistence.models import PlanRow
     from duban.settings import Settings
-    from duban.store.models import PlanRow
 
 NOT_INITIALISED = "尚未初始化数据库:请先运行 duban db upgrade(或 duban demo 生成演示数据)"
 BEHIND = "数据库结构不是最新版本:请先运行 duban db upgrade(每次升级 duban 后运行一次)"
@@ -33,8 +33,8 @@ YEAR_HELP = "计划年度,如 2027;默认为当前年度的计划(无则为最�
 
 def plan_of(session: Session, year: int | None, settings: Settings | None = None) -> PlanRow:
     """The plan a command is about: `--year`'s, else this year's (DUBAN_TODAY aware), else the newest plan not
-    in the future; as the web chooses (`duban.store.plans.plan_of_year`)."""
-    from duban.store.plans import plan_of_year
+    in the future; as the web chooses (`duban.services.plans.plan_of_year`)."""
+    from duban.services.plans import plan_of_year
 
     row = plan_of_year(session=session, today=today(settings), year=year)
     if row is None:
@@ -77,7 +77,7 @@ def check_store(settings: Settings | None = None) -> None:
     """Stop with one line unless the store exists, answers and is at the newest migration."""
     settings = settings or get_settings()
     _check_sqlite_file(settings.sqlalchemy_url())
-    from duban.store.db import make_engine
+    from duban.persistence.db import make_engine
 
     engine = make_engine(settings.sqlalchemy_url())
     try:
@@ -89,7 +89,7 @@ def check_store(settings: Settings | None = None) -> None:
 @contextmanager
 def sessions(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
     """A session factory on the checked store; its connections are closed when the block ends."""
-    from duban.store.db import make_engine, session_factory
+    from duban.persistence.db import make_engine, session_factory
 
     settings = settings or get_settings()
     url = settings.sqlalchemy_url()
@@ -105,7 +105,7 @@ def sessions(settings: Settings | None = None) -> Iterator[sessionmaker[Session]
 @contextmanager
 def transaction(settings: Settings | None = None) -> Iterator[Session]:
     """One session on the checked store that commits on success and rolls back on any error."""
-    from duban.store.db import transaction as store_transaction
+    from duban.persistence.db import transaction as store_transaction
 
     with sessions(settings) as factory, store_transaction(factory) as session:
         yield session
@@ -127,7 +127,7 @@ def _check_sqlite_file(url: str) -> None:
 def _check_schema(engine: Engine, url: str) -> None:
     from sqlalchemy import exc
 
-    from duban.store.db import schema_revisions
+    from duban.persistence.db import schema_revisions
 
     try:
         current, heads = schema_revisions(engine)
@@ -144,7 +144,7 @@ def _unknown(engine: Engine, revisions: set[str]) -> bool:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    from duban.store.db import alembic_config
+    from duban.persistence.db import alembic_config
 
     scripts = ScriptDirectory.from_config(alembic_config(str(engine.url)))
     for revision in revisions:

@@ -21,12 +21,12 @@ def demo(
     """创建 SQLite 数据库,导入昭通市 2026 年计划和演示进度,然后启动网页服务。"""
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_progress
+    from duban.persistence.db import upgrade
     from duban.plan.planfile import read_plan_file
     from duban.projects.demo import generate_demo_ledger
-    from duban.store.db import upgrade
-    from duban.store.plans import save_plan
-    from duban.store.supervision_runs import apply_plan_rules
-    from duban.store.users import ensure_demo_users
+    from duban.services.plans import save_plan
+    from duban.services.supervision_runs import apply_plan_rules
+    from duban.services.users import ensure_demo_users
 
     settings = get_settings()
     upgrade(settings.sqlalchemy_url())
@@ -52,7 +52,7 @@ def demo(
 
 def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> None:
     """把整个站点备份为一个文件:数据库(在线备份或 pg_dump)、佐证与反馈文件、密钥。"""
-    from duban.store.backup import BackupError, backup
+    from duban.services.backup import BackupError, backup
 
     settings = get_settings()
     check_store(settings)
@@ -70,7 +70,7 @@ def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> Non
 
 def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写出的备份文件")) -> None:
     """用 duban backup 写出的备份替换当前数据库和文件。"""
-    from duban.store.backup import BackupError, restore
+    from duban.services.backup import BackupError, restore
 
     try:
         restore(settings=get_settings(), source=file)

@@ -15,7 +15,7 @@ def run_rules(
     ] = None,
 ) -> None:
     """按督办规则为新出现的情形立单,标出原因已消除的督办单,并刷新颜色。"""
-    from duban.store.supervision_runs import apply_plan_rules
+    from duban.services.supervision_runs import apply_plan_rules
 
     settings = get_settings()
     try:
@@ -31,7 +31,7 @@ def run_rules(
 
 def send_reminders() -> None:
     """提醒各单位待办的督办单(站内和邮件),每件每天最多一次。"""
-    from duban.store.supervision_runs import deliver_reminders
+    from duban.services.supervision_runs import deliver_reminders
 
     settings = get_settings()
     with sessions(settings) as factory:

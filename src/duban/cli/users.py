@@ -16,7 +16,7 @@ def add(
 ) -> None:
     """新增账号,随机生成初始密码并只显示一次(从不使用默认密码)。"""
     from duban.choices import Role
-    from duban.store.users import AccountError, add_user, new_password
+    from duban.services.users import AccountError, add_user, new_password
 
     password = new_password()
     try:
@@ -31,7 +31,7 @@ def add(
 
 def disable(username: str = typer.Argument(..., help="登录名")) -> None:
     """停用账号;它的登录立即失效。"""
-    from duban.store.users import AccountError, set_active
+    from duban.services.users import AccountError, set_active
 
     try:
         with transaction() as session:
@@ -43,7 +43,7 @@ def disable(username: str = typer.Argument(..., help="登录名")) -> None:
 
 def reset(username: str = typer.Argument(..., help="登录名")) -> None:
     """为账号重新随机生成密码(只显示一次),并重新启用它。"""
-    from duban.store.users import AccountError, new_password, set_active, set_password
+    from duban.services.users import AccountError, new_password, set_active, set_password
 
     password = new_password()
     try:

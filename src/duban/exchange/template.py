@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 
 from duban.choices import IndicatorKind, MilestoneStage
 from duban.exchange.ledger import escape_formula
+from duban.persistence.models import OrgUnitRow, PeriodRow, PlanRow
 from duban.progress.validation import InputMode, input_mode
-from duban.store.entries import SheetRow, unit_sheet
-from duban.store.models import OrgUnitRow, PeriodRow, PlanRow
-from duban.store.periods import period_key, period_label
-from duban.store.plans import plan_from_store
+from duban.services.entries import SheetRow, unit_sheet
+from duban.services.periods import period_key, period_label
+from duban.services.plans import plan_from_store
 
 SHEET = "填报"
 META_SHEET = "_duban"

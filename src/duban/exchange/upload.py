@@ -38,16 +38,16 @@ from duban.exchange.template import (
     checksum,
     plain,
 )
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.progress.validation import InputMode
-from duban.store.entries import (
+from duban.services.entries import (
     ConflictError,
     ValidationFailed,
     Writer,
     save_figure,
     submit_entries,
 )
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.periods import PeriodClosed, WorkflowError, period_label
+from duban.services.periods import PeriodClosed, WorkflowError, period_label
 
 INPUT_COLUMNS = ("H", "I", "J", "K", "L", "M", "N")
 FIELD_NAMES = {

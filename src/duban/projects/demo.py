@@ -24,7 +24,7 @@ from duban.projects.model import Dates, Project
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from duban.store.models import PlanRow
+    from duban.persistence.models import PlanRow
 
 NEW_STARTS = 1060
 CONTINUING = 524
@@ -182,7 +182,7 @@ def _monthly(rng: random.Random, project: Project, pace: float, year: int, today
 
 def generate_demo_ledger(*, session: Session, plan_row: PlanRow, today: date, seed: int = 2026) -> int:
     """Replace the plan's ledger with the demo ledger on `today`; return how many projects it holds."""
-    from duban.store.projects import (  # the adapter to the store, kept out of the core
+    from duban.services.projects import (  # the adapter to the store, kept out of the core
         county_ids,
         replace_projects,
     )

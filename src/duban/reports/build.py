@@ -35,7 +35,7 @@ from duban.reports.text import (
     tenth,
     title_lines,
 )  # fmt: skip
-from duban.store.overview import Overview, ReportingLine
+from duban.services.overview import Overview, ReportingLine
 from duban.supervision.rules import SupervisionRules
 
 PROJECT_WORD = "项目"

@@ -10,7 +10,7 @@ from duban.plan.model import Indicator
 from duban.progress.judge import Judgement
 from duban.progress.rollup import EachCount, each_sentence
 from duban.reports.text import quantity_text
-from duban.store.overview import IndicatorLine, Overview, UnitLine
+from duban.services.overview import IndicatorLine, Overview, UnitLine
 
 STAGE_WORDS = {MilestoneStage.NOT_STARTED: "尚未启动", MilestoneStage.PREPARING: "处于前期工作阶段",
                MilestoneStage.UNDERWAY: "正在实施", MilestoneStage.COMPLETED: "已建成"}  # fmt: skip

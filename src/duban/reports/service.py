@@ -9,13 +9,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duban.persistence.models import PeriodRow
 from duban.reports.build import build_bulletin
 from duban.reports.model import Bulletin
-from duban.store.bulletins import Issued, next_number, record_issue
-from duban.store.models import PeriodRow
-from duban.store.office import office_settings
-from duban.store.overview import period_overview
-from duban.store.plans import find_plan
+from duban.services.bulletins import Issued, next_number, record_issue
+from duban.services.office import office_settings
+from duban.services.overview import period_overview
+from duban.services.plans import find_plan
 
 FORMATS = ("docx", "pdf", "xlsx")
 AUTO = "auto"
@@ -132,7 +132,7 @@ def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, da
 
 def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:
     """Indicator id → the bulletin's 督办 column text, e.g. "督办单3件(红2)"."""
-    from duban.store.supervision import open_items_by_indicator
+    from duban.services.supervision import open_items_by_indicator
 
     labels = {}
     for code, items in open_items_by_indicator(session=session, plan_id=plan_id).items():

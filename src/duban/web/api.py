@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from duban.choices import MilestoneStage
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, ImportResult, import_workbook
+from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.reporting_models import EvidenceRow
 from duban.policy import Action, allowed, only_unit, require
 from duban.progress.validation import input_mode
-from duban.settings import Settings
-from duban.storage.download import download, fetch, storage_of
-from duban.store.entries import (
+from duban.services.entries import (
     ConflictError,
     FourEyes,
     NotReported,
@@ -50,10 +50,9 @@ from duban.store.entries import (
     unconfirmed_warnings,
     unit_sheet,
 )
-from duban.store.evidence import add_evidence, evidence_key, list_evidence, remove_evidence
-from duban.store.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.office import current_month
-from duban.store.periods import (
+from duban.services.evidence import add_evidence, evidence_key, list_evidence, remove_evidence
+from duban.services.office import current_month
+from duban.services.periods import (
     PeriodClosed,
     UnitReporting,
     WorkflowError,
@@ -66,8 +65,9 @@ from duban.store.periods import (
     reporting_status,
     resolve_period,
 )
-from duban.store.plans import plan_from_store
-from duban.store.reporting_models import EvidenceRow
+from duban.services.plans import plan_from_store
+from duban.settings import Settings
+from duban.storage.download import download, fetch, storage_of
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
 from duban.web.pages.common import plan_for_request
 from duban.web.params import MAX_ROW_ID, RowId

@@ -17,10 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from duban.persistence.db import pooled_engine, session_factory
 from duban.policy import Refused
 from duban.settings import Settings
 from duban.storage import evidence_storage
-from duban.store.db import pooled_engine, session_factory
 from duban.web import auth, capacity, errors, ops, reports, supervision
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user

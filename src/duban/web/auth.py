@@ -22,12 +22,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from duban.choices import Role
+from duban.persistence.audit import record_change
+from duban.persistence.models import UserRow
 from duban.policy import Action, allowed, is_public, require
+from duban.services.locks import Writer
+from duban.services.users import AccountError, LoginThrottled, authenticate, end_sessions
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
-from duban.store.audit import record_change
-from duban.store.locks import Writer
-from duban.store.models import UserRow
-from duban.store.users import AccountError, LoginThrottled, authenticate, end_sessions
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"

@@ -20,8 +20,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
+from duban.persistence.db import POOL_OVERFLOW
 from duban.settings import Settings
-from duban.store.db import POOL_OVERFLOW
 
 BUSY = "系统繁忙,请稍后重试(数据库连接已满)"
 

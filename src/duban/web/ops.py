@@ -24,11 +24,11 @@ from prometheus_client import (
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from duban.persistence.db import at_head
+from duban.persistence.models import AuditRow, EntryRow
+from duban.persistence.supervision_models import SupervisionItemRow
 from duban.policy import Action
 from duban.settings import Settings
-from duban.store.db import at_head
-from duban.store.models import AuditRow, EntryRow
-from duban.store.supervision_models import SupervisionItemRow
 from duban.web.auth import allow_anyone, allow_internal
 
 log = logging.getLogger("duban.access")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind
+from duban.persistence.models import OrgUnitRow, PlanRow
 from duban.policy import Action, only_unit, require
 from duban.reports.service import (
     FORMATS,
@@ -27,8 +28,7 @@ from duban.reports.service import (
     parse_number,
     render,
 )
-from duban.store.bulletins import next_number
-from duban.store.models import OrgUnitRow, PlanRow
+from duban.services.bulletins import next_number
 from duban.web.auth import CurrentUser, allow, db_session
 
 router = APIRouter()
@@ -98,7 +98,7 @@ def _today(request: Request) -> date:
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
 def report_index(request: Request, user: Exporter) -> HTMLResponse:
     """The bulletins that can be downloaded: every month with figures, city and counties."""
-    from duban.store.office import current_month
+    from duban.services.office import current_month
     from duban.web.pages.common import plan_for_request
     from duban.web.pages.common import render as render_page
 

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import Colour, ItemAction, ItemCause, ItemState, OrgKind
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.persistence.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.policy import ITEM_STEPS, Action, allowed, only_unit, require
-from duban.settings import Settings
-from duban.storage.download import download, fetch, storage_of
-from duban.store.models import IndicatorRow, OrgUnitRow, PlanRow
-from duban.store.office import current_month
-from duban.store.supervision import (
+from duban.services.office import current_month
+from duban.services.supervision import (
     LEVELS,
     OPEN_STATES,
     Evidence,
@@ -42,7 +41,8 @@ from duban.store.supervision import (
     return_item,
     sign,
 )
-from duban.store.supervision_models import SupervisionItemRow, SupervisionReplyRow
+from duban.settings import Settings
+from duban.storage.download import download, fetch, storage_of
 from duban.supervision.workflow import ItemError, StepRefused
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, templates

@@ -21,15 +21,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, MilestoneStage, Status
+from duban.persistence.generation import current
+from duban.persistence.models import PlanRow
+from duban.persistence.readcache import remembered
 from duban.policy import ANY_UNIT, Action, allowed
 from duban.progress.ranking import shown_score
+from duban.services.office import Basis, current_month, office_settings
+from duban.services.overview import Overview, period_overview
+from duban.services.plans import plan_of_year, plan_years
 from duban.settings import Settings
-from duban.store.generation import current
-from duban.store.models import PlanRow
-from duban.store.office import Basis, current_month, office_settings
-from duban.store.overview import Overview, period_overview
-from duban.store.plans import plan_of_year, plan_years
-from duban.store.readcache import remembered
 from duban.web.auth import CurrentUser, csrf_token, db_session
 from duban.web.filters import fmt_number, fmt_pct, marked_quote, scope_label
 

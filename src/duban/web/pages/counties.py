@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from duban.choices import ReportState
 from duban.policy import Action
 from duban.progress.ranking import rank_changes
-from duban.store.overview import IndicatorLine, Overview, UnitLine
+from duban.services.overview import IndicatorLine, Overview, UnitLine
 from duban.web.auth import CurrentUser, allow
 from duban.web.pages.common import overview_of, previous_overview, render
 

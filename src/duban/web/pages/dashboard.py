@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import Status
+from duban.persistence.generation import Generation, current
+from duban.persistence.project_models import ProjectRow
+from duban.persistence.readcache import remembered
 from duban.policy import Action, Scope, scope
 from duban.projects.figures import LedgerFigures
-from duban.store.generation import Generation, current
-from duban.store.project_models import ProjectRow
-from duban.store.projects import plan_ledger_figures
-from duban.store.readcache import remembered
-from duban.store.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
-from duban.store.todo import reporter_todo
+from duban.services.projects import plan_ledger_figures
+from duban.services.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
+from duban.services.todo import reporter_todo
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import kept_query, page_period, plan_for_request, render, templates, today_of
 

@@ -20,13 +20,14 @@ from starlette.datastructures import FormData
 from duban.choices import EntryState, MilestoneStage, OrgKind
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, import_workbook
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.reporting_models import EvidenceRow
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Indicator, Plan
 from duban.policy import Action, only_unit, require
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
 from duban.projects.figures import differs_from_ledger
-from duban.storage.download import download, fetch, storage_of
-from duban.store.entries import (
+from duban.services.entries import (
     SheetRow,
     ValidationFailed,
     Writer,
@@ -36,10 +37,9 @@ from duban.store.entries import (
     unconfirmed_warnings,
     unit_sheet,
 )
-from duban.store.evidence import add_evidence, evidence_key, list_evidence
-from duban.store.locks import Step, lock_refusal, reopened_by_return
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.periods import (
+from duban.services.evidence import add_evidence, evidence_key, list_evidence
+from duban.services.locks import Step, lock_refusal, reopened_by_return
+from duban.services.periods import (
     PeriodClosed,
     WorkflowError,
     closed_reason,
@@ -49,9 +49,9 @@ from duban.store.periods import (
     period_end,
     period_label,
 )
-from duban.store.plans import plan_from_store
-from duban.store.projects import unit_ledger_figures
-from duban.store.reporting_models import EvidenceRow
+from duban.services.plans import plan_from_store
+from duban.services.projects import unit_ledger_figures
+from duban.storage.download import download, fetch, storage_of
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
 from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId

@@ -12,10 +12,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, IndicatorKind
+from duban.persistence.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
 from duban.policy import Action, only_unit
 from duban.progress.expected import expected_share
-from duban.store.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
-from duban.store.overview import IndicatorLine, Overview, period_end
+from duban.services.overview import IndicatorLine, Overview, period_end
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import as_json, overview_of, page_slice, render
 from duban.web.params import PageQuery

@@ -25,14 +25,14 @@ from starlette.datastructures import FormData
 from duban.choices import Comparator
 from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
+from duban.persistence.models import PlanRow
 from duban.plan.model import Indicator, Plan
 from duban.plan.revision import ChangeKind, overlay_draft
 from duban.policy import Action
+from duban.services.plan_revisions import PlanRevisionError, apply_plan_revision, preview_plan_revision
+from duban.services.plans import find_plan, plan_from_store, save_plan
+from duban.services.revisions import RevisionError
 from duban.storage import EvidenceStorage, MissingFile
-from duban.store.models import PlanRow
-from duban.store.plan_revisions import PlanRevisionError, apply_plan_revision, preview_plan_revision
-from duban.store.plans import find_plan, plan_from_store, save_plan
-from duban.store.revisions import RevisionError
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import render, settings_of, today_of
 

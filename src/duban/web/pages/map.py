@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from duban.choices import Status
 from duban.policy import Action
 from duban.progress.ranking import shown_score
-from duban.store.summary import DashboardSummary
+from duban.services.summary import DashboardSummary
 from duban.web.auth import CurrentUser, allow
 from duban.web.pages.common import as_json, render
 from duban.web.pages.dashboard import summary_of

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from duban.policy import Action
-from duban.store.office import due_month, office_settings, save_office_settings
+from duban.services.office import due_month, office_settings, save_office_settings
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render, today_of
 

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from duban.choices import OrgKind
+from duban.persistence.models import OrgUnitRow, PeriodRow
 from duban.policy import Action
-from duban.store.models import OrgUnitRow, PeriodRow
-from duban.store.periods import (
+from duban.services.periods import (
     WorkflowError,
     end_reopening,
     ensure_periods,

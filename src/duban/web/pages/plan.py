@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from duban.choices import BreakdownStatus, Comparator
+from duban.persistence.audit import record_change
+from duban.persistence.models import IndicatorRow, OrgUnitRow, UnitTargetRow
 from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import breakdown_fault
 from duban.policy import Action
-from duban.store.audit import record_change
-from duban.store.models import IndicatorRow, OrgUnitRow, UnitTargetRow
-from duban.store.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
-from duban.store.plans import indicator_from_row, plan_from_store
+from duban.services.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
+from duban.services.plans import indicator_from_row, plan_from_store
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render
 from duban.web.params import RowId

@@ -17,7 +17,7 @@ from duban.policy import Action, only_unit, require
 from duban.projects.explain import NO_LIGHT, light_notes, month_lines
 from duban.projects.figures import through_month
 from duban.projects.stages import stage_on
-from duban.store.project_ledger import LedgerFilter, ledger_counties, ledger_page, project_record
+from duban.services.project_ledger import LedgerFilter, ledger_counties, ledger_page, project_record
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import plan_for_request, render, templates, today_of
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from duban.persistence.models import PeriodRow
 from duban.policy import Action, allowed
-from duban.store.chasing import late_units, remind_late_units, reporting_of
-from duban.store.models import PeriodRow
-from duban.store.periods import find_period, period_label
-from duban.store.supervision_runs import mail_reminders
+from duban.services.chasing import late_units, remind_late_units, reporting_of
+from duban.services.periods import find_period, period_label
+from duban.services.supervision_runs import mail_reminders
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, page_period, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from duban.choices import EntryState
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
+from duban.persistence.reporting_models import EvidenceRow
 from duban.policy import Action
-from duban.store.entries import FourEyes, Writer, approve, approve_entries, return_entry
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
-from duban.store.periods import PeriodClosed, WorkflowError, find_period
-from duban.store.reporting_models import EvidenceRow
-from duban.store.review_bulk import approve_previewed, bulk_preview, submitted_count
+from duban.services.entries import FourEyes, Writer, approve, approve_entries, return_entry
+from duban.services.periods import PeriodClosed, WorkflowError, find_period
+from duban.services.review_bulk import approve_previewed, bulk_preview, submitted_count
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, writer_for
 from duban.web.pages.common import keep_plan, page_slice, plan_for_request, render, templates, today_of
 from duban.web.params import IdForm, IdQuery, MonthForm, PageQuery, RowId

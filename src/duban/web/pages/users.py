@@ -9,16 +9,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from duban.choices import OrgKind, Role
+from duban.persistence.models import OrgUnitRow
 from duban.policy import Action
-from duban.store.accounts import (
+from duban.services.accounts import (
     NewAccount,
     create_account,
     list_accounts,
     reset_account_password,
     set_account_active,
 )
-from duban.store.models import OrgUnitRow
-from duban.store.users import AccountError
+from duban.services.users import AccountError
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import render
 from duban.web.params import RowId

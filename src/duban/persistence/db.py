@@ -1,0 +1,111 @@
+"""Engines, sessions and migrations for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from duban.persistence import generation  # noqa: F401  (its session events move the generation counters)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_OVERFLOW = 10  # for the rare request that holds a second connection (an error page, /metrics)
+
+warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and savepoints that nest."""
+    if url.startswith("sqlite"):
+        _ensure_sqlite_folder(url)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def pooled_engine(url: str, *, size: int, timeout: float) -> Engine:
+    """An engine whose pool holds `size` connections (a few more in a burst) and waits `timeout` s for one."""
+    if url.startswith("sqlite") and url.split("///", 1)[-1] in ("", ":memory:"):
+        return make_engine(url)  # one in-memory database per connection: no pool to size
+    return make_engine(url, pool_size=size, max_overflow=POOL_OVERFLOW, pool_timeout=timeout)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """The store's folder, and the store file created readable by its owner only (SQLite's own is 0644)."""
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_savepoint(connection: Any, _name: str) -> None:
+    """Open the driver's transaction before a savepoint.
+
+    The sqlite3 driver begins its transactions lazily, at the first write; a savepoint taken before
+    that starts a transaction of its own, which its RELEASE then commits — outside the session's
+    transaction. Reads stay outside a transaction as before, so a request that read first and writes
+    later meets optimistic version checks, not SQLite's stale-snapshot error.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the store at `url` to `revision` with the migrations shipped in the package."""
+    if url.startswith("sqlite"):
+        _ensure_sqlite_folder(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the store's schema is at the newest migration."""
+    current, heads = schema_revisions(engine)
+    return current == heads
+
+
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """The migrations the store is at (none for a new store), and the newest ones duban ships."""
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()), heads

@@ -1,0 +1,404 @@
+"""Reading one period of a plan from the store into the vectorised judge, fast.
+
+Figures come out of the store with raw SQL as floats (cast in SQL) straight into numpy arrays; no ORM
+objects are made for entries or unit targets. Only approved (official) figures count, as in
+`overview.period_overview`. Targets per (indicator, unit): the unit's own breakdown target (without a
+breakdown, the reporting unit of `assignments.reporting_units` holds the indicator's target); every
+unit above a unit with a target gets the sum of its children's targets for counts and amounts, and
+the indicator's target for rates, shares and growth, except the plan's top unit (the city), which is
+always held to the indicator's target. Units below the reporting units, or off their branches, have
+no target (`NO_TARGET`): a department's indicator is not judged at the city.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from duban.choices import Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
+from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
+from duban.plan.assignments import no_task_target
+from duban.plan.model import Indicator, Profile, Scope, Thresholds
+from duban.progress.batch import (
+    PeriodFrame,
+    PeriodResult,
+    UnitTree,
+    indicator_arrays,
+    judge_period,
+)
+from duban.progress.formula import Formula, FormulaError, parse_formula
+from duban.progress.judge import STAGE_SHARE
+from duban.services.plans import asked_in
+
+_RATIO_KINDS = (IndicatorKind.RATE.value, IndicatorKind.SHARE.value, IndicatorKind.GROWTH.value)
+_STAGES = tuple(MilestoneStage)
+_STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in _STAGES])
+
+
+def period_frame(
+    *, session: Session, plan_id: int, month: int, history: bool = False, pending: bool = False
+) -> tuple[PeriodFrame, list[str]]:
+    """The plan's figures for `month` (and every earlier month with `history`) as a `PeriodFrame`.
+
+    Approved figures only, or with `pending` the submitted figures awaiting review in their place (含待审核数据).
+    The list holds, in Chinese, what the frame leaves out (formulas that cannot be evaluated).
+    """
+    plan = session.get_one(PlanRow, plan_id)
+    units = _Units.read(session)
+    ids, indicators = _indicators(session, plan_id, month)
+    target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators)
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending)
+    rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
+    formulas, notes = _formulas(indicators)
+    on = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
+    frame = PeriodFrame(
+        indicators=indicator_arrays(indicators=indicators, year=plan.year, on=on), units=units.tree,
+        month=month, indicator=rows.indicator, unit=rows.unit, value=rows.value, numerator=rows.numerator,
+        denominator=rows.denominator, target=target, row_month=rows.month if history else None,
+        formulas=formulas,
+    )  # fmt: skip
+    return frame, notes
+
+
+def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodResult:
+    """Status, roll-up and forecast (from this year's months so far) of every indicator and unit."""
+    frame, _ = period_frame(session=session, plan_id=plan_id, month=month, history=True)
+    plan = session.get_one(PlanRow, plan_id)
+    thresholds = Thresholds.model_validate(plan.thresholds or {})
+    result = judge_period(frame=frame, thresholds=thresholds)
+    _, indicators = _indicators(session, plan_id, month)
+    top = _Units.read(session).top
+    _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan.year,
+                       thresholds=thresholds)  # fmt: skip
+    return result
+
+
+def earlier_figures(
+    *, session: Session, plan_id: int, month: int, ids: np.ndarray, pending: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indicator x unit) each cell's last value of a month before `month` and that month (NaN where none).
+
+    Indicators are the store `ids` in the frame's order, units in `_Units` order; the figures counted as
+    `period_frame` counts them (approved, or with `pending` the submitted ones).
+    """
+    units = _Units.read(session)
+    value = np.full((len(ids), len(units.tree.names)), np.nan)
+    found = value.copy()
+    if month <= 1:
+        return value, found
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month - 1, history=True, pending=pending)
+    index = _index_of(ids)
+    known = (rows.indicator < len(index)) & ~np.isnan(rows.value)
+    known[known] = index[rows.indicator[known]] >= 0
+    ind, unit = index[rows.indicator[known]], units.index[rows.unit[known]]
+    cell, months = ind * value.shape[1] + unit, rows.month[known]
+    order = np.lexsort((-months, cell))  # each cell's latest month first
+    first = order[np.unique(cell[order], return_index=True)[1]]
+    value[ind[first], unit[first]], found[ind[first], unit[first]] = rows.value[known][first], months[first]
+    return value, found
+
+
+class _Units:
+    """Every org unit as a tree, with a lookup from store id to tree index."""
+
+    def __init__(self, ids: np.ndarray, tree: UnitTree, kinds: list[str]) -> None:
+        self.tree, self.kinds = tree, kinds
+        self.index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self.index[ids] = np.arange(len(ids))
+        self.top = next((i for i, k in enumerate(kinds) if k == OrgKind.CITY and tree.parent[i] < 0), -1)
+
+    @classmethod
+    def read(cls, session: Session) -> _Units:
+        """All org units in display order."""
+        rows = session.execute(
+            select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.parent_id, OrgUnitRow.kind).order_by(
+                OrgUnitRow.position, OrgUnitRow.id
+            )
+        ).all()
+        names = {row.id: row.name for row in rows}
+        tree = UnitTree.from_parents({r.name: names.get(r.parent_id) for r in rows})
+        return cls(np.array([r.id for r in rows], dtype=np.int64), tree, [r.kind for r in rows])
+
+    def named(self, names: Sequence[str]) -> list[int]:
+        position = {name: i for i, name in enumerate(self.tree.names)}
+        return [position[n] for n in names if n in position]
+
+    def counties(self) -> list[int]:
+        return [i for i, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY]
+
+
+def _indicators(session: Session, plan_id: int, month: int) -> tuple[np.ndarray, list[Indicator]]:
+    """The plan's indicators asked in `month` in document order, without their breakdowns, and their store ids."""
+    lead = aliased(OrgUnitRow)
+    query = (
+        select(*IndicatorRow.__table__.c, lead.name.label("lead"))
+        .join(TaskRow, TaskRow.id == IndicatorRow.task_id)
+        .join(AreaRow, AreaRow.id == TaskRow.area_id)
+        .outerjoin(lead, lead.id == IndicatorRow.lead_unit_id)
+        .where(IndicatorRow.plan_id == plan_id, asked_in(month))
+        .order_by(AreaRow.position, TaskRow.position, IndicatorRow.position)
+    )
+    rows = session.execute(query).all()
+    return np.array([r.id for r in rows], dtype=np.int64), [_indicator(r._mapping) for r in rows]
+
+
+def _indicator(row: Any) -> Indicator:
+    data: dict[str, Any] = {
+        "id": row["code"], "name": row["name"], "unit": row["unit"], "kind": row["kind"],
+        "comparator": row["comparator"], "target": row["target"], "aspiration": row["aspiration"],
+        "baseline": row["baseline"], "accumulation": row["accumulation"],
+        "numerator": row["numerator_label"], "denominator": row["denominator_label"],
+        "scope": Scope.model_validate(row["scope"] or {}), "lead_unit": row["lead"],
+        "co_units": row["co_units"] or [], "due": row["due"],
+        "profile": Profile.model_validate(row["profile"] or {}), **(row["extra"] or {}),
+    }  # fmt: skip
+    return Indicator.model_validate(data)
+
+
+def _index_of(ids: np.ndarray) -> np.ndarray:
+    index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+    index[ids] = np.arange(len(ids))
+    return index
+
+
+def _targets(
+    *, session: Session, plan_id: int, units: _Units, ids: np.ndarray, indicators: list[Indicator]
+) -> np.ndarray:
+    """The (indicator x unit) target matrix; NaN where a unit has no target."""
+    target = np.full((len(indicators), len(units.tree.names)), np.nan)
+    found = _fetch(session, _TARGETS, plan_id=plan_id)
+    if len(found):
+        ind_id, unit_id = found[:, 0].astype(np.int64), found[:, 1].astype(np.int64)
+        target[_index_of(ids)[ind_id], units.index[unit_id]] = found[:, 2]
+    own = np.array([float(ind.target) for ind in indicators])
+    _default_targets(target=target, indicators=indicators, units=units, own=own)
+    reach = np.array([no_task_target(comparator=ind.comparator) for ind in indicators], dtype=bool)
+    target[(target == 0) & reach[:, None]] = np.nan  # 无此项任务, as `assignments.has_task`
+    ratio = np.array([ind.kind.value in _RATIO_KINDS for ind in indicators], dtype=bool)
+    _fill_parents(target=target, tree=units.tree, own=own, ratio=ratio)
+    if units.top >= 0:  # the city is held to the plan's own target, not the sum of its breakdown
+        target[:, units.top] = np.where(np.isnan(target[:, units.top]), np.nan, own)
+    return target
+
+
+def _default_targets(
+    *, target: np.ndarray, indicators: list[Indicator], units: _Units, own: np.ndarray
+) -> None:
+    """Indicators without a breakdown: their reporting units are held to the indicator's own target."""
+    for i, ind in enumerate(indicators):
+        if np.isnan(target[i]).all():
+            target[i, _reporting(ind, units)] = own[i]
+
+
+def _reporting(ind: Indicator, units: _Units) -> list[int]:
+    """As `assignments.reporting_units`, for an indicator without a breakdown."""
+    if ind.scope.kind is ScopeKind.EACH:
+        return units.named(ind.scope.units) if ind.scope.units else units.counties()
+    if ind.scope.kind is ScopeKind.UNIT and ind.scope.unit:
+        return units.named([ind.scope.unit])
+    if ind.lead_unit:
+        return units.named([ind.lead_unit])
+    return [units.top] if units.top >= 0 else []
+
+
+def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio: np.ndarray) -> None:
+    """Units above targeted units: summed children's targets, or the indicator's target for ratios."""
+    for level in tree.levels:
+        children = target[:, level.order]
+        seen = np.logical_or.reduceat(~np.isnan(children), level.starts, axis=1)
+        total = np.add.reduceat(np.nan_to_num(children), level.starts, axis=1)
+        filled = np.where(ratio[:, None], own[:, None], total)
+        current = target[:, level.parents]
+        target[:, level.parents] = np.where(np.isnan(current) & seen, filled, current)
+
+
+class _Rows:
+    """Long-format figure rows: store ids first, then tree indices."""
+
+    def __init__(self, columns: np.ndarray, stages: np.ndarray, month: int) -> None:
+        self.indicator = columns[:, 0].astype(np.int64)
+        self.unit = columns[:, 1].astype(np.int64)
+        dated = columns.shape[1] == 6
+        self.month = columns[:, 2].astype(np.int64) if dated else np.full(len(columns), month)
+        self.value, self.numerator, self.denominator = columns[:, -3], columns[:, -2], columns[:, -1]
+        self.stages = stages
+
+    @classmethod
+    def read(cls, *, session: Session, plan_id: int, month: int, history: bool, pending: bool) -> _Rows:
+        """The period's official (or `pending`: submitted) figures; with `history` every month from January."""
+        first = 1 if history else month
+        keys = ("e.indicator_id", "e.unit_id", "p.month") if history else ("e.indicator_id", "e.unit_id")
+        columns, source = (_PENDING_FIGURES, _PENDING_FROM) if pending else (_FIGURES, _ENTRIES_FROM)
+        figures = _fetch(session, (keys, columns, source), plan_id=plan_id, first=first, month=month)
+        stages = _fetch_stages(session, pending=pending, plan_id=plan_id, first=first, month=month)
+        return cls(figures, stages, month)
+
+    def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
+        self.indicator, self.unit = indicators[self.indicator], units[self.unit]
+        if len(self.stages):
+            self.stages[:, 0] = indicators[self.stages[:, 0]]
+            self.stages[:, 1] = units[self.stages[:, 1]]
+        return self
+
+    def with_stages(self, target: np.ndarray) -> _Rows:
+        """Milestone stages become figures: the stage's credit times the unit's target, as `judge` does."""
+        if not len(self.stages):
+            return self
+        ind, unit, month, code = self.stages.T
+        value = _STAGE_SHARE[code] * target[ind, unit]
+        blank = np.full(len(ind), np.nan)
+        self.indicator, self.unit = np.r_[self.indicator, ind], np.r_[self.unit, unit]
+        self.month, self.value = np.r_[self.month, month], np.r_[self.value, value]
+        self.numerator, self.denominator = np.r_[self.numerator, blank], np.r_[self.denominator, blank]
+        return self
+
+
+_OFFICIAL = "e.official_stage IS NULL AND (e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)"
+_PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
+# (integer columns, float columns, the rest of the query)
+_FIGURES = ("e.official_value", "e.official_numerator", "e.official_denominator")
+_ENTRIES_FROM = f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}"
+# 含待审核数据: a submitted figure stands in for the official one, as `overview._figure_of` takes it
+_SUBMITTED = "e.state = 'submitted'"
+_PENDING_FIGURES = tuple(f"CASE WHEN {_SUBMITTED} THEN e.{c} ELSE e.official_{c} END"
+                         for c in ("value", "numerator", "denominator"))  # fmt: skip
+_PENDING_STAGE = f"CASE WHEN {_SUBMITTED} THEN e.stage ELSE e.official_stage END"
+_PENDING_FROM = (
+    f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_PENDING_STAGE} IS NULL "
+    f"AND ({_PENDING_FIGURES[0]} IS NOT NULL OR {_PENDING_FIGURES[1]} IS NOT NULL)"
+)
+_TARGETS = (
+    ("t.indicator_id", "t.unit_id"),
+    ("t.value",),
+    "FROM unit_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = {plan_id}",
+)
+_STAGES_SQL = """
+SELECT e.indicator_id, e.unit_id, p.month, {stage}
+FROM entry e JOIN period p ON p.id = e.period_id WHERE {periods} AND {stage} IS NOT NULL
+"""
+
+
+def _fetch(
+    session: Session, query: tuple[tuple[str, ...], tuple[str, ...], str], **numbers: int
+) -> np.ndarray:
+    """All rows of a numeric query as one float64 matrix, integer columns first (NULL becomes NaN).
+
+    The plan id and months are ints, so formatting them into the SQL is safe.
+    """
+    ints, floats, rest = query
+    tail = rest.format(**{k: int(v) for k, v in numbers.items()})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return _copy_binary(connection.connection.driver_connection, ints, floats, tail)
+    # NULL comes back as -inf (SQLite has no NaN, and no figure is infinite) so that numpy can take
+    # the values straight from the cursor, without a list of tuples in between
+    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"IFNULL(CAST({c} AS REAL), -1e999)" for c in floats]
+    cursor: Any = connection.connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(columns)} {tail}")
+        matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
+    finally:
+        cursor.close()
+    matrix[matrix == -np.inf] = np.nan
+    return matrix
+
+
+def _copy_binary(dbapi: Any, ints: tuple[str, ...], floats: tuple[str, ...], tail: str) -> np.ndarray:
+    """PostgreSQL: the columns as arrays in one row, COPYed out in binary and read by numpy.
+
+    One row, not one per figure: libpq hands COPY data over a row at a time. With NULL turned into
+    NaN every array element has the same width: a length, then the big-endian int4 or float8.
+    """
+    as_float = "COALESCE(CAST({} AS DOUBLE PRECISION), 'NaN')"
+    columns = [f"array_agg(CAST({c} AS INTEGER))" for c in ints]
+    columns += [f"array_agg({as_float.format(c)})" for c in floats]
+    data = bytearray()
+    query = f"COPY (SELECT {', '.join(columns)} {tail}) TO STDOUT (FORMAT binary)"
+    with dbapi.cursor() as cursor, cursor.copy(query) as copy:
+        for block in copy:
+            data += block
+    at = 19 + int.from_bytes(data[15:19], "big") + 2  # signature, flags, header extension; field count
+    kinds = [">i4"] * len(ints) + [">f8"] * len(floats)
+    arrays = []
+    for kind in kinds:
+        array, at = _binary_array(data, at, kind)
+        arrays.append(array)
+    return np.column_stack(arrays) if arrays else np.empty((0, 0))
+
+
+def _binary_array(data: bytearray, at: int, kind: str) -> tuple[np.ndarray, int]:
+    """One one-dimensional array field of a binary COPY row, and where the next field starts."""
+    size = int.from_bytes(data[at : at + 4], "big", signed=True)
+    if size < 0:  # NULL: no rows at all
+        return np.empty(0), at + 4
+    length = int.from_bytes(
+        data[at + 16 : at + 20], "big"
+    )  # after size, ndim, flags, element type; lbound follows
+    cells = np.frombuffer(data, dtype=np.dtype([("n", ">i4"), ("v", kind)]), count=length, offset=at + 24)
+    return cells["v"].astype(np.float64), at + 4 + size
+
+
+def _fetch_stages(session: Session, *, pending: bool, **numbers: int) -> np.ndarray:
+    stage = _PENDING_STAGE if pending else "e.official_stage"
+    periods = _PERIODS.format(**{k: int(v) for k, v in numbers.items()})
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_STAGES_SQL.format(stage=stage, periods=periods))
+        code = {stage.value: i for i, stage in enumerate(_STAGES)}
+        rows = [(i, u, m, code[s]) for i, u, m, s in cursor.fetchall()]
+    finally:
+        cursor.close()
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def _formulas(indicators: list[Indicator]) -> tuple[dict[int, Formula], list[str]]:
+    """Parsed formulas of derived indicators; a formula that cannot be evaluated is left out, with a note."""
+    known = {ind.id for ind in indicators}
+    formulas, notes = {}, []
+    for i, ind in enumerate(indicators):
+        if not ind.formula:
+            continue
+        try:
+            formula = parse_formula(ind.formula)
+        except FormulaError as error:
+            notes.append(f"指标 {ind.id} 的公式无法计算:{error}")
+            continue
+        if missing := sorted(formula.ids - known):
+            notes.append(f"指标 {ind.id} 的公式引用了本计划没有的指标:{'、'.join(missing)}")
+            continue
+        formulas[i] = formula
+    return formulas, notes
+
+
+def _judge_each_counts(
+    *, frame: PeriodFrame, result: PeriodResult, indicators: list[Indicator], top: int, year: int,
+    thresholds: Thresholds,
+) -> None:  # fmt: skip
+    """ "Each county" targets: the top unit is judged on how many units met theirs, as the overview does."""
+    each = np.array(
+        [i for i, ind in enumerate(indicators) if ind.scope.kind is ScopeKind.EACH], dtype=np.int64
+    )
+    if not len(each) or top < 0:
+        return
+    below = np.flatnonzero(frame.units.parent == top)
+    scored = ~np.isnan(frame.target[np.ix_(each, below)])
+    reported = (scored & ~np.isnan(result.value[np.ix_(each, below)])).any(axis=1)
+    counts = [indicators[i].model_copy(update={"accumulation": Accumulation.CUMULATIVE}) for i in each]
+    on = date(year, frame.month, calendar.monthrange(year, frame.month)[1])
+    tally = PeriodFrame(
+        indicators=indicator_arrays(indicators=counts, year=year, on=on),
+        units=UnitTree.from_parents({"": None}), month=frame.month, indicator=np.flatnonzero(reported),
+        unit=np.zeros(int(reported.sum()), dtype=np.int64), value=result.each_met[each, top][reported].astype(float),
+        target=result.each_total[each, top].astype(float)[:, None],
+    )  # fmt: skip
+    judged = judge_period(frame=tally, thresholds=thresholds)
+    for name in ("status", "completion", "gap"):
+        getattr(result, name)[each, top] = getattr(judged, name)[:, 0]
+    result.value[each, top] = np.where(reported, result.each_met[each, top], np.nan)

@@ -1,0 +1,287 @@
+"""Putting a plan into the store and reading it back out.
+
+Loading the same plan (same region and year) again updates it in place, matched by the codes
+of areas and tasks and the ids of indicators, so figures already reported stay attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from duban.choices import Accumulation
+from duban.persistence.audit import record_change
+from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
+from duban.persistence.supervision_models import SupervisionRulesRow
+from duban.plan.model import (
+    Area,
+    Breakdown,
+    Indicator,
+    OrgUnit,
+    Plan,
+    Profile,
+    ReviewRules,
+    Scope,
+    SourceDocument,
+    Task,
+    Thresholds,
+)
+from duban.supervision.rules import SupervisionRules
+
+_EXTRA_FIELDS = ("feed", "ledger_check", "formula", "same_as", "implicit", "confidence", "flags", "note")
+
+
+def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> PlanRow:
+    """Insert the plan, or apply it as a revision of the stored plan of the same region and year.
+
+    Loading again never duplicates the plan and never deletes a reported figure: see `plan_revisions`.
+    """
+    row = find_plan(session=session, region=plan.region, year=plan.year)
+    if row is not None:
+        from duban.services.plan_revisions import apply_plan_revision  # revisions build on this module
+
+        apply_plan_revision(session=session, plan_row=row, plan=plan, user_id=user_id, reason="重新导入计划")
+        return row
+    row = PlanRow(region=plan.region, year=plan.year, title=plan.title)
+    session.add(row)
+    write_plan(session=session, row=row, plan=plan)
+    record_change(session=session, user_id=user_id, action="plan.create", entity="plan", entity_id=row.id,
+                  new={"indicators": len(plan.indicators()), "title": plan.title})  # fmt: skip
+    return row
+
+
+def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
+    """Write `plan` over the stored plan in place; stored indicators it leaves out are deleted with it."""
+    units = save_org_units(session=session, units=plan.units)
+    row.title, row.thresholds = plan.title, plan.thresholds.model_dump(mode="json")
+    row.review = plan.review.model_dump(mode="json")
+    row.source_path = plan.source.path if plan.source else None
+    row.source_sha256 = plan.source.sha256 if plan.source else None
+    with session.no_autoflush:
+        _sync_areas(session, row, plan, units)
+    session.flush()
+    save_rules(session=session, plan_id=row.id, rules=plan.supervision)
+
+
+def save_org_units(*, session: Session, units: list[OrgUnit]) -> dict[str, OrgUnitRow]:
+    """Upsert org units by name, parents first; return every stored unit by name."""
+    stored = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    for position, unit in enumerate(units):
+        row = stored.get(unit.name) or OrgUnitRow(name=unit.name)
+        row.kind, row.code, row.population, row.position = (
+            unit.kind.value,
+            unit.code,
+            unit.population,
+            position,
+        )
+        row.parent = stored.get(unit.parent) if unit.parent else None
+        session.add(row)
+        stored[unit.name] = row
+    session.flush()
+    return stored
+
+
+def _sync_areas(session: Session, row: PlanRow, plan: Plan, units: dict[str, OrgUnitRow]) -> None:
+    existing = {a.code: a for a in row.areas}
+    old_indicators = {i.code: i for a in row.areas for t in a.tasks for i in t.indicators}
+    row.areas = []
+    for position, area in enumerate(plan.areas):
+        area_row = existing.get(area.code) or AreaRow(code=area.code)
+        area_row.name, area_row.weight, area_row.livelihood = area.name, area.weight, area.livelihood
+        area_row.position = position
+        row.areas.append(area_row)
+        _sync_tasks(session, row, area_row, area, units, old_indicators)
+
+
+def _sync_tasks(
+    session: Session,
+    plan_row: PlanRow,
+    area_row: AreaRow,
+    area: Area,
+    units: dict[str, OrgUnitRow],
+    old_indicators: dict[str, IndicatorRow],
+) -> None:
+    existing = {t.code: t for t in area_row.tasks}
+    area_row.tasks = []
+    for position, task in enumerate(area.tasks):
+        task_row = existing.get(task.code) or TaskRow(code=task.code)
+        task_row.title, task_row.position = task.title, position
+        task_row.lead_unit = units[task.lead_unit] if task.lead_unit else None
+        task_row.indicators = [
+            _indicator_row(plan_row, old_indicators.pop(ind.id, None), ind, index, units)
+            for index, ind in enumerate(task.indicators)
+        ]
+        area_row.tasks.append(task_row)
+
+
+def _indicator_row(
+    plan_row: PlanRow, row: IndicatorRow | None, ind: Indicator, position: int, units: dict[str, OrgUnitRow]
+) -> IndicatorRow:
+    row = row or IndicatorRow(code=ind.id)
+    row.plan = plan_row
+    row.name, row.unit, row.kind, row.comparator = ind.name, ind.unit, ind.kind.value, ind.comparator.value
+    row.target, row.aspiration, row.baseline = ind.target, ind.aspiration, ind.baseline
+    row.accumulation = (ind.accumulation or Accumulation.CUMULATIVE).value
+    row.numerator_label, row.denominator_label = ind.numerator, ind.denominator
+    row.scope = ind.scope.model_dump(mode="json")
+    row.lead_unit = units[ind.lead_unit] if ind.lead_unit else None
+    row.co_units, row.due = list(ind.co_units), ind.due
+    row.profile = ind.profile.model_dump(mode="json")
+    row.extra = {k: v for k, v in ind.model_dump(mode="json", include=set(_EXTRA_FIELDS)).items() if v}
+    row.quote, row.offset, row.line, row.position = ind.quote, ind.offset, ind.line, position
+    _sync_unit_targets(row, ind.breakdown, units)
+    return row
+
+
+def _sync_unit_targets(row: IndicatorRow, breakdown: Breakdown | None, units: dict[str, OrgUnitRow]) -> None:
+    wanted = breakdown.targets if breakdown else {}
+    kept = {t.unit.name: t for t in row.unit_targets if t.unit.name in wanted}
+    row.unit_targets = []
+    for name, value in wanted.items():
+        target = kept.get(name) or UnitTargetRow(unit=units[name])
+        target.value, target.basis = value, breakdown.basis if breakdown else None
+        target.status = breakdown.status.value if breakdown else "draft"
+        row.unit_targets.append(target)
+
+
+def find_plan(*, session: Session, region: str | None = None, year: int | None = None) -> PlanRow | None:
+    """The plan of `region` and `year`, or the newest plan when they are not given."""
+    query = select(PlanRow).order_by(PlanRow.year.desc(), PlanRow.id.desc())
+    if region:
+        query = query.where(PlanRow.region == region)
+    if year:
+        query = query.where(PlanRow.year == year)
+    return session.scalars(query).first()
+
+
+def plan_of_year(
+    *, session: Session, today: date, year: int | None = None, region: str | None = None
+) -> PlanRow | None:
+    """The plan a request means: that of `year` (and `region`), by default the plan of today's year.
+
+    With no plan for today's year the default is the newest plan not in the future (a year still being
+    closed), else the earliest one. Several plans of one year (regions) without `region`: the newest loaded.
+    """
+    if year is not None:
+        return find_plan(session=session, region=region, year=year)
+    found = find_plan(session=session, region=region, year=today.year)
+    if found is not None:
+        return found
+    query = select(PlanRow).order_by(PlanRow.year.desc(), PlanRow.id.desc())
+    if region:
+        query = query.where(PlanRow.region == region)
+    past = session.scalars(query.where(PlanRow.year < today.year)).first()
+    if past is not None:
+        return past
+    return session.scalars(query.order_by(None).order_by(PlanRow.year, PlanRow.id.desc())).first()
+
+
+def plan_years(*, session: Session) -> list[tuple[int, str]]:
+    """Every stored plan's year and region, oldest year first (a year switcher's choices)."""
+    return [(year, region) for year, region in session.execute(
+        select(PlanRow.year, PlanRow.region).order_by(PlanRow.year, PlanRow.region)
+    )]  # fmt: skip
+
+
+def plan_from_store(
+    *, session: Session, plan_row: PlanRow, month: int | None = None, retired: bool = False
+) -> Plan:
+    """Rebuild the pure plan model from the store, e.g. for `duban plan export`.
+
+    Without `month` it is the plan in force (retired indicators left out); with `month`, the indicators
+    asked in that month; with `retired`, every stored indicator.
+    """
+    units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
+    asked = (lambda row: True) if retired else (lambda row: is_asked(row, month))
+    return Plan(
+        region=plan_row.region,
+        year=plan_row.year,
+        title=plan_row.title,
+        source=SourceDocument(path=plan_row.source_path, sha256=plan_row.source_sha256)
+        if plan_row.source_path
+        else None,
+        thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
+        units=[_org_unit(u) for u in units],
+        areas=[
+            a for a, stored in ((_area(a, asked), a) for a in plan_row.areas) if a.tasks or not stored.tasks
+        ],
+        supervision=_rules(session, plan_row.id),
+        review=ReviewRules.model_validate(plan_row.review or {}),
+    )
+
+
+def is_asked(row: IndicatorRow, month: int | None) -> bool:
+    """Whether the indicator is asked in `month` (None: from now on): not retired by then."""
+    return row.retired_from is None or (month is not None and month < row.retired_from)
+
+
+def asked_in(month: int | None) -> ColumnElement[bool]:
+    """SQL for `is_asked`: the indicators asked in `month` (None: the ones not retired)."""
+    if month is None:
+        return IndicatorRow.retired_from.is_(None)
+    return or_(IndicatorRow.retired_from.is_(None), IndicatorRow.retired_from > month)
+
+
+def _rules(session: Session, plan_id: int) -> SupervisionRules | None:
+    """The plan's supervision rules, or None when they are the defaults (so exports stay short)."""
+    rules = rules_of(session=session, plan_id=plan_id)
+    return None if rules == SupervisionRules() else rules
+
+
+def _org_unit(row: OrgUnitRow) -> OrgUnit:
+    return OrgUnit.model_validate(
+        {"name": row.name, "kind": row.kind, "parent": row.parent.name if row.parent else None,
+         "code": row.code, "population": row.population}
+    )  # fmt: skip
+
+
+def _area(row: AreaRow, asked: Callable[[IndicatorRow], bool]) -> Area:
+    tasks = [_task(t, asked) for t in row.tasks]
+    return Area(
+        code=row.code, name=row.name, weight=Decimal(row.weight), livelihood=row.livelihood,
+        tasks=[t for t, stored in zip(tasks, row.tasks, strict=True) if t.indicators or not stored.indicators],
+    )  # fmt: skip
+
+
+def _task(row: TaskRow, asked: Callable[[IndicatorRow], bool]) -> Task:
+    return Task(code=row.code, title=row.title, lead_unit=row.lead_unit.name if row.lead_unit else None,
+                indicators=[indicator_from_row(i) for i in row.indicators if asked(i)])  # fmt: skip
+
+
+def indicator_from_row(row: IndicatorRow) -> Indicator:
+    """The pure indicator model of a stored indicator."""
+    data: dict[str, Any] = {
+        "id": row.code, "name": row.name, "unit": row.unit, "kind": row.kind,
+        "comparator": row.comparator, "target": row.target, "aspiration": row.aspiration,
+        "baseline": row.baseline, "accumulation": row.accumulation,
+        "numerator": row.numerator_label, "denominator": row.denominator_label,
+        "scope": Scope.model_validate(row.scope or {}), "lead_unit": row.lead_unit.name if row.lead_unit else None,
+        "co_units": row.co_units or [], "due": row.due, "profile": Profile.model_validate(row.profile or {}),
+        "quote": row.quote, "offset": row.offset, "line": row.line, **(row.extra or {}),
+    }  # fmt: skip
+    if row.unit_targets:
+        first = row.unit_targets[0]
+        data["breakdown"] = Breakdown.model_validate(
+            {"status": first.status, "basis": first.basis,
+             "targets": {t.unit.name: Decimal(t.value) for t in row.unit_targets}}
+        )  # fmt: skip
+    return Indicator.model_validate(data)
+
+
+def save_rules(*, session: Session, plan_id: int, rules: SupervisionRules | None) -> None:
+    """Keep the plan file's supervision rules with the stored plan (defaults when it has none)."""
+    row = session.get(SupervisionRulesRow, plan_id) or SupervisionRulesRow(plan_id=plan_id)
+    row.rules = (rules or SupervisionRules()).model_dump(mode="json")
+    session.add(row)
+    session.flush()
+
+
+def rules_of(*, session: Session, plan_id: int) -> SupervisionRules:
+    """The plan's supervision rules, or the defaults."""
+    row = session.get(SupervisionRulesRow, plan_id)
+    return SupervisionRules.model_validate(row.rules if row else {})

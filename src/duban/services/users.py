@@ -1,0 +1,205 @@
+"""Accounts: argon2-hashed passwords, roles and the unit a reporter may touch."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.orm import Session
+
+from duban.choices import Role
+from duban.persistence.audit import record_change
+from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
+from duban.plan.model import Plan
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+WRONG_LOGIN = "用户名或密码错误"
+FAILURE_WINDOW = timedelta(hours=1)  # refused logins older than this no longer count
+
+
+class AccountError(ValueError):
+    """A user-facing reason why an account operation was refused."""
+
+
+class LoginThrottled(AccountError):
+    """Too many refused logins from this address or for this name: try again after `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = max(1, math.ceil(wait))
+        super().__init__(f"登录尝试过于频繁,请 {self.wait} 秒后再试")
+
+
+def add_user(
+    *, session: Session, username: str, password: str, role: Role, unit: str | None = None,
+    display_name: str | None = None, email: str | None = None, by: int | None = None,
+) -> UserRow:  # fmt: skip
+    """Create an account; reporters must belong to a unit."""
+    if session.scalar(select(UserRow).where(UserRow.username == username)):
+        raise AccountError(f"用户名“{username}”已存在")
+    _check_password(password)
+    unit_row = _unit(session, unit)
+    if role is Role.REPORTER and unit_row is None:
+        raise AccountError("填报员必须指定所属单位")
+    user = UserRow(username=username, password_hash=_hasher.hash(password), role=role.value, unit=unit_row,
+                   display_name=display_name, email=email)  # fmt: skip
+    session.add(user)
+    session.flush()
+    record_change(session=session, user_id=by, action="user.add", entity="user", entity_id=user.id,
+                  new={"username": username, "role": role.value, "unit": unit})  # fmt: skip
+    return user
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, address: str, max_failures: int, longest_wait: int
+) -> UserRow:
+    """The active user with this password; refused logins slow down the address and the name they tried.
+
+    No account is ever locked: an address without refused logins of its own may still try a
+    throttled name, and every wait ends. Unknown names are throttled and answered like known ones.
+    """
+    now = datetime.now(UTC)
+    by_address = _failures(session, LoginFailureRow.address == address)
+    by_name = _failures(session, LoginFailureRow.username == username)
+    wait = by_address.wait(max_failures, longest_wait, now)
+    if by_address.count:
+        wait = max(wait, by_name.wait(max_failures, longest_wait, now))
+    if wait > 0:
+        raise LoginThrottled(wait)
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None or not user.active or not _verify(user.password_hash, password):
+        if user is None:
+            _hasher.hash(password)  # spend the same time as a real check, so names cannot be probed
+        _record_failure(session, address=address, username=username, now=now)
+        raise AccountError(WRONG_LOGIN)
+    if by_name.count:
+        session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+    return user
+
+
+@dataclass(frozen=True)
+class _Failures:
+    """Refused logins of one address or one name within the window: how many and the latest."""
+
+    count: int
+    latest: datetime | None
+
+    def wait(self, max_failures: int, longest_wait: int, now: datetime) -> float:
+        """Seconds still to wait: none for the first `max_failures`, then 1 s doubling, at most `longest_wait`."""
+        if self.latest is None or self.count < max_failures:
+            return 0.0
+        backoff = min(2.0 ** (self.count - max_failures), float(longest_wait))
+        return backoff - (now - _aware(self.latest)).total_seconds()
+
+
+def _failures(session: Session, which: ColumnElement[bool]) -> _Failures:
+    since = datetime.now(UTC) - FAILURE_WINDOW
+    query = select(func.count(), func.max(LoginFailureRow.at)).where(which, LoginFailureRow.at > since)
+    count, latest = session.execute(query).one()
+    return _Failures(int(count), latest)
+
+
+def _record_failure(session: Session, *, address: str, username: str, now: datetime) -> None:
+    session.execute(delete(LoginFailureRow).where(LoginFailureRow.at <= now - FAILURE_WINDOW))
+    session.add(LoginFailureRow(address=address, username=username[:100], at=now))
+
+
+def end_sessions(*, session: Session, user: UserRow) -> None:
+    """End every session of `user` (logout, password reset, disable): their cookies no longer sign in."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def set_password(*, session: Session, username: str, password: str, by: int | None = None) -> UserRow:
+    """Replace a user's password; every open session of theirs ends."""
+    user = _user(session, username)
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    end_sessions(session=session, user=user)
+    session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+    record_change(session=session, user_id=by, action="user.reset", entity="user", entity_id=user.id)
+    return user
+
+
+def set_active(*, session: Session, username: str, active: bool, by: int | None = None) -> UserRow:
+    """Enable or disable an account; either way every open session of theirs ends."""
+    user = _user(session, username)
+    user.active = active
+    end_sessions(session=session, user=user)
+    record_change(session=session, user_id=by, action="user.enable" if active else "user.disable",
+                  entity="user", entity_id=user.id)  # fmt: skip
+    return user
+
+
+def new_password() -> str:
+    """A random password that meets the length rule."""
+    return secrets.token_urlsafe(12)
+
+
+def ensure_demo_users(*, session: Session, plan: Plan, data_dir: Path) -> Path:
+    """Create demo accounts (office, leader, one reporter per county) with random passwords, once."""
+    target = data_dir / "demo-accounts.txt"
+    if target.exists() and session.scalar(select(UserRow).where(UserRow.username == "admin")):
+        return target
+    lines = ["# duban 演示账号(随机密码,仅用于演示)"]
+    wanted: list[tuple[str, Role, str | None, str]] = [
+        ("admin", Role.ADMIN, None, "督查室"),
+        ("leader", Role.LEADER, None, "市领导"),
+    ]
+    wanted += [(f"county{i + 1:02d}", Role.REPORTER, c.name, c.name) for i, c in enumerate(plan.counties())]
+    for username, role, unit, label in wanted:
+        password = new_password()
+        existing = session.scalar(select(UserRow).where(UserRow.username == username))
+        if existing:
+            set_password(session=session, username=username, password=password)
+        else:
+            add_user(
+                session=session,
+                username=username,
+                password=password,
+                role=role,
+                unit=unit,
+                display_name=label,
+            )
+        lines.append(f"{username}\t{password}\t{role.label}\t{label}")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target.chmod(0o600)
+    return target
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _user(session: Session, username: str) -> UserRow:
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise AccountError(f"用户“{username}”不存在")
+    return user
+
+
+def _unit(session: Session, name: str | None) -> OrgUnitRow | None:
+    if name is None:
+        return None
+    unit = session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name))
+    if unit is None:
+        raise AccountError(f"单位“{name}”不存在")
+    return unit
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
