@@ -22,6 +22,7 @@ from duban.choices import (
     ProfileKind,
     ScopeKind,
 )
+from duban.plan.horizon import Horizon, milestone, progress_toward
 from duban.supervision.rules import SupervisionRules
 
 PERCENT_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
@@ -159,6 +160,7 @@ class Indicator(Model):
     due: date | None = None
     profile: Profile = Field(default_factory=Profile)
     breakdown: Breakdown | None = None
+    horizon: Horizon | None = None  # a target for a later year (2030); `target` is then this year's milestone
     feed: str | None = None
     ledger_check: Decimal | None = None  # with `feed`: units report, checked against the ledger within this %
     formula: str | None = None
@@ -194,6 +196,10 @@ class Indicator(Model):
     def is_percent(self) -> bool:
         return self.kind in PERCENT_KINDS
 
+    def horizon_progress(self, actual: Decimal | None) -> Decimal | None:
+        """Percent of the way from the base to the later year's value (2030) that `actual` has come."""
+        return progress_toward(horizon=self.horizon, actual=actual) if self.horizon else None
+
     @property
     def fed_by_ledger(self) -> bool:
         """The project ledger supplies the figure and no unit is asked for it (one source per figure)."""
@@ -203,6 +209,22 @@ class Indicator(Model):
     def checked_against_ledger(self) -> bool:
         """Units report the figure; the ledger's is shown beside it and a difference over the tolerance flagged."""
         return bool(self.feed) and self.ledger_check is not None
+
+
+def _raw_indicators(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The indicator mappings of unvalidated plan data, skipping anything malformed (validation reports it)."""
+    areas = data.get("areas")
+    areas = areas if isinstance(areas, list) else []
+    tasks = [t for a in areas if isinstance(a, dict) for t in a.get("tasks") or []]
+    found = [i for t in tasks if isinstance(t, dict) for i in t.get("indicators") or []]
+    return [i for i in found if isinstance(i, dict)]
+
+
+def _milestone_of(raw: Any, year: int) -> Decimal | None:
+    try:
+        return milestone(horizon=Horizon.model_validate(raw), year=year)
+    except ValueError:
+        return None
 
 
 def default_accumulation(kind: IndicatorKind) -> Accumulation:
@@ -262,6 +284,19 @@ class Plan(Model):
     areas: list[Area] = Field(default_factory=list)
     supervision: SupervisionRules | None = None
     review: ReviewRules = Field(default_factory=ReviewRules)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _milestone_targets(cls, data: Any) -> Any:
+        """A five-year target that gives no `target` for the plan's year takes the year's milestone."""
+        if not isinstance(data, dict) or not isinstance(data.get("year"), int):
+            return data
+        for raw in _raw_indicators(data):
+            if "target" not in raw and isinstance(raw.get("horizon"), dict | Horizon):
+                year_target = _milestone_of(raw["horizon"], data["year"])
+                if year_target is not None:
+                    raw["target"] = year_target
+        return data
 
     def indicators(self) -> list[Indicator]:
         """Every indicator of the plan, in document order."""

@@ -240,7 +240,22 @@ def indicator_faults(ind: Indicator, plan: Plan) -> list[tuple[str, str]]:
     message = breakdown_fault(ind)
     if message:
         faults.append(("breakdown (目标分解)", message))
+    message = horizon_fault(ind, plan.year)
+    if message:
+        faults.append(("horizon (远期目标)", message))
     return faults
+
+
+def horizon_fault(ind: Indicator, year: int) -> str | None:
+    """Why a later year's target does not fit the plan's year, or None when it does."""
+    if ind.horizon is None:
+        return None
+    if ind.horizon.year < year:
+        return f"目标年份 {ind.horizon.year} 早于计划年份 {year}"
+    given = ind.horizon.milestones.get(year)
+    if given is not None and given != ind.target:
+        return f"目标值 {_fmt(ind.target)} 与 {year} 年的年度节点 {_fmt(given)} 不一致"
+    return None
 
 
 def breakdown_fault(ind: Indicator) -> str | None:

@@ -33,7 +33,9 @@ from duban.plan.model import (
 )
 from duban.supervision.rules import SupervisionRules
 
-_EXTRA_FIELDS = ("feed", "ledger_check", "formula", "same_as", "implicit", "confidence", "flags", "note")
+_EXTRA_FIELDS = (
+    "feed", "ledger_check", "formula", "same_as", "implicit", "confidence", "flags", "note", "horizon",
+)  # fmt: skip
 
 
 def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> PlanRow:

@@ -75,7 +75,7 @@ def dashboard_main(*, session: Session, view: DashboardSummary, kept: str = "") 
     html = templates.get_template("_dashboard_main.html").render(
         view=view, counts=view.status_counts(), ledger=ledger, cards=livelihood_cards(view=view),
         lagging=view.lagging(), projects=project_lines(view=view), late=[r for r in view.reporting if r.late],
-        plan_query=kept,
+        horizons=[line for line in view.indicators if line.indicator.horizon], plan_query=kept,
     )  # fmt: skip
     return Markup(html)
 

@@ -1,0 +1,100 @@
+"""十五五 (2030) targets in the 2026 plan: each shows its 2026 milestone and progress toward 2030, and is
+judged against the milestone — linear from the base year by default, or as the plan gives it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from builders import OFFICE, make_plan
+from duban.choices import Role
+from duban.plan.model import Indicator, Plan
+from duban.settings import Settings
+from duban.store.entries import approve, record_value, submit
+from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
+from duban.store.periods import ensure_periods
+from duban.store.plans import save_plan
+from duban.store.users import add_user
+from web.conftest import log_in
+
+URBAN = {"id": "U-1", "name": "常住人口城镇化率", "unit": "%", "kind": "rate", "comparator": ">=",
+         "lead_unit": "市发展改革委", "horizon": {"year": 2030, "target": 60, "base_year": 2025, "base": 55}}  # fmt: skip
+INCOME = {"id": "U-2", "name": "城乡居民收入比", "unit": ":1", "kind": "amount", "accumulation": "level",
+          "comparator": "<=", "lead_unit": "市发展改革委",
+          "horizon": {"year": 2030, "target": "2.1", "base_year": 2025, "base": "2.5", "milestones": {2026: "2.45"}}}  # fmt: skip
+
+
+def five_year_plan() -> Plan:
+    """The 2026 plan with two 2030 targets; neither states a 2026 `target` of its own."""
+    data = make_plan().model_dump(mode="json", exclude_none=True)
+    data["areas"][0]["tasks"][0]["indicators"] = [URBAN, INCOME]
+    return Plan.model_validate(data)
+
+
+@pytest.fixture
+def client(factory: sessionmaker[Session], settings: Settings) -> Iterator[TestClient]:
+    """The plan loaded; May's figures approved: 城镇化率 56.5%, 收入比 2.44:1."""
+    from duban.web.app import create_app
+
+    with factory() as session, session.begin():
+        row = save_plan(session=session, plan=five_year_plan())
+        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
+        add_user(session=session, username="leader", password="correct horse battery", role=Role.LEADER)
+        unit = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == "市发展改革委"))
+        may = session.scalar(select(PeriodRow.id).where(PeriodRow.month == 5))
+        for code, value in (("U-1", "56.5"), ("U-2", "2.44")):
+            ind = session.scalar(select(IndicatorRow.id).where(IndicatorRow.code == code))
+            entry = record_value(session=session, indicator_id=ind, unit_id=unit, period_id=may,
+                                 value=Decimal(value), user_id=None)  # fmt: skip
+            approve(session=session, entry=submit(session=session, entry=entry, writer=OFFICE), writer=OFFICE)
+    with TestClient(create_app(settings)) as client:
+        log_in(client, "leader")
+        yield client
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_plan_takes_the_years_milestone_as_its_target():
+    urban, income = five_year_plan().indicators()
+    assert (urban.target, income.target) == (Decimal(56), Decimal("2.45"))
+
+
+def test_the_stored_plan_keeps_the_2030_target_and_the_milestone(factory):
+    with factory() as session, session.begin():
+        save_plan(session=session, plan=five_year_plan())
+    from duban.store.plans import find_plan, plan_from_store
+
+    with factory() as session:
+        urban, income = plan_from_store(session=session, plan_row=find_plan(session=session)).indicators()
+    assert urban.horizon == Indicator.model_validate(URBAN | {"target": 56}).horizon
+    assert (income.target, income.horizon.milestones) == (Decimal("2.45"), {2026: Decimal("2.45")})
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [("U-1", "2030年目标 不低于 60%(基期2025年 55%) · 2026年节点 56% · 五年目标进度 30.0%"),
+     ("U-2", "2030年目标 不超过 2.1:1(基期2025年 2.5:1) · 2026年节点 2.45:1 · 五年目标进度 15.0%")],
+)  # fmt: skip
+def test_the_indicator_page_shows_the_milestone_and_progress_toward_2030(client, code, shown):
+    html = client.get(f"/indicators/{code}?month=5").text
+    assert shown in _text(html) and "2026年节点目标" in html
+    heading = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
+    # judged against 56 and 2.45: against 60 and 2.1 it would be 正常 and 滞后
+    assert 's-done">已完成' in heading
+
+
+def test_the_dashboard_lists_the_2030_targets_with_their_milestones(client):
+    page = client.get("/?month=5").text
+    rows = re.findall(r'<tr data-id="(U-\d)">(.*?)</tr>', page, re.S)
+    assert [(code, _text(row).split()) for code, row in rows] == [
+        ("U-1", ["常住人口城镇化率", "2030年", "不低于", "60%", "56%", "56.5%", "30.0%", "已完成"]),
+        ("U-2", ["城乡居民收入比", "2030年", "不超过", "2.1:1", "2.45:1", "2.44:1", "15.0%", "已完成"]),
+    ]
