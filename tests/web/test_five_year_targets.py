@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE, make_plan
 from duban.choices import Role
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
 from duban.plan.model import Indicator, Plan
+from duban.services.entries import approve, record_value, submit
+from duban.services.periods import ensure_periods
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.entries import approve, record_value, submit
-from duban.store.models import IndicatorRow, OrgUnitRow, PeriodRow
-from duban.store.periods import ensure_periods
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from web.conftest import log_in
 
 URBAN = {"id": "U-1", "name": "常住人口城镇化率", "unit": "%", "kind": "rate", "comparator": ">=",
@@ -70,7 +70,7 @@ def test_the_plan_takes_the_years_milestone_as_its_target():
 def test_the_stored_plan_keeps_the_2030_target_and_the_milestone(factory):
     with factory() as session, session.begin():
         save_plan(session=session, plan=five_year_plan())
-    from duban.store.plans import find_plan, plan_from_store
+    from duban.services.plans import find_plan, plan_from_store
 
     with factory() as session:
         urban, income = plan_from_store(session=session, plan_row=find_plan(session=session)).indicators()
