@@ -18,6 +18,7 @@ from duban.persistence.generation import Generation, current
 from duban.persistence.project_models import ProjectRow
 from duban.persistence.readcache import remembered
 from duban.policy import Action, Scope, scope
+from duban.progress.changes import completion_changes, count_changes
 from duban.projects.figures import LedgerFigures
 from duban.services.projects import plan_ledger_figures
 from duban.services.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
@@ -59,9 +60,9 @@ def dashboard(
     view = summary_of(request, month, at=at)
     kept = kept_query(request)  # the markup's links keep the year asked for: part of what is remembered
     key = ("dashboard page", view.plan_id, view.month, view.basis, today_of(request), view.current, kept)
-    main = remembered(
-        session=session, key=key, at=at, compute=lambda: dashboard_main(session=session, view=view, kept=kept)
-    )
+    before = summary_of(request, view.month - 1, at=at) if view.month > 1 else None
+    main = remembered(session=session, key=key, at=at,
+                      compute=lambda: dashboard_main(session=session, view=view, before=before, kept=kept))  # fmt: skip
     todo = None
     if scope(user.role, Action.ENTER_FIGURES) is Scope.OWN and user.unit_id is not None:  # a unit's reporter
         todo = reporter_todo(session=session, plan_row=plan_for_request(request), unit_id=user.unit_id,
@@ -69,11 +70,17 @@ def dashboard(
     return render(request, "dashboard.html", user, nav="dashboard", main=main, todo=todo)
 
 
-def dashboard_main(*, session: Session, view: DashboardSummary, kept: str = "") -> Markup:
-    """The page's content: the same for every user, so rendered once per judged period, not per request."""
+def dashboard_main(
+    *, session: Session, view: DashboardSummary, before: DashboardSummary | None = None, kept: str = ""
+) -> Markup:
+    """The page's content: the same for every user, so rendered once per judged period, not per request.
+    With `before` (the month before), each count and lagging line says what changed since."""
     ledger = ledger_figures(session=session, plan_id=view.plan_id, on=view.on)
+    counts = view.status_counts()
     html = templates.get_template("_dashboard_main.html").render(
-        view=view, counts=view.status_counts(), ledger=ledger, cards=livelihood_cards(view=view),
+        view=view, counts=counts, ledger=ledger, cards=livelihood_cards(view=view),
+        count_changes=count_changes(now=counts, before=before.status_counts()) if before else {},
+        changes=completion_changes(now=view.indicators, before=before.indicators) if before else {},
         lagging=view.lagging(), projects=project_lines(view=view), late=[r for r in view.reporting if r.late],
         horizons=[line for line in view.indicators if line.indicator.horizon], plan_query=kept,
     )  # fmt: skip

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from duban.choices import Accumulation, IndicatorKind
 from duban.persistence.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
 from duban.policy import Action, only_unit
+from duban.progress.changes import completion_changes
 from duban.progress.expected import expected_share
 from duban.services.overview import IndicatorLine, Overview, period_end
 from duban.web.auth import CurrentUser, allow, db_session
-from duban.web.pages.common import as_json, overview_of, page_slice, render
+from duban.web.pages.common import as_json, overview_of, page_slice, previous_overview, render
 from duban.web.params import PageQuery
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +51,10 @@ def indicator_list(
     view = overview_of(request, month)
     lines = filter_lines(view=view, status=status, area=area, q=q)
     shown, page, pages = page_slice(lines, page)
+    before = previous_overview(request, view)
+    changes = completion_changes(now=shown, before=before.indicators) if before else {}
     return render(request, "indicators.html", user, nav="indicators", view=view, lines=shown, page=page,
-                  pages=pages, total=len(lines), status=status, area=area, q=q)  # fmt: skip
+                  pages=pages, total=len(lines), status=status, area=area, q=q, changes=changes)  # fmt: skip
 
 
 def filter_lines(*, view: Overview, status: str, area: str, q: str) -> list[IndicatorLine]:

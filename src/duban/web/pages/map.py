@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from duban.choices import Status
 from duban.policy import Action
-from duban.progress.ranking import shown_score
+from duban.progress.ranking import RankChange, rank_changes, shown_score
 from duban.services.summary import DashboardSummary
 from duban.web.auth import CurrentUser, allow
 from duban.web.pages.common import as_json, render
@@ -19,6 +19,9 @@ from duban.web.pages.dashboard import summary_of
 
 router = APIRouter(include_in_schema=False)
 SCORE = "score"
+CHANGE = "change"  # 变化: composite score points since the month before
+# Its colours, as the legend lists them: (sign of the change, colour, label).
+CHANGE_BANDS = ((1, "#1a7f37", "得分上升"), (0, "#8c959f", "得分持平"), (-1, "#cf222e", "得分下降"))
 # Composite score bands, best first: (lowest score, colour, label).
 SCORE_BANDS = (
     (Decimal(80), "#1a7f37", "80分以上"),
@@ -46,11 +49,11 @@ def county_map(
 ) -> HTMLResponse:  # fmt: skip
     """The choropleth page with a table of the same figures beside it."""
     view = summary_of(request, month)
-    shades = county_shades(view=view, measure=measure)
+    shades = county_shades(view=view, measure=measure, before=previous_summary(request, view))
     choices = view.map_choices()
     return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades,
                   choices=choices, data=as_json([asdict(s) for s in shades]),
-                  bands=SCORE_BANDS if measure == SCORE else None)  # fmt: skip
+                  bands={SCORE: SCORE_BANDS, CHANGE: CHANGE_BANDS}.get(measure))  # fmt: skip
 
 
 @router.get("/map/data")
@@ -61,13 +64,24 @@ def county_map_data(
     """The map's figures as JSON, for redrawing without reloading the page."""
     view = summary_of(request, month)
     return JSONResponse({"month": view.month, "current_month": view.current, "note": view.note, "measure": measure,
-                         "counties": [asdict(s) for s in county_shades(view=view, measure=measure)]})  # fmt: skip
+                         "counties": [asdict(s) for s in county_shades(view=view, measure=measure,
+                                                                       before=previous_summary(request, view))]})  # fmt: skip
 
 
-def county_shades(*, view: DashboardSummary, measure: str) -> list[CountyShade]:
-    """Each county's value and colour for `measure` (the composite score or an indicator id)."""
+def previous_summary(request: Request, view: DashboardSummary) -> DashboardSummary | None:
+    """The summary of the month before `view`'s (None in January), as `common.previous_overview`."""
+    return summary_of(request, view.month - 1) if view.month > 1 else None
+
+
+def county_shades(
+    *, view: DashboardSummary, measure: str, before: DashboardSummary | None = None
+) -> list[CountyShade]:
+    """Each county's value and colour for `measure` (the composite score, its change or an indicator id)."""
     if measure == SCORE:
         return [_score_shade(r.unit, r.score) for r in view.rankings]
+    if measure == CHANGE:
+        changes = rank_changes(now=view.rankings, before=before.rankings) if before else {}
+        return [_change_shade(r.unit, changes.get(r.unit)) for r in view.rankings]
     values = view.county_values(measure)
     if values is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{measure}”的指标")
@@ -78,6 +92,14 @@ def _score_shade(name: str, score: Decimal) -> CountyShade:
     colour, band = next((c, label) for low, c, label in SCORE_BANDS if score >= low)
     shown = shown_score(score)
     return CountyShade(name, float(shown), colour, f"综合得分 {shown}({band})")
+
+
+def _change_shade(name: str, change: RankChange | None) -> CountyShade:
+    if change is None:
+        return CountyShade(name, None, "#d0d7de", "上月无排名,无从比较")
+    sign = (change.score > 0) - (change.score < 0)
+    colour = next(c for s, c, _ in CHANGE_BANDS if s == sign)
+    return CountyShade(name, float(change.score), colour, f"较上月{change.words}")
 
 
 def _status_shade(name: str, completion: Decimal | None, status: Status, carried: int | None) -> CountyShade:
