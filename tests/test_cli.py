@@ -89,6 +89,9 @@ def test_demo_builds_the_store_without_serving(env, db_url):
     assert "55 个指标" in result.output and "6 个月" in result.output
     accounts = (env / "data" / "demo-accounts.txt").read_text(encoding="utf-8")
     assert "admin" in accounts and "county08" in accounts
+    assert (
+        "dept01\t" in accounts and "市发展改革委" in accounts
+    )  # a department's reporter (leads the most indicators)
     if db_url.startswith("sqlite"):
         with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
             assert db.execute("select count(*) from entry").fetchone()[0] > 1000
@@ -125,7 +128,7 @@ def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, 
     result = runner.invoke(app, ["serve", "--port", "8765", "--workers", str(workers)])
     assert result.exit_code == 0, result.output
     [(target, options)] = started
-    assert options["port"] == 8765
+    assert options["port"] == 8765 and options["host"] == "127.0.0.1"
     if workers == 1:
         assert not isinstance(target, str) and "workers" not in options
     else:
@@ -133,3 +136,20 @@ def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, 
         assert "2 个进程" in result.output
         if not shared_key:
             assert (env / "data" / "secret.key").exists()  # written once, before the workers read it
+
+
+def test_serve_listens_on_the_address_and_port_asked(env, db_url, monkeypatch):
+    """`duban serve --host 0.0.0.0 --port 8080`, as the README tells an office to reach it from other machines."""
+    import uvicorn
+
+    from duban.settings import get_settings
+
+    monkeypatch.setenv("DUBAN_SECRET_KEY", "one key for every server")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append(options))
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8080"])
+    assert result.exit_code == 0, result.output
+    assert (started[0]["host"], started[0]["port"]) == ("0.0.0.0", 8080)
+    assert "http://0.0.0.0:8080/" in result.output

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 def demo(
     serve: bool = typer.Option(True, help="准备好数据后启动网页服务"),
     port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
+    host: str | None = typer.Option(None, help="监听地址(0.0.0.0 为所有网卡);默认 DUBAN_HOST,即 127.0.0.1"),
 ) -> None:
     """创建 SQLite 数据库,导入昭通市 2026 年计划和演示进度,然后启动网页服务。"""
     from duban.cli import default_plan_path
@@ -47,7 +48,7 @@ def demo(
         typer.echo(f"督办:{summary.months}月触发 {run.fired} 个情形,立单 {len(run.opened)} 件。")
     typer.echo(f"演示账号与密码见 {accounts}")
     if serve:
-        _serve(settings, port)
+        _serve(settings, port, host=host)
 
 
 def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> None:
@@ -81,15 +82,16 @@ def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写�
 
 def serve(
     port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
+    host: str | None = typer.Option(None, help="监听地址(0.0.0.0 为所有网卡);默认 DUBAN_HOST,即 127.0.0.1"),
     workers: int = typer.Option(
         1, min=1, max=64, help="服务进程数(多核服务器可设为核数;各进程连接池各自独立)"
     ),
 ) -> None:
     """在配置的数据库上启动网页服务。"""
-    _serve(get_settings(), port, workers=workers)
+    _serve(get_settings(), port, host=host, workers=workers)
 
 
-def _serve(settings: Settings, port: int | None, *, workers: int = 1) -> None:
+def _serve(settings: Settings, port: int | None, *, host: str | None = None, workers: int = 1) -> None:
     import uvicorn
 
     from duban.settings import SharedKeyMissing
@@ -101,16 +103,14 @@ def _serve(settings: Settings, port: int | None, *, workers: int = 1) -> None:
     except SharedKeyMissing as exc:
         fail(str(exc))
 
-    port = port or settings.port
-    typer.echo(
-        f"duban 已启动:http://{settings.host}:{port}/" + (f"({workers} 个进程)" if workers > 1 else "")
-    )
+    port, host = port or settings.port, host or settings.host
+    typer.echo(f"duban 已启动:http://{host}:{port}/" + (f"({workers} 个进程)" if workers > 1 else ""))
     sys.stdout.flush()
     if workers == 1:
-        uvicorn.run(app, host=settings.host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Each worker process makes its app from the same environment (`duban.web.asgi`); the app made above
     # checked the settings and, on SQLite, wrote the session key every worker then reads.
     for name in ("sessions", "reader_sessions"):
         getattr(app.state, name).kw["bind"].dispose()
-    uvicorn.run("duban.web.asgi:app", host=settings.host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("duban.web.asgi:app", host=host, port=port, workers=workers, log_level="warning")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from duban.choices import Role
+from duban.choices import OrgKind, Role
 from duban.persistence.audit import record_change
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
@@ -142,7 +143,8 @@ def new_password() -> str:
 
 
 def ensure_demo_users(*, session: Session, plan: Plan, data_dir: Path) -> Path:
-    """Create demo accounts (office, leader, one reporter per county) with random passwords, once."""
+    """Create demo accounts (office, leader, one reporter per county and one for the department leading the
+    most indicators) with random passwords, once."""
     target = data_dir / "demo-accounts.txt"
     if target.exists() and session.scalar(select(UserRow).where(UserRow.username == "admin")):
         return target
@@ -152,6 +154,7 @@ def ensure_demo_users(*, session: Session, plan: Plan, data_dir: Path) -> Path:
         ("leader", Role.LEADER, None, "市领导"),
     ]
     wanted += [(f"county{i + 1:02d}", Role.REPORTER, c.name, c.name) for i, c in enumerate(plan.counties())]
+    wanted += [("dept01", Role.REPORTER, name, name) for name in _busiest_department(plan)]
     for username, role, unit, label in wanted:
         password = new_password()
         existing = session.scalar(select(UserRow).where(UserRow.username == username))
@@ -171,6 +174,13 @@ def ensure_demo_users(*, session: Session, plan: Plan, data_dir: Path) -> Path:
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     target.chmod(0o600)
     return target
+
+
+def _busiest_department(plan: Plan) -> list[str]:
+    """The department leading the most indicators (the first in the plan's units on a tie), if any."""
+    departments = [u.name for u in plan.units if u.kind is OrgKind.DEPARTMENT]
+    led = Counter(ind.lead_unit for ind in plan.indicators())
+    return sorted(departments, key=lambda name: -led[name])[:1]
 
 
 def _check_password(password: str) -> None:
