@@ -23,6 +23,7 @@ _CHINESE_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
 DEFAULT_AREA = "总体目标"
 _PLAN_HEADING = re.compile(r"目标|任务|安排|计划|举措|实事|重点工作|工作要点|预期")
 _FUTURE_HEADING = re.compile(r"目标|任务|安排|计划|今年|明年|展望|下一步|要点|思路|举措|建议|预期")
+_LIST_INTRO = re.compile(r"(?:分别是|分别为|如下|包括|具体是)[::]\s*$")
 _TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
 
 
@@ -108,8 +109,16 @@ def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> No
         columns = [i for i, c in enumerate(block.cells) if _LEAD_COLUMN.search(c)]
         cursor.lead_column = columns[0] if columns else None
         cursor.columns = header_columns(block.cells)
+    elif block.kind == "paragraph" and _LIST_INTRO.search(block.text) and "实事" in block.text:
+        _open_area(cursor, _list_name(block.text), facts, numbered=False)
     elif block.kind == "paragraph" and not cursor.task_is_item:
         cursor.task = None
+
+
+def _list_name(text: str) -> str:
+    """'…依法票决确定2025年象山县民生实事项目,共15项,分别是:' names its list by the clause with 实事."""
+    clause = next(c for c in re.split(r"[,,。;;::]", text) if "实事" in c)
+    return clause[clause.rfind("实事") - 16 :].strip() if len(clause) > 24 else clause.strip()
 
 
 def _livelihood_item(cursor: _Cursor, block: Block) -> bool:

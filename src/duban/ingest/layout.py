@@ -19,6 +19,7 @@ _MONTHS = re.compile(r"\d{1,2}\s*(?:[—\-–~至]\s*\d{1,2}\s*)?月")
 MAX_COLUMNS = 12
 _STRUCTURAL_END = re.compile(r"(?:实事|方面|工程|行动|任务|举措|措施|项目|清单)\s*$")
 _SENTENCE_END = re.compile(r"[。!?;]")
+_YEAR_PART = re.compile(r"20\d\d年.*(?:回顾|成绩|目标|任务|安排|展望|计划)")
 PAST_HEADING = re.compile(r"回顾|过去一年|过去五年|上年|去年|成绩|成就|取得的")
 
 
@@ -110,7 +111,7 @@ def classify_line(line: str, start: int, previous: Block | None) -> Block:
     end = start + len(line)
     if is_caption(line):
         return Block("noise", start, end, line)
-    if "\t" in line or line.startswith("|"):
+    if "\t" in line or line.startswith("|") or line.count("|") >= 2:
         kind = "table_header" if _is_table_header(line) else "row"
         return Block(kind, start, end, line, _row_number(line))
     if previous is None and len(line) <= 60 and not line.endswith("。"):
@@ -127,10 +128,17 @@ def _classify_prose(line: str, start: int, end: int, previous: Block | None) -> 
     if item:
         return Block("item", start, end, line, item.group(1) or item.group(2))
     if _BULLET.match(line):
-        return Block("item", start, end, line)
+        return Block("area" if _bulleted_heading(line) else "item", start, end, line)
     if is_heading_text(line) and not (previous and previous.kind == "item") and not _reads_as_target(line):
         return Block("area", start, end, line)
     return Block("paragraph", start, end, line)
+
+
+def _bulleted_heading(line: str) -> bool:
+    """'■ 2024年成绩单', '■ 2025年主要预期目标': a bullet before a heading that names a year and a part of
+    the report is a section heading; '●增速保持领先' stays an item."""
+    text = _BULLET.sub("", line)
+    return is_heading_text(text) and bool(_YEAR_PART.search(text)) and not find_quantities(text)
 
 
 def _reads_as_target(line: str) -> bool:

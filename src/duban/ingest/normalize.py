@@ -22,8 +22,10 @@ _ITEM_START = re.compile(
     r"^\s*(?:\d{1,2}(?:[\s、.)]|$)|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|[▶►▸•●■◆◇★☆√✓·→])"
 )
 _CLAUSE = re.compile(r"[^,;。!?\n\t]+[,;。!?]?")
-_CAPTION = re.compile(r"(记者|通讯员|摄影|供图|来源:|责任编辑|编辑:).{0,12}$|\s摄$")
+_BYLINE = re.compile(r"(记者|通讯员|摄影|供图|来源:|责任编辑|编辑:).{0,12}$")
+_PHOTO_CREDIT = re.compile(r"\s摄$")
 MIN_REPEAT_RUN = 25
+MAX_BYLINE = 60
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[—\-–−_]+\s*\d{1,4}\s*[—\-–−_]+|第\s*\d{1,4}\s*页(?:\s*[,,/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|(?:Page|P\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页)\s*$",
@@ -211,8 +213,13 @@ def is_broken_pair(before: str, after: str) -> bool:
 
 
 def is_caption(line: str) -> bool:
-    """Photo captions and bylines of newspaper pages (本报记者 … 摄)."""
-    return bool(_CAPTION.search(line))
+    """Photo captions and bylines of newspaper pages (本报记者 … 摄); a paragraph that ends with its
+    reporter's name in brackets ('…不少于2件。(特约记者唐凤霞)') or runs long is still a paragraph."""
+    byline = _BYLINE.search(line)
+    ends_paragraph = byline is not None and "(" in line[max(0, byline.start() - 4) : byline.start()]
+    return bool(_PHOTO_CREDIT.search(line)) or (
+        bool(byline) and not ends_paragraph and len(line) <= MAX_BYLINE
+    )
 
 
 def _looks_like_heading(line: str) -> bool:

@@ -37,6 +37,7 @@ NON_UNITS = frozenset(
 )
 _HOTLINE = re.compile(r"(?<![\d.])(?:12|96)\d\d[1-9]$")  # 12345热线, 12389举报: service numbers
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d$")
+_YEAR_NUMBER = re.compile(r"(?<![\d.])(?:19|20)\d\d$")
 COUNT_UNITS = frozenset(
     [
         "个",
@@ -110,6 +111,7 @@ _QUICK = re.compile(rf"[\d{_CN_DIGIT}十百千万亿](?:余|多)?(?:{_UNIT_RE})"
 _AFTER = re.compile(rf"(?P<approx>余|多)?(?P<unit>{_UNIT_RE})(?![A-Za-z])")
 _OPEN = re.compile(r"(?P<approx>余|多)?(?P<unit>[\u4e00-\u9fff])")
 _PER = re.compile(r"/(人|户|公斤|千克|斤|亩|年|月|吨|平方米|千瓦时|度|只|头|次|件|张)")
+_TIMES = re.compile(r"次(?![年日序数第])")
 _RANGE = re.compile(r"\s*(?:—{1,2}|-{1,2}|–|~|～|至|到)\s*(\d+(?:\.\d+)?)([十百千万亿]*)")
 _COUNTED_BEFORE = re.compile(r"(人次|人数|户数|户次|车次|架次)(?:达到|达|突破|超过|为|在|超)")
 _RANGE_OR_RATIO = frozenset("—-–~～至到∶:")
@@ -178,6 +180,9 @@ def _quantity_at(text: str, match: re.Match[str]) -> Quantity | None:
         return None
     unit, factor = _UNITS.get(after.group("unit"), (after.group("unit"), 1))
     end = after.end()
+    times = _TIMES.match(text, end)
+    if times and len(unit) == 1 and (unit in COUNT_UNITS or inferred):
+        unit, end = f"{unit}次", times.end()  # 2800批次, 300场次, 50台次: times of a counted thing
     per = _PER.match(text, end)
     if per and unit in ("元", "公斤", "千克", "吨", "千瓦时", "人", "小时"):
         unit, end = f"{unit}/{per.group(1)}", per.end()
@@ -239,6 +244,8 @@ def _is_measure_word(text: str, opened: re.Match[str], before: str, mag: str) ->
     if char == "年":  # a level (受教育年限11年), not a year (2026年) nor a span (用3年时间)
         follows = text[opened.end() : opened.end() + 1]
         return not mag and not _YEAR_LIKE.search(before) and not re.match(r"[\u4e00-\u9fff]", follows)
+    if not mag and _YEAR_NUMBER.search(before) and char not in MEASURE_WORDS:
+        return False  # '《2014交通建设…》': a year before a word, not 2014 of an unknown measure
     return char not in NON_UNITS
 
 

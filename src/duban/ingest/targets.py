@@ -43,9 +43,11 @@ _ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确�
 _STOCK_VERB = re.compile(r"(?:发挥|依托)[^,]*$")
 _STOCK_NOUN = re.compile(r"^(?:续建|在建|现有|已建|已有|存量)")
 _STRUCTURAL = re.compile(
-    r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|措施|举措|任务|战略|领域|环节|关键|板块|大类)"
+    r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|大事|要事|事项|措施|举措|任务|战略|领域|环节|关键|板块|大类)"
 )
 _FACILITY = re.compile(r"项目|基地|生产线|示范区|产业园|园区|电站|工厂|厂房|枢纽港")
+_VOLTAGES = frozenset({"千伏", "伏"})
+_OF_PROJECT = re.compile(r"的[^,;。、]{0,20}(?:项目|工程)")
 _CAPACITY_PREFIX = re.compile(r"(?:年产|产能|年处理|年吞吐)$")
 _LIMITERS = re.compile(r"^\s*(?:及以上|以上|以内|以下|左右|上下)")
 _QUALIFIER = re.compile(r"^(?:及)?以[上下](?=[\u4e00-\u9fffA-Za-z])(?!的)")
@@ -86,8 +88,10 @@ _DURATION = re.compile(r"(?:滞后|提前|延后|延期|逾期|超期|落后|用
 _CLASS_AFTER = re.compile(r"^(?:及)?以[上下]|^级")
 _ACTION_BEFORE = re.compile(
     r"(?:培训|覆盖|惠及|服务|招聘|培养|帮扶|救助|吸纳|新增|安置|资助|筛查|体检|招募|选派|引进|带动|提供|接种|慰问"
-    r"|招引|资助|转移|扶持|吸引|组织)$"
+    r"|招引|资助|转移|扶持|吸引|组织|引导|输送|招收|招录|培育|动员|吸收|发展|走访|结对|补贴|奖励)$"
 )
+# '1000名以上高校毕业生': 名 counts the people it names, never a class of them
+_HEADCOUNTS = frozenset({"名", "人次"})
 _DOUBLE = re.compile(r"“?双([一二三四五六七八九十]{1,2})”?(?:位数)?增长")
 _JOINED = re.compile(r"^[^,;。:]*?(?:、|以及|及|和)\s*$")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
@@ -273,6 +277,8 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return PAST, "现有存量(发挥…作用、续建项目)"
     if after.startswith("级"):
         return SCALE, "规模等级(…级)"
+    if q.unit in _VOLTAGES:
+        return SCALE, "电压等级(…千伏线路、变电站)"
     if q.counts and _DIGIT_NEXT.match(after) and not _class_follows(text, quantities, index):
         return OTHER, "后面数值的个数"
     if q.counts and _STRUCTURAL.match(noun):
@@ -302,15 +308,15 @@ def _is_condition(q: Quantity, after: str, before: str) -> bool:
     """'30户以上自然村', '65岁以上老年人' describe whom; '培训800名以上乡村医生' counts them."""
     if q.is_percent or not _QUALIFIER.match(after):
         return False
-    classifier = q.unit in CLASSIFIERS or q.inferred == "measure"
-    counted = q.unit in ("名", "人", "人次", "户", "家") and bool(_ACTION_BEFORE.search(before))
+    classifier = q.unit in CLASSIFIERS or q.inferred == "measure" or q.unit in _HEADCOUNTS
+    counted = q.unit in ("人", "户", "家") and bool(_ACTION_BEFORE.search(before))
     return not (classifier or counted)
 
 
 def _is_scale(q: Quantity, after: str, before: str, noun: str) -> bool:
     measure = not q.counts and not q.is_percent and q.unit != "元"
-    if q.unit == "元":
-        return after.startswith("项目")
+    if q.unit == "元":  # '20亿元项目', '总投资7.58亿元的县医院迁建项目': the size of a project
+        return after.startswith("项目") or bool(_OF_PROJECT.match(after))
     if _CAPACITY_PREFIX.search(before) and measure:
         return True
     starts_noun = bool(_WORD_NEXT.match(after)) and not _LIMITERS.match(after)
@@ -491,13 +497,14 @@ def scope_of(
 
 
 def _scope_place(text: str, quantities: list[Quantity], q: Quantity) -> str | None:
-    """'有条件的40个乡镇' when a count of places is the scope of a later number in the clause."""
+    """'有条件的40个乡镇' when a count of places is the scope of a later number in the clause; a bare
+    count ('在39个村改造线路200公里') spreads the work over places without naming a part of the region."""
     for index, other in enumerate(quantities):
         if other.start >= q.start:
             break
         noun = noun_after(text, quantities, index)
-        if _scope_count(text[: other.start], noun, quantities, index):
-            start = text.rfind("在", 0, other.start) + 1
+        start = text.rfind("在", 0, other.start) + 1
+        if start < other.start and _scope_count(text[: other.start], noun, quantities, index):
             place = _SCOPE_PLACES.match(noun)
             return text[start : other.end] + (place.group(0) if place else "")
     return None
