@@ -25,14 +25,19 @@ COUNTIES = (
     "威信县",
     "水富市",
 )
+COUNTY_CODES = dict(zip(COUNTIES, ("530602", "530621", "530622", "530623", "530624", "530625", "530626",
+                                   "530627", "530628", "530629", "530681"), strict=True))  # 行政区划代码  # fmt: skip
 
 
 def make_units() -> list[OrgUnit]:
-    city = [OrgUnit.model_validate({"name": "昭通市", "kind": "city"})]
-    counties = [OrgUnit.model_validate({"name": c, "kind": "county", "parent": "昭通市"}) for c in COUNTIES]
+    city = [OrgUnit.model_validate({"name": "昭通市", "kind": "city", "code": "530600"})]
+    counties = [
+        OrgUnit.model_validate({"name": c, "kind": "county", "parent": "昭通市", "code": COUNTY_CODES[c]})
+        for c in COUNTIES
+    ]
     departments = [
-        OrgUnit.model_validate({"name": d, "kind": "department", "parent": "昭通市"})
-        for d in ("市发展改革委", "市交通运输局", "市生态环境局")
+        OrgUnit.model_validate({"name": d, "kind": "department", "parent": "昭通市", "code": f"530600D0{n}"})
+        for n, d in enumerate(("市发展改革委", "市交通运输局", "市生态环境局"), start=1)
     ]
     return city + counties + departments
 

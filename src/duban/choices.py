@@ -51,6 +51,7 @@ class ScopeKind(LabelledEnum):
 
 
 class OrgKind(LabelledEnum):
+    PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
     TOWNSHIP = "township"
@@ -154,7 +155,13 @@ _LABELS: dict[str, dict[str, str]] = {
     "Comparator": {">=": "不低于", ">": "突破", "=": "达到", "~": "左右", "<=": "不超过"},
     "Accumulation": {"cumulative": "累计", "level": "时点"},
     "ScopeKind": {"city": "全市", "unit": "单个单位", "each": "各单位分别", "area": "特定区域"},
-    "OrgKind": {"city": "市", "county": "县(市、区)", "township": "乡镇(街道)", "department": "市直部门"},
+    "OrgKind": {
+        "province": "省",
+        "city": "市",
+        "county": "县(市、区)",
+        "township": "乡镇(街道)",
+        "department": "市直部门",
+    },
     "ProfileKind": {
         "linear": "按时间均衡",
         "quarterly": "按季度",

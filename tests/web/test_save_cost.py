@@ -123,8 +123,9 @@ def _add_counties(factory: sessionmaker[Session], first: int, count: int) -> Non
         share = broken.unit_targets[0]
         for n in range(first, first + count):
             unit = OrgUnitRow(
-                name=f"第{n:03d}县", kind=OrgKind.COUNTY.value, parent_id=city.id, position=1000 + n
-            )
+                name=f"第{n:03d}县", kind=OrgKind.COUNTY.value, parent_id=city.id, position=1000 + n,
+                code=f"X{n:03d}", path=f"{city.path}/X{n:03d}",
+            )  # fmt: skip
             session.add(unit)
             session.flush()
             session.add(UnitTargetRow(indicator_id=broken.id, unit_id=unit.id, value=share.value,

@@ -44,13 +44,21 @@ class Base(DeclarativeBase):
 
 
 class OrgUnitRow(Base):
+    """A unit of the tree, keyed by its code (行政区划代码 for a region, a generated one for a department).
+
+    `name` is how pages, files and rankings show the unit: the written name, or, where two units of the
+    tree share it (two 鼓楼区), the parent's name in front (福州市鼓楼区). `path` is the codes from the top
+    of the tree down to the unit (530000/530600/530602): a subtree is one prefix.
+    """
+
     __tablename__ = "org_unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
-    code: Mapped[str | None] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
     population: Mapped[int | None]
     position: Mapped[int] = mapped_column(Integer, default=0)
 

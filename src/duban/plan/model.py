@@ -7,6 +7,7 @@ number (70% -> 70). Nothing here touches storage or the web.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -298,6 +299,19 @@ class Plan(Model):
                     raw["target"] = year_target
         return data
 
+    @model_validator(mode="after")
+    def _one_name_per_unit(self) -> Plan:
+        """Units sharing a written name get their parent's in front (福州市鼓楼区, 南京市鼓楼区), and every
+        reference to a unit (by code, by that name, or by a written name only one unit has) becomes its name."""
+        if self.units:
+            refer = _unit_references(self.units)
+            for unit in self.units:
+                unit.parent = refer(unit.parent)
+            for unit, name in zip(self.units, _unique_names(self.units), strict=True):
+                unit.name = name
+            _refer_by_name(self, refer)
+        return self
+
     def indicators(self) -> list[Indicator]:
         """Every indicator of the plan, in document order."""
         return [ind for area in self.areas for task in area.tasks for ind in task.indicators]
@@ -307,3 +321,45 @@ class Plan(Model):
 
     def unit_names(self) -> set[str]:
         return {u.name for u in self.units}
+
+
+def _unique_names(units: list[OrgUnit]) -> list[str]:
+    """Each unit's name: its written one, or its parent's name and its own where the written name repeats."""
+    written = [u.name for u in units]
+    names: dict[str, str] = {}
+    for unit in units:
+        parent = names.get(unit.parent or "", unit.parent or "")
+        key = unit.code or unit.name
+        names[key] = f"{parent}{unit.name}" if written.count(unit.name) > 1 else unit.name
+    return [names[u.code or u.name] for u in units]
+
+
+def _unit_references(units: list[OrgUnit]) -> Callable[[str | None], str | None]:
+    """Turn a reference to a unit (its code, its name, a written name only one unit has) into its name."""
+    names = dict(zip([u.code or u.name for u in units], _unique_names(units), strict=True))
+    written = [u.name for u in units]
+    by_reference = {u.name: names[u.code or u.name] for u in units if written.count(u.name) == 1}
+    by_reference |= {name: name for name in names.values()} | {u.code: names[u.code] for u in units if u.code}
+
+    def refer(reference: str | None) -> str | None:
+        if reference and reference not in by_reference and written.count(reference) > 1:
+            raise ValueError(f"单位“{reference}”有重名,请写单位代码")
+        return by_reference.get(reference, reference) if reference else reference
+
+    return refer
+
+
+def _refer_by_name(plan: Plan, refer: Callable[[str | None], str | None]) -> None:
+    """Every unit a task or an indicator names, by the unit's name."""
+
+    def all_of(references: list[str]) -> list[str]:
+        return [refer(r) or r for r in references]
+
+    for area in plan.areas:
+        for task in area.tasks:
+            task.lead_unit = refer(task.lead_unit)
+            for ind in task.indicators:
+                ind.lead_unit, ind.co_units = refer(ind.lead_unit), all_of(ind.co_units)
+                ind.scope.unit, ind.scope.units = refer(ind.scope.unit), all_of(ind.scope.units)
+                if ind.breakdown:
+                    ind.breakdown.targets = {refer(u) or u: v for u, v in ind.breakdown.targets.items()}

@@ -71,21 +71,56 @@ def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
 
 
 def save_org_units(*, session: Session, units: list[OrgUnit]) -> dict[str, OrgUnitRow]:
-    """Upsert org units by name, parents first; return every stored unit by name."""
-    stored = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    """Upsert org units by code (else by name), parents first; return every stored unit by name.
+
+    A unit without a code keeps its stored one or gets its parent's code, a kind mark and a number (a
+    department of 昭通市: 530600D01); every saved unit's path is its parent's path and its own code.
+    """
+    rows = list(session.scalars(select(OrgUnitRow)))
+    stored, by_code = {u.name: u for u in rows}, {u.code: u for u in rows}
     for position, unit in enumerate(units):
-        row = stored.get(unit.name) or OrgUnitRow(name=unit.name)
-        row.kind, row.code, row.population, row.position = (
+        row = by_code.get(unit.code or "") or stored.get(unit.name) or OrgUnitRow(name=unit.name)
+        _refuse_taken_name(stored.get(unit.name), row)
+        row.name, row.kind, row.population, row.position = (
+            unit.name,
             unit.kind.value,
-            unit.code,
             unit.population,
             position,
         )
         row.parent = stored.get(unit.parent) if unit.parent else None
+        row.code = unit.code or row.code or _new_code(row, set(by_code))
+        row.path = f"{row.parent.path}/{row.code}" if row.parent else row.code
         session.add(row)
-        stored[unit.name] = row
+        stored[unit.name], by_code[row.code] = row, row
     session.flush()
     return stored
+
+
+def subtree_ids(*, session: Session, unit: OrgUnitRow) -> frozenset[int]:
+    """The ids of `unit` and every unit below it."""
+    below = or_(OrgUnitRow.path == unit.path, OrgUnitRow.path.startswith(f"{unit.path}/", autoescape=True))
+    return frozenset(session.scalars(select(OrgUnitRow.id).where(below)))
+
+
+def unit_of_region(*, session: Session, region: str) -> int | None:
+    """The unit a plan's region names (by name or code), if the store has it."""
+    query = select(OrgUnitRow.id).where(or_(OrgUnitRow.name == region, OrgUnitRow.code == region))
+    return session.scalars(query.limit(1)).first()
+
+
+def _refuse_taken_name(holder: OrgUnitRow | None, row: OrgUnitRow) -> None:
+    if holder is not None and holder is not row:
+        raise ValueError(f"单位名称“{holder.name}”已由代码为 {holder.code} 的单位使用,请写出上级名称以区分")
+
+
+KIND_MARKS = {"province": "P", "city": "M", "county": "C", "township": "T", "department": "D"}
+
+
+def _new_code(row: OrgUnitRow, taken: set[str]) -> str:
+    """The parent's code, the kind's mark and the first free number: stable once stored."""
+    prefix = f"{row.parent.code if row.parent else ''}{KIND_MARKS.get(row.kind, 'U')}"
+    number = next(n for n in range(1, len(taken) + 2) if f"{prefix}{n:02d}" not in taken)
+    return f"{prefix}{number:02d}"
 
 
 def _sync_areas(session: Session, row: PlanRow, plan: Plan, units: dict[str, OrgUnitRow]) -> None:
