@@ -38,7 +38,7 @@ def five_year_plan() -> Plan:
 
 
 @pytest.fixture
-def client(factory: sessionmaker[Session], settings: Settings) -> Iterator[TestClient]:
+def five_year(factory: sessionmaker[Session], settings: Settings) -> Iterator[TestClient]:
     """The plan loaded; May's figures approved: 城镇化率 56.5%, 收入比 2.44:1."""
     from duban.web.app import create_app
 
@@ -83,18 +83,46 @@ def test_the_stored_plan_keeps_the_2030_target_and_the_milestone(factory):
     [("U-1", "2030年目标 不低于 60%(基期2025年 55%) · 2026年节点 56% · 五年目标进度 30.0%"),
      ("U-2", "2030年目标 不超过 2.1:1(基期2025年 2.5:1) · 2026年节点 2.45:1 · 五年目标进度 15.0%")],
 )  # fmt: skip
-def test_the_indicator_page_shows_the_milestone_and_progress_toward_2030(client, code, shown):
-    html = client.get(f"/indicators/{code}?month=5").text
+def test_the_indicator_page_shows_the_milestone_and_progress_toward_2030(five_year, code, shown):
+    html = five_year.get(f"/indicators/{code}?month=5").text
     assert shown in _text(html) and "2026年节点目标" in html
     heading = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
     # judged against 56 and 2.45: against 60 and 2.1 it would be 正常 and 滞后
     assert 's-done">已完成' in heading
 
 
-def test_the_dashboard_lists_the_2030_targets_with_their_milestones(client):
-    page = client.get("/?month=5").text
+def test_the_dashboard_lists_the_2030_targets_with_their_milestones(five_year):
+    page = five_year.get("/?month=5").text
     rows = re.findall(r'<tr data-id="(U-\d)">(.*?)</tr>', page, re.S)
     assert [(code, _text(row).split()) for code, row in rows] == [
         ("U-1", ["常住人口城镇化率", "2030年", "不低于", "60%", "56%", "56.5%", "30.0%", "已完成"]),
         ("U-2", ["城乡居民收入比", "2030年", "不超过", "2.1:1", "2.45:1", "2.44:1", "15.0%", "已完成"]),
     ]
+
+
+DOCUMENT = """临沅市2026年重点工作计划
+一、推进新型城镇化
+今年新建保障性住房500套。到2030年,常住人口城镇化率达到60%。
+"""
+
+
+def test_the_ingest_review_shows_a_later_years_target_and_loads_it_as_one(client, factory, tmp_path):
+    token = log_in(client, "admin")
+    upload = client.post("/plan/ingest", data={"csrf_token": token},
+                         files={"file": ("linyuan-2026.txt", DOCUMENT.encode())}, follow_redirects=False)  # fmt: skip
+    review = client.get(upload.headers["location"]).text
+    rows = dict(re.findall(r'<tr data-id="([^"]+)"[^>]*>(.*?)</tr>', review, re.S))
+    marked = {code: "目标年份:<strong>2030年</strong>" in row for code, row in rows.items()}
+    assert sorted(marked.values()) == [False, True]
+    later = next(code for code, yes in marked.items() if yes)
+    form = {"csrf_token": token, f"{later}.target": "62"}
+    assert client.post(upload.headers["location"], data=form, follow_redirects=False).status_code == 303
+    with factory() as session:
+        row = session.scalar(
+            select(IndicatorRow).where(IndicatorRow.code == later).order_by(IndicatorRow.id.desc())
+        )
+    assert (row.name, row.extra["horizon"]["year"], row.extra["horizon"]["target"]) == (
+        "常住人口城镇化率",
+        2030,
+        "62",
+    )

@@ -14,6 +14,7 @@ from duban.ingest.layout import AREA_HEADING, PAST_HEADING, Block, heading_title
 from duban.ingest.normalize import NormalText
 from duban.ingest.tables import Columns, bare_figures, cell_spans, header_columns, mark_progress
 from duban.ingest.targets import TARGET, BlockSetting, Candidate, read_block
+from duban.plan.horizon import Horizon
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Task
 
 _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
@@ -44,6 +45,7 @@ class IngestItem:
     section: str = ""
     number: str = ""  # the number with its unit as the original text writes it (82.67亿元)
     number_offset: int = -1
+    target_year: int | None = None  # a later year the target is set for (2030), shown on the review page
 
 
 @dataclass
@@ -247,6 +249,7 @@ def _item(candidate: Candidate, nt: NormalText, section: str) -> IngestItem:
         section=section,
         number=nt.source[number_start:number_end],
         number_offset=number_start,
+        target_year=candidate.target_year,
     )
 
 
@@ -289,6 +292,9 @@ def _indicator(ident: str, candidate: Candidate, item: IngestItem, lead: str | N
         confidence=round(candidate.confidence, 2),
         flags=list(candidate.flags),
         note=candidate.note or None,
+        horizon=Horizon(year=candidate.target_year, target=candidate.value)
+        if candidate.target_year
+        else None,
     )
 
 

@@ -15,6 +15,7 @@ from duban.ingest.clauses import Clause, clauses_of, sentences
 from duban.ingest.context import DocumentFacts
 from duban.ingest.numbers import parse_number
 from duban.ingest.quantities import CLASSIFIERS, Quantity, find_quantities
+from duban.plan.horizon import FIFTEENTH_FIVE_YEAR_END
 from duban.plan.model import Scope
 
 TARGET, PAST, SCALE, OTHER = "target", "past", "scale", "other"
@@ -38,6 +39,7 @@ _PAST_LEAD = re.compile(
 _ESTIMATE_OF_YEAR = re.compile(r"(20\d\d)年[,,]?\s*预计")
 _SINCE = re.compile(r"(?:[一二三四五六七八九十两]|\d{1,2}|多|近)年来|(?:年|月)以来")
 _LEAD_YEAR = re.compile(r"^\s*(\d{4})年")
+_NAMED_YEAR = re.compile(r"(20\d\d)年(?!\d{1,2}月)|“?十五五”?(?:末|期末)")
 _PLAN_ANCHOR = "今年|明年"
 _ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确保"
 _STOCK_VERB = re.compile(r"(?:发挥|依托)[^,]*$")
@@ -65,7 +67,7 @@ _PREFIX_CMP = [
 _ASPIRATION = re.compile(r"力争|争取|努力")
 _LEAD_WORDS = re.compile(
     r"^(?:力争|争取|努力|确保|计划|预计|全年|年内|今年|明年|全市|全县|全区|其中|同时|此外|并|要|将|再|"
-    r"\d{4}年|在[^,]{1,12}?方面|通过)"
+    r"(?:到|至)?\d{4}年(?:底前|底|末|前)?|在[^,]{1,12}?方面|通过)"
 )
 _TAIL_WORDS = re.compile(
     r"(?:分别|不低于|不少于|至少|不超过|不高于|达到|达|突破|超过|提高到|提升到|增加到|降至|降低到|下降到|"
@@ -118,6 +120,7 @@ class Candidate:
     number_end: int = -1
     stated_before: bool = False  # the comparator came from a word before the number (不少于…)
     note: str = ""  # what the plan keeps beside the value: the range a lower bound was taken from
+    target_year: int | None = None  # a later year the target is set for ('到2030年…达到60%')
 
     def flag(self, message: str, confidence: float) -> None:
         self.flags.append(message)
@@ -187,19 +190,35 @@ def _judge_time(
 ) -> None:
     if candidate.status != TARGET:
         return
-    reason = _past_reason(clause, mode, setting.facts.year, before_anchor)
+    at = candidate.number_start if candidate.number_start >= 0 else candidate.start
+    candidate.target_year = target_year(clause.sentence[: at - clause.sentence_start], setting.facts.year)
+    reason = _past_reason(
+        clause, mode, setting.facts.year, before_anchor, later=candidate.target_year is not None
+    )
     if reason:
-        candidate.status, candidate.reason = PAST, reason
-    elif mode == "neutral":
+        candidate.status, candidate.reason, candidate.target_year = PAST, reason, None
+    elif candidate.target_year is not None:
+        year = setting.facts.year
+        candidate.flag(
+            f"{candidate.target_year}年目标:{year}年按年度节点考核,请补充基期值或{year}年节点", 0.7
+        )
+    elif mode == "neutral" and candidate.target_year is None:
         candidate.flag("句中没有计划用语,可能是现状描述", 0.6)
 
 
-def _past_reason(clause: Clause, mode: str, year: int, before_anchor: bool) -> str | None:
+def target_year(before: str, year: int) -> int | None:
+    """The later year a target is set for: the last year its sentence names before its number, if after `year`
+    ('到2030年,城镇化率达到60%' -> 2030; “十五五”末 -> 2030); None for the plan's own year."""
+    named = [int(m.group(1)) if m.group(1) else FIFTEENTH_FIVE_YEAR_END for m in _NAMED_YEAR.finditer(before)]
+    return named[-1] if named and named[-1] > year else None
+
+
+def _past_reason(clause: Clause, mode: str, year: int, before_anchor: bool, *, later: bool) -> str | None:
     sentence = clause.sentence
     lead_year = _LEAD_YEAR.match(sentence)
     if mode == "past":
         return "回顾或现状描述段落"
-    if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year):
+    if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year and not later):
         return "句子讲的是过去或现状"
     if "已" in clause.text:
         return "“已…”:已经完成的事实"

@@ -238,10 +238,12 @@ def _edited(ind: dict[str, Any], form: FormData) -> dict[str, Any]:
         value = Decimal(target.replace(",", ""))
     except InvalidOperation:
         raise ValueError(f"{code} 的目标值“{target}”不是数字") from None
+    horizon = ind.get("horizon")
     return {
         **ind,
         "name": name,
         "target": value,
+        "horizon": {**horizon, "target": value} if horizon else None,  # the value read is the later year's
         "unit": str(form.get(f"{code}.unit") or ind["unit"]).strip(),
         "comparator": _comparator(form.get(f"{code}.comparator"), ind["comparator"], code),
     }
