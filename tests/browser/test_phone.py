@@ -50,3 +50,21 @@ def test_a_reporters_form_fits_a_phone_with_save_at_hand(phone: Any) -> None:
     phone.wait_for_load_state("networkidle")
     shoot(phone, "phone-entry")
     assert _overflow(phone) <= 0
+
+
+def test_a_leaders_home_on_a_phone_opens_with_the_month_counts_changes_and_lagging_list(phone: Any) -> None:
+    """Within the first two screens of a 360 px phone: the month, the six counts, what changed since the month
+    before and the lagging list's heading and first rows, in that order and before anything else."""
+    log_in(phone, "leader")
+    phone.goto("/")
+    phone.wait_for_load_state("networkidle")
+    shoot(phone, "phone-home-top")
+    top = phone.evaluate("""() => Object.fromEntries(
+        ["period-note", "status-counts", "count-changes", "h-lag", "lagging", "h-areas", "h-rank", "h-live"]
+        .map(id => [id, document.getElementById(id).getBoundingClientRect().top + window.scrollY]))""")
+    assert phone.locator("#status-counts .count").count() >= 6  # one per status
+    assert "较上月" in phone.locator("#count-changes").inner_text()
+    order = ["period-note", "status-counts", "count-changes", "h-lag", "lagging"]
+    assert [top[i] for i in order] == sorted(top[i] for i in order), top
+    assert top["lagging"] < 2 * PHONE["height"], f"the lagging list starts {top['lagging']:.0f} px down"
+    assert all(top["lagging"] < top[later] for later in ("h-areas", "h-rank", "h-live")), top

@@ -25,6 +25,7 @@ from duban.persistence.generation import current
 from duban.persistence.models import PlanRow
 from duban.persistence.readcache import remembered
 from duban.policy import ANY_UNIT, Action, allowed
+from duban.progress.changes import counts_sentence
 from duban.progress.ranking import shown_score
 from duban.services.office import Basis, current_month, office_settings
 from duban.services.overview import Overview, period_overview
@@ -39,6 +40,7 @@ templates.env.filters["fmt"] = fmt_number
 templates.env.filters["pct"] = fmt_pct
 templates.env.filters["score"] = shown_score  # as the bulletin prints it, and as ties are judged
 templates.env.filters["scope"] = scope_label
+templates.env.filters["counts_sentence"] = counts_sentence
 templates.env.filters["marked"] = marked_quote
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["Status"] = Status
