@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from duban.plan.horizon import Horizon, milestone, progress_toward
-from duban.plan.planfile import PlanFileError, parse_plan_text
+from duban.plan.planfile import PlanFileError, dump_plan, parse_plan_text
 
 URBAN = {"year": 2030, "target": "60", "base_year": 2025, "base": "55"}
 INCOME = {"year": 2030, "target": "2.1", "base_year": 2025, "base": "2.5"}
@@ -121,3 +121,10 @@ def test_a_plan_file_names_a_milestone_that_does_not_fit(lines, message):
     with pytest.raises(PlanFileError) as caught:
         _plan(*lines)
     assert message in str(caught.value)
+
+
+def test_an_exported_plan_reads_back_with_its_horizon_and_milestone():
+    plan = _plan("horizon: {year: 2030, target: 60, base_year: 2025, base: 55, milestones: {2028: 58.5}}")
+    again = parse_plan_text(dump_plan(plan))
+    assert [i.model_dump() for i in again.indicators()] == [i.model_dump() for i in plan.indicators()]
+    assert again.indicators()[0].target == Decimal("56.17")  # 55 + 3.5 / 3, toward the given 2028 milestone

@@ -16,9 +16,10 @@ from builders import OFFICE, make_plan
 from duban.choices import Role
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
 from duban.plan.model import Indicator, Plan
+from duban.plan.planfile import dump_plan, parse_plan_text
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plans import find_plan, plan_from_store, save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from web.conftest import log_in
@@ -46,6 +47,7 @@ def five_year(factory: sessionmaker[Session], settings: Settings) -> Iterator[Te
         row = save_plan(session=session, plan=five_year_plan())
         ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
         add_user(session=session, username="leader", password="correct horse battery", role=Role.LEADER)
+        add_user(session=session, username="admin", password="correct horse battery", role=Role.ADMIN)
         unit = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == "市发展改革委"))
         may = session.scalar(select(PeriodRow.id).where(PeriodRow.month == 5))
         for code, value in (("U-1", "56.5"), ("U-2", "2.44")):
@@ -70,8 +72,6 @@ def test_the_plan_takes_the_years_milestone_as_its_target():
 def test_the_stored_plan_keeps_the_2030_target_and_the_milestone(factory):
     with factory() as session, session.begin():
         save_plan(session=session, plan=five_year_plan())
-    from duban.services.plans import find_plan, plan_from_store
-
     with factory() as session:
         urban, income = plan_from_store(session=session, plan_row=find_plan(session=session)).indicators()
     assert urban.horizon == Indicator.model_validate(URBAN | {"target": 56}).horizon
@@ -126,3 +126,21 @@ def test_the_ingest_review_shows_a_later_years_target_and_loads_it_as_one(client
         2030,
         "62",
     )
+
+
+def test_an_edited_target_moves_the_given_milestone_so_the_exported_plan_loads(five_year, factory):
+    token = log_in(five_year, "admin")
+    form = {
+        "csrf_token": token,
+        "comparator": "<=",
+        "target": "2.43",
+        "lead_unit": "市发展改革委",
+        "reason": "调整",
+    }
+    assert five_year.post("/plan/indicators/U-2/edit", data=form, follow_redirects=False).status_code == 303
+    with factory() as session:
+        exported = dump_plan(plan_from_store(session=session, plan_row=find_plan(session=session)))
+    income = parse_plan_text(exported).indicators()[1]
+    assert (income.target, income.horizon.milestones, income.horizon.target) == (
+        Decimal("2.43"), {2026: Decimal("2.43")}, Decimal("2.1"),
+    )  # fmt: skip

@@ -121,6 +121,7 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
     if edited.lead_unit and edited.lead_unit not in units:
         raise EditRefused(f"牵头单位“{edited.lead_unit}”不存在")
     row.target, row.comparator, row.aspiration = edited.target, edited.comparator.value, edited.aspiration
+    row.extra = {**(row.extra or {}), **_milestone_kept(edited, row.plan.year)}
     row.lead_unit = units[edited.lead_unit] if edited.lead_unit else None
     wanted = edited.breakdown.targets if edited.breakdown else {}
     kept = {t.unit.name: t for t in row.unit_targets if t.unit.name in wanted}
@@ -132,6 +133,14 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
     session.flush()
     record_change(session=session, user_id=user_id, action="indicator.edit", entity="indicator", entity_id=row.id,
                   old=old, new=_audited(edited), reason=reason.strip())  # fmt: skip
+
+
+def _milestone_kept(ind: Indicator, year: int) -> dict[str, Any]:
+    """A milestone the plan gave for this year follows the edited target, so an exported plan still loads."""
+    if ind.horizon is None or year not in ind.horizon.milestones:
+        return {}
+    horizon = ind.horizon.model_copy(update={"milestones": {**ind.horizon.milestones, year: ind.target}})
+    return {"horizon": horizon.model_dump(mode="json")}
 
 
 def _audited(ind: Indicator) -> dict[str, Any]:
