@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from duban.choices import Role
 from duban.cli import default_plan_path
-from duban.demo import generate_demo_progress
+from duban.demo import generate_demo_last_year, generate_demo_progress
 from duban.persistence.db import make_engine, session_factory, upgrade
 from duban.persistence.models import UserRow
 from duban.plan.planfile import read_plan_file
@@ -85,11 +85,12 @@ def _arguments() -> argparse.Namespace:
 
 
 def load_demo(session: Any) -> None:
-    """What `make demo` holds: the 昭通 plan, demo progress up to November and the 1,584-project ledger."""
+    """What `make demo` holds: the 昭通 plan, demo progress up to November, the 1,584-project ledger and 2025."""
     plan = read_plan_file(default_plan_path())
     row = save_plan(session=session, plan=plan)
     generate_demo_progress(session=session, plan_row=row, plan=plan, today=TODAY)
     generate_demo_ledger(session=session, plan_row=row, today=TODAY)
+    generate_demo_last_year(session=session, plan=plan)
 
 
 def load_small_province(session: Any) -> None:

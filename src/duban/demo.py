@@ -1,4 +1,9 @@
-"""Plausible demo progress: some counties ahead, some behind, a few late, from a fixed seed."""
+"""Plausible demo progress: some counties ahead, some behind, a few late, from a fixed seed.
+
+Last year (`generate_demo_last_year`): the same plan a year earlier with twelve approved months, the
+demo's curve made seasonal (slow around 春节 and in the 雨季, a year-end rush) and scaled to last year's
+level, from its own seed: this year's figures stay exactly as they were.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from duban.progress.expected import expected_share
 from duban.progress.judge import judge
 from duban.services.entries import ensure_periods
 from duban.services.overview import period_end
+from duban.services.plans import save_plan
 
 # 滞后原因 as reporters write them: specific ones, and the odd vague one a bulletin cannot use.
 BUILDING_WORDS = ("项目", "开工", "建设", "改造", "路", "学位", "住房", "投资")
@@ -41,6 +47,10 @@ GENERAL_NOTES = (
 SEASON_NOTES = {m: ("受主汛期持续降雨影响，部分工程停工{n}天",) for m in (6, 7, 8, 9)} | {
     m: ("受低温凝冻天气影响，户外作业受限",) for m in (1, 2, 11, 12)
 }
+
+# Last year's monthly shares of the year's work (Jan..Dec): 春节, the 雨季 and the year-end rush.
+LAST_YEAR_WEIGHTS = (0.04, 0.04, 0.08, 0.09, 0.1, 0.08, 0.07, 0.07, 0.09, 0.1, 0.11, 0.13)
+LAST_YEAR_SCALE = 0.9  # last year's figures against this year's targets
 
 # How fast each kind of unit moves relative to 序时进度: a fixed cast, so the demo tells a story.
 _PACES = (1.0, 1.08, 1.0, 0.96, 0.99, 0.9, 0.93, 0.86, 0.8, 0.72, 1.04, 1.1, 1.02, 0.97, 1.05, 0.94)
@@ -168,3 +178,46 @@ def _row(
         submitted_at=utcnow() if state is not EntryState.DRAFT else None,
         approved_at=utcnow() if official else None,
     )  # fmt: skip
+
+
+def generate_demo_last_year(
+    *, session: Session, plan: Plan, cutoff_day: int = 25, seed: int = 2025
+) -> PlanRow:
+    """Load `plan` a year earlier with twelve approved months of seasonal demo figures; return its row."""
+    last = _plan_a_year_earlier(plan)
+    row = save_plan(session=session, plan=last)
+    periods = ensure_periods(session=session, plan=row, cutoff_day=cutoff_day, combine_jan_feb=False)
+    units = {u.name: u.id for u in session.scalars(select(OrgUnitRow))}
+    ids = {r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == row.id))}
+    session.execute(delete(EntryRow).where(EntryRow.period_id.in_([p.id for p in periods])))
+    rng, rows = random.Random(seed), []
+    for ind in last.indicators():
+        for unit in reporting_units(indicator=ind, plan=last):
+            for month, fig in _last_year_series(rng, ind, unit):
+                rows.append(_row(ids[ind.id], units[unit], periods[month - 1], fig, False, rng))
+    session.add_all(rows)
+    session.flush()
+    return row
+
+
+def _plan_a_year_earlier(plan: Plan) -> Plan:
+    """The same plan, its year, title, deadlines and dated milestones a year earlier."""
+    last = plan.model_copy(deep=True)
+    last.year, last.title = plan.year - 1, plan.title.replace(str(plan.year), str(plan.year - 1))
+    for ind in last.indicators():
+        ind.due = ind.due.replace(year=ind.due.year - 1) if ind.due else None
+        for point in ind.profile.points:
+            point.on = point.on.replace(year=point.on.year - 1)
+    return last
+
+
+def _last_year_series(rng: random.Random, ind: Indicator, unit: str) -> list[tuple[int, _Figure]]:
+    """Twelve months of one unit: the demo's curve over `LAST_YEAR_WEIGHTS`, scaled to last year's level."""
+    target = float(unit_target(indicator=ind, unit=unit)) * LAST_YEAR_SCALE
+    pace = rng.uniform(0.95, 1.08)
+    series, reached, share = [], 0.0, 0.0
+    for month, weight in enumerate(LAST_YEAR_WEIGHTS, start=1):
+        share += weight
+        figure, reached = _figure(rng, ind, target, pace, min(share, 1.0), reached)
+        series.append((month, figure))
+    return series

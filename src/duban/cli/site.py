@@ -19,9 +19,9 @@ def demo(
     port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
     host: str | None = typer.Option(None, help="监听地址(0.0.0.0 为所有网卡);默认 DUBAN_HOST,即 127.0.0.1"),
 ) -> None:
-    """创建 SQLite 数据库,导入昭通市 2026 年计划和演示进度,然后启动网页服务。"""
+    """创建 SQLite 数据库,导入昭通市 2026 年计划和演示进度(及 2025 年全年数据),然后启动网页服务。"""
     from duban.cli import default_plan_path
-    from duban.demo import generate_demo_progress
+    from duban.demo import generate_demo_last_year, generate_demo_progress
     from duban.persistence.db import upgrade
     from duban.plan.planfile import read_plan_file
     from duban.projects.demo import generate_demo_ledger
@@ -38,9 +38,11 @@ def demo(
             session=session, plan_row=row, plan=plan, today=today(settings), cutoff_day=settings.cutoff_day
         )
         projects = generate_demo_ledger(session=session, plan_row=row, today=today(settings))
+        last = generate_demo_last_year(session=session, plan=plan, cutoff_day=settings.cutoff_day)
         accounts = ensure_demo_users(session=session, plan=plan, data_dir=settings.data_dir)
     typer.echo(
-        f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目。"
+        f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目;"
+        f"另有{last.year}年计划及全年12个月的已审核数据(用于同比和预测)。"
     )
     if summary.months:
         with sessions(settings) as factory:

@@ -166,6 +166,7 @@ class Indicator(Model):
     ledger_check: Decimal | None = None  # with `feed`: units report, checked against the ledger within this %
     formula: str | None = None
     same_as: str | None = None
+    last_year: str | None = None  # its code in last year's plan (mapped on load; "-": new), else its own
     quote: str | None = None
     offset: int | None = None
     line: int | None = None

@@ -13,6 +13,7 @@ no target (`NO_TARGET`): a department's indicator is not judged at the city.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 from itertools import chain
@@ -35,6 +36,7 @@ from duban.progress.batch import (
 )
 from duban.progress.formula import Formula, FormulaError, parse_formula
 from duban.progress.judge import STAGE_SHARE
+from duban.services.history import last_year
 from duban.services.plans import asked_in
 
 _RATIO_KINDS = (IndicatorKind.RATE.value, IndicatorKind.SHARE.value, IndicatorKind.GROWTH.value)
@@ -68,9 +70,15 @@ def period_frame(
 
 
 def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodResult:
-    """Status, roll-up and forecast (from this year's months so far) of every indicator and unit."""
+    """Status, roll-up and forecast (this year's months so far, last year's monthly pattern) of every cell."""
     frame, _ = period_frame(session=session, plan_id=plan_id, month=month, history=True)
     plan = session.get_one(PlanRow, plan_id)
+    patterns = last_year(session=session, plan_row=plan).patterns()
+    if patterns:
+        on = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
+        _, indicators = _indicators(session, plan_id, month)
+        arrays = indicator_arrays(indicators=indicators, year=plan.year, on=on, last_year_monthly=patterns)
+        frame = dataclasses.replace(frame, indicators=arrays)
     thresholds = Thresholds.model_validate(plan.thresholds or {})
     result = judge_period(frame=frame, thresholds=thresholds)
     _, indicators = _indicators(session, plan_id, month)

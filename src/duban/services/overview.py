@@ -28,6 +28,7 @@ from duban.persistence.readcache import within_transaction
 from duban.plan.assignments import asked_of_units, city_name, has_task, reporting_units, unit_target
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
+from duban.progress.history import YearOnYear, year_on_year
 from duban.progress.judge import GOOD_STATUSES, Judgement, judge
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, rank_units, summarise_areas
 from duban.progress.rollup import (
@@ -41,6 +42,7 @@ from duban.progress.rollup import (
     last_figure,
     resolved,
 )
+from duban.services.history import LastYear, last_year
 from duban.services.office import Basis, period_note
 from duban.services.plans import plan_from_store
 from duban.services.projects import ledger_feeds_on
@@ -61,6 +63,7 @@ class UnitLine:
     carried: Carried | None = (
         None  # its last earlier figure, counted in the city's sum in place of this month's
     )
+    year_on_year: YearOnYear | None = None  # 同比: against its own figure of the same month last year
 
     @property
     def report(self) -> ReportState:
@@ -84,6 +87,8 @@ class IndicatorLine:
     outlook: str = ""
     row_id: int = 0
     carried: list[Carried] = field(default_factory=list)  # in the plan's order of units
+    last_year: list[tuple[int, Decimal]] = field(default_factory=list)  # the city's figures last year
+    year_on_year: YearOnYear | None = None  # 同比: the city's figure against the same month last year
 
     @property
     def lagging(self) -> bool:
@@ -209,6 +214,7 @@ def period_overview(
         r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
     }
     fed = _ledger_feeds(session, plan_row.id, plan, month)
+    history = last_year(session=session, plan_row=plan_row)
     lines = []
     for area in plan.areas:
         for task in area.tasks:
@@ -216,6 +222,8 @@ def period_overview(
                 by_unit = fed[ind.id] if ind.id in fed else entries[ids[ind.id]]
                 line = _indicator_line(plan, area, task.title, ind, by_unit, month, on, basis)
                 line.row_id = ids[ind.id]
+                _add_history(line=line, history=history, month=month)
+                _add_forecast(line, plan.year, history.monthly(code=ind.id))
                 lines.append(line)
     items = _scored_items(lines, plan)
     kinds = {u.name: u.kind for u in plan.units}
@@ -330,7 +338,6 @@ def _indicator_line(
     line.carried = sorted(
         (u.carried for u in units if u.carried), key=lambda c: order.get(c.unit, len(order))
     )
-    _add_forecast(line, plan.year)
     return line
 
 
@@ -396,11 +403,25 @@ def _carried_figure(unit: str, figures: Mapping[int, Figure], month: int, carry:
     return Figure(carried.value) if carried else Figure()
 
 
-def _add_forecast(line: IndicatorLine, year: int) -> None:
+def _add_history(*, line: IndicatorLine, history: LastYear, month: int) -> None:
+    """Last year's city line, and 同比 for the city and each unit."""
+    ind = line.indicator
+    line.last_year = history.series(code=ind.id)
+    before = history.city_value(code=ind.id, month=month)
+    line.year_on_year = year_on_year(indicator=ind, now=line.figure.value, before=before)
+    line.units = [
+        dataclasses.replace(u, year_on_year=year_on_year(indicator=ind, now=u.figure.value,
+                            before=history.unit_value(code=ind.id, unit=u.unit, month=month)))
+        for u in line.units
+    ]  # fmt: skip
+
+
+def _add_forecast(line: IndicatorLine, year: int, last_year_monthly: list[Decimal] | None) -> None:
     ind = line.indicator
     if not line.series or ind.scope.kind is ScopeKind.EACH or ind.kind.value == "milestone":
         return
     line.forecast = forecast(series=line.series, target=ind.target, comparator=ind.comparator, year=year,
+                             last_year_monthly=last_year_monthly,
                              accumulation=ind.accumulation or Accumulation.CUMULATIVE)  # fmt: skip
     line.outlook = forecast_sentence(forecast=line.forecast, target=ind.target, unit=ind.unit)
 

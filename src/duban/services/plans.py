@@ -34,7 +34,8 @@ from duban.plan.model import (
 from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = (
-    "feed", "ledger_check", "formula", "same_as", "implicit", "confidence", "flags", "note", "horizon",
+    "feed", "ledger_check", "formula", "same_as", "last_year", "implicit", "confidence", "flags", "note",
+    "horizon",
 )  # fmt: skip
 
 

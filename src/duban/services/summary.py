@@ -50,10 +50,12 @@ from duban.persistence.readcache import remembered
 from duban.plan.assignments import asked_of_units
 from duban.plan.model import Indicator, Thresholds
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, judge_period, unit_scores
+from duban.progress.history import YearOnYear, year_on_year
 from duban.progress.judge import Judgement, expected_pct
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, places, summarise_areas
 from duban.progress.rollup import Carried, Figure, carried_note, carries_forward
 from duban.services.batch import _indicators, _judge_each_counts, earlier_figures, period_frame
+from duban.services.history import LastYear, last_year
 from duban.services.office import Basis
 from duban.services.overview import Headlines, ReportingLine, period_end
 from duban.services.projects import ledger_feeds_on
@@ -92,6 +94,7 @@ class CityLine:
     figure: Figure
     judgement: Judgement
     carried: tuple[Carried, ...] = ()
+    year_on_year: YearOnYear | None = None  # 同比: against the city's figure of the same month last year
 
     @property
     def lagging(self) -> bool:
@@ -180,6 +183,9 @@ def dashboard_summary(
                       indicator_ids=core.indicator_ids, unit_ids=units.ids)  # fmt: skip
     lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=core.indicators,
                         cells=reporting_cells, top=units.top, carried=carried)  # fmt: skip
+    lines = _with_year_on_year(
+        lines=lines, history=last_year(session=session, plan_row=plan_row), month=month
+    )
     cells = _Cells(
         frame.indicators.ids,
         frame.units.names,
@@ -457,6 +463,15 @@ def _city_lines(
         lines.append(CityLine(ind, area, weight, livelihood, task, Figure(_decimal(result.value[i, column[i]])),
                               judgement, held))  # fmt: skip
     return lines
+
+
+def _with_year_on_year(*, lines: list[CityLine], history: LastYear, month: int) -> list[CityLine]:
+    """Each city line with its 同比, where last year's figure of the month is in the store."""
+    return [
+        dataclasses.replace(line, year_on_year=year_on_year(indicator=line.indicator, now=line.figure.value,
+                            before=history.city_value(code=line.indicator.id, month=month)))
+        for line in lines
+    ]  # fmt: skip
 
 
 def _expected(ind: Indicator, frame: PeriodFrame, i: int, on: date, year: int) -> Decimal:

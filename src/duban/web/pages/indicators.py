@@ -92,7 +92,7 @@ def indicator_page(
 
 
 def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
-    """Monthly actual figures, the 序时进度 line, the target and the year-end forecast range."""
+    """Monthly actual figures, the 序时进度 line, the target, the year-end forecast range and last year's line."""
     ind = line.indicator
     target = float(ind.target)
     pro_rated = ind.accumulation is Accumulation.CUMULATIVE or ind.kind is IndicatorKind.MILESTONE
@@ -102,7 +102,10 @@ def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
         for m in range(1, 13)
     ]  # fmt: skip
     data: dict[str, Any] = {"unit": ind.unit, "target": target, "expected": expected,
-                            "actual": [[m, float(v)] for m, v in line.series], "forecast": None}  # fmt: skip
+                            "actual": [[m, float(v)] for m, v in line.series], "forecast": None,
+                            "last_year": None}  # fmt: skip
+    if line.last_year:
+        data["last_year"] = {"year": year - 1, "points": [[m, float(v)] for m, v in line.last_year]}
     if line.forecast and line.series:
         last_month, last_value = line.series[-1]
         data["forecast"] = {"from": [last_month, float(last_value)], "point": line.forecast.point,

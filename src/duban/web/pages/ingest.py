@@ -1,6 +1,8 @@
 """Ingest review: each target read from an uploaded plan document beside its highlighted source sentence.
 
-The office accepts, edits or rejects each target before the draft is loaded as a plan. Between the
+The office accepts, edits or rejects each target before the draft is loaded as a plan, and where the
+region has last year's plan, confirms which of last year's indicators each continues (proposed by name,
+`plan.lineage`): that indicator's figures give the forecast its monthly pattern and the pages 同比. Between the
 upload and the decision the draft is kept through the evidence storage (the data folder, or the object
 store shared by every app server) under `ingest/<token>/`.
 """
@@ -26,6 +28,7 @@ from duban.choices import Comparator
 from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
 from duban.persistence.models import PlanRow
+from duban.plan.lineage import NEW, propose_last_year
 from duban.plan.model import Indicator, Plan
 from duban.plan.revision import ChangeKind, overlay_draft
 from duban.policy import Action
@@ -246,6 +249,7 @@ def _edited(ind: dict[str, Any], form: FormData) -> dict[str, Any]:
         "horizon": {**horizon, "target": value} if horizon else None,  # the value read is the later year's
         "unit": str(form.get(f"{code}.unit") or ind["unit"]).strip(),
         "comparator": _comparator(form.get(f"{code}.comparator"), ind["comparator"], code),
+        "last_year": str(form.get(f"{code}.last_year") or ind["last_year"] or "").strip() or None,
     }
 
 
@@ -282,9 +286,18 @@ def _review_page(
     reviews.sort(key=lambda r: not needs_review(r.indicator))  # the doubtful ones first, in document order
     revising = find_plan(session=db_session(request), region=plan.region, year=plan.year) is not None
     doubtful = sum(1 for r in reviews if needs_review(r.indicator))
+    last = last_years_plan(request=request, plan=plan)
+    proposed = propose_last_year(plan=plan, last=last) if last else {}
     return render(request, "ingest_review.html", user, status_code=422 if error else 200, nav="ingest",
                   token=token, plan=plan, reviews=reviews, error=error, typed=form, revising=revising,
-                  doubtful=doubtful, comparators=list(Comparator), needs_review=needs_review)  # fmt: skip
+                  doubtful=doubtful, comparators=list(Comparator), needs_review=needs_review, last=last,
+                  proposed=proposed, new=NEW)  # fmt: skip
+
+
+def last_years_plan(*, request: Request, plan: Plan) -> Plan | None:
+    """The stored plan of the draft's region for the year before, whose indicators the draft may continue."""
+    row = find_plan(session=db_session(request), region=plan.region, year=plan.year - 1)
+    return plan_from_store(session=db_session(request), plan_row=row) if row else None
 
 
 def needs_review(indicator: Indicator) -> bool:

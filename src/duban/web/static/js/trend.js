@@ -1,4 +1,4 @@
-/* An indicator's year: actual figures, the 序时进度 line, the target and the forecast range. */
+/* An indicator's year: actual figures, the 序时进度 line, the target, the forecast range and last year's line. */
 (function () {
   "use strict";
   var box = document.getElementById("trend-chart");
@@ -12,6 +12,13 @@
     { name: "序时进度", type: "line", data: d.expected, symbol: "none", lineStyle: { type: "dashed", color: "#b3261e" }, itemStyle: { color: "#b3261e" } },
     { name: "目标", type: "line", data: months.map(function () { return d.target; }), symbol: "none", lineStyle: { color: "#1a7f37" }, itemStyle: { color: "#1a7f37" } }
   ];
+  var legend = ["实际完成", "序时进度", "目标", "预测"];
+  if (d.last_year && d.last_year.points.length) {
+    var lastName = d.last_year.year + "年同期";
+    legend.push(lastName);
+    series.push({ name: lastName, type: "line", data: d.last_year.points.map(function (p) { return [p[0] - 1, p[1]]; }), symbolSize: 4,
+      lineStyle: { type: "dashed", width: 2, color: "#8250df" }, itemStyle: { color: "#8250df" } });
+  }
   if (d.forecast) {
     var f = d.forecast, start = [f.from[0] - 1, f.from[1]];
     series.push({ name: "预测", type: "line", data: [start, [11, f.point]], lineStyle: { type: "dotted", color: "#6e7781" }, itemStyle: { color: "#6e7781" } });
@@ -21,7 +28,7 @@
   }
   var chart = echarts.init(box);
   chart.setOption({
-    tooltip: { trigger: "axis" }, legend: { top: 0, data: ["实际完成", "序时进度", "目标", "预测"] },
+    tooltip: { trigger: "axis" }, legend: { top: 0, data: legend },
     grid: { left: 60, right: 20, top: 40, bottom: 30 },
     xAxis: { type: "category", data: months, boundaryGap: false },
     yAxis: { type: "value", name: d.unit, scale: false },
