@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from duban.store.history import read_last_year
-from duban.store.models import IndicatorRow, PlanRow
+from duban.persistence.models import IndicatorRow, PlanRow
+from duban.services.history import read_last_year
 from web.conftest import log_in
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "data" / "ingest" / "zhaotong-2027-continued.txt"

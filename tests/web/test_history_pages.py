@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.choices import EntryState, Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_last_year, generate_demo_progress
+from duban.persistence.db import transaction
+from duban.persistence.models import EntryRow, IndicatorRow, PeriodRow, PlanRow
 from duban.plan.assignments import reporting_units
 from duban.plan.planfile import read_plan_file
+from duban.services.plans import save_plan
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.db import transaction
-from duban.store.models import EntryRow, IndicatorRow, PeriodRow, PlanRow
-from duban.store.plans import save_plan
-from duban.store.users import add_user
 from duban.web.app import create_app
 from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
 

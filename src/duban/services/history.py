@@ -19,11 +19,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from duban.choices import IndicatorKind
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.readcache import remembered
 from duban.progress.history import monthly_amounts
 from duban.progress.rollup import Figure, aggregate
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.plans import find_plan
-from duban.store.readcache import remembered
+from duban.services.plans import find_plan
 
 _ByMonth = dict[int, Figure]
 
