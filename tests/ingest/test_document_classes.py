@@ -39,7 +39,24 @@ def targets(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
             "(2)新建行政村公共厕所120座。 (3)积极引导1000名以上高校毕业生到基层就业。\n",
             [("120", "座", "="), ("1000", "名", ">=")],
         ),
+        # a progress table: the county heading its rows scopes them; 完成…,完成率… is progress; '*2.' and
+        # '3.90%' after item 2 are items 2 and 3 (90%, not 3.90%)
+        (
+            "2023年3月份各县区进展情况表\n县区 项目名称 年度目标任务 完成进度\n寿县 一、就业促进行动\n"
+            "*1.开发公益性岗位540个 完成838个,完成率155.19%\n*2.新增技能人才4000人 完成736人,完成率18.04%\n"
+            "3.90%的二级综合医院单独设置口腔科 已完成\n",
+            [("540", "个", "="), ("4000", "人", "="), ("90", "%", "=")],
+        ),
     ],
 )
 def test_document_classes(tmp_path: Path, text: str, expected: list[tuple[str, str, str]]) -> None:
     assert targets(tmp_path, text) == expected
+
+
+def test_a_county_heading_rows_scopes_them(tmp_path: Path) -> None:
+    path = tmp_path / "progress.txt"
+    path.write_text("各县区进展情况表\n寿县 一、就业促进行动\n1.开发公益性岗位540个 完成838个,完成率155.19%\n",
+                    encoding="utf-8")  # fmt: skip
+    plan = ingest_document(path=path).plan
+    assert [i.scope.shorthand() for i in plan.indicators()] == ["寿县"]
+    assert "寿县" in {u.name for u in plan.units}

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^。!?;\n\t]+[。!?;]?")
-_CLAUSE = re.compile(r"[^,:\t|]+")
+_CLAUSE = re.compile(r"(?:[^,:\t|]|(?<=\d):(?=\d))+")  # 1:1 is a ratio, not a colon
 MAX_QUOTE = 60
 _QUOTED = re.compile(r"“[^”\n]{0,40}”|\"[^\"\n]{0,40}\"|《[^》\n]{0,60}》|「[^」\n]{0,40}」|‘[^’\n]{0,40}’")
 

@@ -8,14 +8,14 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from duban.choices import OrgKind
+from duban.choices import OrgKind, ScopeKind
 from duban.ingest.context import DocumentFacts
 from duban.ingest.layout import AREA_HEADING, PAST_HEADING, Block, heading_title
 from duban.ingest.normalize import NormalText
 from duban.ingest.tables import Columns, bare_figures, cell_spans, header_columns, mark_progress
 from duban.ingest.targets import TARGET, BlockSetting, Candidate, read_block
 from duban.plan.horizon import Horizon
-from duban.plan.model import Area, Indicator, OrgUnit, Plan, SourceDocument, Task
+from duban.plan.model import Area, Indicator, OrgUnit, Plan, Scope, SourceDocument, Task
 
 _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
 _TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
@@ -24,6 +24,7 @@ _CHINESE_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
 DEFAULT_AREA = "总体目标"
 _PLAN_HEADING = re.compile(r"目标|任务|安排|计划|举措|实事|重点工作|工作要点|预期")
 _FUTURE_HEADING = re.compile(r"目标|任务|安排|计划|今年|明年|展望|下一步|要点|思路|举措|建议|预期")
+_UNIT_LABEL = re.compile(r"^([\u4e00-\u9fff]{1,4}?(?:县|区|旗))\s+\S")
 _LIST_INTRO = re.compile(r"(?:分别是|分别为|如下|包括|具体是)[::]\s*$")
 _TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
 
@@ -60,6 +61,8 @@ class _Cursor:
     columns: Columns | None = None
     lead_units: list[str] = field(default_factory=list)
     indicator_count: int = 0
+    section_unit: str | None = None  # '寿县 一、就业促进行动': the unit a table's rows below belong to
+    section_units: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +89,7 @@ def draft_plan(*, nt: NormalText, blocks: list[Block], facts: DocumentFacts, sou
         year=facts.year,
         title=_plan_title(title, facts),
         source=source,
-        units=_units(facts, cursor.lead_units),
+        units=_units(facts, cursor.lead_units, cursor.section_units),
         areas=_non_empty(cursor.areas),
     )
     return Draft(plan=plan, items=items, problems=problems)
@@ -99,6 +102,10 @@ def _plan_title(title: str, facts: DocumentFacts) -> str:
 
 def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> None:
     """Open a new area or task when the block is a heading, item or table row."""
+    label = _UNIT_LABEL.match(block.text)
+    if label and label.group(1) != facts.region:
+        cursor.section_unit = label.group(1)
+        cursor.section_units.append(label.group(1))
     if block.kind == "area" and not cursor.areas and "实事" in title:
         _current_area(cursor, title, facts)  # the title names the 民生实事 list its items belong to
     if block.kind == "area" and _livelihood_item(cursor, block):
@@ -198,6 +205,8 @@ def _read_into(
         candidates = _table_candidates(candidates, nt.text, block, cursor.columns)
     lead = _lead_unit(cursor, block)
     for candidate in candidates:
+        if cursor.section_unit and candidate.scope.kind is ScopeKind.CITY:
+            candidate.scope = Scope(kind=ScopeKind.UNIT, unit=cursor.section_unit)
         item = _item(candidate, nt, area.name)
         items.append(item)
         if candidate.status == TARGET:
@@ -309,10 +318,11 @@ def _paragraph_task(cursor: _Cursor, area: Area, block: Block) -> Task:
     return task
 
 
-def _units(facts: DocumentFacts, leads: list[str]) -> list[OrgUnit]:
-    """The region, the counties the text names, and the lead units of tables."""
+def _units(facts: DocumentFacts, leads: list[str], sections: list[str]) -> list[OrgUnit]:
+    """The region, the counties the text names or heads rows with, and the lead units of tables."""
+    counties = list(dict.fromkeys([*facts.counties, *sections]))
     units = [OrgUnit(name=facts.region, kind=OrgKind.CITY)]
-    units += [OrgUnit(name=c, kind=OrgKind.COUNTY, parent=facts.region) for c in facts.counties]
+    units += [OrgUnit(name=c, kind=OrgKind.COUNTY, parent=facts.region) for c in counties]
     known = {u.name for u in units}
     units += [OrgUnit(name=n, kind=OrgKind.DEPARTMENT, parent=facts.region) for n in leads if n not in known]
     return units

@@ -74,8 +74,9 @@ def evaluate(*, result: IngestResult, gold_path: Path) -> Evaluation:
         matched=matched,
         missed=missed,
         extra=extra,
-        past_taken=_taken([_gold_mark(e) for e in gold.get("past", [])], predicted),
-        scales_taken=_taken([_gold_mark(e) for e in gold.get("project_scales", [])], predicted),
+        # only targets no gold target accounts for: '力争9个… 完成9个' takes the target, not the progress
+        past_taken=_taken([_gold_mark(e) for e in gold.get("past", [])], extra),
+        scales_taken=_taken([_gold_mark(e) for e in gold.get("project_scales", [])], extra),
     )
 
 

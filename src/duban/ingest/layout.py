@@ -10,7 +10,8 @@ from duban.ingest.quantities import find_quantities
 
 AREA_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+(?:部分|章|篇))")
 _TASK_HEADING = re.compile(r"^\((?:[一二三四五六七八九十]+)\)")
-_ITEM = re.compile(r"^(?:\((\d{1,2})\)|(\d{1,2})(?:[、.)]|\s+|$)(?!\d))")
+_ITEM = re.compile(r"^[*※]?(?:\((\d{1,2})\)|(\d{1,2})(?:[、.)]|\s+|$)(?!\d))")
+_ITEM_BEFORE_NUMBER = re.compile(r"^[*※]?(\d{1,2})\.(?=\d)")
 _BULLET = re.compile(r"^[▶►▸•●■◆◇★☆√✓·→\-—]\s*(?=\S)")
 _TABLE_HEADER_WORDS = re.compile(
     r"序号|牵头单位|责任单位|目标任务|工作任务|完成时限|指标名称|全年目标|年度目标|工作目标|考核指标|完成情况"
@@ -124,6 +125,10 @@ def _classify_prose(line: str, start: int, end: int, previous: Block | None) -> 
         return Block("area", start, end, line)
     if _TASK_HEADING.match(line):
         return Block("task", start, end, line)
+    follows = _ITEM_BEFORE_NUMBER.match(line)
+    if follows and previous and previous.number == str(int(follows.group(1)) - 1):
+        # '4.30%以上的社区…' after item 3: the item number 4, then 30%, not 4.30%
+        return Block("item", start + follows.end(), end, line[follows.end() :], follows.group(1))
     item = _ITEM.match(line)
     if item:
         return Block("item", start, end, line, item.group(1) or item.group(2))

@@ -45,7 +45,7 @@ _ANCHOR_VERB = "计划|将|力争|要|预计|新开工|新增|完成|实现|确�
 _STOCK_VERB = re.compile(r"(?:发挥|依托)[^,]*$")
 _STOCK_NOUN = re.compile(r"^(?:续建|在建|现有|已建|已有|存量)")
 _STRUCTURAL = re.compile(
-    r"^[\u4e00-\u9fff“”]{0,8}?(?:方面|实事|大事|要事|事项|措施|举措|任务|战略|领域|环节|关键|板块|大类)"
+    r"^[)\u4e00-\u9fff“”]{0,8}?(?:方面|实事|大事|要事|事项|措施|举措|任务|战略|领域|环节|关键|板块|大类|指标)"
 )
 _FACILITY = re.compile(r"项目|基地|生产线|示范区|产业园|园区|电站|工厂|厂房|枢纽港")
 _VOLTAGES = frozenset({"千伏", "伏"})
@@ -94,6 +94,9 @@ _ACTION_BEFORE = re.compile(
 )
 # '1000名以上高校毕业生': 名 counts the people it names, never a class of them
 _HEADCOUNTS = frozenset({"名", "人次"})
+_PARTS_BEFORE = re.compile(r"方面$")  # '十个方面34项': the items of the document's parts
+_ALREADY_OF = re.compile(r"已[^,;。已的]{1,12}的")
+_PROGRESS_REPORT = re.compile(r"完成[^\s,,;;。()]{0,20}[,,]\s*完成率\s*[\d.]+%")
 _DOUBLE = re.compile(r"“?双([一二三四五六七八九十]{1,2})”?(?:位数)?增长")
 _JOINED = re.compile(r"^[^,;。:]*?(?:、|以及|及|和)\s*$")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
@@ -153,7 +156,17 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
                     candidate.status, candidate.reason = PAST, "上一年的预计数"
                 found.append(candidate)
         estimated = estimated and not sentence.rstrip().endswith(("。", "!", "?"))
+    _mark_progress_reports(found, text, start)
     return found
+
+
+def _mark_progress_reports(found: list[Candidate], text: str, start: int) -> None:
+    """'开发公益性岗位540个 完成838个,完成率155.19%': a 完成… beside its 完成率 reports progress, not a target."""
+    spans = [(start + m.start(), start + m.end()) for m in _PROGRESS_REPORT.finditer(text)]
+    for candidate in found:
+        at = candidate.number_start if candidate.number_start >= 0 else candidate.start
+        if candidate.status == TARGET and any(a <= at < b for a, b in spans):
+            candidate.status, candidate.reason = PAST, "完成进度(完成…,完成率…)"
 
 
 def _estimates_earlier_year(sentence: str, year: int) -> bool:
@@ -171,7 +184,7 @@ def paragraph_mode(text: str, setting: BlockSetting) -> str:
         return "past"
     if _FUTURE.search(text) or f"{setting.facts.year}年" in text:
         return "plan"
-    if _PAST_MARKERS.search(text):
+    if _PAST_MARKERS.search(_ALREADY_OF.sub("", text)):
         return "past"
     return "plan" if setting.listed else "neutral"
 
@@ -193,7 +206,12 @@ def _judge_time(
     at = candidate.number_start if candidate.number_start >= 0 else candidate.start
     candidate.target_year = target_year(clause.sentence[: at - clause.sentence_start], setting.facts.year)
     reason = _past_reason(
-        clause, mode, setting.facts.year, before_anchor, later=candidate.target_year is not None
+        clause,
+        mode,
+        setting.facts.year,
+        before_anchor,
+        upto=_upto(candidate, clause),
+        later=candidate.target_year is not None,
     )
     if reason:
         candidate.status, candidate.reason, candidate.target_year = PAST, reason, None
@@ -213,14 +231,24 @@ def target_year(before: str, year: int) -> int | None:
     return named[-1] if named and named[-1] > year else None
 
 
-def _past_reason(clause: Clause, mode: str, year: int, before_anchor: bool, *, later: bool) -> str | None:
+def _upto(candidate: Candidate, clause: Clause) -> str:
+    """The clause up to the candidate's number: an 已 after it ('1:1 已完成') is a progress cell."""
+    upto = (
+        clause.text[: candidate.number_start - clause.start] if candidate.number_start >= 0 else clause.text
+    )
+    return _ALREADY_OF.sub("", upto)  # '已设口腔科的医院' says which, not what was done
+
+
+def _past_reason(
+    clause: Clause, mode: str, year: int, before_anchor: bool, *, upto: str, later: bool
+) -> str | None:
     sentence = clause.sentence
     lead_year = _LEAD_YEAR.match(sentence)
     if mode == "past":
         return "回顾或现状描述段落"
     if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year and not later):
         return "句子讲的是过去或现状"
-    if "已" in clause.text:
+    if "已" in upto:
         return "“已…”:已经完成的事实"
     if _SINCE.search(clause.before_in_sentence + clause.text):
         return "“…年来”“…以来”:一段时间以来的成绩"
@@ -300,8 +328,10 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return SCALE, "电压等级(…千伏线路、变电站)"
     if q.counts and _DIGIT_NEXT.match(after) and not _class_follows(text, quantities, index):
         return OTHER, "后面数值的个数"
-    if q.counts and _STRUCTURAL.match(noun):
+    if q.counts and (_STRUCTURAL.match(noun) or _PARTS_BEFORE.search(before)):
         return OTHER, "文件结构的计数(…个方面、…件实事)"
+    if after.startswith("制"):
+        return OTHER, "规格(3人制、12年制)"
     if _is_scale(q, after, before, noun):
         return SCALE, "项目规模或产能"
     if _DURATION.search(before) and q.unit in ("个月", "天", "年", "小时", "工作日"):
