@@ -144,3 +144,20 @@ def test_an_edited_target_moves_the_given_milestone_so_the_exported_plan_loads(f
     assert (income.target, income.horizon.milestones, income.horizon.target) == (
         Decimal("2.43"), {2026: Decimal("2.43")}, Decimal("2.1"),
     )  # fmt: skip
+
+
+def test_each_years_plan_shows_its_own_milestone_of_the_same_2030_target(five_year, factory):
+    plan = five_year_plan().model_dump(mode="json", exclude_none=True)
+    for ind in plan["areas"][0]["tasks"][0]["indicators"]:
+        ind.pop("target")
+    with factory() as session, session.begin():
+        row = save_plan(
+            session=session, plan=Plan.model_validate(plan | {"year": 2027, "title": "2027年重点工作"})
+        )
+        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
+    later = _text(five_year.get("/indicators/U-1?year=2027&month=1").text)
+    assert "2027年节点 57%" in later and "2030年目标 不低于 60%" in later
+    income = _text(five_year.get("/indicators/U-2?year=2027&month=1").text)
+    # 2.45 (given for 2026) - 0.35 / 4 = 2.3625, one place finer than 2.45: 2.363
+    assert "2027年节点 2.363:1" in income
+    assert "2026年节点 56%" in _text(five_year.get("/indicators/U-1?year=2026&month=5").text)
