@@ -25,14 +25,14 @@ from sqlalchemy import select
 
 from duban.choices import Role
 from duban.cli import default_plan_path
-from duban.demo import generate_demo_last_year, generate_demo_progress
+from duban.demo import generate_demo_last_year, generate_demo_ledger, generate_demo_progress
 from duban.persistence.db import make_engine, session_factory, upgrade
 from duban.persistence.models import UserRow
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import generate_demo_ledger
 from duban.services.office import current_month
 from duban.services.overview import period_overview
-from duban.services.plans import find_plan, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan
 from duban.services.summary import dashboard_summary
 from duban.services.users import add_user
 from duban.settings import Settings

@@ -138,12 +138,11 @@ def _store(args: argparse.Namespace) -> Any:
 def _load(url: str) -> None:
     from duban.choices import OrgKind, Role
     from duban.cli import default_plan_path
-    from duban.demo import generate_demo_progress
+    from duban.demo import generate_demo_ledger, generate_demo_progress
     from duban.persistence.db import make_engine, session_factory, transaction
     from duban.persistence.models import OrgUnitRow
     from duban.plan.planfile import read_plan_file
-    from duban.projects.demo import generate_demo_ledger
-    from duban.services.plans import save_plan
+    from duban.services.plan_loading import save_plan
     from duban.services.users import add_user
 
     plan = read_plan_file(default_plan_path())

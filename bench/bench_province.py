@@ -38,7 +38,7 @@ from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task, Thresholds
 from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
 from duban.services.batch import period_frame
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 YEAR = 2026
 MISSING = 0.005  # share of township figures never reported (未报送)

@@ -19,7 +19,7 @@ from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
 from duban.persistence.db import make_engine, session_factory, transaction, upgrade
 from duban.plan.planfile import read_plan_file
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 TODAY = date(2027, 1, 5)
 PERIOD = "2026-12"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 # Lowest first; a module belongs to the longest prefix listed. An import of a higher layer is "upward".
@@ -114,11 +115,22 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def main(src: Path) -> None:
+@dataclass(frozen=True)
+class Stats:
+    modules: int
+    cycles: list[list[str]]
+    upward: list[str]
+    function_level: list[str]
+    sqlalchemy_users: set[str]
+    largest: tuple[str, int]
+
+
+def stats(src: Path) -> Stats:
+    """The counts of issue 16 for the package under `src`."""
     found = modules(src)
     known = set(found)
     graph: dict[str, set[str]] = defaultdict(set)
-    upward, function_level, sqlalchemy_users = [], [], set()
+    upward, function_level, sqlalchemy_users = set(), [], set()
     for name, path in found.items():
         for target, where in imports(name, path, known):
             if target == "sqlalchemy":
@@ -131,19 +143,26 @@ def main(src: Path) -> None:
                 function_level.append(f"{name} -> {target}")
             low, high = layer(name), layer(target)
             if low is not None and high is not None and high > low:
-                upward.append(f"{name} -> {target}")
-    loops = cycles(graph)
-    largest = max(found.items(), key=lambda item: len(item[1].read_text(encoding="utf-8").splitlines()))
-    print(f"modules: {len(found)}")
-    print(f"import cycles (strongly connected groups of modules): {len(loops)}")
-    for loop in loops:
+                upward.add(f"{name} -> {target}")
+    lines = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in found.items()}
+    largest = max(lines.items(), key=lambda item: item[1])
+    return Stats(len(found), cycles(graph), sorted(upward), function_level, sqlalchemy_users, largest)
+
+
+def main(src: Path) -> None:
+    counted = stats(src)
+    print(f"modules: {counted.modules}")
+    print(f"import cycles (strongly connected groups of modules): {len(counted.cycles)}")
+    for loop in counted.cycles:
         print(f"  {len(loop)} modules: {', '.join(loop)}")
-    print(f"upward imports: {len(set(upward))}")
-    for line in sorted(set(upward)):
+    print(f"upward imports: {len(counted.upward)}")
+    for line in counted.upward:
         print(f"  {line}")
-    print(f"function-level duban imports outside cli/: {len(function_level)}")
-    print(f"modules importing sqlalchemy: {len(sqlalchemy_users)}")
-    print(f"largest module: {largest[0]} ({len(largest[1].read_text(encoding='utf-8').splitlines())} lines)")
+    print(f"function-level duban imports outside cli/: {len(counted.function_level)}")
+    for line in counted.function_level:
+        print(f"  {line}")
+    print(f"modules importing sqlalchemy: {len(counted.sqlalchemy_users)}")
+    print(f"largest module: {counted.largest[0]} ({counted.largest[1]} lines)")
 
 
 if __name__ == "__main__":

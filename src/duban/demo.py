@@ -23,9 +23,11 @@ from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
 from duban.progress.expected import expected_share
 from duban.progress.judge import judge
+from duban.projects.demo import demo_projects
 from duban.services.entries import ensure_periods
 from duban.services.overview import period_end
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.projects import county_ids, replace_projects
 
 # 滞后原因 as reporters write them: specific ones, and the odd vague one a bulletin cannot use.
 BUILDING_WORDS = ("项目", "开工", "建设", "改造", "路", "学位", "住房", "投资")
@@ -221,3 +223,11 @@ def _last_year_series(rng: random.Random, ind: Indicator, unit: str) -> list[tup
         figure, reached = _figure(rng, ind, target, pace, min(share, 1.0), reached)
         series.append((month, figure))
     return series
+def generate_demo_ledger(*, session: Session, plan_row: PlanRow, today: date, seed: int = 2026) -> int:
+    """Replace the plan's ledger with the demo ledger on `today`; return how many projects it holds."""
+    projects = demo_projects(
+        counties=list(county_ids(session=session)), year=plan_row.year, today=today, seed=seed
+    )
+    return replace_projects(
+        session=session, plan_row=plan_row, projects=projects, reason=f"演示项目库 seed={seed}"
+    )

@@ -49,7 +49,7 @@ def prepare_store(data_dir: Path) -> str:
     from duban.demo import generate_demo_progress
     from duban.persistence.db import make_engine, session_factory, transaction, upgrade
     from duban.plan.planfile import read_plan_file
-    from duban.services.plans import save_plan
+    from duban.services.plan_loading import save_plan
     from duban.services.users import add_user
 
     url = f"sqlite:///{data_dir / 'duban.db'}"

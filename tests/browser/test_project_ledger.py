@@ -22,9 +22,9 @@ PHONE = {"width": 360, "height": 740}
 
 def add_demo_ledger(data_dir: Path) -> None:
     """The demo ledger of 1,584 projects, as `duban demo` stores it."""
+    from duban.demo import generate_demo_ledger
     from duban.persistence.db import make_engine, session_factory, transaction
     from duban.persistence.models import PlanRow
-    from duban.projects.demo import generate_demo_ledger
 
     engine = make_engine(f"sqlite:///{data_dir / 'duban.db'}")
     with transaction(session_factory(engine)) as session:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+import duban.exchange.ledger_import
 import duban.exchange.upload
 import duban.services.projects
 from duban.persistence.db import make_engine, session_factory, transaction
@@ -61,7 +62,7 @@ def run_template(session: Session, content: bytes) -> None:
 def run_ledger(session: Session, content: bytes) -> None:
     plan_row = find_plan(session=session)
     assert plan_row is not None
-    duban.services.projects.import_ledger(session=session, plan_row=plan_row, data=content)
+    duban.exchange.ledger_import.import_ledger(session=session, plan_row=plan_row, data=content)
 
 
 def main(kind: str, url: str, source: str, marker: str, after: str) -> None:

@@ -28,7 +28,7 @@ from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilest
 from duban.plan.planfile import read_plan_file
 from duban.projects.demo import demo_projects
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 CHILD = Path(__file__).with_name("child_import.py")
 REPO = Path(__file__).resolve().parents[2]

@@ -27,9 +27,10 @@ from duban.exchange.ledger import (
     read_ledger,
     write_ledger,
 )
+from duban.exchange.ledger_import import import_ledger
 from duban.projects.model import Project
-from duban.services.plans import save_plan
-from duban.services.projects import import_ledger, load_projects, save_projects
+from duban.services.plan_loading import save_plan
+from duban.services.projects import load_projects, save_projects
 
 DATA = Path(__file__).parents[1] / "data" / "ledger"
 FAULTS = [

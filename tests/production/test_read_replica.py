@@ -22,7 +22,7 @@ from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow
 from duban.plan.model import Breakdown
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import READ_ONLY_PAGES, create_app

@@ -19,7 +19,7 @@ from duban.plan.model import Breakdown
 from duban.reports.build import build_bulletin
 from duban.services.entries import approve, ensure_periods, record_value, submit
 from duban.services.overview import period_overview
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.revise import month_of, target_value
 from duban.services.revisions import RevisionError, approve_revision, revise_target
 from duban.settings import get_settings

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from builders import make_plan
 from duban.cli.ledger import ledger_export, ledger_figures, ledger_import
 from duban.persistence.db import transaction
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.settings import get_settings
 
 DATA = Path(__file__).parents[1] / "data" / "ledger"

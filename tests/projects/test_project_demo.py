@@ -9,10 +9,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from builders import COUNTIES
+from duban.demo import generate_demo_ledger
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import demo_projects, generate_demo_ledger
+from duban.projects.demo import demo_projects
 from duban.projects.figures import figures_by_unit
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.projects import ledger_feeds
 
 ON = date(2026, 9, 10)

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from duban.choices import Role
 from duban.cli import default_plan_path
-from duban.demo import generate_demo_progress
+from duban.demo import generate_demo_ledger, generate_demo_progress
 from duban.persistence.db import make_engine, session_factory, transaction, upgrade
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import generate_demo_ledger
 from duban.reports.model import Bulletin
 from duban.reports.service import bulletin_for
 from duban.services.overview import Overview, period_overview
-from duban.services.plans import find_plan, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan
 from duban.services.users import add_user
 
 DEMO_TODAY = date(2026, 11, 26)

@@ -31,8 +31,8 @@ from duban.plan.planfile import read_plan_file
 from duban.plan.revision import ChangeKind
 from duban.services.office import Basis, current_month
 from duban.services.overview import period_overview
+from duban.services.plan_loading import save_plan
 from duban.services.plan_revisions import apply_plan_revision, preview_plan_revision
-from duban.services.plans import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

@@ -26,15 +26,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from duban.choices import Role
 from duban.cli import default_plan_path
-from duban.demo import generate_demo_progress
+from duban.demo import generate_demo_ledger, generate_demo_progress
 from duban.persistence.db import transaction
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.readcache import bypassed
 from duban.persistence.reporting_models import PeriodReopenRow
 from duban.plan.model import Plan
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import generate_demo_ledger
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from builders import make_plan
 from duban.cli import app as cli
 from duban.persistence.models import UserRow
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import ensure_demo_users, set_active
 from duban.settings import Settings, get_settings
 from duban.web.app import create_app

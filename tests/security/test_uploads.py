@@ -15,8 +15,8 @@ import duban.exchange.ledger
 import duban.exchange.upload
 from duban.exchange.archive import workbook_fault
 from duban.exchange.ledger import LedgerError
+from duban.exchange.ledger_import import import_ledger
 from duban.persistence.models import PlanRow
-from duban.services.projects import import_ledger
 from duban.settings import Settings
 from duban.web.app import create_app
 from security.conftest import PDF, World

@@ -11,7 +11,8 @@ from duban.persistence.models import EntryRow
 from duban.plan.planfile import read_plan_file
 from duban.services.backup import BackupError, backup, restore
 from duban.services.overview import period_overview
-from duban.services.plans import find_plan, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan
 from duban.settings import Settings
 
 

@@ -21,7 +21,7 @@ from duban.services.batch import judge_plan_period, period_frame
 from duban.services.entries import approve, record_value, submit
 from duban.services.overview import IndicatorLine, period_overview
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 UNITS = [
     ("市", "city", None), ("甲县", "county", "市"), ("乙县", "county", "市"), ("甲一镇", "township", "甲县"),

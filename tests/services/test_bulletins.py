@@ -4,7 +4,7 @@ from datetime import date
 
 from builders import make_plan
 from duban.services.bulletins import issued_bulletins, next_number, record_issue
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 DAY = date(2026, 11, 30)
 

@@ -27,7 +27,7 @@ from duban.services.entries import (
     unit_sheet,
 )
 from duban.services.periods import PeriodClosed, lock_period, reopen_period
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 
 D = Decimal

@@ -17,7 +17,7 @@ from duban.services.batch import judge_plan_period, period_frame
 from duban.services.entries import approve, ensure_periods, record_value, submit
 from duban.services.history import last_year, read_last_year
 from duban.services.overview import period_overview
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 ZHENXIONG_2025 = (6, 12, 24, 36, 48, 60, 72, 84, 96, 108, 114, 120)  # monthly 6, 6, 12 ... 12, 6, 6
 ZHAOYANG_2025 = (4, 8, 16, 24, 32, 40, 48, 56, 64, 72, 76, 80)  # monthly 4, 4, 8 ... 8, 4, 4

@@ -10,16 +10,15 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from duban.demo import generate_demo_ledger
 from duban.persistence.models import OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectRow
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import generate_demo_ledger
 from duban.projects.figures import figures_by_unit
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
-from duban.services.projects import load_projects, plan_ledger_figures, save_projects
+from duban.services.plan_loading import save_plan
+from duban.services.projects import ledger_figures, load_projects, plan_ledger_figures, save_projects
 from duban.services.summary import dashboard_summary
-from duban.web.pages.dashboard import ledger_figures
 from services.test_projects import fed_plan, sample_projects
 
 PLAN_FILE = Path(__file__).parents[2] / "src/duban/data/plans/zhaotong-2026.yaml"

@@ -11,7 +11,7 @@ from duban.plan.model import Breakdown
 from duban.services.entries import approve, ensure_periods, record_value, submit
 from duban.services.office import Basis
 from duban.services.overview import period_overview
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 ROADS = make_indicator(breakdown=Breakdown(targets={"镇雄县": Decimal(740), "昭阳区": Decimal(500)}))
 SEWAGE = make_indicator(

@@ -20,13 +20,14 @@ from duban.plan.revision import ChangeKind
 from duban.services.entries import unit_sheet
 from duban.services.overview import period_overview
 from duban.services.periods import reporting_status
+from duban.services.plan_loading import save_plan
 from duban.services.plan_revisions import (
     PlanRevisionError,
     apply_plan_revision,
     preview_plan_revision,
     undo_plan_revision,
 )
-from duban.services.plans import plan_from_store, save_plan
+from duban.services.plans import plan_from_store
 from duban.services.revisions import targets_in_force
 from duban.services.summary import dashboard_summary
 

@@ -7,7 +7,8 @@ from duban.persistence.db import at_head
 from duban.persistence.models import AuditRow, IndicatorRow, PlanRow, UnitTargetRow
 from duban.plan.model import Breakdown
 from duban.plan.planfile import dump_plan, parse_plan_text
-from duban.services.plans import find_plan, plan_from_store, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan, plan_from_store
 
 
 def test_store_is_built_by_the_migrations(engine):

@@ -4,7 +4,8 @@ else the newest plan not in the future (a year still being closed), else the ear
 from datetime import date
 
 from builders import make_plan
-from duban.services.plans import plan_of_year, plan_years, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import plan_of_year, plan_years
 
 
 def _years(session, *years: int, region: str = "昭通市") -> None:

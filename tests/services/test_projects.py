@@ -18,7 +18,7 @@ from duban.plan.model import Plan
 from duban.plan.planfile import read_plan_file
 from duban.projects.figures import figures_by_unit
 from duban.projects.model import Project
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.projects import (
     clear_projects,
     ledger_feeds,
@@ -123,9 +123,10 @@ def test_replace_and_clear(session: Session, plan_row: PlanRow) -> None:
 
 
 def test_reimporting_the_exported_demo_ledger_changes_nothing(session: Session) -> None:
+    from duban.demo import generate_demo_ledger
     from duban.exchange.ledger import write_ledger
-    from duban.projects.demo import generate_demo_ledger
-    from duban.services.projects import import_ledger, load_projects
+    from duban.exchange.ledger_import import import_ledger
+    from duban.services.projects import load_projects
 
     plan = read_plan_file(default_plan_path())
     row = save_plan(session=session, plan=plan)

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from conftest import BACKEND, _truncate_all
 from duban.choices import IndicatorKind, Status
 from duban.cli import default_plan_path
-from duban.demo import generate_demo_progress
+from duban.demo import generate_demo_ledger, generate_demo_progress
 from duban.persistence.db import make_engine, session_factory
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import generate_demo_ledger
 from duban.services.overview import Overview, period_overview
-from duban.services.plans import find_plan, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan
 from duban.services.revisions import revise_target
 from duban.services.summary import DashboardSummary, dashboard_summary
 

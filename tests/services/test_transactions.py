@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from builders import make_plan
 from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow
 from duban.services.entries import ensure_periods, record_value
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 
 
 def _ids(factory):

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from duban.persistence.db import make_engine, session_factory, upgrade
-from duban.persistence.models import OrgUnitRow, UserRow
-from duban.services.plans import save_plan
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from duban.persistence.db import make_engine, session_factory, upgrade
+from duban.persistence.models import OrgUnitRow, UserRow
 from duban.plan.planfile import read_plan_file
+from duban.services.plan_loading import save_plan
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
 SEED_PLAN = Path(__file__).resolve().parents[2] / "src" / "duban" / "data" / "plans" / "zhaotong-2026.yaml"

@@ -12,7 +12,8 @@ from duban.choices import Role
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.plan.model import Breakdown
 from duban.services.entries import approve, ensure_periods, record_value, submit
-from duban.services.plans import save_plan, save_rules
+from duban.services.plan_loading import save_plan
+from duban.services.plans import save_rules
 from duban.services.users import add_user
 from duban.supervision.rules import SupervisionRules
 

@@ -17,7 +17,7 @@ from duban.choices import Role
 from duban.persistence.models import OrgUnitRow
 from duban.plan.model import Area, Indicator, Plan, Task
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

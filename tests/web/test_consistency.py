@@ -20,10 +20,9 @@ from openpyxl import load_workbook
 from builders import COUNTIES
 from duban.choices import Role, Status
 from duban.cli import default_plan_path
-from duban.demo import generate_demo_progress
+from duban.demo import generate_demo_ledger, generate_demo_progress
 from duban.plan.planfile import read_plan_file
-from duban.projects.demo import generate_demo_ledger
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

@@ -19,7 +19,8 @@ from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import dump_plan, parse_plan_text
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
-from duban.services.plans import find_plan, plan_from_store, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan, plan_from_store
 from duban.services.users import add_user
 from duban.settings import Settings
 from web.conftest import log_in

@@ -25,7 +25,7 @@ from duban.persistence.db import transaction
 from duban.persistence.models import EntryRow, IndicatorRow, PeriodRow, PlanRow
 from duban.plan.assignments import reporting_units
 from duban.plan.planfile import read_plan_file
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

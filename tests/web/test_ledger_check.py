@@ -29,7 +29,8 @@ from duban.projects.model import Project
 from duban.services.entries import approve, record_value, submit
 from duban.services.overview import period_overview
 from duban.services.periods import ensure_periods
-from duban.services.plans import find_plan, plan_from_store, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import find_plan, plan_from_store
 from duban.services.projects import ledger_feeds, save_projects
 from duban.services.users import add_user
 from duban.settings import Settings

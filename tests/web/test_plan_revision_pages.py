@@ -17,7 +17,8 @@ from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
 from duban.persistence.models import EntryRow, IndicatorRow, PlanRow
 from duban.plan.planfile import read_plan_file
-from duban.services.plans import plan_from_store, save_plan
+from duban.services.plan_loading import save_plan
+from duban.services.plans import plan_from_store
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

@@ -21,7 +21,7 @@ from duban.plan.assignments import city_name, reporting_units, reports
 from duban.plan.model import OrgUnit, Plan
 from duban.plan.planfile import read_plan_file
 from duban.services.periods import ensure_periods
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app

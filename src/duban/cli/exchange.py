@@ -10,8 +10,7 @@ import typer
 from duban.cli.runtime import YEAR_HELP, fail, get_settings, plan_of, today, transaction
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from duban.persistence.db import Session
     from duban.persistence.models import OrgUnitRow, PeriodRow, PlanRow
     from duban.settings import Settings
 
@@ -79,11 +78,9 @@ def _year_of(period: str) -> int | None:
 
 
 def _unit(session: Session, name: str) -> OrgUnitRow:
-    from sqlalchemy import select
+    from duban.services.units import unit_named
 
-    from duban.persistence.models import OrgUnitRow
-
-    unit = session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name.strip()))
+    unit = unit_named(session=session, name=name)
     if unit is None:
         fail(f"单位“{name}”不存在")
     return unit

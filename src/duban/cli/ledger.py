@@ -20,7 +20,7 @@ def ledger_import(
 ) -> None:
     """把项目台账工作簿导入当前年度计划(或 --year 指定年度)的项目库;任何一行有错则一个也不导入。"""
     from duban.exchange.ledger import LedgerError
-    from duban.services.projects import import_ledger
+    from duban.exchange.ledger_import import import_ledger
 
     with transaction() as session:
         plan_row = plan_of(session, year)

@@ -16,8 +16,7 @@ from duban.cli.runtime import YEAR_HELP, fail, plan_of, today, transaction
 if TYPE_CHECKING:
     from datetime import date
 
-    from sqlalchemy.orm import Session
-
+    from duban.persistence.db import Session
     from duban.plan.model import Plan
     from duban.services.plan_revisions import PlanPreview, Touched
 
@@ -104,8 +103,9 @@ def load_command(
 def _load(
     session: Session, plan: Plan, *, yes: bool, from_month: str | None, reason: str, today: date
 ) -> str:
+    from duban.services.plan_loading import save_plan
     from duban.services.plan_revisions import apply_plan_revision, preview_plan_revision
-    from duban.services.plans import find_plan, save_plan
+    from duban.services.plans import find_plan
     from duban.services.revise import month_of
 
     row = find_plan(session=session, region=plan.region, year=plan.year)

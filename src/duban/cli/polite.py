@@ -15,10 +15,6 @@ from typer.core import TyperCommand, TyperGroup
 
 from duban.cli.runtime import BEHIND, unreachable
 
-# Words of the databases' own messages that mean the tables are not there (yet).
-_MISSING_TABLE = ("no such table", "no such column", "does not exist", "undefinedtable", "undefinedcolumn")
-
-
 HELP_OPTION = "显示本帮助并退出。"
 
 
@@ -99,22 +95,19 @@ def _explain(exc: BaseException) -> str:
 
 
 def _database(exc: BaseException) -> str:
-    from sqlalchemy import exc as sa
-
     from duban.cli.runtime import get_settings
+    from duban.persistence.db import StoreState, bad_url, store_fault
 
-    text = str(getattr(exc, "orig", exc)).lower()
-    if isinstance(exc, sa.DBAPIError) and any(words in text for words in _MISSING_TABLE):
+    fault = store_fault(exc)
+    if fault is StoreState.BEHIND:
         return BEHIND
-    if isinstance(exc, sa.OperationalError | sa.InterfaceError) or (
-        isinstance(exc, sa.DBAPIError) and exc.connection_invalidated
-    ):
+    if fault is StoreState.UNREACHABLE:
         try:
             url = get_settings().sqlalchemy_url()
         except Exception:  # the settings themselves are broken: name the setting
             url = ""
         return unreachable(url)
-    if isinstance(exc, sa.ArgumentError | sa.NoSuchModuleError):
+    if bad_url(exc):
         return f"数据库地址无效:请检查 DUBAN_DATABASE_URL({_first_line(exc)})"
     return f"数据库出错:{_first_line(getattr(exc, 'orig', None) or exc)}"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -17,9 +16,7 @@ import typer
 if TYPE_CHECKING:
     from datetime import date
 
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session, sessionmaker
-
+    from duban.persistence.db import Engine, Session, Sessions
     from duban.persistence.models import PlanRow
     from duban.settings import Settings
 
@@ -59,17 +56,9 @@ def today(settings: Settings | None = None) -> date:
     return (settings or get_settings()).current_date()
 
 
-def safe_url(url: str) -> str:
-    """The URL with its password hidden, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL: the message names the setting instead
-        return "DUBAN_DATABASE_URL"
-
-
 def unreachable(url: str) -> str:
+    from duban.persistence.db import safe_url
+
     return f"无法连接数据库 {safe_url(url)}:请检查 DUBAN_DATABASE_URL 和数据库服务是否可用"
 
 
@@ -87,7 +76,7 @@ def check_store(settings: Settings | None = None) -> None:
 
 
 @contextmanager
-def sessions(settings: Settings | None = None) -> Iterator[sessionmaker[Session]]:
+def sessions(settings: Settings | None = None) -> Iterator[Sessions]:
     """A session factory on the checked store; its connections are closed when the block ends."""
     from duban.persistence.db import make_engine, session_factory
 
@@ -113,44 +102,17 @@ def transaction(settings: Settings | None = None) -> Iterator[Session]:
 
 def _check_sqlite_file(url: str) -> None:
     """A SQLite store that is not there yet is not created by a command that only reads or adds to it."""
-    if not url.startswith("sqlite"):
-        return
-    from sqlalchemy.engine import make_url
+    from duban.persistence.db import missing_sqlite_file
 
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        path = Path(database)
-        if not path.exists() or path.stat().st_size == 0:
-            fail(NOT_INITIALISED)
+    if missing_sqlite_file(url):
+        fail(NOT_INITIALISED)
 
 
 def _check_schema(engine: Engine, url: str) -> None:
-    from sqlalchemy import exc
+    from duban.persistence.db import StoreState, schema_state
 
-    from duban.persistence.db import schema_revisions
-
-    try:
-        current, heads = schema_revisions(engine)
-    except exc.DBAPIError:
-        fail(unreachable(url))
-    if not current:
-        fail(NOT_INITIALISED)
-    if current != heads:
-        fail(AHEAD if _unknown(engine, current) else BEHIND)
-
-
-def _unknown(engine: Engine, revisions: set[str]) -> bool:
-    """Whether the store is at a migration this duban does not know (a newer release migrated it)."""
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    from duban.persistence.db import alembic_config
-
-    scripts = ScriptDirectory.from_config(alembic_config(str(engine.url)))
-    for revision in revisions:
-        try:
-            if scripts.get_revision(revision) is None:
-                return True
-        except CommandError:
-            return True
-    return False
+    state = schema_state(engine)
+    messages = {StoreState.UNREACHABLE: unreachable(url), StoreState.EMPTY: NOT_INITIALISED,
+                StoreState.BEHIND: BEHIND, StoreState.AHEAD: AHEAD}  # fmt: skip
+    if state in messages:
+        fail(messages[state])

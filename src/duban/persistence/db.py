@@ -6,6 +6,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,23 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from duban.persistence import generation  # noqa: F401  (its session events move the generation counters)
+
+__all__ = ["ConcurrentChange", "Engine", "Session", "Sessions", "StoreBusy", "StoreDown", "StoreError"]
+# What the web and the CLI need of SQLAlchemy, named here so that they import none of it: they hold a
+# session only to hand it to a service, and tell a store that is busy or down from a fault of ours.
+Sessions = sessionmaker[Session]
+StoreBusy = sa_exc.TimeoutError  # no pooled connection within the wait
+StoreDown = (sa_exc.OperationalError, sa_exc.InterfaceError)  # the database cannot be reached
+StoreError = sa_exc.SQLAlchemyError
+ConcurrentChange = StaleDataError  # a row changed by someone else since it was read
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 POOL_OVERFLOW = 10  # for the rare request that holds a second connection (an error page, /metrics)
@@ -109,3 +121,77 @@ def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
     heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads()), heads
+
+
+class StoreState(StrEnum):
+    """What a command finds at the store's URL before it uses it."""
+
+    READY = "ready"
+    MISSING = "missing"  # a SQLite file that is not there (or empty)
+    UNREACHABLE = "unreachable"
+    EMPTY = "empty"  # no migration ran yet
+    BEHIND = "behind"
+    AHEAD = "ahead"  # migrated by a newer release
+
+
+def missing_sqlite_file(url: str) -> bool:
+    """Whether `url` names a SQLite file that is not there yet (or is empty): nothing to read from."""
+    if not url.startswith("sqlite"):
+        return False
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    path = Path(database)
+    return not path.exists() or path.stat().st_size == 0
+
+
+def schema_state(engine: Engine) -> StoreState:
+    """Whether the store answers and is at the newest migration this duban ships."""
+    try:
+        current, heads = schema_revisions(engine)
+    except sa_exc.DBAPIError:
+        return StoreState.UNREACHABLE
+    if not current:
+        return StoreState.EMPTY
+    if current == heads:
+        return StoreState.READY
+    return StoreState.AHEAD if _unknown(engine, current) else StoreState.BEHIND
+
+
+def _unknown(engine: Engine, revisions: set[str]) -> bool:
+    """Whether the store is at a migration this duban does not know (a newer release migrated it)."""
+    scripts = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    for revision in revisions:
+        try:
+            if scripts.get_revision(revision) is None:
+                return True
+        except CommandError:
+            return True
+    return False
+
+
+# Words of the databases' own messages that mean the tables are not there (yet).
+_MISSING_TABLE = ("no such table", "no such column", "does not exist", "undefinedtable", "undefinedcolumn")
+
+
+def store_fault(exc: BaseException) -> StoreState | None:
+    """What a database error says of the store (behind its migrations, unreachable), or None."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, sa_exc.DBAPIError) and any(words in text for words in _MISSING_TABLE):
+        return StoreState.BEHIND
+    if isinstance(exc, StoreDown) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+        return StoreState.UNREACHABLE
+    return None
+
+
+def bad_url(exc: BaseException) -> bool:
+    """Whether the error is a database URL that cannot be used (malformed, unknown driver)."""
+    return isinstance(exc, sa_exc.ArgumentError | sa_exc.NoSuchModuleError)
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: the message names the setting instead
+        return "DUBAN_DATABASE_URL"

@@ -14,17 +14,12 @@ import random
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from duban.choices import InvestorType, ProjectCategory, ProjectKind, ProjectMilestone
 from duban.progress.expected import BACK_LOADED_WEIGHTS
 from duban.projects.figures import through_month
 from duban.projects.model import Dates, Project
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from duban.persistence.models import PlanRow
 
 NEW_STARTS = 1060
 CONTINUING = 524
@@ -178,18 +173,3 @@ def _monthly(rng: random.Random, project: Project, pace: float, year: int, today
         share = Decimal(str(round(pace * rng.uniform(0.85, 1.45) / (13 - first), 4)))
         monthly[month] = (project.year_plan * share / WAN).quantize(1) * WAN
     return monthly
-
-
-def generate_demo_ledger(*, session: Session, plan_row: PlanRow, today: date, seed: int = 2026) -> int:
-    """Replace the plan's ledger with the demo ledger on `today`; return how many projects it holds."""
-    from duban.services.projects import (  # the adapter to the store, kept out of the core
-        county_ids,
-        replace_projects,
-    )
-
-    projects = demo_projects(
-        counties=list(county_ids(session=session)), year=plan_row.year, today=today, seed=seed
-    )
-    return replace_projects(
-        session=session, plan_row=plan_row, projects=projects, reason=f"演示项目库 seed={seed}"
-    )

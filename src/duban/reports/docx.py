@@ -30,6 +30,7 @@ from docx.text.run import Run
 from duban.plaintext import xml_safe
 from duban.reports.model import Bulletin, Chart, ColumnKind, Section, Table
 from duban.reports.pdf import SUBHEADING, cell_text
+from duban.reports.raster import png
 from duban.reports.text import date_text
 
 BODY_FONT = "仿宋_GB2312"
@@ -304,8 +305,6 @@ def _paragraph(document: DocxDocument, text: str) -> Paragraph:
 
 
 def _chart(document: DocxDocument, chart: Chart) -> None:
-    from duban.reports.raster import png
-
     image = png(chart)
     if image is None:
         return

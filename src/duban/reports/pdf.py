@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duban.reports.charts import svg
 from duban.reports.model import Bulletin, Cell, Chart, ColumnKind
+from duban.reports.raster import png
 from duban.reports.text import date_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -48,8 +49,6 @@ ENV = _environment()
 
 def chart_html(chart: Chart) -> str:
     """The very PNG the Word file holds, at the same 150 mm width (so both paginate alike); SVG without a CJK font."""
-    from duban.reports.raster import png
-
     image = png(chart)
     if image is None:
         return svg(chart)

@@ -11,11 +11,15 @@ from sqlalchemy.orm import Session
 
 from duban.persistence.models import PeriodRow
 from duban.reports.build import build_bulletin
+from duban.reports.docx import render_docx
 from duban.reports.model import Bulletin
+from duban.reports.pdf import render_pdf
+from duban.reports.xlsx import render_xlsx
 from duban.services.bulletins import Issued, next_number, record_issue
 from duban.services.office import office_settings
 from duban.services.overview import period_overview
 from duban.services.plans import find_plan
+from duban.services.supervision import open_items_by_indicator
 
 FORMATS = ("docx", "pdf", "xlsx")
 AUTO = "auto"
@@ -132,8 +136,6 @@ def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, da
 
 def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:
     """Indicator id → the bulletin's 督办 column text, e.g. "督办单3件(红2)"."""
-    from duban.services.supervision import open_items_by_indicator
-
     labels = {}
     for code, items in open_items_by_indicator(session=session, plan_id=plan_id).items():
         red = sum(1 for item in items if item.colour is not None and item.colour.value == "red")
@@ -143,10 +145,6 @@ def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:
 
 def render(*, bulletin: Bulletin, fmt: str) -> bytes:
     """The bulletin as a .docx, .pdf or .xlsx file."""
-    from duban.reports.docx import render_docx
-    from duban.reports.pdf import render_pdf
-    from duban.reports.xlsx import render_xlsx
-
     renderers = {"docx": render_docx, "pdf": render_pdf, "xlsx": render_xlsx}
     return renderers[fmt](bulletin=bulletin)
 

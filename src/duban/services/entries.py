@@ -599,3 +599,15 @@ def _audit(
         session=session, user_id=user_id, action=action, entity="entry", entity_id=entry.id,
         old=old, new=new, reason=reason,
     )  # fmt: skip
+
+
+def unit_entries(
+    *, session: Session, plan_id: int, unit_id: int, period_id: int, codes: list[str]
+) -> list[EntryRow]:
+    """The unit's figures of one period for the plan's indicators of those codes."""
+    query = (
+        select(EntryRow).join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
+        .where(IndicatorRow.plan_id == plan_id, IndicatorRow.code.in_(codes),
+               EntryRow.unit_id == unit_id, EntryRow.period_id == period_id)
+    )  # fmt: skip
+    return list(session.scalars(query.order_by(EntryRow.id)))

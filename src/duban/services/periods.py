@@ -61,6 +61,13 @@ def find_period(*, session: Session, plan_id: int, month: int) -> PeriodRow | No
     return session.scalars(query).first()
 
 
+def periods_of(*, session: Session, plan_id: int) -> list[PeriodRow]:
+    """The plan's periods, January first."""
+    return list(
+        session.scalars(select(PeriodRow).where(PeriodRow.plan_id == plan_id).order_by(PeriodRow.month))
+    )
+
+
 def previous_period(*, session: Session, period: PeriodRow) -> PeriodRow | None:
     """The period just before `period` in the same plan."""
     query = select(PeriodRow).where(PeriodRow.plan_id == period.plan_id, PeriodRow.month < period.month)

@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation
-from duban.persistence.audit import record_change
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
 from duban.persistence.supervision_models import SupervisionRulesRow
 from duban.plan.model import (
@@ -37,25 +36,6 @@ _EXTRA_FIELDS = (
     "feed", "ledger_check", "formula", "same_as", "last_year", "implicit", "confidence", "flags", "note",
     "horizon",
 )  # fmt: skip
-
-
-def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> PlanRow:
-    """Insert the plan, or apply it as a revision of the stored plan of the same region and year.
-
-    Loading again never duplicates the plan and never deletes a reported figure: see `plan_revisions`.
-    """
-    row = find_plan(session=session, region=plan.region, year=plan.year)
-    if row is not None:
-        from duban.services.plan_revisions import apply_plan_revision  # revisions build on this module
-
-        apply_plan_revision(session=session, plan_row=row, plan=plan, user_id=user_id, reason="重新导入计划")
-        return row
-    row = PlanRow(region=plan.region, year=plan.year, title=plan.title)
-    session.add(row)
-    write_plan(session=session, row=row, plan=plan)
-    record_change(session=session, user_id=user_id, action="plan.create", entity="plan", entity_id=row.id,
-                  new={"indicators": len(plan.indicators()), "title": plan.title})  # fmt: skip
-    return row
 
 
 def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
@@ -251,6 +231,32 @@ def plan_from_store(
         supervision=_rules(session, plan_row.id),
         review=ReviewRules.model_validate(plan_row.review or {}),
     )
+
+
+def indicator_names(*, session: Session, plan_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the plan's indicators, in the plan's order."""
+    query = select(IndicatorRow.code, IndicatorRow.name).where(IndicatorRow.plan_id == plan_id)
+    return [(code, name) for code, name in session.execute(query.order_by(IndicatorRow.id))]
+
+
+def indicator_by_code(*, session: Session, plan_id: int, code: str) -> IndicatorRow | None:
+    """The plan's indicator of that code (a retired one included), if there is one."""
+    query = select(IndicatorRow).where(IndicatorRow.plan_id == plan_id, IndicatorRow.code == code)
+    return session.scalars(query).first()
+
+
+def retired_indicators(*, session: Session, plan_id: int) -> list[IndicatorRow]:
+    """The plan's indicators a revision retired."""
+    query = select(IndicatorRow).where(
+        IndicatorRow.plan_id == plan_id, IndicatorRow.retired_from.is_not(None)
+    )
+    return list(session.scalars(query))
+
+
+def indicator_codes(*, session: Session, indicator_ids: list[int]) -> list[str]:
+    """The codes of those indicators, in the plan's order."""
+    query = select(IndicatorRow.code).where(IndicatorRow.id.in_(indicator_ids))
+    return list(session.scalars(query.order_by(IndicatorRow.id)))
 
 
 def is_asked(row: IndicatorRow, month: int | None) -> bool:

@@ -20,7 +20,7 @@ from duban.choices import InvestorType, OrgKind, ProjectCategory, ProjectKind, P
 from duban.persistence.audit import record_change
 from duban.persistence.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
-from duban.persistence.readcache import within_transaction
+from duban.persistence.readcache import remembered, within_transaction
 from duban.plan.model import Profile
 from duban.projects.figures import LedgerFigures, LedgerTotals, feed_value, figures_of, through_month
 from duban.projects.lights import red_projects
@@ -57,16 +57,6 @@ def save_projects(
         created, updated = created + (old is None), updated + (old is not None)
         _audit_change(session, row.id, old, new, user_id)
     return SaveSummary(created=created, updated=updated, unchanged=len(projects) - created - updated)
-
-
-def import_ledger(
-    *, session: Session, plan_row: PlanRow, data: bytes, user_id: int | None = None
-) -> SaveSummary:
-    """Read a 项目台账 workbook and save its projects; LedgerError, and no change at all, if any row is bad."""
-    from duban.exchange.ledger import read_ledger  # openpyxl is slow to import; only imports need it
-
-    projects = read_ledger(data, counties=list(county_ids(session=session)))
-    return save_projects(session=session, plan_row=plan_row, projects=projects, user_id=user_id)
 
 
 def county_ids(*, session: Session) -> dict[str, int]:
@@ -349,3 +339,14 @@ def project_alerts(*, session: Session, plan_id: int, on: date) -> list[ProjectA
         for r in red_projects(projects, year=year, on=on)
         if r.project.two_major or r.project.provincial_major
     ]  # fmt: skip
+
+
+def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures | None:
+    """The city's project-ledger figures on `on`, or None when no project is in the ledger."""
+
+    def figures() -> LedgerFigures | None:
+        if not session.scalar(select(ProjectRow.id).where(ProjectRow.plan_id == plan_id).limit(1)):
+            return None
+        return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
+
+    return remembered(session=session, key=("ledger", plan_id, on), compute=figures)

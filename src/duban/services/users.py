@@ -12,7 +12,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from duban.choices import OrgKind, Role
 from duban.persistence.audit import record_change
@@ -109,6 +109,14 @@ def _failures(session: Session, which: ColumnElement[bool]) -> _Failures:
 def _record_failure(session: Session, *, address: str, username: str, now: datetime) -> None:
     session.execute(delete(LoginFailureRow).where(LoginFailureRow.at <= now - FAILURE_WINDOW))
     session.add(LoginFailureRow(address=address, username=username[:100], at=now))
+
+
+def signed_in_user(*, session: Session, user_id: int, session_version: object) -> UserRow | None:
+    """The user a login session names, with its unit: None once disabled or signed out everywhere since."""
+    row = session.get(UserRow, user_id, options=(joinedload(UserRow.unit),))
+    if row is None or not row.active or row.session_version != session_version:
+        return None
+    return row
 
 
 def end_sessions(*, session: Session, user: UserRow) -> None:

@@ -17,12 +17,11 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Upl
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from duban.choices import MilestoneStage
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, ImportResult, import_workbook
+from duban.persistence.db import Session
 from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.reporting_models import EvidenceRow
 from duban.policy import Action, allowed, only_unit, require
@@ -60,12 +59,14 @@ from duban.services.periods import (
     lock_period,
     period_key,
     period_label,
+    periods_of,
     reminder_list,
     reopen_period,
     reporting_status,
     resolve_period,
 )
 from duban.services.plans import plan_from_store
+from duban.services.units import all_units
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
@@ -234,7 +235,7 @@ def _sheet_json(row: SheetRow) -> dict[str, Any]:
 @api_router.get("/units", summary="可见单位")
 def units(session: DbSession, user: Reader) -> list[dict[str, Any]]:
     """Units the user may see, with whether they may write them."""
-    rows = session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id))
+    rows = all_units(session=session)
     only = only_unit(user, Action.READ_FIGURES)
     return [{"id": u.id, "name": u.name, "kind": u.kind, "writable": allowed(user, Action.ENTER_FIGURES, u.id)}
             for u in rows if only is None or u.id == only]  # fmt: skip
@@ -245,9 +246,7 @@ def periods(request: Request, session: DbSession, user: Reader) -> list[dict[str
     """Every period of the current plan with its deadline, whether it is the 当前报送期, and whether it is
     open for the user's unit."""
     plan_row = _plan(request, session)
-    rows = session.scalars(
-        select(PeriodRow).where(PeriodRow.plan_id == plan_row.id).order_by(PeriodRow.month)
-    )
+    rows = periods_of(session=session, plan_id=plan_row.id)
     current = current_month(session=session, plan_row=plan_row, today=today(request))
     return [{"id": p.id, "key": period_key(p, plan_row.year), "label": period_label(p, plan_row.year),
              "deadline": p.deadline, "locked": p.locked, "current": p.month == current,

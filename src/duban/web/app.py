@@ -11,13 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
-from duban.persistence.db import pooled_engine, session_factory
+from duban.persistence.db import Sessions, StoreBusy, pooled_engine, session_factory
 from duban.policy import Refused
 from duban.settings import Settings
 from duban.storage import evidence_storage
@@ -63,10 +61,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _refusal)
     app.add_exception_handler(Refused, _policy_refusal)
     app.add_exception_handler(RequestValidationError, _bad_request)
-    app.add_exception_handler(sa_exc.TimeoutError, capacity.no_connection)
+    app.add_exception_handler(StoreBusy, capacity.no_connection)
     app.add_exception_handler(Exception, errors.server_error)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
-    app.include_router(auth.router)
     for router in (
         *PAGE_ROUTERS,
         api_router,
@@ -116,13 +113,13 @@ async def _read_slots(request: Request, call_next: Callable[[Request], Awaitable
     return await capacity.in_turn(request, call_next, read_only=_read_only(request))
 
 
-def _sessions_for(request: Request) -> sessionmaker[Session]:
+def _sessions_for(request: Request) -> Sessions:
     """Read-only pages (dashboard, map, indicators, counties, reports) read on their own pool (on the
     replica when DUBAN_READONLY_DATABASE_URL names one); the rest on the primary's write pool."""
     if _read_only(request):
-        reader: sessionmaker[Session] = request.app.state.reader_sessions
+        reader: Sessions = request.app.state.reader_sessions
         return reader
-    primary: sessionmaker[Session] = request.app.state.sessions
+    primary: Sessions = request.app.state.sessions
     return primary
 
 

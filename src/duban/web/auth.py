@@ -17,16 +17,15 @@ from functools import cache
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse
 
 from duban.choices import Role
-from duban.persistence.audit import record_change
+from duban.persistence.db import Session, Sessions
 from duban.persistence.models import UserRow
 from duban.policy import Action, allowed, is_public, require
 from duban.services.locks import Writer
-from duban.services.users import AccountError, LoginThrottled, authenticate, end_sessions
+from duban.services.users import signed_in_user
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -104,13 +103,12 @@ def _signed_in(request: Request) -> CurrentUser | None:
     user_id = request.session.get("user_id")
     if user_id is None:
         return None
-    sessions: sessionmaker[Session] = request.app.state.sessions
+    sessions: Sessions = request.app.state.sessions
     with sessions() as session:
-        row = session.get(UserRow, user_id, options=(joinedload(UserRow.unit),))
-        signed_in = (
-            row is not None and row.active and row.session_version == request.session.get("session_version")
+        row = signed_in_user(
+            session=session, user_id=user_id, session_version=request.session.get("session_version")
         )
-        user = _current(row) if signed_in and row is not None else None
+        user = _current(row) if row is not None else None
     if user is None:
         request.session.clear()
     return user
@@ -197,78 +195,9 @@ def _internal(request: Request) -> bool:
     return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-router = APIRouter()
-
-
-@router.get(
-    "/login",
-    response_class=HTMLResponse,
-    include_in_schema=False,
-    dependencies=[Depends(allow_anyone(Action.SIGN_IN))],
-)
-def login_form(request: Request, next: str = "/") -> Response:
-    from duban.web.app import templates
-
-    return templates.TemplateResponse(request, "login.html", {"next": _safe_next(next), "error": None})
-
-
-@router.post(
-    "/login", response_class=HTMLResponse, include_in_schema=False,
-    dependencies=[Depends(csrf_protect), Depends(allow_anyone(Action.SIGN_IN))],
-)  # fmt: skip
-def login(
-    request: Request,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
-) -> Response:
-    from duban.web.app import templates
-
-    settings: Settings = request.app.state.settings
-    session = db_session(request)
-    try:
-        user = authenticate(session=session, username=username.strip(), password=password, address=client_address(request),
-                            max_failures=settings.login_max_failures, longest_wait=settings.login_lockout_seconds)  # fmt: skip
-    except AccountError as exc:
-        session.commit()  # keep the refused login even though the response is an error
-        context = {"next": _safe_next(next), "error": str(exc), "username": username}
-        wait = exc.wait if isinstance(exc, LoginThrottled) else None
-        return templates.TemplateResponse(request, "login.html", context, status_code=401 if wait is None else 429,
-                                          headers=None if wait is None else {"Retry-After": str(wait)})  # fmt: skip
-    request.session.clear()
-    request.session.update(user_id=user.id, session_version=user.session_version)
-    csrf_token(request)
-    record_change(session=session, user_id=user.id, action="user.login", entity="user", entity_id=user.id)
-    return RedirectResponse(_safe_next(next), status_code=303)
-
-
-@router.post(
-    "/logout",
-    include_in_schema=False,
-    dependencies=[Depends(csrf_protect), Depends(allow_anyone(Action.SIGN_OUT))],
-)
-def logout(request: Request) -> Response:
-    """Sign out everywhere: every session of the user ends, copied cookies included."""
-    user = optional_user(request)
-    if user is not None:
-        session = db_session(request)
-        end_sessions(session=session, user=session.get_one(UserRow, user.id))
-        record_change(
-            session=session, user_id=user.id, action="user.logout", entity="user", entity_id=user.id
-        )
-    request.session.clear()
-    request.state.user = None
-    return RedirectResponse("/login", status_code=303)
-
-
 def client_address(request: Request) -> str:
     """The client's address (behind a proxy, uvicorn reads it from X-Forwarded-For of trusted proxies)."""
     return request.client.host if request.client else "unknown"
-
-
-def _safe_next(target: str) -> str:
-    """Only same-site paths, so the login form cannot be used to redirect elsewhere."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
 def login_redirect(request: Request) -> RedirectResponse:

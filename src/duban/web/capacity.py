@@ -18,10 +18,10 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session
 
-from duban.persistence.db import POOL_OVERFLOW
+from duban.persistence.db import POOL_OVERFLOW, Session
 from duban.settings import Settings
+from duban.web.pages.common import render
 
 BUSY = "系统繁忙,请稍后重试(数据库连接已满)"
 
@@ -110,8 +110,6 @@ async def no_connection(request: Request, _exc: Exception) -> Response:
 
 def busy_response(request: Request) -> Response:
     """503 系统繁忙 as JSON for the API and fetch calls, as a page for browsers; neither touches the store."""
-    from duban.web.pages.common import render
-
     headers = {"Retry-After": str(math.ceil(_settings(request).db_pool_timeout))}
     accept = request.headers.get("accept", "")
     if request.url.path.startswith("/api/") or "application/json" in accept:

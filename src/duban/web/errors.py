@@ -17,11 +17,12 @@ from urllib.parse import parse_qsl, unquote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import exc as sa_exc
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from duban.persistence.db import StoreDown
 from duban.plaintext import control_character
 from duban.progress.validation import FIELD_LABELS
+from duban.web.pages.common import render
 
 log = logging.getLogger("duban.errors")
 FORM = "application/x-www-form-urlencoded"
@@ -56,8 +57,6 @@ def error_response(
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
     try:
-        from duban.web.pages.common import render
-
         page: Response = render(request, "error.html", getattr(request.state, "user", None), status_code=status,
                                 message=message)  # fmt: skip
     except Exception:  # the page needs the session; a fault before it exists still gets Chinese text
@@ -71,7 +70,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if disk_full(exc):
         log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
         response = error_response(request, 507, DISK_FULL)
-    elif isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+    elif isinstance(exc, StoreDown):
         log.warning("database unreachable: %s", exc)
         response = error_response(request, 503, DATABASE_DOWN, {"Retry-After": "30"})
     else:

@@ -21,13 +21,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
-from duban.persistence.db import at_head
-from duban.persistence.models import AuditRow, EntryRow
-from duban.persistence.supervision_models import SupervisionItemRow
 from duban.policy import Action
+from duban.services.health import store_unready_reason, workload
 from duban.settings import Settings
 from duban.web.auth import allow_anyone, allow_internal
 
@@ -62,14 +58,8 @@ def healthz() -> PlainTextResponse:
 @router.get("/readyz", dependencies=[Depends(allow_anyone(Action.CHECK_HEALTH))])
 def readyz(request: Request) -> JSONResponse:
     """The database answers, its schema is at the newest migration and the data folder has free space."""
-    engine = request.app.state.sessions.kw["bind"]
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        ready = at_head(engine)
-        reason = "" if ready else "数据库结构不是最新版本,请运行 duban db upgrade"
-    except Exception as exc:  # any failure to reach the database means not ready
-        ready, reason = False, f"数据库不可用:{type(exc).__name__}"
+    reason = store_unready_reason(engine=request.app.state.sessions.kw["bind"])
+    ready = not reason
     if ready:
         ready, reason = _disk_ready(request.app.state.settings)
     return JSONResponse({"ready": ready, "reason": reason}, status_code=200 if ready else 503)
@@ -91,21 +81,13 @@ def _disk_ready(settings: Settings) -> tuple[bool, str]:
 def metrics(request: Request) -> Response:
     """Prometheus metrics: this process's requests, and the store's figures read at scrape time."""
     registry: Metrics = request.app.state.metrics
-    with request.app.state.sessions() as session:
-        _store_gauges(session, registry)
+    with request.app.state.sessions() as session:  # read from the store: every app server reports the same
+        work = workload(session=session)
+    for gauge, counts in ((registry.entries, work.entries_by_state), (registry.open_items, work.open_items_by_colour),
+                          (registry.supervision_events, work.supervision_steps)):  # fmt: skip
+        for label, count in counts.items():
+            gauge.labels(label).set(count)
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-def _store_gauges(session: Session, registry: Metrics) -> None:
-    """Read from the database, so every app server reports the same, whichever ran the job."""
-    for state, count in session.execute(select(EntryRow.state, func.count()).group_by(EntryRow.state)):
-        registry.entries.labels(state).set(count)
-    open_items = select(SupervisionItemRow.colour, func.count()).where(SupervisionItemRow.state != "closed")
-    for colour, count in session.execute(open_items.group_by(SupervisionItemRow.colour)):
-        registry.open_items.labels(colour or "none").set(count)
-    steps = select(AuditRow.action, func.count()).where(AuditRow.action.like("supervision.%"))
-    for action, count in session.execute(steps.group_by(AuditRow.action)):
-        registry.supervision_events.labels(action).set(count)
 
 
 async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -12,10 +12,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind
+from duban.persistence.db import Session
 from duban.persistence.models import OrgUnitRow, PlanRow
 from duban.policy import Action, only_unit, require
 from duban.reports.service import (
@@ -29,7 +28,11 @@ from duban.reports.service import (
     render,
 )
 from duban.services.bulletins import next_number
+from duban.services.office import current_month
+from duban.services.units import counties as county_units
 from duban.web.auth import CurrentUser, allow, db_session
+from duban.web.pages.common import plan_for_request
+from duban.web.pages.common import render as render_page
 
 router = APIRouter()
 Exporter = Annotated[CurrentUser, Depends(allow(Action.EXPORT_REPORTS))]
@@ -98,10 +101,6 @@ def _today(request: Request) -> date:
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
 def report_index(request: Request, user: Exporter) -> HTMLResponse:
     """The bulletins that can be downloaded: every month with figures, city and counties."""
-    from duban.services.office import current_month
-    from duban.web.pages.common import plan_for_request
-    from duban.web.pages.common import render as render_page
-
     session = db_session(request)
     try:
         plan_row: PlanRow | None = plan_for_request(request)
@@ -114,8 +113,7 @@ def report_index(request: Request, user: Exporter) -> HTMLResponse:
         if plan_row
         else range(0)
     )
-    counties = [u.name for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
-                                                .order_by(OrgUnitRow.position))]  # fmt: skip
+    counties = [unit.name for unit in county_units(session=session)]
     city = only_unit(user, Action.EXPORT_REPORTS) is None  # the city's bulletin and every county's
     if not city:
         counties = [c for c in counties if c == user.unit_name]

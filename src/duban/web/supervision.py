@@ -12,15 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from duban.choices import Colour, ItemAction, ItemCause, ItemState, OrgKind
-from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.choices import Colour, ItemAction, ItemCause, ItemState
+from duban.persistence.db import ConcurrentChange, Session
+from duban.persistence.models import OrgUnitRow, PlanRow
 from duban.persistence.supervision_models import SupervisionItemRow, SupervisionReplyRow
 from duban.policy import ITEM_STEPS, Action, allowed, only_unit, require
 from duban.services.office import current_month
+from duban.services.plans import indicator_names
 from duban.services.supervision import (
     LEVELS,
     OPEN_STATES,
@@ -41,6 +40,7 @@ from duban.services.supervision import (
     return_item,
     sign,
 )
+from duban.services.units import unit_named, units_below_city
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
 from duban.supervision.workflow import ItemError, StepRefused
@@ -87,7 +87,7 @@ def new_item_form(
     request: Request, user: Admin, unit: str = "", indicator: str = "", project: str = ""
 ) -> Response:
     """新建督办: the office writes an item by hand, for a unit, on an indicator, a project or a free matter."""
-    unit_row = db_session(request).scalar(select(OrgUnitRow).where(OrgUnitRow.name == unit)) if unit else None
+    unit_row = unit_named(session=db_session(request), name=unit) if unit else None
     values = {"unit_id": str(unit_row.id) if unit_row else "", "indicator": indicator, "project": project,
               "level": Colour.YELLOW.value, "title": "", "ask": "", "deadline": ""}  # fmt: skip
     return _new_page(request, user, values)
@@ -270,10 +270,8 @@ def _form_date(text: str) -> date | None:
 def _new_page(request: Request, user: CurrentUser, values: dict[str, str], error: str | None = None,
               status_code: int = 200) -> Response:  # fmt: skip
     session, plan = _session_and_plan(request)
-    units = session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
-                            .order_by(OrgUnitRow.position, OrgUnitRow.id))  # fmt: skip
-    indicators = session.execute(select(IndicatorRow.code, IndicatorRow.name)
-                                 .where(IndicatorRow.plan_id == plan.id).order_by(IndicatorRow.id))  # fmt: skip
+    units = units_below_city(session=session)
+    indicators = indicator_names(session=session, plan_id=plan.id)
     context = {"user": user, "values": values | {"token": values.get("token") or secrets.token_urlsafe(16)},
                "units": list(units), "indicators": list(indicators), "levels": LEVELS, "error": error,
                "today": _today(request), "nav": "supervision"}  # fmt: skip
@@ -310,7 +308,8 @@ def _by_colour_and_unit(
 def _inbox_unit(session: Session, user: CurrentUser, unit: str) -> int | None:
     if only_unit(user, Action.READ_INBOX) is not None or not unit:
         return user.unit_id
-    return session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == unit))
+    row = unit_named(session=session, name=unit)
+    return row.id if row else None
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str | None:
@@ -344,7 +343,7 @@ def _step(request: Request, user: CurrentUser, item: SupervisionItemRow, action:
             return_item(session=session, item=item, user_id=user.id, reason=text, today=today)
         else:
             close(session=session, item=item, user_id=user.id, note=text, today=today)
-    except StaleDataError as exc:
+    except ConcurrentChange as exc:
         raise StepRefused("该督办单刚被他人处理,您的操作未生效,请刷新后查看") from exc
 
 

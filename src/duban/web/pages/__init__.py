@@ -10,6 +10,7 @@ from duban.web.pages import (
     entry,
     indicators,
     ingest,
+    login,
     map,
     office,
     periods,
@@ -21,7 +22,7 @@ from duban.web.pages import (
 )  # fmt: skip
 
 PAGE_ROUTERS: list[APIRouter] = [
-    dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
+    login.router, dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
     periods.router, plan.router, ingest.router, office.router,
     projects.router, reporting.router, users.router,
 ]  # fmt: skip

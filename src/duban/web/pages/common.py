@@ -17,10 +17,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, MilestoneStage, Status
+from duban.persistence.db import Session, StoreError
 from duban.persistence.generation import current
 from duban.persistence.models import PlanRow
 from duban.persistence.readcache import remembered
@@ -170,7 +169,7 @@ def year_switch(request: Request) -> list[tuple[str, str, bool]]:
         if len(years) < 2:
             return []
         shown = plan_choice(request).row
-    except (HTTPException, SQLAlchemyError):  # an error page: no switcher rather than a second error
+    except (HTTPException, StoreError):  # an error page: no switcher rather than a second error
         return []
     several = len({y for y, _ in years}) < len(years)
     rest = [(k, v) for k, v in request.query_params.multi_items() if k not in ("year", "region", "page")]

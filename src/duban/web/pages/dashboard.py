@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from duban.choices import Status
+from duban.persistence.db import Session
 from duban.persistence.generation import Generation, current
-from duban.persistence.project_models import ProjectRow
 from duban.persistence.readcache import remembered
 from duban.policy import Action, Scope, scope
 from duban.progress.changes import completion_changes, count_changes
-from duban.projects.figures import LedgerFigures
-from duban.services.projects import plan_ledger_figures
+from duban.services.projects import ledger_figures
 from duban.services.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.services.todo import reporter_todo
 from duban.web.auth import CurrentUser, allow, db_session
@@ -106,17 +102,6 @@ def livelihood_cards(*, view: DashboardSummary) -> list[LivelihoodCard]:
     for line in (x for x in view.indicators if x.livelihood):
         by_task.setdefault(line.task, []).append(line)
     return [LivelihoodCard(str(task.number), task, lines) for task, lines in by_task.items()]
-
-
-def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures | None:
-    """The city's project-ledger figures on `on`, or None when no project is in the ledger."""
-
-    def figures() -> LedgerFigures | None:
-        if not session.scalar(select(ProjectRow.id).where(ProjectRow.plan_id == plan_id).limit(1)):
-            return None
-        return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
-
-    return remembered(session=session, key=("ledger", plan_id, on), compute=figures)
 
 
 def project_lines(*, view: DashboardSummary) -> list[CityLine]:

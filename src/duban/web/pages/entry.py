@@ -13,14 +13,13 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from duban.choices import EntryState, MilestoneStage, OrgKind
+from duban.choices import EntryState, MilestoneStage
 from duban.exchange.template import make_template, template_filename
 from duban.exchange.upload import ImportRefused, import_workbook
-from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.db import Session
+from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.reporting_models import EvidenceRow
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Indicator, Plan
@@ -35,6 +34,7 @@ from duban.services.entries import (
     save_figure,
     submit_entries,
     unconfirmed_warnings,
+    unit_entries,
     unit_sheet,
 )
 from duban.services.evidence import add_evidence, evidence_key, list_evidence
@@ -49,8 +49,9 @@ from duban.services.periods import (
     period_end,
     period_label,
 )
-from duban.services.plans import plan_from_store
+from duban.services.plans import indicator_codes, plan_from_store
 from duban.services.projects import unit_ledger_figures
+from duban.services.units import units_below_city
 from duban.storage.download import download, fetch, storage_of
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
 from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
@@ -125,8 +126,7 @@ def entry_start(request: Request, user: Enterer, month: int | None = None) -> Re
     own = only_unit(user, Action.ENTER_FIGURES)
     if own is not None:
         return RedirectResponse(keep_plan(request, f"/entry/{own}?month={chosen}"), status_code=303)
-    units = list(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
-                                 .order_by(OrgUnitRow.position, OrgUnitRow.id)))  # fmt: skip
+    units = units_below_city(session=session)
     return render(request, "entry_units.html", user, nav="entry", units=units, month=chosen)
 
 
@@ -433,20 +433,12 @@ def _submit(
 
 
 def _entry_ids(session: Session, place: EntryPlace, codes: list[str]) -> list[int]:
-    query = (
-        select(EntryRow.id).join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
-        .where(IndicatorRow.plan_id == place.plan_row.id, IndicatorRow.code.in_(codes),
-               EntryRow.unit_id == place.unit.id, EntryRow.period_id == place.period.id)
-    )  # fmt: skip
-    return list(session.scalars(query))
+    return [entry.id for entry in unit_entries(session=session, plan_id=place.plan_row.id, unit_id=place.unit.id,
+                                               period_id=place.period.id, codes=codes)]  # fmt: skip
 
 
 def _codes(session: Session, entries: list[EntryRow]) -> str:
-    ids = [e.indicator_id for e in entries]
-    codes = session.scalars(
-        select(IndicatorRow.code).where(IndicatorRow.id.in_(ids)).order_by(IndicatorRow.id)
-    )
-    return "、".join(codes)
+    return "、".join(indicator_codes(session=session, indicator_ids=[e.indicator_id for e in entries]))
 
 
 def _form_page(
@@ -477,12 +469,8 @@ def _ledger_fed(session: Session, place: EntryPlace) -> list[tuple[Indicator, De
 
 
 def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:
-    query = (
-        select(EntryRow).join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
-        .where(IndicatorRow.plan_id == place.plan_row.id, IndicatorRow.code == code,
-               EntryRow.unit_id == place.unit.id, EntryRow.period_id == place.period.id)
-    )  # fmt: skip
-    entry = session.scalars(query).first()
+    entry = next(iter(unit_entries(session=session, plan_id=place.plan_row.id, unit_id=place.unit.id,
+                                   period_id=place.period.id, codes=[code])), None)  # fmt: skip
     if entry is None:
         raise HTTPException(status_code=400, detail="请先保存该项数据,再上传佐证材料")
     return entry

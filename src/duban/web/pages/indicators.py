@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, IndicatorKind
-from duban.persistence.models import AuditRow, EntryRow, OrgUnitRow, PeriodRow, UserRow
 from duban.policy import Action, only_unit
 from duban.progress.changes import completion_changes
 from duban.progress.expected import expected_share
+from duban.services.change_history import ACTIONS, indicator_history
 from duban.services.overview import IndicatorLine, Overview, period_end
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import as_json, overview_of, page_slice, previous_overview, render
 from duban.web.params import PageQuery
 
 router = APIRouter(include_in_schema=False)
-ACTIONS = {
-    "entry.record": "填报", "entry.submit": "提交", "entry.approve": "审核通过", "entry.return": "退回",
-    "entry.import": "表格导入", "entry.evidence": "上传佐证", "indicator.edit": "修改目标",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    """One change in an indicator's audit trail, in words."""
-
-    at: datetime
-    who: str
-    action: str
-    unit: str
-    month: int | None
-    old: dict[str, Any] | None
-    new: dict[str, Any] | None
-    reason: str | None
 
 
 @router.get("/indicators", response_class=HTMLResponse)
@@ -84,7 +62,7 @@ def indicator_page(
         raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
     own = only_unit(user, Action.READ_FIGURES)  # as the API: a reporter sees their unit's drafts and reasons
     trail, page, pages = page_slice(
-        indicator_history(session=db_session(request), line=line, unit_id=own), page
+        indicator_history(session=db_session(request), indicator_id=line.row_id, unit_id=own), page
     )
     return render(request, "indicator.html", user, nav="indicators", view=view, line=line, history=trail,
                   page=page, pages=pages, chart=as_json(chart_data(line=line, year=view.plan.year)),
@@ -111,36 +89,3 @@ def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
         data["forecast"] = {"from": [last_month, float(last_value)], "point": line.forecast.point,
                             "low": line.forecast.low, "high": line.forecast.high}  # fmt: skip
     return data
-
-
-def indicator_history(
-    *, session: Session, line: IndicatorLine, unit_id: int | None = None
-) -> list[HistoryLine]:
-    """Every audited change to the indicator and to its units' figures (only `unit_id`'s when given), newest first."""
-    query = (
-        select(EntryRow.id, OrgUnitRow.name, PeriodRow.month)
-        .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
-        .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
-        .where(EntryRow.indicator_id == line.row_id)
-    )
-    if unit_id is not None:
-        query = query.where(EntryRow.unit_id == unit_id)
-    entries = {entry_id: (unit, month) for entry_id, unit, month in session.execute(query)}
-    trail = (
-        select(AuditRow, UserRow.display_name, UserRow.username)
-        .outerjoin(UserRow, AuditRow.user_id == UserRow.id)
-        .where(or_((AuditRow.entity == "entry") & AuditRow.entity_id.in_(entries),
-                   (AuditRow.entity == "indicator") & (AuditRow.entity_id == line.row_id)))
-        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
-    )  # fmt: skip
-    return [
-        _history_line(row, name or username or "系统", entries)
-        for row, name, username in session.execute(trail)
-    ]
-
-
-def _history_line(row: AuditRow, who: str, entries: dict[int, tuple[str, int]]) -> HistoryLine:
-    unit, month = entries.get(row.entity_id or 0, ("", None)) if row.entity == "entry" else ("", None)
-    return HistoryLine(
-        row.at, who, ACTIONS.get(row.action, row.action), unit, month, row.old, row.new, row.reason
-    )

@@ -32,8 +32,9 @@ from duban.plan.lineage import NEW, propose_last_year
 from duban.plan.model import Indicator, Plan
 from duban.plan.revision import ChangeKind, overlay_draft
 from duban.policy import Action
+from duban.services.plan_loading import save_plan
 from duban.services.plan_revisions import PlanRevisionError, apply_plan_revision, preview_plan_revision
-from duban.services.plans import find_plan, plan_from_store, save_plan
+from duban.services.plans import find_plan, plan_from_store
 from duban.services.revisions import RevisionError
 from duban.storage import EvidenceStorage, MissingFile
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session

@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from duban.choices import OrgKind
 from duban.persistence.models import OrgUnitRow, PeriodRow
 from duban.policy import Action
 from duban.services.periods import (
@@ -22,6 +20,7 @@ from duban.services.periods import (
     reopen_period,
     reopenings,
 )
+from duban.services.units import units_below_city
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId
@@ -37,8 +36,7 @@ def period_list(request: Request, user: Admin) -> HTMLResponse:
     plan_row = plan_for_request(request)
     periods = ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
                              combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
-    units = list(session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
-                                 .order_by(OrgUnitRow.position, OrgUnitRow.id)))  # fmt: skip
+    units = units_below_city(session=session)
     names = {u.id: u.name for u in units}
     lines = [(p, period_label(p, plan_row.year), reopenings(session=session, period=p)) for p in periods]
     return render(request, "periods.html", user, nav="periods", lines=lines, units=units, names=names,

@@ -8,18 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from duban.choices import BreakdownStatus, Comparator
 from duban.persistence.audit import record_change
-from duban.persistence.models import IndicatorRow, OrgUnitRow, UnitTargetRow
+from duban.persistence.db import Session
+from duban.persistence.models import IndicatorRow, UnitTargetRow
 from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import breakdown_fault
 from duban.policy import Action
 from duban.services.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
-from duban.services.plans import indicator_from_row, plan_from_store
+from duban.services.plans import indicator_by_code, indicator_from_row, plan_from_store, retired_indicators
+from duban.services.units import units_by_name
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render
 from duban.web.params import RowId
@@ -40,8 +40,7 @@ def plan_tree(
     plan_row = plan_for_request(request)
     plan = plan_from_store(session=session, plan_row=plan_row)
     faults = {ind.id: breakdown_fault(ind) for ind in plan.indicators()}
-    retired = session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id,
-                                                         IndicatorRow.retired_from.is_not(None))).all()  # fmt: skip
+    retired = retired_indicators(session=session, plan_id=plan_row.id)
     return render(request, "plan_tree.html", user, nav="plan", plan=plan, faults=faults, retired=retired,
                   revisions=revisions_of(session=session, plan_id=plan_row.id)[:10],
                   undoable=latest_revision(session=session, plan_id=plan_row.id),
@@ -117,7 +116,7 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
     if not reason.strip():
         raise EditRefused("修改目标必须填写理由(将记入修改记录)")
     old = _audited(indicator_from_row(row))
-    units = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    units = units_by_name(session=session)
     if edited.lead_unit and edited.lead_unit not in units:
         raise EditRefused(f"牵头单位“{edited.lead_unit}”不存在")
     row.target, row.comparator, row.aspiration = edited.target, edited.comparator.value, edited.aspiration
@@ -166,11 +165,7 @@ def _number(raw: object, what: str) -> Decimal:
 
 
 def _indicator_row(request: Request, session: Session, code: str) -> IndicatorRow:
-    row = session.scalars(
-        select(IndicatorRow).where(
-            IndicatorRow.plan_id == plan_for_request(request).id, IndicatorRow.code == code
-        )
-    ).first()
+    row = indicator_by_code(session=session, plan_id=plan_for_request(request).id, code=code)
     if row is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
     return row

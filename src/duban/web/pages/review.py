@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
 
-from duban.choices import EntryState
-from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
-from duban.persistence.reporting_models import EvidenceRow
+from duban.persistence.db import Session
+from duban.persistence.models import EntryRow
 from duban.policy import Action
 from duban.services.entries import FourEyes, Writer, approve, approve_entries, return_entry
 from duban.services.periods import PeriodClosed, WorkflowError, find_period
+from duban.services.review import review_lines
 from duban.services.review_bulk import approve_previewed, bulk_preview, submitted_count
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, writer_for
 from duban.web.pages.common import keep_plan, page_slice, plan_for_request, render, templates, today_of
@@ -26,18 +22,6 @@ from duban.web.params import IdForm, IdQuery, MonthForm, PageQuery, RowId
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[CurrentUser, Depends(allow(Action.REVIEW))]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ReviewLine:
-    """One figure awaiting review, with what the reviewer needs beside it."""
-
-    entry: EntryRow
-    indicator: IndicatorRow
-    unit: OrgUnitRow
-    month: int
-    previous: Decimal | None
-    evidence: int
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -127,35 +111,6 @@ def review_approve_unit(
     )
     request.session["flash"] = f"已审核通过 {len(done)} 项。"
     return RedirectResponse(keep_plan(request, f"/review?month={month}"), status_code=303)
-
-
-def review_lines(
-    *, session: Session, plan_id: int, unit_id: int | None = None, month: int | None = None
-) -> list[ReviewLine]:
-    """Submitted figures of the plan with last month's figure and the number of evidence files."""
-    before = aliased(EntryRow)
-    earlier = aliased(PeriodRow)
-    previous = (
-        select(func.coalesce(before.official_value, before.value))
-        .join(earlier, before.period_id == earlier.id)
-        .where(before.indicator_id == EntryRow.indicator_id, before.unit_id == EntryRow.unit_id,
-               earlier.plan_id == plan_id, earlier.month == PeriodRow.month - 1)
-        .scalar_subquery()
-    )  # fmt: skip
-    files = select(func.count(EvidenceRow.id)).where(EvidenceRow.entry_id == EntryRow.id).scalar_subquery()
-    query = (
-        select(EntryRow, IndicatorRow, OrgUnitRow, PeriodRow.month, previous, files)
-        .join(IndicatorRow, EntryRow.indicator_id == IndicatorRow.id)
-        .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
-        .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
-        .where(PeriodRow.plan_id == plan_id, EntryRow.state == EntryState.SUBMITTED.value)
-        .order_by(EntryRow.submitted_at, EntryRow.id)
-    )
-    if unit_id is not None:
-        query = query.where(EntryRow.unit_id == unit_id)
-    if month is not None:
-        query = query.where(PeriodRow.month == month)
-    return [ReviewLine(*row) for row in session.execute(query)]
 
 
 def _entry(session: Session, entry_id: int) -> EntryRow:

@@ -6,10 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from duban.choices import OrgKind, Role
-from duban.persistence.models import OrgUnitRow
+from duban.choices import Role
 from duban.policy import Action
 from duban.services.accounts import (
     NewAccount,
@@ -18,6 +16,7 @@ from duban.services.accounts import (
     reset_account_password,
     set_account_active,
 )
+from duban.services.units import units_below_city
 from duban.services.users import AccountError
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import render
@@ -91,8 +90,7 @@ def _back(request: Request, message: str) -> Response:
 
 def _page(request: Request, user: CurrentUser, status_code: int = 200, **context: Any) -> HTMLResponse:
     session = db_session(request)
-    units = session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value)
-                            .order_by(OrgUnitRow.position, OrgUnitRow.id))  # fmt: skip
+    units = units_below_city(session=session)
     values = context.pop("values", None) or NewAccount(username="", role=Role.REPORTER.value)
     return render(request, "users.html", user, status_code=status_code, nav="users", accounts=list_accounts(session=session),
                   units=list(units), roles=list(Role), role_labels={r.value: r.label for r in Role}, values=values, **context)  # fmt: skip

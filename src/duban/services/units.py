@@ -1,0 +1,42 @@
+"""The organisation units as pages and commands list them: one place for each way of asking."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duban.choices import OrgKind
+from duban.persistence.models import OrgUnitRow
+
+_IN_ORDER = (OrgUnitRow.position, OrgUnitRow.id)
+
+
+def all_units(*, session: Session) -> list[OrgUnitRow]:
+    """Every unit, the city first, in the plan's order."""
+    return list(session.scalars(select(OrgUnitRow).order_by(*_IN_ORDER)))
+
+
+def units_below_city(*, session: Session) -> list[OrgUnitRow]:
+    """The counties and departments (every unit that reports), in the plan's order."""
+    return list(
+        session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value).order_by(*_IN_ORDER))
+    )
+
+
+def counties(*, session: Session) -> list[OrgUnitRow]:
+    """The counties, in the plan's order."""
+    return list(
+        session.scalars(
+            select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value).order_by(*_IN_ORDER)
+        )
+    )
+
+
+def unit_named(*, session: Session, name: str) -> OrgUnitRow | None:
+    """The unit of that name (surrounding spaces ignored), if there is one."""
+    return session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name.strip()))
+
+
+def units_by_name(*, session: Session) -> dict[str, OrgUnitRow]:
+    """Every unit by its name."""
+    return {unit.name: unit for unit in session.scalars(select(OrgUnitRow))}
