@@ -1,11 +1,17 @@
-"""Months of a plan year as people write them, and the newest month whose figures are due (pure)."""
+"""Months of a plan year as people write them, their last days, and the newest month whose figures are due (pure)."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 
 _MONTH = re.compile(r"\s*(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*月?\s*")
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of `month` of `year`."""
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def last_due_month(*, today: date, year: int, cutoff_day: int) -> int:

@@ -54,6 +54,7 @@ class Action(StrEnum):
     OPEN_SUPERVISION = "open_supervision"  # 立项交办 a 督办 item by hand
     READ_PROJECTS = "read_projects"  # the project ledger (项目库)
     EXPORT_REPORTS = "export_reports"  # download 督查通报 bulletins
+    OPERATE_STORE = "operate_store"  # the command line's upgrade, backup, restore, demo and serve
 
 
 _A, _O, _N = Scope.ALL, Scope.OWN, Scope.NONE
@@ -104,6 +105,7 @@ RULES: dict[Action, Rule] = {
     Action.OPEN_SUPERVISION: Rule(_A, _N, _N),
     Action.READ_PROJECTS: Rule(_A, _O, _A, other_unit="只能查看本县（市、区）的项目"),
     Action.EXPORT_REPORTS: Rule(_A, _O, _A, other_unit="只能下载本县（市、区）的督查通报"),
+    Action.OPERATE_STORE: Rule(_A, _N, _N),
 }
 
 

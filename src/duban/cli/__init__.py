@@ -14,6 +14,8 @@ import typer
 
 from duban.cli import db, exchange, ingest, ledger, plan, report, site, supervise, users
 from duban.cli.polite import make_polite
+from duban.cli.runtime import asks
+from duban.policy import Action
 
 
 def _group(help: str) -> typer.Typer:
@@ -39,28 +41,28 @@ app.add_typer(supervise_app, name="supervise")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(user_app, name="user")
 
-db_app.command("upgrade")(db.upgrade)
-plan_app.command("check")(plan.check_command)
-plan_app.command("export")(plan.export_command)
-plan_app.command("revise")(plan.revise_command)
-plan_app.command("load")(plan.load_command)
-plan_app.command("undo")(plan.undo_command)
-user_app.command("add")(users.add)
-user_app.command("disable")(users.disable)
-user_app.command("reset")(users.reset)
-supervise_app.command("run")(supervise.run_rules)
-supervise_app.command("remind")(supervise.send_reminders)
-ledger_app.command("import")(ledger.ledger_import)
-ledger_app.command("export")(ledger.ledger_export)
-ledger_app.command("figures")(ledger.ledger_figures)
-app.command("ingest")(ingest.ingest_command)
-app.command("report")(report.report_command)
-app.command("template")(exchange.template_command)
-app.command("import")(exchange.import_command)
-app.command("demo")(site.demo)
-app.command("backup")(site.backup_command)
-app.command("restore")(site.restore_command)
-app.command("serve")(site.serve)
+db_app.command("upgrade")(asks(Action.OPERATE_STORE, db.upgrade))
+plan_app.command("check")(asks(Action.MANAGE_PLAN, plan.check_command))
+plan_app.command("export")(asks(Action.READ_DASHBOARD, plan.export_command))
+plan_app.command("revise")(asks(Action.MANAGE_PLAN, plan.revise_command))
+plan_app.command("load")(asks(Action.MANAGE_PLAN, plan.load_command))
+plan_app.command("undo")(asks(Action.MANAGE_PLAN, plan.undo_command))
+user_app.command("add")(asks(Action.MANAGE_USERS, users.add))
+user_app.command("disable")(asks(Action.MANAGE_USERS, users.disable))
+user_app.command("reset")(asks(Action.MANAGE_USERS, users.reset))
+supervise_app.command("run")(asks(Action.OPEN_SUPERVISION, supervise.run_rules))
+supervise_app.command("remind")(asks(Action.OPEN_SUPERVISION, supervise.send_reminders))
+ledger_app.command("import")(asks(Action.MANAGE_PLAN, ledger.ledger_import))
+ledger_app.command("export")(asks(Action.READ_PROJECTS, ledger.ledger_export))
+ledger_app.command("figures")(asks(Action.READ_PROJECTS, ledger.ledger_figures))
+app.command("ingest")(asks(Action.MANAGE_PLAN, ingest.ingest_command))
+app.command("report")(asks(Action.EXPORT_REPORTS, report.report_command))
+app.command("template")(asks(Action.READ_FIGURES, exchange.template_command))
+app.command("import")(asks(Action.ENTER_FIGURES, exchange.import_command))
+app.command("demo")(asks(Action.OPERATE_STORE, site.demo))
+app.command("backup")(asks(Action.OPERATE_STORE, site.backup_command))
+app.command("restore")(asks(Action.OPERATE_STORE, site.restore_command))
+app.command("serve")(asks(Action.OPERATE_STORE, site.serve))
 make_polite(app)
 
 

@@ -7,11 +7,15 @@ says what to do. Heavy modules are imported inside the functions, so `duban --he
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
+
+from duban.choices import Role
+from duban.policy import Action, Refused, require
 
 if TYPE_CHECKING:
     from datetime import date
@@ -23,6 +27,31 @@ if TYPE_CHECKING:
 NOT_INITIALISED = "尚未初始化数据库:请先运行 duban db upgrade(或 duban demo 生成演示数据)"
 BEHIND = "数据库结构不是最新版本:请先运行 duban db upgrade(每次升级 duban 后运行一次)"
 AHEAD = "数据库结构比本程序新:请升级 duban 到与数据库相同的版本"
+
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+class Operator:
+    """Whoever runs the command line: holding the server's shell and its database, they act as the office."""
+
+    role = Role.ADMIN
+    unit_id = None
+
+
+def asks(action: Action, command: Command) -> Command:
+    """`command`, asking the policy for `action` before it runs (as every route asks it)."""
+
+    @functools.wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            require(Operator(), action)
+        except Refused as refused:
+            fail(str(refused))
+        return command(*args, **kwargs)
+
+    checked.action = action  # type: ignore[attr-defined]  # read back by the tests
+    return checked  # type: ignore[return-value]
 
 
 YEAR_HELP = "计划年度,如 2027;默认为当前年度的计划(无则为最近一个不晚于今年的计划)"

@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from duban.choices import ProfileKind
+from duban.months import month_end
 from duban.plan.model import Profile, ProfilePoint
 
 # Spring Festival (Jan-Feb) and the Yunnan rainy season (Jun-Sep) slow outdoor work down.
@@ -46,7 +47,7 @@ def expected_share(*, profile: Profile, year: int, on: date, due: date | None = 
         return Decimal(1)
     kind = profile.kind
     if kind is ProfileKind.QUARTERLY:
-        return Decimal(sum(1 for month in (3, 6, 9, 12) if _month_end(year, month) <= on)) / 4
+        return Decimal(sum(1 for month in (3, 6, 9, 12) if month_end(year, month) <= on)) / 4
     if kind is ProfileKind.SEASONAL:
         return _weighted(profile.monthly_weights or DEFAULT_SEASONAL_WEIGHTS, on)
     if kind is ProfileKind.BACK_LOADED:
@@ -54,10 +55,6 @@ def expected_share(*, profile: Profile, year: int, on: date, due: date | None = 
     if kind is ProfileKind.MILESTONES:
         return _stepped(profile.points, on)
     return Decimal((on - date(year, 1, 1)).days + 1) / Decimal((end - date(year, 1, 1)).days + 1)
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _weighted(weights: tuple[Decimal, ...] | list[Decimal], on: date) -> Decimal:

@@ -22,7 +22,6 @@ cumulative ceiling (`<=`) has no reach month. Reaching means >= (<= for a ceilin
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 from duban.choices import Accumulation, Comparator
+from duban.months import month_end
 
 DEFAULT_CV = 0.25
 MIN_CV = 0.05
@@ -56,7 +56,7 @@ class Forecast:
         if self.reach_month is None:
             return None
         year, month = month_of(year=self.year, index=self.reach_month)
-        return date(year, month, calendar.monthrange(year, month)[1])
+        return month_end(year, month)
 
 
 def month_of(*, year: int, index: int) -> tuple[int, int]:

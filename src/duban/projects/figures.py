@@ -21,6 +21,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from duban.choices import InvestorType, ProjectCategory, ProjectKind, ProjectMilestone
+from duban.months import month_end
 from duban.plan.model import Profile
 from duban.progress.expected import expected_share
 from duban.projects.model import Project
@@ -81,7 +82,7 @@ def expected_rate(*, year: int, month: int, profile: Profile) -> Decimal:
     """序时进度 in percent at the end of `month` of `year`."""
     if month == 0:
         return Decimal(0)
-    end = date(year, month, calendar.monthrange(year, month)[1])
+    end = month_end(year, month)
     return (expected_share(profile=profile, year=year, on=end) * HUNDRED).quantize(CENT, ROUND_HALF_UP)
 
 

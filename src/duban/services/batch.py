@@ -12,10 +12,8 @@ no target (`NO_TARGET`): a department's indicator is not judged at the city.
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 from collections.abc import Sequence
-from datetime import date
 from itertools import chain
 from typing import Any
 
@@ -24,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from duban.choices import Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
+from duban.months import month_end
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
 from duban.plan.assignments import no_task_target
 from duban.plan.model import Indicator, Profile, Scope, Thresholds
@@ -59,7 +58,7 @@ def period_frame(
     rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending)
     rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
     formulas, notes = _formulas(indicators)
-    on = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
+    on = month_end(plan.year, month)
     frame = PeriodFrame(
         indicators=indicator_arrays(indicators=indicators, year=plan.year, on=on), units=units.tree,
         month=month, indicator=rows.indicator, unit=rows.unit, value=rows.value, numerator=rows.numerator,
@@ -75,7 +74,7 @@ def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodRe
     plan = session.get_one(PlanRow, plan_id)
     patterns = last_year(session=session, plan_row=plan).patterns()
     if patterns:
-        on = date(plan.year, month, calendar.monthrange(plan.year, month)[1])
+        on = month_end(plan.year, month)
         _, indicators = _indicators(session, plan_id, month)
         arrays = indicator_arrays(indicators=indicators, year=plan.year, on=on, last_year_monthly=patterns)
         frame = dataclasses.replace(frame, indicators=arrays)
@@ -399,7 +398,7 @@ def _judge_each_counts(
     scored = ~np.isnan(frame.target[np.ix_(each, below)])
     reported = (scored & ~np.isnan(result.value[np.ix_(each, below)])).any(axis=1)
     counts = [indicators[i].model_copy(update={"accumulation": Accumulation.CUMULATIVE}) for i in each]
-    on = date(year, frame.month, calendar.monthrange(year, frame.month)[1])
+    on = month_end(year, frame.month)
     tally = PeriodFrame(
         indicators=indicator_arrays(indicators=counts, year=year, on=on),
         units=UnitTree.from_parents({"": None}), month=frame.month, indicator=np.flatnonzero(reported),

@@ -6,13 +6,13 @@ Figures saved for a later month (drafts, next month's forms) never move it.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duban.months import month_end
 from duban.persistence.audit import record_change
 from duban.persistence.models import PeriodRow, PlanRow
 from duban.persistence.reporting_models import OfficeSettingRow
@@ -71,8 +71,7 @@ def _outside(plan_row: PlanRow, today: date) -> int:
 
 def period_note(*, year: int, month: int, basis: Basis) -> str:
     """What every page states about its figures: 数据截至…，以审核通过的数据为准 (or the basis chosen)."""
-    last = calendar.monthrange(year, month)[1]
-    return f"数据截至{year}年{month}月{last}日,{basis.label}"
+    return f"数据截至{year}年{month}月{month_end(year, month).day}日,{basis.label}"
 
 
 def save_office_settings(

@@ -10,7 +10,6 @@ one this month (`rollup.carries_forward`), unless the office turned `carry_forwa
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ReportState, ScopeKind, Status
+from duban.months import month_end
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.readcache import within_transaction
 from duban.plan.assignments import asked_of_units, city_name, has_task, reporting_units, unit_target
@@ -191,7 +191,7 @@ class Overview(Headlines[IndicatorLine]):
 
 
 def period_end(*, year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return month_end(year, month)
 
 
 def period_overview(

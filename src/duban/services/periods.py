@@ -8,7 +8,6 @@ place, `duban.services.locks`.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, ReportingState, ReportState
+from duban.months import month_end
 from duban.persistence.audit import record_change
 from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
 from duban.persistence.reporting_models import PeriodReopenRow
@@ -88,7 +88,7 @@ def period_key(period: PeriodRow, year: int) -> str:
 
 def period_end(period: PeriodRow, year: int) -> date:
     """The last day the period's figures cover (progress is judged as of this day)."""
-    return date(year, period.month, calendar.monthrange(year, period.month)[1])
+    return month_end(year, period.month)
 
 
 def resolve_period(*, session: Session, plan: PlanRow, key: str) -> PeriodRow:

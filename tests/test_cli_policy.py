@@ -1,0 +1,41 @@
+"""Every command asks the policy, as every route does: the command line acts as the office."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from duban.choices import Role
+from duban.cli import app
+from duban.policy import RULES, Action, Rule, Scope, scope
+
+
+def callbacks(group: typer.core.TyperGroup | None = None, path: tuple[str, ...] = ()):
+    """("plan load", the function the command runs) for every command of the app."""
+    group = group or typer.main.get_command(app)
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from callbacks(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command.callback
+
+
+@pytest.mark.parametrize(
+    ("name", "callback"), list(callbacks()), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_command_names_an_action_the_office_may_take(name, callback):
+    action = getattr(callback, "action", None)
+    assert isinstance(action, Action), f"{name}: register it with asks(Action.…) in duban/cli/__init__.py"
+    assert scope(Role.ADMIN, action) is Scope.ALL
+
+
+def test_a_command_the_policy_refuses_stops_with_its_chinese_reason(monkeypatch, tmp_path):
+    monkeypatch.setitem(
+        RULES, Action.OPERATE_STORE, Rule(Scope.NONE, Scope.NONE, Scope.NONE, no_role="命令行不可备份")
+    )
+    result = CliRunner().invoke(app, ["backup", str(tmp_path / "backup.tar")])
+    assert result.exit_code == 1
+    assert "命令行不可备份" in result.output
+    assert not (tmp_path / "backup.tar").exists()
+    assert "Traceback" not in result.output
