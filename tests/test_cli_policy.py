@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from duban.choices import Role
 from duban.cli import app
 from duban.policy import RULES, Action, Rule, Scope, scope
-
-
-def callbacks(group: typer.core.TyperGroup | None = None, path: tuple[str, ...] = ()):
-    """("plan load", the function the command runs) for every command of the app."""
-    group = group or typer.main.get_command(app)
-    for name, command in group.commands.items():
-        if hasattr(command, "commands"):
-            yield from callbacks(command, (*path, name))
-        else:
-            yield " ".join((*path, name)), command.callback
+from test_cli_politeness import app_commands
 
 
 @pytest.mark.parametrize(
-    ("name", "callback"), list(callbacks()), ids=lambda v: v if isinstance(v, str) else ""
+    ("name", "callback"),
+    [(name, command.callback) for name, command in app_commands()],
+    ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_every_command_names_an_action_the_office_may_take(name, callback):
     action = getattr(callback, "action", None)

@@ -40,16 +40,16 @@ VALUES = {"period": "2026-06", "unit": "镇雄县", "role": "admin", "from_month
 HEAVY = ("sqlalchemy", "fastapi", "openpyxl", "docx", "weasyprint", "numpy", "alembic", "pydantic_settings")
 
 
-def commands(
+def app_commands(
     group: typer.core.TyperGroup | None = None, path: tuple[str, ...] = ()
-) -> Iterator[tuple[str, list]]:
-    """Every command of the app as ("plan load", its click parameters)."""
+) -> Iterator[tuple[str, typer.core.TyperCommand]]:
+    """Every command of the app as ("plan load", the click command)."""
     group = group or typer.main.get_command(app)
     for name, command in group.commands.items():
         if hasattr(command, "commands"):
-            yield from commands(command, (*path, name))
+            yield from app_commands(command, (*path, name))
         else:
-            yield " ".join((*path, name)), command.params
+            yield " ".join((*path, name)), command
 
 
 def arguments(name: str, params: list, folder: Path) -> list[str]:
@@ -67,7 +67,7 @@ def arguments(name: str, params: list, folder: Path) -> list[str]:
     return args
 
 
-ALL = sorted(commands())
+ALL = sorted(((name, command.params) for name, command in app_commands()), key=lambda pair: pair[0])
 STORE_USERS = [c for c in ALL if c[0] not in MAKERS]
 
 
