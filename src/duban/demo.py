@@ -223,6 +223,8 @@ def _last_year_series(rng: random.Random, ind: Indicator, unit: str) -> list[tup
         figure, reached = _figure(rng, ind, target, pace, min(share, 1.0), reached)
         series.append((month, figure))
     return series
+
+
 def generate_demo_ledger(*, session: Session, plan_row: PlanRow, today: date, seed: int = 2026) -> int:
     """Replace the plan's ledger with the demo ledger on `today`; return how many projects it holds."""
     projects = demo_projects(
