@@ -1,12 +1,16 @@
 """Last year's monthly pattern in the forecast, and 同比, on examples worked out by hand."""
 
+from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from builders import make_indicator
 from duban.choices import Comparator
-from duban.progress.forecast import forecast
+from duban.plan.model import Thresholds
+from duban.progress.batch import PeriodFrame, UnitTree, indicator_arrays, judge_period
+from duban.progress.forecast import cumulative_pattern, forecast
 from duban.progress.history import monthly_amounts, year_on_year
 
 # Last year at the city: 10, 10, then 20 a month from March to October, 10 in November and December (200).
@@ -31,6 +35,34 @@ def test_forecast_follows_last_years_monthly_pattern():
     assert uniform.point == pytest.approx(180)
 
 
+def test_vectorised_forecast_uses_a_units_own_pattern_else_its_indicators():
+    # 甲县 did 8, 8, then 12 a month to October, 6 and 2 (120): 28/120 of its year by March, so its 30 by
+    # March points to 30 x 120 / 28 = 128.5714. 乙县 has no history of its own and follows the city's
+    # pattern (0.2 by March): 15 / 0.2 = 75. The city, 12 + ... = 45 by March, as above: 225.
+    own = [Decimal(v) for v in (8, 8, 12, 12, 12, 12, 12, 12, 12, 12, 6, 2)]
+    tree = UnitTree.from_parents({"市": None, "甲县": "市", "乙县": "市"})
+    roads = make_indicator(target=Decimal(210))
+    unit_pattern = np.full((1, 3, 13), np.nan)
+    unit_pattern[0, 1] = cumulative_pattern(last_year_monthly=own)
+    rows = [
+        (1, 1, 7),
+        (2, 1, 14),
+        (3, 1, 30),
+        (1, 2, 5),
+        (2, 2, 10),
+        (3, 2, 15),
+    ]  # (month, unit, year to date)
+    frame = PeriodFrame(
+        indicators=indicator_arrays(indicators=[roads], year=2026, on=date(2026, 3, 31),
+                                    last_year_monthly={roads.id: LAST_YEAR}),
+        units=tree, month=3, indicator=np.zeros(len(rows), dtype=int), unit=np.array([u for _, u, _ in rows]),
+        row_month=np.array([m for m, _, _ in rows]), value=np.array([float(v) for _, _, v in rows]),
+        target=np.array([[210.0, 126.0, 84.0]]), unit_pattern=unit_pattern,
+    )  # fmt: skip
+    result = judge_period(frame=frame, thresholds=Thresholds())
+    assert result.point[0] == pytest.approx([225, 128.5714, 75], abs=1e-4)
+
+
 @pytest.mark.parametrize(
     ("year_to_date", "amounts"),
     [
@@ -38,6 +70,8 @@ def test_forecast_follows_last_years_monthly_pattern():
         # February missing: it holds January's 5, so February adds 0 and March adds 7.
         ({1: Decimal(5), 3: Decimal(12), 12: Decimal(30)}, [5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 18]),
         ({m: Decimal(m) for m in range(1, 12)}, None),  # no December: no pattern
+        ({1: Decimal(5), 2: Decimal(4), 12: Decimal(30)}, None),  # February corrected downwards
+        ({12: Decimal(0)}, None),  # nothing done all year
     ],
 )
 def test_monthly_amounts_from_year_to_date_figures(year_to_date, amounts):

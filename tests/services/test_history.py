@@ -19,8 +19,8 @@ from duban.services.history import last_year, read_last_year
 from duban.services.overview import period_overview
 from duban.services.plan_loading import save_plan
 
-ZHENXIONG_2025 = (6, 12, 24, 36, 48, 60, 72, 84, 96, 108, 114, 120)  # monthly 6, 6, 12 ... 12, 6, 6
-ZHAOYANG_2025 = (4, 8, 16, 24, 32, 40, 48, 56, 64, 72, 76, 80)  # monthly 4, 4, 8 ... 8, 4, 4
+ZHENXIONG_2025 = (8, 16, 28, 40, 52, 64, 76, 88, 100, 112, 118, 120)  # monthly 8, 8, 12 ... 12, 6, 2
+ZHAOYANG_2025 = (2, 4, 12, 20, 28, 36, 44, 52, 60, 68, 72, 80)  # monthly 2, 2, 8 ... 8, 4, 8
 ZHENXIONG_2026, ZHAOYANG_2026 = (7, 14, 30), (5, 10, 15)  # the city: 12, 24, 45
 
 
@@ -74,17 +74,20 @@ def test_forecast_uses_last_years_pattern_of_the_mapped_indicator(session, two_y
 
 def test_year_on_year_for_the_city_and_each_unit(session, two_years):
     line = period_overview(session=session, plan_row=two_years, month=3).indicators[0]
-    assert line.year_on_year.text == "同比增长12.5%"  # 45 against 24 + 16 = 40
+    assert line.year_on_year.text == "同比增长12.5%"  # 45 against 28 + 12 = 40
     by_unit = {u.unit: u.year_on_year.text for u in line.units}
-    assert by_unit == {"镇雄县": "同比增长25%", "昭阳区": "同比下降6.3%"}  # 30 against 24; 15 against 16
+    assert by_unit == {"镇雄县": "同比增长7.1%", "昭阳区": "同比增长25%"}  # 30 against 28; 15 against 12
 
 
 def test_the_vectorised_forecast_reads_the_same_pattern(session, two_years):
     frame, _ = period_frame(session=session, plan_id=two_years.id, month=3)
-    city = frame.units.names.index("昭通市")
+    city, zhenxiong, zhaoyang = (frame.units.names.index(u) for u in ("昭通市", "镇雄县", "昭阳区"))
     result = judge_plan_period(session=session, plan_id=two_years.id, month=3)
     assert result.point[0, city] == pytest.approx(225)
     assert result.reach_month[0, city] == 11
+    # Each county on its own pattern: 镇雄县 30 / (28/120) = 128.5714, 昭阳区 15 / (12/80) = 100.
+    assert result.point[0, zhenxiong] == pytest.approx(128.5714, abs=1e-4)
+    assert result.point[0, zhaoyang] == pytest.approx(100)
 
 
 def test_same_code_without_a_mapping_and_no_history_without_last_years_plan(session):
@@ -105,4 +108,4 @@ def test_history_is_read_once_per_generation_of_figures(factory, two_years):
         entry.official_value = Decimal(25)
     with factory() as session:
         again = last_year(session=session, plan_row=two_years)
-        assert again is not first and again.city_value(code="L02-9", month=3) == Decimal(41)
+        assert again is not first and again.city_value(code="L02-9", month=3) == Decimal(37)  # 25 + 12

@@ -140,6 +140,7 @@ class PeriodFrame:
     denominator: np.ndarray | None = None
     row_month: np.ndarray | None = None
     formulas: Mapping[int, Formula] = field(default_factory=dict)
+    unit_pattern: np.ndarray | None = None  # I x U x 13: a unit's own pattern from last year, NaN where none
 
 
 @dataclass(frozen=True)
@@ -336,20 +337,29 @@ def _cumulative(
     *, frame: PeriodFrame, cube: np.ndarray, months: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m, current = frame.month, cube[-1]
-    uniform = np.arange(13) / 12
-    pattern = np.where(frame.indicators.pattern[:, m : m + 1] > 0, frame.indicators.pattern, uniform)
-    share = pattern[:, m][:, None]
+    pattern = _patterns(frame)
+    share = pattern[..., m]
     point = current / share
     sd = np.abs(point) * (1 - share) * _cv(cube=cube, months=months, pattern=pattern)
     reach = _cumulative_reach(frame=frame, cube=cube, months=months, point=point, pattern=pattern)
     return point, sd, np.where(frame.indicators.ceiling[:, None], 0, reach)
 
 
+def _patterns(frame: PeriodFrame) -> np.ndarray:
+    """I x (U or 1) x 13 cumulative shares: a unit's own where it has one, else its indicator's; uniform
+    where the share by the frame's month is not positive."""
+    pattern = frame.indicators.pattern[:, None, :]
+    if frame.unit_pattern is not None:
+        pattern = np.where(np.isnan(frame.unit_pattern), pattern, frame.unit_pattern)
+    m = frame.month
+    return np.where(pattern[..., m : m + 1] > 0, pattern, np.arange(13) / 12)
+
+
 def _cv(*, cube: np.ndarray, months: np.ndarray, pattern: np.ndarray) -> np.ndarray:
     slot = {int(k): j for j, k in enumerate(months)}
     totals = []
     for j, k in enumerate(months):
-        step = (pattern[:, k] - pattern[:, k - 1])[:, None]
+        step = pattern[..., k] - pattern[..., k - 1]
         previous = np.zeros_like(cube[j]) if k == 1 else cube[slot[k - 1]] if k - 1 in slot else None
         if previous is None:
             continue
@@ -375,7 +385,7 @@ def _cumulative_reach(
         reach = np.where(cube[j] >= target, months[j], reach)
     within = np.zeros(target.shape, dtype=np.int64)
     for later in range(12, m, -1):
-        projected = current + point * (pattern[:, later] - pattern[:, m])[:, None]
+        projected = current + point * (pattern[..., later] - pattern[..., m])
         within = np.where(projected >= target, later, within)
     reach = np.where(reach == 0, within, reach)
     monthly = point / 12

@@ -1,8 +1,8 @@
 """Last year's figures beside this year's: the monthly pattern the forecast uses, and 同比.
 
 Last year's year-to-date figures become twelve monthly amounts (each month's increase; a month without
-a figure holds the last earlier one) for `forecast.cumulative_pattern`; without a December figure there
-is no pattern (the forecast stays uniform). 同比 compares a month with the same month last year: in %
+a figure holds the last earlier one) for `forecast.cumulative_pattern`; without a December figure, with
+a fall (a correction downwards) or with nothing done there is no pattern (the forecast stays uniform). 同比 compares a month with the same month last year: in %
 of last year's figure for counts and amounts, in percentage points (个百分点) for rates, shares and growth;
 none without last year's figure, against a zero base, or for "each county" counts and milestones.
 """
@@ -20,7 +20,7 @@ _TENTH = Decimal("0.1")
 
 
 def monthly_amounts(*, year_to_date: Mapping[int, Decimal]) -> list[Decimal] | None:
-    """Each month's increase of a year-to-date series (months 1..12); None without a December figure."""
+    """Each month's increase of a year-to-date series (months 1..12); None where it makes no pattern."""
     if year_to_date.get(12) is None:
         return None
     amounts, reached = [], Decimal(0)
@@ -29,7 +29,7 @@ def monthly_amounts(*, year_to_date: Mapping[int, Decimal]) -> list[Decimal] | N
         now = reached if value is None else value
         amounts.append(now - reached)
         reached = now
-    return amounts
+    return amounts if min(amounts) >= 0 and sum(amounts) > 0 else None
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ from duban.progress.batch import (
     indicator_arrays,
     judge_period,
 )
+from duban.progress.forecast import cumulative_pattern
 from duban.progress.formula import Formula, FormulaError, parse_formula
 from duban.progress.judge import STAGE_SHARE
-from duban.services.history import last_year
+from duban.services.history import LastYear, last_year
 from duban.services.plans import asked_in
 
 _RATIO_KINDS = (IndicatorKind.RATE.value, IndicatorKind.SHARE.value, IndicatorKind.GROWTH.value)
@@ -72,12 +73,7 @@ def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodRe
     """Status, roll-up and forecast (this year's months so far, last year's monthly pattern) of every cell."""
     frame, _ = period_frame(session=session, plan_id=plan_id, month=month, history=True)
     plan = session.get_one(PlanRow, plan_id)
-    patterns = last_year(session=session, plan_row=plan).patterns()
-    if patterns:
-        on = month_end(plan.year, month)
-        _, indicators = _indicators(session, plan_id, month)
-        arrays = indicator_arrays(indicators=indicators, year=plan.year, on=on, last_year_monthly=patterns)
-        frame = dataclasses.replace(frame, indicators=arrays)
+    frame = _with_last_year(session=session, plan=plan, frame=frame)
     thresholds = Thresholds.model_validate(plan.thresholds or {})
     result = judge_period(frame=frame, thresholds=thresholds)
     _, indicators = _indicators(session, plan_id, month)
@@ -85,6 +81,30 @@ def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodRe
     _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan.year,
                        thresholds=thresholds)  # fmt: skip
     return result
+
+
+def _with_last_year(*, session: Session, plan: PlanRow, frame: PeriodFrame) -> PeriodFrame:
+    """The frame with last year's monthly patterns: the city's per indicator, a unit's own where it has one."""
+    history = last_year(session=session, plan_row=plan)
+    patterns = history.patterns()
+    if not patterns:
+        return frame
+    on = month_end(plan.year, frame.month)
+    _, indicators = _indicators(session, plan.id, frame.month)
+    arrays = indicator_arrays(indicators=indicators, year=plan.year, on=on, last_year_monthly=patterns)
+    return dataclasses.replace(frame, indicators=arrays, unit_pattern=_unit_patterns(history, frame))
+
+
+def _unit_patterns(history: LastYear, frame: PeriodFrame) -> np.ndarray:
+    """I x U x 13 cumulative shares of each unit's own last year, NaN where it has none."""
+    found = np.full((len(frame.indicators.ids), len(frame.units.names), 13), np.nan)
+    unit_of = {name: u for u, name in enumerate(frame.units.names)}
+    for i, code in enumerate(frame.indicators.ids):
+        for unit in history.units.get(code, {}):
+            amounts = history.unit_monthly(code=code, unit=unit)
+            if amounts is not None and unit in unit_of:
+                found[i, unit_of[unit]] = cumulative_pattern(last_year_monthly=amounts)
+    return found
 
 
 def earlier_figures(

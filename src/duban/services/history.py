@@ -54,6 +54,11 @@ class LastYear:
         """Last year's twelve monthly amounts at the city (the forecast's pattern), None without December."""
         return monthly_amounts(year_to_date=dict(self.series(code=code)))
 
+    def unit_monthly(self, *, code: str, unit: str) -> list[Decimal] | None:
+        """A unit's own twelve monthly amounts last year, None where they make no pattern."""
+        months = self.units.get(code, {}).get(unit, {})
+        return monthly_amounts(year_to_date={m: f.value for m, f in months.items() if f.value is not None})
+
     def patterns(self) -> dict[str, list[Decimal]]:
         """Code → last year's monthly amounts, for every indicator that has them."""
         found = {code: self.monthly(code=code) for code in self.city}
