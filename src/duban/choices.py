@@ -325,3 +325,24 @@ class RevisionState(LabelledEnum):
 
 
 _LABELS |= {"RevisionState": {"pending": "待审批", "approved": "已批准", "withdrawn": "已撤销"}}
+
+
+class FinalStatus(LabelledEnum):
+    """The year-end verdict of 年终考核 (`duban.progress.final`)."""
+
+    DONE = "done"
+    MOSTLY_DONE = "mostly_done"
+    NOT_DONE = "not_done"
+
+
+class ItemFate(LabelledEnum):
+    """What the year close does with an open 督办 item."""
+
+    CARRY = "carry"
+    CLOSE = "close"
+
+
+_LABELS |= {
+    "FinalStatus": {"done": "完成", "mostly_done": "基本完成", "not_done": "未完成"},
+    "ItemFate": {"carry": "结转下一年度", "close": "年终办结"},
+}

@@ -179,6 +179,15 @@ REQUESTS: dict[tuple[str, str], Builder] = {
         _form("/periods/6/reopen", {"unit_id": str(w.victim_unit), "reason": "补报"})
     ],
     ("POST", "/reporting/{month}/remind"): lambda w: [_form("/reporting/5/remind")],
+    ("POST", "/year-close"): lambda w: [_form("/year-close", {"reason": "年终考核"}, target=Target.CITY)],
+    ("POST", "/year-close/reopen"): lambda w: [
+        _form("/year-close/reopen", {"reason": "更正"}, target=Target.CITY)
+    ],
+    ("POST", "/year-close/correct"): lambda w: [
+        _form(
+            "/year-close/correct", {"code": w.indicator_code, "unit": VICTIM, "value": "1", "reason": "更正"}
+        )
+    ],
     ("POST", "/review/approve-unit"): lambda w: [
         _form("/review/approve-unit", {"unit": str(w.victim_unit), "month": "6"})
     ],
@@ -239,6 +248,9 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/projects/{code}"): lambda w: [Call("GET", f"/projects/{w.project}")],
     ("GET", "/reports/{period}.{fmt}"): lambda w: [
         Call("GET", f"/reports/{w.period_key}.docx?unit={VICTIM}")
+    ],
+    ("GET", "/reports/year/{year}.{fmt}"): lambda w: [
+        Call("GET", "/reports/year/2026.docx", target=Target.CITY)
     ],
     ("GET", "/reports/file"): lambda w: [
         Call("GET", f"/reports/file?period={w.period_key}&fmt=docx&unit={VICTIM}")

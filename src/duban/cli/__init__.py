@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from duban.cli import db, exchange, ingest, ledger, plan, report, site, supervise, users
+from duban.cli import db, exchange, ingest, ledger, plan, report, site, supervise, users, year
 from duban.cli.polite import make_polite
 from duban.cli.runtime import asks
 from duban.policy import Action
@@ -35,11 +35,13 @@ plan_app = _group("计划文件:检查、导入、导出、修订。")
 supervise_app = _group("督办:按规则立单、提醒。")
 ledger_app = _group("项目台账:导入、导出、统计。")
 user_app = _group("账号:新增、停用、重置密码。")
+year_app = _group("年终考核:关闭年度、重新开放、考核结果。")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(supervise_app, name="supervise")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(user_app, name="user")
+app.add_typer(year_app, name="year")
 
 db_app.command("upgrade")(asks(Action.OPERATE_STORE, db.upgrade))
 plan_app.command("check")(asks(Action.MANAGE_PLAN, plan.check_command))
@@ -52,6 +54,9 @@ user_app.command("disable")(asks(Action.MANAGE_USERS, users.disable))
 user_app.command("reset")(asks(Action.MANAGE_USERS, users.reset))
 supervise_app.command("run")(asks(Action.OPEN_SUPERVISION, supervise.run_rules))
 supervise_app.command("remind")(asks(Action.OPEN_SUPERVISION, supervise.send_reminders))
+year_app.command("close")(asks(Action.MANAGE_PERIODS, year.close_command))
+year_app.command("reopen")(asks(Action.MANAGE_PERIODS, year.reopen_command))
+year_app.command("result")(asks(Action.EXPORT_REPORTS, year.result_command))
 ledger_app.command("import")(asks(Action.MANAGE_PLAN, ledger.ledger_import))
 ledger_app.command("export")(asks(Action.READ_PROJECTS, ledger.ledger_export))
 ledger_app.command("figures")(asks(Action.READ_PROJECTS, ledger.ledger_figures))

@@ -47,7 +47,7 @@ from duban.services.entries import (
     save_figure,
     submit_entries,
 )
-from duban.services.periods import PeriodClosed, WorkflowError, period_label
+from duban.services.periods import PeriodClosed, WorkflowError, closed_year_reason, period_label
 
 INPUT_COLUMNS = ("H", "I", "J", "K", "L", "M", "N")
 FIELD_NAMES = {
@@ -135,6 +135,8 @@ def import_workbook(
         reading.add(f"找不到工作表“{SHEET}”", sheet=None)
     if ws is None or unit is None or period is None or not meta:
         raise ImportRefused(reading.faults)
+    if closed := closed_year_reason(plan_row):  # a closed year refuses the whole workbook, as every write
+        raise PeriodClosed(closed)
     rows = _layout(ws, meta, reading)
     before = _versions(session, unit, period)
     entries = _apply(session, ws, rows, plan_row, unit, period, writer, reading, submit)

@@ -78,6 +78,10 @@ class PlanRow(Base):
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )  # 年终考核: the year is closed
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
 
     areas: Mapped[list[AreaRow]] = relationship(
         back_populates="plan", order_by="AreaRow.position", cascade="all, delete-orphan"

@@ -256,11 +256,12 @@ class Area(Model):
 
 
 class Thresholds(Model):
-    """Percentage points behind 序时进度 at which an item turns 滞后 and 严重滞后."""
+    """Percentage points behind 序时进度 at which an item turns 滞后 and 严重滞后; the 基本完成 line of 年终考核."""
 
     behind: Decimal = Decimal(10)
     far_behind: Decimal = Decimal(30)
     ahead: Decimal = Decimal(5)
+    mostly_done: Decimal = Decimal(90)  # completion (%) from which a target missed at year end is 基本完成
 
 
 class ReviewRules(Model):

@@ -153,3 +153,24 @@ def file_name(*, bulletin: Bulletin, fmt: str) -> str:
     """督查通报-2026-10.pdf, or 督查通报-2026-10-镇雄县.pdf for a county."""
     suffix = f"-{bulletin.unit}" if bulletin.unit else ""
     return f"督查通报-{bulletin.year}-{bulletin.month:02d}{suffix}.{fmt}"
+
+
+def year_result_bulletin(
+    *, session: Session, year: int | None, today: date, issued: date | None = None, number: int | None = None,
+    region: str | None = None,
+) -> Bulletin:  # fmt: skip
+    """The 年度通报 / 考核结果 of `year` (by default the newest year not in the future)."""
+    from duban.reports.yearend import build_year_result
+    from duban.store.plans import plan_of_year
+    from duban.store.yearclose import year_result
+
+    plan_row = plan_of_year(session=session, today=today, year=year, region=region)
+    if plan_row is None:
+        raise ReportError(f"数据库中没有{year or ''}年度的计划，请先导入计划")
+    result = year_result(session=session, plan_row=plan_row, today=today)
+    return build_year_result(result=result, issued=issued or today, number=number)
+
+
+def year_file_name(*, bulletin: Bulletin, fmt: str) -> str:
+    """考核结果-2026.docx."""
+    return f"考核结果-{bulletin.year}.{fmt}"

@@ -52,7 +52,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 AMOUNT_LIMIT = Decimal(10) ** 18  # figures are NUMERIC(24, 6)
 ACTION_LABELS = {
     "entry.record": "填报", "entry.submit": "提交", "entry.approve": "审核通过", "entry.return": "退回",
-    "entry.import": "Excel导入",
+    "entry.import": "Excel导入", "entry.correct": "年终更正",
 }  # fmt: skip
 
 # Loaded with an indicator row, so that `indicator_from_row` asks nothing more of the store.
@@ -156,6 +156,43 @@ def return_entry(*, session: Session, entry: EntryRow, writer: Writer, reason: s
     check_entry_lock(session=session, entry=entry, writer=writer, step=Step.REVIEW)
     return _move(session, entry, writer.user_id, EntryState.RETURNED, "entry.return", reason,
                  changes={"return_reason": reason})  # fmt: skip
+
+
+def correct_figure(
+    *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
+    raw: Mapping[str, object], writer: Writer, reason: str,
+) -> EntryRow:  # fmt: skip
+    """An admin's correction of a figure of a closed year (年终更正): official at once, with a reason; audited."""
+    if not reason.strip():
+        raise WorkflowError("更正已年终考核的数据必须说明理由")
+    indicator = indicator_from_row(row)
+    _check_reported(session, plan_row, indicator, unit)
+    current = _find(session, row.id, unit.id, period.id)
+    check_lock(
+        session=session, period=period, unit_id=unit.id, entry=current, writer=writer, step=Step.CORRECT
+    )
+    figure, problems = read_figure(indicator=indicator, raw=raw)
+    fields = _fields(indicator, figure)
+    problems = [p for p in problems if not p.warning] or _unstorable(fields)
+    if problems:
+        raise ValidationFailed(problems)
+    entry = current or EntryRow(indicator_id=row.id, unit_id=unit.id, period_id=period.id)
+    old = {"state": entry.state, **_figures(entry)} if entry.id else None
+    official = {"official_value": fields["value"], "official_numerator": fields["numerator"],
+                "official_denominator": fields["denominator"], "official_stage": fields["stage"]}  # fmt: skip
+    _flush(session, entry, {**fields, **official, "state": EntryState.APPROVED.value, "approved_at": utcnow(),
+                            "return_reason": None, "updated_by": writer.user_id, "updated_at": utcnow()},
+           "该数据刚被他人修改,您的更正未保存,请刷新后核对")  # fmt: skip
+    _audit(
+        session,
+        entry,
+        writer.user_id,
+        "entry.correct",
+        old,
+        {"state": entry.state, **_figures(entry)},
+        reason.strip(),
+    )
+    return entry
 
 
 def four_eyes_on(*, session: Session, plan_id: int) -> bool:
@@ -440,7 +477,7 @@ def figure_as_of(
     until = datetime.combine(on, time.max, tzinfo=LOCAL).astimezone(UTC)
     steps = [r for r in history(session=session, entity="entry", entity_id=entry_id, until=until) if r.new]
     if official:
-        steps = [r for r in steps if r.action == "entry.approve"]
+        steps = [r for r in steps if r.action in ("entry.approve", "entry.correct")]
     if not steps:
         return None
     last = steps[-1]

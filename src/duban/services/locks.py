@@ -4,6 +4,8 @@
 - After the deadline a unit's reporters may change nothing, except a figure the office returned: the return
   reopens that one figure, so its unit may correct and resubmit it until the period is locked.
 - The office is held only to the lock; an approved figure's evidence never changes.
+- A closed year (年终考核) refuses every step of everyone; only an admin's correction (`Step.CORRECT`, with a
+  reason, `duban.store.yearclose.correct_figure`) changes a final figure, and only in a closed year.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
 from duban.persistence.models import EntryRow, PeriodRow, PlanRow
-from duban.services.periods import PeriodClosed, closed_reason, locked_reason
+from duban.services.periods import PeriodClosed, closed_reason, closed_year_reason, locked_reason
 
 
 class Step(StrEnum):
@@ -26,6 +28,7 @@ class Step(StrEnum):
     SUBMIT = "submit"
     EVIDENCE = "evidence"
     REVIEW = "review"
+    CORRECT = "correct"  # an admin's audited correction of a final figure in a closed year
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,10 @@ def lock_refusal(
     year: int | None = None,
 ) -> str | None:  # fmt: skip
     """Why `writer` may not take `step` on `unit_id`'s figure `entry` (None: not yet saved) now; None if allowed."""
-    year = year or _year(session, period)
+    plan = _plan(session, period)
+    if plan.closed_at is not None or step is Step.CORRECT:
+        return _closed_year_refusal(plan, writer, step)
+    year = year or plan.year
     locked = locked_reason(session=session, period=period, unit_id=unit_id, today=writer.today, year=year)
     if locked or step is Step.REVIEW:
         return locked
@@ -77,7 +83,15 @@ def check_entry_lock(*, session: Session, entry: EntryRow, writer: Writer, step:
     check_lock(session=session, period=period, unit_id=entry.unit_id, entry=entry, writer=writer, step=step)
 
 
-def _year(session: Session, period: PeriodRow) -> int:
+def _closed_year_refusal(plan: PlanRow, writer: Writer, step: Step) -> str | None:
+    if step is not Step.CORRECT:
+        return closed_year_reason(plan)
+    if plan.closed_at is None:
+        return f"{plan.year}年度尚未年终考核关闭,请按填报、审核流程修改数据"
+    return None if writer.admin else "只有管理员可以更正已年终考核关闭年度的数据"
+
+
+def _plan(session: Session, period: PeriodRow) -> PlanRow:
     plan = session.get(PlanRow, period.plan_id)
     assert plan is not None
-    return plan.year
+    return plan

@@ -121,6 +121,13 @@ def locked_reason(*, session: Session, period: PeriodRow, unit_id: int, today: d
     return f"{period_label(period, year)}报送期已锁定,如需修改请联系督查室重新开放"
 
 
+def closed_year_reason(plan: PlanRow) -> str | None:
+    """Why nothing of a closed year may change, or None while the year is open."""
+    if plan.closed_at is None:
+        return None
+    return f"{plan.year}年度已年终考核关闭,数据已锁定;如需更正,请由管理员在“年终考核”页说明理由后更正"
+
+
 def closed_reason(*, session: Session, period: PeriodRow, unit_id: int, today: date, year: int) -> str | None:
     """Why reporters of `unit_id` cannot report into `period` today, or None when it is open."""
     locked = locked_reason(session=session, period=period, unit_id=unit_id, today=today, year=year)
@@ -153,6 +160,8 @@ def reopen_period(
     """Open a locked or past-deadline period again, for all units (unlocking it) or one, until a date; audited."""
     if not reason.strip():
         raise WorkflowError("重新开放报送期必须说明理由")
+    if closed := closed_year_reason(session.get_one(PlanRow, period.plan_id)):
+        raise PeriodClosed(closed)
     until = until or today + timedelta(days=REOPEN_DAYS)
     if until < today:
         raise WorkflowError(f"开放截止日期 {until} 早于今天")

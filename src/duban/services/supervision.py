@@ -391,6 +391,47 @@ def close(
     return _move(session, item, user_id, ItemAction.CLOSE, today, reason=note or None)
 
 
+def close_at_year_end(
+    *, session: Session, item: SupervisionItemRow, user_id: int | None, today: date, reason: str, note: str = ""
+) -> SupervisionItemRow:  # fmt: skip
+    """Close an open item because its year is closed (年终考核), in any state, with the office's reason; audited."""
+    old = item.state
+    item.state, item.closed_by, item.closed_at, item.colour = ItemState.CLOSED.value, user_id, utcnow(), None
+    session.flush()
+    _audit(session, item, user_id, ItemAction.CLOSE, {"state": old},
+           {"state": item.state, "colour": None, "year_end": True, **({"carried_to": note} if note else {})},
+           require_text(reason, "办结理由"))  # fmt: skip
+    return item
+
+
+def carry_item(
+    *, session: Session, item: SupervisionItemRow, plan_id: int, indicator_id: int | None, user_id: int | None,
+    today: date,
+) -> SupervisionItemRow:  # fmt: skip
+    """Carry an open item into the next year's plan: a new item there, the old one closed as 结转; audited.
+
+    Carried once: the new item's key names the old one, so a second carry finds it instead."""
+    subject = f"carry:{item.id}"
+    existing = _latest_item(session, subject)
+    if existing is not None:
+        return existing
+    rules = rules_of(session=session, plan_id=plan_id)
+    deadline = max(item.deadline, date.fromordinal(today.toordinal() + rules.reply_days))
+    new = SupervisionItemRow(
+        plan_id=plan_id, key=f"{subject}#1", subject=subject, cause=item.cause, unit_id=item.unit_id,
+        indicator_id=indicator_id, project_code=item.project_code, month=1, title=item.title, ask=item.ask,
+        deadline=deadline, severity=item.severity, colour=item.colour, state=ItemState.PENDING.value,
+        last_seen_month=1, returns=0, opened_by=user_id,
+    )  # fmt: skip
+    session.add(new)
+    session.flush()
+    _audit(session, new, user_id, ItemAction.OPEN, None, _snapshot(new) | {"carried_from": item.id},
+           f"上年度督办单{item.id}结转")  # fmt: skip
+    close_at_year_end(session=session, item=item, user_id=user_id, today=today,
+                      reason=f"年终考核:结转至下一年度(督办单{new.id})", note=str(new.id))  # fmt: skip
+    return new
+
+
 def _move(
     session: Session, item: SupervisionItemRow, user_id: int | None, action: ItemAction, today: date | None,
     reason: str | None = None, extra: dict[str, Any] | None = None,

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from duban.choices import OrgKind
@@ -26,6 +26,8 @@ from duban.reports.service import (
     parse_date,
     parse_number,
     render,
+    year_file_name,
+    year_result_bulletin,
 )
 from duban.services.bulletins import next_number
 from duban.services.office import current_month
@@ -35,6 +37,7 @@ from duban.web.pages.common import plan_for_request
 from duban.web.pages.common import render as render_page
 
 router = APIRouter()
+YearPath = Annotated[int, Path(ge=1900, le=2999)]
 Exporter = Annotated[CurrentUser, Depends(allow(Action.EXPORT_REPORTS))]
 
 
@@ -60,6 +63,22 @@ def report_form_download(
 ) -> Response:  # fmt: skip
     """The bulletin the 通报 form asks for, with the office's 文号 and 成文日期."""
     return _download(request, user, period=period, fmt=fmt, unit=unit, number=number, issued=date)
+
+
+@router.get("/reports/year/{year}.{fmt}", name="year_result_download")
+def year_result_download(request: Request, year: YearPath, fmt: str, user: Exporter) -> Response:
+    """The 年度通报 / 考核结果 of `year` (county ranking and final statuses) as Word or Excel; the city's only."""
+    require(user, Action.EXPORT_REPORTS, None)  # the city's document: a county's reporter is refused it
+    if fmt not in FORMATS:
+        raise HTTPException(status_code=404, detail=f"不支持的格式“{fmt}”")
+    try:
+        bulletin = year_result_bulletin(session=db_session(request), year=year, today=_today(request),
+                                        region=request.query_params.get("region") or None)  # fmt: skip
+    except ReportError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    name = quote(year_file_name(bulletin=bulletin, fmt=fmt))
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+    return Response(render(bulletin=bulletin, fmt=fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get("/reports/{period}.{fmt}", name="report_download")
@@ -120,4 +139,4 @@ def report_index(request: Request, user: Exporter) -> HTMLResponse:
     periods = [f"{plan_row.year}-{m:02d}" for m in months] if plan_row else []
     upcoming = next_number(session=session, plan_id=plan_row.id) if plan_row else 1
     return render_page(request, "reports_index.html", user, nav="reports", periods=periods, counties=counties,
-                       city=city, next_number=upcoming)  # fmt: skip
+                       city=city, next_number=upcoming, year=plan_row.year if plan_row else None)  # fmt: skip

@@ -19,10 +19,11 @@ from duban.web.pages import (
     reporting,
     review,
     users,
+    yearclose,
 )  # fmt: skip
 
 PAGE_ROUTERS: list[APIRouter] = [
     login.router, dashboard.router, map.router, indicators.router, counties.router, entry.router, review.router,
     periods.router, plan.router, ingest.router, office.router,
-    projects.router, reporting.router, users.router,
+    projects.router, reporting.router, users.router, yearclose.router,
 ]  # fmt: skip

@@ -43,6 +43,7 @@ from duban.services.periods import (
     PeriodClosed,
     WorkflowError,
     closed_reason,
+    closed_year_reason,
     ensure_periods,
     find_period,
     locked_reason,
@@ -156,7 +157,9 @@ async def entry_save(request: Request, unit_id: RowId, month: MonthPath, user: E
     rows = form_rows(session=session, place=place, typed=typed_fields(form), writer=writer)
     saved = sum(save_row(session=session, place=place, row=row, writer=writer, form=form) for row in rows)
     if any(r.problems for r in rows):
-        return _form_page(request, user, place, rows, status_code=422, error="未保存:请先改正标出的问题。")
+        closed = closed_year_reason(place.plan_row)  # the whole form is refused: 423, as on every write path
+        return _form_page(request, user, place, rows, status_code=423 if closed else 422,
+                          error=f"未保存:{closed}" if closed else "未保存:请先改正标出的问题。")  # fmt: skip
     flash, failed = f"已保存 {saved} 项草稿。{_warned(rows)}", False
     if form.get("action") == "submit":
         require(user, Action.SUBMIT, unit_id)
