@@ -28,15 +28,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.choices import Comparator, EntryState, IndicatorKind, ItemState, ProfileKind, Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
+from duban.persistence.db import transaction
+from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
+from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.assignments import unit_target
 from duban.plan.planfile import read_plan_file
+from duban.services.plans import save_plan
+from duban.services.supervision import ManualItem, open_manual_item
+from duban.services.users import add_user
 from duban.settings import Settings
-from duban.store.db import transaction
-from duban.store.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.store.plans import save_plan
-from duban.store.supervision import ManualItem, open_manual_item
-from duban.store.supervision_models import SupervisionItemRow
-from duban.store.users import add_user
 from duban.web.app import create_app
 from scenarios.test_two_years import plan_2027
 from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)

@@ -18,8 +18,8 @@ def close_command(
 ) -> None:
     """年终考核关闭某年度:锁定全部报送期和最终数据,处理未办结的督办单;已关闭则不再改动。"""
     from duban.choices import ItemFate
-    from duban.store.periods import WorkflowError
-    from duban.store.yearclose import close_preview, close_year
+    from duban.services.periods import WorkflowError
+    from duban.services.yearclose import close_preview, close_year
 
     settings = get_settings()
     with transaction(settings) as session:
@@ -46,8 +46,8 @@ def reopen_command(
     reason: str = typer.Option(..., "--reason", help="重新开放的理由,记入审计记录"),
 ) -> None:
     """重新开放已年终考核关闭的年度(须说明理由):解除关闭时锁定的报送期。"""
-    from duban.store.periods import WorkflowError
-    from duban.store.yearclose import reopen_year
+    from duban.services.periods import WorkflowError
+    from duban.services.yearclose import reopen_year
 
     settings = get_settings()
     with transaction(settings) as session:

@@ -161,8 +161,8 @@ def year_result_bulletin(
 ) -> Bulletin:  # fmt: skip
     """The 年度通报 / 考核结果 of `year` (by default the newest year not in the future)."""
     from duban.reports.yearend import build_year_result
-    from duban.store.plans import plan_of_year
-    from duban.store.yearclose import year_result
+    from duban.services.plans import plan_of_year
+    from duban.services.yearclose import year_result
 
     plan_row = plan_of_year(session=session, today=today, year=year, region=region)
     if plan_row is None:

@@ -1,6 +1,6 @@
 """The 年度通报 / 考核结果: the year's final statuses and county ranking, in the form of the monthly bulletin.
 
-Built from `duban.store.yearclose.YearResult` and rendered by the bulletin's own renderers (Word, Excel):
+Built from `duban.services.yearclose.YearResult` and rendered by the bulletin's own renderers (Word, Excel):
 the same masthead, GB/T 9704 page and 附件 tables. Sentences are filled from figures only.
 """
 
@@ -13,7 +13,7 @@ from duban.plan.assignments import city_name
 from duban.reports.build import ranking_sentence
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.text import date_text, ordinal, score_text, share_text, tenth, title_lines
-from duban.store.yearclose import CountyResult, TargetResult, YearResult
+from duban.services.yearclose import CountyResult, TargetResult, YearResult
 
 RANK_TABLE, CITY_TABLE, COUNTY_TABLE = "县区考核结果", "市级目标完成情况", "县区目标完成情况"
 

@@ -5,7 +5,7 @@
   reopens that one figure, so its unit may correct and resubmit it until the period is locked.
 - The office is held only to the lock; an approved figure's evidence never changes.
 - A closed year (年终考核) refuses every step of everyone; only an admin's correction (`Step.CORRECT`, with a
-  reason, `duban.store.yearclose.correct_figure`) changes a final figure, and only in a closed year.
+  reason, `duban.services.yearclose.correct_figure`) changes a final figure, and only in a closed year.
 """
 
 from __future__ import annotations

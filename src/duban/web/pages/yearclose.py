@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from duban.choices import FinalStatus, ItemFate
 from duban.policy import Action
-from duban.store.entries import ValidationFailed, Writer
-from duban.store.periods import WorkflowError
-from duban.store.yearclose import close_preview, close_year, correct_year_figure, reopen_year
+from duban.services.entries import ValidationFailed, Writer
+from duban.services.periods import WorkflowError
+from duban.services.yearclose import close_preview, close_year, correct_year_figure, reopen_year
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render, today_of
 

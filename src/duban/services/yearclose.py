@@ -1,7 +1,7 @@
 """年终考核: the office closes a year, sees its final statuses and county ranking, and may reopen it.
 
 Closing locks every period of the plan and marks the plan closed; from then on the one lock rule
-(`duban.store.locks`) refuses every change to the year's figures, the office's included, except an
+(`duban.services.locks`) refuses every change to the year's figures, the office's included, except an
 admin's correction with a reason (`correct_year_figure`). The open 督办 items are carried into the next
 year's plan (the same indicator code) or closed with a reason, as the office chose in the preview.
 Closing twice changes nothing; reopening (with a reason) unlocks the periods the close locked. Every step
@@ -19,16 +19,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, FinalStatus, ItemFate
+from duban.persistence.audit import history, record_change
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
+from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.model import Plan
 from duban.progress.final import final_status, unit_final_status
 from duban.progress.ranking import Ranking
-from duban.store.audit import history, record_change
-from duban.store.entries import Writer, correct_figure
-from duban.store.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
-from duban.store.overview import IndicatorLine, Overview, period_overview
-from duban.store.periods import WorkflowError, find_period, lock_period, period_label
-from duban.store.supervision import OPEN_STATES, carry_item, close_at_year_end
-from duban.store.supervision_models import SupervisionItemRow
+from duban.services.entries import Writer, correct_figure
+from duban.services.overview import IndicatorLine, Overview, period_overview
+from duban.services.periods import WorkflowError, find_period, lock_period, period_label
+from duban.services.supervision import OPEN_STATES, carry_item, close_at_year_end
 
 ENTITY = "plan"
 LAST_MONTH = 12
