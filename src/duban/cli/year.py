@@ -18,12 +18,14 @@ def close_command(
 ) -> None:
     """年终考核关闭某年度:锁定全部报送期和最终数据,处理未办结的督办单;已关闭则不再改动。"""
     from duban.choices import ItemFate
-    from duban.services.periods import WorkflowError
+    from duban.services.periods import WorkflowError, ensure_periods
     from duban.services.yearclose import close_preview, close_year
 
     settings = get_settings()
     with transaction(settings) as session:
         plan_row = plan_of(session, year, settings)
+        ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
+                       combine_jan_feb=settings.combine_jan_feb)  # fmt: skip  # a period made later would be open
         preview = close_preview(session=session, plan_row=plan_row, today=today(settings))
         fates = {c.id: ItemFate.CLOSE for c in preview.items} if close_items else None
         try:

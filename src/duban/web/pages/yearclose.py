@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from duban.choices import FinalStatus, ItemFate
+from duban.persistence.models import PlanRow
 from duban.policy import Action
 from duban.services.entries import ValidationFailed, Writer
-from duban.services.periods import WorkflowError
+from duban.services.periods import WorkflowError, ensure_periods
 from duban.services.yearclose import close_preview, close_year, correct_year_figure, reopen_year
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
-from duban.web.pages.common import keep_plan, plan_for_request, render, today_of
+from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[CurrentUser, Depends(allow(Action.MANAGE_PERIODS))]
@@ -37,7 +38,7 @@ async def year_close_confirm(request: Request, user: Admin) -> Response:
     form = await request.form()
     fates = {int(k[5:]): ItemFate(str(v)) for k, v in form.items() if k.startswith("fate-") and k[5:].isdigit()
              and str(v) in set(ItemFate)}  # fmt: skip
-    plan_row = plan_for_request(request)
+    plan_row = _with_periods(request)
     try:
         done = close_year(session=db_session(request), plan_row=plan_row, user_id=user.id, today=today_of(request),
                           reason=str(form.get("reason") or ""), fates=fates)  # fmt: skip
@@ -79,6 +80,14 @@ def year_close_correct(
     except (WorkflowError, ValidationFailed) as exc:
         return _back(request, f"未更正:{exc}", error=True)
     return _back(request, f"已更正{unit}{code}的{month}月数据(已记录理由)。")
+
+
+def _with_periods(request: Request) -> PlanRow:
+    """The request's plan with all its periods made, so that the close locks every one."""
+    plan_row, settings = plan_for_request(request), settings_of(request)
+    ensure_periods(session=db_session(request), plan=plan_row, cutoff_day=settings.cutoff_day,
+                   combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
+    return plan_row
 
 
 def _back(request: Request, message: str, error: bool = False) -> Response:
