@@ -10,12 +10,12 @@ is audited. The final statuses are those of `duban.progress.final`, from Decembe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, FinalStatus, ItemFate
@@ -106,9 +106,9 @@ def _county_result(overview: Overview, ranking: Ranking, mostly_done: Decimal) -
     return CountyResult(ranking, status, _count(counted), targets)
 
 
-def _count(statuses: object) -> dict[FinalStatus, int]:
+def _count(statuses: Iterable[FinalStatus]) -> dict[FinalStatus, int]:
     counts = dict.fromkeys(FinalStatus, 0)
-    for status in statuses:  # type: ignore[attr-defined]
+    for status in statuses:
         counts[status] += 1
     return counts
 
@@ -192,10 +192,10 @@ def _periods(session: Session, plan_row: PlanRow) -> list[PeriodRow]:
 def _unreviewed(session: Session, plan_row: PlanRow) -> int:
     """Figures of the year not approved (drafts, submitted, returned): they do not count in the result."""
     query = (
-        select(EntryRow.id).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        select(func.count(EntryRow.id)).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
         .where(PeriodRow.plan_id == plan_row.id, EntryRow.state != EntryState.APPROVED.value)
     )  # fmt: skip
-    return len(session.scalars(query).all())
+    return session.scalar(query) or 0
 
 
 def close_year(
