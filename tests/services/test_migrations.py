@@ -22,7 +22,7 @@ def test_migrations_match_the_models(engine):
 
 
 def test_the_year_close_migration_keeps_a_stores_plans_open(db_url):
-    """A store of the previous release (0011) with a plan is upgraded: the plan is kept, open, and can be closed."""
+    """A store of the previous release (0012) with a plan is upgraded: the plan is kept, open, and can be closed."""
     from datetime import UTC, date, datetime
 
     from alembic import command
@@ -32,7 +32,7 @@ def test_the_year_close_migration_keeps_a_stores_plans_open(db_url):
     from duban.persistence.models import PlanRow
     from duban.services.yearclose import close_year
 
-    command.downgrade(alembic_config(db_url), "0011")
+    command.downgrade(alembic_config(db_url), "0012")
     engine = make_engine(db_url)
     try:
         with engine.begin() as connection:
