@@ -29,6 +29,7 @@ from duban.demo import generate_demo_last_year, generate_demo_ledger, generate_d
 from duban.persistence.db import make_engine, session_factory, upgrade
 from duban.persistence.models import UserRow
 from duban.plan.planfile import read_plan_file
+from duban.services.history import read_last_year
 from duban.services.office import current_month
 from duban.services.overview import period_overview
 from duban.services.plan_loading import save_plan
@@ -139,6 +140,9 @@ def _direct(session: Any, row: Any, overview: bool) -> tuple[dict[str, float], s
     started = time.perf_counter()
     summary = dashboard_summary(session=session, plan_row=row, month=month, today=TODAY)
     figures[f"dashboard_summary (month {month})"] = time.perf_counter() - started
+    started = time.perf_counter()
+    read_last_year(session=session, plan_row=row)
+    figures["read_last_year (once per generation)"] = time.perf_counter() - started
     if overview:
         started = time.perf_counter()
         period_overview(session=session, plan_row=row, month=month, today=TODAY)
