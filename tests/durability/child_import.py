@@ -40,11 +40,18 @@ def pausing(function: Any, marker: Path, after: int) -> Any:
         calls += 1
         if after and calls == after:
             CURRENT[0].flush()
-            marker.write_text(str(calls), encoding="utf-8")
+            _write_at_once(marker, str(calls))
             time.sleep(3600)
         return result
 
     return wrapped
+
+
+def _write_at_once(marker: Path, text: str) -> None:
+    """Write the marker whole: the test polls for it and must never read it created but still empty."""
+    partial = marker.with_name(marker.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(marker)
 
 
 def run_template(session: Session, content: bytes) -> None:
@@ -80,7 +87,7 @@ def main(kind: str, url: str, source: str, marker: str, after: str) -> None:
     with transaction(session_factory(engine)) as session:
         CURRENT.append(session)
         (run_template if kind == "template" else run_ledger)(session, Path(source).read_bytes())
-    Path(marker).write_text("committed", encoding="utf-8")
+    _write_at_once(Path(marker), "committed")
 
 
 if __name__ == "__main__":
