@@ -15,9 +15,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import EntryState, MilestoneStage, OrgKind
@@ -55,11 +56,18 @@ ACTION_LABELS = {
     "entry.import": "Excel导入", "entry.correct": "年终更正",
 }  # fmt: skip
 
+# session.info key: entry id -> the warnings its last `entry.record` audit row in this session holds
+RECORDED_WARNINGS = "duban.recorded_warnings"
 # Loaded with an indicator row, so that `indicator_from_row` asks nothing more of the store.
 INDICATOR_LOADS = (joinedload(IndicatorRow.lead_unit),
                    selectinload(IndicatorRow.unit_targets).joinedload(UnitTargetRow.unit))  # fmt: skip
 
 __all__ = ["WorkflowError", "Writer", "ensure_periods", "find_period"]
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_recorded_warnings(session: Session) -> None:
+    session.info.pop(RECORDED_WARNINGS, None)  # the audit rows they stood for are gone
 
 
 class ConflictError(WorkflowError):
@@ -123,6 +131,8 @@ def record_value(
     _flush(session, entry, {**sent, "state": state.value, "updated_by": user_id, "updated_at": utcnow()},
            "该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交")  # fmt: skip
     _audit(session, entry, user_id, "entry.record", old, {**_figures(entry), **(extra or {})}, reason)
+    # what the audit row just written says, so that the save's answer need not read it back
+    session.info.setdefault(RECORDED_WARNINGS, {})[entry.id] = (extra or {}).get("warnings")
     return entry
 
 
@@ -277,12 +287,23 @@ def indicator_row(*, session: Session, indicator_id: int, unit_id: int | None = 
     """
     if unit_id is None:
         return session.get(IndicatorRow, indicator_id, options=INDICATOR_LOADS)
+    row = session.get(IndicatorRow, indicator_id, options=(joinedload(IndicatorRow.lead_unit),))
+    if row is not None:
+        # two plain statements the compiled cache keeps, where loader criteria made a new one per save
+        set_committed_value(row, "unit_targets", _unit_shares(session, indicator_id, unit_id))
+    return row
+
+
+def _unit_shares(session: Session, indicator_id: int, unit_id: int) -> list[UnitTargetRow]:
+    """`unit_id`'s share of the indicator's breakdown and the first share (the one a breakdown is read by)."""
     first = select(func.min(UnitTargetRow.id)).where(UnitTargetRow.indicator_id == indicator_id)
-    shares = IndicatorRow.unit_targets.and_(
-        or_(UnitTargetRow.unit_id == unit_id, UnitTargetRow.id == first.scalar_subquery())
-    )
-    loads = (joinedload(IndicatorRow.lead_unit), selectinload(shares).joinedload(UnitTargetRow.unit))
-    return session.get(IndicatorRow, indicator_id, options=loads, populate_existing=True)
+    query = (
+        select(UnitTargetRow).options(joinedload(UnitTargetRow.unit))
+        .where(UnitTargetRow.indicator_id == indicator_id)
+        .where(or_(UnitTargetRow.unit_id == unit_id, UnitTargetRow.id == first.scalar_subquery()))
+        .order_by(UnitTargetRow.id)
+    )  # fmt: skip
+    return list(session.scalars(query))
 
 
 def _units_plan(session: Session, plan_row: PlanRow) -> Plan:
@@ -367,13 +388,19 @@ def save_figure(
 
 def unconfirmed_warnings(*, session: Session, entry: EntryRow) -> list[Problem]:
     """The warnings its unit did not confirm when the figure was last saved (outliers, a stage going back)."""
+    recorded = session.info.get(RECORDED_WARNINGS, {})
+    warnings = recorded[entry.id] if entry.id in recorded else _saved_warnings(session, entry)
+    return [Problem(field, message, warning=True) for field, message in warnings or []]
+
+
+def _saved_warnings(session: Session, entry: EntryRow) -> list[list[str]] | None:
+    """The warnings of the entry's last `entry.record` audit row."""
     query = (
         select(AuditRow.new).where(AuditRow.entity == "entry", AuditRow.entity_id == entry.id,
                                    AuditRow.action == "entry.record")
         .order_by(AuditRow.id.desc()).limit(1)
     )  # fmt: skip
-    saved = session.scalar(query) or {}
-    return [Problem(field, message, warning=True) for field, message in saved.get("warnings") or []]
+    return (session.scalar(query) or {}).get("warnings")
 
 
 def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Collection[int]) -> None:
