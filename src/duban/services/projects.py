@@ -349,4 +349,5 @@ def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures
             return None
         return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
 
-    return remembered(session=session, key=("ledger", plan_id, on), compute=figures)
+    # the ledger moves `figures` when it changes: a figure submitted or returned leaves it as it was
+    return remembered(session=session, key=("ledger", plan_id, on), compute=figures, states=False)
