@@ -59,7 +59,7 @@ def main() -> None:
 
 
 def _temp_store(keep: Path | None) -> str:
-    from duban.store.db import upgrade
+    from duban.persistence.db import upgrade
 
     path = keep or Path(tempfile.mkdtemp(prefix="duban-save-")) / "duban.db"
     url = f"sqlite:///{path}"
@@ -129,8 +129,8 @@ def _base(row: dict[str, Any]) -> Decimal:
 def _unit_of(url: str, username: str) -> int:
     from sqlalchemy import select
 
-    from duban.store.db import make_engine, session_factory
-    from duban.store.models import UserRow
+    from duban.persistence.db import make_engine, session_factory
+    from duban.persistence.models import UserRow
 
     engine = make_engine(url)
     with session_factory(engine)() as session:

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import duban.store.projects
-from duban.store.generation import touch
-from duban.store.models import PlanRow
-from duban.store.plans import save_plan
-from duban.store.projects import ledger_figures, plan_ledger_figures, save_projects
-from store.test_projects import fed_plan, sample_projects
+import duban.services.projects
+from duban.persistence.generation import touch
+from duban.persistence.models import PlanRow
+from duban.services.plans import save_plan
+from duban.services.projects import ledger_figures, plan_ledger_figures, save_projects
+from services.test_projects import fed_plan, sample_projects
 
 JUNE = date(2026, 6, 30)
 
@@ -26,8 +26,8 @@ def test_the_ledger_panel_follows_the_ledger_and_not_reporting_states(
         save_projects(session=session, plan_row=save_plan(session=session, plan=fed_plan()),
                       projects=sample_projects())  # fmt: skip
     added_up: list[int] = []
-    county_totals = duban.store.projects.county_totals
-    monkeypatch.setattr(duban.store.projects, "county_totals",
+    county_totals = duban.services.projects.county_totals
+    monkeypatch.setattr(duban.services.projects, "county_totals",
                         lambda **kw: added_up.append(1) or county_totals(**kw))  # fmt: skip
 
     def panel() -> object:
