@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import duban.services.projects
 from duban.persistence.generation import touch
 from duban.persistence.models import PlanRow
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.projects import ledger_figures, plan_ledger_figures, save_projects
 from services.test_projects import fed_plan, sample_projects
 
