@@ -33,7 +33,7 @@ from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRo
 from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.assignments import unit_target
 from duban.plan.planfile import read_plan_file
-from duban.services.plans import save_plan
+from duban.services.plan_loading import save_plan
 from duban.services.supervision import ManualItem, open_manual_item
 from duban.services.users import add_user
 from duban.settings import Settings
