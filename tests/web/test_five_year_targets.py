@@ -20,7 +20,7 @@ from duban.plan.planfile import dump_plan, parse_plan_text
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
-from duban.services.plans import find_plan, plan_from_store
+from duban.services.plans import find_plan, indicator_from_row, plan_from_store
 from duban.services.users import add_user
 from duban.settings import Settings
 from web.conftest import log_in
@@ -107,7 +107,7 @@ DOCUMENT = """临沅市2026年重点工作计划
 """
 
 
-def test_the_ingest_review_shows_a_later_years_target_and_loads_it_as_one(client, factory, tmp_path):
+def test_the_ingest_review_shows_a_later_years_target_and_takes_its_milestone(client, factory):
     token = log_in(client, "admin")
     upload = client.post("/plan/ingest", data={"csrf_token": token},
                          files={"file": ("linyuan-2026.txt", DOCUMENT.encode())}, follow_redirects=False)  # fmt: skip
@@ -116,17 +116,14 @@ def test_the_ingest_review_shows_a_later_years_target_and_loads_it_as_one(client
     marked = {code: "目标年份:<strong>2030年</strong>" in row for code, row in rows.items()}
     assert sorted(marked.values()) == [False, True]
     later = next(code for code, yes in marked.items() if yes)
-    form = {"csrf_token": token, f"{later}.target": "62"}
+    form = {"csrf_token": token, f"{later}.target": "62", f"{later}.milestone": "56.5"}
     assert client.post(upload.headers["location"], data=form, follow_redirects=False).status_code == 303
     with factory() as session:
-        row = session.scalar(
-            select(IndicatorRow).where(IndicatorRow.code == later).order_by(IndicatorRow.id.desc())
-        )
-    assert (row.name, row.extra["horizon"]["year"], row.extra["horizon"]["target"]) == (
-        "常住人口城镇化率",
-        2030,
-        "62",
-    )
+        query = select(IndicatorRow).where(IndicatorRow.code == later).order_by(IndicatorRow.id.desc())
+        urban = indicator_from_row(session.scalars(query).first())
+    assert (urban.name, urban.target, urban.horizon.year, urban.horizon.target, urban.horizon.milestones) == (
+        "常住人口城镇化率", Decimal("56.5"), 2030, Decimal(62), {2026: Decimal("56.5")},
+    )  # fmt: skip
 
 
 def test_an_edited_target_moves_the_given_milestone_so_the_exported_plan_loads(five_year, factory):

@@ -220,7 +220,7 @@ def decided_plan(*, plan: Plan, form: FormData) -> Plan:
     data = plan.model_dump()
     for area in data["areas"]:
         for task in area["tasks"]:
-            task["indicators"] = [_edited(ind, form) for ind in task["indicators"]
+            task["indicators"] = [_edited(ind, form, plan.year) for ind in task["indicators"]
                                   if form.get(f"{ind['id']}.decision", "accept") != "reject"]  # fmt: skip
         area["tasks"] = [t for t in area["tasks"] if t["indicators"]]
     data["areas"] = [a for a in data["areas"] if a["tasks"]]
@@ -234,24 +234,39 @@ def decided_plan(*, plan: Plan, form: FormData) -> Plan:
         ) from None
 
 
-def _edited(ind: dict[str, Any], form: FormData) -> dict[str, Any]:
+def _edited(ind: dict[str, Any], form: FormData, year: int) -> dict[str, Any]:
     code = ind["id"]
     name = str(form.get(f"{code}.name") or ind["name"]).strip()
-    target = str(form.get(f"{code}.target") or ind["target"]).strip()
-    try:
-        value = Decimal(target.replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(f"{code} 的目标值“{target}”不是数字") from None
-    horizon = ind.get("horizon")
+    value = _number(form.get(f"{code}.target") or ind["target"], f"{code} 的目标值")
+    horizon = _horizon(ind.get("horizon"), form, code, value=value, year=year)
     return {
         **ind,
         "name": name,
-        "target": value,
-        "horizon": {**horizon, "target": value} if horizon else None,  # the value read is the later year's
+        "target": horizon["milestones"].get(year, value) if horizon else value,
+        "horizon": horizon,
         "unit": str(form.get(f"{code}.unit") or ind["unit"]).strip(),
         "comparator": _comparator(form.get(f"{code}.comparator"), ind["comparator"], code),
         "last_year": str(form.get(f"{code}.last_year") or ind["last_year"] or "").strip() or None,
     }
+
+
+def _horizon(
+    horizon: dict[str, Any] | None, form: FormData, code: str, *, value: Decimal, year: int
+) -> dict[str, Any] | None:
+    """A later year's target takes the value read; the year's milestone, when the office gives it, is the year's target."""
+    if not horizon:
+        return None
+    given = str(form.get(f"{code}.milestone") or "").strip()
+    milestones = {year: _number(given, f"{code} 的{year}年节点")} if given else {}
+    return {**horizon, "target": value, "milestones": {**horizon["milestones"], **milestones}}
+
+
+def _number(raw: object, what: str) -> Decimal:
+    text = str(raw).strip()
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{what}“{text}”不是数字") from None
 
 
 def _comparator(raw: object, current: Comparator, code: str) -> Comparator:
