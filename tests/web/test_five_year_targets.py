@@ -23,6 +23,7 @@ from duban.services.plan_loading import save_plan
 from duban.services.plans import find_plan, indicator_from_row, plan_from_store
 from duban.services.users import add_user
 from duban.settings import Settings
+from duban.web.app import create_app
 from web.conftest import log_in
 
 URBAN = {"id": "U-1", "name": "常住人口城镇化率", "unit": "%", "kind": "rate", "comparator": ">=",
@@ -42,8 +43,6 @@ def five_year_plan() -> Plan:
 @pytest.fixture
 def five_year(factory: sessionmaker[Session], settings: Settings) -> Iterator[TestClient]:
     """The plan loaded; May's figures approved: 城镇化率 56.5%, 收入比 2.44:1."""
-    from duban.web.app import create_app
-
     with factory() as session, session.begin():
         row = save_plan(session=session, plan=five_year_plan())
         ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
