@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -21,6 +22,10 @@ _TERMINAL = "。!?;:”’)》】…—"
 _ITEM_START = re.compile(
     r"^\s*[*※]?(?:\d{1,2}(?:[\s、.)]|$)|[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|[▶►▸•●■◆◇★☆√✓·→])"
 )
+_NUMBER_END = re.compile(r"\d(?:\.|[十百千万亿]*)$")
+_UNIT_OR_DIGIT = re.compile(r"[.\d%\u4e00-\u9fff]")
+MIN_WRAPPED_LINES = 8
+MIN_WRAPPED = 15  # a line wrapped by the page is long; a table cell of one number is short
 _CLAUSE = re.compile(r"[^,;。!?\n\t]+[,;。!?]?")
 _BYLINE = re.compile(r"(记者|通讯员|摄影|供图|来源:|责任编辑|编辑:).{0,12}$")
 _PHOTO_CREDIT = re.compile(r"\s摄$")
@@ -109,7 +114,8 @@ def drop_page_furniture(nt: NormalText) -> NormalText:
     """Delete page numbers, running headers and footers, and 来源/时间 lines, so that they neither end
     sections nor split the sentences they interrupt."""
     lines = _lines(nt.text)
-    furniture = _page_numbers(lines) | _running_lines(lines)
+    numbers = _page_numbers(lines)
+    furniture = numbers | _running_lines(lines, numbers)
     furniture |= {i for i, (_, _, line) in enumerate(lines) if len(line) < 120 and _SOURCE_LINE.match(line)}
     edits = [
         (start, min(end + 1, len(nt.text)), "") for i, (start, end, _) in enumerate(lines) if i in furniture
@@ -149,16 +155,27 @@ def _continues(lines: list[tuple[int, int, str]], index: int) -> bool:
     return len(before) >= 15 and not _looks_like_heading(before)
 
 
-def _running_lines(lines: list[tuple[int, int, str]]) -> set[int]:
-    """Short unpunctuated lines repeated on every page (a running header or footer), digits ignored."""
+def _running_lines(lines: list[tuple[int, int, str]], page_numbers: set[int]) -> set[int]:
+    """Short unpunctuated lines repeated on every page (a running header or footer), digits ignored; on a
+    document of two pages, twice, when beside its page numbers."""
     keys: dict[str, list[int]] = {}
     for index, (_, _, line) in enumerate(lines):
         stripped = line.strip()
         if _could_repeat_on_pages(stripped):
             keys.setdefault(re.sub(r"\d+", "#", stripped), []).append(index)
+    rank = {line: n for n, line in enumerate(i for i, (_, _, text) in enumerate(lines) if text.strip())}
+    numbered = {rank[i] for i in page_numbers if i in rank}
     return {
-        i for found in keys.values() if len(found) >= MIN_HEADER_REPEATS and _page_apart(found) for i in found
+        i
+        for found in keys.values()
+        if len(found) >= 2 and _page_apart(found) and _repeats_enough([rank[i] for i in found], numbered)
+        for i in found
     }
+
+
+def _repeats_enough(ranks: list[int], numbered: set[int]) -> bool:
+    """Three repeats, or two that stand beside page numbers (or open the document)."""
+    return len(ranks) >= MIN_HEADER_REPEATS or all(r == 0 or {r - 1, r + 1} & numbered for r in ranks)
 
 
 def _page_apart(found: list[int]) -> bool:
@@ -192,19 +209,38 @@ def _join_number_spaces(nt: NormalText) -> NormalText:
 def join_broken_lines(nt: NormalText) -> NormalText:
     """Remove line breaks that split a sentence, such as '苹\\n\\n果产业'."""
     text, edits = nt.text, []
+    width = page_width(text)
     for match in _LINE_BREAKS.finditer(text):
         before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].strip()
         after_end = text.find("\n", match.end())
         after = text[match.end() : after_end if after_end >= 0 else len(text)].strip()
-        if is_broken_pair(before, after):
+        if is_broken_pair(before, after) or _wrapped_at_sentence_end(before, after, width):
             edits.append((match.start(), match.end(), ""))
     return apply_edits(nt, edits)
+
+
+def page_width(text: str) -> int | None:
+    """The width a page wraps lines at, when most long lines have one length (a PDF's text layer), else None."""
+    lengths = [len(line.strip()) for line in text.split("\n") if len(line.strip()) >= MIN_WRAPPED]
+    if len(lengths) < MIN_WRAPPED_LINES:
+        return None
+    width, count = Counter(lengths).most_common(1)[0]
+    return width if count >= len(lengths) / 2 else None
+
+
+def _wrapped_at_sentence_end(before: str, after: str, width: int | None) -> bool:
+    """A full-width line that happens to end with 。 continues its paragraph on the next line."""
+    if width is None or len(before) != width or not after or _ITEM_START.match(after):
+        return False
+    return not (_looks_like_heading(after) or is_caption(before) or is_caption(after))
 
 
 def is_broken_pair(before: str, after: str) -> bool:
     """Whether `after` continues the sentence that `before` leaves unfinished."""
     if not before or not after or "\t" in before or "\t" in after:
         return False
+    if len(before) >= MIN_WRAPPED and _NUMBER_END.search(before) and _UNIT_OR_DIGIT.match(after):
+        return True  # '为50' / '00名', '(1' / '5)', '就业70万' / '人以上': a wrap inside a number or before its unit
     if before[-1] in _TERMINAL or _ITEM_START.match(after) or _looks_like_heading(before):
         return False
     if _looks_like_heading(after) or (_ITEM_START.match(before) and len(before) < 40):
