@@ -22,7 +22,7 @@ from duban.choices import EntryState, Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_last_year, generate_demo_progress
 from duban.persistence.db import transaction
-from duban.persistence.models import EntryRow, IndicatorRow, PeriodRow, PlanRow
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.plan.assignments import reporting_units
 from duban.plan.planfile import read_plan_file
 from duban.services.plan_loading import save_plan
@@ -98,3 +98,41 @@ def test_indicator_chart_shows_last_years_line(client, factory):
     with factory() as session:
         totals = [float(city_total(session, year=2025, code="L02-1", month=m)) for m in range(1, 13)]
     assert chart["last_year"] == {"year": 2025, "points": [[m, v] for m, v in enumerate(totals, start=1)]}
+
+
+def test_loading_2025_beside_2026_changes_no_2026_figure(db_url, tmp_path, factory):
+    """Every 2026 answer is the same before and after the demo's 2025 is loaded, but for what history adds:
+    the year switcher, 同比 on the dashboard's cards."""
+    with transaction(factory) as session:
+        plan = read_plan_file(default_plan_path())
+        row = save_plan(session=session, plan=plan)
+        generate_demo_progress(session=session, plan_row=row, plan=plan, today=date.fromisoformat(TODAY))
+        add_user(session=session, username="admin", password=PASSWORD, role=Role.ADMIN)
+        unit = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == "盐津县"))
+    paths = ["/", "/?month=6", "/map/data", "/counties/盐津县", "/indicators?status=behind", "/reporting?month=11",
+             "/api/periods/2026-11/status", f"/api/periods/2026-11/units/{unit}/sheet"]  # fmt: skip
+    app = create_app(Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="k", today=TODAY))
+    with TestClient(app) as client:
+        log_in(client, "admin")
+        before = {path: _answer(client, path) for path in paths}
+        with transaction(factory) as session:
+            generate_demo_last_year(session=session, plan=plan)
+        after = {path: _answer(client, path) for path in paths}
+        assert 'class="muted yoy"' in client.get("/").text  # the cards do show 同比 now (stripped above)
+    assert [path for path in paths if before[path] != after[path]] == []
+
+
+def _answer(client: TestClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return _without_history(response.text)
+
+
+def _without_history(page: str) -> str:
+    for pattern in (
+        r'<nav class="years".*?</nav>',
+        r'<div class="muted yoy"[^>]*>[^<]*</div>',
+        r'name="csrf[-_]token" (content|value)="[^"]+"',
+    ):
+        page = re.sub(pattern, "", page, flags=re.S)
+    return page
