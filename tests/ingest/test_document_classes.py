@@ -60,3 +60,9 @@ def test_a_county_heading_rows_scopes_them(tmp_path: Path) -> None:
     plan = ingest_document(path=path).plan
     assert [i.scope.shorthand() for i in plan.indicators()] == ["寿县"]
     assert "寿县" in {u.name for u in plan.units}
+
+
+def test_bullets_are_not_part_of_indicator_names(tmp_path: Path) -> None:
+    path = tmp_path / "goals.txt"
+    path.write_text("主要预期目标\n●经济增长6%左右\n▶新增公共停车位800个。\n", encoding="utf-8")
+    assert [i.name for i in ingest_document(path=path).plan.indicators()] == ["经济增长", "新增公共停车位"]

@@ -502,8 +502,8 @@ def indicator_name(prefix: str, noun: str, q: Quantity) -> str:
 
 
 def clean_name(text: str) -> str:
-    """Strip leading hedges (力争, 2026年) and trailing comparator words (不低于, 达到)."""
-    name = text.strip(" 、,")
+    """Strip list bullets, leading hedges (力争, 2026年) and trailing comparator words (不低于, 达到)."""
+    name = text.strip(" 、,").lstrip("▶►▸•●■◆◇★☆√✓·→*※ ")
     for pattern in (_LEAD_WORDS, _TAIL_WORDS):
         previous = None
         while previous != name:
