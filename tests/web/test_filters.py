@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from duban.web.filters import fmt_number, scope_label
+from duban.web.filters import fmt_amount, fmt_number, fmt_plain, scope_label
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,27 @@ def test_numbers_as_offices_write_them(value, shown):
 )
 def test_scopes_in_words(scope, shown):
     assert scope_label(scope) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (None, "元", "—"),
+        (Decimal("8267000000"), "元", "82.67亿元"),
+        (Decimal("36533493"), "元", "3653.35万元"),
+        (Decimal("9200"), "元", "9200元"),
+        (Decimal("15000"), "人", "1.5万人"),
+        (Decimal("86.24"), "%", "86.24%"),
+        (Decimal("1240.000000"), "公里", "1240公里"),
+    ],
+)
+def test_amounts_in_their_display_units(value, unit, shown):
+    assert fmt_amount(value, unit) == shown
+
+
+def test_a_form_field_shows_a_stored_number_without_trailing_zeros():
+    assert (fmt_plain(Decimal("1000.000000")), fmt_plain(Decimal("0.500")), fmt_plain("")) == (
+        "1000",
+        "0.5",
+        "",
+    )

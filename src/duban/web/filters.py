@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from duban.reports.text import quantity_text
+
 
 def fmt_number(value: Decimal | float | int | None) -> str:
     """1240 → 1,240; 8267000000 → 82.67亿; 15000 → 15,000; None → —."""
@@ -18,6 +20,20 @@ def fmt_number(value: Decimal | float | int | None) -> str:
     if number == number.to_integral_value():
         return f"{int(number):,}"
     return f"{number.normalize():f}"
+
+
+def fmt_amount(value: Decimal | float | int | None, unit: str) -> str:
+    """A figure in its display unit, as the bulletin writes it: 8267000000 元 → 82.67亿元, 36533493 元 →
+    3653.35万元, 15000 人 → 1.5万人, 86.2 % → 86.2%; None → —."""
+    return "—" if value is None else quantity_text(Decimal(str(value)), unit)
+
+
+def fmt_plain(value: Decimal | float | int | str | None) -> str:
+    """A stored number as a form field shows it, without the store's trailing zeros: 1000.000000 → 1000."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
 
 
 def scope_label(shorthand: str) -> str:
