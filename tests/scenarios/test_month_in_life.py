@@ -36,7 +36,7 @@ from duban.services.plan_revisions import apply_plan_revision, preview_plan_revi
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app
-from duban.web.filters import fmt_number
+from duban.web.filters import fmt_amount, fmt_number
 from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
 
 JUNE_10, JUNE_28 = "2026-06-10", "2026-06-28"  # before and after June's deadline (the 25th)
@@ -195,7 +195,7 @@ def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, f
 
     # the indicator page: the city figure holds the April figure, the county is 未报送 with the note
     page = leader.get(f"/indicators/{code}?month=5").text
-    assert f"<tr><th>当前完成</th><td>{fmt_number(carried_sum)} " in page
+    assert f"<tr><th>当前完成</th><td>{fmt_amount(carried_sum, line.indicator.unit)}(" in page
     assert f"含{line.carried_note}" in page
     county_row = next(r for r in page.split("<tr>") if f">{silent}</a>" in r)
     assert "未报送" in county_row and f"沿用4月数 {fmt_number(april[silent])}" in county_row
@@ -218,7 +218,7 @@ def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, f
         == 303
     )
     page = leader.get(f"/indicators/{code}?month=5").text
-    assert f"<tr><th>当前完成</th><td>{fmt_number(sum(may.values()))} " in page and "沿用4月数" not in page
+    assert f"<tr><th>当前完成</th><td>{fmt_amount(sum(may.values()), line.indicator.unit)}(" in page and "沿用4月数" not in page
     shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
     assert shade["carried"] == "" and shade["label"] == "未报送"
 
