@@ -218,7 +218,10 @@ def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, f
         == 303
     )
     page = leader.get(f"/indicators/{code}?month=5").text
-    assert f"<tr><th>当前完成</th><td>{fmt_amount(sum(may.values()), line.indicator.unit)}(" in page and "沿用4月数" not in page
+    assert (
+        f"<tr><th>当前完成</th><td>{fmt_amount(sum(may.values()), line.indicator.unit)}(" in page
+        and "沿用4月数" not in page
+    )
     shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
     assert shade["carried"] == "" and shade["label"] == "未报送"
 

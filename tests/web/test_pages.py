@@ -70,7 +70,7 @@ def test_dashboard_shows_counts_livelihood_cards_ranking_and_reporting(client):
     log_in(client, "admin")
     page = client.get("/?month=6").text
     assert re.search(r'data-status="not_reported"><b>2</b>', page)
-    assert "建好农村公路" in page and "1240公里" in page  # the card's target in its unit, as the bulletin writes it
+    assert "建好农村公路" in page and "1240公里" in page
     assert 'id="ranking"' in page and "/counties/镇雄县" in page
     assert 'id="reporting"' in page and "市发展改革委" in page
     assert 'id="no-ledger"' in page  # no project in the ledger and no indicator fed from it: said so
