@@ -1,6 +1,9 @@
 """Who may do what: one table of role × action × unit scope, asked by every route and service check.
 
-A role reaches an action over ALL units, only its OWN unit, or NONE. The web layer asks `require` (or the
+A role reaches an action over ALL units, the SUBTREE under its unit (all of them for a user without a unit:
+the province office; a city's office reaches its city and everything below), only its OWN unit, or NONE.
+A plan's pages belong to the plan's unit (the unit its region names): a city's office reaches only its own
+city's plans (`plan_refusal`), and actions of the whole deployment (accounts, settings) only without a unit. The web layer asks `require` (or the
 `allow(action)` dependency built on it) before it acts; list pages ask `only_unit` for the unit they are
 limited to. A refusal is one error, `Refused`, answered with 403 and its Chinese message.
 
@@ -22,6 +25,7 @@ class Scope(StrEnum):
 
     NONE = "none"
     OWN = "own"  # the user's own unit only
+    SUBTREE = "subtree"  # the user's unit and every unit below it; every unit for a user without one
     ALL = "all"
 
 
@@ -57,9 +61,10 @@ class Action(StrEnum):
     OPERATE_STORE = "operate_store"  # the command line's upgrade, backup, restore, demo and serve
 
 
-_A, _O, _N = Scope.ALL, Scope.OWN, Scope.NONE
+_A, _S, _O, _N = Scope.ALL, Scope.SUBTREE, Scope.OWN, Scope.NONE
 OFFICE_ONLY = "只有督查室可以进行此操作"
 READ_ONLY_LEADER = "领导账号为只读,不能修改数据"
+OTHER_REGION = "只能查看和办理本地区及所属单位的数据"
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Rule:
     other_unit: str = "只能查看本单位的数据"  # reaching past one's own unit
     no_role: str = OFFICE_ONLY  # the role has no reach at all
     public: bool = False  # allowed without signing in
+    deployment: bool = False  # about the whole deployment, not a plan: a subtree reaches it only from the top
 
     def scope(self, role: Role) -> Scope:
         return {Role.ADMIN: self.admin, Role.REPORTER: self.reporter, Role.LEADER: self.leader}[role]
@@ -82,30 +88,30 @@ RULES: dict[Action, Rule] = {
     Action.SIGN_IN: Rule(_A, _A, _A, public=True),
     Action.SIGN_OUT: Rule(_A, _A, _A, public=True),
     Action.CHECK_HEALTH: Rule(_A, _A, _A, public=True),
-    Action.READ_OPS: Rule(_A, _N, _N, no_role="只有督查室或内部网络可以访问"),
-    Action.READ_DASHBOARD: Rule(_A, _A, _A),
-    Action.READ_FIGURES: Rule(_A, _O, _A),
-    Action.ENTER_FIGURES: Rule(_A, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
-    Action.SUBMIT: Rule(_A, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
-    Action.EDIT_EVIDENCE: Rule(_A, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
-    Action.WRITE_AFTER_DEADLINE: Rule(_A, _N, _N),
-    Action.REVIEW: Rule(_A, _N, _N),
-    Action.MANAGE_PERIODS: Rule(_A, _N, _N),
-    Action.CHASE_REPORTS: Rule(_A, _N, _N),
-    Action.SEE_CONTACTS: Rule(_A, _N, _N),
-    Action.MANAGE_PLAN: Rule(_A, _N, _N),
-    Action.MANAGE_SETTINGS: Rule(_A, _N, _N),
-    Action.MANAGE_USERS: Rule(_A, _N, _N),
-    Action.READ_SUPERVISION: Rule(_A, _O, _A, other_unit="只能查看本单位的督办单"),
-    Action.READ_INBOX: Rule(_A, _O, _A, other_unit="只能查看本单位的督办单"),
+    Action.READ_OPS: Rule(_S, _N, _N, no_role="只有督查室或内部网络可以访问", deployment=True),
+    Action.READ_DASHBOARD: Rule(_S, _A, _A),
+    Action.READ_FIGURES: Rule(_S, _O, _A),
+    Action.ENTER_FIGURES: Rule(_S, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
+    Action.SUBMIT: Rule(_S, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
+    Action.EDIT_EVIDENCE: Rule(_S, _O, _N, other_unit=_WRITE, no_role=READ_ONLY_LEADER),
+    Action.WRITE_AFTER_DEADLINE: Rule(_S, _N, _N),
+    Action.REVIEW: Rule(_S, _N, _N),
+    Action.MANAGE_PERIODS: Rule(_S, _N, _N),
+    Action.CHASE_REPORTS: Rule(_S, _N, _N),
+    Action.SEE_CONTACTS: Rule(_S, _N, _N),
+    Action.MANAGE_PLAN: Rule(_S, _N, _N),
+    Action.MANAGE_SETTINGS: Rule(_S, _N, _N, deployment=True),
+    Action.MANAGE_USERS: Rule(_S, _N, _N, deployment=True),
+    Action.READ_SUPERVISION: Rule(_S, _O, _A, other_unit="只能查看本单位的督办单"),
+    Action.READ_INBOX: Rule(_S, _O, _A, other_unit="只能查看本单位的督办单"),
     Action.HANDLE_SUPERVISION: Rule(
-        _A, _O, _N, other_unit="只有被督办单位可以签收和反馈", no_role="只有被督办单位可以签收和反馈"
+        _S, _O, _N, other_unit="只有被督办单位可以签收和反馈", no_role="只有被督办单位可以签收和反馈"
     ),
-    Action.DECIDE_SUPERVISION: Rule(_A, _N, _N),
-    Action.OPEN_SUPERVISION: Rule(_A, _N, _N),
-    Action.READ_PROJECTS: Rule(_A, _O, _A, other_unit="只能查看本县（市、区）的项目"),
-    Action.EXPORT_REPORTS: Rule(_A, _O, _A, other_unit="只能下载本县（市、区）的督查通报"),
-    Action.OPERATE_STORE: Rule(_A, _N, _N),
+    Action.DECIDE_SUPERVISION: Rule(_S, _N, _N),
+    Action.OPEN_SUPERVISION: Rule(_S, _N, _N),
+    Action.READ_PROJECTS: Rule(_S, _O, _A, other_unit="只能查看本县（市、区）的项目"),
+    Action.EXPORT_REPORTS: Rule(_S, _O, _A, other_unit="只能下载本县（市、区）的督查通报"),
+    Action.OPERATE_STORE: Rule(_A, _N, _N),  # the command line: whoever runs it on the server
 }
 
 
@@ -127,6 +133,11 @@ class Actor(Protocol):
 
     @property
     def unit_id(self) -> int | None: ...
+
+    @property
+    def subtree(self) -> frozenset[int] | None:
+        """The ids of the user's unit and every unit below it (None: no unit, or not asked for)."""
+        ...
 
 
 class Refused(Exception):
@@ -159,7 +170,26 @@ def refusal(user: Actor | None, action: Action, unit: int | object | None = ANY_
         return rule.no_role
     if reach is Scope.ALL or unit is ANY_UNIT:
         return None
+    if reach is Scope.SUBTREE:
+        return (
+            None
+            if user.unit_id is None or (unit is not None and unit in (user.subtree or ()))
+            else OTHER_REGION
+        )
     return None if unit is not None and unit == user.unit_id else rule.other_unit
+
+
+def bound_to_subtree(user: Actor | None, action: Action) -> bool:
+    """Whether `user` reaches `action` only within the subtree of a unit (a city's office)."""
+    return user is not None and user.unit_id is not None and RULES[action].scope(user.role) is Scope.SUBTREE
+
+
+def plan_refusal(user: Actor | None, action: Action, plan_unit: int | None) -> str | None:
+    """Why `user` may not take `action` on a plan whose region is the unit `plan_unit` (None: no unit), or
+    on the deployment as a whole; None if they may."""
+    if not bound_to_subtree(user, action):
+        return None
+    return refusal(user, action, None if RULES[action].deployment else plan_unit)
 
 
 def allowed(user: Actor | None, action: Action, unit: int | object | None = ANY_UNIT) -> bool:
@@ -174,7 +204,16 @@ def require(user: Actor | None, action: Action, unit: int | object | None = ANY_
         raise Refused(reason)
 
 
+def refuse_if(reason: str | None) -> None:
+    """Raise Refused with `reason`, if there is one."""
+    if reason is not None:
+        raise Refused(reason)
+
+
 def only_unit(user: Actor, action: Action) -> int | None:
     """The one unit a list for `action` is limited to (0: a scoped user without a unit), or None for all."""
     require(user, action)
-    return None if scope(user.role, action) is Scope.ALL else (user.unit_id or 0)
+    reach = scope(user.role, action)
+    if reach is Scope.ALL or (reach is Scope.SUBTREE and user.unit_id is None):
+        return None
+    return user.unit_id or 0  # a city's office: lists show its own unit's (never another city's)

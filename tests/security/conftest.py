@@ -1,6 +1,7 @@
 """A web app whose store holds another unit's (镇雄县's) figures, evidence and 督办 items to attack.
 
-The attackers are an anonymous visitor, the read-only leader and 昭阳区's reporter; the victim is 镇雄县.
+The attackers are an anonymous visitor, the read-only leader, 昭阳区's reporter and the office of another
+city of the province (曲靖市, with its 麒麟区); the victim is 镇雄县 of 昭通市.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE
-from duban.choices import Colour, ItemCause
+from duban.choices import Colour, ItemCause, Role
 from duban.exchange.template import make_template
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.supervision_models import SupervisionReminderRow
@@ -29,6 +30,7 @@ from duban.services.entries import record_value, submit
 from duban.services.evidence import add_evidence
 from duban.services.projects import save_projects
 from duban.services.supervision import Evidence, answer, open_item, sign
+from duban.services.users import add_user
 from duban.settings import Settings
 from duban.supervision.rules import SupervisionRules
 from duban.supervision.situations import Situation
@@ -55,6 +57,8 @@ class World:
 
     victim_unit: int
     attacker_unit: int
+    city_unit: int  # 昭通市, whose plan the store holds
+    other_city: frozenset[int]  # 曲靖市 and its 麒麟区: the subtree of the other city's office
     indicator: int
     indicator_code: str
     entry: int
@@ -71,6 +75,7 @@ class World:
 def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> World:  # noqa: F811
     """镇雄县's submitted June figure with a PDF, a pending and an answered 督办 item, an unread reminder."""
     with factory() as session, session.begin():
+        other_city = _other_city(session)
         units = {u.name: u.id for u in session.scalars(select(OrgUnitRow))}
         roads = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "L02-1")).one()
         june = session.scalars(select(PeriodRow).where(PeriodRow.month == JUNE)).one()
@@ -93,8 +98,20 @@ def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> W
             make_template(session=session, plan_row=plan_row, unit=victim, period=june, key="test-secret"),
             value=420,
         )
-        return World(units[VICTIM], units[ATTACKER], roads.id, roads.code, entry.id, evidence.id, pending.id,
+        return World(units[VICTIM], units[ATTACKER], units["昭通市"], other_city, roads.id, roads.code, entry.id, evidence.id, pending.id,
                      answered.id, reply.id, template, f"{plan_row.year}-{JUNE:02d}")  # fmt: skip
+
+
+def _other_city(session: Session) -> frozenset[int]:
+    """曲靖市 with one county beside 昭通市, and its office's account (qujing, an admin of 曲靖市)."""
+    city = OrgUnitRow(name="曲靖市", kind="city", code="530300", path="530300", position=100)
+    county = OrgUnitRow(
+        name="麒麟区", kind="county", code="530302", path="530300/530302", parent=city, position=101
+    )
+    session.add_all([city, county])
+    session.flush()
+    add_user(session=session, username="qujing", password=PASSWORD, role=Role.ADMIN, unit="曲靖市")
+    return frozenset({city.id, county.id})
 
 
 def _item(session: Session, plan_id: int, subject: str) -> Any:

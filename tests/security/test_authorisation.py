@@ -3,7 +3,8 @@
 Each route names one policy action (its `allow(Action.…)` dependency, read back from the route itself).
 REQUESTS says, for each route with a path parameter or a state change, how to build requests aimed at
 another unit's (镇雄县's) objects; a plain page is simply fetched. What each user — anonymous, the read-only
-leader, 昭阳区's reporter, 镇雄县's own reporter, the office — must get is derived from the policy: refused
+leader, 昭阳区's reporter, 镇雄县's own reporter, another city's office (曲靖市's admin, reaching its own
+subtree only), the province office — must get is derived from the policy: refused
 (401/403 or a redirect to the login page) with the store unchanged row for row and nothing of 镇雄县's shown,
 or let through (no refusal, no server error). A route that names no action, or has no request here, fails
 the suite with a message saying what to add.
@@ -23,7 +24,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from duban.choices import Role
-from duban.policy import Action, allowed, is_public
+from duban.policy import Action, allowed, is_public, plan_refusal
 from duban.settings import Settings
 from duban.web.app import create_app
 from security.conftest import PDF, VICTIM, World
@@ -297,8 +298,8 @@ PRIVATE_READS = {
     ("GET", "/api/evidence/{evidence_id}/file"), ("GET", "/api/supervision/items/{item_id}"),
     ("GET", "/projects/{code}"),
 }  # fmt: skip
-ATTACKERS = ("anonymous", "leader", "zhaoyang")
-USERS = ("anonymous", "leader", "zhaoyang", "zhenxiong", "admin")
+ATTACKERS = ("anonymous", "leader", "zhaoyang", "qujing")
+USERS = ("anonymous", "leader", "zhaoyang", "zhenxiong", "qujing", "admin")
 HOW_TO_NAME = (
     "give the route's user parameter `Annotated[CurrentUser, Depends(allow(Action.…))]` (duban.web.auth.allow; "
     "public routes `dependencies=[Depends(allow_anyone(Action.…))]`), choosing or adding the action in "
@@ -310,6 +311,7 @@ HOW_TO_NAME = (
 class Actor:
     role: Role
     unit_id: int | None
+    subtree: frozenset[int] | None = None
 
 
 def _settings(db_url: str, tmp_path: Any) -> Settings:
@@ -351,12 +353,15 @@ def _actor(who: str, world: World) -> Actor | None:
     return {
         "anonymous": None, "leader": Actor(Role.LEADER, None), "admin": Actor(Role.ADMIN, None),
         "zhaoyang": Actor(Role.REPORTER, world.attacker_unit), "zhenxiong": Actor(Role.REPORTER, world.victim_unit),
+        "qujing": Actor(Role.ADMIN, min(world.other_city), world.other_city),
     }[who]  # fmt: skip
 
 
 def _expected(actor: Actor | None, action: Action, call: Call, world: World) -> bool:
     """Whether the policy lets `actor` make `call` (through a route whose action is `action`)."""
     action = call.action or action
+    if plan_refusal(actor, action, world.city_unit) is not None:  # 昭通市's plan, out of the caller's reach
+        return False
     if actor is None or call.target is Target.CITY:
         return allowed(actor, action, None)
     return allowed(actor, action, world.victim_unit if call.target is Target.VICTIM else actor.unit_id)
@@ -453,19 +458,22 @@ def test_the_policy_refuses_other_units_every_change_of_the_victims_objects(acti
     for route in PRIVATE_READS:
         call = REQUESTS[route](world)[0]
         assert not _expected(_actor("zhaoyang", world), actions[route], call, world), route
+        assert not _expected(_actor("qujing", world), actions[route], call, world), route
         assert _expected(_actor("admin", world), actions[route], call, world), route
     assert all(is_public(actions[r]) for r in PUBLIC)
 
 
 @pytest.mark.parametrize("route", sorted(PRIVATE_READS), ids=lambda r: f"{r[0]} {r[1]}")
 def test_another_units_figures_files_and_items_are_not_shown_to_a_reporter(route, world, session_as):
-    client, _token = session_as("zhaoyang")
+    """Nor to another city's office: 曲靖市's admin is refused 昭通市's 镇雄县 as 昭阳区's reporter is."""
     admin, _ = session_as("admin")
-    for call in REQUESTS[route](world):
-        assert admin.get(call.path).status_code == 200, f"the office cannot read {call.path}"
-        response = client.get(call.path, follow_redirects=False)
-        assert response.status_code == 403, f"{call.path}: {response.status_code}"
-        assert "镇雄县" not in response.text and "现场.pdf" not in response.text
+    for who in ("zhaoyang", "qujing"):
+        client, _token = session_as(who)
+        for call in REQUESTS[route](world):
+            assert admin.get(call.path).status_code == 200, f"the office cannot read {call.path}"
+            response = client.get(call.path, follow_redirects=False)
+            assert response.status_code == 403, f"{who} {call.path}: {response.status_code}"
+            assert "镇雄县" not in response.text and "现场.pdf" not in response.text
 
 
 def test_the_refused_reporter_may_still_write_their_own_unit(world, session_as, checksum):

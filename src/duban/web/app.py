@@ -23,7 +23,7 @@ from duban.web import auth, capacity, errors, ops, reports, supervision
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
-from duban.web.pages.common import HERE, render, templates
+from duban.web.pages.common import HERE, plan_unit, render, templates
 
 __all__ = ["READ_ONLY_PAGES", "create_app", "templates"]
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.read_slots = capacity.read_slots(settings)
     app.state.evidence_storage = evidence_storage(settings)
+    app.state.plan_unit = plan_unit  # the gate's (auth cannot import the pages: they import it)
     app.middleware("http")(_database_session)
     app.middleware("http")(_read_slots)
     app.middleware("http")(errors.refuse_control_characters)

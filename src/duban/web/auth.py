@@ -23,8 +23,9 @@ from fastapi.responses import RedirectResponse
 from duban.choices import Role
 from duban.persistence.db import Session, Sessions
 from duban.persistence.models import UserRow
-from duban.policy import Action, allowed, is_public, require
+from duban.policy import RULES, Action, allowed, bound_to_subtree, is_public, plan_refusal, refuse_if, require
 from duban.services.locks import Writer
+from duban.services.plans import subtree_ids
 from duban.services.users import signed_in_user
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 
@@ -43,6 +44,7 @@ class CurrentUser:
     role: Role
     unit_id: int | None
     unit_name: str | None
+    subtree: frozenset[int] | None = None  # an office's unit and every unit below it
 
     @property
     def is_admin(self) -> bool:
@@ -108,16 +110,17 @@ def _signed_in(request: Request) -> CurrentUser | None:
         row = signed_in_user(
             session=session, user_id=user_id, session_version=request.session.get("session_version")
         )
-        user = _current(row) if row is not None else None
+        user = _current(row, session) if row is not None else None
     if user is None:
         request.session.clear()
     return user
 
 
-def _current(row: UserRow) -> CurrentUser:
+def _current(row: UserRow, session: Session) -> CurrentUser:
+    subtree = subtree_ids(session=session, unit=row.unit) if row.unit and row.role == Role.ADMIN else None
     return CurrentUser(
         id=row.id, username=row.username, display_name=row.display_name or row.username, role=Role(row.role),
-        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None,
+        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None, subtree=subtree,
     )  # fmt: skip
 
 
@@ -143,8 +146,11 @@ def allow(action: Action) -> PolicyGate:
     whose objects belong to a unit then asks `policy.require(user, action, unit_id)` once it knows the unit.
     """
 
-    def gate(user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
+    def gate(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
         require(user, action)
+        if bound_to_subtree(user, action):  # a city's office: its own city's plans, never the deployment's
+            plan_unit = None if RULES[action].deployment else request.app.state.plan_unit(request)
+            refuse_if(plan_refusal(user, action, plan_unit))
         return user
 
     gate.policy_action = action  # type: ignore[attr-defined]
@@ -168,7 +174,9 @@ def allow_anyone(action: Action) -> Callable[[], None]:
 def allow_internal(request: Request) -> None:
     """/metrics and the API description: from DUBAN_INTERNAL_NETWORKS, or as the policy allows READ_OPS."""
     if not _internal(request):
-        require(optional_user(request), Action.READ_OPS)
+        user = optional_user(request)
+        require(user, Action.READ_OPS)
+        refuse_if(plan_refusal(user, Action.READ_OPS, None))  # the whole deployment's: the top office's
 
 
 allow_internal.policy_action = Action.READ_OPS  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from duban.progress.changes import counts_sentence
 from duban.progress.ranking import shown_score
 from duban.services.office import Basis, current_month, office_settings
 from duban.services.overview import Overview, period_overview
-from duban.services.plans import plan_of_year, plan_years
+from duban.services.plans import plan_of_year, plan_years, unit_of_region
 from duban.settings import Settings
 from duban.web.auth import CurrentUser, csrf_token, db_session
 from duban.web.filters import fmt_amount, fmt_number, fmt_pct, fmt_plain, marked_quote, scope_label
@@ -104,6 +104,11 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     kept += [("region", region)] if region else []
     chosen[(year, region)] = PlanChoice(row, urlencode(kept))
     return chosen[(year, region)]
+
+
+def plan_unit(request: Request) -> int | None:
+    """The unit the request's plan belongs to (the unit its region names), for the policy's gate."""
+    return unit_of_region(session=db_session(request), region=plan_for_request(request).region)
 
 
 def keep_plan(request: Request, url: str) -> str:
