@@ -1,6 +1,7 @@
 """Province-scale benchmark: status, forecast and roll-up of every indicator and unit for one period.
 
-A synthetic province (1 province, 16 cities, 129 counties, 1,500 townships; 300 indicators; 12 months
+A synthetic province (1 province, 16 cities, 129 counties, 1,500 townships, each unit keyed by a code and
+every city's first county named 城区; 300 indicators; 12 months
 of approved township figures, about 5.4 million) is loaded through duban's store, then one period is
 read back and judged, and a hand-written DuckDB query computes the same roll-up and statuses over the
 same rows as a baseline. Prints figures; not a test. See bench/README.md.
@@ -140,16 +141,20 @@ def run(*, url: str, size: Size, month: int, repeat: int) -> dict[str, Any]:
 
 
 def province_units(size: Size) -> list[OrgUnit]:
-    """The province (kept as the plan's top unit, kind city), its cities, counties and townships."""
-    units = [OrgUnit(name="全省", kind=OrgKind.CITY)]
-    cities = [f"第{c + 1:02d}市" for c in range(size.cities)]
-    counties = [f"第{k + 1:03d}县" for k in range(size.counties)]
-    units += [OrgUnit(name=c, kind=OrgKind.CITY, parent="全省") for c in cities]
+    """The province, its cities, counties and townships, keyed by 行政区划-style codes (99 0100 ...).
+
+    Every city names its first county 城区, as real provinces repeat 鼓楼区: the plan refers to units by code.
+    """
+    units = [OrgUnit(name="全省", kind=OrgKind.PROVINCE, code="990000")]
+    cities = [f"99{c + 1:02d}00" for c in range(size.cities)]
+    counties = [f"{cities[k % size.cities][:4]}{k // size.cities + 1:02d}" for k in range(size.counties)]
+    units += [OrgUnit(name=f"第{c + 1:02d}市", kind=OrgKind.CITY, parent="990000", code=code)
+              for c, code in enumerate(cities)]  # fmt: skip
+    units += [OrgUnit(name="城区" if code.endswith("01") else f"第{k + 1:03d}县", kind=OrgKind.COUNTY,
+                      parent=f"{code[:4]}00", code=code) for k, code in enumerate(counties)]  # fmt: skip
     units += [
-        OrgUnit(name=k, kind=OrgKind.COUNTY, parent=cities[i % size.cities]) for i, k in enumerate(counties)
-    ]
-    units += [
-        OrgUnit(name=f"第{t + 1:04d}镇", kind=OrgKind.TOWNSHIP, parent=counties[t % size.counties])
+        OrgUnit(name=f"第{t + 1:04d}镇", kind=OrgKind.TOWNSHIP, parent=counties[t % size.counties],
+                code=f"{counties[t % size.counties]}{t // size.counties + 1:03d}")
         for t in range(size.townships)
     ]  # fmt: skip
     return units
@@ -203,9 +208,9 @@ def load_province(*, session: Session, size: Size) -> dict[str, Any]:
     plan_row = save_plan(session=session, plan=plan)
     periods = ensure_periods(session=session, plan=plan_row, cutoff_day=10, combine_jan_feb=False)
     ids = _ids(session, "SELECT id, code FROM indicator WHERE plan_id = :p ORDER BY code", plan_row.id)
-    towns = _ids(session, "SELECT id, name FROM org_unit WHERE kind = 'township' ORDER BY name", None)
+    towns = _ids(session, "SELECT id, code FROM org_unit WHERE kind = 'township' ORDER BY code", None)
     ind_ids = np.array([ids[ind.id] for ind in indicators])
-    town_ids = np.array([towns[u.name] for u in plan.units if u.kind is OrgKind.TOWNSHIP])
+    town_ids = np.array([towns[u.code] for u in plan.units if u.kind is OrgKind.TOWNSHIP and u.code])
     cell_ind, cell_town = (a.ravel() for a in np.meshgrid(ind_ids, town_ids, indexing="ij"))
     load_unit_targets(session=session, indicator_id=cell_ind, unit_id=cell_town, value=targets.ravel())
     session.commit()

@@ -58,6 +58,11 @@ class OrgKind(LabelledEnum):
     DEPARTMENT = "department"
 
 
+# the kinds of unit at the head of a plan's tree: a province above its cities, or a city above its counties
+TOP_KINDS = frozenset({OrgKind.PROVINCE, OrgKind.CITY})
+TOP_KIND_VALUES = tuple(sorted(kind.value for kind in TOP_KINDS))
+
+
 class ProfileKind(LabelledEnum):
     LINEAR = "linear"
     QUARTERLY = "quarterly"

@@ -37,6 +37,7 @@ class Operator:
 
     role = Role.ADMIN
     unit_id = None
+    subtree = None
 
 
 def asks(action: Action, command: Command) -> Command:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from duban.choices import Comparator, OrgKind, ScopeKind
+from duban.choices import TOP_KINDS, Comparator, OrgKind, ScopeKind
 from duban.plan.model import Indicator, Plan
 
 
@@ -71,4 +71,4 @@ def unit_target(*, indicator: Indicator, unit: str) -> Decimal:
 
 def city_name(plan: Plan) -> str:
     """The plan's top unit (the city), falling back to the region's name."""
-    return next((u.name for u in plan.units if u.kind is OrgKind.CITY), plan.region)
+    return next((u.name for u in plan.units if u.kind in TOP_KINDS), plan.region)

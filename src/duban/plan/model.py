@@ -7,6 +7,7 @@ number (70% -> 70). Nothing here touches storage or the web.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -327,24 +328,24 @@ class Plan(Model):
 
 def _unique_names(units: list[OrgUnit]) -> list[str]:
     """Each unit's name: its written one, or its parent's name and its own where the written name repeats."""
-    written = [u.name for u in units]
+    written = Counter(u.name for u in units)
     names: dict[str, str] = {}
     for unit in units:
         parent = names.get(unit.parent or "", unit.parent or "")
         key = unit.code or unit.name
-        names[key] = f"{parent}{unit.name}" if written.count(unit.name) > 1 else unit.name
+        names[key] = f"{parent}{unit.name}" if written[unit.name] > 1 else unit.name
     return [names[u.code or u.name] for u in units]
 
 
 def _unit_references(units: list[OrgUnit]) -> Callable[[str | None], str | None]:
     """Turn a reference to a unit (its code, its name, a written name only one unit has) into its name."""
     names = dict(zip([u.code or u.name for u in units], _unique_names(units), strict=True))
-    written = [u.name for u in units]
-    by_reference = {u.name: names[u.code or u.name] for u in units if written.count(u.name) == 1}
+    written = Counter(u.name for u in units)
+    by_reference = {u.name: names[u.code or u.name] for u in units if written[u.name] == 1}
     by_reference |= {name: name for name in names.values()} | {u.code: names[u.code] for u in units if u.code}
 
     def refer(reference: str | None) -> str | None:
-        if reference and reference not in by_reference and written.count(reference) > 1:
+        if reference and reference not in by_reference and written[reference] > 1:
             raise ValueError(f"单位“{reference}”有重名,请写单位代码")
         return by_reference.get(reference, reference) if reference else reference
 

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from duban.choices import Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
+from duban.choices import TOP_KINDS, Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
 from duban.months import month_end
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
 from duban.plan.assignments import no_task_target
@@ -139,7 +139,7 @@ class _Units:
         self.tree, self.kinds = tree, kinds
         self.index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
         self.index[ids] = np.arange(len(ids))
-        self.top = next((i for i, k in enumerate(kinds) if k == OrgKind.CITY and tree.parent[i] < 0), -1)
+        self.top = next((i for i, k in enumerate(kinds) if k in TOP_KINDS and tree.parent[i] < 0), -1)
 
     @classmethod
     def read(cls, session: Session) -> _Units:

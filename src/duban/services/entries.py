@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from duban.choices import EntryState, MilestoneStage, OrgKind
+from duban.choices import TOP_KIND_VALUES, EntryState, MilestoneStage, OrgKind
 from duban.persistence.audit import history, record_change
 from duban.persistence.models import (
     AreaRow,
@@ -430,7 +430,7 @@ def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, u
 
 def _city(session: Session, plan_row: PlanRow) -> str:
     """`city_name` read from the store: the first city-level unit (one row), else the plan's region."""
-    query = select(OrgUnitRow.name).where(OrgUnitRow.kind == OrgKind.CITY.value)
+    query = select(OrgUnitRow.name).where(OrgUnitRow.kind.in_(TOP_KIND_VALUES))
     return session.scalar(query.order_by(OrgUnitRow.position, OrgUnitRow.id).limit(1)) or plan_row.region
 
 

@@ -330,7 +330,8 @@ def _indicator_line(
             last_figure(unit=unit, by_month=earlier, before=month) if carry and not figure.reported else None
         )
         units.append(UnitLine(unit, target, figure, judgement, state, stage, note, carried))
-    figure, judgement, each = _city_standing(plan, ind, units, judge_at)
+    units = _levels_rolled_up(plan, ind, units, judge_at)
+    figure, judgement, each = _city_standing(plan, ind, _tops(plan, units), judge_at)
     by_month = {u.unit: _unit_figures(by_unit.get(u.unit, {}), include_submitted) for u in units}
     series = _city_series(ind, by_month, month, carry)
     line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
@@ -365,6 +366,43 @@ def _city_standing(
     figure = _rolled(ind, [u.figure if u.carried is None else Figure(u.carried.value) for u in units])
     judgement = judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at)  # type: ignore[arg-type]
     return figure, judgement, None
+
+
+def _levels_rolled_up(
+    plan: Plan, ind: Indicator, units: list[UnitLine], judge_at: dict[str, object]
+) -> list[UnitLine]:
+    """A target broken down level by level (province → cities → counties): a unit above other lines that
+    has no figure of its own stands at its children's roll-up, deepest first."""
+    parents = {u.name: u.parent for u in plan.units}
+    lines = {u.unit: u for u in units}
+    for unit in sorted(lines, key=lambda name: -_depth(parents, name)):
+        children = [c for c in lines.values() if parents.get(c.unit) == unit]
+        if children and not lines[unit].figure.reported:
+            figure = _rolled(
+                ind, [c.figure if c.carried is None else Figure(c.carried.value) for c in children]
+            )
+            target = lines[unit].target
+            judgement = judge(indicator=ind, target=target, actual=figure.value, **judge_at)  # type: ignore[arg-type]
+            lines[unit] = dataclasses.replace(lines[unit], figure=figure, judgement=judgement)
+    return [lines[u.unit] for u in units]
+
+
+def _tops(plan: Plan, units: list[UnitLine]) -> list[UnitLine]:
+    """The lines no other line is above: what the plan's own figure sums."""
+    parents, named = {u.name: u.parent for u in plan.units}, {u.unit for u in units}
+    return [u for u in units if not _ancestors(parents, u.unit) & named]
+
+
+def _ancestors(parents: Mapping[str, str | None], unit: str) -> set[str]:
+    found: set[str] = set()
+    while (parent := parents.get(unit)) and parent not in found:
+        found.add(parent)
+        unit = parent
+    return found
+
+
+def _depth(parents: Mapping[str, str | None], unit: str) -> int:
+    return len(_ancestors(parents, unit))
 
 
 def _rolled(ind: Indicator, figures: list[Figure]) -> Figure:

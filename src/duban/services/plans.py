@@ -30,6 +30,7 @@ from duban.plan.model import (
     Task,
     Thresholds,
 )
+from duban.services.units import unit_named
 from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = (
@@ -84,9 +85,9 @@ def subtree_ids(*, session: Session, unit: OrgUnitRow) -> frozenset[int]:
 
 
 def unit_of_region(*, session: Session, region: str) -> int | None:
-    """The unit a plan's region names (by name or code), if the store has it."""
-    query = select(OrgUnitRow.id).where(or_(OrgUnitRow.name == region, OrgUnitRow.code == region))
-    return session.scalars(query.limit(1)).first()
+    """The unit a plan's region names (by code or name), if the store has it."""
+    unit = unit_named(session=session, name=region)
+    return unit.id if unit else None
 
 
 def _refuse_taken_name(holder: OrgUnitRow | None, row: OrgUnitRow) -> None:

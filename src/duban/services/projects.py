@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, delete, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from duban.choices import InvestorType, OrgKind, ProjectCategory, ProjectKind, ProjectMilestone
+from duban.choices import (
+    TOP_KIND_VALUES,
+    InvestorType,
+    OrgKind,
+    ProjectCategory,
+    ProjectKind,
+    ProjectMilestone,
+)
 from duban.persistence.audit import record_change
 from duban.persistence.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
@@ -214,7 +221,7 @@ def _ledger_figures(
 ) -> dict[str, LedgerFigures]:
     plan_row = session.get_one(PlanRow, plan_id)
     units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
-    city = next((u.name for u in units if u.kind == OrgKind.CITY.value), plan_row.region)
+    city = next((u.name for u in units if u.kind in TOP_KIND_VALUES), plan_row.region)
     counties = {u.id: u.name for u in units if u.kind == OrgKind.COUNTY.value}
     totals = county_totals(session=session, plan_id=plan_id, year=plan_row.year, on=on)
     whole = sum(totals.values(), LedgerTotals())

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.months import month_in_year
-from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.persistence.models import IndicatorRow, PlanRow
 from duban.services.revisions import RevisionError, TargetChange, changes_through, revise_target
+from duban.services.units import unit_named
 
 
 def revise_in_plan(
@@ -64,7 +65,7 @@ def _indicator_id(session: Session, plan_row: PlanRow, code: str) -> int:
 def _unit_id(session: Session, name: str | None) -> int | None:
     if not name:
         return None
-    found = session.scalar(select(OrgUnitRow.id).where(OrgUnitRow.name == name.strip()))
+    found = unit_named(session=session, name=name)
     if found is None:
         raise RevisionError(f"“{name}”不是已登记的单位")
-    return found
+    return found.id

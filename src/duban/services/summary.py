@@ -35,7 +35,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from duban.choices import Accumulation, EntryState, OrgKind, ScopeKind, Status
+from duban.choices import TOP_KINDS, Accumulation, EntryState, OrgKind, ScopeKind, Status
 from duban.persistence.models import (
     AreaRow,
     EntryRow,
@@ -425,7 +425,7 @@ class _UnitFacts:
     def __init__(self, names: tuple[str, ...], ids: list[int], kinds: list[str], roots: list[bool]) -> None:
         self.names, self.ids, self.kinds = names, ids, kinds
         # the plan's city, found as `store.batch` finds it
-        self.top = next((u for u, k in enumerate(kinds) if k == OrgKind.CITY and roots[u]), -1)
+        self.top = next((u for u, k in enumerate(kinds) if k in TOP_KINDS and roots[u]), -1)
 
     @classmethod
     def read(cls, session: Session, names: tuple[str, ...]) -> _UnitFacts:

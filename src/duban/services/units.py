@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from duban.choices import OrgKind
+from duban.choices import TOP_KIND_VALUES, OrgKind
 from duban.persistence.models import OrgUnitRow
 
 _IN_ORDER = (OrgUnitRow.position, OrgUnitRow.id)
@@ -17,9 +17,11 @@ def all_units(*, session: Session) -> list[OrgUnitRow]:
 
 
 def units_below_city(*, session: Session) -> list[OrgUnitRow]:
-    """The counties and departments (every unit that reports), in the plan's order."""
+    """The counties and departments (every unit that reports: not a province or city), in the plan's order."""
     return list(
-        session.scalars(select(OrgUnitRow).where(OrgUnitRow.kind != OrgKind.CITY.value).order_by(*_IN_ORDER))
+        session.scalars(
+            select(OrgUnitRow).where(OrgUnitRow.kind.not_in(TOP_KIND_VALUES)).order_by(*_IN_ORDER)
+        )
     )
 
 
@@ -33,8 +35,11 @@ def counties(*, session: Session) -> list[OrgUnitRow]:
 
 
 def unit_named(*, session: Session, name: str) -> OrgUnitRow | None:
-    """The unit of that name (surrounding spaces ignored), if there is one."""
-    return session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name.strip()))
+    """The unit of that code (530627) or name (unique: 南京市鼓楼区 where names repeat), a code first;
+    surrounding spaces ignored."""
+    name = name.strip()
+    query = select(OrgUnitRow).where(or_(OrgUnitRow.code == name, OrgUnitRow.name == name))
+    return session.scalars(query.order_by((OrgUnitRow.code == name).desc()).limit(1)).first()
 
 
 def units_by_name(*, session: Session) -> dict[str, OrgUnitRow]:

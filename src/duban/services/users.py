@@ -18,6 +18,7 @@ from duban.choices import OrgKind, Role
 from duban.persistence.audit import record_change
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
+from duban.services.units import unit_named
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -213,7 +214,7 @@ def _user(session: Session, username: str) -> UserRow:
 def _unit(session: Session, name: str | None) -> OrgUnitRow | None:
     if name is None:
         return None
-    unit = session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == name))
+    unit = unit_named(session=session, name=name)
     if unit is None:
         raise AccountError(f"单位“{name}”不存在")
     return unit
