@@ -137,7 +137,8 @@ def filled_template(content: bytes, *, value: float) -> bytes:
 
 @pytest.fixture
 def app(settings: Settings, world: World) -> FastAPI:  # noqa: F811
-    return create_app(settings)
+    # the login route's row has each of the six kinds of user try a wrong password from one address
+    return create_app(settings.model_copy(update={"login_max_failures": 10}))
 
 
 @pytest.fixture
