@@ -347,10 +347,13 @@ def _item_words(item: Item) -> str:
     return f"{quoted(item.name)}，完成{item.value_text()}，完成率{pct}，{points_text(item.judgement.gap_pp)}"
 
 
+PERCENT_W = 1.4  # a column holding "100.6%" on one line of 五号 in every annex
+
+
 def _area_table(groups: list[tuple[str, list[Item]]]) -> Table:
     columns = (Column("方面", width=4), Column("目标（项）", ColumnKind.COUNT),
                *(Column(s.label, ColumnKind.COUNT) for s in COUNT_STATUSES),
-               Column("正常及以上占比", ColumnKind.PERCENT))  # fmt: skip
+               Column("正常及以上占比", ColumnKind.PERCENT, PERCENT_W))  # fmt: skip
     rows = []
     for name, items in groups:
         counts = status_counts(items)
@@ -397,8 +400,8 @@ def _projects(scope: Scope) -> Section | None:
 
 def _progress_table(title: str, items: list[Item], numbered_by: list[str] | None = None) -> Table:
     columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("事项", width=2.2), Column("目标指标", width=3),
-               Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
-               Column("序时进度", ColumnKind.PERCENT, 1.1), Column("状态", width=1.3), *FIGURE_COLUMNS)  # fmt: skip
+               Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, PERCENT_W),
+               Column("序时进度", ColumnKind.PERCENT, PERCENT_W), Column("状态", width=1.3), *FIGURE_COLUMNS)  # fmt: skip
     rows = []
     for index, item in enumerate(items, start=1):
         number = numbered_by.index(item.task) + 1 if numbered_by else index
@@ -489,8 +492,8 @@ def _actions(item: Item, scope: Scope) -> list[str]:
 
 def _lagging_table(items: list[Item], open_items: Mapping[str, str]) -> Table:
     columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("目标指标", width=3), Column("牵头单位", width=1.8),
-               Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, 1.1),
-               Column("序时进度", ColumnKind.PERCENT, 1.1), Column("落后（百分点）", ColumnKind.POINTS, 1.1),
+               Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, PERCENT_W),
+               Column("序时进度", ColumnKind.PERCENT, PERCENT_W), Column("落后（百分点）", ColumnKind.POINTS, 1.1),
                Column("状态", width=1.3), Column("督办", width=1.3), *FIGURE_COLUMNS)  # fmt: skip
     rows = [(n, i.name, i.lead_unit, i.value_text(), tenth(i.judgement.completion_pct),
              tenth(i.judgement.expected_pct), tenth(i.judgement.gap_pp), i.status.label,
@@ -594,7 +597,7 @@ def _county_counts(scope: Scope) -> dict[str, dict[Status, int]]:
 def _ranking_table(rankings: list[Ranking], unit: str | None) -> Table:
     columns = (Column("排名", ColumnKind.COUNT), Column("县（市、区）", width=1.4), Column("得分", ColumnKind.POINTS),
                Column("目标（项）", ColumnKind.COUNT), Column("正常及以上（项）", ColumnKind.COUNT),
-               Column("已完成占比", ColumnKind.PERCENT), Column("严重滞后（项）", ColumnKind.COUNT),
+               Column("已完成占比", ColumnKind.PERCENT, PERCENT_W), Column("严重滞后（项）", ColumnKind.COUNT),
                Column("未报送（项）", ColumnKind.COUNT))  # fmt: skip
     rows = [(r.rank, r.unit, tenth(r.score), r.total, r.good, tenth(r.done_share), r.far_behind, r.not_reported)
             for r in rankings]  # fmt: skip

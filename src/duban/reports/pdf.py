@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from duban.reports.charts import svg
 from duban.reports.model import Bulletin, Cell, Chart, ColumnKind
 from duban.reports.raster import png
-from duban.reports.text import date_text
+from duban.reports.text import date_text, percent_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）[^。]*。")
@@ -27,7 +28,7 @@ def cell_text(value: Cell, kind: str) -> str:
     if value is None or value == "":
         return "—"
     if kind == ColumnKind.PERCENT:
-        return f"{value}%"
+        return percent_text(Decimal(value))
     return str(value)
 
 

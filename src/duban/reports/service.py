@@ -135,11 +135,11 @@ def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, da
 
 
 def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:
-    """Indicator id → the bulletin's 督办 column text, e.g. "督办单3件(红2)"."""
+    """Indicator id → the bulletin's 督办 column text, e.g. "督办单3件（红2）"."""
     labels = {}
     for code, items in open_items_by_indicator(session=session, plan_id=plan_id).items():
         red = sum(1 for item in items if item.colour is not None and item.colour.value == "red")
-        labels[code] = f"督办单{len(items)}件" + (f"(红{red})" if red else "")
+        labels[code] = f"督办单{len(items)}件" + (f"（红{red}）" if red else "")
     return labels
 
 
