@@ -20,7 +20,7 @@ from builders import COUNTIES
 from duban.reports.docx import BODY_FONT, HEADING_FONT
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.service import file_name, render
-from duban.reports.text import tenth
+from duban.reports.text import percent_text, tenth
 from duban.reports.xlsx import render_xlsx
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -223,7 +223,7 @@ def test_pdf_text_is_extractable_with_counties_and_figures(pdf_path, october, ci
     assert f"{tenth(best.score)}" in text
     assert "858.6公里" in text or "公里" in text
     roads = next(line for line in october.indicators if line.indicator.id == "L02-1")
-    assert f"{tenth(roads.judgement.completion_pct)}%" in text
+    assert percent_text(roads.judgement.completion_pct) in text
     assert "— 1 —" in text or "—1—" in text.replace(" ", "")
 
 

@@ -399,8 +399,8 @@ def _projects(scope: Scope) -> Section | None:
 
 
 def _progress_table(title: str, items: list[Item], numbered_by: list[str] | None = None) -> Table:
-    columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("事项", width=2.2), Column("目标指标", width=3),
-               Column("年度目标", width=1.6), Column("完成情况", width=1.6), Column("完成率", ColumnKind.PERCENT, PERCENT_W),
+    columns = (Column("序号", ColumnKind.COUNT, 0.6), Column("事项", width=2), Column("目标指标", width=2.6),
+               Column("年度目标", width=1.8), Column("完成情况", width=1.8), Column("完成率", ColumnKind.PERCENT, PERCENT_W),
                Column("序时进度", ColumnKind.PERCENT, PERCENT_W), Column("状态", width=1.3), *FIGURE_COLUMNS)  # fmt: skip
     rows = []
     for index, item in enumerate(items, start=1):
