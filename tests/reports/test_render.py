@@ -19,6 +19,7 @@ from PIL import Image, ImageChops
 from builders import COUNTIES
 from duban.reports.docx import BODY_FONT, HEADING_FONT
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
+from duban.reports.raster import png
 from duban.reports.service import file_name, render
 from duban.reports.text import percent_text, tenth
 from duban.reports.xlsx import render_xlsx
@@ -234,6 +235,17 @@ def test_pdf_embeds_a_cjk_font(pdf_path):
     cjk = [row for row in rows if "CJK" in row[0]]
     assert cjk, fonts
     assert all(row[-5] == "yes" for row in cjk), fonts  # the emb column
+
+
+@needs_poppler
+def test_pdf_embeds_the_charts_as_word_does(pdf_path, city_october):
+    if png(city_october.charts()[0]) is None:
+        pytest.skip("no fontconfig: the PDF draws its charts as SVG")
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf_path)], capture_output=True, text=True, check=True
+    ).stdout
+    sizes = [tuple(map(int, line.split()[3:5])) for line in listing.splitlines()[2:]]
+    assert sizes == [Image.open(BytesIO(png(chart))).size for chart in city_october.charts()]
 
 
 @needs_poppler

@@ -6,11 +6,12 @@ CJK from Debian's fonts-noto-cjk when the government fonts (仿宋_GB2312, 黑�
 
 from __future__ import annotations
 
-import base64
 import re
+import threading
 from decimal import Decimal
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -19,7 +20,13 @@ from duban.reports.model import Bulletin, Cell, Chart, ColumnKind
 from duban.reports.raster import png
 from duban.reports.text import date_text, percent_text
 
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+CHART_SCHEME = "chart"
+FONTS = threading.local()
 SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）[^。]*。")
 
 
@@ -48,18 +55,23 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def chart_html(chart: Chart) -> str:
-    """The very PNG the Word file holds, at the same 150 mm width (so both paginate alike); SVG without a CJK font."""
+def chart_html(chart: Chart, images: dict[str, bytes]) -> str:
+    """The very PNG the Word file holds, at the same 150 mm width (so both paginate alike); SVG without a CJK font.
+
+    The PNG goes into `images` under a chart: URL that the PDF's fetcher serves, so the HTML carries no
+    base64 copy for the parser to read through.
+    """
     image = png(chart)
     if image is None:
         return svg(chart)
-    data = base64.b64encode(image).decode("ascii")
-    return f'<img class="chart" alt="{escape(chart.title)}" src="data:image/png;base64,{data}">'
+    url = f"{CHART_SCHEME}:{len(images)}"
+    images[url] = image
+    return f'<img class="chart" alt="{escape(chart.title)}" src="{url}">'
 
 
-def render_html(*, bulletin: Bulletin) -> str:
-    """The bulletin as a standalone HTML page with its charts inline."""
-    svgs = {chart.title: chart_html(chart) for chart in bulletin.charts()}
+def render_html(*, bulletin: Bulletin, images: dict[str, bytes]) -> str:
+    """The bulletin as an HTML page, its chart PNGs put into `images` by URL."""
+    svgs = {chart.title: chart_html(chart, images) for chart in bulletin.charts()}
     return ENV.get_template("report.html").render(
         b=bulletin,
         svgs=svgs,
@@ -72,5 +84,34 @@ def render_pdf(*, bulletin: Bulletin) -> bytes:
     """The bulletin as an A4 PDF with embedded CJK fonts."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=render_html(bulletin=bulletin), base_url=str(TEMPLATES)).write_pdf()
+    images: dict[str, bytes] = {}
+    page = HTML(string=render_html(bulletin=bulletin, images=images), base_url=str(TEMPLATES),
+                url_fetcher=chart_fetcher(images))  # fmt: skip
+    pdf: bytes = page.write_pdf(font_config=font_config())
     return pdf
+
+
+def chart_fetcher(images: dict[str, bytes]) -> URLFetcher:
+    """WeasyPrint's fetcher, serving the charts' chart: URLs from `images` and nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ChartFetcher(URLFetcher):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            if url not in images:
+                raise ValueError(f"not a chart of this bulletin: {url}")
+            return URLFetcherResponse(url, images[url], {"Content-Type": "image/png"})
+
+    return ChartFetcher(allowed_protocols=(CHART_SCHEME,))
+
+
+def font_config() -> FontConfiguration:
+    """This thread's WeasyPrint font configuration, kept: a fresh one per PDF loads the CJK fonts again.
+
+    One per thread, as the web server renders in a thread pool and Pango's font map is not thread-safe.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    if not hasattr(FONTS, "config"):
+        FONTS.config = FontConfiguration()
+    config: FontConfiguration = FONTS.config
+    return config
