@@ -15,11 +15,13 @@ from duban.reports.docx import render_docx
 from duban.reports.model import Bulletin
 from duban.reports.pdf import render_pdf
 from duban.reports.xlsx import render_xlsx
+from duban.reports.yearend import build_year_result
 from duban.services.bulletins import Issued, next_number, record_issue
 from duban.services.office import office_settings
 from duban.services.overview import period_overview
-from duban.services.plans import find_plan
+from duban.services.plans import find_plan, plan_of_year
 from duban.services.supervision import open_items_by_indicator
+from duban.services.yearclose import year_result
 
 FORMATS = ("docx", "pdf", "xlsx")
 AUTO = "auto"
@@ -160,10 +162,6 @@ def year_result_bulletin(
     region: str | None = None,
 ) -> Bulletin:  # fmt: skip
     """The 年度通报 / 考核结果 of `year` (by default the newest year not in the future)."""
-    from duban.reports.yearend import build_year_result
-    from duban.services.plans import plan_of_year
-    from duban.services.yearclose import year_result
-
     plan_row = plan_of_year(session=session, today=today, year=year, region=region)
     if plan_row is None:
         raise ReportError(f"数据库中没有{year or ''}年度的计划，请先导入计划")
