@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from duban.cli.runtime import get_settings, today, transaction
+
+if TYPE_CHECKING:
+    from duban.reports.model import Bulletin
 
 
 def report_command(
@@ -27,7 +32,6 @@ def report_command(
         parse_date,
         parse_formats,
         parse_number,
-        render,
     )  # fmt: skip
 
     settings = get_settings()
@@ -40,10 +44,17 @@ def report_command(
     except ReportError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+    write_files(bulletin=bulletin, formats=formats, output=output, name=file_name)
+
+
+def write_files(*, bulletin: Bulletin, formats: list[str], output: Path, name: Callable[..., str]) -> None:
+    """Print the bulletin's warnings, then write it into `output` once per format, named by `name`."""
+    from duban.reports.service import render
+
     for warning in bulletin.warnings:
         typer.echo(f"注意：{warning}", err=True)
     output.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
-        path = output / file_name(bulletin=bulletin, fmt=fmt)
+        path = output / name(bulletin=bulletin, fmt=fmt)
         path.write_bytes(render(bulletin=bulletin, fmt=fmt))
         typer.echo(f"已生成 {path}")

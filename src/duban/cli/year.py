@@ -70,7 +70,8 @@ def result_command(
     number: int | None = typer.Option(None, "--number", help="文号序号"),
 ) -> None:
     """生成某年度的年度通报 / 考核结果(县区排名与完成情况),每种格式一个文件。"""
-    from duban.reports.service import ReportError, parse_formats, render, year_file_name, year_result_bulletin
+    from duban.cli.report import write_files
+    from duban.reports.service import ReportError, parse_formats, year_file_name, year_result_bulletin
 
     settings = get_settings()
     try:
@@ -79,10 +80,4 @@ def result_command(
             bulletin = year_result_bulletin(session=session, year=year, today=today(settings), number=number)
     except ReportError as exc:
         fail(str(exc))
-    for warning in bulletin.warnings:
-        typer.echo(f"注意:{warning}", err=True)
-    output.mkdir(parents=True, exist_ok=True)
-    for fmt in formats:
-        path = output / year_file_name(bulletin=bulletin, fmt=fmt)
-        path.write_bytes(render(bulletin=bulletin, fmt=fmt))
-        typer.echo(f"已生成 {path}")
+    write_files(bulletin=bulletin, formats=formats, output=output, name=year_file_name)

@@ -17,6 +17,7 @@ from duban.choices import OrgKind
 from duban.persistence.db import Session
 from duban.persistence.models import OrgUnitRow, PlanRow
 from duban.policy import Action, only_unit, require
+from duban.reports.model import Bulletin
 from duban.reports.service import (
     FORMATS,
     MEDIA_TYPES,
@@ -76,9 +77,7 @@ def year_result_download(request: Request, year: YearPath, fmt: str, user: Expor
                                         region=request.query_params.get("region") or None)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
-    name = quote(year_file_name(bulletin=bulletin, fmt=fmt))
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
-    return Response(render(bulletin=bulletin, fmt=fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return _as_file(bulletin, fmt, year_file_name(bulletin=bulletin, fmt=fmt))
 
 
 @router.get("/reports/{period}.{fmt}", name="report_download")
@@ -108,9 +107,7 @@ def _download(
                                region=request.query_params.get("region") or None)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
-    name = quote(file_name(bulletin=bulletin, fmt=fmt))
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
-    return Response(render(bulletin=bulletin, fmt=fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return _as_file(bulletin, fmt, file_name(bulletin=bulletin, fmt=fmt))
 
 
 def _today(request: Request) -> date:
@@ -140,3 +137,9 @@ def report_index(request: Request, user: Exporter) -> HTMLResponse:
     upcoming = next_number(session=session, plan_id=plan_row.id) if plan_row else 1
     return render_page(request, "reports_index.html", user, nav="reports", periods=periods, counties=counties,
                        city=city, next_number=upcoming, year=plan_row.year if plan_row else None)  # fmt: skip
+
+
+def _as_file(bulletin: Bulletin, fmt: str, name: str) -> Response:
+    """The bulletin rendered as a file the browser saves under `name`."""
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    return Response(render(bulletin=bulletin, fmt=fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
