@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from duban.choices import Role
 from duban.cli import app
-from duban.policy import RULES, Action, Rule, Scope, scope
+from duban.cli.runtime import Operator
+from duban.policy import RULES, Action, Rule, Scope, allowed
 from test_cli_politeness import app_commands
 
 
@@ -19,7 +19,7 @@ from test_cli_politeness import app_commands
 def test_every_command_names_an_action_the_office_may_take(name, callback):
     action = getattr(callback, "action", None)
     assert isinstance(action, Action), f"{name}: register it with asks(Action.…) in duban/cli/__init__.py"
-    assert scope(Role.ADMIN, action) is Scope.ALL
+    assert allowed(Operator(), action)  # the office of the whole deployment: no unit, every subtree
 
 
 def test_a_command_the_policy_refuses_stops_with_its_chinese_reason(monkeypatch, tmp_path):
