@@ -36,8 +36,7 @@ from duban.plan.planfile import read_plan_file
 from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
-from duban.web.app import create_app
-from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
+from web.conftest import PASSWORD, quick_password_hashing, signed_in_clients  # noqa: F401  (cheap password hashing)
 
 DEC_15, JAN_15 = "2026-12-15", "2027-01-15"
 COUNTY = "盐津县"
@@ -69,13 +68,7 @@ def store(factory: sessionmaker[Session]) -> None:
 @pytest.fixture
 def clients(db_url: str, tmp_path: Path, store: None) -> Iterator[dict[str, TestClient]]:
     settings = Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="years", today=DEC_15)
-    app = create_app(settings)
-    signed_in = {name: TestClient(app) for name in ACCOUNTS}
-    for name, client in signed_in.items():
-        client.headers["X-CSRF-Token"] = log_in(client, name)
-    yield signed_in
-    for client in signed_in.values():
-        client.close()
+    yield from signed_in_clients(settings, ACCOUNTS)
 
 
 def pretend(clients: dict[str, TestClient], day: str) -> None:

@@ -37,9 +37,8 @@ from duban.services.plan_loading import save_plan
 from duban.services.supervision import ManualItem, open_manual_item
 from duban.services.users import add_user
 from duban.settings import Settings
-from duban.web.app import create_app
 from scenarios.test_two_years import plan_2027
-from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
+from web.conftest import PASSWORD, quick_password_hashing, signed_in_clients  # noqa: F401  (cheap password hashing)
 
 JAN_10 = "2027-01-10"
 COUNTY = "盐津县"
@@ -67,13 +66,7 @@ def store(factory: sessionmaker[Session]) -> None:
 @pytest.fixture
 def clients(db_url: str, tmp_path: Path, store: None) -> Iterator[dict[str, TestClient]]:
     settings = Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="close", today=JAN_10)
-    app = create_app(settings)
-    signed_in = {name: TestClient(app) for name in ACCOUNTS}
-    for name, client in signed_in.items():
-        client.headers["X-CSRF-Token"] = log_in(client, name)
-    yield signed_in
-    for client in signed_in.values():
-        client.close()
+    yield from signed_in_clients(settings, ACCOUNTS)
 
 
 def test_the_office_closes_2026_and_publishes_the_result(

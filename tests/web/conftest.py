@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -89,6 +89,17 @@ def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
                            follow_redirects=False)  # fmt: skip
     assert response.status_code == 303, response.text
     return page_csrf(client, "/plan")
+
+
+def signed_in_clients(settings: Settings, usernames: Iterable[str]) -> Iterator[dict[str, TestClient]]:
+    """One client per user on one app, each logged in with its CSRF header set; closed when done."""
+    app = create_app(settings)
+    signed_in = {name: TestClient(app) for name in usernames}
+    for name, client in signed_in.items():
+        client.headers["X-CSRF-Token"] = log_in(client, name)
+    yield signed_in
+    for client in signed_in.values():
+        client.close()
 
 
 @pytest.fixture(autouse=True)
