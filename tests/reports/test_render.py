@@ -11,6 +11,7 @@ from io import BytesIO
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
@@ -131,14 +132,30 @@ def test_docx_signature_then_annexes_then_colophon(docx_file, city_october):
     labels = [t for t in texts if re.fullmatch(r"附件\d+", t)]
     assert labels == [f"附件{n}" for n in range(1, len(city_october.tables()) + 1)]
     assert texts.index("附件1") > sign
-    assert texts[-2].startswith("抄送：") and texts[-1].startswith("昭通市人民政府督查室")
-    assert texts[-1].endswith("2026年11月27日印发")
+    assert [t for t in texts if "抄送" in t or "印发" in t] == []  # the 版记 is the last page's footer
     body = docx_file.element.body
     for table in body.iter(f"{W}tbl"):
         following = table.getnext()
-        assert not (following.tag == f"{W}p" and not "".join(following.itertext()).strip()), (
-            "no empty paragraph after a table"
-        )
+        closes_section = following.find(f"{W}pPr/{W}sectPr") is not None  # Word needs a paragraph there
+        assert closes_section or not (
+            following.tag == f"{W}p" and not "".join(following.itertext()).strip()
+        ), "no empty paragraph after a table"
+
+
+def test_docx_colophon_is_the_footer_of_an_even_page_of_its_own(docx_file):
+    """版记 (抄送, 印发机关和印发日期) at the foot of the last page, which Word starts on an even page."""
+    main, colophon = docx_file.sections
+    assert colophon.start_type == WD_SECTION.EVEN_PAGE
+    assert colophon.footer_distance == colophon.bottom_margin == main.bottom_margin  # on the type area's edge
+    assert [p.text for p in docx_file.paragraphs[-2:]] == ["", ""]  # the page's body stays empty
+    (table,) = colophon.even_page_footer.tables
+    assert [row.cells[0].text for row in table.rows] == [
+        "抄送：市委办公室，市人大常委会办公室，市政协办公室，昭通市人民政府办公室。",
+        "昭通市人民政府督查室\t2026年11月27日印发",
+    ]
+    for footer in (colophon.footer, colophon.even_page_footer, colophon.first_page_footer):
+        assert not footer.is_linked_to_previous and "PAGE" not in footer._element.xml  # no page number
+    assert "PAGE" in main.even_page_footer._element.xml
 
 
 def test_docx_embeds_the_charts(docx_file, city_october):
@@ -307,7 +324,7 @@ def test_word_and_pdf_have_the_same_pages(fixture, request, out_dir):
     pdf.write_bytes(render(bulletin=bulletin, fmt="pdf"))
     office = folder / "office"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(office), str(word)],
+                    "--convert-to", OFFICE_PDF, "--outdir", str(office), str(word)],
                    check=True, capture_output=True, timeout=180)  # fmt: skip
     from_word = office / pdf.name
     for source, prefix in ((from_word, "word"), (pdf, "pdf")):
@@ -316,6 +333,31 @@ def test_word_and_pdf_have_the_same_pages(fixture, request, out_dir):
     assert len(list(folder.glob("word*.png"))) == page_count(pdf)
     for source in (from_word, pdf):
         assert not SPLIT_NUMBER.findall(body_text(source)), source.name
+        assert_colophon_at_the_foot_of_the_last_even_page(source)
+
+
+# A printer prints the blank page Word puts before an even-page section; LibreOffice's export leaves it out unless told.
+OFFICE_PDF = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+TYPE_AREA_BOTTOM = (297 - 35) / 25.4 * 72  # pt from the top of an A4 page
+LINE = 28.95  # pt, the line grid
+PAGE_NUMBER = re.compile(r"—\s*\d+\s*—")
+
+
+def assert_colophon_at_the_foot_of_the_last_even_page(pdf) -> None:
+    """GB/T 9704-2012 7.5: 版记 last, on an even page, its last line on the type area's last line; no page number
+    on that page nor on a blank page before it; every other page numbered."""
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[: page_count(pdf)]  # fmt: skip
+    assert len(pages) % 2 == 0, pdf.name
+    assert [n for n, page in enumerate(pages, 1) if "抄送：" in page] == [len(pages)], pdf.name
+    assert "印发" in pages[-1] and not PAGE_NUMBER.search(pages[-1]), pdf.name
+    blank = len(pages) - 1 if not pages[-2].strip() else None
+    for n, page in enumerate(pages[:-1], 1):
+        assert (n == blank) != bool(PAGE_NUMBER.search(page)), (pdf.name, n)
+    words = subprocess.run(["pdftotext", "-f", str(len(pages)), "-l", str(len(pages)), "-bbox", str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    lowest = max(float(y) for y in re.findall(r'yMax="([\d.]+)"', words))
+    assert TYPE_AREA_BOTTOM - LINE < lowest <= TYPE_AREA_BOTTOM, (pdf.name, lowest)
 
 
 SPLIT_NUMBER = re.compile(r"\S*[0-9.]\n[0-9.%]\S*")

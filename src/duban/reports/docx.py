@@ -13,6 +13,7 @@ from io import BytesIO
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -49,6 +50,8 @@ TYPE_WIDTH_MM = 156
 CELL_LINE_PT = 14  # table text: 五号 on an exact 14 pt line, as the PDF sets it
 CELL_PT = 10.5  # 五号
 CELL_STYLE, CELL_HEADING_STYLE = "TableText", "TableHeading"
+COLOPHON_MARGIN = 280  # twips: 空一字 in 4号
+COLOPHON_LABEL_CHARS = 3  # 抄送： — a wrapped line starts under the first name
 
 
 def render_docx(*, bulletin: Bulletin) -> bytes:
@@ -406,16 +409,72 @@ def _widths(grid: DocxTable, table: Table) -> list[Length]:
 
 
 def _colophon(document: DocxDocument, bulletin: Bulletin) -> None:
-    """版记 on the last page: 抄送 and 印发机关/印发日期 between rules, 4号 仿宋."""
-    copy = _line(document, f"抄送：{bulletin.copy_to}。", BODY_FONT, FOOTER_PT)
-    printed = _line(document, bulletin.printed_by, BODY_FONT, FOOTER_PT)
-    printed.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_WIDTH_MM - 5), WD_TAB_ALIGNMENT.RIGHT)
+    """版记 at the foot of the last page, an even one (GB/T 9704-2012 7.5).
+
+    A section of its own that starts on an even page: Word, WPS and LibreOffice put in the blank page
+    when one is needed, so the parity holds whatever fonts the reader's machine lays the text out with.
+    The 版记 is that section's footer, 35 mm up: its last rule sits on the type area's lower edge.
+    Neither the 版记 page nor a blank page before it carries a page number.
+    """
+    page = document.add_section(WD_SECTION.EVEN_PAGE)
+    _tiny(document.paragraphs[-1])  # the paragraph that closes the section before
+    _tiny(document.add_paragraph())  # the 版记 page's empty body
+    page.footer_distance = page.bottom_margin
+    for footer in (page.footer, page.even_page_footer, page.first_page_footer):
+        footer.is_linked_to_previous = False
+    footer = page.even_page_footer
+    grid = footer.add_table(rows=2, cols=1, width=Mm(TYPE_WIDTH_MM))
+    _colophon_borders(grid)
+    _colophon_lines(grid, bulletin)
+    # A footer must end with a paragraph: its own empty one goes after the table, 1 pt high.
+    grid._tbl.addnext(footer.paragraphs[0]._p)
+    _tiny(footer.paragraphs[0])
+
+
+def _colophon_lines(grid: DocxTable, bulletin: Bulletin) -> None:
+    """抄送 wrapping under its first name; 印发机关 left and 印发日期 right, each 空一字 from the rule's end."""
+    copy, printed = (grid.rows[n].cells[0].paragraphs[0] for n in (0, 1))
+    set_font(copy.add_run(xml_safe(f"抄送：{bulletin.copy_to}。")), BODY_FONT, FOOTER_PT)
+    hanging = Pt(COLOPHON_LABEL_CHARS * (FOOTER_PT + CONDENSED / 20))
+    copy.paragraph_format.left_indent, copy.paragraph_format.first_line_indent = hanging, -hanging
+    set_font(printed.add_run(xml_safe(bulletin.printed_by)), BODY_FONT, FOOTER_PT)
     set_font(printed.add_run(f"\t{date_text(bulletin.issued)}印发"), BODY_FONT, FOOTER_PT)
+    printed.paragraph_format.tab_stops.add_tab_stop(
+        Mm(TYPE_WIDTH_MM) - 2 * Pt(FOOTER_PT), WD_TAB_ALIGNMENT.RIGHT
+    )
     for paragraph in (copy, printed):
-        paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Pt(FOOTER_PT)
-        paragraph.paragraph_format.keep_together = True
-    copy.paragraph_format.space_before = Pt(BODY_PT * 2)
-    copy.paragraph_format.keep_with_next = True
-    _rule(copy, "top", "000000", 8)
-    _rule(copy, "bottom", "000000", 4)
-    _rule(printed, "bottom", "000000", 8)
+        _spacing(paragraph, FOOTER_PT)
+        _no_grid(paragraph)
+
+
+def _tiny(paragraph: Paragraph) -> None:
+    """An empty paragraph Word needs (after a table, in an empty section) set 1 pt high, off the grid."""
+    _no_grid(paragraph)
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(1)
+    fmt.space_before = fmt.space_after = Pt(0)
+
+
+def _colophon_borders(grid: DocxTable) -> None:
+    """Rules as wide as the type area: bold above and below, thin between; text 空一字 from either end."""
+    properties = grid._tbl.tblPr
+    indent = OxmlElement("w:tblInd")
+    # Compatibility mode 14 hangs the cell margin out past the type area: take it back.
+    indent.set(qn("w:w"), str(COLOPHON_MARGIN))
+    indent.set(qn("w:type"), "dxa")
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(COLOPHON_MARGIN))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    borders = OxmlElement("w:tblBorders")
+    for side, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0), ("insideH", 6), ("insideV", 0)):
+        edge = OxmlElement(f"w:{side}")
+        for key, value in (("val", "single" if size else "nil"), ("sz", str(size)), ("space", "0"),
+                           ("color", "000000")):  # fmt: skip
+            edge.set(qn(f"w:{key}"), value)
+        borders.append(edge)
+    look = properties.find(qn("w:tblLook"))  # the schema's order: tblInd, tblBorders, tblCellMar, tblLook
+    for element in (indent, borders, margins):
+        look.addprevious(element)
