@@ -47,6 +47,39 @@ def targets(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
             "3.90%的二级综合医院单独设置口腔科 已完成\n",
             [("540", "个", "="), ("4000", "人", "="), ("90", "%", "=")],
         ),
+        # a completion report: what a sentence opening with 已 reports runs on to its 完成率, unless a clause
+        # of the sentence plans ahead (力争…)
+        (
+            "某市2024年民生实事完成情况\n(一)已新增老年助餐点30个、认知照护床位200张,整体完成率110%。\n"
+            "(二)已建成口袋公园12个,新增绿地5万平方米,完成率120%,力争年底前再建成口袋公园8个。\n",
+            [("8", "个", "=")],
+        ),
+        # a progress table: a month's plan ('4月:…', the 月度工作计划 column) is a milestone, a cell opening
+        # with 已完成 is progress, even when a missing cell shifts it under another column
+        (
+            "2024年4月民生实事项目进展情况汇总表\n序号 | 项目内容 | 月度工作计划 | 牵头单位 | 落实情况 |\n"
+            "1 | 免费筛查60岁以上人群7400人。 | 4月:完成筛查1480人(20%)。 | 已完成。 完成筛查3495人。 | |\n"
+            "2 | 培训应急救护人员235人。 | 完成培训65人。 | 县红十字会 | 已完成。 3月开展培训;完成47个点位设置。 |\n",
+            [("7400", "人", "="), ("235", "人", "=")],
+        ),
+        # the vote that chose the list: delegates and candidate projects are counted, not planned
+        (
+            "某县票决产生2025年民生实事项目\n在县人民代表大会第五次会议上,到会的160名人大代表对12个民生实事"
+            "候选项目进行票决,9个项目被确定为2025年民生实事项目。\n实施30公里农村公路提档升级;\n",
+            [("30", "公里", "=")],
+        ),
+        # '作为全省首批8个…城市' says what the city is; '10件民生实事48个子项目' counts the document's parts
+        (
+            "某市2025年民生实事\n作为全省首批8个儿童友好试点城市,今年建设儿童友好试点单元40个。\n"
+            "今年办好10件民生实事48个子项目:新增托位500个。\n",
+            [("40", "个", "="), ("500", "个", "=")],
+        ),
+        # 控制在…左右 is a ceiling; an index without a unit counts points; '1500/人' of a subsidy standard is 元/人
+        (
+            "某市2025年主要预期目标\n居民消费价格涨幅控制在3%左右,健康某市发展指数达85。\n"
+            "对符合条件的毕业生按1500/人的标准发放求职补贴。\n",
+            [("3", "%", "<="), ("85", "分", "="), ("1500", "元/人", "=")],
+        ),
     ],
 )
 def test_document_classes(tmp_path: Path, text: str, expected: list[tuple[str, str, str]]) -> None:

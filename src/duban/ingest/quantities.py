@@ -116,6 +116,10 @@ _RANGE = re.compile(r"\s*(?:—{1,2}|-{1,2}|–|~|～|至|到)\s*(\d+(?:\.\d+)?)
 _COUNTED_BEFORE = re.compile(r"(人次|人数|户数|户次|车次|架次)(?:达到|达|突破|超过|为|在|超)")
 _RANGE_OR_RATIO = frozenset("—-–~～至到∶:")
 _RATIO = re.compile(r"\s*[∶:]\s*1(?![\d.:∶])")
+_CLOCK = re.compile(r"(?<!\d)\d{1,2}[::]\d{2}$")
+_INDEX_BEFORE = re.compile(r"(?:指数|得分|评分|分值)(?:达到|达|为|提高到|提升到|保持在)$")
+_PER_PERSON = re.compile(r"/(人|户|月|年|人·月|人·年)")
+_MONEY_WORDS = re.compile(r"标准|补贴|补助|奖补|奖励|发放|经费")
 _PERSONS = re.compile(
     r"[\u4e00-\u9fff\d—\-]{0,10}?(?:老年人|老人|妇女|儿童|学生|群众|居民|农民工|农民|职工|劳动力|人口|患者"
     r"|村民|青少年|青年|残疾人|孕产妇|新生儿|幼儿|毕业生|人才)"
@@ -201,8 +205,10 @@ def _quantity_at(text: str, match: re.Match[str]) -> Quantity | None:
 def _unitless(text: str, match: re.Match[str], number_end: int, mag: str) -> Quantity | None:
     """A number without a unit of its own: the low end of a range, a ratio, or people counted by a noun."""
     follows = text[match.end() : match.end() + 2].lstrip()[:1]
+    if not mag and follows == "/":
+        return _money_per(text, match)
     if not mag and follows not in _RANGE_OR_RATIO:
-        return None  # 2026年, 1月: most numbers without a unit are dates, nothing else to try
+        return _index(text, match)  # 2026年, 1月: most numbers without a unit are dates; '指数达85' is not
     try:
         number = parse_number(match.group(0))
     except ValueError:
@@ -241,6 +247,8 @@ def _unit_after(text: str, number_end: int, mag: str, chinese: bool) -> tuple[st
 def _is_measure_word(text: str, opened: re.Match[str], before: str, mag: str) -> bool:
     """An unknown character after a number is its measure word unless it is a known non-unit."""
     char = opened.group("unit")
+    if _CLOCK.search(before[-6:]):
+        return False  # '14:30 阅读': the minutes of a time of day
     if char == "年":  # a level (受教育年限11年), not a year (2026年) nor a span (用3年时间)
         follows = text[opened.end() : opened.end() + 1]
         return not mag and not _YEAR_LIKE.search(before) and not re.match(r"[\u4e00-\u9fff]", follows)
@@ -283,6 +291,33 @@ def _ratio(text: str, match: re.Match[str], number: Decimal) -> Quantity | None:
     return Quantity(
         match.start(), ratio.end(), plain_decimal(number), ":1", text[match.start() : ratio.end()]
     )
+
+
+def _money_per(text: str, match: re.Match[str]) -> Quantity | None:
+    """'按1500/人的标准发放补贴': a subsidy standard whose 元 the text left out; the unit 元/人 is inferred."""
+    per = _PER_PERSON.match(text, match.end())
+    window = text[max(0, match.start() - 12) : per.end() + 12] if per else ""
+    if per is None or not _MONEY_WORDS.search(window):
+        return None
+    number = parse_number(match.group("num"))
+    unit = f"元/{per.group(1)}"
+    return Quantity(
+        match.start(),
+        per.end(),
+        plain_decimal(number),
+        unit,
+        text[match.start() : per.end()],
+        inferred="noun",
+    )
+
+
+def _index(text: str, match: re.Match[str]) -> Quantity | None:
+    """'发展指数达85': an index or score without a unit, counted in points (分)."""
+    before = text[max(0, match.start() - 8) : match.start()]
+    if not before.endswith(("达", "为", "到", "在")) or not _INDEX_BEFORE.search(before):
+        return None
+    number = parse_number(match.group("num"))
+    return Quantity(match.start(), match.end(), plain_decimal(number), "分", match.group(0), inferred="noun")
 
 
 def _persons(text: str, match: re.Match[str], number: Decimal, mag: str) -> Quantity | None:

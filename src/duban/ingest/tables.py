@@ -1,6 +1,7 @@
 """Columns of plan tables: which hold targets, which hold progress (1—10月完成), which name the unit.
 
 A progress table repeats the target with what was done so far; only the target column holds targets.
+A monthly plan column (月度工作计划: '4月:完成筛查1480人') holds milestones, not the year's targets.
 Figures written without a unit (5.2) take it from a 单位 column (万人).
 """
 
@@ -13,10 +14,14 @@ from decimal import Decimal
 from duban.choices import IndicatorKind
 from duban.ingest.layout import Block
 from duban.ingest.quantities import COUNT_UNITS, PERCENT_UNITS, find_quantities, plain_decimal
-from duban.ingest.targets import PAST, TARGET, Candidate
+from duban.ingest.targets import OTHER, PAST, TARGET, Candidate
 
 _PROGRESS = re.compile(r"完成|进度|进展|累计|已|占|比例|情况|实际|截至|截止")
 _TARGET = re.compile(r"目标|任务|计划|指标值|年度")
+_MILESTONE = re.compile(r"月度|季度|分月|本月|当月|节点")
+# a cell that opens with what was done ('已完成。…') or with a month's plan ('4月:…'), whatever its column
+_DONE_CELL = re.compile(r"^\s*已")
+_MONTH_CELL = re.compile(r"^\s*\d{1,2}\s*(?:[—\-–~至]\s*\d{1,2}\s*)?月(?:份|底前?|末)?\s*[::]")
 _UNIT = re.compile(r"^(?:计量)?单\s*位$")
 _NAME = re.compile(r"指标|项目|名称|内容")
 _BARE = re.compile(r"^\s*(?:不低于|不少于|不超过|约)?\s*(\d+(?:\.\d+)?)\s*$")
@@ -31,16 +36,20 @@ class Columns:
     targets: frozenset[int] = frozenset()
     progress: frozenset[int] = frozenset()
     name: int | None = None
+    milestones: frozenset[int] = frozenset()
 
 
 def header_columns(cells: list[str]) -> Columns:
     """Roles from the header cells: 单位, 全年目标 / 工作目标, 1—10月完成 / 已完成数 / 完成比例."""
     plain = [re.sub(r"\s+", "", c) for c in cells]
     progress = frozenset(i for i, c in enumerate(plain) if _PROGRESS.search(c))
-    targets = frozenset(i for i, c in enumerate(plain) if _TARGET.search(c) and i not in progress)
+    milestones = frozenset(i for i, c in enumerate(plain) if _MILESTONE.search(c) and i not in progress)
+    targets = frozenset(
+        i for i, c in enumerate(plain) if _TARGET.search(c) and i not in progress | milestones
+    )
     unit = next((i for i, c in enumerate(plain) if _UNIT.match(c)), None)
     name = next((i for i, c in enumerate(plain) if _NAME.search(c) and i not in targets | progress), None)
-    return Columns(unit=unit, targets=targets, progress=progress, name=name)
+    return Columns(unit=unit, targets=targets, progress=progress, name=name, milestones=milestones)
 
 
 def cell_spans(text: str, block: Block) -> list[tuple[int, int]]:
@@ -72,8 +81,13 @@ def mark_progress(
         column = _column_at(spans, at)
         if column in columns.targets and unit.startswith(candidate.unit + "/"):
             candidate.unit = unit
-        if column in columns.progress and candidate.status == TARGET:
+        if candidate.status != TARGET:
+            continue
+        cell = text[slice(*spans[column])] if column is not None else ""
+        if column in columns.progress or _DONE_CELL.match(cell):
             candidate.status, candidate.reason = PAST, "进度列中的完成数,不是目标"
+        elif column in columns.milestones or _MONTH_CELL.match(cell):
+            candidate.status, candidate.reason = OTHER, "月度或季度计划(时间节点),不是全年目标"
 
 
 def bare_figures(text: str, spans: list[tuple[int, int]], columns: Columns, name: str) -> list[Candidate]:

@@ -94,7 +94,14 @@ _ACTION_BEFORE = re.compile(
 )
 # '1000名以上高校毕业生': 名 counts the people it names, never a class of them
 _HEADCOUNTS = frozenset({"名", "人次"})
-_PARTS_BEFORE = re.compile(r"方面$")  # '十个方面34项': the items of the document's parts
+# '十个方面34项', '10件民生实事48个子项目': the items of the document's parts
+_PARTS_BEFORE = re.compile(r"(?:方面|实事|大类)$")
+# '到会的174名人大代表对…10个候选项目进行票决,8个项目被确定为…': the vote that chose the list
+_VOTE = re.compile(r"票决|票选|表决|投票")
+_VOTED = re.compile(r"^(?:名|位)?(?:人大)?代表|^[\u4e00-\u9fff]{0,6}?(?:候选)?项目")
+_AS_MEMBER = re.compile(r"作为[^,;。]*$")  # '温州作为全国首批14个…城市': what the place is, not a plan
+_HELD_AT = re.compile(r"控制在$")
+_ALREADY = "“已…”:已经完成的事实"
 _ALREADY_OF = re.compile(r"已[^,;。已的]{1,12}的")
 _PROGRESS_REPORT = re.compile(r"完成[^\s,,;;。()]{0,20}[,,]\s*完成率\s*[\d.]+%")
 _DOUBLE = re.compile(r"“?双([一二三四五六七八九十]{1,2})”?(?:位数)?增长")
@@ -149,11 +156,15 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
         clauses = clauses_of(sentence, sentence_start)
         anchor = _anchor_clause(clauses, setting.facts.year)
         estimated = estimated or _estimates_earlier_year(sentence, setting.facts.year)
+        reported = False  # '已新增235个、1202张,整体完成率111.5%': what 已 reports runs on in the sentence
         for index, clause in enumerate(clauses):
             for candidate in read_clause(clause, setting):
                 _judge_time(candidate, clause, mode, setting, before_anchor=index < anchor)
                 if estimated and candidate.status == TARGET:
                     candidate.status, candidate.reason = PAST, "上一年的预计数"
+                elif reported and candidate.status == TARGET and not _STRONG_FUTURE.search(clause.text):
+                    candidate.status, candidate.reason = PAST, "同句前文“已…”报告的完成情况"
+                reported = reported or candidate.reason == _ALREADY
                 found.append(candidate)
         estimated = estimated and not sentence.rstrip().endswith(("。", "!", "?"))
     _mark_progress_reports(found, text, start)
@@ -249,7 +260,7 @@ def _past_reason(
     if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year and not later):
         return "句子讲的是过去或现状"
     if "已" in upto:
-        return "“已…”:已经完成的事实"
+        return _ALREADY
     if _SINCE.search(clause.before_in_sentence + clause.text):
         return "“…年来”“…以来”:一段时间以来的成绩"
     if before_anchor and not _FUTURE.search(clause.text):
@@ -320,6 +331,10 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
     noun = noun_after(text, quantities, index)
     if clause.in_quotes(q.start):
         return OTHER, "引号或书名号内的名称、口号"
+    if _AS_MEMBER.search(before):
+        return OTHER, "身份描述(作为…的一员)"
+    if q.counts and _VOTED.match(noun) and _VOTE.search(clause.sentence):
+        return OTHER, "票决的情况(代表人数、候选项目数)"
     if _STOCK_VERB.search(before) or _STOCK_NOUN.match(noun):
         return PAST, "现有存量(发挥…作用、续建项目)"
     if after.startswith("级"):
@@ -483,8 +498,11 @@ def _quote_end(clause: Clause) -> int:
 def comparator_of(prefix: str, after: str) -> tuple[Comparator, bool]:
     """The comparator that the words around a number give, and whether any word gave it."""
     suffix = _LIMITERS.match(after)
-    if suffix:
-        return _SUFFIX_CMP[suffix.group(0).strip()], True
+    stated = _SUFFIX_CMP[suffix.group(0).strip()] if suffix else None
+    if stated is Comparator.ABOUT and _HELD_AT.search(prefix.rstrip()):
+        return Comparator.AT_MOST, True  # '涨幅控制在3%左右': a ceiling, stated roughly
+    if stated is not None:
+        return stated, True
     words = prefix.rstrip()
     for pattern, comparator in _PREFIX_CMP:
         if pattern.search(words):
