@@ -7,6 +7,8 @@ and after every step compares the remembered dashboard and overview with a fresh
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from duban.persistence import readcache
 from duban.persistence.generation import Generation, current
 from duban.persistence.models import EntryRow, GenerationRow
 from duban.persistence.readcache import bypassed, remembered
@@ -193,3 +196,86 @@ def test_remembered_views_equal_a_fresh_computation_after_any_writes(
                 )
                 with bypassed():  # nothing remembered is used, the judged core included
                     assert _face(kept) == _face(fresh()), (name, op)
+
+
+# -- lagging: while one thread computes a newer `states` generation, others get the last value ----------
+
+
+def _move(factory: sessionmaker[Session], name: str) -> None:
+    with factory() as session, session.begin():
+        session.execute(
+            update(GenerationRow).where(GenerationRow.name == name).values(value=GenerationRow.value + 1)
+        )
+
+
+def _in_thread(factory: sessionmaker[Session], key: tuple[str, ...], compute: Any) -> tuple[Any, list[Any]]:
+    """Ask for `key` on a thread of its own (lagging allowed); the thread and a list that gets its answer."""
+    answer: list[Any] = []
+
+    def ask() -> None:
+        with factory() as session:
+            answer.append(remembered(session=session, key=key, compute=compute, lag_states=True))
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    return thread, answer
+
+
+@pytest.mark.parametrize(("moved", "lags"), [("states", True), ("figures", False)])
+def test_a_page_lags_one_computation_behind_reporting_states_never_behind_figures(
+    world_and_factory: tuple[World, sessionmaker[Session]], moved: str, lags: bool
+) -> None:
+    _, factory = world_and_factory
+    key = ("lagging page", moved)
+    with factory() as session:
+        assert remembered(session=session, key=key, compute=lambda: "before", lag_states=True) == "before"
+    _move(factory, moved)
+    release = threading.Event()
+    slow, first = _in_thread(factory, key, lambda: release.wait(10) and "after")
+    while not _computing_now(key):
+        time.sleep(0.01)
+    waiting, second = _in_thread(factory, key, lambda: "computed again")
+    waiting.join(timeout=1 if lags else 0.3)
+    assert (second == ["before"]) is lags  # a figure moved: the second waits for the first's computation
+    release.set()
+    slow.join(timeout=10)
+    waiting.join(timeout=10)
+    assert first == ["after"] and second == (["before"] if lags else ["after"])
+    with factory() as session:  # once computed, the newest value for every request
+        assert remembered(session=session, key=key, compute=lambda: "again", lag_states=True) == "after"
+
+
+def _computing_now(key: tuple[str, ...]) -> bool:
+    return any(short[1] == key for short in readcache._busy)
+
+
+def test_alone_a_request_never_lags_and_a_computation_never_reads_a_lagging_value(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    _, factory = world_and_factory
+    inner, outer = ("inner",), ("outer",)
+    with factory() as session:
+        remembered(session=session, key=inner, compute=lambda: "inner before", lag_states=True)
+    _move(factory, "states")
+    with factory() as session:  # nobody else computes it: the next request sees the new states at once
+        assert (
+            remembered(session=session, key=inner, compute=lambda: "inner after", lag_states=True)
+            == "inner after"
+        )
+    _move(factory, "states")
+    release = threading.Event()
+    slow, _ = _in_thread(factory, inner, lambda: release.wait(10) and "inner newest")
+    while not _computing_now(inner):
+        time.sleep(0.01)
+
+    def page() -> str:  # made of `inner`: it waits for inner's newest value rather than file a lagging one
+        with factory() as session:
+            return "page of " + remembered(session=session, key=inner, compute=lambda: "?", lag_states=True)
+
+    building, built = _in_thread(factory, outer, page)
+    building.join(timeout=0.3)
+    assert built == []
+    release.set()
+    for thread in (slow, building):
+        thread.join(timeout=10)
+    assert built == ["page of inner newest"]

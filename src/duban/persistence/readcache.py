@@ -4,6 +4,13 @@ Twenty leaders on the dashboard during the month-end rush ask for the same judge
 server computes it once per generation (`store.generation`) and hands the same object to all of them,
 while the others wait for it instead of computing it again. The objects handed out are shared:
 callers must not change them (copy first, as `dataclasses.replace` does).
+
+Reporting states move many times a second during the month-end rush (every save of a returned figure,
+every submit and return), so a page that shows them would be computed for nearly every request. Such a
+page may ask to lag: while one thread computes it for the newest `states` generation, the others are
+given the value last computed at the same `figures` generation at once. A submitted figure then shows as
+待审核 one computation late (a single request after the submit sees it at once: nobody else computes);
+an approved figure moves `figures` and is never shown late.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ CAPACITY = 64  # judged periods kept per server: months × bases × pages, with 
 _values: OrderedDict[Hashable, Any] = OrderedDict()
 _guard = threading.Lock()
 _computing: dict[Hashable, threading.Lock] = {}
+_latest: OrderedDict[Hashable, tuple[Generation, Any]] = OrderedDict()  # per key: the newest value computed
+_busy: dict[Hashable, int] = {}  # per key: how many threads are computing it (at any generation)
 _local = threading.local()
 
 
@@ -35,12 +44,15 @@ def remembered(
     compute: Callable[[], T],
     at: Generation | None = None,
     states: bool = True,
+    lag_states: bool = False,
 ) -> T:
     """`compute()`'s value for `key` at the store's current generation, computed at most once per server.
 
     Given `at` (read by the caller before it read anything `compute` uses), that generation is used:
     values derived from one remembered value are filed under the generation it was filed under.
     With `states` False the value depends on figures only and is kept across changes of reporting state.
+    With `lag_states`, while another thread computes `key`, the value last computed at the same `figures`
+    generation is given at once (never within a computation: what is derived is filed under its own generation).
     """
     if (
         getattr(_local, "bypass", False)
@@ -53,27 +65,63 @@ def remembered(
     generation = at or current(session=session)
     if not generation.known:
         return compute()
-    moved_by = generation if states else generation.figures
-    full = (session.get_bind().engine.url.render_as_string(), key, moved_by)
+    short = (session.get_bind().engine.url.render_as_string(), key)
+    full = (*short, generation if states else generation.figures)
     with _guard:
         if full in _values:
             _values.move_to_end(full)
             return _values[full]
+        if lag_states and states and not getattr(_local, "depth", 0):
+            lagging = _lagging(short, generation)
+            if lagging is not None:
+                return lagging[1]
         lock = _computing.setdefault(full, threading.Lock())
     with lock:
         with _guard:
             if full in _values:
                 return _values[full]
+            _busy[short] = _busy.get(short, 0) + 1
         try:
-            value = compute()
+            value = _computed(compute)
         finally:
             with _guard:
                 _computing.pop(full, None)
+                _busy[short] -= 1
+                if not _busy[short]:
+                    del _busy[short]
         with _guard:
-            _values[full] = value
-            while len(_values) > CAPACITY:
-                _values.popitem(last=False)
+            _keep(_values, full, value)
+            newest = _latest.get(short)
+            if newest is None or (newest[0].figures, newest[0].states) <= (
+                generation.figures,
+                generation.states,
+            ):
+                _keep(_latest, short, (generation, value))
         return value
+
+
+def _lagging(short: Hashable, generation: Generation) -> tuple[Generation, Any] | None:
+    """The value last computed for `short` at `generation`'s figures, if another thread is computing it anew."""
+    newest = _latest.get(short)
+    if newest is None or not _busy.get(short) or newest[0].figures != generation.figures:
+        return None
+    return newest
+
+
+def _computed(compute: Callable[[], T]) -> T:
+    """`compute()`, with this thread marked as computing: what it reads from the cache must not lag."""
+    _local.depth = getattr(_local, "depth", 0) + 1
+    try:
+        return compute()
+    finally:
+        _local.depth -= 1
+
+
+def _keep(values: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
+    values[key] = value
+    values.move_to_end(key)
+    while len(values) > CAPACITY:
+        values.popitem(last=False)
 
 
 @contextmanager
@@ -90,6 +138,7 @@ def forget() -> None:
     """Drop every remembered value (a test that replaces the store under a running app)."""
     with _guard:
         _values.clear()
+        _latest.clear()
 
 
 _TRANSACTION_MEMO = "duban.transaction_memo"

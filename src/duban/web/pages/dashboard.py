@@ -53,12 +53,17 @@ def dashboard(
     """Counts by status, areas, 惠民实事, lagging items, ranking, projects and 报送情况."""
     session = db_session(request)
     at = current(session=session)
-    view = summary_of(request, month, at=at)
+    row = plan_for_request(request)
+    chosen = page_period(request=request, session=session, plan_row=row, month=month)
     kept = kept_query(request)  # the markup's links keep the year asked for: part of what is remembered
-    key = ("dashboard page", view.plan_id, view.month, view.basis, today_of(request), view.current, kept)
-    before = summary_of(request, view.month - 1, at=at) if view.month > 1 else None
-    main = remembered(session=session, key=key, at=at,
-                      compute=lambda: dashboard_main(session=session, view=view, before=before, kept=kept))  # fmt: skip
+    key = ("dashboard page", row.id, chosen.month, chosen.basis, today_of(request), chosen.current, kept)
+
+    def page() -> Markup:  # the summaries read within, at `at`: the page is filed under what it was made of
+        view = summary_of(request, chosen.month, at=at)
+        before = summary_of(request, view.month - 1, at=at) if view.month > 1 else None
+        return dashboard_main(session=session, view=view, before=before, kept=kept)
+
+    main = remembered(session=session, key=key, at=at, lag_states=True, compute=page)
     todo = None
     if scope(user.role, Action.ENTER_FIGURES) is Scope.OWN and user.unit_id is not None:  # a unit's reporter
         todo = reporter_todo(session=session, plan_row=plan_for_request(request), unit_id=user.unit_id,
@@ -91,8 +96,9 @@ def summary_of(request: Request, month: int | None, *, at: Generation | None = N
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
     today = today_of(request)
     view = remembered(session=session, key=("summary", row.id, chosen.month, chosen.basis, today), at=at,
-                      compute=lambda: dashboard_summary(session=session, plan_row=row, month=chosen.month,
-                                                        basis=chosen.basis, today=today))  # fmt: skip
+                      lag_states=True, compute=lambda: dashboard_summary(session=session, plan_row=row,
+                                                                         month=chosen.month, basis=chosen.basis,
+                                                                         today=today))  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)
 
 
