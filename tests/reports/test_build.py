@@ -16,7 +16,7 @@ from duban.progress.forecast import format_quantity
 from duban.progress.ranking import Ranking, places
 from duban.reports.build import STATUS_WORDS, judgement_words, ranking_sentence
 from duban.reports.service import ReportError, bulletin_for
-from duban.reports.text import percent_text, points_text, tenth
+from duban.reports.text import percent_text, points_text, quoted, tenth
 
 REPORT_DAY = date(2026, 11, 27)
 OPEN_ITEM = "督办单DB-2026-007(办理中)"
@@ -44,7 +44,8 @@ def table(bulletin, title):
 
 
 def display_name(line):
-    return line.indicator.name + ("（力争）" if line.indicator.aspiration else "")
+    """The name as the text spells it between its quotation marks (full-width brackets, ‘’ inside)."""
+    return quoted(line.indicator.name + ("（力争）" if line.indicator.aspiration else ""))[1:-1]
 
 
 def test_header_in_official_form(city_october):
@@ -162,7 +163,7 @@ def test_every_lagging_item_named_with_its_unit_and_gap(city_october, october, o
     assert f"共有{len(behind)}项目标滞后于序时进度" in text
     severe = text.split("严重滞后的是：")[1].split("滞后的是：")[0]
     for line in (x for x in behind if x.judgement.status is Status.FAR_BEHIND):
-        clause = severe.split(f"“{line.indicator.name}”")[1].split("；")[0]
+        clause = severe.split(quoted(line.indicator.name))[1].split("；")[0]
         assert "挂牌督办" in clause or "已下达" in clause
     opened = next(line for line in october.lagging() if line.indicator.id == open_item_id)
     assert (
@@ -275,7 +276,10 @@ def test_demands_are_numbered_and_built_from_the_situation(city_october, october
         if line.judgement.status is Status.FAR_BEHIND and not line.indicator.aspiration
     ]
     assert f"对严重滞后的{len(far)}项目标实行挂牌督办" in text
-    assert "距年底仅剩2个月" in text and "“打造口腔专科医院数”须于2026年12月31日前完成" in text
+    assert "距年底仅剩2个月" in text
+    assert (
+        "“打造口腔专科医院数”“每县（市、区）开办惠民大药房数”须于2026年12月31日前完成" in text
+    )  # one date, said once
     assert "于2026年12月25日前报送12月份进度数据" in text
 
 
@@ -293,6 +297,25 @@ def test_county_bulletin_speaks_to_the_county(zhenxiong_october, october):
     assert not [d for d in departments if d in body], "city departments are not the county's lead units"
     assert "请你县" in text_of(zhenxiong_october, "下步工作要求")
     assert {r[2] for r in table(zhenxiong_october, "滞后事项清单").rows} == {"镇雄县"}
+
+
+def test_lagging_again_said_once_after_the_list(zhenxiong_october, october, september):
+    """Items behind last month too get 纳入督办 in one sentence, not a clause repeated after each of them."""
+    listed = next(p for p in section(zhenxiong_october, "滞后事项").paragraphs if p.startswith("滞后的是："))
+    assert listed.count("已连续两个月滞后") == 1 and listed.count("纳入督办") == 1
+    lagging = (Status.BEHIND, Status.FAR_BEHIND)
+    behind = {
+        display_name(line)
+        for line, u in october.county_lines("镇雄县")
+        if u.judgement.status is Status.BEHIND and not line.indicator.aspiration
+    }
+    before = {
+        display_name(line) for line, u in september.county_lines("镇雄县") if u.judgement.status in lagging
+    }
+    summary = listed.rsplit("。", 2)[-2]
+    excepted = set(re.findall(r"“([^”]+)”", summary.split("外，")[0]))
+    assert excepted == behind - before and excepted
+    assert f"其余{len(behind & before)}项已连续两个月滞后，纳入督办" in summary
 
 
 def test_unknown_county_and_missing_plan_are_refused(demo_sessions):

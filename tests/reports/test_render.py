@@ -376,8 +376,8 @@ NAMED_ITEM = re.compile(r"“([^”]+)”（([^，）]+)）")
 
 
 def inner(text: str) -> str:
-    """A name as it stands inside the bulletin's quotation marks (“ ” within become ‘ ’)."""
-    return text.replace("“", "‘").replace("”", "’")
+    """A name as it stands inside the bulletin's quotation marks (“ ” within become ‘ ’, brackets full width)."""
+    return text.replace("“", "‘").replace("”", "’").replace("(", "（").replace(")", "）")
 
 
 @pytest.mark.parametrize(("fixture", "month"), [("city_october", "october"), ("city_november", "november")])

@@ -16,6 +16,7 @@ from duban.reports.text import (
     quantity_text,
     quoted,
     score_text,
+    series,
     short_title,
 )  # fmt: skip
 from duban.reports.xlsx import safe_text
@@ -72,10 +73,28 @@ def test_quantity_text_in_wan_and_yi(value, unit, expected):
         ("新开工项目数", "“新开工项目数”"),
         ("推行“以工代赈”模式", "“推行‘以工代赈’模式”"),
         ('打通"断头路"条数', "“打通断头路条数”"),
+        (
+            "每县(市、区)开办惠民大药房数",
+            "“每县（市、区）开办惠民大药房数”",
+        ),  # brackets full width in the prose
     ],
 )
 def test_quoted_uses_single_marks_inside(text, expected):
     assert quoted(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (["“甲”", "“乙”", "“丙”"], "“甲”“乙”“丙”"),  # GB/T 15834: no 顿号 between quoted parts
+        (["“甲”（市教育体育局）", "“乙”"], "“甲”（市教育体育局）、“乙”"),  # … but after a bracket note
+        (["昭阳区", "鲁甸县"], "昭阳区、鲁甸县"),
+        (["“甲”"], "“甲”"),
+        ([], ""),
+    ],
+)
+def test_series_leaves_the_enumeration_comma_out_between_quotes(parts, expected):
+    assert series(parts) == expected
 
 
 @pytest.mark.parametrize(

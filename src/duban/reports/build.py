@@ -30,6 +30,7 @@ from duban.reports.text import (
     points_text,
     quoted,
     score_text,
+    series,
     share_text,
     short_title,
     tenth,
@@ -278,11 +279,9 @@ def _good(scope: Scope) -> Section | None:
     section = Section("进展较好的事项")
     parts = []
     if done:
-        parts.append(f"已完成年度目标的{len(done)}项：" + "、".join(_named(i, scope) for i in done))
+        parts.append(f"已完成年度目标的{len(done)}项：" + series(_named(i, scope) for i in done))
     if ahead:
-        parts.append(
-            f"超序时进度推进的{len(ahead)}项：" + "、".join(_named(i, scope, gap=True) for i in ahead)
-        )
+        parts.append(f"超序时进度推进的{len(ahead)}项：" + series(_named(i, scope, gap=True) for i in ahead))
     section.paragraphs.append("；".join(parts) + "。")
     praised = _praised_counties(scope)
     if praised:
@@ -380,7 +379,7 @@ def _livelihood(scope: Scope) -> Section | None:
     text = f"{len(named)}件惠民实事共设{len(items)}项量化目标，{parts}。"  # quoted names run on without 、 (GB/T 15834)
     done = [i for i in items if i.status is Status.DONE]
     if done:
-        text += f"其中{''.join(quoted(i.name) for i in done)}已完成年度目标。"
+        text += f"其中{series(quoted(i.name) for i in done)}已完成年度目标。"
     section.paragraphs.append(text)
     section.tables.append(_progress_table("惠民实事推进情况", items, numbered_by=named))
     return section
@@ -437,7 +436,7 @@ def _lagging(scope: Scope) -> Section:
         if far:
             section.paragraphs.append("严重滞后的是：" + "；".join(_lag_words(i, scope) for i in far) + "。")
         if slow:
-            section.paragraphs.append("滞后的是：" + "；".join(_lag_words(i, scope) for i in slow) + "。")
+            section.paragraphs.append(_slow_words(slow, scope))
     aspirations = [i for i in behind if not i.headline]
     if aspirations:
         named = "；".join(_lag_words(i, scope, act=False) for i in aspirations)
@@ -473,6 +472,22 @@ def _verdicts(item: Item, scope: Scope) -> list[str]:
     if item.value is None:
         return ["本期未报送数据"]
     return []
+
+
+def _slow_words(slow: list[Item], scope: Scope) -> str:
+    """滞后的是：…; when several were behind last month too, the 督办 they now get said once after the list."""
+    again = [i for i in slow if scope.was_lagging(i) and i.indicator.id not in scope.open_items]
+    if len(again) < 2:
+        return "滞后的是：" + "；".join(_lag_words(i, scope) for i in slow) + "。"
+    named = "；".join(_lag_words(i, scope, act=i not in again) for i in slow)
+    others = [i for i in slow if i not in again]
+    if not others:
+        which = f"以上{len(again)}项均"
+    elif len(others) < len(again):
+        which = f"其中，除{series(quoted(i.name) for i in others)}外，其余{len(again)}项"
+    else:
+        which = f"其中，{series(quoted(i.name) for i in again)}"
+    return f"滞后的是：{named}。{which}已连续两个月滞后，纳入督办。"
 
 
 def _actions(item: Item, scope: Scope) -> list[str]:

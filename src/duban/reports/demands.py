@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from duban.choices import Status
 from duban.reports.causes import Note, group_causes
 from duban.reports.items import Item, lagging
-from duban.reports.text import date_text, ordinal, quoted
+from duban.reports.text import date_text, ordinal, quoted, series
 
 if TYPE_CHECKING:
     from duban.reports.build import Scope
@@ -52,7 +52,9 @@ def _deadline_demand(scope: Scope) -> str:
         i for i in scope.items if i.indicator.due and i.status is not Status.DONE and i.indicator.due >= on
     ]
     left = 12 - scope.overview.month
-    parts = [f"{quoted(i.name)}须于{date_text(i.indicator.due)}前完成" for i in due if i.indicator.due]
+    dates = sorted({i.indicator.due for i in due if i.indicator.due})
+    parts = [f"{series(quoted(i.name) for i in due if i.indicator.due == day)}须于{date_text(day)}前完成"
+             for day in dates]  # fmt: skip
     if left <= YEAR_END_MONTHS:
         open_count = sum(1 for i in scope.items if i.headline and i.status is not Status.DONE)
         year = (f"距年底仅剩{left}个月，尚有{open_count}项目标未完成，请对照年度目标倒排工期、挂图作战，"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,9 +31,18 @@ def share_text(part: int, whole: int) -> str:
 
 
 def quoted(text: str) -> str:
-    """“text”, with quotation marks inside it turned to single ones: “推行‘以工代赈’模式”."""
-    inner = text.replace("“", "‘").replace("”", "’").replace('"', "")
+    """“text”, quotation marks inside it turned to single ones and brackets to full width: “每县（市、区）…”."""
+    inner = text.replace("“", "‘").replace("”", "’").replace('"', "").replace("(", "（").replace(")", "）")
     return f"“{inner}”"
+
+
+def series(parts: Iterable[str]) -> str:
+    """Parts of a list joined by 、, left out between two quoted ones (GB/T 15834: “甲”“乙”, but “甲”（…）、“乙”)."""
+    text = ""
+    for part in parts:
+        text += "" if not text or (text.endswith("”") and part.startswith("“")) else "、"
+        text += part
+    return text
 
 
 def points_text(gap: Decimal | None) -> str:

@@ -12,7 +12,7 @@ from duban.choices import FinalStatus
 from duban.plan.assignments import city_name
 from duban.reports.build import ranking_sentence
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
-from duban.reports.text import date_text, ordinal, score_text, share_text, tenth, title_lines
+from duban.reports.text import date_text, ordinal, quoted, score_text, series, share_text, tenth, title_lines
 from duban.services.yearclose import CountyResult, TargetResult, YearResult
 
 RANK_TABLE, CITY_TABLE, COUNTY_TABLE = "县区考核结果", "市级目标完成情况", "县区目标完成情况"
@@ -75,7 +75,7 @@ def _ranking_table(counties: list[CountyResult]) -> Table:
 
 def _targets(result: YearResult) -> Section:
     missed = [t for t in result.targets if t.status is FinalStatus.NOT_DONE and not t.aspiration]
-    named = "、".join(f"“{t.name}”" for t in missed[:8]) + ("等" if len(missed) > 8 else "")
+    named = series(quoted(t.name) for t in missed[:8]) + ("等" if len(missed) > 8 else "")
     text = f"未完成的市级目标{len(missed)}项：{named}。" if missed else "市级目标均已完成或基本完成。"
     section = Section("目标任务完成情况", [text])
     section.tables.append(_target_table(CITY_TABLE, result.targets, unit=False))
