@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from duban.choices import Colour, ItemCause
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import PeriodRow, PlanRow
 from duban.persistence.supervision_models import SupervisionItemRow, SupervisionReminderRow
 from duban.services.periods import UnitReporting, period_label, reporting_status
@@ -68,9 +68,9 @@ def remind_late_units(
             skipped.append(line.unit)
         else:
             written.append(reminder)
-    record_change(session=session, user_id=user_id, action="period.remind", entity="period", entity_id=period.id,
-                  new={"reminded": [r.unit for r in written], "skipped": skipped,
-                       "report_red_days": rules.report_red_days})  # fmt: skip
+    record_event(session, actor=user_id, action="period.remind", subject=("period", period.id),
+                 new={"reminded": [r.unit for r in written], "skipped": skipped,
+                      "report_red_days": rules.report_red_days})  # fmt: skip
     return written, skipped
 
 

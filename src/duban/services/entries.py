@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import TOP_KIND_VALUES, EntryState, MilestoneStage, OrgKind
-from duban.persistence.audit import history, record_change
+from duban.persistence.audit import audited, history, plain_number
 from duban.persistence.models import (
     AreaRow,
     AuditRow,
@@ -125,12 +125,11 @@ def record_value(
         raise WorkflowError("已提交待审核的数据不能修改,如需修改请联系督查室退回")
     if entry.state == EntryState.APPROVED and entry.id is not None and not (reason or "").strip():
         raise WorkflowError("修改已审核通过的数据必须说明理由")
-    old = _figures(entry) if entry.id else None
     # a returned figure stays 已退回 while its unit corrects it, until it is resubmitted
     state = EntryState.RETURNED if entry.state == EntryState.RETURNED else EntryState.DRAFT
-    _flush(session, entry, {**sent, "state": state.value, "updated_by": user_id, "updated_at": utcnow()},
-           "该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交")  # fmt: skip
-    _audit(session, entry, user_id, "entry.record", old, {**_figures(entry), **(extra or {})}, reason)
+    with audited(session, actor=user_id, action="entry.record", reason=reason, subject=entry, new=extra):
+        _flush(session, entry, {**sent, "state": state.value, "updated_by": user_id, "updated_at": utcnow()},
+               "该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交")  # fmt: skip
     # what the audit row just written says, so that the save's answer need not read it back
     session.info.setdefault(RECORDED_WARNINGS, {})[entry.id] = (extra or {}).get("warnings")
     return entry
@@ -187,21 +186,12 @@ def correct_figure(
     if problems:
         raise ValidationFailed(problems)
     entry = current or EntryRow(indicator_id=row.id, unit_id=unit.id, period_id=period.id)
-    old = {"state": entry.state, **_figures(entry)} if entry.id else None
     official = {"official_value": fields["value"], "official_numerator": fields["numerator"],
                 "official_denominator": fields["denominator"], "official_stage": fields["stage"]}  # fmt: skip
-    _flush(session, entry, {**fields, **official, "state": EntryState.APPROVED.value, "approved_at": utcnow(),
-                            "return_reason": None, "updated_by": writer.user_id, "updated_at": utcnow()},
-           "该数据刚被他人修改,您的更正未保存,请刷新后核对")  # fmt: skip
-    _audit(
-        session,
-        entry,
-        writer.user_id,
-        "entry.correct",
-        old,
-        {"state": entry.state, **_figures(entry)},
-        reason.strip(),
-    )
+    with audited(session, actor=writer.user_id, action="entry.correct", reason=reason.strip(), subject=entry):
+        _flush(session, entry, {**fields, **official, "state": EntryState.APPROVED.value,
+                                "approved_at": utcnow(), "return_reason": None, "updated_by": writer.user_id,
+                                "updated_at": utcnow()}, "该数据刚被他人修改,您的更正未保存,请刷新后核对")  # fmt: skip
     return entry
 
 
@@ -552,14 +542,6 @@ def _show(entry: EntryRow) -> str:
     return plain_number(entry.value) or "空"
 
 
-def plain_number(number: Decimal | None) -> str | None:
-    """A stored amount as text without trailing zeros ('365', not '365.000000'); None stays None."""
-    if number is None:
-        return None
-    text = format(Decimal(number), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _flush(session: Session, entry: EntryRow, changes: Mapping[str, Any], conflict: str) -> None:
     """Write `changes` to the entry in a savepoint, so that a concurrent change is a ConflictError and the
     request's transaction stays usable (changes made before the savepoint would be flushed outside it)."""
@@ -625,20 +607,11 @@ def _move(
     session: Session, entry: EntryRow, user_id: int | None, state: EntryState, action: str,
     reason: str | None = None, changes: Mapping[str, Any] | None = None,
 ) -> EntryRow:  # fmt: skip
-    old_state = entry.state
     moved = {**(changes or {}), "state": state.value, "updated_by": user_id, "updated_at": utcnow()}
     if state is EntryState.SUBMITTED:
         moved["submitted_at"] = moved["updated_at"]
-    _flush(session, entry, moved, "该数据刚被他人处理,您的操作未生效,请刷新后查看当前状态")
-    _audit(
-        session,
-        entry,
-        user_id,
-        action,
-        {"state": old_state},
-        {"state": state.value, **_figures(entry)},
-        reason,
-    )
+    with audited(session, actor=user_id, action=action, reason=reason, subject=entry):
+        _flush(session, entry, moved, "该数据刚被他人处理,您的操作未生效,请刷新后查看当前状态")
     return entry
 
 
@@ -648,21 +621,6 @@ def _figures(entry: EntryRow) -> dict[str, Any]:
         "denominator": plain_number(entry.denominator), "stage": entry.stage, "stage_date": entry.stage_date,
         "note": entry.note,
     }  # fmt: skip
-
-
-def _audit(
-    session: Session,
-    entry: EntryRow,
-    user_id: int | None,
-    action: str,
-    old: dict[str, Any] | None,
-    new: dict[str, Any],
-    reason: str | None = None,
-) -> None:
-    record_change(
-        session=session, user_id=user_id, action=action, entity="entry", entity_id=entry.id,
-        old=old, new=new, reason=reason,
-    )  # fmt: skip
 
 
 def unit_entries(

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from duban.persistence.audit import record_change
+from duban.persistence.audit import audited
 from duban.persistence.models import EntryRow
 from duban.persistence.reporting_models import EvidenceRow
 from duban.services.locks import Step, Writer, check_entry_lock
@@ -67,10 +67,8 @@ def add_evidence(
     _write_once(_storage(storage, data_dir), evidence_key(digest), content, kind)
     row = EvidenceRow(entry_id=entry.id, sha256=digest, filename=_safe_name(filename), content_type=kind,
                       size=len(content), uploaded_by=writer.user_id)  # fmt: skip
-    session.add(row)
-    session.flush()
-    record_change(session=session, user_id=writer.user_id, action="evidence.add", entity="entry", entity_id=entry.id,
-                  new={"evidence_id": row.id, "filename": row.filename, "sha256": digest, "size": len(content)})  # fmt: skip
+    with audited(session, actor=writer.user_id, action="evidence.add"):
+        session.add(row)
     return row
 
 
@@ -85,11 +83,8 @@ def remove_evidence(*, session: Session, evidence: EvidenceRow, writer: Writer, 
     entry = session.get(EntryRow, evidence.entry_id)
     assert entry is not None
     check_entry_lock(session=session, entry=entry, writer=writer, step=Step.EVIDENCE)
-    record_change(session=session, user_id=writer.user_id, action="evidence.remove", entity="entry",
-                  entity_id=evidence.entry_id, old={"evidence_id": evidence.id, "filename": evidence.filename},
-                  reason=reason)  # fmt: skip
-    session.delete(evidence)
-    session.flush()
+    with audited(session, actor=writer.user_id, action="evidence.remove", reason=reason):
+        session.delete(evidence)
 
 
 def _check(session: Session, entry: EntryRow, filename: str, content: bytes, max_bytes: int) -> None:

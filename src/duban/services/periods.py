@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, ReportingState, ReportState
 from duban.months import month_end
-from duban.persistence.audit import record_change
+from duban.persistence.audit import audited
 from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
 from duban.persistence.reporting_models import PeriodReopenRow
 from duban.plan.assignments import asked_of_units, reporting_units
@@ -144,13 +144,11 @@ def lock_period(
     """Close the period for everyone (after the office has approved its figures); running reopenings end."""
     ended = list(session.scalars(select(PeriodReopenRow).where(PeriodReopenRow.period_id == period.id,
                                                                PeriodReopenRow.until >= today)))  # fmt: skip
-    for row in ended:
-        row.until = today - timedelta(days=1)
-    period.locked = True
-    session.flush()
-    record_change(session=session, user_id=user_id, action="period.lock", entity="period", entity_id=period.id,
-                  old={"locked": False}, new={"locked": True, "ended_reopenings": [r.id for r in ended]},
-                  reason=reason)  # fmt: skip
+    with audited(session, actor=user_id, action="period.lock", reason=reason, subject=period,
+                 new={"ended_reopenings": [r.id for r in ended]}):  # fmt: skip
+        for row in ended:
+            row.until = today - timedelta(days=1)
+        period.locked = True
 
 
 def reopen_period(
@@ -168,13 +166,12 @@ def reopen_period(
     row = PeriodReopenRow(
         period_id=period.id, unit_id=unit_id, until=until, reason=reason.strip(), by=user_id
     )
-    was_locked = period.locked
-    period.locked = period.locked and unit_id is not None  # one unit's reopening passes the lock for it alone
-    session.add(row)
-    session.flush()
-    record_change(session=session, user_id=user_id, action="period.reopen", entity="period",
-                  entity_id=period.id, old={"locked": was_locked},
-                  new={"locked": period.locked, "until": until, "unit_id": unit_id}, reason=reason.strip())  # fmt: skip
+    with audited(session, actor=user_id, action="period.reopen", reason=reason.strip(), subject=period,
+                 new={"until": until, "unit_id": unit_id}):  # fmt: skip
+        period.locked = (
+            period.locked and unit_id is not None
+        )  # one unit's reopening passes the lock for it alone
+        session.add(row)
     return row
 
 
@@ -187,12 +184,11 @@ def end_reopening(
         raise WorkflowError(f"重新开放记录 {reopen_id} 不属于该报送期")
     if row.until < today:
         return row  # already over: a repeated click changes nothing
-    old = row.until
-    row.until = today - timedelta(days=1)
-    session.flush()
-    record_change(session=session, user_id=user_id, action="period.relock", entity="period", entity_id=period.id,
-                  old={"until": old}, new={"until": row.until, "unit_id": row.unit_id, "reopen_id": row.id},
-                  reason=(reason or "").strip() or None)  # fmt: skip
+    ended = today - timedelta(days=1)
+    with audited(session, actor=user_id, action="period.relock", reason=(reason or "").strip() or None,
+                 subject=period, old={"until": row.until},
+                 new={"until": ended, "unit_id": row.unit_id, "reopen_id": row.id}):  # fmt: skip
+        row.until = ended
     return row
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, FinalStatus, ItemFate
-from duban.persistence.audit import history, record_change
+from duban.persistence.audit import audited, history, record_change
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.model import Plan
@@ -271,9 +271,8 @@ def reopen_year(
     months = _locked_by_close(session, plan_row)
     for period in _periods(session, plan_row):
         if period.month in months and period.locked:
-            period.locked = False
-            record_change(session=session, user_id=user_id, action="period.unlock", entity="period",
-                          entity_id=period.id, old={"locked": True}, new={"locked": False}, reason=reason.strip())  # fmt: skip
+            with audited(session, actor=user_id, action="period.unlock", reason=reason.strip()):
+                period.locked = False
     old = {"closed": True, "closed_at": plan_row.closed_at, "closed_by": plan_row.closed_by}
     plan_row.closed_at, plan_row.closed_by = None, None
     session.flush()
