@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage, Status
 from duban.months import last_due_month
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
@@ -86,8 +86,8 @@ def generate_demo_progress(
             rows += [_row(indicator_ids[ind.id], units[unit].id, periods[m - 1], fig, m == months, rng,
                           _lag_note(plan, ind, unit, m, fig, seed)) for m, fig in made]  # fmt: skip
     session.add_all(rows)
-    record_change(session=session, user_id=None, action="demo.generate", entity="plan", entity_id=plan_row.id,
-                  new={"entries": len(rows), "months": months, "seed": seed})  # fmt: skip
+    record_event(session, actor=None, action="demo.generate", subject=("plan", plan_row.id),
+                 new={"entries": len(rows), "months": months, "seed": seed})  # fmt: skip
     session.flush()
     return DemoSummary(entries=len(rows), months=months, not_reported=skipped)
 

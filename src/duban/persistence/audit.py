@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from duban.persistence.models import AuditRow, EntryRow, PeriodRow
+from duban.persistence.models import AuditRow, EntryRow, PeriodRow, UserRow
 from duban.persistence.reporting_models import EvidenceRow
 
 _SCOPES = "duban.audit.scopes"  # session.info key: the open scopes, innermost last
@@ -51,6 +51,9 @@ AUDITED: dict[type, Audited] = {
         owner=lambda row: row.entry_id,
     ),
     PeriodRow: Audited("period", {"locked": "locked"}, always=("locked",)),
+    UserRow: Audited(
+        "user", {key: key for key in ("username", "display_name", "role", "unit_id", "email", "active")}
+    ),
 }
 
 
@@ -99,23 +102,6 @@ def audited(
     finally:
         scopes.remove(scope)
     session.add_all(_audit_rows(scope))
-
-
-def record_change(
-    *,
-    session: Session,
-    user_id: int | None,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    old: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> None:
-    """Append one change to the audit trail, in the caller's transaction (to be replaced by `audited`)."""
-    record_event(
-        session, actor=user_id, action=action, reason=reason, subject=(entity, entity_id), old=old, new=new
-    )
 
 
 def record_event(
@@ -212,12 +198,8 @@ def _unchanged(subject: Any) -> _Change:
     if isinstance(subject, tuple):
         return _Change(subject[0])
     spec = AUDITED[type(subject)]
-    return _Change(
-        spec.entity,
-        subject,
-        old={key: _jsonable(getattr(subject, spec.columns[key])) for key in spec.always},
-        new={},
-    )
+    always = {key: _jsonable(getattr(subject, spec.columns[key])) for key in spec.always}
+    return _Change(spec.entity, subject, old=always or None, new={} if always else None)
 
 
 def _audit_row(scope: Scope, change: _Change, facts: bool, entity_id: int | None = None) -> AuditRow:

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import AuditRow
 
 ACTION = "bulletin.issue"
@@ -52,6 +52,6 @@ def record_issue(
     """Record a numbered bulletin; returns the other bulletin that already holds `number`, if any."""
     clash = next((b for b in issued_bulletins(session=session, plan_id=plan_id)
                   if b.number == number and (b.period, b.unit) != (period, unit)), None)  # fmt: skip
-    record_change(session=session, user_id=user_id, action=ACTION, entity="plan", entity_id=plan_id,
-                  new={"number": number, "period": period, "unit": unit, "issued": issued.isoformat()})  # fmt: skip
+    record_event(session, actor=user_id, action=ACTION, subject=("plan", plan_id),
+                 new={"number": number, "period": period, "unit": unit, "issued": issued.isoformat()})  # fmt: skip
     return clash

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.months import month_end
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import PeriodRow, PlanRow
 from duban.persistence.reporting_models import OfficeSettingRow
 
@@ -89,6 +89,6 @@ def save_office_settings(
     session.add(row)
     session.flush()
     new = {"current_month": current, "include_submitted": include_submitted, "carry_forward": carry_forward}
-    record_change(session=session, user_id=user_id, action="office.settings", entity="plan", entity_id=plan_id,
-                  old=old, new=new)  # fmt: skip
+    record_event(session, actor=user_id, action="office.settings", subject=("plan", plan_id),
+                 old=old, new=new)  # fmt: skip
     return office_settings(session=session, plan_id=plan_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import PlanRow
 from duban.plan.model import Plan
 from duban.services.plan_revisions import apply_plan_revision
@@ -23,6 +23,6 @@ def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> Pl
     row = PlanRow(region=plan.region, year=plan.year, title=plan.title)
     session.add(row)
     write_plan(session=session, row=row, plan=plan)
-    record_change(session=session, user_id=user_id, action="plan.create", entity="plan", entity_id=row.id,
-                  new={"indicators": len(plan.indicators()), "title": plan.title})  # fmt: skip
+    record_event(session, actor=user_id, action="plan.create", subject=("plan", row.id),
+                 new={"indicators": len(plan.indicators()), "title": plan.title})  # fmt: skip
     return row

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import RevisionState
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.persistence.project_models import ProjectRow
 from duban.persistence.revision_models import PlanRevisionRow, TargetRevisionRow
@@ -238,10 +238,10 @@ def apply_plan_revision(
     retired = [t.change.code for t in preview.of_kind(ChangeKind.REMOVED) if t.retires]
     _write(session, plan_row, preview.plan, retire=dict.fromkeys(retired, preview.effective_month))
     revision.changes = _recorded(preview, target_revisions, retired)
-    record_change(session=session, user_id=user_id, action="plan.revise", entity=ENTITY, entity_id=revision.id,
-                  new={"summary": preview.summary(), "effective_month": preview.effective_month,
+    record_event(session, actor=user_id, action="plan.revise", subject=(ENTITY, revision.id),
+                 new={"summary": preview.summary(), "effective_month": preview.effective_month,
                        "kept": sorted(keep)},
-                  reason=revision.reason)  # fmt: skip
+                 reason=revision.reason)  # fmt: skip
     return revision
 
 
@@ -388,16 +388,16 @@ def undo_plan_revision(*, session: Session, revision_id: int, user_id: int | Non
     )
     _write(session, plan_row, before, retire=retire)
     revision.state, revision.undone_by, revision.undone_at = UNDONE, user_id, utcnow()
-    record_change(session=session, user_id=user_id, action="plan.revise.undo", entity=ENTITY, entity_id=revision.id,
-                  old={"summary": revision.changes.get("summary")})  # fmt: skip
+    record_event(session, actor=user_id, action="plan.revise.undo", subject=(ENTITY, revision.id),
+                 old={"summary": revision.changes.get("summary")})  # fmt: skip
     return revision
 
 
 def _withdraw(session: Session, ids: Iterable[int], user_id: int | None) -> None:
     for row in session.scalars(select(TargetRevisionRow).where(TargetRevisionRow.id.in_(list(ids)))):
         row.state = RevisionState.WITHDRAWN.value
-        record_change(session=session, user_id=user_id, action="target.withdraw", entity="target_revision",
-                      entity_id=row.id, old={"state": RevisionState.APPROVED.value})  # fmt: skip
+        record_event(session, actor=user_id, action="target.withdraw", subject=("target_revision", row.id),
+                     old={"state": RevisionState.APPROVED.value})  # fmt: skip
     session.flush()
 
 

@@ -24,7 +24,7 @@ from duban.choices import (
     ProjectKind,
     ProjectMilestone,
 )
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
 from duban.persistence.readcache import remembered, within_transaction
@@ -94,9 +94,9 @@ def _audit_change(
     session: Session, project_id: int, old: dict[str, Any] | None, new: dict[str, Any], user_id: int | None
 ) -> None:
     changed = [k for k in new if old is None or old.get(k) != new[k]]
-    record_change(
-        session=session, user_id=user_id, action="project.update" if old else "project.create",
-        entity="project", entity_id=project_id,
+    record_event(
+        session, actor=user_id, action="project.update" if old else "project.create",
+        subject=("project", project_id),
         old={k: old[k] for k in changed} if old else None, new={k: new[k] for k in changed},
     )  # fmt: skip
 
@@ -197,8 +197,8 @@ def replace_projects(
         _fill_row(row, project, counties)
     session.add_all(rows)
     session.flush()
-    record_change(session=session, user_id=user_id, action="project.replace", entity="plan",
-                  entity_id=plan_row.id, old={"projects": removed}, new={"projects": len(rows)}, reason=reason)  # fmt: skip
+    record_event(session, actor=user_id, action="project.replace", subject=("plan", plan_row.id),
+                 old={"projects": removed}, new={"projects": len(rows)}, reason=reason)  # fmt: skip
     return len(rows)
 
 

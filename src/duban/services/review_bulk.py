@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow
 from duban.services.entries import FourEyes, Writer, approve
 from duban.services.periods import WorkflowError
@@ -108,7 +108,7 @@ def approve_previewed(*, session: Session, plan_id: int, entry_ids: list[int], w
             continue
         result.approved.append(entry.id)
     if result.approved:
-        record_change(session=session, user_id=writer.user_id, action="entry.bulk_approve", entity="review",
-                      entity_id=None, new={"approved": result.approved, "already": result.already,
-                                           "refused": len(result.refused)})  # fmt: skip
+        record_event(session, actor=writer.user_id, action="entry.bulk_approve", subject=("review", None),
+                     new={"approved": result.approved, "already": result.already,
+                          "refused": len(result.refused)})  # fmt: skip
     return result

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import RevisionState
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import IndicatorRow, UnitTargetRow, utcnow
 from duban.persistence.revision_models import TargetRevisionRow
 from duban.plan.model import Indicator, Plan
@@ -68,8 +68,8 @@ def revise_target(
                             state=RevisionState.PENDING.value, created_by=user_id)  # fmt: skip
     session.add(row)
     session.flush()
-    record_change(session=session, user_id=user_id, action="target.revise", entity=ENTITY, entity_id=row.id,
-                  old={"target": old}, new=_described(row), reason=row.reason)  # fmt: skip
+    record_event(session, actor=user_id, action="target.revise", subject=(ENTITY, row.id),
+                 old={"target": old}, new=_described(row), reason=row.reason)  # fmt: skip
     return approve_revision(session=session, revision_id=row.id, user_id=user_id) if approve else row
 
 
@@ -83,8 +83,8 @@ def approve_revision(*, session: Session, revision_id: int, user_id: int | None)
     row.state, row.approved_by, row.approved_at = RevisionState.APPROVED.value, user_id, utcnow()
     session.flush()
     _store_year_end_value(session, row)
-    record_change(session=session, user_id=user_id, action="target.approve", entity=ENTITY, entity_id=row.id,
-                  new=_described(row))  # fmt: skip
+    record_event(session, actor=user_id, action="target.approve", subject=(ENTITY, row.id),
+                 new=_described(row))  # fmt: skip
     return row
 
 

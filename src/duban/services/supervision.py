@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from duban.choices import Colour, ItemAction, ItemCause, ItemState
-from duban.persistence.audit import history, record_change
+from duban.persistence.audit import history, record_event
 from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow, utcnow
 from duban.persistence.supervision_models import (
     SupervisionItemRow,
@@ -293,8 +293,8 @@ def _update_flags(
 
 
 def _flag_audit(session: Session, item: SupervisionItemRow, action: str, into: list[int]) -> None:
-    record_change(session=session, user_id=None, action=action, entity=ENTITY, entity_id=item.id,
-                  new={"cause_cleared_on": item.cause_cleared_on})  # fmt: skip
+    record_event(session, actor=None, action=action, subject=(ENTITY, item.id),
+                 new={"cause_cleared_on": item.cause_cleared_on})  # fmt: skip
     into.append(item.id)
 
 
@@ -318,8 +318,8 @@ def refresh_colours(*, session: Session, plan_id: int | None, today: date) -> li
         if (colour.value if colour else None) != item.colour:
             old = item.colour
             item.colour = colour.value if colour else None
-            record_change(session=session, user_id=None, action="supervision.colour", entity=ENTITY,
-                          entity_id=item.id, old={"colour": old}, new={"colour": item.colour})  # fmt: skip
+            record_event(session, actor=None, action="supervision.colour", subject=(ENTITY, item.id),
+                         old={"colour": old}, new={"colour": item.colour})  # fmt: skip
             changed.append(item.id)
     session.flush()
     return changed
@@ -486,8 +486,8 @@ def _audit(
     session: Session, item: SupervisionItemRow, user_id: int | None, action: ItemAction,
     old: dict[str, Any] | None, new: dict[str, Any] | None, reason: str | None = None,
 ) -> None:  # fmt: skip
-    record_change(session=session, user_id=user_id, action=f"supervision.{action.value}", entity=ENTITY,
-                  entity_id=item.id, old=old, new=new, reason=reason)  # fmt: skip
+    record_event(session, actor=user_id, action=f"supervision.{action.value}", subject=(ENTITY, item.id),
+                 old=old, new=new, reason=reason)  # fmt: skip
 
 
 def _snapshot(item: SupervisionItemRow) -> dict[str, Any]:
@@ -641,8 +641,8 @@ def record_delivery(*, session: Session, reminder_id: int, error: str | None) ->
     if row is None:
         return
     row.emailed_at, row.email_error = (None, error) if error else (utcnow(), None)
-    record_change(session=session, user_id=None, action="supervision.remind", entity=ENTITY,
-                  entity_id=row.item_id, new={"day": row.day, "recipients": row.recipients, "error": error})  # fmt: skip
+    record_event(session, actor=None, action="supervision.remind", subject=(ENTITY, row.item_id),
+                 new={"day": row.day, "recipients": row.recipients, "error": error})  # fmt: skip
 
 
 def inbox(*, session: Session, unit_id: int, limit: int = 50) -> list[SupervisionReminderRow]:

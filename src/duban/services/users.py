@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from duban.choices import OrgKind, Role
-from duban.persistence.audit import record_change
+from duban.persistence.audit import audited
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
 from duban.services.units import unit_named
@@ -51,10 +51,8 @@ def add_user(
         raise AccountError("填报员必须指定所属单位")
     user = UserRow(username=username, password_hash=_hasher.hash(password), role=role.value, unit=unit_row,
                    display_name=display_name, email=email)  # fmt: skip
-    session.add(user)
-    session.flush()
-    record_change(session=session, user_id=by, action="user.add", entity="user", entity_id=user.id,
-                  new={"username": username, "role": role.value, "unit": unit})  # fmt: skip
+    with audited(session, actor=by, action="user.add", subject=user, new={"unit": unit}):
+        session.add(user)
     return user
 
 
@@ -129,20 +127,19 @@ def set_password(*, session: Session, username: str, password: str, by: int | No
     """Replace a user's password; every open session of theirs ends."""
     user = _user(session, username)
     _check_password(password)
-    user.password_hash = _hasher.hash(password)
-    end_sessions(session=session, user=user)
+    with audited(session, actor=by, action="user.reset", subject=user):  # the hash itself is not kept
+        user.password_hash = _hasher.hash(password)
+        end_sessions(session=session, user=user)
     session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
-    record_change(session=session, user_id=by, action="user.reset", entity="user", entity_id=user.id)
     return user
 
 
 def set_active(*, session: Session, username: str, active: bool, by: int | None = None) -> UserRow:
     """Enable or disable an account; either way every open session of theirs ends."""
     user = _user(session, username)
-    user.active = active
-    end_sessions(session=session, user=user)
-    record_change(session=session, user_id=by, action="user.enable" if active else "user.disable",
-                  entity="user", entity_id=user.id)  # fmt: skip
+    with audited(session, actor=by, action="user.enable" if active else "user.disable", subject=user):
+        user.active = active
+        end_sessions(session=session, user=user)
     return user
 
 

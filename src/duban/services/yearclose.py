@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, FinalStatus, ItemFate
-from duban.persistence.audit import audited, history, record_change
+from duban.persistence.audit import audited, history, record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.model import Plan
@@ -222,9 +222,9 @@ def close_year(
     for period in locked:
         lock_period(session=session, period=period, user_id=user_id, today=today, reason=reason.strip())
     moved = _settle_items(session, plan_row, choices, user_id, today, reason.strip())
-    record_change(session=session, user_id=user_id, action="year.close", entity=ENTITY, entity_id=plan_row.id,
-                  old={"closed": False}, new={"closed": True, "locked_months": [p.month for p in locked], **moved},
-                  reason=reason.strip())  # fmt: skip
+    record_event(session, actor=user_id, action="year.close", subject=(ENTITY, plan_row.id),
+                 old={"closed": False}, new={"closed": True, "locked_months": [p.month for p in locked], **moved},
+                 reason=reason.strip())  # fmt: skip
     return True
 
 
@@ -276,8 +276,8 @@ def reopen_year(
     old = {"closed": True, "closed_at": plan_row.closed_at, "closed_by": plan_row.closed_by}
     plan_row.closed_at, plan_row.closed_by = None, None
     session.flush()
-    record_change(session=session, user_id=user_id, action="year.reopen", entity=ENTITY, entity_id=plan_row.id,
-                  old=old, new={"closed": False, "unlocked_months": sorted(months)}, reason=reason.strip())  # fmt: skip
+    record_event(session, actor=user_id, action="year.reopen", subject=(ENTITY, plan_row.id),
+                 old=old, new={"closed": False, "unlocked_months": sorted(months)}, reason=reason.strip())  # fmt: skip
     return True
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.models import UserRow
 from duban.policy import Action
 from duban.services.users import AccountError, LoginThrottled, authenticate, end_sessions
@@ -52,7 +52,7 @@ def login(
     request.session.clear()
     request.session.update(user_id=user.id, session_version=user.session_version)
     csrf_token(request)
-    record_change(session=session, user_id=user.id, action="user.login", entity="user", entity_id=user.id)
+    record_event(session, actor=user.id, action="user.login", subject=("user", user.id))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -67,9 +67,7 @@ def logout(request: Request) -> Response:
     if user is not None:
         session = db_session(request)
         end_sessions(session=session, user=session.get_one(UserRow, user.id))
-        record_change(
-            session=session, user_id=user.id, action="user.logout", entity="user", entity_id=user.id
-        )
+        record_event(session, actor=user.id, action="user.logout", subject=("user", user.id))
     request.session.clear()
     request.state.user = None
     return RedirectResponse("/login", status_code=303)

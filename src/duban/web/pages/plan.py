@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from duban.choices import BreakdownStatus, Comparator
-from duban.persistence.audit import record_change
+from duban.persistence.audit import record_event
 from duban.persistence.db import Session
 from duban.persistence.models import IndicatorRow, UnitTargetRow
 from duban.plan.model import Indicator, Plan
@@ -130,8 +130,8 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
         target.status = edited.breakdown.status.value if edited.breakdown else "draft"
         target.basis = edited.breakdown.basis if edited.breakdown else None
     session.flush()
-    record_change(session=session, user_id=user_id, action="indicator.edit", entity="indicator", entity_id=row.id,
-                  old=old, new=_audited(edited), reason=reason.strip())  # fmt: skip
+    record_event(session, actor=user_id, action="indicator.edit", subject=("indicator", row.id),
+                 old=old, new=_audited(edited), reason=reason.strip())  # fmt: skip
 
 
 def _milestone_kept(ind: Indicator, year: int) -> dict[str, Any]:
