@@ -24,6 +24,7 @@ def bulletin_text(bulletin: Bulletin) -> str:
     ]
     for section in bulletin.sections:
         lines += [section.heading, *section.paragraphs]
+    lines += ["", *bulletin.annex_note()]
     lines += ["", bulletin.office, date_text(bulletin.issued), ""]
     lines += [f"{label} {table.title}" for label, table in bulletin.annexes()]
     lines += ["", f"抄送：{bulletin.copy_to}。", f"{bulletin.printed_by}  {date_text(bulletin.issued)}印发"]

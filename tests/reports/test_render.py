@@ -128,7 +128,19 @@ def test_docx_signature_then_annexes_then_colophon(docx_file, city_october):
     texts = [p.text for p in docx_file.paragraphs]
     sign = texts.index("昭通市人民政府督查室", 1)
     assert texts[sign + 1] == "2026年11月27日"
-    assert docx_file.paragraphs[sign - 2].paragraph_format.keep_with_next  # last text kept with the signature
+    note = texts.index("附件：1.总体情况")
+    assert (
+        texts[note - 1] == ""
+        and texts[note + 6] == ""
+        and texts[note - 2] == city_october.sections[-1].paragraphs[-1]
+    )
+    assert texts[note : note + 6] == city_october.annex_note() and sign == note + 7
+    assert (
+        city_october.annex_note()[1:]
+        == [f"{n}.{t.title}" for n, t in enumerate(city_october.tables(), 1)][1:]
+    )
+    for paragraph in docx_file.paragraphs[note - 2 : sign]:  # last text, 附件说明 and signature on one page
+        assert paragraph.paragraph_format.keep_with_next
     labels = [t for t in texts if re.fullmatch(r"附件\d+", t)]
     assert labels == [f"附件{n}" for n in range(1, len(city_october.tables()) + 1)]
     assert texts.index("附件1") > sign

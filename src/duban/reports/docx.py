@@ -50,6 +50,7 @@ TYPE_WIDTH_MM = 156
 CELL_LINE_PT = 14  # table text: 五号 on an exact 14 pt line, as the PDF sets it
 CELL_PT = 10.5  # 五号
 CELL_STYLE, CELL_HEADING_STYLE = "TableText", "TableHeading"
+ANNEX_NOTE_INDENT = 5  # characters: 左空二字, then 附件：
 COLOPHON_MARGIN = 280  # twips: 空一字 in 4号
 COLOPHON_LABEL_CHARS = 3  # 抄送： — a wrapped line starts under the first name
 
@@ -318,17 +319,36 @@ def _chart(document: DocxDocument, chart: Chart) -> None:
 
 
 def _sign_off(document: DocxDocument, bulletin: Bulletin) -> None:
-    """署名 and 成文日期, kept on the page of the last paragraph (右空四字)."""
+    """附件说明, 署名 and 成文日期, kept on the page of the last paragraph (右空四字)."""
     last = document.paragraphs[-1]
     last.paragraph_format.keep_with_next = True
-    gap = document.add_paragraph()
-    _spacing(gap, BODY_PT)
-    gap.paragraph_format.keep_with_next = True
+    _gap(document)
+    if bulletin.annex_note():
+        _annex_note(document, bulletin.annex_note())
+        _gap(document)
     for text in (bulletin.office, date_text(bulletin.issued)):
         paragraph = _line(document, text, BODY_FONT, BODY_PT, align=WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = Pt(BODY_PT * 4)
         paragraph.paragraph_format.keep_with_next = True
     document.paragraphs[-1].paragraph_format.keep_with_next = False
+
+
+def _gap(document: DocxDocument) -> None:
+    """An empty line kept with what follows."""
+    gap = document.add_paragraph()
+    _spacing(gap, BODY_PT)
+    gap.paragraph_format.keep_with_next = True
+
+
+def _annex_note(document: DocxDocument, lines: list[str]) -> None:
+    """附件： 左空二字; the names one under the other, after 附件：."""
+    for n, text in enumerate(lines):
+        paragraph = _line(document, text, BODY_FONT, BODY_PT)
+        fmt = paragraph.paragraph_format
+        fmt.left_indent, fmt.keep_with_next = Pt(BODY_PT * ANNEX_NOTE_INDENT), True
+        fmt.first_line_indent = (
+            Pt(-BODY_PT * 3) if n == 0 else Pt(0)
+        )  # 附件： stands out by its three characters
 
 
 # ── 附件 and 版记 ───────────────────────────────────────────────────────────

@@ -113,6 +113,13 @@ class Bulletin:
         """(附件1, table) … — the detail tables after the signature."""
         return [(f"附件{n}", table) for n, table in enumerate(self.tables(), start=1)]
 
+    def annex_note(self) -> list[str]:
+        """附件说明 under the text (GB/T 9704-2012 7.3.4): 附件：1.总体情况, then 2.… a line each; no number for one."""
+        titles = [table.title for table in self.tables()]
+        if len(titles) == 1:
+            return [f"附件：{titles[0]}"]
+        return [("附件：" if n == 1 else "") + f"{n}.{title}" for n, title in enumerate(titles, start=1)]
+
     def text(self) -> list[str]:
         """Every line of the body as read, from the title to the signature."""
         lines = [self.title, self.addressee, self.opening]
