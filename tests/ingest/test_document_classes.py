@@ -80,6 +80,42 @@ def targets(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
             "对符合条件的毕业生按1500/人的标准发放求职补贴。\n",
             [("3", "%", "<="), ("85", "分", "="), ("1500", "元/人", "=")],
         ),
+        # a progress report: the year's plan is stated, then what the first three quarters did, the set the
+        # figures are of ('…80个重点项目中'), subsets ('…的有50个', '列入…的12个') and shares of the plan
+        (
+            "今年某市共安排重点项目80个,年度计划投资120亿元。前三季度,累计完成投资100亿元,占年度计划的83%。\n"
+            "据了解,安排的80个重点项目中,目前已开工70个;完成投资高于时序进度的有50个,其中有20个项目已完工;"
+            "列入省重点项目的12个,累计完成投资60亿元,占年度计划90%。\n",
+            [("80", "个", "="), ("12000000000", "元", "=")],
+        ),
+        # the sites whose people a task serves are its scope; a footnote mark ([21]) sits between name and figure
+        (
+            "某县2025年重点工作\n确保6个易地扶贫搬迁安置点群众搬得出、稳得住,新开发“双协员”[21]305个,"
+            "实施技能培训3000人以上。\n",
+            [("305", "个", "="), ("3000", "人", ">=")],
+        ),
+        # after the ● goals, an unbulleted line without figures heads a review ('…巩固延续'); a plan's 发展基础
+        # section describes what exists
+        (
+            "某省2025年主要预期目标\n●地区生产总值增长5%左右;\n●城镇新增就业50万人以上。\n“稳”的态势巩固延续\n"
+            "●经济规模稳步扩大\n地区生产总值达到5.9万亿元、增长5%,居全国前列。\n一、发展基础\n"
+            "全省现有各级各类学校541所。其中,幼儿园173所(81所民办)。\n二、主要任务\n新建幼儿园20所。\n",
+            [("5", "%", "~"), ("500000", "人", ">="), ("20", "所", "=")],
+        ),
+        # a month's progress in prose: '20个…已完成8个(40%)' states the year's total, then the progress on it; a
+        # list after '超额完成任务的已有2项:' and a figure beside its 完成率 report what was done
+        (
+            "某县9月份民生工程进展情况\n剩余5项中,20个农村幸福院建设已完成8个(40%)、6个公共文化空间建设已完成2个"
+            "(33%),4个老旧小区改造正在施工中(90%)。\n其中超额完成任务的已有2项:实体零工驿站建设完成2个,完成率200%;"
+            "为困难残疾人提供康复救助2539名,完成率100.27%;新增托位540个,千人口托位数达到3.88个,完成率260%。\n",
+            [("20", "个", "="), ("6", "个", "="), ("4", "个", "=")],
+        ),
+        # an excerpt of a review that opens '2024年,我们…' (no 将, no 要): what was done, though 2024 is its only year
+        (
+            "2024年,我们用心用情办实事,发展成果可感可及\n民生实事见行见效。投入资金1.55亿元,新建农村寄递物流综合服务"
+            "站点25个。\n",
+            [],
+        ),
     ],
 )
 def test_document_classes(tmp_path: Path, text: str, expected: list[tuple[str, str, str]]) -> None:

@@ -25,6 +25,8 @@ DEFAULT_AREA = "总体目标"
 _PLAN_HEADING = re.compile(r"目标|任务|安排|计划|举措|实事|重点工作|工作要点|预期")
 _FUTURE_HEADING = re.compile(r"目标|任务|安排|计划|今年|明年|展望|下一步|要点|思路|举措|建议|预期")
 _UNIT_LABEL = re.compile(r"^([\u4e00-\u9fff]{1,4}?(?:县|区|旗))\s+\S")
+# '这一年,我们聚焦三农谋幸福,…', '2024年,我们用心用情办实事,…': a review tells what we did; a plan says 将/要
+_REVIEW_LEAD = re.compile(r"^(?:这一年|过去一年|一年来|(20\d\d)年)[,,]我们(?!将|要|必须|一定|还将|务必)")
 _LIST_INTRO = re.compile(r"(?:分别是|分别为|如下|包括|具体是)[::]\s*$")
 _TITLE_EDGES = " —-:,"  # characters, not a sequence: trailing dashes and commas of newspaper titles
 
@@ -118,10 +120,22 @@ def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> No
         columns = [i for i, c in enumerate(block.cells) if _LEAD_COLUMN.search(c)]
         cursor.lead_column = columns[0] if columns else None
         cursor.columns = header_columns(block.cells)
+    elif block.kind in ("title", "paragraph") and _reviews(block.text, facts.year, first=not cursor.areas):
+        _open_area(cursor, block.text[:30], facts, numbered=False)
+        cursor.past_areas.add(cursor.areas[-1].code)
     elif block.kind == "paragraph" and _LIST_INTRO.search(block.text) and "实事" in block.text:
         _open_area(cursor, _list_name(block.text), facts, numbered=False)
     elif block.kind == "paragraph" and not cursor.task_is_item:
         cursor.task = None
+
+
+def _reviews(text: str, year: int, *, first: bool) -> bool:
+    """A line that narrates what was done: 'this year' words, an earlier year, or any year opening the document
+    (an excerpt of a review whose only year is the one it reviews)."""
+    lead = _REVIEW_LEAD.match(text)
+    if lead is None or not lead.group(1):
+        return lead is not None
+    return int(lead.group(1)) < year or first
 
 
 def _list_name(text: str) -> str:

@@ -21,7 +21,13 @@ MAX_COLUMNS = 12
 _STRUCTURAL_END = re.compile(r"(?:实事|方面|工程|行动|任务|举措|措施|项目|清单)\s*$")
 _SENTENCE_END = re.compile(r"[。!?;]")
 _YEAR_PART = re.compile(r"20\d\d年.*(?:回顾|成绩|目标|任务|安排|展望|计划)")
-PAST_HEADING = re.compile(r"回顾|过去一年|过去五年|上年|去年|成绩|成就|取得的")
+PAST_HEADING = re.compile(
+    r"回顾|过去一年|过去五年|上年|去年|成绩|成就|取得的|基本情况|发展基础|发展现状"
+    # '“稳”的态势巩固延续', '民生福祉有了新进步': a review's headings say what was achieved; a plan's start with a verb
+    r"|^(?!推动|坚持|加快|着力|聚焦|全力|持续|大力|深化|扎实|突出|强化|促进|提升|实施|推进|打造|建设|围绕|确保|力争"
+    r"|奋力|努力|全面|不断|进一步)[^,。;]{0,20}(?:巩固延续|坚实有力|稳步扩大|总体平稳|扎实稳固|迈上新台阶|取得新进展"
+    r"|取得新成效|迈出新步伐|有了新进步|展现新面貌|结出新硕果)$"
+)
 
 
 @dataclass(frozen=True)
@@ -134,9 +140,17 @@ def _classify_prose(line: str, start: int, end: int, previous: Block | None) -> 
         return Block("item", start, end, line, item.group(1) or item.group(2))
     if _BULLET.match(line):
         return Block("area" if _bulleted_heading(line) else "item", start, end, line)
-    if is_heading_text(line) and not (previous and previous.kind == "item") and not _reads_as_target(line):
+    if is_heading_text(line) and not _reads_as_target(line) and not _continues_list(line, previous):
         return Block("area", start, end, line)
     return Block("paragraph", start, end, line)
+
+
+def _continues_list(line: str, previous: Block | None) -> bool:
+    """A short line after a list item is the list's next item, unless the items were bulleted (●…) and the line
+    is not, and has no figure: then it heads what follows ('“稳”的态势巩固延续' after the ● goals)."""
+    if previous is None or previous.kind != "item":
+        return False
+    return not _BULLET.match(previous.text) or bool(find_quantities(line))
 
 
 def _bulleted_heading(line: str) -> bool:

@@ -214,9 +214,21 @@ def join_broken_lines(nt: NormalText) -> NormalText:
         before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].strip()
         after_end = text.find("\n", match.end())
         after = text[match.end() : after_end if after_end >= 0 else len(text)].strip()
-        if is_broken_pair(before, after) or _wrapped_at_sentence_end(before, after, width):
+        if (
+            is_broken_pair(before, after)
+            or _wrapped_at_sentence_end(before, after, width)
+            or _both_full(before, after, width)
+        ):
             edits.append((match.start(), match.end(), ""))
     return apply_edits(nt, edits)
+
+
+def _both_full(before: str, after: str, width: int | None) -> bool:
+    """Two full-width lines of a wrapped page are one paragraph, even when the second has no punctuation and
+    so looks like a heading ('年级适龄女生提供…疫苗免费接')."""
+    if width is None or len(before) != width or len(after) != width or _ITEM_START.match(after):
+        return False
+    return before[-1] not in _TERMINAL and not (is_caption(before) or is_caption(after))
 
 
 def page_width(text: str) -> int | None:

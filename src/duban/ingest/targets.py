@@ -102,8 +102,27 @@ _VOTED = re.compile(r"^(?:名|位)?(?:人大)?代表|^[\u4e00-\u9fff]{0,6}?(?:�
 _AS_MEMBER = re.compile(r"作为[^,;。]*$")  # '温州作为全国首批14个…城市': what the place is, not a plan
 _HELD_AT = re.compile(r"控制在$")
 _ALREADY = "“已…”:已经完成的事实"
+# a progress report: '前三季度,累计完成投资151.88亿元,占年度计划的116.69%'; '已开工76个,…的有58个'
+_PERIOD_LEAD = re.compile(
+    r"^\s*(?:今年|全年)?(?:前[一二三]季度|[一二三四]季度|上半年|1\s*[-—–~至]\s*\d{1,2}\s*月份?|年初以来)"
+)
+_PLANNING = re.compile(r"将|要|力争|争取|确保")
+_OF_PLAN = re.compile(r"(?:占|为|完成|达)(?:年度|全年|年)?(?:投资)?(?:计划|目标|任务)(?:投资)?的?$")
+_DONE_SO_FAR = re.compile(r"累计完成(?:投资)?$")
+_SET_OF = re.compile(r"^[\u4e00-\u9fff“”]{0,12}中$")  # '安排的82个重点项目中,…': the set of what follows
+_ALREADY_AFTER = re.compile(r"^[\u4e00-\u9fff“”]{0,8}?已")  # '其中有21个项目已完工'
+_PEOPLE_OF_PLACES = re.compile(
+    r"^[\u4e00-\u9fff“”]{0,10}?(?:安置点|点|村|社区|小区|乡镇|街道)的?(?:群众|居民|村民|农户|住户)"
+)
 _ALREADY_OF = re.compile(r"已[^,;。已的]{1,12}的")
-_PROGRESS_REPORT = re.compile(r"完成[^\s,,;;。()]{0,20}[,,]\s*完成率\s*[\d.]+%")
+# '完成838个,完成率155.19%', '提供康复救助2539名,完成率100.27%': a figure reported beside its 完成率
+_PROGRESS_REPORT = re.compile(r"[^\s,,;;。()]{1,24}[,,]\s*完成率\s*[\d.]+%")
+# '15个农村幸福院建设已完成8个', '6个老旧小区改造正在施工中': the year's total, then the progress made on it
+_TOTAL_THEN_PROGRESS = re.compile(
+    r"[^、,,;;。()]{0,16}?(?:已[^、,,;;。\d]{0,6}\d|正在施工|正在推进|正在实施|施工中|推进中|建设中)"
+)
+# '其中超额完成任务的已有10项:…;…': what follows lists what was done
+_DONE_LIST = re.compile(r"完成[^。::;;]{0,12}?有\s*[\d一二三四五六七八九十]+\s*[项件个][::]")
 _DOUBLE = re.compile(r"“?双([一二三四五六七八九十]{1,2})”?(?:位数)?增长")
 _JOINED = re.compile(r"^[^,;。:]*?(?:、|以及|及|和)\s*$")
 _MULTIPLY = re.compile(r"(?:“([^”]*)”)?\s*(\d+|[一两二三四五六七八九十])个$")
@@ -152,23 +171,40 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
     found: list[Candidate] = []
     mode = paragraph_mode(text, setting)
     estimated = False  # '2021年,预计…;…;…。': an earlier year's estimates run on to the full stop
+    done_from = -1  # where a list of what was done begins ('超额完成任务的已有10项:')
     for sentence, sentence_start in sentences(text, start):
         clauses = clauses_of(sentence, sentence_start)
         anchor = _anchor_clause(clauses, setting.facts.year)
         estimated = estimated or _estimates_earlier_year(sentence, setting.facts.year)
+        done = _DONE_LIST.search(sentence)
+        done_from = sentence_start + done.end() if done and done_from < 0 else done_from
         reported = False  # '已新增235个、1202张,整体完成率111.5%': what 已 reports runs on in the sentence
         for index, clause in enumerate(clauses):
-            for candidate in read_clause(clause, setting):
+            read = read_clause(clause, setting)
+            for candidate in read:
                 _judge_time(candidate, clause, mode, setting, before_anchor=index < anchor)
                 if estimated and candidate.status == TARGET:
                     candidate.status, candidate.reason = PAST, "上一年的预计数"
-                elif reported and candidate.status == TARGET and not _STRONG_FUTURE.search(clause.text):
+                elif 0 <= done_from <= candidate.start and candidate.status == TARGET:
+                    candidate.status, candidate.reason = PAST, "完成情况清单中的数"
+                elif reported and candidate.status == TARGET and not _carried_over(candidate, clause):
                     candidate.status, candidate.reason = PAST, "同句前文“已…”报告的完成情况"
-                reported = reported or candidate.reason == _ALREADY
                 found.append(candidate)
+            reported = reported or any(c.reason == _ALREADY for c in read)
         estimated = estimated and not sentence.rstrip().endswith(("。", "!", "?"))
     _mark_progress_reports(found, text, start)
     return found
+
+
+def _carried_over(candidate: Candidate, clause: Clause) -> bool:
+    """Whether a clause after an '已…' report plans (力争…) or states a total with its progress."""
+    return bool(_STRONG_FUTURE.search(clause.text)) or _total_of_progress(candidate, clause)
+
+
+def _total_of_progress(candidate: Candidate, clause: Clause) -> bool:
+    return candidate.number_end >= 0 and bool(
+        _TOTAL_THEN_PROGRESS.match(clause.text, candidate.number_end - clause.start)
+    )
 
 
 def _mark_progress_reports(found: list[Candidate], text: str, start: int) -> None:
@@ -223,6 +259,7 @@ def _judge_time(
         before_anchor,
         upto=_upto(candidate, clause),
         later=candidate.target_year is not None,
+        total=_total_of_progress(candidate, clause),
     )
     if reason:
         candidate.status, candidate.reason, candidate.target_year = PAST, reason, None
@@ -251,7 +288,7 @@ def _upto(candidate: Candidate, clause: Clause) -> str:
 
 
 def _past_reason(
-    clause: Clause, mode: str, year: int, before_anchor: bool, *, upto: str, later: bool
+    clause: Clause, mode: str, year: int, before_anchor: bool, *, upto: str, later: bool, total: bool
 ) -> str | None:
     sentence = clause.sentence
     lead_year = _LEAD_YEAR.match(sentence)
@@ -259,7 +296,9 @@ def _past_reason(
         return "回顾或现状描述段落"
     if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year and not later):
         return "句子讲的是过去或现状"
-    if "已" in upto:
+    if _PERIOD_LEAD.match(sentence) and not _PLANNING.search(upto):
+        return "报告期(前三季度、1—10月)内的完成情况"
+    if "已" in upto and not total:
         return _ALREADY
     if _SINCE.search(clause.before_in_sentence + clause.text):
         return "“…年来”“…以来”:一段时间以来的成绩"
@@ -347,6 +386,9 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return OTHER, "文件结构的计数(…个方面、…件实事)"
     if after.startswith("制"):
         return OTHER, "规格(3人制、12年制)"
+    progress = _progress_figure(q, before, noun, clause.text)
+    if progress:
+        return progress
     if _is_scale(q, after, before, noun):
         return SCALE, "项目规模或产能"
     if _DURATION.search(before) and q.unit in ("个月", "天", "年", "小时", "工作日"):
@@ -357,6 +399,23 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return OTHER, "限定条件(…以上的对象)"
     if _scope_count(before, noun, quantities, index):
         return OTHER, "范围描述(在…个乡镇)"
+    return None
+
+
+def _progress_figure(q: Quantity, before: str, noun: str, text: str) -> tuple[str, str] | None:
+    """Figures of a progress report, and counts that say which set of things, not how many to do."""
+    if q.is_percent and _OF_PLAN.search(before):
+        return PAST, "完成进度(占年度计划的…)"
+    if _DONE_SO_FAR.search(before) and not _STRONG_FUTURE.search(text) and not _NAMED_YEAR.search(text):
+        return PAST, "累计完成数(进度)"
+    if before.endswith("的有") or (
+        q.counts and _ALREADY_AFTER.match(noun) and not _TOTAL_THEN_PROGRESS.match(text, q.end)
+    ):
+        return PAST, "现状计数(…的有N个、N个项目已完工)"
+    if q.counts and (_SET_OF.match(noun) or (not noun and before.endswith("的"))):
+        return OTHER, "所指的一组(…中、列入…的N个)"
+    if q.counts and _PEOPLE_OF_PLACES.match(noun):
+        return OTHER, "范围描述(…个安置点的群众)"
     return None
 
 
