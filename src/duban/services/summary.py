@@ -177,15 +177,12 @@ def dashboard_summary(
                       states=basis.include_submitted,
                       compute=lambda: _judged_period(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
     frame, units, reporting_cells, carried = core.frame, core.units, core.reporting_cells, core.carried
-    result = dataclasses.replace(core.result, status=core.result.status.copy())
+    result, lines = core.result, core.lines
     if not basis.include_submitted:
+        result = dataclasses.replace(core.result, status=core.result.status.copy())
         _mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
                       indicator_ids=core.indicator_ids, unit_ids=units.ids)  # fmt: skip
-    lines = _city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=core.indicators,
-                        cells=reporting_cells, top=units.top, carried=carried)  # fmt: skip
-    lines = _with_year_on_year(
-        lines=lines, history=last_year(session=session, plan_row=plan_row), month=month
-    )
+        lines = _rejudged(lines=lines, before=core.result, after=result, columns=core.columns)
     cells = _Cells(
         frame.indicators.ids,
         frame.units.names,
@@ -215,6 +212,8 @@ class _JudgedPeriod:
     reporting_cells: np.ndarray
     carried: _Carry
     result: PeriodResult
+    columns: np.ndarray  # per indicator, the unit whose cell is the city's line
+    lines: list[CityLine]  # judged on the figures alone (no 待审核), with their 同比
 
 
 def _judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> _JudgedPeriod:
@@ -237,7 +236,15 @@ def _judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Ba
                                        ids=indicator_ids, cells=reporting_cells, pending=basis.include_submitted)  # fmt: skip
     result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
     _unjudge_carried(result=result, carried=carried)
-    return _JudgedPeriod(indicator_ids, indicators, frame, units, reporting_cells, carried, result)
+    columns = _city_columns(cells=reporting_cells, indicators=indicators, top=units.top)
+    lines = _with_year_on_year(
+        lines=_city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=indicators,
+                          columns=columns, carried=carried),
+        history=last_year(session=session, plan_row=plan_row), month=month,
+    )  # fmt: skip
+    return _JudgedPeriod(
+        indicator_ids, indicators, frame, units, reporting_cells, carried, result, columns, lines
+    )
 
 
 # -- judging ------------------------------------------------------------------------------------
@@ -443,25 +450,46 @@ class _UnitFacts:
 # -- the city lines -----------------------------------------------------------------------------
 
 
+def _city_columns(*, cells: np.ndarray, indicators: list[Indicator], top: int) -> np.ndarray:
+    """Per indicator, the cell the overview shows as the city's: its single reporting cell, else the top."""
+    single = cells.sum(axis=1) == 1
+    each = np.array([ind.scope.kind is ScopeKind.EACH for ind in indicators], dtype=bool)
+    return np.where(single & ~each, cells.argmax(axis=1), max(top, 0))
+
+
 def _city_lines(
     *, session: Session, plan_row: PlanRow, frame: PeriodFrame, result: PeriodResult,
-    indicators: list[Indicator], cells: np.ndarray, top: int, carried: _Carry,
+    indicators: list[Indicator], columns: np.ndarray, carried: _Carry,
 ) -> list[CityLine]:  # fmt: skip
     """One line per indicator, in document order, at the cell the overview shows as the city's."""
     places = _places(session, plan_row.id)
-    single = cells.sum(axis=1) == 1
-    each = np.array([ind.scope.kind is ScopeKind.EACH for ind in indicators], dtype=bool)
-    column = np.where(single & ~each, cells.argmax(axis=1), max(top, 0))
     on = period_end(year=plan_row.year, month=frame.month)
     lines = []
     for i, ind in enumerate(indicators):
         area, weight, livelihood, task = places[ind.id]
         expected = _expected(ind, frame, i, on, plan_row.year)
-        judgement = _judgement(result, i, int(column[i]), expected, ind.aspiration)
+        judgement = _judgement(result, i, int(columns[i]), expected, ind.aspiration)
         held = tuple(Carried(frame.units.names[u], int(carried.month[i, u]), _decimal(carried.value[i, u]) or Decimal(0))
                      for u in np.flatnonzero(~np.isnan(carried.month[i])))  # fmt: skip
-        lines.append(CityLine(ind, area, weight, livelihood, task, Figure(_decimal(result.value[i, column[i]])),
+        lines.append(CityLine(ind, area, weight, livelihood, task, Figure(_decimal(result.value[i, columns[i]])),
                               judgement, held))  # fmt: skip
+    return lines
+
+
+def _rejudged(
+    *, lines: list[CityLine], before: PeriodResult, after: PeriodResult, columns: np.ndarray
+) -> list[CityLine]:
+    """The lines whose city cell changed status (未报送 → 待审核) judged again; the others shared as they are."""
+    rows = np.arange(len(lines))
+    changed = np.flatnonzero(after.status[rows, columns] != before.status[rows, columns])
+    if not len(changed):
+        return lines
+    lines = list(lines)
+    for i in changed:
+        judgement = _judgement(
+            after, int(i), int(columns[i]), lines[i].judgement.expected_pct, lines[i].judgement.aspiration
+        )
+        lines[i] = dataclasses.replace(lines[i], judgement=judgement)
     return lines
 
 
