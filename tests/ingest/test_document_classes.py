@@ -116,6 +116,13 @@ def targets(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
             "站点25个。\n",
             [],
         ),
+        # a supervision office's mid-year report: the reporting period leads a paragraph and runs on past its
+        # semicolons and full stops; the targets restated before it stay targets
+        (
+            "某市2021年重点工作上半年完成情况\n1.新开工亿元以上产业项目100个。上半年,全市完成地区生产总值802.81亿元;"
+            "社会固定资产投资增长86.1%。引进亿元及以上项目107个,新开工亿元及以上产业项目80个。\n",
+            [("100", "个", "=")],
+        ),
     ],
 )
 def test_document_classes(tmp_path: Path, text: str, expected: list[tuple[str, str, str]]) -> None:

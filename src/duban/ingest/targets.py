@@ -107,6 +107,7 @@ _PERIOD_LEAD = re.compile(
     r"^\s*(?:今年|全年)?(?:前[一二三]季度|[一二三四]季度|上半年|1\s*[-—–~至]\s*\d{1,2}\s*月份?|年初以来)"
 )
 _PLANNING = re.compile(r"将|要|力争|争取|确保")
+_NEXT_PERIOD = re.compile(r"下半年|年底|年内|全年|下一步")
 _OF_PLAN = re.compile(r"(?:占|为|完成|达)(?:年度|全年|年)?(?:投资)?(?:计划|目标|任务)(?:投资)?的?$")
 _DONE_SO_FAR = re.compile(r"累计完成(?:投资)?$")
 _SET_OF = re.compile(r"^[\u4e00-\u9fff“”]{0,12}中$")  # '安排的82个重点项目中,…': the set of what follows
@@ -172,12 +173,14 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
     mode = paragraph_mode(text, setting)
     estimated = False  # '2021年,预计…;…;…。': an earlier year's estimates run on to the full stop
     done_from = -1  # where a list of what was done begins ('超额完成任务的已有10项:')
+    period = False  # '上半年,全市完成…;…。引进…107个。': a reporting period's figures run on in the paragraph
     for sentence, sentence_start in sentences(text, start):
         clauses = clauses_of(sentence, sentence_start)
         anchor = _anchor_clause(clauses, setting.facts.year)
         estimated = estimated or _estimates_earlier_year(sentence, setting.facts.year)
         done = _DONE_LIST.search(sentence)
         done_from = sentence_start + done.end() if done and done_from < 0 else done_from
+        period = _reports_period(sentence, period)
         reported = False  # '已新增235个、1202张,整体完成率111.5%': what 已 reports runs on in the sentence
         for index, clause in enumerate(clauses):
             read = read_clause(clause, setting)
@@ -187,6 +190,8 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
                     candidate.status, candidate.reason = PAST, "上一年的预计数"
                 elif 0 <= done_from <= candidate.start and candidate.status == TARGET:
                     candidate.status, candidate.reason = PAST, "完成情况清单中的数"
+                elif period and candidate.status == TARGET and not _total_of_progress(candidate, clause):
+                    candidate.status, candidate.reason = PAST, "报告期(前三季度、1—10月)内的完成情况"
                 elif reported and candidate.status == TARGET and not _carried_over(candidate, clause):
                     candidate.status, candidate.reason = PAST, "同句前文“已…”报告的完成情况"
                 found.append(candidate)
@@ -194,6 +199,13 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
         estimated = estimated and not sentence.rstrip().endswith(("。", "!", "?"))
     _mark_progress_reports(found, text, start)
     return found
+
+
+def _reports_period(sentence: str, period: bool) -> bool:
+    """Whether a sentence reports a period so far: led by one (上半年,…), or after one until a sentence plans."""
+    if _PERIOD_LEAD.match(sentence):
+        return not _PLANNING.search(sentence)
+    return period and not (_PLANNING.search(sentence) or _NEXT_PERIOD.search(sentence))
 
 
 def _carried_over(candidate: Candidate, clause: Clause) -> bool:
@@ -296,8 +308,6 @@ def _past_reason(
         return "回顾或现状描述段落"
     if _PAST_LEAD.match(sentence) or (lead_year and int(lead_year.group(1)) < year and not later):
         return "句子讲的是过去或现状"
-    if _PERIOD_LEAD.match(sentence) and not _PLANNING.search(upto):
-        return "报告期(前三季度、1—10月)内的完成情况"
     if "已" in upto and not total:
         return _ALREADY
     if _SINCE.search(clause.before_in_sentence + clause.text):
