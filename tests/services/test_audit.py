@@ -89,6 +89,14 @@ def test_a_change_made_outside_any_scope_is_still_recorded_without_an_actor(sess
     assert (action, user, old["note"], new["note"]) == ("entry.change", None, None, "直接改库")
 
 
+def test_the_value_a_change_replaces_is_known_even_after_the_row_was_expired(session, world: World):
+    entry = world.save(session, "L02-1", value="370")
+    session.expire(entry)  # as a commit does
+    with audited(session, actor=None, action="entry.record"):
+        entry.value = D(380)
+    assert _trail(session, entry.id)[-1][2]["value"] == "370"
+
+
 def test_a_refused_change_leaves_no_row(session, world: World):
     entry = world.save(session, "L02-1", value="370")
     before = len(_trail(session, entry.id))

@@ -3,10 +3,11 @@
 One mechanism writes it. A service opens `audited(session, actor=..., action=..., reason=...)` around a
 change; a session event (after every flush) collects, for each row of an audited table the change
 inserted, updated or deleted, the before and after values of its audited columns, and the scope writes
-one audit row per record when it ends, in the caller's transaction. A row changed or deleted outside any
-scope is still recorded (action `<entity>.change`, no actor): no write path can forget the trail (rows
-created outside a scope are part of a larger write, such as loading a plan, audited as a whole). What no table
-holds (a reminder sent, a bulletin number, a summary) the service adds as facts of the scope's subject.
+one audit row per record when it ends, in the caller's transaction. A row changed or deleted outside
+any scope is still recorded (action `<entity>.change`, no actor): no write path can forget the trail
+(rows created outside a scope are part of a larger write, such as loading a plan, audited as a whole).
+What no table holds (a reminder sent, a bulletin number, a summary) the service adds as facts of the
+scope's subject; `record_event` records a happening that changes no audited row.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ AUDITED: dict[type, Audited] = {
         "user", {key: key for key in ("username", "display_name", "role", "unit_id", "email", "active")}
     ),
 }
+
+
+def _keep_old_value(_row: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return value
+
+
+for _model, _spec in AUDITED.items():
+    for _column in _spec.columns.values():
+        # load the value a change replaces even when the row was expired (by a commit): the trail needs it
+        event.listen(getattr(_model, _column), "set", _keep_old_value, active_history=True, retval=True)
 
 
 @dataclass
