@@ -213,8 +213,9 @@ def test_xlsx_numbers_stay_numbers(workbook, october):
     assert roads[5].number_format == "0.0%" and roads[5].data_type == "n"
     assert [c.value for c in roads[-3:]] == [1240, pytest.approx(float(line.figure.value)), "公里"]
     projects = workbook["项目建设推进情况"]
-    investment = next(row for row in projects.iter_rows(min_row=3) if row[-1].value == "元")
-    assert investment[-3].value == 8_267_000_000 and investment[3].value == "82.67亿元"
+    # figures in the indicator's display unit, as the text writes them (8267000000 元 → 82.67 亿元)
+    investment = next(row for row in projects.iter_rows(min_row=3) if row[-1].value == "亿元")
+    assert investment[-3].value == 82.67 and investment[3].value == "82.67亿元"
 
 
 def test_word_leaves_out_the_workbook_only_columns(docx_file):

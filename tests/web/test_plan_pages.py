@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,31 @@ def test_ingest_review_puts_doubtful_targets_first_and_lets_the_office_change_co
         row = session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan.id,
                                                          IndicatorRow.code == code)).one()  # fmt: skip
     assert (row.comparator, row.unit) == (">=", "栋")
+
+
+def test_the_office_edits_a_target_in_its_display_unit_and_chooses_another(client, factory):
+    token = log_in(client, "admin")
+    form = client.get("/plan/indicators/L02-1/edit").text
+    assert "目标值(公里)" in form and 'name="target" class="numeric" value="1240"' in form
+    data = {"csrf_token": token, "comparator": "=", "target": "0.13", "entry_unit": "万公里", "display_unit": "万公里",
+            "lead_unit": "市交通运输局", "breakdown_status": "confirmed", "share.镇雄县": "0.07", "share.昭阳区": "0.06",
+            "reason": "按万公里列示"}  # fmt: skip
+    assert client.post("/plan/indicators/L02-1/edit", data=data, follow_redirects=False).status_code == 303
+    with factory() as session:
+        row = session.scalar(select(IndicatorRow).where(IndicatorRow.code == "L02-1"))
+        assert (row.target, row.display_unit) == (Decimal(1300), "万公里")
+        assert sorted(t.value for t in row.unit_targets) == [600, 700]
+        audit = session.scalar(select(AuditRow).where(AuditRow.action == "indicator.edit"))
+        assert (audit.old["display_unit"], audit.new["display_unit"]) == ("公里", "万公里")
+    assert "0.13万公里" in client.get("/indicators/L02-1").text
+    again = client.get("/plan/indicators/L02-1/edit").text
+    assert "目标值(万公里)" in again and 'name="target" class="numeric" value="0.13"' in again
+
+
+def test_a_display_unit_that_does_not_fit_the_unit_is_refused(client, factory):
+    token = log_in(client, "admin")
+    response = _edit(client, token, display_unit="万元")
+    assert response.status_code == 422
+    assert "显示单位“万元”与计量单位“公里”不相符,应为公里、万公里、亿公里之一" in response.text
+    with factory() as session:
+        assert session.scalar(select(IndicatorRow.display_unit).where(IndicatorRow.code == "L02-1")) is None

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from duban.choices import IndicatorKind, MilestoneStage
 from duban.exchange.ledger import escape_formula
 from duban.persistence.models import OrgUnitRow, PeriodRow, PlanRow
+from duban.plan.units import display_scale, exact_number, to_display
 from duban.progress.validation import InputMode, input_mode
 from duban.services.entries import SheetRow, unit_sheet
 from duban.services.periods import period_key, period_label
@@ -36,7 +37,7 @@ from duban.services.plans import plan_from_store
 
 SHEET = "填报"
 META_SHEET = "_duban"
-FORMAT = 1
+FORMAT = 2  # 2: figures in each row's display unit (万元), its stored unit and the conversion in the identity
 HEADER_ROW = 4
 FIRST_ROW = 5
 ID_COLUMN = "O"
@@ -84,10 +85,7 @@ def checksum(payload: str, key: str) -> str:
 
 def plain(number: Decimal | None) -> str:
     """A number as text without exponent or trailing zeros ('740', '12.5')."""
-    if number is None:
-        return ""
-    text = format(Decimal(number), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return "" if number is None else exact_number(Decimal(number))
 
 
 def build_template(*, identity: TemplateIdentity, sheet: list[SheetRow], key: str) -> bytes:
@@ -115,9 +113,9 @@ def meta_payload(identity: TemplateIdentity, sheet: list[SheetRow]) -> dict[str,
         "unit_name": identity.unit_name, "period": identity.period_id, "period_key": identity.period_key,
         "issued": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": [
-            {"id": r.row.id, "code": r.indicator.id, "name": r.indicator.name, "unit": r.indicator.unit,
-             "target": plain(r.target), "mode": input_mode(r.indicator).value,
-             "version": r.entry.version if r.entry else 0}
+            {"id": r.row.id, "code": r.indicator.id, "name": r.indicator.name, "unit": r.indicator.shown_unit,
+             "stored_unit": r.indicator.unit, "target": plain(_shown(r, r.target)),
+             "mode": input_mode(r.indicator).value, "version": r.entry.version if r.entry else 0}
             for r in sheet
         ],
     }  # fmt: skip
@@ -127,7 +125,8 @@ def _write_header(ws: Worksheet, identity: TemplateIdentity) -> None:
     ws["A1"] = escape_formula(f"{identity.title} 进度填报表")
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = f"填报单位:{identity.unit_name}    报送期:{identity.period_label}"
-    ws["A3"] = ("说明:只填写黄色单元格;累计指标填写年初至今累计数;比率类填写分子和分母,比率由系统计算;"
+    ws["A3"] = ("说明:只填写黄色单元格;数值按“计量单位”列的单位填写(如万元),系统按“填报方式”列所示换算后保存;"
+                "累计指标填写年初至今累计数;比率类填写分子和分母,比率由系统计算;"
                 "滞后于序时进度或数据异常须在备注中说明;异常数据确认无误请在“确认异常”选“是”。")  # fmt: skip
     for letter, header, width in COLUMNS:
         cell = ws[f"{letter}{HEADER_ROW}"]
@@ -140,8 +139,9 @@ def _write_header(ws: Worksheet, identity: TemplateIdentity) -> None:
 
 def _write_row(ws: Worksheet, number: int, position: int, row: SheetRow) -> None:
     mode = input_mode(row.indicator)
-    fixed = {"A": position, "B": row.indicator.id, "C": row.indicator.name, "D": row.indicator.unit,
-             "E": MODE_LABELS[mode], "F": float(row.target), "G": _previous(row), ID_COLUMN: row.row.id}  # fmt: skip
+    fixed = {"A": position, "B": row.indicator.id, "C": row.indicator.name, "D": row.indicator.shown_unit,
+             "E": _mode_label(row), "F": float(_shown(row, row.target)), "G": _previous(row),
+             ID_COLUMN: row.row.id}  # fmt: skip
     for letter, value in fixed.items():
         ws[f"{letter}{number}"] = escape_formula(value) if isinstance(value, str) else value
     for letter in ("H", "I", "J", "K", "L", "M", "N"):
@@ -158,7 +158,8 @@ def _prefill(ws: Worksheet, number: int, row: SheetRow) -> None:
     entry = row.entry
     if entry is None:
         return
-    values = {"H": entry.value if input_mode(row.indicator) is InputMode.VALUE else None,
+    value = entry.value if input_mode(row.indicator) is InputMode.VALUE else None
+    values = {"H": None if value is None else _shown(row, value),
               "I": entry.numerator, "J": entry.denominator}  # fmt: skip
     for letter, value in values.items():
         if value is not None:
@@ -176,7 +177,21 @@ def _previous(row: SheetRow) -> str | float | None:
     if stage:
         return MilestoneStage(stage).label
     value = entry.official_value if entry.official_value is not None else entry.value
-    return float(value) if value is not None else None
+    return float(_shown(row, value)) if value is not None else None
+
+
+def _shown(row: SheetRow, value: Decimal) -> Decimal:
+    """A stored figure in the row's display unit, exactly (36533493 元 → 3653.3493 万元)."""
+    return to_display(Decimal(value), unit=row.indicator.unit, display_unit=row.indicator.shown_unit)
+
+
+def _mode_label(row: SheetRow) -> str:
+    """What to fill in, with the conversion to the stored unit where they differ: 填本期数值(1万元=10000元)."""
+    mode, ind = input_mode(row.indicator), row.indicator
+    if mode is not InputMode.VALUE or ind.shown_unit == ind.unit:
+        return MODE_LABELS[mode]
+    size = plain(display_scale(unit=ind.unit, display_unit=ind.shown_unit))
+    return f"{MODE_LABELS[mode]}(1{ind.shown_unit}={size}{ind.unit})"
 
 
 def _add_validations(ws: Worksheet, sheet: list[SheetRow]) -> None:

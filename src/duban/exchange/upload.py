@@ -308,10 +308,13 @@ def _apply_row(
     row = session.get(IndicatorRow, int(meta_row["id"]))
     if row is None or len(reading.faults) > before:
         return None
+    if meta_row.get("stored_unit", row.unit) != row.unit:
+        reading.add(f"该指标的计量单位已改为“{row.unit}”,请重新下载填报模板", f"D{number}")
+        return None
     try:
         return save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=period, raw=raw,
                            writer=writer, expected_version=int(meta_row.get("version", 0)), confirmed=confirmed,
-                           submitting=submit,
+                           submitting=submit, display_unit=_typed_in(meta_row),
                            reason=str(raw.get("note") or "") or None)  # fmt: skip  # the row's note explains a correction
     except ValidationFailed as failed:
         for problem in failed.problems:
@@ -325,6 +328,11 @@ def _apply_row(
     except WorkflowError as refused:
         reading.add(str(refused), f"B{number}")
     return None
+
+
+def _typed_in(meta_row: dict[str, Any]) -> str | None:
+    """The unit the row's figures were typed in: its display unit (万元); a first-format template's are stored units."""
+    return str(meta_row["unit"]) if "stored_unit" in meta_row else None
 
 
 def _check_fixed(ws: Worksheet, number: int, meta_row: dict[str, Any], reading: _Reading) -> None:

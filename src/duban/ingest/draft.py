@@ -16,6 +16,7 @@ from duban.ingest.tables import Columns, bare_figures, cell_spans, header_column
 from duban.ingest.targets import TARGET, BlockSetting, Candidate, read_block
 from duban.plan.horizon import Horizon
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Scope, SourceDocument, Task
+from duban.plan.units import written_display_unit
 
 _LEAD = re.compile(r"牵头(?:单位|部门)?[::]\s*([^;,,)\n\t]+)")
 _TOPIC = re.compile(r"在([^,。;]{2,20}?)(?:方面|上)[,]")
@@ -303,6 +304,7 @@ def _indicator(ident: str, candidate: Candidate, item: IngestItem, lead: str | N
         id=ident,
         name=candidate.name[:80],
         unit=candidate.unit,
+        display_unit=written_display_unit(number=item.number, unit=candidate.unit),
         kind=candidate.kind,
         comparator=candidate.comparator,
         target=candidate.value,

@@ -134,6 +134,7 @@ class IndicatorRow(Base):
     code: Mapped[str] = mapped_column(String(50))
     name: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(20))
+    display_unit: Mapped[str | None] = mapped_column(String(20))  # None: chosen from unit and target size
     kind: Mapped[str] = mapped_column(String(20))
     comparator: Mapped[str] = mapped_column(String(4))
     target: Mapped[Decimal] = mapped_column(Amount)

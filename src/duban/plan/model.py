@@ -25,6 +25,7 @@ from duban.choices import (
     ScopeKind,
 )
 from duban.plan.horizon import Horizon, milestone, progress_toward
+from duban.plan.units import default_display_unit, display_scale
 from duban.supervision.rules import SupervisionRules
 
 PERCENT_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
@@ -151,6 +152,9 @@ class Indicator(Model):
     kind: IndicatorKind
     comparator: Comparator
     target: Decimal
+    display_unit: str | None = (
+        None  # shown and entered in (亿元 for a target in 元); None: from unit and size
+    )
     aspiration: bool = False
     baseline: Decimal | None = None
     accumulation: Accumulation | None = None
@@ -193,7 +197,14 @@ class Indicator(Model):
             raise ValueError("ledger_check(与项目台账核对)需要同时给出 feed(台账数据来源)")
         if self.ledger_check is not None and self.ledger_check < 0:
             raise ValueError("ledger_check(与项目台账核对的容差,%)不能为负数")
+        if self.display_unit is not None:
+            display_scale(unit=self.unit, display_unit=self.display_unit)
         return self
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit its figures are shown and entered in: the plan's display unit, else one fitting the target."""
+        return self.display_unit or default_display_unit(unit=self.unit, target=self.target)
 
     @property
     def is_percent(self) -> bool:

@@ -23,6 +23,7 @@ from duban.plan.model import Indicator, Plan, Scope
 
 _FIELD_NAMES = {
     "unit": "计量单位",
+    "display_unit": "显示单位",
     "comparator": "比较方式",
     "target": "目标值",
     "kind": "指标类型",

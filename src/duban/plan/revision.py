@@ -18,7 +18,7 @@ from duban.plan.model import Area, Indicator, Plan, Task
 # Fields an ingest draft may change on a matched indicator; the rest stay as the office curated them.
 DRAFT_FIELDS = ("target", "comparator", "aspiration", "quote", "offset", "line")
 _COMPARED = {
-    "name": "名称", "unit": "计量单位", "kind": "指标类型", "comparator": "比较方式", "target": "目标值",
+    "name": "名称", "unit": "计量单位", "display_unit": "显示单位", "kind": "指标类型", "comparator": "比较方式", "target": "目标值",
     "aspiration": "力争", "baseline": "基数", "accumulation": "累计方式", "scope": "范围", "lead_unit": "牵头单位",
     "co_units": "配合单位", "due": "完成时限", "profile": "序时进度", "feed": "项目库数据来源", "ledger_check": "与台账核对容差", "formula": "计算公式",
     "last_year": "去年对应指标",

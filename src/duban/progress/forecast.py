@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from duban.choices import Accumulation, Comparator
 from duban.months import month_end
+from duban.plan.units import display_text
 
 DEFAULT_CV = 0.25
 MIN_CV = 0.05
@@ -208,20 +209,31 @@ def format_quantity(*, value: float | Decimal, unit: str) -> str:
     return f"{'0' if text == '-0' else text}{unit}"
 
 
-def forecast_sentence(*, forecast: Forecast, target: Decimal, unit: str) -> str:
+def written(value: float | Decimal, *, unit: str, display_unit: str | None = None) -> str:
+    """A figure in the indicator's display unit when it has one (0.37亿元), else as format_quantity writes it."""
+    if display_unit:
+        return display_text(Decimal(str(value)), unit=unit, display_unit=display_unit)
+    return format_quantity(value=value, unit=unit)
+
+
+def forecast_sentence(
+    *, forecast: Forecast, target: Decimal, unit: str, display_unit: str | None = None
+) -> str:
     """The early warning in words: 按当前进度,预计2027年2月达到1240公里."""
-    goal = format_quantity(value=target, unit=unit)
+    goal = written(target, unit=unit, display_unit=display_unit)
     if forecast.reach_month is None:
-        return f"按当前进度,年底预计{format_quantity(value=forecast.point, unit=unit)},难以达到{goal}"
+        point = written(forecast.point, unit=unit, display_unit=display_unit)
+        return f"按当前进度,年底预计{point},难以达到{goal}"
     year, month = month_of(year=forecast.year, index=forecast.reach_month)
     if forecast.reached:
         return f"已于{year}年{month}月达到{goal}"
     return f"按当前进度,预计{year}年{month}月达到{goal}"
 
 
-def outlook_sentence(*, forecast: Forecast, unit: str) -> str:
+def outlook_sentence(*, forecast: Forecast, unit: str, display_unit: str | None = None) -> str:
     """The year-end outlook in words: 年底预计1130公里(区间1050公里–1210公里),达标可能性约20%."""
     point, low, high = (
-        format_quantity(value=v, unit=unit) for v in (forecast.point, forecast.low, forecast.high)
+        written(v, unit=unit, display_unit=display_unit)
+        for v in (forecast.point, forecast.low, forecast.high)
     )
     return f"年底预计{point}(区间{low}–{high}),达标可能性约{round(forecast.probability * 100)}%"

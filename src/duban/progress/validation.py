@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +24,7 @@ from statistics import median
 
 from duban.choices import Accumulation, IndicatorKind, MilestoneStage, Status
 from duban.plan.model import Indicator, Thresholds
+from duban.plan.units import display_scale
 from duban.progress.judge import judge
 from duban.progress.rollup import ratio_value
 
@@ -122,18 +123,20 @@ def input_mode(indicator: Indicator) -> InputMode:
     return InputMode.VALUE
 
 
-def parse_number(raw: object, *, unit: str) -> Decimal | None:
-    """A number from a cell or form field; None when empty; FieldError for text, N/A or a wrong unit."""
+def parse_number(raw: object, *, unit: str, display_unit: str | None = None) -> Decimal | None:
+    """A number from a cell or form field, in the stored unit; None when empty; FieldError for text, N/A or a
+    wrong unit. A bare number is in `display_unit` (3653.35 万元 → 36533500 元); '3653.35万元' says its own."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, bool | datetime | date):
         raise FieldError(f"“{raw}”不是数字")
+    scale = display_scale(unit=unit, display_unit=display_unit) if display_unit else Decimal(1)
     if isinstance(raw, int | float | Decimal):
-        return _finite(Decimal(str(raw)), raw)
-    return _parse_text_number(str(raw), unit)
+        return _finite(Decimal(str(raw)), raw) * scale
+    return _parse_text_number(str(raw), unit, scale, display_unit or unit)
 
 
-def _parse_text_number(raw: str, unit: str) -> Decimal:
+def _parse_text_number(raw: str, unit: str, scale: Decimal, shown: str) -> Decimal:
     text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace(" ", "")
     if text.lower() in NOT_A_NUMBER:
         raise FieldError(f"“{raw.strip()}”不是数字,请填写数值(确无发生请填 0)")
@@ -144,7 +147,9 @@ def _parse_text_number(raw: str, unit: str) -> Decimal:
     if suffix and not unit:
         raise FieldError(f"“{raw.strip()}”请只填写数字,不要带单位或文字")
     if suffix and suffix not in (unit, "%" if unit in ("%", "百分点") else unit):
-        raise FieldError(f"“{raw.strip()}”的单位“{suffix}”与指标单位“{unit}”不符,请换算为{unit}后只填数字")
+        raise FieldError(f"“{raw.strip()}”的单位“{suffix}”与指标单位“{shown}”不符,请换算为{shown}后只填数字")
+    if not multiplier and not suffix:
+        return Decimal(number) * scale
     return Decimal(number) * _MULTIPLIERS.get(multiplier or "", Decimal(1))
 
 
@@ -195,12 +200,17 @@ def rate_of(*, indicator: Indicator, figure: Figure) -> Decimal | None:
     return figure.value
 
 
-def read_figure(*, indicator: Indicator, raw: Mapping[str, object]) -> tuple[Figure, list[Problem]]:
-    """The figure in raw form or cell input, read field by field; every unreadable field is a problem."""
+def read_figure(
+    *, indicator: Indicator, raw: Mapping[str, object], display_unit: str | None = None
+) -> tuple[Figure, list[Problem]]:
+    """The figure in raw form or cell input, read field by field; every unreadable field is a problem.
+
+    `display_unit`: the unit the value was typed in (万元 on a form or template); None: the stored unit (API).
+    """
     parsed: dict[str, object] = {}
     problems: list[Problem] = []
-    readers = {"value": _number_reader(indicator), "numerator": _number_reader(indicator, plain=True),
-               "denominator": _number_reader(indicator, plain=True), "stage": parse_stage,
+    readers = {"value": lambda raw: parse_number(raw, unit=indicator.unit, display_unit=display_unit),
+               "numerator": _plain_number, "denominator": _plain_number, "stage": parse_stage,
                "stage_date": parse_date}  # fmt: skip
     for name in _fields(indicator):
         try:
@@ -219,10 +229,9 @@ def _fields(indicator: Indicator) -> tuple[str, ...]:
     }[input_mode(indicator)]
 
 
-def _number_reader(indicator: Indicator, plain: bool = False) -> Callable[[object], Decimal | None]:
+def _plain_number(raw: object) -> Decimal | None:
     # numerator and denominator are counts of things, never percentages
-    unit = "" if plain else indicator.unit
-    return lambda raw: parse_number(raw, unit=unit)
+    return parse_number(raw, unit="")
 
 
 def check_figure(*, indicator: Indicator, figure: Figure, context: Context) -> list[Problem]:

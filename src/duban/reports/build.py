@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from duban.choices import OrgKind, Status
 from duban.plan.assignments import city_name
+from duban.plan.units import to_display
 from duban.progress.judge import GOOD_STATUSES
 from duban.progress.ranking import Ranking
 from duban.reports import charts
@@ -415,8 +416,10 @@ FIGURE_COLUMNS = (Column("目标值", ColumnKind.NUMBER, sheet_only=True), Colum
 
 
 def _figures(item: Item) -> tuple[Decimal, Decimal | None, str]:
-    """Target and figure as plain numbers in the plan's unit, for the workbook."""
-    return item.target, item.value, item.indicator.unit
+    """Target and figure as plain numbers in the indicator's display unit (亿元), exact, for the workbook."""
+    unit, shown = item.indicator.unit, item.indicator.shown_unit
+    value = None if item.value is None else to_display(item.value, unit=unit, display_unit=shown)
+    return to_display(item.target, unit=unit, display_unit=shown), value, shown
 
 
 # ── 滞后事项 ────────────────────────────────────────────────────────────────

@@ -59,7 +59,7 @@ class Item:
 
     def target_text(self) -> str:
         """The target as the plan states it: 不低于1240公里, 每县(市、区)1家."""
-        amount = quantity_text(self.target, self.indicator.unit)
+        amount = quantity_text(self.target, self.indicator.unit, self.indicator.shown_unit)
         if self.indicator.scope.kind is ScopeKind.EACH and self.each is not None:
             return f"每县（市、区）{amount}"
         if self.indicator.comparator in (Comparator.EQUAL, Comparator.AT_LEAST):
@@ -71,7 +71,7 @@ class Item:
             return each_sentence(count=self.each)
         if self.stage is not None and self.value is not None:
             return STAGE_WORDS[self.stage]
-        amount = quantity_text(self.value, self.indicator.unit)
+        amount = quantity_text(self.value, self.indicator.unit, self.indicator.shown_unit)
         return f"{amount}（含{self.carried}）" if self.carried and self.value is not None else amount
 
 
@@ -105,7 +105,7 @@ def _notes(units: list[UnitLine]) -> tuple[tuple[str, str], ...]:
 
 
 def _city_item(line: IndicatorLine, twins: set[str]) -> Item:
-    stage = line.units[0].stage if len(line.units) == 1 else None
+    stage = line.stage
     return Item(line.indicator, line.area.name, line.task_title, line.area.livelihood,
                 line.indicator.target, line.figure.value, line.judgement, line.each,
                 _notes(line.units), stage, _qualifier(line, twins), carried=line.carried_note)  # fmt: skip

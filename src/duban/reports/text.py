@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from duban.plan.units import display_text
 from duban.progress.forecast import format_quantity
 
 TENTH = Decimal("0.1")
@@ -55,10 +56,13 @@ def points_text(gap: Decimal | None) -> str:
     return f"{'低于' if gap > 0 else '超'}序时进度{str(rounded).removesuffix('.0')}个百分点"
 
 
-def quantity_text(value: Decimal | None, unit: str) -> str:
-    """A figure with its unit; large counts in 万 and 亿 as documents write them (15000个 → 1.5万个)."""
+def quantity_text(value: Decimal | None, unit: str, display_unit: str | None = None) -> str:
+    """A figure with its unit: in `display_unit` when given (0.37亿元), else large counts in 万 and 亿 as
+    documents write them (15000个 → 1.5万个)."""
     if value is None:
         return "未报送"
+    if display_unit:
+        return display_text(value, unit=unit, display_unit=display_unit)
     if unit not in ("元", "%", "百分点") and abs(value) >= 10_000:
         scale, word = (Decimal(100_000_000), "亿") if abs(value) >= 100_000_000 else (Decimal(10_000), "万")
         return format_quantity(value=value / scale, unit=f"{word}{unit}")

@@ -178,7 +178,8 @@ def _indicators(session: Session, plan_id: int, month: int) -> tuple[np.ndarray,
 
 def _indicator(row: Any) -> Indicator:
     data: dict[str, Any] = {
-        "id": row["code"], "name": row["name"], "unit": row["unit"], "kind": row["kind"],
+        "id": row["code"], "name": row["name"], "unit": row["unit"], "display_unit": row["display_unit"],
+        "kind": row["kind"],
         "comparator": row["comparator"], "target": row["target"], "aspiration": row["aspiration"],
         "baseline": row["baseline"], "accumulation": row["accumulation"],
         "numerator": row["numerator_label"], "denominator": row["denominator_label"],

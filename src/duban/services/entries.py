@@ -345,17 +345,18 @@ def check_entry(
 def save_figure(
     *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
     raw: Mapping[str, object], writer: Writer, expected_version: int | None = None,
-    confirmed: bool = False, reason: str | None = None, submitting: bool = False,
+    confirmed: bool = False, reason: str | None = None, submitting: bool = False, display_unit: str | None = None,
 ) -> EntryRow:  # fmt: skip
     """Read, check and save a unit's figure as a draft; ValidationFailed lists every problem.
 
     A warning alone (an outlier, a stage going back) never keeps a draft from being saved: only submitting
     asks for the confirmation (`submitting`: now, for a template upload that submits what it saves).
+    `display_unit`: the unit the value was typed in (万元 on a form or template); None: the stored unit (API).
     """
     indicator = indicator_from_row(row)
     _check_reported(session, plan_row, indicator, unit)
     current = _find(session, row.id, unit.id, period.id)
-    figure, problems = read_figure(indicator=indicator, raw=raw)
+    figure, problems = read_figure(indicator=indicator, raw=raw, display_unit=display_unit)
     if not problems and current is not None and _unchanged(current, _fields(indicator, figure)):
         return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
     check_lock(session=session, period=period, unit_id=unit.id, entry=current, writer=writer, step=Step.EDIT,

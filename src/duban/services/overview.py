@@ -91,6 +91,11 @@ class IndicatorLine:
     year_on_year: YearOnYear | None = None  # 同比: the city's figure against the same month last year
 
     @property
+    def stage(self) -> MilestoneStage | None:
+        """The stage a one-unit milestone stands at (实施中), which its figure stands for; else None."""
+        return self.units[0].stage if len(self.units) == 1 else None
+
+    @property
     def lagging(self) -> bool:
         return self.judgement.status in (Status.BEHIND, Status.FAR_BEHIND)
 
@@ -461,7 +466,9 @@ def _add_forecast(line: IndicatorLine, year: int, last_year_monthly: list[Decima
     line.forecast = forecast(series=line.series, target=ind.target, comparator=ind.comparator, year=year,
                              last_year_monthly=last_year_monthly,
                              accumulation=ind.accumulation or Accumulation.CUMULATIVE)  # fmt: skip
-    line.outlook = forecast_sentence(forecast=line.forecast, target=ind.target, unit=ind.unit)
+    line.outlook = forecast_sentence(
+        forecast=line.forecast, target=ind.target, unit=ind.unit, display_unit=ind.shown_unit
+    )
 
 
 def _scored_items(lines: list[IndicatorLine], plan: Plan) -> list[ScoredItem]:

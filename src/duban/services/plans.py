@@ -144,6 +144,7 @@ def _indicator_row(
     row = row or IndicatorRow(code=ind.id)
     row.plan = plan_row
     row.name, row.unit, row.kind, row.comparator = ind.name, ind.unit, ind.kind.value, ind.comparator.value
+    row.display_unit = ind.display_unit
     row.target, row.aspiration, row.baseline = ind.target, ind.aspiration, ind.baseline
     row.accumulation = (ind.accumulation or Accumulation.CUMULATIVE).value
     row.numerator_label, row.denominator_label = ind.numerator, ind.denominator
@@ -301,7 +302,7 @@ def _task(row: TaskRow, asked: Callable[[IndicatorRow], bool]) -> Task:
 def indicator_from_row(row: IndicatorRow) -> Indicator:
     """The pure indicator model of a stored indicator."""
     data: dict[str, Any] = {
-        "id": row.code, "name": row.name, "unit": row.unit, "kind": row.kind,
+        "id": row.code, "name": row.name, "unit": row.unit, "display_unit": row.display_unit, "kind": row.kind,
         "comparator": row.comparator, "target": row.target, "aspiration": row.aspiration,
         "baseline": row.baseline, "accumulation": row.accumulation,
         "numerator": row.numerator_label, "denominator": row.denominator_label,

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from duban.plan.model import Indicator
+from duban.plan.units import display_scale, exact_number, to_display
 from duban.reports.text import quantity_text
 
 
@@ -22,18 +24,36 @@ def fmt_number(value: Decimal | float | int | None) -> str:
     return f"{number.normalize():f}"
 
 
-def fmt_amount(value: Decimal | float | int | None, unit: str) -> str:
-    """A figure in its display unit, as the bulletin writes it: 8267000000 元 → 82.67亿元, 36533493 元 →
-    3653.35万元, 15000 人 → 1.5万人, 86.2 % → 86.2%; None → —."""
-    return "—" if value is None else quantity_text(Decimal(str(value)), unit)
+def fmt_amount(value: Decimal | float | int | None, measure: Indicator | str) -> str:
+    """A figure of an indicator in its display unit (8267000000 元 in 亿元 → 82.67亿元, 36533493 元 → 0.37亿元);
+    of a bare unit as the bulletin writes it (36533493 元 → 3653.35万元, 15000 人 → 1.5万人); None → —."""
+    if value is None:
+        return "—"
+    if isinstance(measure, Indicator):
+        return quantity_text(Decimal(str(value)), measure.unit, measure.shown_unit)
+    return quantity_text(Decimal(str(value)), measure)
 
 
 def fmt_plain(value: Decimal | float | int | str | None) -> str:
     """A stored number as a form field shows it, without the store's trailing zeros: 1000.000000 → 1000."""
     if value is None or value == "":
         return ""
-    number = Decimal(str(value)).normalize()
-    return f"{number:f}"
+    return exact_number(Decimal(str(value)))
+
+
+def fmt_entry(value: Decimal | float | int | str | None, indicator: Indicator) -> str:
+    """A stored figure as a form field holds it in the indicator's display unit, exactly: 36533493 元 → 3653.3493
+    (万元)."""
+    if value is None or value == "":
+        return ""
+    return exact_number(
+        to_display(Decimal(str(value)), unit=indicator.unit, display_unit=indicator.shown_unit)
+    )
+
+
+def unit_size(display_unit: str, unit: str) -> str:
+    """How many stored units one display unit holds, for the conversion a form or template shows: 万元, 元 → 10000."""
+    return exact_number(display_scale(unit=unit, display_unit=display_unit))
 
 
 def scope_label(shorthand: str) -> str:

@@ -31,7 +31,16 @@ from duban.services.overview import Overview, period_overview
 from duban.services.plans import plan_of_year, plan_years, unit_of_region
 from duban.settings import Settings
 from duban.web.auth import CurrentUser, csrf_token, db_session
-from duban.web.filters import fmt_amount, fmt_number, fmt_pct, fmt_plain, marked_quote, scope_label
+from duban.web.filters import (
+    fmt_amount,
+    fmt_entry,
+    fmt_number,
+    fmt_pct,
+    fmt_plain,
+    marked_quote,
+    scope_label,
+    unit_size,
+)
 
 HERE = Path(__file__).resolve().parents[1]
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -39,6 +48,8 @@ templates.env.filters["fmt"] = fmt_number
 templates.env.filters["pct"] = fmt_pct
 templates.env.filters["amount"] = fmt_amount
 templates.env.filters["plain"] = fmt_plain
+templates.env.filters["entry"] = fmt_entry
+templates.env.filters["unit_size"] = unit_size
 templates.env.filters["score"] = shown_score  # as the bulletin prints it, and as ties are judged
 templates.env.filters["scope"] = scope_label
 templates.env.filters["counts_sentence"] = counts_sentence

@@ -23,6 +23,7 @@ from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.reporting_models import EvidenceRow
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Indicator, Plan
+from duban.plan.units import to_display
 from duban.policy import Action, only_unit, require
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
 from duban.projects.figures import differs_from_ledger
@@ -86,7 +87,7 @@ class FormRow:
         """The reported (or typed) figure is further from the ledger's than the plan's tolerance."""
         tolerance = self.sheet.indicator.ledger_check
         figure, problems = read_figure(
-            indicator=self.sheet.indicator, raw=self.typed
+            indicator=self.sheet.indicator, raw=self.typed, display_unit=self.sheet.indicator.shown_unit
         )  # typed, else as stored
         reported = None if problems else figure.value
         if self.ledger is None or tolerance is None or reported is None:
@@ -320,7 +321,7 @@ def form_rows(
     checks = _ledger_figures(session, place, checked=True)
     rows = []
     for line in sheet:
-        shown = typed.get(line.indicator.id) or _stored_fields(line.entry)
+        shown = typed.get(line.indicator.id) or _stored_fields(line.entry, line.indicator)
         evidence = list_evidence(session=session, entry_id=line.entry.id) if line.entry else []
         rows.append(FormRow(line, input_mode(line.indicator), shown, evidence=evidence,
                             closed=_refusal(session, place, line.entry, writer, Step.EDIT),
@@ -374,7 +375,8 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
         entry = save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
                             period=place.period, raw=row.typed, writer=writer,
                             expected_version=int(version) if version.isdigit() else None,
-                            confirmed=_confirmed(form, row.code))  # fmt: skip
+                            confirmed=_confirmed(form, row.code),
+                            display_unit=row.sheet.indicator.shown_unit)  # fmt: skip
         row.warnings = unconfirmed_warnings(session=session, entry=entry)
     except ValidationFailed as exc:
         row.problems = exc.problems
@@ -387,7 +389,9 @@ def row_problems(*, session: Session, place: EntryPlace, row: FormRow, confirmed
     """What is wrong with the row as typed (reading first, then the checks on the unit's history)."""
     if not _filled(row):
         return []
-    figure, problems = read_figure(indicator=row.sheet.indicator, raw=row.typed)
+    figure, problems = read_figure(
+        indicator=row.sheet.indicator, raw=row.typed, display_unit=row.sheet.indicator.shown_unit
+    )
     if problems:
         return problems
     return check_entry(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
@@ -479,10 +483,14 @@ def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:
     return entry
 
 
-def _stored_fields(entry: EntryRow | None) -> dict[str, str]:
+def _stored_fields(entry: EntryRow | None, indicator: Indicator) -> dict[str, str]:
+    """The stored figure as the form shows it, the value in the indicator's display unit (3653.3493 万元)."""
     if entry is None:
         return {}
-    values: dict[str, Any] = {"value": entry.value, "numerator": entry.numerator,
+    value = entry.value
+    if value is not None:
+        value = to_display(value, unit=indicator.unit, display_unit=indicator.shown_unit)
+    values: dict[str, Any] = {"value": value, "numerator": entry.numerator,
                               "denominator": entry.denominator, "stage": entry.stage,
                               "stage_date": entry.stage_date, "note": entry.note}  # fmt: skip
     return {k: _plain(v) for k, v in values.items() if v is not None}
@@ -499,7 +507,7 @@ def _plain(value: Any) -> str:
 
 def _changed(row: FormRow) -> bool:
     typed = {k: v.strip() for k, v in row.typed.items() if v.strip()}
-    return typed != _stored_fields(row.sheet.entry)
+    return typed != _stored_fields(row.sheet.entry, row.sheet.indicator)
 
 
 def _filled(row: FormRow) -> bool:

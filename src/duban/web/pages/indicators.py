@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from duban.choices import Accumulation, IndicatorKind
+from duban.plan.units import to_display
 from duban.policy import Action, only_unit
 from duban.progress.changes import completion_changes
 from duban.progress.expected import expected_share
@@ -70,22 +72,27 @@ def indicator_page(
 
 
 def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
-    """Monthly actual figures, the 序时进度 line, the target, the year-end forecast range and last year's line."""
+    """Monthly actual figures, the 序时进度 line, the target, the year-end forecast range and last year's line,
+    in the indicator's display unit (亿元)."""
     ind = line.indicator
-    target = float(ind.target)
+
+    def shown(value: Decimal | float) -> float:
+        return float(to_display(Decimal(str(value)), unit=ind.unit, display_unit=ind.shown_unit))
+
+    target = shown(ind.target)
     pro_rated = ind.accumulation is Accumulation.CUMULATIVE or ind.kind is IndicatorKind.MILESTONE
     expected = [
         round(float(expected_share(profile=ind.profile, year=year, on=period_end(year=year, month=m), due=ind.due))
               * target, 4) if pro_rated else target
         for m in range(1, 13)
     ]  # fmt: skip
-    data: dict[str, Any] = {"unit": ind.unit, "target": target, "expected": expected,
-                            "actual": [[m, float(v)] for m, v in line.series], "forecast": None,
+    data: dict[str, Any] = {"unit": ind.shown_unit, "target": target, "expected": expected,
+                            "actual": [[m, shown(v)] for m, v in line.series], "forecast": None,
                             "last_year": None}  # fmt: skip
     if line.last_year:
-        data["last_year"] = {"year": year - 1, "points": [[m, float(v)] for m, v in line.last_year]}
+        data["last_year"] = {"year": year - 1, "points": [[m, shown(v)] for m, v in line.last_year]}
     if line.forecast and line.series:
         last_month, last_value = line.series[-1]
-        data["forecast"] = {"from": [last_month, float(last_value)], "point": line.forecast.point,
-                            "low": line.forecast.low, "high": line.forecast.high}  # fmt: skip
+        data["forecast"] = {"from": [last_month, shown(last_value)], "point": shown(line.forecast.point),
+                            "low": shown(line.forecast.low), "high": shown(line.forecast.high)}  # fmt: skip
     return data

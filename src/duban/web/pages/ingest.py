@@ -239,12 +239,14 @@ def _edited(ind: dict[str, Any], form: FormData, year: int) -> dict[str, Any]:
     name = str(form.get(f"{code}.name") or ind["name"]).strip()
     value = _number(form.get(f"{code}.target") or ind["target"], f"{code} 的目标值")
     horizon = _horizon(ind.get("horizon"), form, code, value=value, year=year)
+    unit = str(form.get(f"{code}.unit") or ind["unit"]).strip()
     return {
         **ind,
         "name": name,
         "target": horizon["milestones"].get(year, value) if horizon else value,
         "horizon": horizon,
-        "unit": str(form.get(f"{code}.unit") or ind["unit"]).strip(),
+        "unit": unit,
+        "display_unit": ind.get("display_unit") if unit == ind["unit"] else None,  # 亿元 no longer fits 个
         "comparator": _comparator(form.get(f"{code}.comparator"), ind["comparator"], code),
         "last_year": str(form.get(f"{code}.last_year") or ind["last_year"] or "").strip() or None,
     }

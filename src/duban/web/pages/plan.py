@@ -16,6 +16,7 @@ from duban.persistence.db import Session
 from duban.persistence.models import IndicatorRow, UnitTargetRow
 from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import breakdown_fault
+from duban.plan.units import display_units, from_display
 from duban.policy import Action
 from duban.services.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
 from duban.services.plans import indicator_by_code, indicator_from_row, plan_from_store, retired_indicators
@@ -93,11 +94,19 @@ async def edit_save(
 def edited_indicator(*, indicator: Indicator, form: FormData) -> Indicator:
     """The indicator with the form's target, comparator, lead unit and breakdown; EditRefused if invalid."""
     data: dict[str, Any] = indicator.model_dump()
-    data["target"] = _number(form.get("target"), "目标值")
+    typed_in = str(form.get("entry_unit") or indicator.unit)  # the unit the form showed its numbers in
+
+    def _amount(raw: object, what: str) -> Decimal:
+        return _in_stored_unit(_number(raw, what), indicator=indicator, display_unit=typed_in)
+
+    data["target"] = _amount(form.get("target"), "目标值")
+    data["display_unit"] = _chosen_display_unit(
+        indicator=indicator, chosen=str(form.get("display_unit") or "")
+    )
     data["comparator"] = str(form.get("comparator") or indicator.comparator.value)
     data["lead_unit"] = str(form.get("lead_unit") or "") or None
     data["aspiration"] = form.get("aspiration") == "1"
-    targets = {str(k).removeprefix("share."): _number(v, f"{str(k).removeprefix('share.')}分解目标")
+    targets = {str(k).removeprefix("share."): _amount(v, f"{str(k).removeprefix('share.')}分解目标")
                for k, v in form.multi_items() if str(k).startswith("share.") and str(v).strip()}  # fmt: skip
     data["breakdown"] = {"status": str(form.get("breakdown_status") or "draft"), "basis": form.get("basis") or None,
                          "targets": targets} if targets else None  # fmt: skip
@@ -111,6 +120,20 @@ def edited_indicator(*, indicator: Indicator, form: FormData) -> Indicator:
     return edited
 
 
+def _in_stored_unit(number: Decimal, *, indicator: Indicator, display_unit: str) -> Decimal:
+    try:
+        return from_display(number, unit=indicator.unit, display_unit=display_unit)
+    except ValueError as exc:
+        raise EditRefused(str(exc)) from None
+
+
+def _chosen_display_unit(*, indicator: Indicator, chosen: str) -> str | None:
+    """The display unit chosen; None (follow the target's size) while it is the one the plan left to the default."""
+    if not chosen or (indicator.display_unit is None and chosen == indicator.shown_unit):
+        return indicator.display_unit
+    return chosen
+
+
 def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_id: int, reason: str) -> None:
     """Write the edited target and breakdown to the store and audit old and new values with the reason."""
     if not reason.strip():
@@ -120,6 +143,7 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
     if edited.lead_unit and edited.lead_unit not in units:
         raise EditRefused(f"牵头单位“{edited.lead_unit}”不存在")
     row.target, row.comparator, row.aspiration = edited.target, edited.comparator.value, edited.aspiration
+    row.display_unit = edited.display_unit
     row.extra = {**(row.extra or {}), **_milestone_kept(edited, row.plan.year)}
     row.lead_unit = units[edited.lead_unit] if edited.lead_unit else None
     wanted = edited.breakdown.targets if edited.breakdown else {}
@@ -144,8 +168,8 @@ def _milestone_kept(ind: Indicator, year: int) -> dict[str, Any]:
 
 def _audited(ind: Indicator) -> dict[str, Any]:
     breakdown = {k: _plain(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
-    return {"target": _plain(ind.target), "comparator": ind.comparator.value, "lead_unit": ind.lead_unit,
-            "aspiration": ind.aspiration, "breakdown": breakdown,
+    return {"target": _plain(ind.target), "display_unit": ind.shown_unit, "comparator": ind.comparator.value,
+            "lead_unit": ind.lead_unit, "aspiration": ind.aspiration, "breakdown": breakdown,
             "breakdown_status": ind.breakdown.status.value if ind.breakdown else None}  # fmt: skip
 
 
@@ -178,4 +202,5 @@ def _edit_page(
     plan: Plan = plan_from_store(session=session, plan_row=plan_for_request(request))
     return render(request, "plan_edit.html", user, status_code=422 if error else 200, nav="plan",
                   ind=indicator, plan=plan, typed=typed, error=error, comparators=list(Comparator),
-                  statuses=list(BreakdownStatus), fault=breakdown_fault(indicator))  # fmt: skip
+                  statuses=list(BreakdownStatus), fault=breakdown_fault(indicator),
+                  display_units=display_units(indicator.unit))  # fmt: skip
