@@ -226,6 +226,7 @@ def _entry_json(entry: EntryRow) -> dict[str, Any]:
 def _sheet_json(row: SheetRow) -> dict[str, Any]:
     ind = row.indicator
     return {"indicator_id": row.row.id, "code": ind.id, "name": ind.name, "unit": ind.unit,
+            "display_unit": ind.shown_unit,  # what the pages and the template show; figures here stay in `unit`
             "kind": ind.kind.value, "mode": input_mode(ind).value, "target": str(row.target),
             "numerator_label": ind.numerator, "denominator_label": ind.denominator,
             "previous": _entry_json(row.previous) if row.previous else None,
