@@ -347,6 +347,16 @@ def test_word_and_pdf_have_the_same_pages(fixture, request, out_dir):
     for source in (from_word, pdf):
         assert not SPLIT_NUMBER.findall(body_text(source)), source.name
         assert_colophon_at_the_foot_of_the_last_even_page(source)
+        ranking = next(p for p in layout_pages(source) if p.lstrip().startswith("附件") and "县区排名" in p)
+        for heading in ("县（市、区）", "正常及以上", "已完成占比", "严重滞后", "未报送"):
+            assert heading in ranking, (source.name, heading)  # no column heading broken inside a word
+
+
+def layout_pages(pdf) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[: page_count(pdf)]
 
 
 # A printer prints the blank page Word puts before an even-page section; LibreOffice's export leaves it out unless told.
@@ -359,8 +369,7 @@ PAGE_NUMBER = re.compile(r"—\s*\d+\s*—")
 def assert_colophon_at_the_foot_of_the_last_even_page(pdf) -> None:
     """GB/T 9704-2012 7.5: 版记 last, on an even page, its last line on the type area's last line; no page number
     on that page nor on a blank page before it; every other page numbered."""
-    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                           check=True).stdout.split("\f")[: page_count(pdf)]  # fmt: skip
+    pages = layout_pages(pdf)
     assert len(pages) % 2 == 0, pdf.name
     assert [n for n, page in enumerate(pages, 1) if "抄送：" in page] == [len(pages)], pdf.name
     assert "印发" in pages[-1] and not PAGE_NUMBER.search(pages[-1]), pdf.name

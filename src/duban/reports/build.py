@@ -613,10 +613,12 @@ def _county_counts(scope: Scope) -> dict[str, dict[Status, int]]:
 
 
 def _ranking_table(rankings: list[Ranking], unit: str | None) -> Table:
-    columns = (Column("排名", ColumnKind.COUNT), Column("县（市、区）", width=1.4), Column("得分", ColumnKind.POINTS),
-               Column("目标（项）", ColumnKind.COUNT), Column("正常及以上（项）", ColumnKind.COUNT),
-               Column("已完成占比", ColumnKind.PERCENT, PERCENT_W), Column("严重滞后（项）", ColumnKind.COUNT),
-               Column("未报送（项）", ColumnKind.COUNT))  # fmt: skip
+    # Widths in characters of 五号 (one more for the cell's padding), so no heading breaks inside a word:
+    # 县（市、区） on one line; 目标/（项）, 正常及以上/（项）, 严重滞后/（项）, 未报送/（项） on two.
+    columns = (Column("排名", ColumnKind.COUNT, 3.5), Column("县（市、区）", width=7), Column("得分", ColumnKind.POINTS, 4),
+               Column("目标（项）", ColumnKind.COUNT, 4), Column("正常及以上（项）", ColumnKind.COUNT, 6),
+               Column("已完成占比", ColumnKind.PERCENT, 6), Column("严重滞后（项）", ColumnKind.COUNT, 5),
+               Column("未报送（项）", ColumnKind.COUNT, 4))  # fmt: skip
     rows = [(r.rank, r.unit, tenth(r.score), r.total, r.good, tenth(r.done_share), r.far_behind, r.not_reported)
             for r in rankings]  # fmt: skip
     own = frozenset(n for n, r in enumerate(rankings) if r.unit == unit)
