@@ -123,6 +123,14 @@ def targets(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
             "社会固定资产投资增长86.1%。引进亿元及以上项目107个,新开工亿元及以上产业项目80个。\n",
             [("100", "个", "=")],
         ),
+        # the parts of a target in brackets ('(其中:…)', '(含…)'), a design size (设计…规模为) and the count of the
+        # list's projects ('共10个项目被列入…') are not targets of their own
+        (
+            "某县2026年政府民生实事项目\n今年我县共10个项目被列入2026年政府民生实事项目。\n"
+            "1. 对农村公路危桥改造12座(其中:1座四五类危桥、11座宽路窄桥),农村公路道路改造17.6公里(其中:县道大修"
+            "6公里,乡村道维修11.6公里)。\n2. 在马桥镇新建设计供水规模为6000立方米水厂一座,新建农桥9座。\n",
+            [("12", "座", "="), ("17.6", "公里", "="), ("9", "座", "=")],
+        ),
     ],
 )
 def test_document_classes(tmp_path: Path, text: str, expected: list[tuple[str, str, str]]) -> None:

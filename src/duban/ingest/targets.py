@@ -50,7 +50,9 @@ _STRUCTURAL = re.compile(
 _FACILITY = re.compile(r"项目|基地|生产线|示范区|产业园|园区|电站|工厂|厂房|枢纽港")
 _VOLTAGES = frozenset({"千伏", "伏"})
 _OF_PROJECT = re.compile(r"的[^,;。、]{0,20}(?:项目|工程)")
-_CAPACITY_PREFIX = re.compile(r"(?:年产|产能|年处理|年吞吐)$")
+_CAPACITY_PREFIX = re.compile(r"(?:年产|产能|年处理|年吞吐|设计[\u4e00-\u9fff]{0,4}规模为?)$")
+# '危桥改造12座(其中:1座…、11座…)', '安防36.575公里(含…6.7公里…)': the parts of the target before them
+_PARTS_IN_BRACKETS = re.compile(r"\((?:其中|含|包括)[::]?[^()]*$")
 _LIMITERS = re.compile(r"^\s*(?:及以上|以上|以内|以下|左右|上下)")
 _QUALIFIER = re.compile(r"^(?:及)?以[上下](?=[\u4e00-\u9fffA-Za-z])(?!的)")
 _SCOPE_PLACES = re.compile(
@@ -99,6 +101,7 @@ _PARTS_BEFORE = re.compile(r"(?:方面|实事|大类)$")
 # '到会的174名人大代表对…10个候选项目进行票决,8个项目被确定为…': the vote that chose the list
 _VOTE = re.compile(r"票决|票选|表决|投票")
 _VOTED = re.compile(r"^(?:名|位)?(?:人大)?代表|^[\u4e00-\u9fff]{0,6}?(?:候选)?项目")
+_LISTED = re.compile(r"^[\u4e00-\u9fff]{0,6}?项目被(?:列入|确定为|纳入)")  # '共10个项目被列入…民生实事项目'
 _AS_MEMBER = re.compile(r"作为[^,;。]*$")  # '温州作为全国首批14个…城市': what the place is, not a plan
 _HELD_AT = re.compile(r"控制在$")
 _ALREADY = "“已…”:已经完成的事实"
@@ -382,8 +385,10 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
         return OTHER, "引号或书名号内的名称、口号"
     if _AS_MEMBER.search(before):
         return OTHER, "身份描述(作为…的一员)"
-    if q.counts and _VOTED.match(noun) and _VOTE.search(clause.sentence):
+    if q.counts and (_LISTED.match(noun) or (_VOTED.match(noun) and _VOTE.search(clause.sentence))):
         return OTHER, "票决的情况(代表人数、候选项目数)"
+    if _PARTS_IN_BRACKETS.search(clause.sentence[: q.start + clause.start - clause.sentence_start]):
+        return OTHER, "括号内的分项(其中…、含…)"
     if _STOCK_VERB.search(before) or _STOCK_NOUN.match(noun):
         return PAST, "现有存量(发挥…作用、续建项目)"
     if after.startswith("级"):
