@@ -42,4 +42,8 @@ if command -v dpkg >/dev/null; then
   command -v npm >/dev/null || apt_install npm
 fi
 uv sync --quiet --frozen
-bash scripts/fetch_assets.sh >&2 || say "警告:ECharts 未能从 npm 获取,图表将不显示"
+if [ $want_test = 1 ]; then
+  bash scripts/fetch_assets.sh --test >&2 || { say "ECharts 或 axe-core 未能从 npm 获取，浏览器测试无法运行"; exit 1; }
+else
+  bash scripts/fetch_assets.sh >&2 || say "警告：ECharts 未能从 npm 获取，图表将不显示"
+fi

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Fetch the browser libraries pinned in package-lock.json and copy the files the web UI serves into
 # src/duban/web/static/vendor/ (git-ignored: nothing third-party is committed).
+# With --test, also keep the test-only devDependencies (axe-core, which the browser tests inject into pages;
+# it stays in node_modules/ and is never served by the app).
 # Idempotent: when the vendor folder already matches the lock file it returns at once, without npm.
 set -euo pipefail
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vendor="$root/src/duban/web/static/vendor"
@@ -33,6 +38,7 @@ all_present() {
   for entry in "${files[@]}"; do
     [[ -s "$vendor/${entry#*:}" ]] || return 1
   done
+  [[ $want_test == 0 || -s "$modules/axe-core/axe.min.js" ]]
 }
 
 digest="$(lock_digest)"
@@ -47,6 +53,7 @@ fi
 
 cd "$root"
 npm_flags=(--no-audit --no-fund --ignore-scripts --loglevel=error)
+[[ $want_test == 1 ]] || npm_flags+=(--omit=dev)
 if [[ -f package-lock.json ]]; then
   npm ci "${npm_flags[@]}" >/dev/null || { echo "fetch_assets.sh: 'npm ci' failed (see above)." >&2; exit 1; }
 else

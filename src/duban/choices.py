@@ -163,8 +163,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "OrgKind": {
         "province": "省",
         "city": "市",
-        "county": "县(市、区)",
-        "township": "乡镇(街道)",
+        "county": "县（市、区）",
+        "township": "乡镇（街道）",
         "department": "市直部门",
     },
     "ProfileKind": {

@@ -25,7 +25,7 @@ def month_in_year(text: str, year: int, *, example: str = "06") -> int:
     """The month "2026-07", "2026年7月" or "7" names, within the plan's `year`; ValueError says why not."""
     match = _MONTH.fullmatch(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"无法识别的月份“{text}”,请写成 {year}-{example} 或 {int(example)}")
+        raise ValueError(f"无法识别的月份“{text}”，请写成 {year}-{example} 或 {int(example)}")
     if match.group(1) and int(match.group(1)) != year:
         raise ValueError(f"月份“{text}”不在计划年度 {year} 年内")
     return int(match.group(2))
@@ -36,6 +36,6 @@ def period_month(*, period: str | None, year: int, today: date, cutoff_day: int)
     if period is None:
         month = last_due_month(today=today, year=year, cutoff_day=cutoff_day)
         if month < 1:
-            raise ValueError(f"{year}年尚无已过截止日的报送期,请用 --period 指定月份")
+            raise ValueError(f"{year}年尚无已过截止日的报送期，请用 --period 指定月份")
         return month
     return month_in_year(period, year)

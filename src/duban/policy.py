@@ -63,7 +63,7 @@ class Action(StrEnum):
 
 _A, _S, _O, _N = Scope.ALL, Scope.SUBTREE, Scope.OWN, Scope.NONE
 OFFICE_ONLY = "只有督查室可以进行此操作"
-READ_ONLY_LEADER = "领导账号为只读,不能修改数据"
+READ_ONLY_LEADER = "领导账号为只读，不能修改数据"
 OTHER_REGION = "只能查看和办理本地区及所属单位的数据"
 
 

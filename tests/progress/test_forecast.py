@@ -32,7 +32,7 @@ def test_reached_next_year_sentence() -> None:
     assert result.reach_month == 14
     assert (
         forecast_sentence(forecast=result, target=Decimal(1240), unit="公里")
-        == "按当前进度,预计2027年2月达到1240公里"
+        == "按当前进度，预计2027年2月达到1240公里"
     )
 
 
@@ -94,7 +94,7 @@ def test_no_progress_never_reaches() -> None:
     assert result.reach_month is None and result.probability == 0.0
     assert (
         forecast_sentence(forecast=result, target=Decimal(10), unit="个")
-        == "按当前进度,年底预计0个,难以达到10个"
+        == "按当前进度，年底预计0个，难以达到10个"
     )
 
 
@@ -102,7 +102,8 @@ def test_outlook_sentence() -> None:
     result = forecast(series=series((6, 50)), target=Decimal(100), comparator=GE, year=2026)
     # sd = 100 x 0.5 x 0.25 = 12.5: range 79.44 to 120.56
     assert (
-        outlook_sentence(forecast=result, unit="个") == "年底预计100个(区间79.44个–120.56个),达标可能性约50%"
+        outlook_sentence(forecast=result, unit="个")
+        == "年底预计100个（区间79.44个–120.56个），达标可能性约50%"
     )
 
 

@@ -134,9 +134,9 @@ def test_an_unknown_feed_is_refused_by_name() -> None:
 def test_city_figures_against_the_plan_targets() -> None:
     lines = against_targets(figures_on(date(2026, 6, 30))["昭通市"])
     assert [(line.label, line.value, line.target, line.met) for line in lines] == [
-        ("新开工项目数(个)", D(3), D(1000), False),
-        ("产业投资占比(%)", D("76.58"), D(55), True),
-        ("民间投资占比(%)", D("73.87"), D(45), True),
-        ("产业集群开工项目数(个)", D(1), D(10), False),
-        ("产业集群开工项目总投资(元)", D(5_000_000_000), D(8_267_000_000), False),
+        ("新开工项目数（个）", D(3), D(1000), False),
+        ("产业投资占比（%）", D("76.58"), D(55), True),
+        ("民间投资占比（%）", D("73.87"), D(45), True),
+        ("产业集群开工项目数（个）", D(1), D(10), False),
+        ("产业集群开工项目总投资（元）", D(5_000_000_000), D(8_267_000_000), False),
     ]

@@ -132,7 +132,7 @@ def test_a_month_in_the_life_of_the_office(office, factory):
         f"{code}.version": str(returned.json()["version"]), f"{code}.confirm": "1", f"{code}.note": "已核实更正"},
         follow_redirects=False)  # fmt: skip
     assert answer.status_code == 303
-    assert f"已提交 1 项数据({code})" in yanjin.get(f"/entry/{yj}?month=6").text
+    assert f"已提交 1 项数据（{code}）" in yanjin.get(f"/entry/{yj}?month=6").text
     late_draft = daguan.post(
         f"/api/entries/{draft.json()['id']}/submit"
     )  # the return reopened one entry only
@@ -270,7 +270,7 @@ def test_ledger_fed_figures_are_not_asked_of_counties(office, factory):
     form = daguan.get(f"/entry/{dg}?month=6").text
     named = re.search(r'id="ledger-fed">([^\n]*)</p>', form).group(1)
     assert (
-        "由项目台账自动统计,本单位无需填报" in named and "A-03 新开工项目数" in named
+        "由项目台账自动统计，本单位无需填报" in named and "A-03 新开工项目数" in named
     )  # broken down to counties
     assert '<a href="/projects">查看项目库</a>' in named
     book = load_workbook(BytesIO(daguan.get(f"/entry/{dg}/6/template.xlsx").content))

@@ -54,7 +54,7 @@ def test_the_leader_reads_everything_and_changes_nothing():
 @pytest.mark.parametrize(
     ("user", "action", "unit", "message"),
     [
-        (LEADER, Action.ENTER_FIGURES, 7, "领导账号为只读,不能修改数据"),
+        (LEADER, Action.ENTER_FIGURES, 7, "领导账号为只读，不能修改数据"),
         (REPORTER, Action.ENTER_FIGURES, 8, "只能填报和修改本单位的数据"),
         (REPORTER, Action.REVIEW, 7, "只有督查室可以进行此操作"),
         (REPORTER, Action.READ_FIGURES, 8, "只能查看本单位的数据"),

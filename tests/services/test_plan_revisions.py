@@ -64,7 +64,7 @@ def _count(session: Session, model: type) -> int:
 def test_loading_the_same_plan_again_changes_nothing(session, demo):
     entries, audits = _count(session, EntryRow), _count(session, AuditRow)
     preview = preview_plan_revision(session=session, plan_row=demo, plan=_seed(), today=TODAY)
-    assert preview.empty and preview.summary() == "与数据库中的计划相同,没有变化"
+    assert preview.empty and preview.summary() == "与数据库中的计划相同，没有变化"
     assert (
         apply_plan_revision(
             session=session, plan_row=demo, plan=_seed(), user_id=None, reason="", today=TODAY
@@ -94,7 +94,7 @@ def test_the_preview_names_each_change_and_the_figures_it_touches(session, demo)
     assert changed[0].figures == _entries_of(session, "A-03") > 0
     assert removed[0].figures == _entries_of(session, "A-14") > 0
     assert preview.effective_month == 8 and preview.of_kind(ChangeKind.ADDED) == []
-    assert preview.summary() == "修改 1 个、删除 1 个指标(其中 1 个已有数据,将停用而不删除)"
+    assert preview.summary() == "修改 1 个、删除 1 个指标（其中 1 个已有数据，将停用而不删除）"
 
 
 def test_applying_keeps_every_figure_and_retires_the_removed_indicator(session, demo):

@@ -64,4 +64,4 @@ def test_with_pending_figures_both_paths_judge_the_submitted_figure(session):
         is Status.FAR_BEHIND
     )
     assert overview.indicators[0].figure.value == summary.indicators[0].figure.value == Decimal(420)
-    assert overview.note.endswith("含待审核数据(已提交、尚未审核的数据一并计入)")
+    assert overview.note.endswith("含待审核数据（已提交、尚未审核的数据一并计入）")

@@ -73,9 +73,9 @@ def test_reminders_are_e_mailed_once_a_day(factory, db_url, mailbox, opened):
     assert (first.reminded, first.emailed, again.reminded, len(box.messages)) == (1, 1, 0, 1)
     recipients, raw = box.messages[0]
     assert recipients == ["zx@example.cn"]
-    assert box.subjects() == ["【红色督办】30户以上自然村通硬化路里程(镇雄县)"]
+    assert box.subjects() == ["【红色督办】30户以上自然村通硬化路里程（镇雄县）"]
     body = message_from_bytes(raw).get_payload(decode=True).decode("utf-8")
-    assert "反馈期限:2026-07-11(距反馈期限还有10天)" in body
+    assert "反馈期限：2026-07-11（距反馈期限还有10天）" in body
     assert "https://duban.example.cn/supervision/items/1" in body
     deliver_reminders(factory=factory, settings=settings, today=date(2026, 7, 2))
     assert len(box.messages) == 2

@@ -1,4 +1,4 @@
-"""The office's tools in the browser: 新建督办 by hand, 催报, users, period reopening, bulk approval; the reporter's to-do."""
+"""The office's tools in the browser：新建督办 by hand，催报，users, period reopening, bulk approval; the reporter's to-do."""
 
 from __future__ import annotations
 
@@ -119,17 +119,17 @@ def test_the_office_reminds_late_units_once_a_day_with_a_preview(settings, seede
         page = client.get("/reporting?month=5").text
         preview = page[page.index('id="remind-preview"') :]
         assert "镇雄县" in preview and "昭阳区" in preview and "zx@example.cn" in preview
-        assert "无邮箱,仅站内提醒" in preview and "一键催报(3 个单位)" in page  # with 市发展改革委
+        assert "无邮箱，仅站内提醒" in preview and "一键催报（3 个单位）" in page  # with 市发展改革委
         assert "无需催报" in client.get("/reporting?month=6").text  # June is not due yet
         first = _post(client, token, "/reporting/5/remind", {})
         second = _post(client, token, "/reporting/5/remind", {})  # a double click
         assert first.status_code == second.status_code == 303
         after = client.get("/reporting?month=5").text
-        assert "今天已催报过,未重复发送" in after and "以上单位今天都已催报过" in after
+        assert "今天已催报过，未重复发送" in after and "以上单位今天都已催报过" in after
         county = TestClient(app)
         log_in(county, "zhenxiong")
         inbox = county.get("/supervision/inbox").text
-        assert "催报:2026年5月尚有1项数据未报送" in inbox and "(已发邮件)" in inbox
+        assert "催报：2026年5月尚有1项数据未报送" in inbox and "（已发邮件）" in inbox
         reporter = TestClient(app)
         reporter_token = log_in(reporter, "zhaoyang")
         assert "一键催报" not in reporter.get("/reporting?month=5").text
@@ -161,7 +161,7 @@ def test_the_admin_adds_a_reporter_who_signs_in_then_resets_and_disables_it(clie
     added = _post(client, token, "/users", {"username": "dept01", "display_name": "发改委填报员",
                                             "role": "reporter", "unit_id": str(unit_ids["市发展改革委"]),
                                             "email": "fgw@example.cn"})  # fmt: skip
-    assert added.status_code == 200 and "已添加账号“dept01”(填报员)" in added.text
+    assert added.status_code == 200 and "已添加账号“dept01”（填报员）" in added.text
     first = re.search(r"<code>([^<]+)</code>", added.text)
     assert first, "the first password is shown once"
     dept = TestClient(client.app)
@@ -196,10 +196,10 @@ def test_a_wrong_account_form_names_the_field_and_adds_nothing(client, factory, 
 
     token = log_in(client, "admin")
     base = {"username": "dept02", "role": "reporter", "unit_id": str(unit_ids["昭阳区"]), "password": ""}
-    cases = [({"username": ""}, "用户名:不能为空"), ({"username": "a b"}, "用户名:只能用"),
-             ({"username": "zhenxiong"}, "用户名:“zhenxiong”已存在"), ({"role": "boss"}, "角色:"),
-             ({"unit_id": ""}, "所属单位:填报员必须指定所属单位"), ({"email": "fgw"}, "邮箱:“fgw”不是有效的邮箱地址"),
-             ({"password": "short"}, "初始密码:至少需要 10 个字符")]  # fmt: skip
+    cases = [({"username": ""}, "用户名：不能为空"), ({"username": "a b"}, "用户名：只能用"),
+             ({"username": "zhenxiong"}, "用户名：“zhenxiong”已存在"), ({"role": "boss"}, "角色："),
+             ({"unit_id": ""}, "所属单位：填报员必须指定所属单位"), ({"email": "fgw"}, "邮箱：“fgw”不是有效的邮箱地址"),
+             ({"password": "short"}, "初始密码：至少需要 10 个字符")]  # fmt: skip
     for change, message in cases:
         response = _post(client, token, "/users", base | change)
         assert response.status_code == 400 and message in response.text, (change, response.text[-600:])
@@ -242,9 +242,11 @@ def test_bulk_approval_previews_then_approves_once_and_the_count_follows(client,
     may = _submitted(factory, "镇雄县", 5, 250)
     token = log_in(client, "admin")
     page = client.get("/review").text
-    assert '<span id="review-count" aria-live="polite">3</span>' in page and "(全部 3 项,先预览)" in page
+    assert '<span id="review-count" aria-live="polite">3</span>' in page and "（全部 3 项，先预览）" in page
     preview = client.get("/review/bulk?month=6").text
-    assert "将审核通过 <strong>2</strong> 项数据,涉及 2 个单位(昭阳区、镇雄县),1 个月份(6 月)" in preview
+    assert (
+        "将审核通过 <strong>2</strong> 项数据，涉及 2 个单位（昭阳区、镇雄县），1 个月份（6 月）" in preview
+    )
     ids = re.search(r'name="ids" value="([^"]+)"', preview)
     assert ids and sorted(int(x) for x in ids.group(1).split(",")) == sorted(june)
     with factory() as session:  # the preview changed nothing
@@ -253,11 +255,11 @@ def test_bulk_approval_previews_then_approves_once_and_the_count_follows(client,
     first = _post(client, token, "/review/bulk", form)
     second = _post(client, token, "/review/bulk", form)  # a double submit
     assert first.status_code == second.status_code == 303 and first.headers["location"] == "/review?month=6"
-    assert "2 项此前已审核或已退回,未重复处理" in client.get("/review").text
+    assert "2 项此前已审核或已退回，未重复处理" in client.get("/review").text
     assert _count(factory, AuditRow.action == "entry.approve") == 2
     assert _count(factory, AuditRow.action == "entry.bulk_approve") == 1
     assert '<span id="review-count" aria-live="polite">1</span>' in client.get("/review").text
-    assert "(全部 1 项,先预览)" in client.get("/review").text
+    assert "（全部 1 项，先预览）" in client.get("/review").text
     one = client.post(f"/review/{may}/approve?unit={unit_ids['镇雄县']}&month=5", data={"csrf_token": token},
                       headers={"X-Partial": "1"})  # fmt: skip
     assert one.status_code == 200 and one.headers["X-Review-Count"] == "0"
@@ -285,11 +287,11 @@ def test_the_reporter_lands_on_a_to_do_of_what_their_unit_owes(client, factory, 
     log_in(client, "zhenxiong")
     page = client.get("/").text
     todo = page[page.index('id="todo"') : page.index("</section>", page.index('id="todo"'))]
-    assert "下一个截止:2026年6月数据须于 2026-06-25 前报送(还有 15 天),尚有 1 项未提交" in todo
+    assert "下一个截止：2026年6月数据须于 2026-06-25 前报送（还有 15 天），尚有 1 项未提交" in todo
     overdue = todo[todo.index('id="todo-overdue"') :]
-    assert "2026年4月:截止 2026-04-25,尚有 1 项未提交" in overdue and "2026年5月" not in overdue
-    assert "5 月 L02-1 30户以上自然村通硬化路里程:退回理由“与统计局数据不一致”" in todo
-    assert "农村公路进度督办</a>:待签收,反馈期限 2026-06-30" in todo
+    assert "2026年4月：截止 2026-04-25，尚有 1 项未提交" in overdue and "2026年5月" not in overdue
+    assert "5 月 L02-1 30户以上自然村通硬化路里程：退回理由“与统计局数据不一致”" in todo
+    assert "农村公路进度督办</a>：待签收，反馈期限 2026-06-30" in todo
     assert "暂无待办" not in todo
     assert 'id="todo"' not in admin.get("/").text  # the office has no unit to owe anything
 
@@ -300,7 +302,7 @@ def test_a_reporter_who_owes_nothing_reads_no_to_do_as_plain_text(client, factor
     log_in(client, "zhaoyang")
     page = client.get("/").text
     assert '<p id="todo-empty">暂无待办。</p>' in page and "<li>暂无" not in page
-    assert "2026年6月数据须于 2026-06-25 前报送(还有 15 天),已全部提交" in page
+    assert "2026年6月数据须于 2026-06-25 前报送（还有 15 天），已全部提交" in page
     inbox = client.get("/supervision/inbox").text
     assert '<p id="no-reminders">暂无提醒。</p>' in inbox and "<li>暂无提醒" not in inbox
 
@@ -336,12 +338,12 @@ def test_a_locked_month_reopened_for_one_unit_lets_it_correct_then_locks_again(c
     )
     assert _june_figure(factory, "镇雄县") == ("300", "returned")  # locked: nothing changes
     missing = _post(client, token, "/periods/6/reopen", {"unit_id": str(unit_ids["镇雄县"]), "reason": ""})
-    assert "未重新开放:重新开放报送期必须说明理由" in client.get(missing.headers["location"]).text
+    assert "未重新开放：重新开放报送期必须说明理由" in client.get(missing.headers["location"]).text
     reopened = _post(client, token, "/periods/6/reopen", {"unit_id": str(unit_ids["镇雄县"]), "reason": "统计口径更正",
                                                           "until": "2026-06-15"})  # fmt: skip
     assert reopened.status_code == 303
     page = client.get("/periods").text
-    assert "已为镇雄县重新开放2026年6月报送,至 2026-06-15" in page and "结束开放(重新锁定)" in page
+    assert "已为镇雄县重新开放2026年6月报送，至 2026-06-15" in page and "结束开放（重新锁定）" in page
     saved = county.post(f"/entry/{unit_ids['镇雄县']}/6", data={"csrf_token": county_token, **fix},
                         follow_redirects=False)  # fmt: skip
     assert saved.status_code < 400, re.findall(

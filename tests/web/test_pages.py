@@ -55,7 +55,7 @@ def test_refusals_from_fetch_calls_are_json(client):
 def test_unknown_pages_say_so_in_chinese(client):
     log_in(client, "admin")
     assert "没有编号为“Z-9”的指标" in client.get("/indicators/Z-9").text
-    assert "没有名为“北京市”的县(市、区)" in client.get("/counties/北京市").text
+    assert "没有名为“北京市”的县（市、区）" in client.get("/counties/北京市").text
     assert client.get("/nowhere").status_code == 404
 
 

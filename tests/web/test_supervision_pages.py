@@ -58,7 +58,7 @@ def _post(clients, who, path, **kwargs):
 def test_the_item_is_signed_answered_returned_answered_again_and_closed(clients, item_id):
     base = f"/supervision/items/{item_id}"
     county, _ = clients["zhenxiong"]
-    assert "30户以上自然村通硬化路里程(镇雄县)" in county.get("/supervision/inbox").text
+    assert "30户以上自然村通硬化路里程（镇雄县）" in county.get("/supervision/inbox").text
     assert _post(clients, "zhenxiong", f"{base}/sign").status_code == 303
     first = _post(clients, "zhenxiong", f"{base}/answer", data={"text": "已召开专题会议"},
                   files={"evidence": ("纪要.pdf", PDF, "application/pdf")})  # fmt: skip

@@ -167,7 +167,7 @@ def test_a_return_after_the_deadline_is_corrected_and_resubmitted_with_its_reaso
                                                       "reason": "与公路台账不符"})  # fmt: skip
     switch(client, "zhenxiong")
     page = client.get(f"/entry/{zx}?month=6").text
-    assert "退回理由:与公路台账不符(请修改后重新提交)" in page
+    assert "退回理由：与公路台账不符（请修改后重新提交）" in page
     assert (
         'name="L02-1.value"' in page and 'name="L03-1.numerator"' not in page
     )  # only the returned one reopens
@@ -176,14 +176,14 @@ def test_a_return_after_the_deadline_is_corrected_and_resubmitted_with_its_reaso
     assert sent.status_code == 303
     page = client.get(f"/entry/{zx}?month=6").text
     flash = re.search(r'id="flash-error">([^<]*)<', page).group(1)  # the kept-back draft is a refusal
-    assert "已提交 1 项数据(L02-1)" in flash and "另有 1 项未提交(L03-1)" in flash and "截止" in flash
-    assert "退回理由:与公路台账不符(已修改并重新提交,待审核)" in page
+    assert "已提交 1 项数据（L02-1）" in flash and "另有 1 项未提交（L03-1）" in flash and "截止" in flash
+    assert "退回理由：与公路台账不符（已修改并重新提交，待审核）" in page
     assert (entry_state(factory, roads["id"]).state, entry_state(factory, draft["id"]).state) == (
         "submitted",
         "draft",
     )
     switch(client, "admin")
-    assert "此前退回理由:与公路台账不符" in client.get("/review").text
+    assert "此前退回理由：与公路台账不符" in client.get("/review").text
     client.post(f"/review/{roads['id']}/approve", data={"csrf_token": client.headers["X-CSRF-Token"]})
     assert entry_state(factory, roads["id"]).official_value == 365
     switch(client, "zhenxiong")
@@ -214,7 +214,7 @@ def test_the_office_reopens_a_period_for_one_unit_from_the_web(client, factory):
         "csrf_token": client.headers["X-CSRF-Token"], "unit_id": str(zx), "reason": "系统故障补报",
         "until": "2026-07-03", "next": f"/entry/{zx}?month=6"}, follow_redirects=False)  # fmt: skip
     assert reopened.status_code == 303 and reopened.headers["location"] == f"/entry/{zx}?month=6"
-    assert "已为镇雄县重新开放2026年6月报送,至 2026-07-03" in client.get(reopened.headers["location"]).text
+    assert "已为镇雄县重新开放2026年6月报送，至 2026-07-03" in client.get(reopened.headers["location"]).text
     assert "系统故障补报" in client.get("/periods").text
     switch(client, "zhenxiong")
     assert _form(client, zx, {"L02-1.value": "370"}, action="submit").status_code == 303
@@ -251,7 +251,7 @@ def test_submitting_on_behalf_sends_only_the_ticked_figures(client, factory):
         "submitted",
         "draft",
     )
-    assert "已提交 1 项数据(L02-1)" in client.get(f"/entry/{zx}?month=6").text
+    assert "已提交 1 项数据（L02-1）" in client.get(f"/entry/{zx}?month=6").text
     _form(client, zx, {}, action="submit")
     assert "请勾选要提交的数据" in client.get(f"/entry/{zx}?month=6").text
     assert entry_state(factory, rate["id"]).state == "draft"

@@ -190,13 +190,13 @@ class Indicator(Model):
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
         if self.kind in PERCENT_KINDS and self.unit not in ("%", "百分点"):
-            raise ValueError(f"{self.kind.label}类指标的单位应为 %,而不是“{self.unit}”")
+            raise ValueError(f"{self.kind.label}类指标的单位应为 %，而不是“{self.unit}”")
         if self.accumulation is None:
             self.accumulation = default_accumulation(self.kind)
         if self.ledger_check is not None and not self.feed:
-            raise ValueError("ledger_check(与项目台账核对)需要同时给出 feed(台账数据来源)")
+            raise ValueError("ledger_check（与项目台账核对）需要同时给出 feed（台账数据来源）")
         if self.ledger_check is not None and self.ledger_check < 0:
-            raise ValueError("ledger_check(与项目台账核对的容差,%)不能为负数")
+            raise ValueError("ledger_check（与项目台账核对的容差，%）不能为负数")
         if self.display_unit is not None:
             display_scale(unit=self.unit, display_unit=self.display_unit)
         return self
@@ -357,7 +357,7 @@ def _unit_references(units: list[OrgUnit]) -> Callable[[str | None], str | None]
 
     def refer(reference: str | None) -> str | None:
         if reference and reference not in by_reference and written[reference] > 1:
-            raise ValueError(f"单位“{reference}”有重名,请写单位代码")
+            raise ValueError(f"单位“{reference}”有重名，请写单位代码")
         return by_reference.get(reference, reference) if reference else reference
 
     return refer

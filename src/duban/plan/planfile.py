@@ -65,7 +65,7 @@ def read_plan_file(path: Path | str) -> Plan:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PlanFileError([Problem(str(path), None, "文件", f"无法读取:{exc}")]) from exc
+        raise PlanFileError([Problem(str(path), None, "文件", f"无法读取：{exc}")]) from exc
     return parse_plan_text(text, name=str(path))
 
 
@@ -118,10 +118,10 @@ def _load_yaml(text: str, name: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise PlanFileError(
-            [Problem(name, line, "YAML", f"格式错误:{getattr(exc, 'problem', exc)}")]
+            [Problem(name, line, "YAML", f"格式错误：{getattr(exc, 'problem', exc)}")]
         ) from exc
     if not isinstance(tree, CommentedMap):
-        raise PlanFileError([Problem(name, 1, "YAML", "计划文件的顶层必须是映射(region、year、areas…)")])
+        raise PlanFileError([Problem(name, 1, "YAML", "计划文件的顶层必须是映射（region、year、areas…）")])
     return tree
 
 
@@ -130,7 +130,7 @@ def _refuse_aliases(text: str, name: str) -> None:
     for event in YAML(typ="rt").parse(text):
         if isinstance(event, AliasEvent):
             line = event.start_mark.line + 1 if event.start_mark else None
-            raise PlanFileError([Problem(name, line, "YAML", f"计划文件不能使用别名(*{event.anchor}),"
+            raise PlanFileError([Problem(name, line, "YAML", f"计划文件不能使用别名（*{event.anchor}），"
                                                            "请把引用的内容直接写出")])  # fmt: skip
 
 
@@ -142,7 +142,7 @@ def _problem_from_error(err: Any, tree: Any, name: str) -> Problem:
 
 _MESSAGES = {
     "missing": "缺少必填字段",
-    "extra_forbidden": "不认识的字段(拼写错误?)",
+    "extra_forbidden": "不认识的字段（拼写错误？）",
     "decimal_parsing": "应为数字",
     "decimal_type": "应为数字",
     "int_parsing": "应为整数",
@@ -160,9 +160,9 @@ def _chinese_message(err: Any) -> str:
     """Pydantic's error in Chinese, with the offending input where it helps."""
     kind = err["type"]
     if kind == "enum":
-        return f"“{err.get('input')}”无效,应为:{err['ctx']['expected']}"
+        return f"“{err.get('input')}”无效，应为：{err['ctx']['expected']}"
     if kind in _MESSAGES:
-        shown = "" if kind in ("missing", "extra_forbidden") else f"(实际为“{err.get('input')}”)"
+        shown = "" if kind in ("missing", "extra_forbidden") else f"(实际为“{err.get('input')}”）"
         return _MESSAGES[kind] + shown
     return str(err["msg"]).removeprefix("Value error, ")
 
@@ -235,9 +235,9 @@ def indicator_faults(ind: Indicator, plan: Plan) -> list[tuple[str, str]]:
     named += [("breakdown (目标分解)", u) for u in (ind.breakdown.targets if ind.breakdown else {})]
     for field, unit in named:
         if unit and unit not in known:
-            faults.append((field, f"未知单位“{unit}”(计划的 units 中没有)"))
+            faults.append((field, f"未知单位“{unit}”（计划的 units 中没有）"))
     if ind.scope.kind is ScopeKind.EACH and not ind.scope.units and not plan.counties():
-        faults.append(("scope (范围)", "“各县分别”的范围需要计划中列出县(市、区)"))
+        faults.append(("scope (范围)", "“各县分别”的范围需要计划中列出县（市、区）"))
     message = breakdown_fault(ind)
     if message:
         faults.append(("breakdown (目标分解)", message))

@@ -76,6 +76,6 @@ def counts_sentence(changes: Mapping[Status, Change]) -> str:
     """What changed in the headline counts, in one sentence: 较上月,正常增加2个、滞后减少1个,其余持平。"""
     moved = [f"{status.label}{change.words}" for status, change in changes.items() if change.amount]
     if not moved:
-        return "较上月,各状态的指标数均持平。"
-    rest = ",其余持平" if len(moved) < len(changes) else ""
-    return f"较上月,{'、'.join(moved)}{rest}。"
+        return "较上月，各状态的指标数均持平。"
+    rest = "，其余持平" if len(moved) < len(changes) else ""
+    return f"较上月，{'、'.join(moved)}{rest}。"

@@ -223,11 +223,11 @@ def forecast_sentence(
     goal = written(target, unit=unit, display_unit=display_unit)
     if forecast.reach_month is None:
         point = written(forecast.point, unit=unit, display_unit=display_unit)
-        return f"按当前进度,年底预计{point},难以达到{goal}"
+        return f"按当前进度，年底预计{point}，难以达到{goal}"
     year, month = month_of(year=forecast.year, index=forecast.reach_month)
     if forecast.reached:
         return f"已于{year}年{month}月达到{goal}"
-    return f"按当前进度,预计{year}年{month}月达到{goal}"
+    return f"按当前进度，预计{year}年{month}月达到{goal}"
 
 
 def outlook_sentence(*, forecast: Forecast, unit: str, display_unit: str | None = None) -> str:
@@ -236,4 +236,4 @@ def outlook_sentence(*, forecast: Forecast, unit: str, display_unit: str | None 
         written(v, unit=unit, display_unit=display_unit)
         for v in (forecast.point, forecast.low, forecast.high)
     )
-    return f"年底预计{point}(区间{low}–{high}),达标可能性约{round(forecast.probability * 100)}%"
+    return f"年底预计{point}（区间{low}–{high}），达标可能性约{round(forecast.probability * 100)}%"

@@ -95,7 +95,7 @@ class _Parser:
 
     def factor(self) -> Node:
         if self.pos >= len(self.tokens):
-            raise FormulaError(f"公式“{self.text}”不完整,结尾缺少数值或指标")
+            raise FormulaError(f"公式“{self.text}”不完整，结尾缺少数值或指标")
         kind, value, where = self.tokens[self.pos]
         self.pos += 1
         if kind == "num":

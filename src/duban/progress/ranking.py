@@ -157,7 +157,9 @@ class RankChange:
         )
         points = shown_score(abs(self.score))
         return (
-            f"{moved},得分{'增加' if self.score > 0 else '减少'}{points}分" if points else f"{moved},得分持平"
+            f"{moved}，得分{'增加' if self.score > 0 else '减少'}{points}分"
+            if points
+            else f"{moved}，得分持平"
         )
 
 

@@ -94,7 +94,7 @@ def _cluster_project(rng: random.Random, index: int, year: int, today: date) -> 
     planned = date(year, CLUSTER_MONTHS[index], rng.randint(1, 28))
     data = _common(rng, f"ZT{year}-08-C{index + 1:02d}", CLUSTER_COUNTY, ProjectCategory.INDUSTRY)
     data |= {"name": f"镇雄{('磷酸铁', '磷酸铁锂', '精细磷化工', '湿法磷酸', '黄磷尾气利用')[index % 5]}项目"
-             f"({index // 5 + 1}期)", "cluster": CLUSTER, "investor": InvestorType.PRIVATE}  # fmt: skip
+             f"（{index // 5 + 1}期）", "cluster": CLUSTER, "investor": InvestorType.PRIVATE}  # fmt: skip
     return _finish(rng, data, ProjectKind.NEW, total, planned, 0.95, year, today)
 
 

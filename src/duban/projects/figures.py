@@ -187,7 +187,7 @@ def figures_by_unit(
 def feed_value(figures: LedgerFigures, feed: str) -> Decimal | None:
     """The figure a plan indicator's `feed:` names (e.g. `ledger.new_starts`), as a Decimal."""
     if feed not in FEEDS:
-        raise ValueError(f"未知的项目库数据来源“{feed}”,可用:{', '.join(FEEDS)}")
+        raise ValueError(f"未知的项目库数据来源“{feed}”，可用：{', '.join(FEEDS)}")
     value = getattr(figures, FEEDS[feed])
     return None if value is None else Decimal(value)
 
@@ -215,11 +215,11 @@ def against_targets(figures: LedgerFigures, targets: Targets | None = None) -> l
     """The city's figures beside the plan's targets, each marked met or not yet met."""
     t = targets or Targets()
     pairs = (
-        ("新开工项目数(个)", figures.new_starts, t.new_starts),
-        ("产业投资占比(%)", figures.industrial_share, t.industrial_share),
-        ("民间投资占比(%)", figures.private_share, t.private_share),
-        ("产业集群开工项目数(个)", figures.cluster_starts, t.cluster_starts),
-        ("产业集群开工项目总投资(元)", figures.cluster_investment, t.cluster_investment),
+        ("新开工项目数（个）", figures.new_starts, t.new_starts),
+        ("产业投资占比（%）", figures.industrial_share, t.industrial_share),
+        ("民间投资占比（%）", figures.private_share, t.private_share),
+        ("产业集群开工项目数（个）", figures.cluster_starts, t.cluster_starts),
+        ("产业集群开工项目总投资（元）", figures.cluster_investment, t.cluster_investment),
     )
     return [
         TargetLine(label, None if v is None else Decimal(v), Decimal(target), v is not None and v >= target)

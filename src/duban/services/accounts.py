@@ -52,23 +52,23 @@ def create_account(*, session: Session, account: NewAccount, by: int | None) -> 
     """Check the form field by field, add the account (audited); the account and its first password."""
     username = account.username.strip()
     if not username:
-        raise AccountError("用户名:不能为空")
+        raise AccountError("用户名：不能为空")
     if not _USERNAME.match(username):
-        raise AccountError("用户名:只能用 3–50 个字母、数字、下划线、点或连字符")
+        raise AccountError("用户名：只能用 3–50 个字母、数字、下划线、点或连字符")
     if account.role not in {r.value for r in Role}:
-        raise AccountError("角色:请选择督查室、填报员或领导")
+        raise AccountError("角色：请选择督查室、填报员或领导")
     role = Role(account.role)
     unit = _unit(session, account.unit_id)
     if role is Role.REPORTER and unit is None:
-        raise AccountError("所属单位:填报员必须指定所属单位")
+        raise AccountError("所属单位：填报员必须指定所属单位")
     email = account.email.strip()
     if email and not _EMAIL.match(email):
-        raise AccountError(f"邮箱:“{email}”不是有效的邮箱地址")
+        raise AccountError(f"邮箱：“{email}”不是有效的邮箱地址")
     password = account.password or new_password()
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"初始密码:至少需要 {MIN_PASSWORD_LENGTH} 个字符(留空则自动生成)")
+        raise AccountError(f"初始密码：至少需要 {MIN_PASSWORD_LENGTH} 个字符（留空则自动生成）")
     if session.scalar(select(UserRow.id).where(UserRow.username == username)):
-        raise AccountError(f"用户名:“{username}”已存在")
+        raise AccountError(f"用户名：“{username}”已存在")
     user = add_user(session=session, username=username, password=password, role=role,
                     unit=unit.name if unit is not None and role is not Role.ADMIN else None,
                     display_name=account.display_name.strip()[:100] or None, email=email[:200] or None, by=by)  # fmt: skip
@@ -105,5 +105,5 @@ def _unit(session: Session, unit_id: str) -> OrgUnitRow | None:
         return None
     unit = session.get(OrgUnitRow, int(text)) if text.isdigit() and len(text) < 10 else None
     if unit is None:
-        raise AccountError("所属单位:所选单位不存在")
+        raise AccountError("所属单位：所选单位不存在")
     return unit

@@ -83,7 +83,7 @@ def backup(*, settings: Settings, target: Path) -> BackupSummary:
 def restore(*, settings: Settings, source: Path) -> None:
     """Replace the site's database, files and key with the archive's (a bare database backup also works)."""
     if not source.exists():
-        raise BackupError(f"备份文件不存在:{source}")
+        raise BackupError(f"备份文件不存在：{source}")
     url = settings.sqlalchemy_url()
     if not tarfile.is_tarfile(source):
         _restore_database(url, source)  # a backup from before archives held the files
@@ -164,11 +164,11 @@ def _check_manifest(tar: tarfile.TarFile, url: str) -> None:
     try:
         manifest = json.loads(_member(tar, MANIFEST))
     except ValueError as exc:
-        raise BackupError(f"备份文件的清单已损坏:{exc}") from exc
+        raise BackupError(f"备份文件的清单已损坏：{exc}") from exc
     if manifest.get("format") != FORMAT:
         raise BackupError(f"备份文件格式 {manifest.get('format')} 不是本版本能恢复的格式 {FORMAT}")
     if manifest.get("database") != _kind(url):
-        raise BackupError(f"这是 {manifest.get('database')} 数据库的备份,不能恢复到 {_kind(url)} 数据库")
+        raise BackupError(f"这是 {manifest.get('database')} 数据库的备份，不能恢复到 {_kind(url)} 数据库")
 
 
 def _member(tar: tarfile.TarFile, name: str) -> bytes:
@@ -178,7 +178,7 @@ def _member(tar: tarfile.TarFile, name: str) -> bytes:
     except KeyError:
         extracted = None
     if extracted is None:
-        raise BackupError(f"不是有效的 duban 备份文件:缺少 {name}")
+        raise BackupError(f"不是有效的 duban 备份文件：缺少 {name}")
     return extracted.read()
 
 
@@ -230,9 +230,9 @@ def _check_sqlite_backup(source: Path) -> None:
             ).fetchone()[0]
         db.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"不是有效的 duban 备份文件:{exc}") from exc
+        raise BackupError(f"不是有效的 duban 备份文件：{exc}") from exc
     if not ok or not has_schema:
-        raise BackupError("不是有效的 duban 备份文件(完整性检查未通过或缺少版本信息)")
+        raise BackupError("不是有效的 duban 备份文件（完整性检查未通过或缺少版本信息）")
 
 
 def _sqlite_path(url: str) -> Path:
@@ -249,9 +249,9 @@ def _libpq_url(url: str) -> str:
 
 def _run(command: list[str], url: str) -> None:
     if shutil.which(command[0]) is None:
-        raise BackupError(f"找不到 {command[0]},请安装 PostgreSQL 客户端(Debian: postgresql-client)")
+        raise BackupError(f"找不到 {command[0]}，请安装 PostgreSQL 客户端(Debian: postgresql-client)")
     password = make_url(url).password
     env = os.environ | ({"PGPASSWORD": str(password)} if password else {})
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
-        raise BackupError(f"{command[0]} 失败:{done.stderr.strip()[-500:]}")
+        raise BackupError(f"{command[0]} 失败：{done.stderr.strip()[-500:]}")

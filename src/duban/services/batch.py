@@ -396,10 +396,10 @@ def _formulas(indicators: list[Indicator]) -> tuple[dict[int, Formula], list[str
         try:
             formula = parse_formula(ind.formula)
         except FormulaError as error:
-            notes.append(f"指标 {ind.id} 的公式无法计算:{error}")
+            notes.append(f"指标 {ind.id} 的公式无法计算：{error}")
             continue
         if missing := sorted(formula.ids - known):
-            notes.append(f"指标 {ind.id} 的公式引用了本计划没有的指标:{'、'.join(missing)}")
+            notes.append(f"指标 {ind.id} 的公式引用了本计划没有的指标：{'、'.join(missing)}")
             continue
         formulas[i] = formula
     return formulas, notes

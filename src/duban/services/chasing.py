@@ -105,8 +105,8 @@ def _report_item(
     severity = Colour.RED if line.days_late >= rules.report_red_days else Colour.YELLOW
     situation = Situation(
         subject=report_subject(line.unit, period.month), cause=ItemCause.REPORT_OVERDUE, unit=line.unit,
-        title=f"{period.month}月数据未报送({line.unit})",
-        ask=f"{period.month}月尚有{line.missing}项数据未报送,已逾期{line.days_late}天,请立即报送。",
+        title=f"{period.month}月数据未报送（{line.unit}）",
+        ask=f"{period.month}月尚有{line.missing}项数据未报送，已逾期{line.days_late}天，请立即报送。",
         severity=severity, month=period.month,
     )  # fmt: skip
     opened = open_item(session=session, plan_id=plan_row.id, situation=situation, today=today, rules=rules)
@@ -117,8 +117,8 @@ def _report_item(
 def _claim(
     session: Session, item: SupervisionItemRow, line: LateUnit, period: PeriodRow, year: int, today: date
 ) -> Reminder | None:
-    message = (f"催报:{period_label(period, year)}尚有{line.missing}项数据未报送,"
-               f"已逾期{line.days_late}天,请立即登录系统报送。")  # fmt: skip
+    message = (f"催报：{period_label(period, year)}尚有{line.missing}项数据未报送，"
+               f"已逾期{line.days_late}天，请立即登录系统报送。")  # fmt: skip
     row = SupervisionReminderRow(item_id=item.id, unit_id=item.unit_id, day=today, colour=item.colour,
                                  message=message, recipients=list(line.recipients))  # fmt: skip
     try:

@@ -122,14 +122,14 @@ def record_value(
     if entry.id is not None and _unchanged(entry, sent):
         return entry  # sending again what is already there (a re-uploaded template) changes nothing
     if entry.state == EntryState.SUBMITTED and entry.id is not None:
-        raise WorkflowError("已提交待审核的数据不能修改,如需修改请联系督查室退回")
+        raise WorkflowError("已提交待审核的数据不能修改，如需修改请联系督查室退回")
     if entry.state == EntryState.APPROVED and entry.id is not None and not (reason or "").strip():
         raise WorkflowError("修改已审核通过的数据必须说明理由")
     # a returned figure stays 已退回 while its unit corrects it, until it is resubmitted
     state = EntryState.RETURNED if entry.state == EntryState.RETURNED else EntryState.DRAFT
     with audited(session, actor=user_id, action="entry.record", reason=reason, subject=entry, new=extra):
         _flush(session, entry, {**sent, "state": state.value, "updated_by": user_id, "updated_at": utcnow()},
-               "该数据刚被他人修改,您的填写未保存但已保留,请刷新后核对再提交")  # fmt: skip
+               "该数据刚被他人修改，您的填写未保存但已保留，请刷新后核对再提交")  # fmt: skip
     # what the audit row just written says, so that the save's answer need not read it back
     session.info.setdefault(RECORDED_WARNINGS, {})[entry.id] = (extra or {}).get("warnings")
     return entry
@@ -191,7 +191,7 @@ def correct_figure(
     with audited(session, actor=writer.user_id, action="entry.correct", reason=reason.strip(), subject=entry):
         _flush(session, entry, {**fields, **official, "state": EntryState.APPROVED.value,
                                 "approved_at": utcnow(), "return_reason": None, "updated_by": writer.user_id,
-                                "updated_at": utcnow()}, "该数据刚被他人修改,您的更正未保存,请刷新后核对")  # fmt: skip
+                                "updated_at": utcnow()}, "该数据刚被他人修改，您的更正未保存，请刷新后核对")  # fmt: skip
     return entry
 
 
@@ -206,7 +206,7 @@ def _check_four_eyes(session: Session, entry: EntryRow, writer: Writer) -> None:
     if writer.user_id is None or period is None or not four_eyes_on(session=session, plan_id=period.plan_id):
         return
     if writer.user_id in _authors(session, entry):
-        raise FourEyes("本计划实行双人审核:本人填报或提交的数据须由另一位工作人员审核通过")
+        raise FourEyes("本计划实行双人审核：本人填报或提交的数据须由另一位工作人员审核通过")
 
 
 def _authors(session: Session, entry: EntryRow) -> set[int]:
@@ -405,18 +405,18 @@ def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Col
         if entry.id not in confirmed:
             problems += [Problem(p.field, f"{code} {p.message}", warning=True) for p in warnings]
         elif not (entry.note or "").strip():
-            problems.append(Problem("note", f"{code} 已确认异常数据,须在备注中说明原因"))
+            problems.append(Problem("note", f"{code} 已确认异常数据，须在备注中说明原因"))
     if problems:
         raise ValidationFailed(problems)
 
 
 def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: OrgUnitRow) -> None:
     if not asked_of_units(indicator=indicator):
-        raise NotReported(f"指标 {indicator.id}“{indicator.name}”由项目台账自动统计,各单位无需填报")
+        raise NotReported(f"指标 {indicator.id}“{indicator.name}”由项目台账自动统计，各单位无需填报")
     if not reports(
         indicator=indicator, unit=unit.name, kind=OrgKind(unit.kind), city=lambda: _city(session, plan_row)
     ):
-        raise NotReported(f"{unit.name}不填报指标 {indicator.id}“{indicator.name}”,不能为它填报数据")
+        raise NotReported(f"{unit.name}不填报指标 {indicator.id}“{indicator.name}”，不能为它填报数据")
 
 
 def _city(session: Session, plan_row: PlanRow) -> str:
@@ -428,7 +428,7 @@ def _city(session: Session, plan_row: PlanRow) -> str:
 def _unstorable(fields: Mapping[str, Any]) -> list[Problem]:
     """Numbers the store's NUMERIC(24, 6) columns cannot hold (PostgreSQL would refuse them with a 500)."""
     return [
-        Problem(name, "数值过大,超出可保存的范围(绝对值须小于 10 的 18 次方)")
+        Problem(name, "数值过大，超出可保存的范围（绝对值须小于 10 的 18 次方）")
         for name in ("value", "numerator", "denominator")
         if fields[name] is not None and not (fields[name].is_finite() and abs(fields[name]) < AMOUNT_LIMIT)
     ]
@@ -466,7 +466,7 @@ def submit_entries(
         pending = [e for e in pending if e.id in set(entry_ids)]
     if not pending:
         raise WorkflowError(
-            "没有待提交的数据" if entry_ids is None else "请勾选要提交的数据(只能提交填报中或被退回的数据)"
+            "没有待提交的数据" if entry_ids is None else "请勾选要提交的数据（只能提交填报中或被退回的数据）"
         )
     refusals = {e.id: lock_refusal(session=session, period=period, unit_id=unit_id, entry=e, writer=writer,
                                    step=Step.SUBMIT, year=plan_row.year) for e in pending}  # fmt: skip
@@ -532,7 +532,7 @@ def _conflict_message(session: Session, entry: EntryRow) -> str:
     who = session.get(UserRow, entry.updated_by) if entry.updated_by else None
     name = (who.display_name or who.username) if who else "他人"
     when = entry.updated_at.astimezone(LOCAL).strftime("%m-%d %H:%M") if entry.updated_at else ""
-    return f"该数据已被{name}于{when}修改(当前值 {_show(entry)}),您的填写未保存但已保留,请核对后重新提交"
+    return f"该数据已被{name}于{when}修改（当前值 {_show(entry)}），您的填写未保存但已保留，请核对后重新提交"
 
 
 def _show(entry: EntryRow) -> str:
@@ -601,7 +601,7 @@ def _as_figure(entry: EntryRow) -> Figure:
 
 def _require(entry: EntryRow, states: set[EntryState], message: str) -> None:
     if EntryState(entry.state) not in states:
-        raise WorkflowError(f"{message}(当前状态:{EntryState(entry.state).label})")
+        raise WorkflowError(f"{message}（当前状态：{EntryState(entry.state).label}）")
 
 
 def _move(
@@ -612,7 +612,7 @@ def _move(
     if state is EntryState.SUBMITTED:
         moved["submitted_at"] = moved["updated_at"]
     with audited(session, actor=user_id, action=action, reason=reason, subject=entry):
-        _flush(session, entry, moved, "该数据刚被他人处理,您的操作未生效,请刷新后查看当前状态")
+        _flush(session, entry, moved, "该数据刚被他人处理，您的操作未生效，请刷新后查看当前状态")
     return entry
 
 

@@ -93,7 +93,7 @@ def _check(session: Session, entry: EntryRow, filename: str, content: bytes, max
     if len(content) > max_bytes:
         raise WorkflowError(f"佐证材料“{filename}”大小 {_mb(len(content))} 超过上限 {_mb(max_bytes)}")
     if sniff_type(content) is None:
-        raise WorkflowError(f"佐证材料“{filename}”不是允许的文件类型(只接受 {ALLOWED})")
+        raise WorkflowError(f"佐证材料“{filename}”不是允许的文件类型（只接受 {ALLOWED}）")
     count = session.scalar(
         select(func.count()).select_from(EvidenceRow).where(EvidenceRow.entry_id == entry.id)
     )
@@ -108,8 +108,8 @@ def _check_quota(session: Session, entry: EntryRow, filename: str, size: int, qu
     used = session.scalar(select(func.coalesce(func.sum(EvidenceRow.size), 0)).join(EntryRow, EntryRow.id == EvidenceRow.entry_id)
                           .where(EntryRow.unit_id == entry.unit_id)) or 0  # fmt: skip
     if used + size > quota:
-        raise WorkflowError(f"佐证材料“{filename}”未保存:本单位的佐证材料已用 {_mb(used)},加上此文件将超过"
-                            f"每单位 {_mb(quota)} 的上限;请删除不再需要的材料,或联系督查室")  # fmt: skip
+        raise WorkflowError(f"佐证材料“{filename}”未保存：本单位的佐证材料已用 {_mb(used)}，加上此文件将超过"
+                            f"每单位 {_mb(quota)} 的上限；请删除不再需要的材料，或联系督查室")  # fmt: skip
 
 
 def _storage(storage: EvidenceStorage | None, data_dir: Path | None) -> EvidenceStorage:

@@ -17,9 +17,9 @@ def store_unready_reason(*, engine: Engine) -> str:
     try:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
-        return "" if at_head(engine) else "数据库结构不是最新版本,请运行 duban db upgrade"
+        return "" if at_head(engine) else "数据库结构不是最新版本，请运行 duban db upgrade"
     except Exception as exc:  # any failure to reach the database means not ready
-        return f"数据库不可用:{type(exc).__name__}"
+        return f"数据库不可用：{type(exc).__name__}"
 
 
 @dataclass(frozen=True)

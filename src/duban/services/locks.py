@@ -59,7 +59,7 @@ def lock_refusal(
     if locked or step is Step.REVIEW:
         return locked
     if step is Step.EVIDENCE and entry is not None and entry.state == EntryState.APPROVED:
-        return "该数据已审核通过,佐证材料不能再增删;如需更正,请先修改数据并说明理由"
+        return "该数据已审核通过，佐证材料不能再增删；如需更正，请先修改数据并说明理由"
     if writer.admin or reopened_by_return(entry):
         return None
     return closed_reason(session=session, period=period, unit_id=unit_id, today=writer.today, year=year)
@@ -87,7 +87,7 @@ def _closed_year_refusal(plan: PlanRow, writer: Writer, step: Step) -> str | Non
     if step is not Step.CORRECT:
         return closed_year_reason(plan)
     if plan.closed_at is None:
-        return f"{plan.year}年度尚未年终考核关闭,请按填报、审核流程修改数据"
+        return f"{plan.year}年度尚未年终考核关闭，请按填报、审核流程修改数据"
     return None if writer.admin else "只有管理员可以更正已年终考核关闭年度的数据"
 
 

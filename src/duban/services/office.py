@@ -18,7 +18,7 @@ from duban.persistence.models import PeriodRow, PlanRow
 from duban.persistence.reporting_models import OfficeSettingRow
 
 APPROVED_ONLY = "以审核通过的数据为准"
-WITH_PENDING = "含待审核数据(已提交、尚未审核的数据一并计入)"
+WITH_PENDING = "含待审核数据（已提交、尚未审核的数据一并计入）"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _outside(plan_row: PlanRow, today: date) -> int:
 
 def period_note(*, year: int, month: int, basis: Basis) -> str:
     """What every page states about its figures: 数据截至…，以审核通过的数据为准 (or the basis chosen)."""
-    return f"数据截至{year}年{month}月{month_end(year, month).day}日,{basis.label}"
+    return f"数据截至{year}年{month}月{month_end(year, month).day}日，{basis.label}"
 
 
 def save_office_settings(
@@ -80,7 +80,7 @@ def save_office_settings(
 ) -> OfficeSettings:  # fmt: skip
     """Set the 当前报送期 (None: by deadline) and the basis of the figures; audited."""
     if current is not None and not 1 <= current <= 12:
-        raise ValueError(f"当前报送期 {current} 月无效,应为 1–12 月")
+        raise ValueError(f"当前报送期 {current} 月无效，应为 1–12 月")
     row = session.get(OfficeSettingRow, plan_id) or OfficeSettingRow(plan_id=plan_id)
     old = {"current_month": row.current_month, "include_submitted": row.include_submitted,
            "carry_forward": row.carry_forward}  # fmt: skip

@@ -95,7 +95,7 @@ def resolve_period(*, session: Session, plan: PlanRow, key: str) -> PeriodRow:
     """The period named by '2026-06' (any month of a combined period finds it)."""
     match = _KEY.match(key.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise WorkflowError(f"报送期“{key}”格式不对,应为 2026-06 这样的年-月")
+        raise WorkflowError(f"报送期“{key}”格式不对，应为 2026-06 这样的年-月")
     if int(match.group(1)) != plan.year:
         raise WorkflowError(f"报送期“{key}”不在 {plan.year} 年计划内")
     period = find_period(session=session, plan_id=plan.id, month=int(match.group(2)))
@@ -118,14 +118,14 @@ def locked_reason(*, session: Session, period: PeriodRow, unit_id: int, today: d
     """Why nobody, the office included, may change `unit_id`'s figures in `period` today, or None."""
     if not period.locked or reopened_for(session=session, period=period, unit_id=unit_id, today=today):
         return None
-    return f"{period_label(period, year)}报送期已锁定,如需修改请联系督查室重新开放"
+    return f"{period_label(period, year)}报送期已锁定，如需修改请联系督查室重新开放"
 
 
 def closed_year_reason(plan: PlanRow) -> str | None:
     """Why nothing of a closed year may change, or None while the year is open."""
     if plan.closed_at is None:
         return None
-    return f"{plan.year}年度已年终考核关闭,数据已锁定;如需更正,请由管理员在“年终考核”页说明理由后更正"
+    return f"{plan.year}年度已年终考核关闭，数据已锁定；如需更正，请由管理员在“年终考核”页说明理由后更正"
 
 
 def closed_reason(*, session: Session, period: PeriodRow, unit_id: int, today: date, year: int) -> str | None:
@@ -135,7 +135,7 @@ def closed_reason(*, session: Session, period: PeriodRow, unit_id: int, today: d
         return locked
     if reopened_for(session=session, period=period, unit_id=unit_id, today=today):
         return None
-    return f"{period_label(period, year)}报送已于 {period.deadline} 截止,如需补报请联系督查室重新开放"
+    return f"{period_label(period, year)}报送已于 {period.deadline} 截止，如需补报请联系督查室重新开放"
 
 
 def lock_period(
@@ -305,7 +305,7 @@ def _contacts(session: Session) -> dict[int, tuple[str, ...]]:
     for user in session.scalars(query):
         assert user.unit_id is not None
         label = user.display_name or user.username
-        found[user.unit_id].append(f"{label}({user.email})" if user.email else label)
+        found[user.unit_id].append(f"{label}（{user.email}）" if user.email else label)
     return {unit: tuple(names) for unit, names in found.items()}
 
 

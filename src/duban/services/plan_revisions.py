@@ -81,12 +81,12 @@ class PlanPreview:
     def summary(self) -> str:
         """新增 1 个、修改 2 个、删除 1 个(停用 1 个)指标."""
         if self.empty:
-            return "与数据库中的计划相同,没有变化"
+            return "与数据库中的计划相同，没有变化"
         retired = sum(t.retires for t in self.of_kind(ChangeKind.REMOVED))
         counts = "、".join(f"{k.label} {len(self.of_kind(k))} 个" for k in ChangeKind if self.of_kind(k))
         if not counts:
-            return "指标无变化,计划的其他内容有修改"
-        return f"{counts}指标" + (f"(其中 {retired} 个已有数据,将停用而不删除)" if retired else "")
+            return "指标无变化，计划的其他内容有修改"
+        return f"{counts}指标" + (f"（其中 {retired} 个已有数据，将停用而不删除）" if retired else "")
 
 
 def preview_plan_revision(
@@ -269,7 +269,7 @@ def _revise_targets(
                 row = revise_target(session=session, indicator_id=ids[touched.change.code], unit_id=unit,
                                     new_value=_new_value(preview.plan, touched.change.code, change.unit),
                                     effective_month=preview.effective_month, user_id=user_id,
-                                    reason=f"计划修订 #{revision.id}:{revision.reason}")  # fmt: skip
+                                    reason=f"计划修订 #{revision.id}：{revision.reason}")  # fmt: skip
                 made.append(row.id)
     return made
 
@@ -338,7 +338,7 @@ def _refuse_losing_history(session: Session, plan_row: PlanRow, kept: set[str]) 
     )  # fmt: skip
     lost = sorted(set(session.scalars(query)) - kept)
     if lost:
-        raise PlanRevisionError(f"指标 {'、'.join(lost)} 已有填报数据,不能删除;计划未更改")
+        raise PlanRevisionError(f"指标 {'、'.join(lost)} 已有填报数据，不能删除；计划未更改")
 
 
 def _recorded(preview: PlanPreview, target_revisions: list[int], retired: list[str]) -> dict[str, Any]:
@@ -378,7 +378,7 @@ def undo_plan_revision(*, session: Session, revision_id: int, user_id: int | Non
     if revision is None or revision.state != APPLIED:
         raise PlanRevisionError(f"计划修订 #{revision_id} 不存在或已撤销")
     if latest_revision(session=session, plan_id=revision.plan_id) is not revision:
-        raise PlanRevisionError("只能撤销最近一次计划修订,请先撤销之后的修订")
+        raise PlanRevisionError("只能撤销最近一次计划修订，请先撤销之后的修订")
     plan_row = session.get(PlanRow, revision.plan_id)
     assert plan_row is not None
     _withdraw(session, revision.changes.get("target_revisions", []), user_id)

@@ -92,7 +92,7 @@ def unit_of_region(*, session: Session, region: str) -> int | None:
 
 def _refuse_taken_name(holder: OrgUnitRow | None, row: OrgUnitRow) -> None:
     if holder is not None and holder is not row:
-        raise ValueError(f"单位名称“{holder.name}”已由代码为 {holder.code} 的单位使用,请写出上级名称以区分")
+        raise ValueError(f"单位名称“{holder.name}”已由代码为 {holder.code} 的单位使用，请写出上级名称以区分")
 
 
 KIND_MARKS = {"province": "P", "city": "M", "county": "C", "township": "T", "department": "D"}

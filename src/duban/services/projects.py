@@ -103,7 +103,7 @@ def _audit_change(
 
 def _fill_row(row: ProjectRow, project: Project, counties: dict[str, int]) -> None:
     if project.county not in counties:
-        raise ValueError(f"项目“{project.code}”的县(市、区)“{project.county}”不在单位名录中")
+        raise ValueError(f"项目“{project.code}”的县（市、区）“{project.county}”不在单位名录中")
     row.name, row.county_id, row.owner, row.cluster = (
         project.name,
         counties[project.county],

@@ -178,13 +178,13 @@ def _stored_target(indicator: IndicatorRow, unit_id: int) -> UnitTargetRow | Non
 
 def _check(indicator: IndicatorRow, unit_id: int | None, value: Decimal, month: int, reason: str) -> None:
     if not 1 <= month <= 12:
-        raise RevisionError(f"生效月份 {month} 无效,应为 1–12")
+        raise RevisionError(f"生效月份 {month} 无效，应为 1–12")
     if not reason or not reason.strip():
         raise RevisionError("调整目标必须说明理由")
     if not Decimal(value).is_finite():
         raise RevisionError(f"新目标值“{value}”不是有效的数字")
     if unit_id is not None and _stored_target(indicator, unit_id) is None:
-        raise RevisionError(f"指标 {indicator.code} 没有分解给该单位的目标,不能调整其分解目标")
+        raise RevisionError(f"指标 {indicator.code} 没有分解给该单位的目标，不能调整其分解目标")
 
 
 def _key(row: TargetRevisionRow) -> TargetKey:

@@ -190,11 +190,11 @@ def open_manual_item(
     """Open an item the office writes by hand (督查室交办); the same form token opens it only once."""
     unit = session.get(OrgUnitRow, draft.unit_id)
     if unit is None:
-        raise ItemError("督办对象(单位)不存在,请重新选择")
+        raise ItemError("督办对象（单位）不存在，请重新选择")
     if draft.level not in {c.value for c in LEVELS}:
         raise ItemError("督办等级只能是提醒、督办或挂牌督办")
     if draft.deadline is None or draft.deadline < today:
-        raise ItemError(f"办理期限必须是今天({today})或以后的日期")
+        raise ItemError(f"办理期限必须是今天（{today}）或以后的日期")
     indicator_id = _indicator_id(session, plan_id, draft.indicator.strip())
     subject = f"manual:{token if token and _TOKEN.match(token) else secrets.token_hex(12)}"
     existing = _latest_item(session, subject)
@@ -428,7 +428,7 @@ def carry_item(
     _audit(session, new, user_id, ItemAction.OPEN, None, _snapshot(new) | {"carried_from": item.id},
            f"上年度督办单{item.id}结转")  # fmt: skip
     close_at_year_end(session=session, item=item, user_id=user_id, today=today,
-                      reason=f"年终考核:结转至下一年度(督办单{new.id})", note=str(new.id))  # fmt: skip
+                      reason=f"年终考核：结转至下一年度（督办单{new.id}）", note=str(new.id))  # fmt: skip
     return new
 
 
@@ -459,7 +459,7 @@ def _attach(reply: SupervisionReplyRow, evidence: Evidence, storage: EvidenceSto
     if len(evidence.content) > max_bytes:
         raise ItemError(f"证明材料“{evidence.name}”超过 {max_bytes // (1024 * 1024)} MB 上限")
     if not evidence.content.startswith(EVIDENCE_SIGNATURES):
-        raise ItemError(f"证明材料“{evidence.name}”不是可接受的文件类型({EVIDENCE_KINDS})")
+        raise ItemError(f"证明材料“{evidence.name}”不是可接受的文件类型（{EVIDENCE_KINDS}）")
     digest = hashlib.sha256(evidence.content).hexdigest()
     key = reply_evidence_key(digest)
     if not storage.exists(key):

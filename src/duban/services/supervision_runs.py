@@ -44,7 +44,7 @@ def apply_plan_rules(
         named = year_named(period) if period else None  # "2026-06" is of the 2026 plan; "6" of this year's
         plan_row = plan_of_year(session=session, today=today, year=named)
         if plan_row is None:
-            raise ValueError("尚未导入计划,请先运行 duban plan load")
+            raise ValueError("尚未导入计划，请先运行 duban plan load")
         month = period_month(period=period, year=plan_row.year, today=today, cutoff_day=settings.cutoff_day)
         if projects is None:
             projects = project_alerts(session=session, plan_id=plan_row.id, on=today)

@@ -35,7 +35,7 @@ class LoginThrottled(AccountError):
 
     def __init__(self, wait: float) -> None:
         self.wait = max(1, math.ceil(wait))
-        super().__init__(f"登录尝试过于频繁,请 {self.wait} 秒后再试")
+        super().__init__(f"登录尝试过于频繁，请 {self.wait} 秒后再试")
 
 
 def add_user(
@@ -154,7 +154,7 @@ def ensure_demo_users(*, session: Session, plan: Plan, data_dir: Path) -> Path:
     target = data_dir / "demo-accounts.txt"
     if target.exists() and session.scalar(select(UserRow).where(UserRow.username == "admin")):
         return target
-    lines = ["# duban 演示账号(随机密码,仅用于演示)"]
+    lines = ["# duban 演示账号（随机密码，仅用于演示）"]
     wanted: list[tuple[str, Role, str | None, str]] = [
         ("admin", Role.ADMIN, None, "督查室"),
         ("leader", Role.LEADER, None, "市领导"),

@@ -208,13 +208,13 @@ def close_year(
     the year is already closed (a second click, or two offices at once).
     """
     if not reason.strip():
-        raise WorkflowError("年终考核关闭必须说明理由(如:2026年度年终考核)")
+        raise WorkflowError("年终考核关闭必须说明理由（如：2026年度年终考核）")
     preview = close_preview(session=session, plan_row=plan_row, today=today)
     choices = {c.id: (fates or {}).get(c.id, c.proposed) for c in preview.items}
     refused = [c for c in preview.items if choices[c.id] is ItemFate.CARRY and not c.can_carry]
     if refused:
         raise WorkflowError(
-            f"督办单“{refused[0].title}”的指标不在{plan_row.year + 1}年度计划中,不能结转,请选择办结"
+            f"督办单“{refused[0].title}”的指标不在{plan_row.year + 1}年度计划中，不能结转，请选择办结"
         )
     if not _mark_closed(session, plan_row, user_id):
         return False

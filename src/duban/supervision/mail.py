@@ -45,8 +45,8 @@ def reminder_message(*, mail: ReminderMail, sender: str, today: date) -> EmailMe
     message["Subject"] = f"{colour}{mail.title}"
     message["From"], message["To"] = sender, ", ".join(mail.recipients)
     message.set_content(
-        f"{mail.unit}:\n\n{mail.ask}\n\n反馈期限:{mail.deadline.isoformat()}({when})。\n"
-        f"请登录督办系统签收并反馈:{mail.link}\n\n(本邮件由督办系统自动发送,同一督办事项每天最多提醒一次。)\n"
+        f"{mail.unit}：\n\n{mail.ask}\n\n反馈期限：{mail.deadline.isoformat()}（{when}）。\n"
+        f"请登录督办系统签收并反馈：{mail.link}\n\n（本邮件由督办系统自动发送，同一督办事项每天最多提醒一次。）\n"
     )
     return message
 
@@ -74,5 +74,5 @@ def _send_one(smtp: smtplib.SMTP, message: EmailMessage) -> str | None:
     try:
         smtp.send_message(message)
     except smtplib.SMTPException as exc:
-        return f"发送失败:{exc}"
+        return f"发送失败：{exc}"
     return None

@@ -128,8 +128,8 @@ def _lag_situation(
     else:
         return None
     return Situation(
-        subject=subject, cause=cause, unit=standing.unit, title=f"{standing.name}({standing.unit})",
-        ask=f"“{standing.name}”{ask},请分析原因、提出整改措施并限期反馈。",
+        subject=subject, cause=cause, unit=standing.unit, title=f"{standing.name}（{standing.unit}）",
+        ask=f"“{standing.name}”{ask}，请分析原因、提出整改措施并限期反馈。",
         severity=Colour.RED if status is Status.FAR_BEHIND else Colour.YELLOW,
         month=month, indicator=standing.indicator,
     )  # fmt: skip
@@ -149,8 +149,8 @@ def report_situations(*, missing: list[MissingReport], today: date, rules: Super
         if rules.report_overdue_days is not None and late >= rules.report_overdue_days:
             found.fired.append(Situation(
                 subject=subject, cause=ItemCause.REPORT_OVERDUE, unit=line.unit,
-                title=f"{line.month}月数据未报送({line.unit})",
-                ask=f"{line.month}月尚有{line.missing}项数据未报送,已逾期{late}天,请立即报送。",
+                title=f"{line.month}月数据未报送（{line.unit}）",
+                ask=f"{line.month}月尚有{line.missing}项数据未报送，已逾期{late}天，请立即报送。",
                 severity=severity, month=line.month,
             ))  # fmt: skip
     return found
@@ -168,8 +168,8 @@ def project_situations(*, alerts: list[ProjectAlert], month: int, rules: Supervi
         if rules.project_red:
             found.fired.append(Situation(
                 subject=subject, cause=ItemCause.PROJECT_RED, unit=alert.unit,
-                title=f"{alert.name}({alert.unit})",
-                ask=f"项目“{alert.name}”亮红灯{alert.reason},请说明原因并限期整改。",
+                title=f"{alert.name}（{alert.unit}）",
+                ask=f"项目“{alert.name}”亮红灯{alert.reason}，请说明原因并限期整改。",
                 severity=Colour.RED, month=month, project=alert.code,
             ))  # fmt: skip
     return found

@@ -28,7 +28,7 @@ def next_state(*, state: ItemState, action: ItemAction, cause_cleared: bool = Fa
         return ItemState.CLOSED
     allowed, after = MOVES[action]
     if state not in allowed:
-        raise StepRefused(f"当前状态为“{state.label}”,不能{action.label}(可能已被处理,请刷新查看)")
+        raise StepRefused(f"当前状态为“{state.label}”，不能{action.label}（可能已被处理，请刷新查看）")
     return after
 
 

@@ -75,7 +75,7 @@ from duban.web.params import MAX_ROW_ID, RowId
 
 
 def plan_params(
-    year: Annotated[int | None, Query(description="计划年度,如 2026;缺省为期别所在年度或当前年度")] = None,
+    year: Annotated[int | None, Query(description="计划年度，如 2026；缺省为期别所在年度或当前年度")] = None,
     region: Annotated[str | None, Query(description="同一年度有多个计划时的地区")] = None,
 ) -> None:
     """The `year` and `region` every call may name (read by `plan_for_request`), shown in the API's docs."""

@@ -155,7 +155,7 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
     fields = "、".join(str(e["loc"][-1]) for e in exc.errors())
     user = optional_user(request) if hasattr(request.state, "db") else None
-    return render(request, "error.html", user, status_code=422, message=f"请求缺少或填错了:{fields}")
+    return render(request, "error.html", user, status_code=422, message=f"请求缺少或填错了：{fields}")
 
 
 def _wants_json(request: Request) -> bool:

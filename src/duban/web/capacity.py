@@ -23,7 +23,7 @@ from duban.persistence.db import POOL_OVERFLOW, Session
 from duban.settings import Settings
 from duban.web.pages.common import render
 
-BUSY = "系统繁忙,请稍后重试(数据库连接已满)"
+BUSY = "系统繁忙，请稍后重试（数据库连接已满）"
 
 
 def lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

@@ -28,9 +28,9 @@ log = logging.getLogger("duban.errors")
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 MAX_CHECKED_BODY = 1024 * 1024  # larger bodies are uploads, read (with their limits) by their handlers
-DISK_FULL = "服务器磁盘空间已满,本次操作未保存,请稍后重试并联系系统管理员清理磁盘"
-DATABASE_DOWN = "数据库暂时无法连接,请稍后重试;如持续出现请联系系统管理员"
-SERVER_FAULT = "服务器内部错误,本次操作未完成,请稍后重试;如持续出现请联系系统管理员"
+DISK_FULL = "服务器磁盘空间已满，本次操作未保存，请稍后重试并联系系统管理员清理磁盘"
+DATABASE_DOWN = "数据库暂时无法连接，请稍后重试；如持续出现请联系系统管理员"
+SERVER_FAULT = "服务器内部错误，本次操作未完成，请稍后重试；如持续出现请联系系统管理员"
 OTHER_LABELS = {
     "username": "用户名",
     "password": "密码",
@@ -101,7 +101,7 @@ async def refuse_control_characters(
 def _url_fault(request: Request) -> str | None:
     found = control_character(unquote(request.url.path))
     if found:
-        return f"网址中含有不可见的控制字符({found}),请检查链接"
+        return f"网址中含有不可见的控制字符（{found}），请检查链接"
     pairs = parse_qsl(request.url.query, keep_blank_values=True)
     return _fields_fault(pairs, "网址参数")
 
@@ -144,13 +144,13 @@ def _fields_fault(pairs: list[tuple[str, str]], where: str) -> str | None:
     for name, value in pairs:
         found = control_character(name) or control_character(value)
         if found:
-            return f"{where}“{_shown(name)}”中含有不可见的控制字符({found}),请删除后重新提交"
+            return f"{where}“{_shown(name)}”中含有不可见的控制字符（{found}），请删除后重新提交"
     return None
 
 
 def _shown(name: str) -> str:
     if control_character(name):
-        return "(字段名)"
+        return "（字段名）"
     return (FIELD_LABELS | OTHER_LABELS).get(name, name[:40])
 
 

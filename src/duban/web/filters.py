@@ -61,7 +61,7 @@ def scope_label(shorthand: str) -> str:
     if shorthand == "city":
         return "全市"
     if shorthand == "each:counties":
-        return "各县(市、区)分别"
+        return "各县（市、区）分别"
     if shorthand.startswith("each:"):
         return shorthand.removeprefix("each:") + " 分别"
     return shorthand.removeprefix("area:")

@@ -72,7 +72,7 @@ def _disk_ready(settings: Settings) -> tuple[bool, str]:
     if free < settings.min_free_disk_bytes:
         return (
             False,
-            f"磁盘剩余空间不足:{folder} 仅剩 {free // 1024 // 1024} MB(下限 {settings.min_free_disk_bytes // 1024 // 1024} MB)",
+            f"磁盘剩余空间不足：{folder} 仅剩 {free // 1024 // 1024} MB(下限 {settings.min_free_disk_bytes // 1024 // 1024} MB)",
         )
     return True, ""
 

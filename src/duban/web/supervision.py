@@ -59,7 +59,7 @@ Admin = Annotated[CurrentUser, Depends(allow(Action.OPEN_SUPERVISION))]
 CSRF = [Depends(csrf_protect)]
 ACTION_LABELS = {f"supervision.{a.value}": a.label for a in ItemAction} | {
     "supervision.colour": "颜色变化", "supervision.remind": "发送提醒",
-    "supervision.cause_cleared": "督办原因已消除,待办结", "supervision.cause_back": "督办原因再次出现",
+    "supervision.cause_cleared": "督办原因已消除，待办结", "supervision.cause_back": "督办原因再次出现",
 }  # fmt: skip
 
 
@@ -251,7 +251,7 @@ def _open_manual(request: Request, user: CurrentUser, values: dict[str, str]) ->
     today = _today(request)
     unit_id = values["unit_id"]
     if not (unit_id.isdigit() and len(unit_id) < 10):
-        raise ItemError("请选择督办对象(单位)")
+        raise ItemError("请选择督办对象（单位）")
     draft = ManualItem(unit_id=int(unit_id), title=values["title"], ask=values["ask"],
                        deadline=_form_date(values["deadline"]), level=values["level"],
                        indicator=values["indicator"], project=values["project"])  # fmt: skip
@@ -344,7 +344,7 @@ def _step(request: Request, user: CurrentUser, item: SupervisionItemRow, action:
         else:
             close(session=session, item=item, user_id=user.id, note=text, today=today)
     except ConcurrentChange as exc:
-        raise StepRefused("该督办单刚被他人处理,您的操作未生效,请刷新后查看") from exc
+        raise StepRefused("该督办单刚被他人处理，您的操作未生效，请刷新后查看") from exc
 
 
 def _status_of(exc: ItemError) -> int:

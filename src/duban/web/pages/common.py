@@ -100,7 +100,7 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     asked, region = request.query_params.get("year"), request.query_params.get("region") or None
     if asked is not None and asked.strip():
         if not asked.strip().isdigit() or not 1900 < int(asked) < 3000:
-            raise HTTPException(status_code=400, detail=f"年度“{asked}”无效,应为 2026 这样的年份")
+            raise HTTPException(status_code=400, detail=f"年度“{asked}”无效，应为 2026 这样的年份")
         year = int(asked)
     chosen: dict[tuple[int | None, str | None], PlanChoice] = request.state.__dict__.setdefault("plans", {})
     if (year, region) in chosen:
@@ -109,7 +109,7 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     row = plan_of_year(session=session, today=today_of(request), year=year, region=region)
     if row is None:
         if not plan_years(session=session):
-            raise HTTPException(status_code=404, detail="数据库中还没有计划,请先运行 duban plan load")
+            raise HTTPException(status_code=404, detail="数据库中还没有计划，请先运行 duban plan load")
         raise HTTPException(status_code=404, detail=f"没有{year or ''}年度{region or ''}的计划")
     kept = [("year", str(row.year))] if asked else []
     kept += [("region", region)] if region else []
@@ -214,7 +214,7 @@ class PagePeriod:
 def page_period(*, request: Request, session: Session, plan_row: PlanRow, month: int | None) -> PagePeriod:
     """The month asked for (1–12), else the 当前报送期; with the office's basis."""
     if month is not None and not 1 <= month <= 12:
-        raise HTTPException(status_code=400, detail=f"月份 {month} 无效,应为 1–12")
+        raise HTTPException(status_code=400, detail=f"月份 {month} 无效，应为 1–12")
     current = current_month(session=session, plan_row=plan_row, today=today_of(request))
     basis = office_settings(session=session, plan_id=plan_row.id).basis
     return PagePeriod(month or current, current, basis)

@@ -40,7 +40,7 @@ def county_page(
     """One county: each of its targets with status, its rank and what it has not reported."""
     view = overview_of(request, month)
     if name not in {u.name for u in view.plan.counties()}:
-        raise HTTPException(status_code=404, detail=f"没有名为“{name}”的县(市、区)")
+        raise HTTPException(status_code=404, detail=f"没有名为“{name}”的县（市、区）")
     lines = view.county_lines(name)
     ranking = next((r for r in view.rankings if r.unit == name), None)
     before = previous_overview(request, view)

@@ -160,7 +160,7 @@ async def entry_save(request: Request, unit_id: RowId, month: MonthPath, user: E
     if any(r.problems for r in rows):
         closed = closed_year_reason(place.plan_row)  # the whole form is refused: 423, as on every write path
         return _form_page(request, user, place, rows, status_code=423 if closed else 422,
-                          error=f"未保存:{closed}" if closed else "未保存:请先改正标出的问题。")  # fmt: skip
+                          error=f"未保存：{closed}" if closed else "未保存：请先改正标出的问题。")  # fmt: skip
     flash, failed = f"已保存 {saved} 项草稿。{_warned(rows)}", False
     if form.get("action") == "submit":
         require(user, Action.SUBMIT, unit_id)
@@ -269,7 +269,7 @@ async def template_upload(
     except ImportRefused as exc:
         rows = form_rows(session=session, place=place, typed={}, writer=writer)
         faults = [str(f) for f in exc.faults]
-        return _form_page(request, user, place, rows, status_code=422, error="Excel 未导入:", faults=faults)
+        return _form_page(request, user, place, rows, status_code=422, error="Excel 未导入：", faults=faults)
     except PeriodClosed as exc:
         raise HTTPException(status_code=423, detail=str(exc)) from None
     except WorkflowError as exc:
@@ -367,7 +367,7 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
     if not row.editable:
         typed = "、".join(v for v in row.typed.values() if v.strip())
         row.problems = [
-            Problem("value", f"所填“{typed}”未保存:{row.closed or '该数据已提交或已审核,不能在此修改'}")
+            Problem("value", f"所填“{typed}”未保存：{row.closed or '该数据已提交或已审核，不能在此修改'}")
         ]
         return False
     version = str(form.get(f"{row.code}.version") or "")
@@ -417,7 +417,7 @@ def _warned(rows: list[FormRow]) -> str:
     if not warned:
         return ""
     words = ";".join(f"{r.code} {p.message}" for r in warned for p in r.warnings)
-    return f"其中 {len(warned)} 项需在提交时确认:{words}"
+    return f"其中 {len(warned)} 项需在提交时确认：{words}"
 
 
 def _submit(
@@ -426,16 +426,16 @@ def _submit(
 ) -> tuple[str, bool]:  # fmt: skip
     """Submit (only the ticked rows' figures when given); the message says truthfully what happened."""
     ids = None if ticked is None else _entry_ids(session, place, ticked)
-    before = f"已保存 {saved} 项草稿,但" if saved else ""
+    before = f"已保存 {saved} 项草稿，但" if saved else ""
     try:
         done = submit_entries(session=session, plan_row=place.plan_row, unit_id=place.unit.id,
                               period=place.period, writer=writer, entry_ids=ids, confirmed=confirmed)  # fmt: skip
     except WorkflowError as exc:
-        return f"{before}未提交:{exc}", True
-    message = f"已提交 {len(done.submitted)} 项数据({_codes(session, done.submitted)}),等待督查室审核。"
+        return f"{before}未提交：{exc}", True
+    message = f"已提交 {len(done.submitted)} 项数据（{_codes(session, done.submitted)}），等待督查室审核。"
     if done.kept:
         kept = [entry for entry, _ in done.kept]
-        message += f"另有 {len(kept)} 项未提交({_codes(session, kept)}):{done.kept[0][1]}"
+        message += f"另有 {len(kept)} 项未提交（{_codes(session, kept)}）：{done.kept[0][1]}"
     return message, bool(done.kept)
 
 
@@ -479,7 +479,7 @@ def _entry_of(session: Session, place: EntryPlace, code: str) -> EntryRow:
     entry = next(iter(unit_entries(session=session, plan_id=place.plan_row.id, unit_id=place.unit.id,
                                    period_id=place.period.id, codes=[code])), None)  # fmt: skip
     if entry is None:
-        raise HTTPException(status_code=400, detail="请先保存该项数据,再上传佐证材料")
+        raise HTTPException(status_code=400, detail="请先保存该项数据，再上传佐证材料")
     return entry
 
 

@@ -75,11 +75,11 @@ async def ingest_upload(
     name = Path(file.filename or "plan.txt").name
     if not name.lower().endswith(SUFFIXES):
         return render(request, "ingest.html", user, status_code=400, nav="ingest",
-                      error=f"“{name}”不是可读取的计划文档(只接受 .txt、.docx、.pdf)")  # fmt: skip
+                      error=f"“{name}”不是可读取的计划文档（只接受 .txt、.docx、.pdf）")  # fmt: skip
     content = await file.read(settings.upload_max_bytes + 1)
     if len(content) > settings.upload_max_bytes:
         return render(request, "ingest.html", user, status_code=413, nav="ingest",
-                      error=f"“{name}”超过 {_megabytes(settings.upload_max_bytes)} MB 上限,未读取;"
+                      error=f"“{name}”超过 {_megabytes(settings.upload_max_bytes)} MB 上限，未读取；"
                             "请删去图片等附件后重新上传")  # fmt: skip
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / name).write_bytes(content)
@@ -135,7 +135,9 @@ async def ingest_load(
         storage.put(f"ingest/{token}/decided.json", chosen.model_dump_json().encode(), "application/json")
         return RedirectResponse(f"/plan/ingest/{token}/revision", status_code=303)
     save_plan(session=session, plan=chosen, user_id=user.id)
-    request.session["flash"] = f"已导入{chosen.region}{chosen.year}年计划:{len(chosen.indicators())} 个指标。"
+    request.session["flash"] = (
+        f"已导入{chosen.region}{chosen.year}年计划：{len(chosen.indicators())} 个指标。"
+    )
     return RedirectResponse("/plan", status_code=303)
 
 
@@ -155,7 +157,7 @@ async def revision_apply(
     session, form = db_session(request), await request.form()
     if form.get("confirm") != "1":
         return _revision_page(
-            request, user, token, error="请勾选“确认按以上差异修订计划”后再提交;计划未更改。"
+            request, user, token, error="请勾选“确认按以上差异修订计划”后再提交；计划未更改。"
         )
     plan, stored = _decided(request, token)
     try:
@@ -165,8 +167,8 @@ async def revision_apply(
                                        keep=[str(code) for code in form.getlist("keep")])  # fmt: skip
     except (PlanRevisionError, RevisionError) as exc:
         return _revision_page(request, user, token, error=str(exc))
-    summary = revision.changes["summary"] if revision else "与数据库中的计划相同,没有变化"
-    request.session["flash"] = f"已修订{plan.region}{plan.year}年计划:{summary}。"
+    summary = revision.changes["summary"] if revision else "与数据库中的计划相同，没有变化"
+    request.session["flash"] = f"已修订{plan.region}{plan.year}年计划：{summary}。"
     return RedirectResponse("/plan", status_code=303)
 
 
@@ -177,10 +179,10 @@ def _decided(request: Request, token: str) -> tuple[Plan, PlanRow]:
             request.app.state.evidence_storage.get(f"ingest/{token}/decided.json")
         )
     except (MissingFile, ValidationError):
-        raise HTTPException(status_code=404, detail="尚未核对导入的目标,请先在核对页面导入") from None
+        raise HTTPException(status_code=404, detail="尚未核对导入的目标，请先在核对页面导入") from None
     stored = find_plan(session=db_session(request), region=plan.region, year=plan.year)
     if stored is None:
-        raise HTTPException(status_code=404, detail="数据库中已没有该计划,请重新导入")
+        raise HTTPException(status_code=404, detail="数据库中已没有该计划，请重新导入")
     return plan, stored
 
 
@@ -212,7 +214,7 @@ def load_draft(*, storage: EvidenceStorage, token: str) -> tuple[Plan, str]:
         plan = Plan.model_validate_json(storage.get(f"ingest/{token}/draft.json"))
         return plan, storage.get(f"ingest/{token}/source.txt").decode("utf-8")
     except (MissingFile, ValidationError):
-        raise HTTPException(status_code=404, detail="导入草案不存在或已失效,请重新上传文档") from None
+        raise HTTPException(status_code=404, detail="导入草案不存在或已失效，请重新上传文档") from None
 
 
 def decided_plan(*, plan: Plan, form: FormData) -> Plan:
@@ -225,12 +227,12 @@ def decided_plan(*, plan: Plan, form: FormData) -> Plan:
         area["tasks"] = [t for t in area["tasks"] if t["indicators"]]
     data["areas"] = [a for a in data["areas"] if a["tasks"]]
     if not any(a["tasks"] for a in data["areas"]):
-        raise ValueError("没有接受任何目标,未导入")
+        raise ValueError("没有接受任何目标，未导入")
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
         raise ValueError(
-            "修改后的目标有误:" + ";".join(f"{e['loc'][-1]} {e['msg']}" for e in exc.errors())
+            "修改后的目标有误：" + ";".join(f"{e['loc'][-1]} {e['msg']}" for e in exc.errors())
         ) from None
 
 

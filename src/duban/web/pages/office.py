@@ -36,9 +36,11 @@ def settings_save(
     """Save the office's choices (audited); every page, the API and the bulletin follow them at once."""
     session = db_session(request)
     if current and not (current.isdigit() and 1 <= int(current) <= 12):
-        raise HTTPException(status_code=400, detail=f"当前报送期“{current}”无效,应为 1–12 月或“按截止日自动”")
+        raise HTTPException(
+            status_code=400, detail=f"当前报送期“{current}”无效，应为 1–12 月或“按截止日自动”"
+        )
     save_office_settings(session=session, plan_id=plan_for_request(request).id, current=int(current) if current else None,
                          include_submitted=bool(include_submitted), carry_forward=bool(carry_forward),
                          user_id=user.id)  # fmt: skip
-    request.session["flash"] = "设置已保存,所有页面、接口与通报即时按新设置显示。"
+    request.session["flash"] = "设置已保存，所有页面、接口与通报即时按新设置显示。"
     return RedirectResponse(keep_plan(request, "/settings"), status_code=303)

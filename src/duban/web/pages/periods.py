@@ -56,12 +56,12 @@ def period_reopen(
         row = reopen_period(session=session, period=period, user_id=user.id, reason=reason,
                             today=today_of(request), until=_date(until), unit_id=unit.id if unit else None)  # fmt: skip
     except WorkflowError as exc:
-        return _back(request, next, f"未重新开放:{exc}", error=True)
+        return _back(request, next, f"未重新开放：{exc}", error=True)
     who = unit.name if unit else "全部单位"
     return _back(
         request,
         next,
-        f"已为{who}重新开放{period_label(period, plan_for_request(request).year)}报送,至 {row.until}。",
+        f"已为{who}重新开放{period_label(period, plan_for_request(request).year)}报送，至 {row.until}。",
     )
 
 
@@ -76,11 +76,11 @@ def period_reopening_end(
         row = end_reopening(session=session, period=period, reopen_id=reopen_id, user_id=user.id,
                             today=today_of(request), reason=reason)  # fmt: skip
     except WorkflowError as exc:
-        return _back(request, next, f"未结束:{exc}", error=True)
+        return _back(request, next, f"未结束：{exc}", error=True)
     unit = session.get(OrgUnitRow, row.unit_id) if row.unit_id else None
     label = period_label(period, plan_for_request(request).year)
     return _back(
-        request, next, f"已结束{unit.name if unit else '全部单位'}{label}的重新开放,恢复锁定/截止状态。"
+        request, next, f"已结束{unit.name if unit else '全部单位'}{label}的重新开放，恢复锁定/截止状态。"
     )
 
 

@@ -56,9 +56,9 @@ def undo_revision(
     try:
         revision = undo_plan_revision(session=db_session(request), revision_id=revision_id, user_id=user.id)
     except PlanRevisionError as exc:
-        request.session["flash"] = f"未撤销:{exc}"
+        request.session["flash"] = f"未撤销：{exc}"
     else:
-        request.session["flash"] = f"已撤销计划修订 #{revision.id}:{revision.changes.get('summary', '')}。"
+        request.session["flash"] = f"已撤销计划修订 #{revision.id}：{revision.changes.get('summary', '')}。"
     return RedirectResponse(keep_plan(request, "/plan"), status_code=303)
 
 
@@ -116,7 +116,7 @@ def edited_indicator(*, indicator: Indicator, form: FormData) -> Indicator:
         raise EditRefused(";".join(str(e["msg"]) for e in exc.errors())) from None
     fault = breakdown_fault(edited)
     if fault and edited.breakdown and edited.breakdown.status is BreakdownStatus.CONFIRMED:
-        raise EditRefused(f"目标分解未确认:{fault}(可先保存为草案)")
+        raise EditRefused(f"目标分解未确认：{fault}（可先保存为草案）")
     return edited
 
 
@@ -137,7 +137,7 @@ def _chosen_display_unit(*, indicator: Indicator, chosen: str) -> str | None:
 def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_id: int, reason: str) -> None:
     """Write the edited target and breakdown to the store and audit old and new values with the reason."""
     if not reason.strip():
-        raise EditRefused("修改目标必须填写理由(将记入修改记录)")
+        raise EditRefused("修改目标必须填写理由（将记入修改记录）")
     old = _audited(indicator_from_row(row))
     units = units_by_name(session=session)
     if edited.lead_unit and edited.lead_unit not in units:

@@ -60,7 +60,7 @@ def reporting_remind(
     message = f"已向 {len(written)} 个单位催报{period_label(period, plan_row.year)}数据"
     message += f"({'、'.join(r.unit for r in written)})。" if written else "。"
     if skipped:
-        message += f"{'、'.join(skipped)}今天已催报过,未重复发送。"
+        message += f"{'、'.join(skipped)}今天已催报过，未重复发送。"
     request.session["flash"] = message
     return RedirectResponse(keep_plan(request, f"/reporting?month={month}"), status_code=303)
 

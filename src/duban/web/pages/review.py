@@ -63,9 +63,9 @@ def review_bulk_approve(
                                entry_ids=entry_ids, writer=_writer(request, user))  # fmt: skip
     message = f"已批量审核通过 {len(result.approved)} 项。"
     if result.already:
-        message += f"{result.already} 项此前已审核或已退回,未重复处理。"
+        message += f"{result.already} 项此前已审核或已退回，未重复处理。"
     if result.refused:
-        message += f"{len(result.refused)} 项未能通过:{'；'.join(dict.fromkeys(result.refused))}"
+        message += f"{len(result.refused)} 项未能通过：{'；'.join(dict.fromkeys(result.refused))}"
     request.session["flash"] = message
     query = "&".join(f"{k}={v}" for k, v in (("unit", unit), ("month", month)) if v.isdigit() and len(v) < 10)
     return RedirectResponse(keep_plan(request, "/review" + (f"?{query}" if query else "")), status_code=303)
@@ -93,7 +93,7 @@ def review_return(
             session=session, entry=entry, writer=_writer(request, user), reason=reason.strip()
         )
     )
-    return _answer(request, session, entry, f"已退回:{reason.strip()}")
+    return _answer(request, session, entry, f"已退回：{reason.strip()}")
 
 
 @router.post("/review/approve-unit", dependencies=[Depends(csrf_protect)])

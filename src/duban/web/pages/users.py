@@ -48,7 +48,7 @@ def users_add(
         db_session(request).rollback()
         return _page(request, user, error=str(exc), values=account, status_code=400)
     shown = secret if not password else None
-    return _page(request, user, flash=f"已添加账号“{row.username}”({Role(row.role).label})。", password=shown,
+    return _page(request, user, flash=f"已添加账号“{row.username}”（{Role(row.role).label}）。", password=shown,
                  password_for=row.username)  # fmt: skip
 
 
@@ -59,7 +59,7 @@ def users_reset(request: Request, user: Admin, user_id: RowId) -> Response:
         row, secret = reset_account_password(session=db_session(request), user_id=user_id, by=user.id)
     except AccountError as exc:
         return _back(request, str(exc))
-    return _page(request, user, flash=f"已重置“{row.username}”的密码,其已登录的会话全部失效。", password=secret,
+    return _page(request, user, flash=f"已重置“{row.username}”的密码，其已登录的会话全部失效。", password=secret,
                  password_for=row.username)  # fmt: skip
 
 

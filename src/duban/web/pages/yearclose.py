@@ -43,10 +43,10 @@ async def year_close_confirm(request: Request, user: Admin) -> Response:
         done = close_year(session=db_session(request), plan_row=plan_row, user_id=user.id, today=today_of(request),
                           reason=str(form.get("reason") or ""), fates=fates)  # fmt: skip
     except WorkflowError as exc:
-        return _back(request, f"未关闭:{exc}", error=True)
+        return _back(request, f"未关闭：{exc}", error=True)
     return _back(
         request,
-        f"已年终考核关闭{plan_row.year}年度。" if done else f"{plan_row.year}年度此前已关闭,未作改动。",
+        f"已年终考核关闭{plan_row.year}年度。" if done else f"{plan_row.year}年度此前已关闭，未作改动。",
     )
 
 
@@ -58,9 +58,9 @@ def year_close_reopen(request: Request, user: Admin, reason: Annotated[str, Form
         done = reopen_year(session=db_session(request), plan_row=plan_row, user_id=user.id, today=today_of(request),
                            reason=reason)  # fmt: skip
     except WorkflowError as exc:
-        return _back(request, f"未重新开放:{exc}", error=True)
+        return _back(request, f"未重新开放：{exc}", error=True)
     return _back(
-        request, f"已重新开放{plan_row.year}年度。" if done else f"{plan_row.year}年度未关闭,未作改动。"
+        request, f"已重新开放{plan_row.year}年度。" if done else f"{plan_row.year}年度未关闭，未作改动。"
     )
 
 
@@ -78,8 +78,8 @@ def year_close_correct(
         correct_year_figure(session=db_session(request), plan_row=plan_for_request(request), code=code.strip(),
                             unit=unit.strip(), month=month, raw=raw, writer=writer, reason=reason)  # fmt: skip
     except (WorkflowError, ValidationFailed) as exc:
-        return _back(request, f"未更正:{exc}", error=True)
-    return _back(request, f"已更正{unit}{code}的{month}月数据(已记录理由)。")
+        return _back(request, f"未更正：{exc}", error=True)
+    return _back(request, f"已更正{unit}{code}的{month}月数据（已记录理由）。")
 
 
 def _with_periods(request: Request) -> PlanRow:
