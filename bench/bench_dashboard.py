@@ -45,6 +45,13 @@ from bench_province import FULL, SMALL, load_province
 PASSWORD = "bench password 2026"
 TODAY = date(2026, 11, 28)
 DASHBOARD = ("/", "/?month=6", "/map/data", "/map/data?month=6&measure={first}", "/map?month=6")
+# pages read from the period overview (remembered per generation: the max is the first, computing request)
+OVERVIEW_PAGES = (
+    "/counties/昭阳区",
+    "/counties/昭阳区?month=6",
+    "/indicators/{first}",
+    "/indicators/{first}?month=6",
+)
 
 
 def main() -> None:
@@ -53,7 +60,7 @@ def main() -> None:
         url = f"sqlite:///{Path(folder) / 'duban.db'}"
         _print("demo (昭通, 55 indicators, 11 counties, 11 months)",
                run(url=url, data_dir=Path(folder), loader=load_demo, repeat=args.repeat, overview=args.overview,
-                   paths=(*DASHBOARD, "/indicators")))  # fmt: skip
+                   paths=(*DASHBOARD, "/indicators", *OVERVIEW_PAGES)))  # fmt: skip
     if args.province_small:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'duban.db'}"

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage, Status
-from duban.months import last_due_month
+from duban.months import last_due_month, month_end
 from duban.persistence.audit import record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.plan.assignments import reporting_units, unit_target
@@ -25,7 +25,6 @@ from duban.progress.expected import expected_share
 from duban.progress.judge import judge
 from duban.projects.demo import demo_projects
 from duban.services.entries import ensure_periods
-from duban.services.overview import period_end
 from duban.services.plan_loading import save_plan
 from duban.services.projects import county_ids, replace_projects
 
@@ -108,7 +107,7 @@ def _unit_series(
     late_from = months + 1 if rng.random() > 0.06 else months  # about one in sixteen misses the newest month
     series, reached = [], 0.0
     for month in range(1, min(months, late_from - 1) + 1):
-        share = float(expected_share(profile=ind.profile, year=year, on=period_end(year=year, month=month)))
+        share = float(expected_share(profile=ind.profile, year=year, on=month_end(year, month)))
         figure, reached = _figure(rng, ind, target, pace, share, reached)
         series.append((month, figure))
     return series
@@ -152,7 +151,7 @@ def _lag_note(plan: Plan, ind: Indicator, unit: str, month: int, fig: _Figure, s
     """The 滞后原因 a reporter must write for a figure behind 序时进度 (its own generator: the figures stay as they were)."""
     stage = MilestoneStage(fig.stage) if fig.stage else None
     judgement = judge(indicator=ind, target=unit_target(indicator=ind, unit=unit), actual=fig.value, stage=stage,
-                      on=period_end(year=plan.year, month=month), year=plan.year, thresholds=plan.thresholds)  # fmt: skip
+                      on=month_end(plan.year, month), year=plan.year, thresholds=plan.thresholds)  # fmt: skip
     if judgement.status not in (Status.BEHIND, Status.FAR_BEHIND):
         return None
     rng = random.Random(f"{seed}-{ind.id}-{unit}")

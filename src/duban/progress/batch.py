@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 
 from duban.choices import Comparator, IndicatorKind, ProfileKind, Status
-from duban.plan.model import Indicator, Thresholds
+from duban.plan.model import PERCENT_KINDS, Indicator, Thresholds
 from duban.progress.expected import deadline
 from duban.progress.forecast import (
     DEFAULT_CV,
@@ -32,7 +32,6 @@ from duban.progress.judge import GOOD_STATUSES, expected_pct, pro_rated
 STATUSES: tuple[Status, ...] = tuple(Status)
 NO_TARGET = -1
 _CODE = {status: code for code, status in enumerate(STATUSES)}
-_RATIO_KINDS = (IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH)
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def indicator_arrays(
 
     return IndicatorArrays(
         ids=tuple(ind.id for ind in indicators),
-        ratio=flags(lambda ind: ind.kind in _RATIO_KINDS),
+        ratio=flags(lambda ind: ind.kind in PERCENT_KINDS),
         growth=flags(lambda ind: ind.kind is IndicatorKind.GROWTH),
         level=flags(lambda ind: not pro_rated(ind)),
         ceiling=flags(lambda ind: ind.comparator is Comparator.AT_MOST),
@@ -171,9 +170,7 @@ class PeriodResult:
 
 def judge_period(*, frame: PeriodFrame, thresholds: Thresholds) -> PeriodResult:
     """Roll up, judge and forecast every (indicator, unit) of the frame's month."""
-    value, numerator, denominator, months = _cubes(frame)
-    _roll_up(frame=frame, value=value, numerator=numerator, denominator=denominator)
-    _derive(frame=frame, value=value)
+    value, numerator, denominator, months = rolled_up(frame=frame)
     current = value[-1]
     status, completion, gap = _judge(frame=frame, value=current, thresholds=thresholds)
     each_met, each_total = _each(frame=frame, value=current)
@@ -185,6 +182,28 @@ def judge_period(*, frame: PeriodFrame, thresholds: Thresholds) -> PeriodResult:
         current, numerator[-1], denominator[-1], status, completion, gap, frame.indicators.expected,
         each_met, each_total, point, point - Z90 * sd, point + Z90 * sd, probability, reach, reached,
     )  # fmt: skip
+
+
+def rolled_up(
+    *, frame: PeriodFrame, carry: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(month x indicator x unit) values, numerators and denominators rolled up the unit tree, derived
+    indicators computed, and the months; cells of `carry` (indicator x unit) that miss a month hold their
+    last earlier value in it (`rollup.last_figure`) before rolling up."""
+    value, numerator, denominator, months = _cubes(frame)
+    if carry is not None:
+        _carry_forward(value=value, carry=carry)
+    _roll_up(frame=frame, value=value, numerator=numerator, denominator=denominator)
+    _derive(frame=frame, value=value)
+    return value, numerator, denominator, months
+
+
+def _carry_forward(*, value: np.ndarray, carry: np.ndarray) -> None:
+    slots = np.arange(value.shape[0])[:, None, None]
+    latest = np.maximum.accumulate(np.where(np.isnan(value), -1, slots), axis=0)
+    earlier = np.take_along_axis(value, np.maximum(latest, 0), axis=0)
+    fill = carry[None] & np.isnan(value) & (latest >= 0)
+    value[fill] = earlier[fill]
 
 
 def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

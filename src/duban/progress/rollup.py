@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from duban.choices import Accumulation, Comparator, IndicatorKind, ScopeKind
-from duban.plan.model import Indicator
+from duban.plan.model import PERCENT_KINDS, Indicator
 from duban.progress.judge import satisfies
 
-RATIO_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
 HUNDRED = Decimal(100)
 
 
@@ -97,7 +96,7 @@ def ratio_value(*, kind: IndicatorKind, numerator: Decimal, denominator: Decimal
 
 def resolved(*, kind: IndicatorKind, figure: Figure) -> Figure:
     """The figure with its value filled in from numerator and denominator when missing."""
-    if figure.value is not None or not figure.has_ratio or kind not in RATIO_KINDS:
+    if figure.value is not None or not figure.has_ratio or kind not in PERCENT_KINDS:
         return figure
     assert figure.numerator is not None and figure.denominator is not None
     value = ratio_value(kind=kind, numerator=figure.numerator, denominator=figure.denominator)
@@ -106,7 +105,7 @@ def resolved(*, kind: IndicatorKind, figure: Figure) -> Figure:
 
 def aggregate(*, kind: IndicatorKind, children: list[Figure]) -> Figure:
     """The figure a parent gets from its children's figures."""
-    if kind in RATIO_KINDS:
+    if kind in PERCENT_KINDS:
         weighted = [f for f in children if f.has_ratio]
         if not weighted:
             return Figure()

@@ -21,11 +21,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from duban.choices import TOP_KINDS, Accumulation, IndicatorKind, MilestoneStage, OrgKind, ScopeKind
+from duban.choices import TOP_KINDS, Accumulation, MilestoneStage, OrgKind, ScopeKind
 from duban.months import month_end
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
 from duban.plan.assignments import no_task_target
-from duban.plan.model import Indicator, Profile, Scope, Thresholds
+from duban.plan.model import PERCENT_KINDS, Indicator, Profile, Scope, Thresholds
 from duban.progress.batch import (
     PeriodFrame,
     PeriodResult,
@@ -39,7 +39,6 @@ from duban.progress.judge import STAGE_SHARE
 from duban.services.history import LastYear, last_year
 from duban.services.plans import asked_in
 
-_RATIO_KINDS = (IndicatorKind.RATE.value, IndicatorKind.SHARE.value, IndicatorKind.GROWTH.value)
 _STAGES = tuple(MilestoneStage)
 _STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in _STAGES])
 
@@ -209,7 +208,7 @@ def _targets(
     _default_targets(target=target, indicators=indicators, units=units, own=own)
     reach = np.array([no_task_target(comparator=ind.comparator) for ind in indicators], dtype=bool)
     target[(target == 0) & reach[:, None]] = np.nan  # 无此项任务, as `assignments.has_task`
-    ratio = np.array([ind.kind.value in _RATIO_KINDS for ind in indicators], dtype=bool)
+    ratio = np.array([ind.kind in PERCENT_KINDS for ind in indicators], dtype=bool)
     _fill_parents(target=target, tree=units.tree, own=own, ratio=ratio)
     if units.top >= 0:  # the city is held to the plan's own target, not the sum of its breakdown
         target[:, units.top] = np.where(np.isnan(target[:, units.top]), np.nan, own)
@@ -293,7 +292,7 @@ _PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
 # (integer columns, float columns, the rest of the query)
 _FIGURES = ("e.official_value", "e.official_numerator", "e.official_denominator")
 _ENTRIES_FROM = f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}"
-# 含待审核数据: a submitted figure stands in for the official one, as `overview._figure_of` takes it
+# 含待审核数据: a submitted figure stands in for the official one, as the overview counts it
 _SUBMITTED = "e.state = 'submitted'"
 _PENDING_FIGURES = tuple(f"CASE WHEN {_SUBMITTED} THEN e.{c} ELSE e.official_{c} END"
                          for c in ("value", "numerator", "denominator"))  # fmt: skip

@@ -16,20 +16,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Generic, Protocol, TypeVar
+from functools import cached_property
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from duban.choices import Accumulation, EntryState, MilestoneStage, OrgKind, ReportState, ScopeKind, Status
+from duban.choices import (
+    Accumulation,
+    EntryState,
+    IndicatorKind,
+    MilestoneStage,
+    OrgKind,
+    ReportState,
+    ScopeKind,
+    Status,
+)
 from duban.months import month_end
-from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
-from duban.persistence.readcache import within_transaction
+from duban.persistence.models import EntryRow, PeriodRow, PlanRow
 from duban.plan.assignments import asked_of_units, city_name, has_task, reporting_units, unit_target
 from duban.plan.model import Area, Indicator, Plan
+from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, rolled_up
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
 from duban.progress.history import YearOnYear, year_on_year
-from duban.progress.judge import GOOD_STATUSES, Judgement, judge
+from duban.progress.judge import GOOD_STATUSES, Judgement, expected_pct, judge
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, rank_units, summarise_areas
 from duban.progress.rollup import (
     Carried,
@@ -39,10 +50,10 @@ from duban.progress.rollup import (
     carried_note,
     carries_forward,
     count_each,
-    last_figure,
-    resolved,
 )
+from duban.services.batch import period_frame
 from duban.services.history import LastYear, last_year
+from duban.services.judged import JudgedPeriod, as_decimal, city_columns, judged_period
 from duban.services.office import Basis, period_note
 from duban.services.plans import plan_from_store
 from duban.services.projects import ledger_feeds_on
@@ -195,10 +206,6 @@ class Overview(Headlines[IndicatorLine]):
                 and not has_task(indicator=line.indicator, unit=county)]  # fmt: skip
 
 
-def period_end(*, year: int, month: int) -> date:
-    return month_end(year, month)
-
-
 def period_overview(
     *,
     session: Session,
@@ -207,139 +214,222 @@ def period_overview(
     basis: Basis | None = None,
     today: date | None = None,
 ) -> Overview:
-    """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force."""
+    """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force.
+
+    One read of the period judged by the vectorised judge (`judged.judged_period`, shared with the
+    dashboard) gives every unit's figure and standing; the scalar `progress` functions are the reference
+    the tests hold it to.
+    """
     basis = basis or Basis()
     plan = plan_from_store(session=session, plan_row=plan_row, month=month)
     plan = revised_plan(
         plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
     )
-    on = period_end(year=plan.year, month=month)
-    entries = _entries_by_month(session, plan_row.id, month)
-    ids = {
-        r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
-    }
+    core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
     fed = _ledger_feeds(session, plan_row.id, plan, month)
+    period = _Period(plan=plan, month=month, core=core, fed=fed,
+                     facts=_month_facts(session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted),
+                     series=_city_series(session=session, plan_row=plan_row, core=core, fed=fed, basis=basis))  # fmt: skip
     history = last_year(session=session, plan_row=plan_row)
     lines = []
     for area in plan.areas:
         for task in area.tasks:
             for ind in task.indicators:
-                by_unit = fed[ind.id] if ind.id in fed else entries[ids[ind.id]]
-                line = _indicator_line(plan, area, task.title, ind, by_unit, month, on, basis)
-                line.row_id = ids[ind.id]
+                line = _indicator_line(period, area, task.title, ind)
                 _add_history(line=line, history=history, month=month)
                 _add_forecast(line, plan.year, history.monthly(code=ind.id))
                 lines.append(line)
     items = _scored_items(lines, plan)
-    kinds = {u.name: u.kind for u in plan.units}
-    reporting = _reporting(session, plan_row, plan, month, entries, ids, kinds, today or date.today())
+    reporting = _reporting(session, plan_row, period, today or date.today())
     return Overview(
-        plan=plan, plan_id=plan_row.id, month=month, on=on, indicators=lines,
+        plan=plan, plan_id=plan_row.id, month=month, on=period.on, indicators=lines,
         rankings=rank_units(items=items), areas=summarise_areas(items=_area_items(lines)), reporting=reporting,
         revisions=changes_through(session=session, plan_id=plan_row.id, year=plan.year, month=month),
         basis=basis,
     )  # fmt: skip
 
 
-_Entries = dict[int, dict[str, dict[int, EntryRow]]]  # indicator id → unit → month → entry
+class _Fact(NamedTuple):
+    """What the overview shows of an entry besides its figure: its state, 备注 and milestone stage."""
+
+    state: EntryState
+    note: str | None
+    stage: MilestoneStage | None
+    value: Decimal | None  # what a staged entry shows beside its stage (the judge counts the stage)
+
+
+_Fed = dict[str, dict[int, dict[str, Decimal]]]  # indicator code → month → unit → ledger figure
 
 
 @dataclass(frozen=True)
-class LedgerFigure:
-    """A figure the project ledger computes; stands in for an approved entry."""
+class _Period:
+    """The period as read once: the judged arrays, the entries' states and the city series."""
 
-    value: Decimal
-    state: str = EntryState.APPROVED.value
+    plan: Plan
+    month: int
+    core: JudgedPeriod
+    fed: _Fed
+    facts: dict[tuple[int, int], _Fact]  # (indicator id, unit id) → fact
+    series: dict[int, list[tuple[int, Decimal]]]  # indicator row → the city figure month by month
+
+    @property
+    def on(self) -> date:
+        return month_end(self.plan.year, self.month)
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.core.frame.indicators.ids)}
+
+    @cached_property
+    def column_of(self) -> dict[str, int]:
+        return {name: u for u, name in enumerate(self.core.frame.units.names)}
+
+    def fact(self, i: int, unit: str) -> _Fact | None:
+        """The entry of indicator row `i` and `unit`; a ledger figure counts as an approved entry."""
+        code, u = self.core.frame.indicators.ids[i], self.column_of.get(unit)
+        if code in self.fed:
+            has = unit in self.fed[code].get(self.month, {})
+            return _Fact(EntryState.APPROVED, None, None, None) if has else None
+        if u is None:
+            return None
+        return self.facts.get((int(self.core.indicator_ids[i]), self.core.units.ids[u]))
 
 
-_ByUnit = Mapping[str, Mapping[int, "EntryRow | LedgerFigure"]]
-
-
-def _ledger_feeds(
-    session: Session, plan_id: int, plan: Plan, month: int
-) -> dict[str, dict[str, dict[int, LedgerFigure]]]:
-    """Indicator code → unit → month → figure, for indicators whose `feed:` names a ledger figure."""
+def _ledger_feeds(session: Session, plan_id: int, plan: Plan, month: int) -> _Fed:
+    """Indicator code → month → unit → figure, for indicators whose `feed:` names a ledger figure."""
     if not any(ind.fed_by_ledger for ind in plan.indicators()):
         return {}
-    ends = {period_end(year=plan.year, month=m): m for m in range(1, month + 1)}
-    found: dict[str, dict[str, dict[int, LedgerFigure]]] = defaultdict(lambda: defaultdict(dict))
+    ends = {month_end(plan.year, m): m for m in range(1, month + 1)}
+    found: _Fed = defaultdict(dict)
     for on, feeds in ledger_feeds_on(session=session, plan_id=plan_id, dates=list(ends)).items():
         for code, values in feeds.items():
-            for unit, value in values.items():
-                found[code][unit][ends[on]] = LedgerFigure(value)
-    return found
+            if values:
+                found[code][ends[on]] = dict(values)
+    return dict(found)
 
 
-def _entries_by_month(session: Session, plan_id: int, month: int) -> _Entries:
-    """Indicator id → unit → month → entry, for months up to `month` (a bulletin reads the year once for two months)."""
-    year = within_transaction(session=session, key=("entries by month", plan_id),
-                              compute=lambda: _read_entries(session, plan_id))  # fmt: skip
-    found: _Entries = defaultdict(lambda: defaultdict(dict))
-    for indicator, units in year.items():
-        for unit, months in units.items():
-            found[indicator][unit] = {m: entry for m, entry in months.items() if m <= month}
-    return found
-
-
-def _read_entries(session: Session, plan_id: int) -> _Entries:
-    query = (
-        select(EntryRow, OrgUnitRow.name, PeriodRow.month)
-        .join(OrgUnitRow, EntryRow.unit_id == OrgUnitRow.id)
-        .join(PeriodRow, EntryRow.period_id == PeriodRow.id)
-        .where(PeriodRow.plan_id == plan_id)
+def _month_facts(
+    *, session: Session, plan_id: int, month: int, pending: bool
+) -> dict[tuple[int, int], _Fact]:
+    """(indicator id, unit id) → state, 备注 and stage of the month's entries (the submitted stage when `pending`)."""
+    period_id = session.scalar(
+        select(PeriodRow.id).where(PeriodRow.plan_id == plan_id, PeriodRow.month == month)
     )
-    found: _Entries = defaultdict(lambda: defaultdict(dict))
-    for entry, unit, entry_month in session.execute(query):
-        found[entry.indicator_id][unit][entry_month] = entry
-    return found
+    stage, value = _counted(EntryRow.stage, pending), _counted(EntryRow.value, pending)
+    query = select(
+        EntryRow.indicator_id, EntryRow.unit_id, EntryRow.state, EntryRow.note, stage,
+        case((stage.is_not(None), value)),
+    ).where(EntryRow.period_id == period_id)  # fmt: skip
+    states, stages = {s.value: s for s in EntryState}, {s.value: s for s in MilestoneStage}
+    return {
+        (indicator, unit): _Fact(states[state], note, stages[code] if code else None, shown)
+        for indicator, unit, state, note, code, shown in session.execute(query)
+    }
 
 
-def _figure_of(
-    entry: EntryRow | LedgerFigure | None, include_submitted: bool
-) -> tuple[Figure, MilestoneStage | None]:
-    """The figure an entry counts for: official, or the submitted one when asked."""
-    if entry is None:
-        return Figure(), None
-    if isinstance(entry, LedgerFigure):
-        return Figure(entry.value), None
-    if include_submitted and entry.state == EntryState.SUBMITTED:
-        stage = entry.stage
-        return Figure(entry.value, entry.numerator, entry.denominator), MilestoneStage(
-            stage
-        ) if stage else None
-    stage = entry.official_stage
-    figure = Figure(entry.official_value, entry.official_numerator, entry.official_denominator)
-    return figure, MilestoneStage(stage) if stage else None
+def _counted(column: Any, pending: bool) -> Any:
+    """The entry's official `column`, or (含待审核数据) the submitted one awaiting review."""
+    official = getattr(EntryRow, f"official_{column.key}")
+    return (
+        case((EntryRow.state == EntryState.SUBMITTED.value, column), else_=official) if pending else official
+    )
 
 
-def _indicator_line(
-    plan: Plan, area: Area, task_title: str, ind: Indicator, by_unit: _ByUnit,
-    month: int, on: date, basis: Basis,
-) -> IndicatorLine:  # fmt: skip
-    judge_at = {"on": on, "year": plan.year, "thresholds": plan.thresholds}
-    include_submitted = basis.include_submitted
-    reporting = reporting_units(indicator=ind, plan=plan)
-    carry = basis.carry_forward and len(reporting) > 1 and carries_forward(indicator=ind)
-    units = []
-    for unit in reporting:
-        entry = by_unit.get(unit, {}).get(month)
-        figure, stage = _figure_of(entry, include_submitted)
-        figure = resolved(kind=ind.kind, figure=figure)
-        target = unit_target(indicator=ind, unit=unit)
-        judgement = judge(indicator=ind, target=target, actual=figure.value, stage=stage, **judge_at)  # type: ignore[arg-type]
-        judgement = _judged_unit(judgement, entry)
-        state = EntryState(entry.state) if entry else None
-        note = entry.note if isinstance(entry, EntryRow) else None
-        earlier = _unit_figures(by_unit.get(unit, {}), include_submitted)
-        carried = (
-            last_figure(unit=unit, by_month=earlier, before=month) if carry and not figure.reported else None
-        )
-        units.append(UnitLine(unit, target, figure, judgement, state, stage, note, carried))
-    units = _levels_rolled_up(plan, ind, units, judge_at)
-    figure, judgement, each = _city_standing(plan, ind, _tops(plan, units), judge_at)
-    by_month = {u.unit: _unit_figures(by_unit.get(u.unit, {}), include_submitted) for u in units}
-    series = _city_series(ind, by_month, month, carry)
-    line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, series)
+def _city_series(
+    *, session: Session, plan_row: PlanRow, core: JudgedPeriod, fed: _Fed, basis: Basis
+) -> dict[int, list[tuple[int, Decimal]]]:
+    """Indicator row → the city figure month by month, over the months a reporting unit has a figure in;
+    with carry-forward, a month a unit missed holds its last earlier figure."""
+    month = core.frame.month
+    frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month, history=True,
+                            pending=basis.include_submitted)  # fmt: skip
+    frame = _with_fed_history(frame, core.reporting_cells, fed)
+    cells = core.reporting_cells
+    carry = np.array([basis.carry_forward and carries_forward(indicator=ind) for ind in core.indicators])
+    value, _, _, _ = rolled_up(frame=frame, carry=cells & (carry & (cells.sum(axis=1) > 1))[:, None])
+    seen = np.zeros((month, len(core.indicators)), dtype=bool)
+    own = ~np.isnan(frame.value)
+    if frame.numerator is not None and frame.denominator is not None:
+        own |= ~np.isnan(frame.numerator) & ~np.isnan(frame.denominator)
+    own &= cells[frame.indicator, frame.unit]
+    assert frame.row_month is not None
+    seen[frame.row_month[own] - 1, frame.indicator[own]] = True
+    column = city_columns(cells=cells, indicators=core.indicators, top=core.units.top)
+    series = _staged_series(session=session, plan_id=plan_row.id, core=core, pending=basis.include_submitted)
+    for i in range(len(core.indicators)):
+        if i in series:
+            continue
+        at = value[:, i, column[i]]
+        series[i] = [
+            (int(m) + 1, v)
+            for m in np.flatnonzero(seen[:, i] & ~np.isnan(at))
+            if (v := as_decimal(at[m])) is not None
+        ]
+    return series
+
+
+def _staged_series(
+    *, session: Session, plan_id: int, core: JudgedPeriod, pending: bool
+) -> dict[int, list[tuple[int, Decimal]]]:
+    """Milestone indicators: the figures shown beside the stages (which the frame counts instead), summed."""
+    rows = {int(store_id): i for i, (store_id, ind) in enumerate(zip(core.indicator_ids, core.indicators, strict=True))
+            if ind.kind is IndicatorKind.MILESTONE}  # fmt: skip
+    if not rows:
+        return {}
+    column_of = {store_id: u for u, store_id in enumerate(core.units.ids)}
+    value = _counted(EntryRow.value, pending)
+    query = (
+        select(EntryRow.indicator_id, EntryRow.unit_id, PeriodRow.month, value)
+        .join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(PeriodRow.plan_id == plan_id, PeriodRow.month <= core.frame.month,
+               EntryRow.indicator_id.in_(list(rows)), value.is_not(None))
+    )  # fmt: skip
+    by_month: dict[int, dict[int, list[Figure]]] = {i: defaultdict(list) for i in rows.values()}
+    for indicator, unit, month, shown in session.execute(query):
+        i, u = rows[indicator], column_of.get(unit)
+        if u is not None and core.reporting_cells[i, u]:
+            by_month[i][month].append(Figure(shown))
+    return {
+        i: [(m, v) for m, figures in sorted(months.items())
+            if (v := _rolled(core.indicators[i], figures).value) is not None]
+        for i, months in by_month.items()
+    }  # fmt: skip
+
+
+def _with_fed_history(frame: PeriodFrame, cells: np.ndarray, fed: _Fed) -> PeriodFrame:
+    """The ledger's figures of every month in place of the entries of the reporting cells they feed."""
+    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
+    unit_of = {name: u for u, name in enumerate(frame.units.names)}
+    rows = [(row_of[code], unit_of[unit], m, float(value)) for code, months in fed.items() if code in row_of
+            for m, values in months.items() for unit, value in values.items()
+            if unit in unit_of and cells[row_of[code], unit_of[unit]]]  # fmt: skip
+    if not rows:
+        return frame
+    keep = ~np.isin(frame.indicator, [i for i, _, _, _ in rows])
+    added = np.array(rows, dtype=float).reshape(-1, 4)
+    blank = np.full(len(rows), np.nan)
+
+    def joined(column: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
+        base = np.full(len(frame.indicator), np.nan) if column is None else column
+        return np.r_[base[keep], extra]
+
+    assert frame.row_month is not None
+    return dataclasses.replace(
+        frame, indicator=np.r_[frame.indicator[keep], added[:, 0]].astype(np.int64),
+        unit=np.r_[frame.unit[keep], added[:, 1]].astype(np.int64),
+        row_month=np.r_[frame.row_month[keep], added[:, 2]].astype(np.int64), value=joined(frame.value, added[:, 3]),
+        numerator=joined(frame.numerator, blank), denominator=joined(frame.denominator, blank),
+    )  # fmt: skip
+
+
+def _indicator_line(period: _Period, area: Area, task_title: str, ind: Indicator) -> IndicatorLine:
+    """One indicator's line from the judged arrays: its reporting units, the city, the series."""
+    plan, core, i = period.plan, period.core, period.row_of[ind.id]
+    expected = expected_pct(indicator=ind, year=plan.year, on=period.on)
+    units = [_unit_line(period, ind, i, unit, expected) for unit in reporting_units(indicator=ind, plan=plan)]
+    figure, judgement, each = _city_standing(period, ind, i, _tops(plan, units))
+    line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, period.series[i])
+    line.row_id = int(core.indicator_ids[i])
     order = {u.name: n for n, u in enumerate(plan.units)}
     line.carried = sorted(
         (u.carried for u in units if u.carried), key=lambda c: order.get(c.unit, len(order))
@@ -347,49 +437,77 @@ def _indicator_line(
     return line
 
 
-def _judged_unit(judgement: Judgement, entry: EntryRow | LedgerFigure | None) -> Judgement:
-    """A unit whose only figure awaits review is 待审核, never 未报送 (it is judged once approved)."""
-    if judgement.status is Status.NOT_REPORTED and entry is not None and entry.state == EntryState.SUBMITTED:
-        return dataclasses.replace(judgement, status=Status.PENDING)
-    return judgement
+def _unit_line(period: _Period, ind: Indicator, i: int, unit: str, expected: Decimal) -> UnitLine:
+    """One reporting unit's figure and standing; a unit whose only figure awaits review is 待审核."""
+    core, u, fact = period.core, period.column_of.get(unit), period.fact(i, unit)
+    target = unit_target(indicator=ind, unit=unit)
+    if u is None:
+        return UnitLine(
+            unit, target, Figure(), Judgement(Status.NOT_REPORTED, None, expected, None, ind.aspiration), None
+        )
+    stage = fact.stage if fact else None
+    figure = Figure(fact.value) if fact and stage else _cell_figure(core.result, i, u)
+    judgement = _cell_judgement(core.result, i, u, expected, ind.aspiration)
+    if judgement.status is Status.NOT_REPORTED and fact is not None and fact.state is EntryState.SUBMITTED:
+        judgement = dataclasses.replace(judgement, status=Status.PENDING)
+    month = core.carried.month[i, u]
+    carried = (
+        None
+        if np.isnan(month)
+        else Carried(unit, int(month), as_decimal(core.carried.value[i, u]) or Decimal(0))
+    )
+    return UnitLine(unit, target, figure, judgement, fact.state if fact else None, stage,
+                    fact.note if fact else None, carried)  # fmt: skip
+
+
+def _cell_figure(result: PeriodResult, i: int, u: int) -> Figure:
+    return Figure(as_decimal(result.value[i, u]), as_decimal(result.numerator[i, u]),
+                  as_decimal(result.denominator[i, u]))  # fmt: skip
+
+
+def _cell_judgement(result: PeriodResult, i: int, u: int, expected: Decimal, aspiration: bool) -> Judgement:
+    code = int(result.status[i, u])
+    status = Status.NOT_REPORTED if code == NO_TARGET else STATUSES[code]
+    return Judgement(
+        status, as_decimal(result.completion[i, u]), expected, as_decimal(result.gap[i, u]), aspiration
+    )
 
 
 def _city_standing(
-    plan: Plan, ind: Indicator, units: list[UnitLine], judge_at: dict[str, object]
+    period: _Period, ind: Indicator, i: int, units: list[UnitLine]
 ) -> tuple[Figure, Judgement, EachCount | None]:
+    """The plan's own figure and standing: the city's cell, or the only reporting unit's line."""
+    core, plan, top = period.core, period.plan, period.core.units.top
+    each = None
     if ind.scope.kind is ScopeKind.EACH:
         each = count_each(comparator=ind.comparator, targets={u.unit: u.target for u in units},
                           actuals={u.unit: u.figure.value for u in units})  # fmt: skip
-        count_ind = ind.model_copy(update={"accumulation": Accumulation.CUMULATIVE})
-        reported = any(u.figure.reported for u in units)
-        actual = Decimal(each.met) if reported else None
-        judgement = judge(indicator=count_ind, target=Decimal(each.total), actual=actual, **judge_at)  # type: ignore[arg-type]
-        return Figure(actual), judgement, each
-    if len(units) == 1:
-        only = units[0]
-        return only.figure, only.judgement, None
+        ind = ind.model_copy(update={"accumulation": Accumulation.CUMULATIVE})
+    elif len(units) == 1:
+        return units[0].figure, units[0].judgement, None
+    if top < 0 or core.result.status[i, top] == NO_TARGET:
+        return _reference_city(plan, ind, units, period.on, each)
+    expected = expected_pct(indicator=ind, year=plan.year, on=period.on)
+    judgement = _cell_judgement(core.result, i, top, expected, ind.aspiration)
+    staged = each is None and ind.kind is IndicatorKind.MILESTONE  # stages are not figures to show
+    figure = _rolled(ind, [u.figure for u in units]) if staged else _cell_figure(core.result, i, top)
+    return figure, judgement, each
+
+
+def _reference_city(
+    plan: Plan, ind: Indicator, units: list[UnitLine], on: date, each: EachCount | None
+) -> tuple[Figure, Judgement, EachCount | None]:
+    """Units with no city above them (departments at the top of the tree): rolled up and judged one by one."""
+    judge_at: dict[str, Any] = {"on": on, "year": plan.year, "thresholds": plan.thresholds}
+    if each is not None:
+        actual = Decimal(each.met) if any(u.figure.reported for u in units) else None
+        return (
+            Figure(actual),
+            judge(indicator=ind, target=Decimal(each.total), actual=actual, **judge_at),
+            each,
+        )
     figure = _rolled(ind, [u.figure if u.carried is None else Figure(u.carried.value) for u in units])
-    judgement = judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at)  # type: ignore[arg-type]
-    return figure, judgement, None
-
-
-def _levels_rolled_up(
-    plan: Plan, ind: Indicator, units: list[UnitLine], judge_at: dict[str, object]
-) -> list[UnitLine]:
-    """A target broken down level by level (province → cities → counties): a unit above other lines that
-    has no figure of its own stands at its children's roll-up, deepest first."""
-    parents = {u.name: u.parent for u in plan.units}
-    lines = {u.unit: u for u in units}
-    for unit in sorted(lines, key=lambda name: -_depth(parents, name)):
-        children = [c for c in lines.values() if parents.get(c.unit) == unit]
-        if children and not lines[unit].figure.reported:
-            figure = _rolled(
-                ind, [c.figure if c.carried is None else Figure(c.carried.value) for c in children]
-            )
-            target = lines[unit].target
-            judgement = judge(indicator=ind, target=target, actual=figure.value, **judge_at)  # type: ignore[arg-type]
-            lines[unit] = dataclasses.replace(lines[unit], figure=figure, judgement=judgement)
-    return [lines[u.unit] for u in units]
+    return figure, judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at), None
 
 
 def _tops(plan: Plan, units: list[UnitLine]) -> list[UnitLine]:
@@ -406,44 +524,9 @@ def _ancestors(parents: Mapping[str, str | None], unit: str) -> set[str]:
     return found
 
 
-def _depth(parents: Mapping[str, str | None], unit: str) -> int:
-    return len(_ancestors(parents, unit))
-
-
 def _rolled(ind: Indicator, figures: list[Figure]) -> Figure:
     """The city figure from unit figures; missing units simply add nothing."""
     return aggregate(kind=ind.kind, children=[f for f in figures if f.reported])
-
-
-def _unit_figures(
-    entries: Mapping[int, EntryRow | LedgerFigure], include_submitted: bool
-) -> dict[int, Figure]:
-    """Month → the figure a unit's entry of that month counts for (months without one left out)."""
-    figures = {m: _figure_of(entry, include_submitted)[0] for m, entry in entries.items()}
-    return {m: figure for m, figure in figures.items() if figure.reported}
-
-
-def _city_series(
-    ind: Indicator, by_unit: Mapping[str, Mapping[int, Figure]], month: int, carry: bool
-) -> list[tuple[int, Decimal]]:
-    """The city figure month by month; with `carry`, a month a unit missed holds its last earlier figure."""
-    series = []
-    for m in range(1, month + 1):
-        found = [(u, figures.get(m)) for u, figures in by_unit.items()]
-        if not any(f is not None for _, f in found):
-            continue
-        figures = [f if f is not None else _carried_figure(u, by_unit[u], m, carry) for u, f in found]
-        figures = [resolved(kind=ind.kind, figure=f) for f in figures if f.reported]
-        if figures:
-            value = _rolled(ind, figures).value
-            if value is not None:
-                series.append((m, value))
-    return series
-
-
-def _carried_figure(unit: str, figures: Mapping[int, Figure], month: int, carry: bool) -> Figure:
-    carried = last_figure(unit=unit, by_month=figures, before=month) if carry else None
-    return Figure(carried.value) if carried else Figure()
 
 
 def _add_history(*, line: IndicatorLine, history: LastYear, month: int) -> None:
@@ -452,6 +535,8 @@ def _add_history(*, line: IndicatorLine, history: LastYear, month: int) -> None:
     line.last_year = history.series(code=ind.id)
     before = history.city_value(code=ind.id, month=month)
     line.year_on_year = year_on_year(indicator=ind, now=line.figure.value, before=before)
+    if ind.id not in history.units:  # no unit of it has a figure last year: nothing to compare
+        return
     line.units = [
         dataclasses.replace(u, year_on_year=year_on_year(indicator=ind, now=u.figure.value,
                             before=history.unit_value(code=ind.id, unit=u.unit, month=month)))
@@ -488,24 +573,25 @@ def _area_items(lines: list[IndicatorLine]) -> list[ScoredItem]:
     ]  # fmt: skip
 
 
-def _reporting(
-    session: Session, plan_row: PlanRow, plan: Plan, month: int, entries: _Entries | defaultdict[int, dict[str, dict[int, EntryRow]]],
-    ids: dict[str, int], kinds: dict[str, OrgKind], today: date,
-) -> list[ReportingLine]:  # fmt: skip
-    period = session.scalar(
-        select(PeriodRow).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
+def _reporting(session: Session, plan_row: PlanRow, period: _Period, today: date) -> list[ReportingLine]:
+    """报送情况: per unit, the figures asked of it and how many are submitted, approved and returned."""
+    plan, month = period.plan, period.month
+    deadline = session.scalar(
+        select(PeriodRow.deadline).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
     )
-    past_deadline = period is not None and today > period.deadline
+    past_deadline = deadline is not None and today > deadline
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for ind in (i for i in plan.indicators() if asked_of_units(indicator=i)):
+        i = period.row_of[ind.id]
         for unit in reporting_units(indicator=ind, plan=plan):
-            entry = entries[ids[ind.id]].get(unit, {}).get(month)
+            fact = period.fact(i, unit)
             counts = tally[unit]
             counts[0] += 1
-            state = EntryState(entry.state) if entry else None
+            state = fact.state if fact else None
             counts[1] += state in (EntryState.SUBMITTED, EntryState.APPROVED)
             counts[2] += state is EntryState.APPROVED
             counts[3] += state is EntryState.RETURNED
+    kinds = {u.name: u.kind for u in plan.units}
     lines = []
     for unit, (expected, submitted, approved, returned) in tally.items():
         missing = expected - submitted - returned  # 未报送: nothing submitted (a returned figure is 已退回)

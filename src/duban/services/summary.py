@@ -26,7 +26,6 @@ ranked county, none per (indicator, unit). Rules that make it agree with the ove
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -35,31 +34,36 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from duban.choices import TOP_KINDS, Accumulation, EntryState, OrgKind, ScopeKind, Status
+from duban.choices import Accumulation, EntryState, OrgKind, ScopeKind, Status
+from duban.months import month_end
 from duban.persistence.models import (
     AreaRow,
     EntryRow,
     IndicatorRow,
-    OrgUnitRow,
     PeriodRow,
     PlanRow,
     TaskRow,
-    UnitTargetRow,
 )
 from duban.persistence.readcache import remembered
 from duban.plan.assignments import asked_of_units
-from duban.plan.model import Indicator, Thresholds
-from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, judge_period, unit_scores
+from duban.plan.model import Indicator
+from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, unit_scores
 from duban.progress.history import YearOnYear, year_on_year
 from duban.progress.judge import Judgement, expected_pct
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, places, summarise_areas
-from duban.progress.rollup import Carried, Figure, carried_note, carries_forward
-from duban.services.batch import _indicators, _judge_each_counts, earlier_figures, period_frame
+from duban.progress.rollup import Carried, Figure, carried_note
 from duban.services.history import LastYear, last_year
+from duban.services.judged import (
+    Carry,
+    JudgedPeriod,
+    UnitFacts,
+    as_decimal,
+    city_columns,
+    judged_period,
+    mark_pending,
+)
 from duban.services.office import Basis
-from duban.services.overview import Headlines, ReportingLine, period_end
-from duban.services.projects import ledger_feeds_on
-from duban.services.revisions import TargetKey, targets_in_force
+from duban.services.overview import Headlines, ReportingLine
 
 _TIE_DIGITS = 9  # float sums of equal Decimal scores may differ in the last bits; ties are compared rounded
 
@@ -159,7 +163,7 @@ class DashboardSummary(Headlines["CityLine"]):
             return None
         i, cells = self.cells.codes.index(code), self.cells
         held = [int(u) for u in cells.counties if cells.status[i, u] != NO_TARGET]
-        return [CountyValue(cells.names[u], _decimal(cells.completion[i, u]), STATUSES[cells.status[i, u]],
+        return [CountyValue(cells.names[u], as_decimal(cells.completion[i, u]), STATUSES[cells.status[i, u]],
                             None if np.isnan(cells.carried[i, u]) else int(cells.carried[i, u]))
                 for u in held]  # fmt: skip
 
@@ -173,16 +177,17 @@ def dashboard_summary(
     or a return does not judge the period again); what follows from reporting states is laid over them.
     """
     basis = basis or Basis()
-    core = remembered(session=session, key=("judged period", plan_row.id, month, basis),
-                      states=basis.include_submitted,
-                      compute=lambda: _judged_period(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
+    judged = remembered(session=session, key=("dashboard lines", plan_row.id, month, basis),
+                        states=basis.include_submitted,
+                        compute=lambda: _judged_lines(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
+    core = judged.core
     frame, units, reporting_cells, carried = core.frame, core.units, core.reporting_cells, core.carried
-    result, lines = core.result, core.lines
+    result, lines = core.result, judged.lines
     if not basis.include_submitted:
         result = dataclasses.replace(core.result, status=core.result.status.copy())
-        _mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
+        mark_pending(session=session, plan_row=plan_row, month=month, result=result, cells=reporting_cells,
                       indicator_ids=core.indicator_ids, unit_ids=units.ids)  # fmt: skip
-        lines = _rejudged(lines=lines, before=core.result, after=result, columns=core.columns)
+        lines = _rejudged(lines=lines, before=core.result, after=result, columns=judged.columns)
     cells = _Cells(
         frame.indicators.ids,
         frame.units.names,
@@ -193,7 +198,7 @@ def dashboard_summary(
     )
     return DashboardSummary(
         plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year), plan_id=plan_row.id, month=month,
-        on=period_end(year=plan_row.year, month=month), indicators=lines,
+        on=month_end(plan_row.year, month), indicators=lines,
         rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
         reporting=_reporting(session=session, plan_row=plan_row, month=month, cells=reporting_cells,
                              units=units, today=today, indicators=core.indicators, ids=core.indicator_ids),
@@ -202,276 +207,44 @@ def dashboard_summary(
 
 
 @dataclass(frozen=True)
-class _JudgedPeriod:
-    """A period judged on its figures alone: what does not change when a figure is submitted or returned."""
+class _JudgedLines:
+    """The judged period with its city lines: what does not change when a figure is submitted or returned."""
 
-    indicator_ids: np.ndarray
-    indicators: list[Indicator]
-    frame: PeriodFrame
-    units: _UnitFacts
-    reporting_cells: np.ndarray
-    carried: _Carry
-    result: PeriodResult
+    core: JudgedPeriod
     columns: np.ndarray  # per indicator, the unit whose cell is the city's line
     lines: list[CityLine]  # judged on the figures alone (no 待审核), with their 同比
 
 
-def _judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> _JudgedPeriod:
-    """Figures (revised targets, ledger feeds, carried figures) read and judged."""
-    indicator_ids, indicators = _indicators(session, plan_row.id, month)
-    frame, _ = period_frame(
-        session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted
-    )
-    units = _UnitFacts.read(session, frame.units.names)
-    revised = targets_in_force(session=session, plan_id=plan_row.id, month=month)
-    indicators = _with_revisions(
-        session=session, plan_id=plan_row.id, frame=frame, indicators=indicators, targets=revised
-    )
-    if any(ind.fed_by_ledger for ind in indicators):
-        frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
-    reporting_cells = _reporting_cells(frame)
-    carried = _Carry.none(frame.target.shape)
-    if basis.carry_forward:
-        carried, frame = _with_carried(session=session, plan_row=plan_row, frame=frame, indicators=indicators,
-                                       ids=indicator_ids, cells=reporting_cells, pending=basis.include_submitted)  # fmt: skip
-    result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
-    _unjudge_carried(result=result, carried=carried)
-    columns = _city_columns(cells=reporting_cells, indicators=indicators, top=units.top)
+def _judged_lines(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> _JudgedLines:
+    """The shared judged period (`judged.judged_period`) and the city line of each indicator."""
+    core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
+    columns = city_columns(cells=core.reporting_cells, indicators=core.indicators, top=core.units.top)
     lines = _with_year_on_year(
-        lines=_city_lines(session=session, plan_row=plan_row, frame=frame, result=result, indicators=indicators,
-                          columns=columns, carried=carried),
+        lines=_city_lines(session=session, plan_row=plan_row, frame=core.frame, result=core.result,
+                          indicators=core.indicators, columns=columns, carried=core.carried),
         history=last_year(session=session, plan_row=plan_row), month=month,
     )  # fmt: skip
-    return _JudgedPeriod(
-        indicator_ids, indicators, frame, units, reporting_cells, carried, result, columns, lines
-    )
-
-
-# -- judging ------------------------------------------------------------------------------------
-
-
-def _judged(*, frame: PeriodFrame, plan_row: PlanRow, indicators: list[Indicator], top: int) -> PeriodResult:
-    """The period's judgement, "each county" counts at the top included, as `judge_plan_period` does."""
-    thresholds = Thresholds.model_validate(plan_row.thresholds or {})
-    result = judge_period(frame=frame, thresholds=thresholds)
-    _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan_row.year,
-                       thresholds=thresholds)  # fmt: skip
-    return result
-
-
-def _with_revisions(
-    *, session: Session, plan_id: int, frame: PeriodFrame, indicators: list[Indicator],
-    targets: Mapping[TargetKey, Decimal],
-) -> list[Indicator]:  # fmt: skip
-    """Targets revised after `month` put back to the values then in force (the store holds year-end ones).
-
-    A unit's share moves its ancestors' summed targets with it; the city's target moves the indicator's
-    own, and with it every cell that `store.batch` holds to the own target. The frame changes in place.
-    """
-    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
-    unit_of = {name: u for u, name in enumerate(frame.units.names)}
-    revised = list(indicators)
-    shared = _broken_down(session, plan_id, [row_of[code] for code, unit in targets if unit is None], frame)
-    for (code, unit), value in targets.items():
-        i = row_of[code]
-        if unit is None:
-            _move_own(frame=frame, i=i, old=float(revised[i].target), value=float(value), shared=i in shared)
-            revised[i] = revised[i].model_copy(update={"target": value})
-        elif unit in unit_of:
-            _move_share(frame=frame, i=i, u=unit_of[unit], value=float(value))
-    return revised
-
-
-def _broken_down(session: Session, plan_id: int, rows: list[int], frame: PeriodFrame) -> set[int]:
-    """Which of the indicator rows have a breakdown (unit targets of their own) in the store."""
-    if not rows:
-        return set()
-    codes = [frame.indicators.ids[i] for i in rows]
-    query = (
-        select(IndicatorRow.code).join(UnitTargetRow, UnitTargetRow.indicator_id == IndicatorRow.id)
-        .where(IndicatorRow.plan_id == plan_id, IndicatorRow.code.in_(codes)).distinct()
-    )  # fmt: skip
-    return {frame.indicators.ids.index(code) for code in session.scalars(query)}
-
-
-def _move_own(*, frame: PeriodFrame, i: int, old: float, value: float, shared: bool) -> None:
-    """Cells held to the own target: the top, ratios' upper levels, and without a breakdown the reporters."""
-    row = frame.target[i]
-    parents = np.unique(frame.units.parent[(frame.units.parent >= 0) & ~np.isnan(row)])
-    held = np.zeros(len(row), dtype=bool)
-    held[frame.units.parent < 0] = True
-    if frame.indicators.ratio[i]:
-        held[parents] = True
-    if not shared:
-        held[:] = True
-    row[held & (row == old)] = value
-
-
-def _move_share(*, frame: PeriodFrame, i: int, u: int, value: float) -> None:
-    """A unit's share; the summed targets above it move with it (ratios and the city keep theirs)."""
-    delta, frame.target[i, u] = value - frame.target[i, u], value
-    if frame.indicators.ratio[i]:
-        return
-    above = int(frame.units.parent[u])
-    while above >= 0 and frame.units.parent[above] >= 0:
-        frame.target[i, above] += delta
-        above = int(frame.units.parent[above])
-
-
-def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFrame, month: int) -> PeriodFrame:
-    """Ledger figures stand in for the entries of the reporting cells of the indicators they feed."""
-    on = period_end(year=plan_row.year, month=month)
-    feeds = ledger_feeds_on(session=session, plan_id=plan_row.id, dates=[on]).get(on, {})
-    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
-    unit_of = {name: u for u, name in enumerate(frame.units.names)}
-    reporting = _reporting_cells(frame)
-    fed = [(row_of[code], unit_of[unit], float(value)) for code, values in feeds.items() if values
-           for unit, value in values.items() if unit in unit_of]  # fmt: skip
-    fed = [cell for cell in fed if reporting[cell[0], cell[1]]]
-    if not fed:
-        return frame
-    replaced = np.isin(frame.indicator, [i for i, _, _ in fed])
-    keep = ~replaced
-    blank = np.full(len(fed), np.nan)
-
-    def joined(column: np.ndarray | None, extra: Sequence[float] | np.ndarray) -> np.ndarray:
-        base = np.full(len(frame.indicator), np.nan) if column is None else column
-        return np.r_[base[keep], np.asarray(extra, dtype=float)]
-
-    return dataclasses.replace(
-        frame, indicator=np.r_[frame.indicator[keep], [i for i, _, _ in fed]].astype(np.int64),
-        unit=np.r_[frame.unit[keep], [u for _, u, _ in fed]].astype(np.int64),
-        value=joined(frame.value, [v for _, _, v in fed]), numerator=joined(frame.numerator, blank),
-        denominator=joined(frame.denominator, blank),
-    )  # fmt: skip
-
-
-def _with_carried(
-    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, indicators: list[Indicator], ids: np.ndarray,
-    cells: np.ndarray, pending: bool,
-) -> tuple[_Carry, PeriodFrame]:  # fmt: skip
-    """The month carried per cell (NaN where none), and the frame with those cells' last earlier figures added."""
-    value, month = earlier_figures(session=session, plan_id=plan_row.id, month=frame.month, ids=ids,
-                                   pending=pending)  # fmt: skip
-    has = np.zeros(frame.target.shape, dtype=bool)
-    has[frame.indicator[~np.isnan(frame.value)], frame.unit[~np.isnan(frame.value)]] = True
-    carries = np.array([carries_forward(indicator=ind) for ind in indicators], dtype=bool)
-    summed = carries & (cells.sum(axis=1) > 1)
-    carry = cells & ~has & summed[:, None] & ~np.isnan(value)
-    i, u = np.nonzero(carry)
-    if not len(i):
-        return _Carry.none(frame.target.shape), frame
-    blank = np.full(len(i), np.nan)
-
-    def joined(column: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
-        base = np.full(len(frame.indicator), np.nan) if column is None else column
-        return np.r_[base, extra]
-
-    frame = dataclasses.replace(
-        frame, indicator=np.r_[frame.indicator, i].astype(np.int64), unit=np.r_[frame.unit, u].astype(np.int64),
-        value=np.r_[frame.value, value[i, u]], numerator=joined(frame.numerator, blank),
-        denominator=joined(frame.denominator, blank),
-    )  # fmt: skip
-    return _Carry(np.where(carry, month, np.nan), np.where(carry, value, np.nan)), frame
-
-
-@dataclass(frozen=True)
-class _Carry:
-    """(indicator x unit) the month and figure carried into the parents' sums; NaN where nothing is."""
-
-    month: np.ndarray
-    value: np.ndarray
-
-    @classmethod
-    def none(cls, shape: tuple[int, ...]) -> _Carry:
-        return cls(np.full(shape, np.nan), np.full(shape, np.nan))
-
-
-def _unjudge_carried(*, result: PeriodResult, carried: _Carry) -> None:
-    """A carried cell counts in its parents' sums only: itself it stays 未报送, with no figure or completion."""
-    mask = ~np.isnan(carried.month)
-    if not mask.any():
-        return
-    result.status[mask] = STATUSES.index(Status.NOT_REPORTED)
-    for name in ("value", "completion", "gap"):
-        getattr(result, name)[mask] = np.nan
-
-
-def _mark_pending(
-    *, session: Session, plan_row: PlanRow, month: int, result: PeriodResult, cells: np.ndarray,
-    indicator_ids: np.ndarray, unit_ids: list[int],
-) -> None:  # fmt: skip
-    """Reporting cells whose only figure awaits review are 待审核, not 未报送 (as `overview._judged_unit`)."""
-    query = (
-        select(EntryRow.indicator_id, EntryRow.unit_id).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
-        .where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month,
-               EntryRow.state == EntryState.SUBMITTED.value)
-    )  # fmt: skip
-    row_of = {int(store_id): i for i, store_id in enumerate(indicator_ids)}
-    column_of = {store_id: u for u, store_id in enumerate(unit_ids)}
-    missing = STATUSES.index(Status.NOT_REPORTED)
-    for indicator_id, unit_id in session.execute(query):
-        i, u = row_of.get(indicator_id), column_of.get(unit_id)
-        if i is not None and u is not None and cells[i, u] and result.status[i, u] == missing:
-            result.status[i, u] = STATUSES.index(Status.PENDING)
-
-
-def _reporting_cells(frame: PeriodFrame) -> np.ndarray:
-    """(indicator x unit): the unit holds a target and none of its children does."""
-    targeted = ~np.isnan(frame.target)
-    parent = frame.units.parent
-    child = np.flatnonzero(parent >= 0)
-    has_child = np.zeros(targeted.T.shape, dtype=bool)
-    np.logical_or.at(has_child, parent[child], targeted.T[child])
-    return targeted & ~has_child.T
-
-
-class _UnitFacts:
-    """Store id and kind of each unit of the frame, in the frame's order."""
-
-    def __init__(self, names: tuple[str, ...], ids: list[int], kinds: list[str], roots: list[bool]) -> None:
-        self.names, self.ids, self.kinds = names, ids, kinds
-        # the plan's city, found as `store.batch` finds it
-        self.top = next((u for u, k in enumerate(kinds) if k in TOP_KINDS and roots[u]), -1)
-
-    @classmethod
-    def read(cls, session: Session, names: tuple[str, ...]) -> _UnitFacts:
-        query = select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.kind, OrgUnitRow.parent_id)
-        rows = {r.name: r for r in session.execute(query)}
-        found = [rows[n] for n in names]
-        return cls(
-            names, [r.id for r in found], [r.kind for r in found], [r.parent_id is None for r in found]
-        )
-
-    def counties(self) -> np.ndarray:
-        return np.array([u for u, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY], dtype=np.int64)
+    return _JudgedLines(core, columns, lines)
 
 
 # -- the city lines -----------------------------------------------------------------------------
 
 
-def _city_columns(*, cells: np.ndarray, indicators: list[Indicator], top: int) -> np.ndarray:
-    """Per indicator, the cell the overview shows as the city's: its single reporting cell, else the top."""
-    single = cells.sum(axis=1) == 1
-    each = np.array([ind.scope.kind is ScopeKind.EACH for ind in indicators], dtype=bool)
-    return np.where(single & ~each, cells.argmax(axis=1), max(top, 0))
-
-
 def _city_lines(
     *, session: Session, plan_row: PlanRow, frame: PeriodFrame, result: PeriodResult,
-    indicators: list[Indicator], columns: np.ndarray, carried: _Carry,
+    indicators: list[Indicator], columns: np.ndarray, carried: Carry,
 ) -> list[CityLine]:  # fmt: skip
     """One line per indicator, in document order, at the cell the overview shows as the city's."""
     places = _places(session, plan_row.id)
-    on = period_end(year=plan_row.year, month=frame.month)
+    on = month_end(plan_row.year, frame.month)
     lines = []
     for i, ind in enumerate(indicators):
         area, weight, livelihood, task = places[ind.id]
         expected = _expected(ind, frame, i, on, plan_row.year)
         judgement = _judgement(result, i, int(columns[i]), expected, ind.aspiration)
-        held = tuple(Carried(frame.units.names[u], int(carried.month[i, u]), _decimal(carried.value[i, u]) or Decimal(0))
+        held = tuple(Carried(frame.units.names[u], int(carried.month[i, u]), as_decimal(carried.value[i, u]) or Decimal(0))
                      for u in np.flatnonzero(~np.isnan(carried.month[i])))  # fmt: skip
-        lines.append(CityLine(ind, area, weight, livelihood, task, Figure(_decimal(result.value[i, columns[i]])),
+        lines.append(CityLine(ind, area, weight, livelihood, task, Figure(as_decimal(result.value[i, columns[i]])),
                               judgement, held))  # fmt: skip
     return lines
 
@@ -507,7 +280,7 @@ def _expected(ind: Indicator, frame: PeriodFrame, i: int, on: date, year: int) -
     if ind.scope.kind is ScopeKind.EACH:
         count = ind.model_copy(update={"accumulation": Accumulation.CUMULATIVE})
         return expected_pct(indicator=count, year=year, on=on)
-    return _decimal(frame.indicators.expected[i]) or Decimal(0)
+    return as_decimal(frame.indicators.expected[i]) or Decimal(0)
 
 
 def _judgement(result: PeriodResult, i: int, u: int, expected: Decimal, aspiration: bool) -> Judgement:
@@ -515,7 +288,7 @@ def _judgement(result: PeriodResult, i: int, u: int, expected: Decimal, aspirati
     # a cell without a target cannot be the city's line of a judged indicator; shown as not reported
     status = Status.NOT_REPORTED if code == NO_TARGET else STATUSES[code]
     return Judgement(
-        status, _decimal(result.completion[i, u]), expected, _decimal(result.gap[i, u]), aspiration
+        status, as_decimal(result.completion[i, u]), expected, as_decimal(result.gap[i, u]), aspiration
     )
 
 
@@ -557,7 +330,7 @@ def _areas(lines: list[CityLine]) -> list[AreaSummary]:
 # -- ranking ------------------------------------------------------------------------------------
 
 
-def _rankings(*, result: PeriodResult, lines: list[CityLine], units: _UnitFacts) -> list[Ranking]:
+def _rankings(*, result: PeriodResult, lines: list[CityLine], units: UnitFacts) -> list[Ranking]:
     """The counties best first, tied as `ranking.rank_units` ties them."""
     weights = np.array([float(line.weight) for line in lines])
     aspiration = np.array([line.indicator.aspiration for line in lines], dtype=bool)
@@ -581,7 +354,7 @@ def _rankings(*, result: PeriodResult, lines: list[CityLine], units: _UnitFacts)
 
 
 def _reporting(
-    *, session: Session, plan_row: PlanRow, month: int, cells: np.ndarray, units: _UnitFacts, today: date,
+    *, session: Session, plan_row: PlanRow, month: int, cells: np.ndarray, units: UnitFacts, today: date,
     indicators: list[Indicator], ids: np.ndarray,
 ) -> list[ReportingLine]:  # fmt: skip
     """Per unit holding reporting cells: expected, submitted, approved, returned and missing figures.
@@ -622,11 +395,6 @@ def _entry_states(*, session: Session, period_id: int, skip: list[int]) -> dict[
     for unit_id, state, count in session.execute(query):
         tally.setdefault(unit_id, {})[EntryState(state)] = count
     return tally
-
-
-def _decimal(value: float) -> Decimal | None:
-    """15 significant digits: float sums such as 236.49999999999997 show as the 236.5 they are."""
-    return None if np.isnan(value) else Decimal(f"{float(value):.15g}")
 
 
 def _rounded(value: float) -> Decimal:

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from duban.choices import Accumulation, IndicatorKind
+from duban.months import month_end
 from duban.plan.units import to_display
 from duban.policy import Action, only_unit
 from duban.progress.changes import completion_changes
 from duban.progress.expected import expected_share
 from duban.services.change_history import ACTIONS, indicator_history
-from duban.services.overview import IndicatorLine, Overview, period_end
+from duban.services.overview import IndicatorLine, Overview
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import as_json, overview_of, page_slice, previous_overview, render
 from duban.web.params import PageQuery
@@ -82,7 +83,7 @@ def chart_data(*, line: IndicatorLine, year: int) -> dict[str, Any]:
     target = shown(ind.target)
     pro_rated = ind.accumulation is Accumulation.CUMULATIVE or ind.kind is IndicatorKind.MILESTONE
     expected = [
-        round(float(expected_share(profile=ind.profile, year=year, on=period_end(year=year, month=m), due=ind.due))
+        round(float(expected_share(profile=ind.profile, year=year, on=month_end(year, m), due=ind.due))
               * target, 4) if pro_rated else target
         for m in range(1, 13)
     ]  # fmt: skip

@@ -1,0 +1,287 @@
+"""One period read once and judged by the vectorised judge: what the dashboard and the period overview share.
+
+The figures come from `batch.period_frame` (one reader, no ORM object per entry) and are judged by
+`progress.batch.judge_period`; on top of that: targets put back to the values in force in the month
+(approved revisions), figures fed from the project ledger in place of entries, and carry-forward (a
+reporting cell of a year-to-date count or amount summed with others that has no figure this month is
+rolled up with its last earlier one, and stays 未报送 itself). Remembered per `figures` generation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duban.choices import TOP_KINDS, EntryState, OrgKind, ScopeKind, Status
+from duban.months import month_end
+from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
+from duban.persistence.readcache import remembered
+from duban.plan.model import Indicator, Thresholds
+from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
+from duban.progress.rollup import carries_forward
+from duban.services.batch import _indicators, _judge_each_counts, earlier_figures, period_frame
+from duban.services.office import Basis
+from duban.services.projects import ledger_feeds_on
+from duban.services.revisions import TargetKey, targets_in_force
+
+
+def judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> JudgedPeriod:
+    """The period judged on its figures alone, remembered per `figures` generation (and states when pending count)."""
+    return remembered(session=session, key=("judged period", plan_row.id, month, basis),
+                      states=basis.include_submitted,
+                      compute=lambda: _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class JudgedPeriod:
+    """A period judged on its figures alone: what does not change when a figure is submitted or returned."""
+
+    indicator_ids: np.ndarray
+    indicators: list[Indicator]
+    frame: PeriodFrame
+    units: UnitFacts
+    reporting_cells: np.ndarray
+    carried: Carry
+    result: PeriodResult
+
+
+def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> JudgedPeriod:
+    """Figures (revised targets, ledger feeds, carried figures) read and judged."""
+    indicator_ids, indicators = _indicators(session, plan_row.id, month)
+    frame, _ = period_frame(
+        session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted
+    )
+    units = UnitFacts.read(session, frame.units.names)
+    revised = targets_in_force(session=session, plan_id=plan_row.id, month=month)
+    indicators = _with_revisions(
+        session=session, plan_id=plan_row.id, frame=frame, indicators=indicators, targets=revised
+    )
+    if any(ind.fed_by_ledger for ind in indicators):
+        frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
+    cells = reporting_cells(frame)
+    carried = Carry.none(frame.target.shape)
+    if basis.carry_forward:
+        carried, frame = _with_carried(session=session, plan_row=plan_row, frame=frame, indicators=indicators,
+                                       ids=indicator_ids, cells=cells, pending=basis.include_submitted)  # fmt: skip
+    result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
+    _unjudge_carried(result=result, carried=carried)
+    return JudgedPeriod(indicator_ids, indicators, frame, units, cells, carried, result)
+
+
+def city_columns(*, cells: np.ndarray, indicators: Sequence[Indicator], top: int) -> np.ndarray:
+    """Per indicator, the unit whose cell is the plan's own figure: the only reporting unit of a single-unit
+    target, else the top unit ("each county" targets always at the top, where the met count is)."""
+    single = cells.sum(axis=1) == 1
+    each = np.array([ind.scope.kind is ScopeKind.EACH for ind in indicators], dtype=bool)
+    return np.where(single & ~each, cells.argmax(axis=1), max(top, 0))
+
+
+# -- judging ------------------------------------------------------------------------------------
+
+
+def _judged(*, frame: PeriodFrame, plan_row: PlanRow, indicators: list[Indicator], top: int) -> PeriodResult:
+    """The period's judgement, "each county" counts at the top included, as `judge_plan_period` does."""
+    thresholds = Thresholds.model_validate(plan_row.thresholds or {})
+    result = judge_period(frame=frame, thresholds=thresholds)
+    _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan_row.year,
+                       thresholds=thresholds)  # fmt: skip
+    return result
+
+
+def _with_revisions(
+    *, session: Session, plan_id: int, frame: PeriodFrame, indicators: list[Indicator],
+    targets: Mapping[TargetKey, Decimal],
+) -> list[Indicator]:  # fmt: skip
+    """Targets revised after `month` put back to the values then in force (the store holds year-end ones).
+
+    A unit's share moves its ancestors' summed targets with it; the city's target moves the indicator's
+    own, and with it every cell that `store.batch` holds to the own target. The frame changes in place.
+    """
+    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
+    unit_of = {name: u for u, name in enumerate(frame.units.names)}
+    revised = list(indicators)
+    shared = _broken_down(session, plan_id, [row_of[code] for code, unit in targets if unit is None], frame)
+    for (code, unit), value in targets.items():
+        i = row_of[code]
+        if unit is None:
+            _move_own(frame=frame, i=i, old=float(revised[i].target), value=float(value), shared=i in shared)
+            revised[i] = revised[i].model_copy(update={"target": value})
+        elif unit in unit_of:
+            _move_share(frame=frame, i=i, u=unit_of[unit], value=float(value))
+    return revised
+
+
+def _broken_down(session: Session, plan_id: int, rows: list[int], frame: PeriodFrame) -> set[int]:
+    """Which of the indicator rows have a breakdown (unit targets of their own) in the store."""
+    if not rows:
+        return set()
+    codes = [frame.indicators.ids[i] for i in rows]
+    query = (
+        select(IndicatorRow.code).join(UnitTargetRow, UnitTargetRow.indicator_id == IndicatorRow.id)
+        .where(IndicatorRow.plan_id == plan_id, IndicatorRow.code.in_(codes)).distinct()
+    )  # fmt: skip
+    return {frame.indicators.ids.index(code) for code in session.scalars(query)}
+
+
+def _move_own(*, frame: PeriodFrame, i: int, old: float, value: float, shared: bool) -> None:
+    """Cells held to the own target: the top, ratios' upper levels, and without a breakdown the reporters."""
+    row = frame.target[i]
+    parents = np.unique(frame.units.parent[(frame.units.parent >= 0) & ~np.isnan(row)])
+    held = np.zeros(len(row), dtype=bool)
+    held[frame.units.parent < 0] = True
+    if frame.indicators.ratio[i]:
+        held[parents] = True
+    if not shared:
+        held[:] = True
+    row[held & (row == old)] = value
+
+
+def _move_share(*, frame: PeriodFrame, i: int, u: int, value: float) -> None:
+    """A unit's share; the summed targets above it move with it (ratios and the city keep theirs)."""
+    delta, frame.target[i, u] = value - frame.target[i, u], value
+    if frame.indicators.ratio[i]:
+        return
+    above = int(frame.units.parent[u])
+    while above >= 0 and frame.units.parent[above] >= 0:
+        frame.target[i, above] += delta
+        above = int(frame.units.parent[above])
+
+
+def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFrame, month: int) -> PeriodFrame:
+    """Ledger figures stand in for the entries of the reporting cells of the indicators they feed."""
+    on = month_end(plan_row.year, month)
+    feeds = ledger_feeds_on(session=session, plan_id=plan_row.id, dates=[on]).get(on, {})
+    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
+    unit_of = {name: u for u, name in enumerate(frame.units.names)}
+    reporting = reporting_cells(frame)
+    fed = [(row_of[code], unit_of[unit], float(value)) for code, values in feeds.items() if values
+           for unit, value in values.items() if unit in unit_of]  # fmt: skip
+    fed = [cell for cell in fed if reporting[cell[0], cell[1]]]
+    if not fed:
+        return frame
+    replaced = np.isin(frame.indicator, [i for i, _, _ in fed])
+    keep = ~replaced
+    blank = np.full(len(fed), np.nan)
+
+    def joined(column: np.ndarray | None, extra: Sequence[float] | np.ndarray) -> np.ndarray:
+        base = np.full(len(frame.indicator), np.nan) if column is None else column
+        return np.r_[base[keep], np.asarray(extra, dtype=float)]
+
+    return dataclasses.replace(
+        frame, indicator=np.r_[frame.indicator[keep], [i for i, _, _ in fed]].astype(np.int64),
+        unit=np.r_[frame.unit[keep], [u for _, u, _ in fed]].astype(np.int64),
+        value=joined(frame.value, [v for _, _, v in fed]), numerator=joined(frame.numerator, blank),
+        denominator=joined(frame.denominator, blank),
+    )  # fmt: skip
+
+
+def _with_carried(
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, indicators: list[Indicator], ids: np.ndarray,
+    cells: np.ndarray, pending: bool,
+) -> tuple[Carry, PeriodFrame]:  # fmt: skip
+    """The month carried per cell (NaN where none), and the frame with those cells' last earlier figures added."""
+    value, month = earlier_figures(session=session, plan_id=plan_row.id, month=frame.month, ids=ids,
+                                   pending=pending)  # fmt: skip
+    has = np.zeros(frame.target.shape, dtype=bool)
+    has[frame.indicator[~np.isnan(frame.value)], frame.unit[~np.isnan(frame.value)]] = True
+    carries = np.array([carries_forward(indicator=ind) for ind in indicators], dtype=bool)
+    summed = carries & (cells.sum(axis=1) > 1)
+    carry = cells & ~has & summed[:, None] & ~np.isnan(value)
+    i, u = np.nonzero(carry)
+    if not len(i):
+        return Carry.none(frame.target.shape), frame
+    blank = np.full(len(i), np.nan)
+
+    def joined(column: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
+        base = np.full(len(frame.indicator), np.nan) if column is None else column
+        return np.r_[base, extra]
+
+    frame = dataclasses.replace(
+        frame, indicator=np.r_[frame.indicator, i].astype(np.int64), unit=np.r_[frame.unit, u].astype(np.int64),
+        value=np.r_[frame.value, value[i, u]], numerator=joined(frame.numerator, blank),
+        denominator=joined(frame.denominator, blank),
+    )  # fmt: skip
+    return Carry(np.where(carry, month, np.nan), np.where(carry, value, np.nan)), frame
+
+
+@dataclass(frozen=True)
+class Carry:
+    """(indicator x unit) the month and figure carried into the parents' sums; NaN where nothing is."""
+
+    month: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def none(cls, shape: tuple[int, ...]) -> Carry:
+        return cls(np.full(shape, np.nan), np.full(shape, np.nan))
+
+
+def _unjudge_carried(*, result: PeriodResult, carried: Carry) -> None:
+    """A carried cell counts in its parents' sums only: itself it stays 未报送, with no figure or completion."""
+    mask = ~np.isnan(carried.month)
+    if not mask.any():
+        return
+    result.status[mask] = STATUSES.index(Status.NOT_REPORTED)
+    for name in ("value", "completion", "gap"):
+        getattr(result, name)[mask] = np.nan
+
+
+def mark_pending(
+    *, session: Session, plan_row: PlanRow, month: int, result: PeriodResult, cells: np.ndarray,
+    indicator_ids: np.ndarray, unit_ids: list[int],
+) -> None:  # fmt: skip
+    """Reporting cells whose only figure awaits review are 待审核, not 未报送 (as the overview marks them)."""
+    query = (
+        select(EntryRow.indicator_id, EntryRow.unit_id).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month,
+               EntryRow.state == EntryState.SUBMITTED.value)
+    )  # fmt: skip
+    row_of = {int(store_id): i for i, store_id in enumerate(indicator_ids)}
+    column_of = {store_id: u for u, store_id in enumerate(unit_ids)}
+    missing = STATUSES.index(Status.NOT_REPORTED)
+    for indicator_id, unit_id in session.execute(query):
+        i, u = row_of.get(indicator_id), column_of.get(unit_id)
+        if i is not None and u is not None and cells[i, u] and result.status[i, u] == missing:
+            result.status[i, u] = STATUSES.index(Status.PENDING)
+
+
+def reporting_cells(frame: PeriodFrame) -> np.ndarray:
+    """(indicator x unit): the unit holds a target and none of its children does."""
+    targeted = ~np.isnan(frame.target)
+    parent = frame.units.parent
+    child = np.flatnonzero(parent >= 0)
+    has_child = np.zeros(targeted.T.shape, dtype=bool)
+    np.logical_or.at(has_child, parent[child], targeted.T[child])
+    return targeted & ~has_child.T
+
+
+class UnitFacts:
+    """Store id and kind of each unit of the frame, in the frame's order."""
+
+    def __init__(self, names: tuple[str, ...], ids: list[int], kinds: list[str], roots: list[bool]) -> None:
+        self.names, self.ids, self.kinds = names, ids, kinds
+        # the plan's city, found as `store.batch` finds it
+        self.top = next((u for u, k in enumerate(kinds) if k in TOP_KINDS and roots[u]), -1)
+
+    @classmethod
+    def read(cls, session: Session, names: tuple[str, ...]) -> UnitFacts:
+        query = select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.kind, OrgUnitRow.parent_id)
+        rows = {r.name: r for r in session.execute(query)}
+        found = [rows[n] for n in names]
+        return cls(
+            names, [r.id for r in found], [r.kind for r in found], [r.parent_id is None for r in found]
+        )
+
+    def counties(self) -> np.ndarray:
+        return np.array([u for u, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY], dtype=np.int64)
+
+
+def as_decimal(value: float) -> Decimal | None:
+    """15 significant digits: float sums such as 236.49999999999997 show as the 236.5 they are."""
+    return None if np.isnan(value) else Decimal(f"{float(value):.15g}")
