@@ -10,7 +10,7 @@ import pytest
 from browser.conftest import log_in, shoot
 
 pytestmark = pytest.mark.browser
-MAY = "2026年5月(当前报送期) · 数据截至2026年5月31日,以审核通过的数据为准"
+MAY = "2026年5月（当前报送期） · 数据截至2026年5月31日，以审核通过的数据为准"
 
 
 def test_a_draft_for_next_month_does_not_move_the_leaders_home_page(page, browser, server):
@@ -30,7 +30,7 @@ def test_a_draft_for_next_month_does_not_move_the_leaders_home_page(page, browse
     home.goto("/")
     assert "5 月推进情况" in home.inner_text("h1")
     assert home.inner_text("#period-note") == MAY
-    assert home.locator("#month option:checked").inner_text() == "5 月(当前)"
+    assert home.locator("#month option:checked").inner_text() == "5 月（当前）"
     shoot(home, "current-period-2-leader-home-still-may")
     home.goto("/map")
     assert home.inner_text("#period-note") == MAY

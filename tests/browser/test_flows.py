@@ -27,7 +27,8 @@ PENDING = "#8250df"
 
 def _previous(page, code: str) -> float:
     cell = page.locator(f'#row-{code} td[data-label="上次报送"] .v')
-    return float(cell.inner_text().replace(",", "")) if cell.count() else 0.0
+    # shown in the indicator's display unit ("120.7公里"), the unit the form takes
+    return float(re.match(r"[\d.]+", cell.inner_text().replace(",", "")).group()) if cell.count() else 0.0
 
 
 def _county_count(page, county: str, status: str) -> int:

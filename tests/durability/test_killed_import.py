@@ -63,7 +63,7 @@ def _template(factory, plan_row_id: int) -> tuple[bytes, int]:
 
 def _fill(sheet, row: int) -> None:
     mode = sheet[f"E{row}"].value
-    if mode == "填本期数值":
+    if str(mode).startswith("填本期数值"):  # with the conversion where the display unit differs
         sheet[f"H{row}"] = float(Decimal(str(sheet[f"F{row}"].value or 100)) / 2)
     elif mode == "填分子、分母":
         sheet[f"I{row}"], sheet[f"J{row}"] = 50, 100

@@ -85,9 +85,9 @@ def _ranked(*rows: tuple[str, int, str]) -> list[Ranking]:
 @pytest.mark.parametrize(
     ("before", "now", "places_moved", "points", "words"),
     [
-        ((3, "60.04"), (1, "72.96"), 2, "13.0", "上升2位,得分增加13.0分"),
-        ((1, "80"), (2, "79.96"), -1, "0.0", "下降1位,得分持平"),  # shown scores 80.0 and 80.0
-        ((2, "70"), (2, "68.5"), 0, "-1.5", "名次持平,得分减少1.5分"),
+        ((3, "60.04"), (1, "72.96"), 2, "13.0", "上升2位，得分增加13.0分"),
+        ((1, "80"), (2, "79.96"), -1, "0.0", "下降1位，得分持平"),  # shown scores 80.0 and 80.0
+        ((2, "70"), (2, "68.5"), 0, "-1.5", "名次持平，得分减少1.5分"),
     ],
 )
 def test_rank_changes(before, now, places_moved, points, words) -> None:

@@ -132,7 +132,7 @@ def filled_template(content: bytes, *, value: float) -> bytes:
     book = load_workbook(BytesIO(content))
     sheet = book["填报"]
     for row in range(5, sheet.max_row + 1):
-        if sheet[f"O{row}"].value is not None and sheet[f"E{row}"].value == "填本期数值":
+        if sheet[f"O{row}"].value is not None and str(sheet[f"E{row}"].value).startswith("填本期数值"):
             sheet[f"H{row}"] = value
     out = BytesIO()
     book.save(out)
