@@ -36,7 +36,7 @@ from duban.services.plan_revisions import apply_plan_revision, preview_plan_revi
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app
-from duban.web.filters import fmt_amount, fmt_number
+from duban.web.filters import fmt_amount
 from web.conftest import PASSWORD, log_in, quick_password_hashing  # noqa: F401  (cheap password hashing)
 
 JUNE_10, JUNE_28 = "2026-06-10", "2026-06-28"  # before and after June's deadline (the 25th)
@@ -97,7 +97,7 @@ def test_a_month_in_the_life_of_the_office(office, factory):
         plan_row = session.scalars(select(PlanRow)).one()
         assert current_month(session=session, plan_row=plan_row, today=date.fromisoformat(JUNE_10)) == 5
     before = period_note(leader)
-    assert before.startswith("2026年5月(当前报送期)")
+    assert before.startswith("2026年5月（当前报送期）")
 
     # 大关县 saves next month's draft: nobody's view moves.
     dg = unit_of(daguan)
@@ -124,7 +124,7 @@ def test_a_month_in_the_life_of_the_office(office, factory):
     returned = admin.post(f"/api/entries/{saved['id']}/return", json={"reason": "与统计台账不符,请核实"})
     assert returned.json()["state"] == "returned"
     form = yanjin.get(f"/entry/{yj}?month=6").text
-    assert "报送已于 2026-06-25 截止" in form and "退回理由:与统计台账不符,请核实" in form
+    assert "报送已于 2026-06-25 截止" in form and "退回理由：与统计台账不符,请核实" in form
     corrected = str(int(june_figure(sent_row)) + 2)
     code = sent_row["code"]
     answer = yanjin.post(f"/entry/{yj}/6", data={
@@ -195,14 +195,14 @@ def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, f
 
     # the indicator page: the city figure holds the April figure, the county is 未报送 with the note
     page = leader.get(f"/indicators/{code}?month=5").text
-    assert f"<tr><th>当前完成</th><td>{fmt_amount(carried_sum, line.indicator.unit)}(" in page
+    assert f"<tr><th>当前完成</th><td>{fmt_amount(carried_sum, line.indicator.unit)}（" in page
     assert f"含{line.carried_note}" in page
     county_row = next(r for r in page.split("<tr>") if f">{silent}</a>" in r)
-    assert "未报送" in county_row and f"沿用4月数 {fmt_number(april[silent])}" in county_row
+    assert "未报送" in county_row and f"沿用4月数 {fmt_amount(april[silent], line.indicator)}" in county_row
     # the indicator list and the county's own page say the same
     assert f"含{line.carried_note}" in leader.get(f"/indicators?month=5&q={code}").text
     county_page = leader.get(f"/counties/{silent}?month=5").text
-    assert f"沿用4月数 {fmt_number(april[silent])}" in county_page
+    assert f"沿用4月数 {fmt_amount(april[silent], line.indicator)}" in county_page
     # the map data: the county is 未报送, marked as carried
     shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
     assert shade["value"] is None and shade["carried"] == "沿用4月数" and shade["label"].startswith("未报送")
@@ -219,7 +219,7 @@ def test_a_county_that_has_not_reported_is_carried_not_counted_as_zero(office, f
     )
     page = leader.get(f"/indicators/{code}?month=5").text
     assert (
-        f"<tr><th>当前完成</th><td>{fmt_amount(sum(may.values()), line.indicator.unit)}(" in page
+        f"<tr><th>当前完成</th><td>{fmt_amount(sum(may.values()), line.indicator.unit)}（" in page
         and "沿用4月数" not in page
     )
     shade = {c["name"]: c for c in leader.get(f"/map/data?month=5&measure={code}").json()["counties"]}[silent]
