@@ -143,7 +143,7 @@ def _every_write_is_refused(admin: TestClient, reporter: TestClient, factory: se
         assert "2026年度已年终考核关闭" in answer.text, (what, answer.text[:300])
     reopen = admin.post("/periods/12/reopen?year=2026", follow_redirects=True,
                         data={"csrf_token": admin.headers["X-CSRF-Token"], "reason": "补报"})  # fmt: skip
-    assert "未重新开放:2026年度已年终考核关闭" in reopen.text
+    assert "未重新开放：2026年度已年终考核关闭" in reopen.text
     assert _locked_months(factory, 2026) == set(range(1, 13))
     assert _state(factory, entry_id) == EntryState.SUBMITTED.value
 
@@ -156,7 +156,7 @@ def _the_admin_corrects_a_figure(
     token = admin.headers["X-CSRF-Token"]
     form = {"csrf_token": token, "code": "L02-1", "unit": COUNTY, "month": "12", "value": str(target)}
     refused = admin.post("/year-close/correct?year=2026", data=form, follow_redirects=True)
-    assert "未更正:更正已年终考核的数据必须说明理由" in refused.text
+    assert "未更正：更正已年终考核的数据必须说明理由" in refused.text
     done = admin.post("/year-close/correct?year=2026", data={**form, "reason": "统计局年报核定数"},
                       follow_redirects=True)  # fmt: skip
     assert f"已更正{COUNTY}L02-1的12月数据" in done.text
