@@ -206,4 +206,4 @@ def test_a_yaml_alias_bomb_is_refused_at_its_first_alias_in_no_time():
     with pytest.raises(PlanFileError) as refused:
         parse_plan_text(ALIAS_BOMB, name="bomb.yaml")
     assert time.perf_counter() - started < 1
-    assert str(refused.value) == "bomb.yaml:2: YAML: 计划文件不能使用别名(*l0),请把引用的内容直接写出"
+    assert str(refused.value) == "bomb.yaml:2: YAML: 计划文件不能使用别名（*l0），请把引用的内容直接写出"

@@ -91,7 +91,7 @@ def test_a_nul_byte_in_an_anonymous_login_is_refused_in_chinese(session_as, worl
     client, token = session_as(None)
     response = client.post("/login", data={"username": "admin\x00", "password": "x", "csrf_token": token})
     assert response.status_code == 400
-    assert "“用户名”中含有不可见的控制字符(U+0000)" in response.text
+    assert "“用户名”中含有不可见的控制字符（U+0000）" in response.text
 
 
 def test_a_huge_id_on_an_html_page_is_a_chinese_refusal(session_as, world: World):

@@ -58,7 +58,7 @@ def test_a_control_character_typed_into_a_note_is_refused_naming_the_field(sessi
     client, token = session_as("zhenxiong")
     response = client.post(f"/entry/{world.victim_unit}/6", data={"csrf_token": token, "note": "备注\x07"})
     assert response.status_code == 400
-    assert "“备注”中含有不可见的控制字符(U+0007)" in response.text
+    assert "“备注”中含有不可见的控制字符（U+0007）" in response.text
 
 
 def test_a_control_character_in_a_text_field_of_an_upload_form_is_refused_naming_the_field(
@@ -68,4 +68,4 @@ def test_a_control_character_in_a_text_field_of_an_upload_form_is_refused_naming
     response = client.post(f"/entry/{world.victim_unit}/6/evidence", data={"csrf_token": token, "code": "L02-1\x1b"},
                            files={"file": ("photo.png", b"\x89PNG\r\n\x1a\n", "image/png")})  # fmt: skip
     assert response.status_code == 400
-    assert "中含有不可见的控制字符(U+001B)" in response.text
+    assert "中含有不可见的控制字符（U+001B）" in response.text
