@@ -154,7 +154,7 @@ def test_the_second_editor_gets_a_conflict_and_keeps_their_input(client, reporte
     assert put(client, zx, road, value="372", version=1).status_code == 200
     stale = put(client, zx, road, value="380", version=1)
     assert stale.status_code == 409
-    assert re.match(r"该数据已被镇雄填报员于.*修改\(当前值 372\)", stale.json()["detail"]["message"])
+    assert re.match(r"该数据已被镇雄填报员于.*修改（当前值 372）", stale.json()["detail"]["message"])
     assert stale.json()["detail"]["current"]["version"] == 2
 
 

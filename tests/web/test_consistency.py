@@ -56,7 +56,7 @@ def _rows(html: str, table_id: str) -> list[list[str]]:
 
 def _dashboard(client: TestClient) -> dict[str, Any]:
     html = client.get("/").text
-    assert "11 月推进情况" in html and "2026年11月(当前报送期)" in html
+    assert "11 月推进情况" in html and "2026年11月（当前报送期）" in html
     counts = {s: int(n) for s, n in re.findall(r'data-status="(\w+)"><b>(\d+)</b>', html)}
     ranking = {r[1]: (int(r[0]), r[2], int(r[3].split("/")[1]), int(r[3].split("/")[0]), int(r[4]))
                for r in _rows(html, "ranking")}  # fmt: skip
@@ -75,7 +75,7 @@ def _carried_on_home(html: str) -> dict[str, str]:
 
 
 def _carried_on_indicator_page(client: TestClient, code: str) -> str:
-    note = re.search(r'id="carried-note">含([^(<]+)', client.get(f"/indicators/{code}").text)
+    note = re.search(r'id="carried-note">含([^（(<]+)', client.get(f"/indicators/{code}").text)
     return note.group(1) if note else ""
 
 
@@ -89,15 +89,15 @@ def _county_list(client: TestClient) -> dict[str, tuple[Any, ...]]:
 
 def _county_page(client: TestClient, name: str) -> dict[str, Any]:
     html = client.get(f"/counties/{name}").text
-    rank, score = re.search(r"第 (\d+) 名</strong> / \d+,综合得分 ([\d.]+)", html).groups()
+    rank, score = re.search(r"第 (\d+) 名</strong> / \d+，综合得分 ([\d.]+)", html).groups()
     total, good, far, missing = re.search(
-        r"目标 (\d+) 项:正常及以上 (\d+) 项,严重滞后 (\d+) 项,未报送 (\d+) 项", html
+        r"目标 (\d+) 项：正常及以上 (\d+) 项，严重滞后 (\d+) 项，未报送 (\d+) 项", html
     ).groups()
     counts = {
         s: int(n)
         for s, n in re.findall(r'data-status="(\w+)"><span class="chip[^"]*">[^<]*</span> (\d+)', html)
     }
-    reported = re.search(r"应报 (\d+) 项,已报 (\d+) 项,已审核 (\d+) 项,退回 (\d+) 项", html).groups()
+    reported = re.search(r"应报 (\d+) 项，已报 (\d+) 项，已审核 (\d+) 项，退回 (\d+) 项", html).groups()
     return {"ranking": (int(rank), score, int(total), int(good), int(far), int(missing)), "counts": counts,
             "reporting": tuple(map(int, reported))}  # fmt: skip
 

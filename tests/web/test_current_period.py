@@ -14,7 +14,7 @@ from duban.services.entries import approve, record_value, submit
 from duban.services.office import current_month, due_month
 from web.conftest import log_in
 
-NOTE = "数据截至2026年5月31日,以审核通过的数据为准"
+NOTE = "数据截至2026年5月31日，以审核通过的数据为准"
 
 
 def _ids(session):
@@ -60,7 +60,7 @@ def test_next_months_drafts_do_not_move_the_current_period(factory, drafted):
 def test_every_page_shows_the_current_period_and_its_basis_after_a_draft(client, drafted, path):
     log_in(client, "leader")
     page = client.get(path).text
-    assert f"2026年5月(当前报送期) · {NOTE}" in page
+    assert f"2026年5月（当前报送期） · {NOTE}" in page
 
 
 def test_the_home_page_map_data_and_api_agree_on_the_period(client, drafted):
@@ -80,7 +80,7 @@ def test_the_office_sets_the_current_period_in_the_web_audited(client, drafted, 
     assert saved.status_code == 303
     assert "设置已保存" in client.get("/settings").text
     assert "6 月推进情况" in client.get("/").text
-    assert "2026年6月(当前报送期) · 数据截至2026年6月30日" in client.get("/counties").text
+    assert "2026年6月（当前报送期） · 数据截至2026年6月30日" in client.get("/counties").text
     with factory() as session:
         audit = session.scalars(select(AuditRow).where(AuditRow.action == "office.settings")).one()
         assert (audit.old["current_month"], audit.new["current_month"]) == (None, 6)
@@ -105,7 +105,7 @@ def test_the_office_switch_for_pending_figures_changes_every_face(client, drafte
 
     token = log_in(client, "admin")
     client.post("/settings", data={"csrf_token": token, "current": "", "include_submitted": "1"})
-    pending = "数据截至2026年5月31日,含待审核数据(已提交、尚未审核的数据一并计入)"
+    pending = "数据截至2026年5月31日，含待审核数据（已提交、尚未审核的数据一并计入）"
     assert pending in client.get("/").text and pending in client.get("/counties/镇雄县").text
     assert client.get("/map/data").json()["note"] == pending
     with factory() as session:

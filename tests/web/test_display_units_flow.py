@@ -45,7 +45,7 @@ def test_a_figure_typed_in_the_display_unit_round_trips_exactly(client, unit_ids
         query = select(EntryRow.value).join(IndicatorRow, IndicatorRow.id == EntryRow.indicator_id)
         assert session.scalar(query.where(IndicatorRow.code == "L02-1")) == Decimal("437")
     form = client.get(f"/entry/{unit}?month=6").text
-    assert "(1万公里=10000公里)" in form and "0.04万公里" in form  # submitted: shown, no longer a field
+    assert "（1万公里=10000公里）" in form and "0.04万公里" in form  # submitted: shown, no longer a field
     sheet_json = client.get(f"/api/periods/2026-06/units/{unit}/sheet").json()
     roads = next(r for r in sheet_json["rows"] if r["code"] == "L02-1")
     assert (roads["unit"], roads["display_unit"], Decimal(roads["target"])) == ("公里", "万公里", 700)
@@ -63,7 +63,7 @@ def test_a_figure_typed_on_the_form_in_the_display_unit_is_stored_in_the_stored_
     with factory() as session:
         assert session.scalar(select(EntryRow.value)) == Decimal("437")
     form = client.get(f"/entry/{unit}?month=6").text
-    assert "累计数(万公里)" in form and 'name="L02-1.value" value="0.0437"' in form
+    assert "累计数（万公里）" in form and 'name="L02-1.value" value="0.0437"' in form
     wrong = {**fields, "L02-1.value": "437米", "L02-1.version": "1"}
     response = client.post(f"/entry/{unit}/6", data=wrong, follow_redirects=False)
     assert "“437米”的单位“米”与指标单位“万公里”不符,请换算为万公里后只填数字" in response.text

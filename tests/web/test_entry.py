@@ -106,7 +106,7 @@ def test_returning_needs_a_reason_and_the_reporter_sees_it(client, unit_ids, fac
     client.cookies.clear()
     log_in(client, "zhenxiong")
     page = client.get(f"/entry/{unit}?month=6").text
-    assert "退回理由:与佐证&lt;b&gt;不符&lt;/b&gt;" in page
+    assert "退回理由：与佐证&lt;b&gt;不符&lt;/b&gt;" in page
 
 
 def test_user_text_is_escaped_on_the_review_page(client, unit_ids, factory):

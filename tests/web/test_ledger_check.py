@@ -118,13 +118,13 @@ def test_the_form_shows_the_ledger_figure_and_flags_a_report_too_far_from_it(
     assert fed and "A-03" in fed.group(1) and ">1个<" in fed.group(1)  # fed: shown with its figure, not asked
     assert 'name="A-03.value"' not in form and f'name="{CHECKED}.value"' in form
     check = re.search(rf'id="ledger-{CHECKED}">(.*?)</div>', form, re.S)
-    assert check and "项目台账统计:1个" in check.group(1) and "请核实" not in check.group(1)
+    assert check and "项目台账统计：1个" in check.group(1) and "请核实" not in check.group(1)
     saved = client.post(f"/entry/{unit_id}/6", data={"csrf_token": token, "action": "draft",
                         f"{CHECKED}.version": "0", f"{CHECKED}.value": "3"}, follow_redirects=False)  # fmt: skip
     assert saved.status_code == 303, saved.text
     form = client.get(f"/entry/{unit_id}?month=6").text
     check = re.search(rf'id="ledger-{CHECKED}"[^>]*>(.*?)</div>', form, re.S)
-    assert check and "相差超过10%,请核实后再提交" in check.group(1)
+    assert check and "相差超过10%，请核实后再提交" in check.group(1)
     assert 'class="ledger-check warn"' in form
 
 

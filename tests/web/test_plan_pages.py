@@ -119,7 +119,7 @@ def test_ingest_review_puts_doubtful_targets_first_and_lets_the_office_change_co
 def test_the_office_edits_a_target_in_its_display_unit_and_chooses_another(client, factory):
     token = log_in(client, "admin")
     form = client.get("/plan/indicators/L02-1/edit").text
-    assert "目标值(公里)" in form and 'name="target" class="numeric" value="1240"' in form
+    assert "目标值（公里）" in form and 'name="target" class="numeric" value="1240"' in form
     data = {"csrf_token": token, "comparator": "=", "target": "0.13", "entry_unit": "万公里", "display_unit": "万公里",
             "lead_unit": "市交通运输局", "breakdown_status": "confirmed", "share.镇雄县": "0.07", "share.昭阳区": "0.06",
             "reason": "按万公里列示"}  # fmt: skip
@@ -132,7 +132,7 @@ def test_the_office_edits_a_target_in_its_display_unit_and_chooses_another(clien
         assert (audit.old["display_unit"], audit.new["display_unit"]) == ("公里", "万公里")
     assert "0.13万公里" in client.get("/indicators/L02-1").text
     again = client.get("/plan/indicators/L02-1/edit").text
-    assert "目标值(万公里)" in again and 'name="target" class="numeric" value="0.13"' in again
+    assert "目标值（万公里）" in again and 'name="target" class="numeric" value="0.13"' in again
 
 
 def test_a_display_unit_that_does_not_fit_the_unit_is_refused(client, factory):
