@@ -168,7 +168,7 @@ def test_a_stale_version_is_a_conflict_that_names_the_other_editor(session, worl
     first = world.save(session, "L02-1", value="370", version=0)
     seen = first.version
     world.save(session, "L02-1", value="372", version=seen, who="admin")
-    with pytest.raises(ConflictError, match=r"该数据已被督查室张三于.*修改\(当前值 372\)") as caught:
+    with pytest.raises(ConflictError, match=r"该数据已被督查室张三于.*修改（当前值 372）") as caught:
         world.save(session, "L02-1", value="375", version=seen)
     assert caught.value.current["value"] == "372"
     assert session.scalars(select(EntryRow)).one().value == D(372)

@@ -42,7 +42,7 @@ def test_evidence_is_stored_once_by_content_hash(session, entry, tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("a.pdf", b"MZ\x90\x00 not a pdf", "“a.pdf”不是允许的文件类型(只接受 JPG、PNG、PDF、TIFF、WEBP)"),
+        ("a.pdf", b"MZ\x90\x00 not a pdf", "“a.pdf”不是允许的文件类型（只接受 JPG、PNG、PDF、TIFF、WEBP）"),
         ("big.pdf", PDF * 100, "“big.pdf”大小 0.0 MB 超过上限 0.0 MB"),
         ("empty.jpg", b"", "“empty.jpg”是空文件"),
     ],

@@ -25,7 +25,7 @@ def test_numbers_as_offices_write_them(value, shown):
     ("scope", "shown"),
     [
         ("city", "全市"),
-        ("each:counties", "各县(市、区)分别"),
+        ("each:counties", "各县（市、区）分别"),
         ("镇雄县", "镇雄县"),
         ("area:赤水河流域", "赤水河流域"),
     ],

@@ -80,8 +80,8 @@ def test_the_stored_plan_keeps_the_2030_target_and_the_milestone(factory):
 
 @pytest.mark.parametrize(
     ("code", "shown"),
-    [("U-1", "2030年目标 不低于 60%(基期2025年 55%) · 2026年节点 56% · 五年目标进度 30.0%"),
-     ("U-2", "2030年目标 不超过 2.1:1(基期2025年 2.5:1) · 2026年节点 2.45:1 · 五年目标进度 15.0%")],
+    [("U-1", "2030年目标 不低于 60%（基期2025年 55%） · 2026年节点 56% · 五年目标进度 30.0%"),
+     ("U-2", "2030年目标 不超过 2.1:1（基期2025年 2.5:1） · 2026年节点 2.45:1 · 五年目标进度 15.0%")],
 )  # fmt: skip
 def test_the_indicator_page_shows_the_milestone_and_progress_toward_2030(five_year, code, shown):
     html = five_year.get(f"/indicators/{code}?month=5").text
@@ -112,7 +112,7 @@ def test_the_ingest_review_shows_a_later_years_target_and_takes_its_milestone(cl
                          files={"file": ("linyuan-2026.txt", DOCUMENT.encode())}, follow_redirects=False)  # fmt: skip
     review = client.get(upload.headers["location"]).text
     rows = dict(re.findall(r'<tr data-id="([^"]+)"[^>]*>(.*?)</tr>', review, re.S))
-    marked = {code: "目标年份:<strong>2030年</strong>" in row for code, row in rows.items()}
+    marked = {code: "目标年份：<strong>2030年</strong>" in row for code, row in rows.items()}
     assert sorted(marked.values()) == [False, True]
     later = next(code for code, yes in marked.items() if yes)
     form = {"csrf_token": token, f"{later}.target": "62", f"{later}.milestone": "56.5"}

@@ -234,7 +234,7 @@ def _roll_up(
     *, frame: PeriodFrame, value: np.ndarray, numerator: np.ndarray, denominator: np.ndarray
 ) -> None:
     rows = value.shape[0] * value.shape[1]
-    v, n, d = (a.reshape(rows, -1) for a in (value, numerator, denominator))
+    v, n, d = (a.reshape(rows, value.shape[2]) for a in (value, numerator, denominator))  # a plan may hold no units yet
     ratio = np.tile(frame.indicators.ratio, value.shape[0])
     growth = np.tile(frame.indicators.growth, value.shape[0])
     sums, ratios = np.flatnonzero(~ratio), np.flatnonzero(ratio)

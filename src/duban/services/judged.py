@@ -77,6 +77,8 @@ def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis:
 def city_columns(*, cells: np.ndarray, indicators: Sequence[Indicator], top: int) -> np.ndarray:
     """Per indicator, the unit whose cell is the plan's own figure: the only reporting unit of a single-unit
     target, else the top unit ("each county" targets always at the top, where the met count is)."""
+    if cells.shape[1] == 0:  # a plan with no units yet (a store from before the units were loaded)
+        return np.zeros(len(indicators), dtype=np.int64)
     single = cells.sum(axis=1) == 1
     each = np.array([ind.scope.kind is ScopeKind.EACH for ind in indicators], dtype=bool)
     return np.where(single & ~each, cells.argmax(axis=1), max(top, 0))
