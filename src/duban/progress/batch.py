@@ -234,7 +234,8 @@ def _roll_up(
     *, frame: PeriodFrame, value: np.ndarray, numerator: np.ndarray, denominator: np.ndarray
 ) -> None:
     rows = value.shape[0] * value.shape[1]
-    v, n, d = (a.reshape(rows, value.shape[2]) for a in (value, numerator, denominator))  # a plan may hold no units yet
+    units = value.shape[2]  # named, not -1: a plan may hold no units yet
+    v, n, d = (a.reshape(rows, units) for a in (value, numerator, denominator))
     ratio = np.tile(frame.indicators.ratio, value.shape[0])
     growth = np.tile(frame.indicators.growth, value.shape[0])
     sums, ratios = np.flatnonzero(~ratio), np.flatnonzero(ratio)

@@ -345,7 +345,8 @@ def _city_series(
                             pending=basis.include_submitted)  # fmt: skip
     frame = _with_fed_history(frame, core.reporting_cells, fed)
     cells = core.reporting_cells
-    carry = np.array([basis.carry_forward and carries_forward(indicator=ind) for ind in core.indicators], dtype=bool)
+    carries = [basis.carry_forward and carries_forward(indicator=ind) for ind in core.indicators]
+    carry = np.array(carries, dtype=bool)
     value, _, _, _ = rolled_up(frame=frame, carry=cells & (carry & (cells.sum(axis=1) > 1))[:, None])
     seen = np.zeros((month, len(core.indicators)), dtype=bool)
     own = ~np.isnan(frame.value)
