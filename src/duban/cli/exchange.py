@@ -74,7 +74,7 @@ def _plan(session: Session, settings: Settings, year: int | None) -> PlanRow:
 def _year_of(period: str) -> int | None:
     """The year a period key names ('2026-06'), so its template is of that year's plan."""
     head = period.strip()[:4]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isdecimal() else None
 
 
 def _unit(session: Session, name: str) -> OrgUnitRow:

@@ -153,7 +153,7 @@ def _forget_earlier(element: etree._Element) -> None:
 
 
 def _number(text: str | None, default: int) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 12 else default
+    return int(text) if text and text.isdecimal() and len(text) < 12 else default
 
 
 def _reference(text: str | None, row: int, column: int) -> tuple[int, int]:

@@ -68,7 +68,7 @@ def parse_number(text: str | None) -> int | str | None:
     text = text.strip().lower()
     if text in ("auto", "next", "自动"):
         return AUTO
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdecimal() or int(text) < 1:
         raise ReportError(f"文号序号“{text}”应为正整数，或 auto（取本年下一个号）")
     return int(text)
 

@@ -103,7 +103,7 @@ def _unit(session: Session, unit_id: str) -> OrgUnitRow | None:
     text = unit_id.strip()
     if not text:
         return None
-    unit = session.get(OrgUnitRow, int(text)) if text.isdigit() and len(text) < 10 else None
+    unit = session.get(OrgUnitRow, int(text)) if text.isdecimal() and len(text) < 10 else None
     if unit is None:
         raise AccountError("所属单位：所选单位不存在")
     return unit

@@ -157,7 +157,7 @@ def _plan(request: Request, session: Session, key: str | None = None, *, periods
     """The plan of the call: `?year=` (and `?region=`), else the year of the period key ('2026-06'), else
     the current year's (see `plan_for_request`); its periods made if missing (`periods` False: by `_period`
     when it misses one)."""
-    year = int(key.strip()[:4]) if key and key.strip()[:4].isdigit() else None
+    year = int(key.strip()[:4]) if key and key.strip()[:4].isdecimal() else None
     plan_row = plan_for_request(request, year=year)
     if periods:
         _ensure_periods(request, session, plan_row)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from duban.choices import OrgKind
@@ -38,7 +38,6 @@ from duban.web.pages.common import plan_for_request
 from duban.web.pages.common import render as render_page
 
 router = APIRouter()
-YearPath = Annotated[int, Path(ge=1900, le=2999)]
 Exporter = Annotated[CurrentUser, Depends(allow(Action.EXPORT_REPORTS))]
 
 
@@ -67,13 +66,17 @@ def report_form_download(
 
 
 @router.get("/reports/year/{year}.{fmt}", name="year_result_download")
-def year_result_download(request: Request, year: YearPath, fmt: str, user: Exporter) -> Response:
+def year_result_download(request: Request, year: str, fmt: str, user: Exporter) -> Response:
     """The 年度通报 / 考核结果 of `year` (county ranking and final statuses) as Word or Excel; the city's only."""
     require(user, Action.EXPORT_REPORTS, None)  # the city's document: a county's reporter is refused it
     if fmt not in FORMATS:
         raise HTTPException(status_code=404, detail=f"不支持的格式“{fmt}”")
+    if not (
+        year.isdecimal() and 1900 <= int(year) <= 2999
+    ):  # refused as the month's bulletin refuses a period
+        raise HTTPException(status_code=404, detail=f"没有“{year}”年的考核结果")
     try:
-        bulletin = year_result_bulletin(session=db_session(request), year=year, today=_today(request),
+        bulletin = year_result_bulletin(session=db_session(request), year=int(year), today=_today(request),
                                         region=request.query_params.get("region") or None)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc

@@ -250,7 +250,7 @@ def _open_manual(request: Request, user: CurrentUser, values: dict[str, str]) ->
     session, plan = _session_and_plan(request)
     today = _today(request)
     unit_id = values["unit_id"]
-    if not (unit_id.isdigit() and len(unit_id) < 10):
+    if not (unit_id.isdecimal() and len(unit_id) < 10):
         raise ItemError("请选择督办对象（单位）")
     draft = ManualItem(unit_id=int(unit_id), title=values["title"], ask=values["ask"],
                        deadline=_form_date(values["deadline"]), level=values["level"],

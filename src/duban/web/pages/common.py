@@ -99,7 +99,7 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     """See `plan_for_request`; chosen once per request."""
     asked, region = request.query_params.get("year"), request.query_params.get("region") or None
     if asked is not None and asked.strip():
-        if not asked.strip().isdigit() or not 1900 < int(asked) < 3000:
+        if not asked.strip().isdecimal() or not 1900 < int(asked) < 3000:
             raise HTTPException(status_code=400, detail=f"年度“{asked}”无效，应为 2026 这样的年份")
         year = int(asked)
     chosen: dict[tuple[int | None, str | None], PlanChoice] = request.state.__dict__.setdefault("plans", {})

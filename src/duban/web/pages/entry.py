@@ -374,7 +374,7 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
     try:
         entry = save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
                             period=place.period, raw=row.typed, writer=writer,
-                            expected_version=int(version) if version.isdigit() else None,
+                            expected_version=int(version) if version.isdecimal() else None,
                             confirmed=_confirmed(form, row.code),
                             display_unit=row.sheet.indicator.shown_unit)  # fmt: skip
         row.warnings = unconfirmed_warnings(session=session, entry=entry)
@@ -501,7 +501,9 @@ def _plain(value: Any) -> str:
         return value.isoformat()
     text = str(value)
     return (
-        text.rstrip("0").rstrip(".") if "." in text and text.replace(".", "").lstrip("-").isdigit() else text
+        text.rstrip("0").rstrip(".")
+        if "." in text and text.replace(".", "").lstrip("-").isdecimal()
+        else text
     )
 
 

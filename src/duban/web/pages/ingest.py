@@ -188,7 +188,7 @@ def _decided(request: Request, token: str) -> tuple[Plan, PlanRow]:
 
 def _month(raw: object) -> int | None:
     text = str(raw or "").strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= 12 else None
+    return int(text) if text.isdecimal() and 1 <= int(text) <= 12 else None
 
 
 def _revision_page(request: Request, user: CurrentUser, token: str, error: str | None) -> HTMLResponse:

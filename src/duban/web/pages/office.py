@@ -35,7 +35,7 @@ def settings_save(
 ) -> Response:  # fmt: skip
     """Save the office's choices (audited); every page, the API and the bulletin follow them at once."""
     session = db_session(request)
-    if current and not (current.isdigit() and 1 <= int(current) <= 12):
+    if current and not (current.isdecimal() and 1 <= int(current) <= 12):
         raise HTTPException(
             status_code=400, detail=f"当前报送期“{current}”无效，应为 1–12 月或“按截止日自动”"
         )

@@ -107,7 +107,9 @@ def _unit(request: Request, unit_id: str) -> OrgUnitRow | None:
     if not unit_id.strip():
         return None
     unit = (
-        db_session(request).get(OrgUnitRow, int(unit_id)) if unit_id.isdigit() and len(unit_id) < 10 else None
+        db_session(request).get(OrgUnitRow, int(unit_id))
+        if unit_id.isdecimal() and len(unit_id) < 10
+        else None
     )
     if unit is None:
         raise HTTPException(status_code=404, detail=f"单位编号 {unit_id} 不存在")

@@ -56,7 +56,7 @@ def review_bulk_approve(
     unit: Annotated[str, Form()] = "", month: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Approve exactly the previewed figures; those approved meanwhile (a double submit) are not approved again."""
-    entry_ids = [int(x) for x in ids.split(",") if x.strip().isdigit() and len(x.strip()) < 10]
+    entry_ids = [int(x) for x in ids.split(",") if x.strip().isdecimal() and len(x.strip()) < 10]
     if not entry_ids:
         raise HTTPException(status_code=400, detail="没有选中要审核的数据")
     result = approve_previewed(session=db_session(request), plan_id=plan_for_request(request).id,
@@ -67,7 +67,9 @@ def review_bulk_approve(
     if result.refused:
         message += f"{len(result.refused)} 项未能通过：{'；'.join(dict.fromkeys(result.refused))}"
     request.session["flash"] = message
-    query = "&".join(f"{k}={v}" for k, v in (("unit", unit), ("month", month)) if v.isdigit() and len(v) < 10)
+    query = "&".join(
+        f"{k}={v}" for k, v in (("unit", unit), ("month", month)) if v.isdecimal() and len(v) < 10
+    )
     return RedirectResponse(keep_plan(request, "/review" + (f"?{query}" if query else "")), status_code=303)
 
 
@@ -123,7 +125,7 @@ def _entry(session: Session, entry_id: int) -> EntryRow:
 def _query_id(request: Request, name: str) -> int | None:
     """A filter the review page passed on (its unit or month), when it is a plain number."""
     text = request.query_params.get(name, "")
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isdecimal() and len(text) < 10 else None
 
 
 def _writer(request: Request, user: CurrentUser) -> Writer:

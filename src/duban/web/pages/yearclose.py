@@ -36,7 +36,7 @@ def year_close_page(request: Request, user: Admin) -> HTMLResponse:
 async def year_close_confirm(request: Request, user: Admin) -> Response:
     """Close the year as previewed, each open 督办 item carried or closed as chosen (`fate-<id>`); audited."""
     form = await request.form()
-    fates = {int(k[5:]): ItemFate(str(v)) for k, v in form.items() if k.startswith("fate-") and k[5:].isdigit()
+    fates = {int(k[5:]): ItemFate(str(v)) for k, v in form.items() if k.startswith("fate-") and k[5:].isdecimal()
              and str(v) in set(ItemFate)}  # fmt: skip
     plan_row = _with_periods(request)
     try:
