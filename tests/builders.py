@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task
+from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.services.locks import Writer
 
 # The office acting without an account (the CLI, the demo, test set-up): held only to period locks.
@@ -49,6 +49,17 @@ def make_indicator(**overrides: Any) -> Indicator:
         "quote": "自然村通硬化路**1240公里**",
     }  # fmt: skip
     return Indicator.model_validate(data | overrides)
+
+
+UNIT_OF_KIND = {"count": "个", "amount": "元", "rate": "%", "share": "%", "growth": "%", "milestone": "家"}
+
+
+def kind_indicator(code: str, kind: str, comparator: str, target: int, **extra: Any) -> Indicator:
+    """An indicator `指标<code>` of `kind` in that kind's usual unit; `breakdown` may be a plain {unit: target}."""
+    if isinstance(extra.get("breakdown"), dict):
+        extra["breakdown"] = Breakdown(targets={k: Decimal(v) for k, v in extra["breakdown"].items()})
+    return Indicator(id=code, name=f"指标{code}", unit=UNIT_OF_KIND[kind], kind=kind, comparator=comparator,
+                     target=Decimal(target), **extra)  # fmt: skip
 
 
 def make_plan(*, indicators: list[Indicator] | None = None, **overrides: Any) -> Plan:

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from builders import OFFICE
+from builders import OFFICE, kind_indicator
 from duban.choices import EntryState, Status
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
-from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
+from duban.plan.model import Area, OrgUnit, Plan, Task
 from duban.progress.batch import NO_TARGET, PeriodResult
 from duban.progress.judge import stage_value
 from duban.services.batch import judge_plan_period, period_frame
@@ -27,25 +27,17 @@ UNITS = [
     ("市", "city", None), ("甲县", "county", "市"), ("乙县", "county", "市"), ("甲一镇", "township", "甲县"),
     ("甲二镇", "township", "甲县"), ("乙一镇", "township", "乙县"), ("市发改委", "department", None),
 ]  # fmt: skip
-UNIT_OF = {"count": "个", "amount": "元", "rate": "%", "share": "%", "growth": "%", "milestone": "家"}
-
-
-def _ind(code: str, kind: str, comparator: str, target: int, **extra: Any) -> Indicator:
-    if isinstance(extra.get("breakdown"), dict):
-        extra["breakdown"] = Breakdown(targets={k: Decimal(v) for k, v in extra["breakdown"].items()})
-    return Indicator(id=code, name=f"指标{code}", unit=UNIT_OF[kind], kind=kind, comparator=comparator,
-                     target=Decimal(target), **extra)  # fmt: skip
 
 
 INDICATORS = [
-    _ind("C1", "count", ">=", 100, breakdown={"甲县": 60, "乙县": 40}),
-    _ind("R1", "rate", ">=", 80, breakdown={"甲县": 80, "乙县": 80}),
-    _ind("S1", "share", "<=", 30, breakdown={"甲县": 30, "乙县": 30}),
-    _ind("G1", "growth", ">=", 8, lead_unit="市发改委"),
-    _ind("E1", "count", ">=", 1, scope="each:counties"),
-    _ind("B1", "count", "<=", 50, breakdown={"甲县": 30, "乙县": 20}),
-    _ind("T1", "milestone", ">=", 1, scope="甲县"),
-    _ind("A1", "amount", ">=", 1000, breakdown={"甲一镇": 300, "甲二镇": 300, "乙一镇": 400}),
+    kind_indicator("C1", "count", ">=", 100, breakdown={"甲县": 60, "乙县": 40}),
+    kind_indicator("R1", "rate", ">=", 80, breakdown={"甲县": 80, "乙县": 80}),
+    kind_indicator("S1", "share", "<=", 30, breakdown={"甲县": 30, "乙县": 30}),
+    kind_indicator("G1", "growth", ">=", 8, lead_unit="市发改委"),
+    kind_indicator("E1", "count", ">=", 1, scope="each:counties"),
+    kind_indicator("B1", "count", "<=", 50, breakdown={"甲县": 30, "乙县": 20}),
+    kind_indicator("T1", "milestone", ">=", 1, scope="甲县"),
+    kind_indicator("A1", "amount", ">=", 1000, breakdown={"甲一镇": 300, "甲二镇": 300, "乙一镇": 400}),
 ]
 # (indicator, unit, month, figures); June is judged, May gives the forecast a second month
 FIGURES: list[tuple[str, str, int, dict[str, Any]]] = [

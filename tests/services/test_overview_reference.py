@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from builders import kind_indicator
 from duban.choices import Accumulation, EntryState, MilestoneStage, ScopeKind, Status
 from duban.months import month_end
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.readcache import bypassed
 from duban.plan.assignments import reporting_units, unit_target
-from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
+from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task
 from duban.progress.judge import Judgement, judge
 from duban.progress.rollup import Figure, aggregate, carries_forward, count_each, last_figure, resolved
 from duban.services.office import Basis
@@ -37,27 +38,21 @@ UNITS = [
     ("市", "city", None), ("甲县", "county", "市"), ("乙县", "county", "市"), ("丙县", "county", "市"),
     ("甲一镇", "township", "甲县"), ("甲二镇", "township", "甲县"), ("市发改委", "department", None),
 ]  # fmt: skip
-UNIT_OF = {"count": "个", "amount": "元", "rate": "%", "share": "%", "growth": "%", "milestone": "家"}
-
-
-def _ind(code: str, kind: str, comparator: str, target: int, **extra: Any) -> Indicator:
-    if isinstance(extra.get("breakdown"), dict):
-        extra["breakdown"] = Breakdown(targets={k: Decimal(v) for k, v in extra["breakdown"].items()})
-    return Indicator(id=code, name=f"指标{code}", unit=UNIT_OF[kind], kind=kind, comparator=comparator,
-                     target=Decimal(target), **extra)  # fmt: skip
 
 
 INDICATORS = [
-    _ind("C1", "count", ">=", 120, breakdown={"甲县": 60, "乙县": 40, "丙县": 20}),
-    _ind("M1", "amount", ">=", 900, breakdown={"甲县": 300, "乙县": 0, "丙县": 600}),  # 乙县: 无此项任务
-    _ind("R1", "rate", ">=", 80, breakdown={"甲县": 80, "乙县": 80, "丙县": 85}),
-    _ind("S1", "share", "<=", 30, breakdown={"甲县": 30, "乙县": 30, "丙县": 30}),
-    _ind("G1", "growth", ">=", 8, lead_unit="市发改委"),
-    _ind("E1", "count", ">=", 1, scope="each:counties"),
-    _ind("B1", "count", "<=", 50, breakdown={"甲县": 30, "乙县": 20, "丙县": 10}),
-    _ind("L1", "count", ">=", 500, accumulation="level", breakdown={"甲县": 200, "乙县": 300}),
-    _ind("T1", "milestone", ">=", 1, scope="乙县"),
-    _ind("A1", "amount", ">=", 1000, breakdown={"甲一镇": 300, "甲二镇": 700}),
+    kind_indicator("C1", "count", ">=", 120, breakdown={"甲县": 60, "乙县": 40, "丙县": 20}),
+    kind_indicator(
+        "M1", "amount", ">=", 900, breakdown={"甲县": 300, "乙县": 0, "丙县": 600}
+    ),  # 乙县: 无此项任务
+    kind_indicator("R1", "rate", ">=", 80, breakdown={"甲县": 80, "乙县": 80, "丙县": 85}),
+    kind_indicator("S1", "share", "<=", 30, breakdown={"甲县": 30, "乙县": 30, "丙县": 30}),
+    kind_indicator("G1", "growth", ">=", 8, lead_unit="市发改委"),
+    kind_indicator("E1", "count", ">=", 1, scope="each:counties"),
+    kind_indicator("B1", "count", "<=", 50, breakdown={"甲县": 30, "乙县": 20, "丙县": 10}),
+    kind_indicator("L1", "count", ">=", 500, accumulation="level", breakdown={"甲县": 200, "乙县": 300}),
+    kind_indicator("T1", "milestone", ">=", 1, scope="乙县"),
+    kind_indicator("A1", "amount", ">=", 1000, breakdown={"甲一镇": 300, "甲二镇": 700}),
 ]
 PLAN = Plan(
     region="市", year=2026, title="计划",
