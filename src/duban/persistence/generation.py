@@ -36,9 +36,9 @@ _IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "genera
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Generation:
-    """The counters as one read saw them."""
+    """The counters as one read saw them (ordered figures first, then states)."""
 
     figures: int
     states: int

@@ -92,10 +92,7 @@ def remembered(
         with _guard:
             _keep(_values, full, value)
             newest = _latest.get(short)
-            if newest is None or (newest[0].figures, newest[0].states) <= (
-                generation.figures,
-                generation.states,
-            ):
+            if newest is None or newest[0] <= generation:
                 _keep(_latest, short, (generation, value))
         return value
 

@@ -66,7 +66,7 @@ def dashboard(
     main = remembered(session=session, key=key, at=at, lag_states=True, compute=page)
     todo = None
     if scope(user.role, Action.ENTER_FIGURES) is Scope.OWN and user.unit_id is not None:  # a unit's reporter
-        todo = reporter_todo(session=session, plan_row=plan_for_request(request), unit_id=user.unit_id,
+        todo = reporter_todo(session=session, plan_row=row, unit_id=user.unit_id,
                              today=today_of(request))  # fmt: skip
     return render(request, "dashboard.html", user, nav="dashboard", main=main, todo=todo)
 
