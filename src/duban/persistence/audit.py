@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from duban.persistence.models import AuditRow, EntryRow, PeriodRow, UserRow
 from duban.persistence.reporting_models import EvidenceRow
+from duban.plan.units import exact_number
 
 _SCOPES = "duban.audit.scopes"  # session.info key: the open scopes, innermost last
 
@@ -141,10 +142,7 @@ def history(
 
 def plain_number(number: Decimal | None) -> str | None:
     """A stored amount as text without trailing zeros ('365', not '365.000000'); None stays None."""
-    if number is None:
-        return None
-    text = format(Decimal(number), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return None if number is None else exact_number(Decimal(number))
 
 
 @event.listens_for(Session, "after_flush")
