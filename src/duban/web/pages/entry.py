@@ -23,7 +23,7 @@ from duban.persistence.models import EntryRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.reporting_models import EvidenceRow
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Indicator, Plan
-from duban.plan.units import to_display
+from duban.plan.units import exact_number, to_display
 from duban.policy import Action, only_unit, require
 from duban.progress.validation import FIELD_LABELS, InputMode, Problem, input_mode, read_figure
 from duban.projects.figures import differs_from_ledger
@@ -499,12 +499,7 @@ def _stored_fields(entry: EntryRow | None, indicator: Indicator) -> dict[str, st
 def _plain(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
-    return (
-        text.rstrip("0").rstrip(".")
-        if "." in text and text.replace(".", "").lstrip("-").isdecimal()
-        else text
-    )
+    return exact_number(value) if isinstance(value, Decimal) else str(value)  # a note stays as typed
 
 
 def _changed(row: FormRow) -> bool:
