@@ -116,7 +116,9 @@ def test_outlook_sentence() -> None:
         (Decimal(125000), "元", "12.5万元"),
         (Decimal(900), "元", "900元"),
         (Decimal("86.25"), "%", "86.25%"),
-        (-0.001, "%", "0%"),
+        (-0.0000001, "%", "0%"),
+        (0.0437, "%", "0.0437%"),
+        (0.1 + 0.2, "%", "0.3%"),
     ],
 )
 def test_format_quantity(value: Decimal | float, unit: str, text: str) -> None:

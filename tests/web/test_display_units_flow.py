@@ -5,6 +5,7 @@ the form, and the API keeps 公里 and says both units."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -45,11 +46,17 @@ def test_a_figure_typed_in_the_display_unit_round_trips_exactly(client, unit_ids
         query = select(EntryRow.value).join(IndicatorRow, IndicatorRow.id == EntryRow.indicator_id)
         assert session.scalar(query.where(IndicatorRow.code == "L02-1")) == Decimal("437")
     form = client.get(f"/entry/{unit}?month=6").text
-    assert "（1万公里=10000公里）" in form and "0.04万公里" in form  # submitted: shown, no longer a field
+    assert "（1万公里=10000公里）" in form and "0.0437万公里" in form  # submitted: shown, no longer a field
     sheet_json = client.get(f"/api/periods/2026-06/units/{unit}/sheet").json()
     roads = next(r for r in sheet_json["rows"] if r["code"] == "L02-1")
     assert (roads["unit"], roads["display_unit"], Decimal(roads["target"])) == ("公里", "万公里", 700)
     assert Decimal(roads["entry"]["value"]) == 437
+    client.cookies.clear()
+    log_in(client, "admin")
+    review = client.get("/review").text
+    assert re.search(r'data-code="L02-1">.*?<strong>0\.0437万公里</strong>', review, re.S), review
+    plan = client.get("/plan").text
+    assert "镇雄县 0.07万公里" in plan and "昭阳区 0.054万公里" in plan
 
 
 def test_a_figure_typed_on_the_form_in_the_display_unit_is_stored_in_the_stored_unit(

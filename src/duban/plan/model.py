@@ -25,7 +25,7 @@ from duban.choices import (
     ScopeKind,
 )
 from duban.plan.horizon import Horizon, milestone, progress_toward
-from duban.plan.units import default_display_unit, display_scale
+from duban.plan.units import display_scale, shown_unit
 from duban.supervision.rules import SupervisionRules
 
 PERCENT_KINDS = frozenset({IndicatorKind.RATE, IndicatorKind.SHARE, IndicatorKind.GROWTH})
@@ -204,7 +204,7 @@ class Indicator(Model):
     @property
     def shown_unit(self) -> str:
         """The unit its figures are shown and entered in: the plan's display unit, else one fitting the target."""
-        return self.display_unit or default_display_unit(unit=self.unit, target=self.target)
+        return shown_unit(unit=self.unit, display_unit=self.display_unit, target=self.target)
 
     @property
     def is_percent(self) -> bool:

@@ -7,7 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 MAGNITUDES = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 UNSCALED = frozenset({"%", "百分点", ":1"})  # written as they are, never in 万 or 亿
-HUNDREDTH = Decimal("0.01")
+SIGNIFICANT = 3  # digits a small figure keeps: 437 公里 in 万公里 is 0.0437, not 0.04
+PLACES = (
+    2,
+    6,
+)  # decimals written: at least two places are kept when the digits are there, never more than six
 
 
 def display_units(unit: str) -> list[str]:
@@ -35,6 +39,11 @@ def default_display_unit(*, unit: str, target: Decimal) -> str:
     return unit
 
 
+def shown_unit(*, unit: str, display_unit: str | None, target: Decimal) -> str:
+    """The unit figures are shown in: the chosen display unit, else the one the target fits (4e9 元 → 亿元)."""
+    return display_unit or default_display_unit(unit=unit, target=target)
+
+
 def to_display(value: Decimal, *, unit: str, display_unit: str) -> Decimal:
     """A stored figure in the display unit, exactly: 36533493 元 → 3653.3493 万元."""
     return value / display_scale(unit=unit, display_unit=display_unit)
@@ -46,9 +55,16 @@ def from_display(value: Decimal, *, unit: str, display_unit: str) -> Decimal:
 
 
 def display_number(value: Decimal, *, unit: str, display_unit: str) -> str:
-    """The number as a table shows it, to two decimals without trailing zeros: 36533493 元 in 亿元 → 0.37."""
-    number = to_display(value, unit=unit, display_unit=display_unit).quantize(HUNDREDTH, ROUND_HALF_UP)
-    text = f"{number:f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:f}"
+    """The number as a table shows it, rounded as `rounded_number` does: 36533493 元 in 亿元 → 0.365."""
+    return rounded_number(to_display(value, unit=unit, display_unit=display_unit))
+
+
+def rounded_number(value: Decimal) -> str:
+    """A figure rounded for reading: two decimals, or three significant digits when that needs more (up to six
+    places), without trailing zeros: 82.666 → 82.67, 0.0437 → 0.0437, 1000.000000 → 1000, -0.0000001 → 0."""
+    low, high = PLACES
+    places = min(high, max(low, SIGNIFICANT - 1 - value.adjusted())) if value else low
+    text = exact_number(value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
     return "0" if text == "-0" else text
 
 

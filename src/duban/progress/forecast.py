@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from duban.choices import Accumulation, Comparator
 from duban.months import month_end
-from duban.plan.units import display_text
+from duban.plan.units import display_text, rounded_number
 
 DEFAULT_CV = 0.25
 MIN_CV = 0.05
@@ -205,12 +205,11 @@ def format_quantity(*, value: float | Decimal, unit: str) -> str:
         number, unit = number / 1e8, "亿元"
     elif unit == "元" and abs(number) >= 1e4:
         number, unit = number / 1e4, "万元"
-    text = f"{number:.2f}".rstrip("0").rstrip(".")
-    return f"{'0' if text == '-0' else text}{unit}"
+    return f"{rounded_number(Decimal(str(number)))}{unit}"
 
 
 def written(value: float | Decimal, *, unit: str, display_unit: str | None = None) -> str:
-    """A figure in the indicator's display unit when it has one (0.37亿元), else as format_quantity writes it."""
+    """A figure in the indicator's display unit when it has one (0.365亿元), else as format_quantity writes it."""
     if display_unit:
         return display_text(Decimal(str(value)), unit=unit, display_unit=display_unit)
     return format_quantity(value=value, unit=unit)

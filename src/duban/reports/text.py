@@ -57,7 +57,7 @@ def points_text(gap: Decimal | None) -> str:
 
 
 def quantity_text(value: Decimal | None, unit: str, display_unit: str | None = None) -> str:
-    """A figure with its unit: in `display_unit` when given (0.37亿元), else large counts in 万 and 亿 as
+    """A figure with its unit: in `display_unit` when given (0.365亿元), else large counts in 万 and 亿 as
     documents write them (15000个 → 1.5万个)."""
     if value is None:
         return "未报送"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Protocol
 
 from markupsafe import Markup, escape
 
 from duban.plan.model import Indicator
-from duban.plan.units import display_scale, exact_number, to_display
+from duban.plan.units import display_scale, exact_number, shown_unit, to_display
 from duban.reports.text import quantity_text
 
 
@@ -24,14 +25,28 @@ def fmt_number(value: Decimal | float | int | None) -> str:
     return f"{number.normalize():f}"
 
 
-def fmt_amount(value: Decimal | float | int | None, measure: Indicator | str) -> str:
-    """A figure of an indicator in its display unit (8267000000 元 in 亿元 → 82.67亿元, 36533493 元 → 0.37亿元);
-    of a bare unit as the bulletin writes it (36533493 元 → 3653.35万元, 15000 人 → 1.5万人); None → —."""
+class Measured(Protocol):
+    """An indicator as the plan or the store holds it: what its figures are stored in and shown in."""
+
+    @property
+    def unit(self) -> str: ...
+    @property
+    def display_unit(self) -> str | None: ...
+    @property
+    def target(self) -> Decimal: ...
+
+
+def fmt_amount(value: Decimal | float | int | None, measure: Measured | str) -> str:
+    """A figure of an indicator (the plan's or the store's) in its display unit (8267000000 元 in 亿元 → 82.67亿元,
+    36533493 元 → 0.365亿元); of a bare unit as the bulletin writes it (36533493 元 → 3653.35万元); None → —."""
     if value is None:
         return "—"
-    if isinstance(measure, Indicator):
-        return quantity_text(Decimal(str(value)), measure.unit, measure.shown_unit)
-    return quantity_text(Decimal(str(value)), measure)
+    if isinstance(measure, str):
+        return quantity_text(Decimal(str(value)), measure)
+    shown = shown_unit(
+        unit=measure.unit, display_unit=measure.display_unit, target=Decimal(str(measure.target))
+    )
+    return quantity_text(Decimal(str(value)), measure.unit, shown)
 
 
 def fmt_plain(value: Decimal | float | int | str | None) -> str:
