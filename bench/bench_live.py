@@ -70,7 +70,7 @@ def _arguments() -> argparse.Namespace:
     parser = bench_load.store_arguments(__doc__)
     parser.add_argument("--trials", type=int, default=20, help="approvals to time")
     args = parser.parse_args()
-    args.workers, args.trials = 1, max(1, min(args.trials, 200))
+    args.trials = max(1, min(args.trials, 200))
     return args
 
 

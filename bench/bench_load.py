@@ -4,22 +4,27 @@
     uv run python bench/bench_load.py --db postgres \\
         --url postgresql+psycopg://postgres@127.0.0.1:5432/postgres --servers 2 --workers 2
     uv run python bench/bench_load.py --clients 80 --leaders 20 --seconds 60   # the month-end rush (#15)
+    uv run python bench/bench_load.py --db postgres --servers 2 --clients 500 --think 2 --leaders 20 --seconds 60
 
 A temp store gets the migrations, the default 昭通 plan, demo figures up to May, the demo project ledger
 (as `make demo`) and one reporter per
-county and department (it is 10 June 2026, so June is open). N uvicorn servers (each with W workers,
-all on the same store) listen on loopback. Each reporter client logs in and, until the time is up,
+county and department (it is 10 June 2026, so June is open). N servers started as `duban serve` (with
+its default worker processes unless --workers says otherwise, all on the same store) listen on loopback. Each reporter client logs in and, until the time is up,
 saves every figure of its unit through the JSON API (PUT, with the version it last saw) and submits
-them; an office client returns them so the next round can save again. With more clients than units,
+them; an office client (one per server) returns them so the next round can save again. With --think,
+a reporter waits that long (± half) before each request. With more clients than units,
 the clients of a unit split its figures and submit theirs one by one. Leader clients refresh the
 dashboard. Afterwards every acknowledged save is checked against the store: the entry holds the last
 acknowledged value, one audit record exists per acknowledged save, and no figure is stored twice.
+The last line holds what the targets of #15/#21 need (errors, lost, save and dashboard p50/p95, req/s)
+and says whether they are met.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import signal
 import socket
@@ -48,6 +53,7 @@ TODAY = "2026-06-10"
 PERIOD = "2026-06"
 PASSWORD = "bench load password"
 SECRET = "bench-load-secret"
+SAVE_P95, DASHBOARD_P95 = 1.0, 0.3  # seconds: the month-end rush's targets (#15, #21)
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Tally:
     )  # entry id -> (field, value) last acknowledged
     saves: int = 0
     submits: int = 0
+    lost: int = 0
 
     def timed(self, kind: str, seconds: float, status: int, body: str) -> None:
         with self.lock:
@@ -78,6 +85,9 @@ def main() -> None:
         elapsed = _run_clients(bases, args, tally)
         _report(tally, elapsed)
         _verify(url, tally)
+        _verdict(tally, elapsed, args)
+        if tally.lost:
+            sys.exit(1)
 
 
 def store_arguments(description: str | None) -> argparse.ArgumentParser:
@@ -88,20 +98,24 @@ def store_arguments(description: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL server to make a scratch database on")  # fmt: skip
-    parser.add_argument("--servers", type=int, default=1, help="app server processes on the same store")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="app servers (`duban serve`) on the same store"
+    )
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes per server (default: what `duban serve` chooses)")  # fmt: skip
     return parser
 
 
 def _arguments() -> argparse.Namespace:
     parser = store_arguments(__doc__)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
     parser.add_argument("--clients", type=int, default=0,
                         help="reporter clients (default: one per unit; more share the units' indicators)")  # fmt: skip
     parser.add_argument("--leaders", type=int, default=5, help="clients refreshing the dashboard")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--think", type=float, default=0.0, help="a reporter's pause before each request, s")
     args = parser.parse_args()
-    args.seconds = min(args.seconds, 600.0)
-    args.clients, args.leaders = min(args.clients, 200), min(args.leaders, 50)
+    args.seconds, args.think = min(args.seconds, 600.0), max(args.think, 0.0)
+    args.clients, args.leaders = min(args.clients, 1000), min(args.leaders, 50)
     return args
 
 
@@ -167,7 +181,7 @@ def _load(url: str) -> None:
 
 @contextmanager
 def _servers(url: str, args: argparse.Namespace) -> Any:
-    """`args.servers` uvicorn processes with `args.workers` workers each, ready to answer."""
+    """`args.servers` servers started as `duban serve` (with `args.workers` workers each if given), ready."""
     data_dir = Path(tempfile.mkdtemp(prefix="duban-load-data-"))
     env = {**os.environ, "DUBAN_DATABASE_URL": url, "DUBAN_DATA_DIR": str(data_dir), "DUBAN_TODAY": TODAY,
            "DUBAN_SECRET_KEY": SECRET, "DUBAN_LOGIN_MAX_FAILURES": "1000"}  # fmt: skip
@@ -176,10 +190,9 @@ def _servers(url: str, args: argparse.Namespace) -> Any:
         for n in range(args.servers):
             port = _free_port()
             log = (data_dir / f"server{n}.log").open("w")
+            workers = ["--workers", str(args.workers)] if args.workers else []
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "duban.web.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-                 "--workers", str(args.workers), "--log-level", "warning", "--no-access-log",
-                 "--timeout-keep-alive", "60"],
+                [sys.executable, "-m", "duban.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *workers],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
             bases.append(f"http://127.0.0.1:{port}")
         for base in bases:
@@ -241,15 +254,20 @@ def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> fl
     """Run the rush; return its length in seconds (from the moment every client was ready)."""
     reporters = _reporter_names(args.clients)
     start = Start(len(reporters) + args.leaders, args.seconds)
-    threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], who, start, tally))
+    offices = {base: _session(base, "office", tally)[0] for base in bases}
+    threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], who, start, tally, args.think,
+                                                        offices[bases[n % len(bases)]]))
                for n, who in enumerate(reporters)]  # fmt: skip
     threads += [threading.Thread(target=_leader, args=(bases[n % len(bases)], start, tally))
                 for n in range(args.leaders)]  # fmt: skip
-    print(f"{len(reporters)} reporter clients, {args.leaders} leader clients, {args.seconds:.0f} s")
+    print(f"{len(reporters)} reporter clients (think {args.think:g} s), {args.leaders} leader clients, "
+          f"{args.seconds:.0f} s; servers {len(bases)}, workers {args.workers or 'as duban serve'}")  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=args.seconds + 600)
+    for office in offices.values():
+        office.close()
     return time.monotonic() - start.began
 
 
@@ -287,8 +305,17 @@ def _session(base: str, username: str, tally: Tally) -> tuple[httpx.Client, str]
 
 
 def _call(
-    client: httpx.Client, tally: Tally, kind: str, method: str, path: str, **kwargs: Any
+    client: httpx.Client,
+    tally: Tally,
+    kind: str,
+    method: str,
+    path: str,
+    *,
+    think: float = 0.0,
+    **kwargs: Any,
 ) -> httpx.Response:
+    if think:
+        time.sleep(random.uniform(0.5, 1.5) * think)
     started = time.perf_counter()
     try:
         response = client.request(method, path, **kwargs)
@@ -299,7 +326,8 @@ def _call(
     return response
 
 
-def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally) -> None:
+def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally, think: float,
+              office: httpx.Client) -> None:  # fmt: skip
     """Save every figure of its share, submit, have the office return them; again until the deadline.
 
     A unit's only client submits the unit at once; clients sharing a unit submit their own figures.
@@ -307,7 +335,6 @@ def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally) 
     username, share, shares = who
     with start.or_abort():
         client, _ = _session(base, username, tally)
-        office, _ = _session(base, "office", tally)
         unit_id = _call(client, tally, "units", "GET", "/api/units").json()[0]["id"]
         path = f"/api/periods/{PERIOD}/units/{unit_id}/sheet"
         sheet = _call(client, tally, "sheet", "GET", path).json()["rows"][share::shares]
@@ -315,14 +342,16 @@ def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally) 
     deadline, round_ = start.wait(), 0
     while sheet and time.monotonic() < deadline:
         round_ += 1
-        entries = [_save(client, tally, unit_id, row, versions, round_) for row in sheet]
+        entries = [_save(client, tally, unit_id, row, versions, round_, think) for row in sheet]
         if time.monotonic() >= deadline:
             break
         if shares == 1:
-            _call(client, tally, "submit", "POST", f"/api/periods/{PERIOD}/units/{unit_id}/submit")
+            _call(
+                client, tally, "submit", "POST", f"/api/periods/{PERIOD}/units/{unit_id}/submit", think=think
+            )
         else:
             for entry_id in filter(None, entries):
-                _call(client, tally, "submit", "POST", f"/api/entries/{entry_id}/submit")
+                _call(client, tally, "submit", "POST", f"/api/entries/{entry_id}/submit", think=think)
         with tally.lock:
             tally.submits += 1
         for entry_id in filter(None, entries):
@@ -332,15 +361,14 @@ def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally) 
             if back.status_code == 200:
                 versions[back.json()["indicator_id"]] = back.json()["version"]
     client.close()
-    office.close()
 
 
 def _save(client: httpx.Client, tally: Tally, unit_id: int, row: dict[str, Any], versions: dict[int, int],
-          round_: int) -> int | None:  # fmt: skip
+          round_: int, think: float) -> int | None:  # fmt: skip
     body, value = _figure(row, round_)
     body |= {"version": versions[row["indicator_id"]], "confirmed": True, "note": f"第{round_}轮,按计划推进"}
     path = f"/api/periods/{PERIOD}/units/{unit_id}/indicators/{row['indicator_id']}"
-    response = _call(client, tally, "save", "PUT", path, json=body)
+    response = _call(client, tally, "save", "PUT", path, json=body, think=think)
     if response.status_code != 200:
         return None
     entry = response.json()
@@ -420,8 +448,26 @@ def _verify(url: str, tally: Tally) -> None:
         row = rows.get(entry_id)
         print(f"  lost: entry {entry_id} acknowledged {tally.acked[entry_id]}, stored "
               f"{getattr(row, tally.acked[entry_id][0], None) if row else 'nothing'}")  # fmt: skip
-    if lost or doubles or audits < tally.saves:
-        sys.exit(1)
+    tally.lost = len(lost) + len(doubles) + max(0, tally.saves - audits)
+
+
+def _verdict(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
+    """One line with every figure the targets need, and whether they are met."""
+    save, dashboard = tally.latency.get("save", []), tally.latency.get("dashboard", [])
+    (s50, s95), (d50, d95) = _percentiles(save)[:2], _percentiles(dashboard)[:2]
+    requests = sum(len(v) for kind, v in tally.latency.items() if kind != "login")
+    errors = sum(tally.errors.values())
+    met = (
+        not errors
+        and not tally.lost
+        and s95 < 1000 * SAVE_P95
+        and (not dashboard or d95 < 1000 * DASHBOARD_P95)
+    )
+    print(f"TARGETS {'MET' if met else 'NOT MET'}: db {args.db}, servers {args.servers}, workers "
+          f"{args.workers or 'default'}, clients {args.clients or 'per unit'} (think {args.think:g} s), leaders "
+          f"{args.leaders}: errors {errors}, lost {tally.lost}, {requests / elapsed:.1f} req/s, save p50/p95 "
+          f"{s50:.0f}/{s95:.0f} ms (< {1000 * SAVE_P95:.0f}), dashboard p50/p95 {d50:.0f}/{d95:.0f} ms "
+          f"(< {1000 * DASHBOARD_P95:.0f})")  # fmt: skip
 
 
 def _holds(entry: Any, name: str, wanted: str) -> bool:
