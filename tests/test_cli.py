@@ -138,6 +138,35 @@ def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, 
             assert (env / "data" / "secret.key").exists()  # written once, before the workers read it
 
 
+def test_serve_runs_a_process_per_core_sharing_the_connections(env, db_url, monkeypatch):
+    """`duban serve` without --workers: one process per core it may use (the month-end rush is CPU-bound,
+    one process per core under the GIL), the default worker threads and write pool split between them;
+    DUBAN_WORKER_THREADS set by hand is kept per process."""
+    import os
+
+    import uvicorn
+
+    from duban.settings import get_settings
+
+    monkeypatch.setenv("DUBAN_SECRET_KEY", "one key for every server")
+    monkeypatch.setenv("DUBAN_WORKER_THREADS", "0")
+    monkeypatch.delenv(
+        "DUBAN_WORKER_THREADS"
+    )  # restored (unset) after the test: serve sets it for its workers
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append(options))
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert started[0]["workers"] == 2 and os.environ["DUBAN_WORKER_THREADS"] == "20"
+    monkeypatch.setenv("DUBAN_WORKER_THREADS", "12")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert started[1]["workers"] == 2 and os.environ["DUBAN_WORKER_THREADS"] == "12"
+    get_settings.cache_clear()
+
+
 def test_serve_listens_on_the_address_and_port_asked(env, db_url, monkeypatch):
     """`duban serve --host 0.0.0.0 --port 8080`, as the README tells an office to reach it from other machines."""
     import uvicorn

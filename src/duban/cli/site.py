@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,12 +85,28 @@ def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写�
 def serve(
     port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
     host: str | None = typer.Option(None, help="监听地址(0.0.0.0 为所有网卡);默认 DUBAN_HOST,即 127.0.0.1"),
-    workers: int = typer.Option(
-        1, min=1, max=64, help="服务进程数(多核服务器可设为核数;各进程连接池各自独立)"
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        max=64,
+        help="服务进程数;默认每个 CPU 核一个(最多 8 个),各进程分用 DUBAN_WORKER_THREADS 个连接",
     ),
 ) -> None:
     """在配置的数据库上启动网页服务。"""
-    _serve(get_settings(), port, host=host, workers=workers)
+    _serve(get_settings(), port, host=host, workers=workers or default_workers())
+
+
+def default_workers() -> int:
+    """One server process per core this process may run on, at most 8: one process is bound to one core
+    by Python's GIL, and a save costs CPU, so the month-end rush needs every core."""
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def _share_threads(settings: Settings, workers: int) -> None:
+    """Unless DUBAN_WORKER_THREADS is set, the processes share the default threads (and so the write
+    pool's connections, at least 10 each): the store gets as many connections whatever the processes."""
+    if workers > 1 and "worker_threads" not in settings.model_fields_set:
+        os.environ["DUBAN_WORKER_THREADS"] = str(max(10, settings.worker_threads // workers))
 
 
 def _serve(settings: Settings, port: int | None, *, host: str | None = None, workers: int = 1) -> None:
@@ -114,4 +131,5 @@ def _serve(settings: Settings, port: int | None, *, host: str | None = None, wor
     # checked the settings and, on SQLite, wrote the session key every worker then reads.
     for name in ("sessions", "reader_sessions"):
         getattr(app.state, name).kw["bind"].dispose()
+    _share_threads(settings, workers)
     uvicorn.run("duban.web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
