@@ -4,7 +4,9 @@ A synthetic province (1 province, 16 cities, 129 counties, 1,500 townships, each
 every city's first county named 城区; 300 indicators; 12 months
 of approved township figures, about 5.4 million) is loaded through duban's store, then one period is
 read back and judged, and a hand-written DuckDB query computes the same roll-up and statuses over the
-same rows as a baseline. Prints figures; not a test. See bench/README.md.
+same rows as a baseline: once on Arrow tables already in memory, and once end to end from Parquet files
+the bench writes once (every month so far, as duban's end-to-end judge reads them with history).
+The headline compares end to end with end to end. Prints figures; not a test. See bench/README.md.
 
 Run: uv run python bench/bench_province.py [--small] [--db sqlite|postgres --url URL] [--month 6]
 """
@@ -28,6 +30,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -37,7 +40,7 @@ from duban.persistence.bulk import load_entries, load_unit_targets
 from duban.persistence.db import make_engine, session_factory, upgrade
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task, Thresholds
 from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
-from duban.services.batch import period_frame
+from duban.services.batch import judge_plan_period, period_frame
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
 
@@ -71,7 +74,7 @@ def main() -> None:
     with _database(args) as url:
         figures = run(url=url, size=size, month=args.month, repeat=args.repeat)
     _print(figures)
-    if not figures["agreement ok"]:
+    if not (figures["agreement ok"] and figures["parquet agreement ok"]):
         raise SystemExit("duban and DuckDB disagree")
 
 
@@ -131,7 +134,10 @@ def run(*, url: str, size: Size, month: int, repeat: int) -> dict[str, Any]:
         plan_id = session.execute(text("SELECT id FROM plan")).scalar_one()
         figures |= time_duban(session=session, plan_id=plan_id, month=month, repeat=repeat)
         frame, result = _judged(session, plan_id, month)
+        history, _ = period_frame(session=session, plan_id=plan_id, month=month, history=True)
     figures |= time_duckdb(frame=frame, result=result, repeat=repeat)
+    with tempfile.TemporaryDirectory() as folder:
+        figures |= time_duckdb_parquet(history=history, result=result, folder=Path(folder), repeat=repeat)
     figures["ru_maxrss MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine.dispose()
     return figures
@@ -287,12 +293,13 @@ def time_duban(*, session: Session, plan_id: int, month: int, repeat: int) -> di
         repeat, lambda: period_frame(session=session, plan_id=plan_id, month=month, history=True)[0]
     )
     compute_h, _ = _best(repeat, lambda: judge_period(frame=frame_h, thresholds=Thresholds()))
+    end_to_end, _ = _best(repeat, lambda: judge_plan_period(session=session, plan_id=plan_id, month=month))
     tracemalloc.start()
     _judged(session, plan_id, month)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"rows": len(frame.value), "rows with history": (month, read_h, compute_h), "read s": read,
-            "compute s": compute, "tracemalloc MB": peak / 1e6}  # fmt: skip
+            "compute s": compute, "end to end s": end_to_end, "tracemalloc MB": peak / 1e6}  # fmt: skip
 
 
 def time_duckdb(*, frame: PeriodFrame, result: PeriodResult, repeat: int) -> dict[str, Any]:
@@ -303,6 +310,33 @@ def time_duckdb(*, frame: PeriodFrame, result: PeriodResult, repeat: int) -> dic
     seconds, answer = _best(repeat, lambda: con.execute(ROLL_UP_SQL).fetchnumpy())
     con.close()
     return {"duckdb s": seconds} | agreement(result=result, answer=answer)
+
+
+def time_duckdb_parquet(
+    *, history: PeriodFrame, result: PeriodResult, folder: Path, repeat: int
+) -> dict[str, Any]:
+    """DuckDB end to end: the same query reading the figures of every month so far from Parquet files.
+
+    The files are written once, untimed; each timed run opens a fresh connection, so nothing is cached.
+    """
+    tables = duckdb_tables(history)
+    tables["facts"] = tables["facts"].append_column("month", pa.array(history.row_month))
+    for name, table in tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    seconds, answer = _best(repeat, lambda: _parquet_query(folder, history.month))
+    checked = agreement(result=result, answer=answer)
+    return {"duckdb parquet s": seconds, "parquet agreement ok": checked["agreement ok"]}
+
+
+def _parquet_query(folder: Path, month: int) -> dict[str, np.ndarray]:
+    con = duckdb.connect()
+    for name in ("ancestry", "targets", "indicators"):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{folder / name}.parquet')")
+    con.execute(f"CREATE VIEW facts AS SELECT indicator, unit, value, numerator, denominator "
+                f"FROM read_parquet('{folder / 'facts'}.parquet') WHERE month = {int(month)}")  # fmt: skip
+    answer: dict[str, np.ndarray] = con.execute(ROLL_UP_SQL).fetchnumpy()
+    con.close()
+    return answer
 
 
 def duckdb_tables(frame: PeriodFrame) -> dict[str, pa.Table]:
@@ -409,13 +443,18 @@ def _print(f: dict[str, Any]) -> None:
         f"with history (months 1..{month}): read {read_h:.3f} s, compute {compute_h:.3f} s, total {read_h + compute_h:.3f} s",
         f"duckdb query (roll-up + statuses): {f['duckdb s']:.3f} s",
         f"duban compute / duckdb: {f['compute s'] / f['duckdb s']:.2f}x",
-        f"duban total / duckdb: {total / f['duckdb s']:.2f}x",
+        f"duban one period (read + compute) / duckdb in memory: {total / f['duckdb s']:.2f}x",
+        f"end to end with history (judge_plan_period, months 1..{month}, from the store): {f['end to end s']:.3f} s",
+        f"duckdb from Parquet (months 1..{month}, written once; read + roll-up + statuses): "
+        f"{f['duckdb parquet s']:.3f} s",
+        f"duban end to end with history / duckdb from Parquet: {f['end to end s'] / f['duckdb parquet s']:.2f}x",
         f"peak memory ru_maxrss: {f['ru_maxrss MB']:.0f} MB",
         f"peak memory tracemalloc (read + compute one period): {f['tracemalloc MB']:.0f} MB",
         f"status counts (已完成, 超序时, 正常, 滞后, 严重滞后, 未报送): {f['status counts']}",
         f"agreement: {f['cells compared']:,} cells, max abs diff {f['max abs diff']:.3g}, max rel diff "
         f"{f['max rel diff']:.3g}, missing differs {f['missing differs']}, status differs {f['status differs']}",
         f"agreement: {'ok' if f['agreement ok'] else 'FAILED'}",
+        f"agreement of duckdb from Parquet: {'ok' if f['parquet agreement ok'] else 'FAILED'}",
     ]  # fmt: skip
     print("\n".join(lines))
 

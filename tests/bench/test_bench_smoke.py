@@ -21,10 +21,14 @@ FIGURES = (
     r"with history \(months 1\.\.6\): read [\d.]+ s, compute [\d.]+ s, total [\d.]+ s",
     r"duckdb query \(roll-up \+ statuses\): [\d.]+ s",
     r"duban compute / duckdb: [\d.]+x",
+    r"end to end with history \(judge_plan_period, months 1\.\.6, from the store\): [\d.]+ s",
+    r"duckdb from Parquet \(months 1\.\.6, written once; read \+ roll-up \+ statuses\): [\d.]+ s",
+    r"duban end to end with history / duckdb from Parquet: [\d.]+x",
     r"peak memory ru_maxrss: \d+ MB",
     r"peak memory tracemalloc \(read \+ compute one period\): \d+ MB",
     r"missing differs 0, status differs 0",
     r"^agreement: ok$",
+    r"^agreement of duckdb from Parquet: ok$",
 )
 
 
