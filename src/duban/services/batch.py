@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KINDS, Accumulation, MilestoneStage, OrgKind, ScopeKind
 from duban.months import month_end
+from duban.persistence.columnar import sqlite_matrix
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
 from duban.plan.assignments import no_task_target
 from duban.plan.model import PERCENT_KINDS, Indicator, Profile, Scope, Thresholds
@@ -249,23 +250,32 @@ def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio:
 class _Rows:
     """Long-format figure rows: store ids first, then tree indices."""
 
-    def __init__(self, columns: np.ndarray, stages: np.ndarray, month: int) -> None:
-        self.indicator = columns[:, 0].astype(np.int64)
-        self.unit = columns[:, 1].astype(np.int64)
-        dated = columns.shape[1] == 6
-        self.month = columns[:, 2].astype(np.int64) if dated else np.full(len(columns), month)
-        self.value, self.numerator, self.denominator = columns[:, -3], columns[:, -2], columns[:, -1]
-        self.stages = stages
+    def __init__(self, columns: np.ndarray, month: int) -> None:
+        staged = columns[:, -4] >= 0
+        dated = columns.shape[1] == 7
+        months = columns[:, 2] if dated else np.full(len(columns), month)
+        figures, stages = columns[~staged], columns[staged]
+        self.indicator = figures[:, 0].astype(np.int64)
+        self.unit = figures[:, 1].astype(np.int64)
+        self.month = months[~staged].astype(np.int64)
+        self.value, self.numerator, self.denominator = figures[:, -3], figures[:, -2], figures[:, -1]
+        self.stages = np.column_stack([stages[:, 0], stages[:, 1], months[staged], stages[:, -4]]).astype(
+            np.int64
+        )
 
     @classmethod
     def read(cls, *, session: Session, plan_id: int, month: int, history: bool, pending: bool) -> _Rows:
-        """The period's official (or `pending`: submitted) figures; with `history` every month from January."""
+        """The period's official (or `pending`: submitted) figures and stages; with `history` every month from January.
+
+        One scan of the entries: a row with a milestone stage carries its stage's code, the others -1.
+        """
         first = 1 if history else month
         keys = ("e.indicator_id", "e.unit_id", "p.month") if history else ("e.indicator_id", "e.unit_id")
-        columns, source = (_PENDING_FIGURES, _PENDING_FROM) if pending else (_FIGURES, _ENTRIES_FROM)
-        figures = _fetch(session, (keys, columns, source), plan_id=plan_id, first=first, month=month)
-        stages = _fetch_stages(session, pending=pending, plan_id=plan_id, first=first, month=month)
-        return cls(figures, stages, month)
+        stage, columns, source = _PENDING_READ if pending else _OFFICIAL_READ
+        figures = _fetch(
+            session, ((*keys, stage), columns, source), plan_id=plan_id, first=first, month=month
+        )
+        return cls(figures.reshape(-1, len(keys) + 4), month)
 
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
         self.indicator, self.unit = indicators[self.indicator], units[self.unit]
@@ -287,29 +297,35 @@ class _Rows:
         return self
 
 
-_OFFICIAL = "e.official_stage IS NULL AND (e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)"
 _PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
-# (integer columns, float columns, the rest of the query)
-_FIGURES = ("e.official_value", "e.official_numerator", "e.official_denominator")
-_ENTRIES_FROM = f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_OFFICIAL}"
+_FROM = "FROM entry e JOIN period p ON p.id = e.period_id WHERE " + _PERIODS
+# a row's milestone stage as its index in _STAGES, -1 for a figure
+_STAGE_CODE = (
+    "CASE {} " + " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(_STAGES)) + " ELSE -1 END"
+)
+# (stage code, float columns, the rest of the query): a stage, or a value or numerator (ratios)
+_OFFICIAL_READ = (
+    _STAGE_CODE.format("e.official_stage"),
+    ("e.official_value", "e.official_numerator", "e.official_denominator"),
+    f"{_FROM} AND (e.official_stage IS NOT NULL OR e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)",
+)
 # 含待审核数据: a submitted figure stands in for the official one, as the overview counts it
 _SUBMITTED = "e.state = 'submitted'"
 _PENDING_FIGURES = tuple(f"CASE WHEN {_SUBMITTED} THEN e.{c} ELSE e.official_{c} END"
                          for c in ("value", "numerator", "denominator"))  # fmt: skip
 _PENDING_STAGE = f"CASE WHEN {_SUBMITTED} THEN e.stage ELSE e.official_stage END"
-_PENDING_FROM = (
-    f"FROM entry e JOIN period p ON p.id = e.period_id WHERE {_PERIODS} AND {_PENDING_STAGE} IS NULL "
-    f"AND ({_PENDING_FIGURES[0]} IS NOT NULL OR {_PENDING_FIGURES[1]} IS NOT NULL)"
+_PENDING_READ = (
+    _STAGE_CODE.format(f"({_PENDING_STAGE})"),
+    _PENDING_FIGURES,
+    f"{_FROM} AND ({_PENDING_STAGE} IS NOT NULL OR {_PENDING_FIGURES[0]} IS NOT NULL "
+    f"OR {_PENDING_FIGURES[1]} IS NOT NULL)",
 )
+# (integer columns, float columns, the rest of the query)
 _TARGETS = (
     ("t.indicator_id", "t.unit_id"),
     ("t.value",),
     "FROM unit_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = {plan_id}",
 )
-_STAGES_SQL = """
-SELECT e.indicator_id, e.unit_id, p.month, {stage}
-FROM entry e JOIN period p ON p.id = e.period_id WHERE {periods} AND {stage} IS NOT NULL
-"""
 
 
 def _fetch(
@@ -327,12 +343,15 @@ def _fetch(
     # NULL comes back as -inf (SQLite has no NaN, and no figure is infinite) so that numpy can take
     # the values straight from the cursor, without a list of tuples in between
     columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"IFNULL(CAST({c} AS REAL), -1e999)" for c in floats]
-    cursor: Any = connection.connection.cursor()
-    try:
-        cursor.execute(f"SELECT {', '.join(columns)} {tail}")
-        matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
-    finally:
-        cursor.close()
+    sql = f"SELECT {', '.join(columns)} {tail}"
+    matrix = sqlite_matrix(connection, sql, len(columns))
+    if matrix is None:
+        cursor: Any = connection.connection.cursor()
+        try:
+            cursor.execute(sql)
+            matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
+        finally:
+            cursor.close()
     matrix[matrix == -np.inf] = np.nan
     return matrix
 
@@ -370,19 +389,6 @@ def _binary_array(data: bytearray, at: int, kind: str) -> tuple[np.ndarray, int]
     )  # after size, ndim, flags, element type; lbound follows
     cells = np.frombuffer(data, dtype=np.dtype([("n", ">i4"), ("v", kind)]), count=length, offset=at + 24)
     return cells["v"].astype(np.float64), at + 4 + size
-
-
-def _fetch_stages(session: Session, *, pending: bool, **numbers: int) -> np.ndarray:
-    stage = _PENDING_STAGE if pending else "e.official_stage"
-    periods = _PERIODS.format(**{k: int(v) for k, v in numbers.items()})
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(_STAGES_SQL.format(stage=stage, periods=periods))
-        code = {stage.value: i for i, stage in enumerate(_STAGES)}
-        rows = [(i, u, m, code[s]) for i, u, m, s in cursor.fetchall()]
-    finally:
-        cursor.close()
-    return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
 def _formulas(indicators: list[Indicator]) -> tuple[dict[int, Formula], list[str]]:
