@@ -27,7 +27,7 @@ from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodR
 from duban.persistence.readcache import bypassed
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task
-from duban.progress.judge import Judgement, judge
+from duban.progress.judge import Judgement, judge, stage_value
 from duban.progress.rollup import Figure, aggregate, carries_forward, count_each, last_figure, resolved
 from duban.services.office import Basis
 from duban.services.overview import IndicatorLine, period_overview
@@ -152,6 +152,14 @@ def _reference(
         counted = {m: _counted(ind, written.get((ind.id, unit, m)), pending)[0] for m in range(1, MONTH + 1)}
         return {m: f for m, f in counted.items() if f.reported}
 
+    def charted(unit: str) -> dict[int, Figure]:
+        """The figures the series is made of: a milestone's stage credit times the target, not its shown count."""
+        if ind.kind.value != "milestone":
+            return figures(unit)
+        stages = {m: _counted(ind, written.get((ind.id, unit, m)), pending)[1] for m in range(1, MONTH + 1)}
+        target = unit_target(indicator=ind, unit=unit)
+        return {m: Figure(stage_value(stage=s, target=target)) for m, s in stages.items() if s is not None}
+
     carry = basis.carry_forward and len(units) > 1 and carries_forward(indicator=ind)
     lines, rolled = [], []
     for unit in units:
@@ -182,7 +190,7 @@ def _reference(
     else:
         city_figure = aggregate(kind=ind.kind, children=[f for f in rolled if f.reported])
         city = judge(indicator=ind, target=ind.target, actual=city_figure.value, **at)
-    return lines, city, city_figure, _series(ind, {u: figures(u) for u in units}, carry)
+    return lines, city, city_figure, _series(ind, {u: charted(u) for u in units}, carry)
 
 
 def _series(ind: Indicator, by_unit: dict[str, dict[int, Figure]], carry: bool) -> list[tuple[int, Decimal]]:

@@ -339,7 +339,8 @@ def _city_series(
     *, session: Session, plan_row: PlanRow, core: JudgedPeriod, fed: _Fed, basis: Basis
 ) -> dict[int, list[tuple[int, Decimal]]]:
     """Indicator row → the city figure month by month, over the months a reporting unit has a figure in;
-    with carry-forward, a month a unit missed holds its last earlier figure."""
+    with carry-forward, a month a unit missed holds its last earlier figure. A milestone's figure is its stage's
+    credit times the target (实施中: 60 %), as the page judges it, not the count typed beside the stage."""
     month = core.frame.month
     frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month, history=True,
                             pending=basis.include_submitted)  # fmt: skip
@@ -356,10 +357,8 @@ def _city_series(
     assert frame.row_month is not None
     seen[frame.row_month[own] - 1, frame.indicator[own]] = True
     column = city_columns(cells=cells, indicators=core.indicators, top=core.units.top)
-    series = _staged_series(session=session, plan_id=plan_row.id, core=core, pending=basis.include_submitted)
+    series = {}
     for i in range(len(core.indicators)):
-        if i in series:
-            continue
         at = value[:, i, column[i]]
         series[i] = [
             (int(m) + 1, v)
@@ -367,34 +366,6 @@ def _city_series(
             if (v := as_decimal(at[m])) is not None
         ]
     return series
-
-
-def _staged_series(
-    *, session: Session, plan_id: int, core: JudgedPeriod, pending: bool
-) -> dict[int, list[tuple[int, Decimal]]]:
-    """Milestone indicators: the figures shown beside the stages (which the frame counts instead), summed."""
-    rows = {int(store_id): i for i, (store_id, ind) in enumerate(zip(core.indicator_ids, core.indicators, strict=True))
-            if ind.kind is IndicatorKind.MILESTONE}  # fmt: skip
-    if not rows:
-        return {}
-    column_of = {store_id: u for u, store_id in enumerate(core.units.ids)}
-    value = _counted(EntryRow.value, pending)
-    query = (
-        select(EntryRow.indicator_id, EntryRow.unit_id, PeriodRow.month, value)
-        .join(PeriodRow, PeriodRow.id == EntryRow.period_id)
-        .where(PeriodRow.plan_id == plan_id, PeriodRow.month <= core.frame.month,
-               EntryRow.indicator_id.in_(list(rows)), value.is_not(None))
-    )  # fmt: skip
-    by_month: dict[int, dict[int, list[Figure]]] = {i: defaultdict(list) for i in rows.values()}
-    for indicator, unit, month, shown in session.execute(query):
-        i, u = rows[indicator], column_of.get(unit)
-        if u is not None and core.reporting_cells[i, u]:
-            by_month[i][month].append(Figure(shown))
-    return {
-        i: [(m, v) for m, figures in sorted(months.items())
-            if (v := _rolled(core.indicators[i], figures).value) is not None]
-        for i, months in by_month.items()
-    }  # fmt: skip
 
 
 def _with_fed_history(frame: PeriodFrame, cells: np.ndarray, fed: _Fed) -> PeriodFrame:
