@@ -243,6 +243,8 @@ def test_bulk_approval_previews_then_approves_once_and_the_count_follows(client,
     token = log_in(client, "admin")
     page = client.get("/review").text
     assert '<span id="review-count" aria-live="polite">3</span>' in page and "（全部 3 项，先预览）" in page
+    every = re.search(r'id="bulk-link" href="([^"]+)"', page)
+    assert every and every[1] == "/review/bulk" and client.get(every[1]).status_code == 200  # no empty unit=
     preview = client.get("/review/bulk?month=6").text
     assert (
         "将审核通过 <strong>2</strong> 项数据，涉及 2 个单位（昭阳区、镇雄县），1 个月份（6 月）" in preview
