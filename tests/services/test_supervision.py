@@ -257,3 +257,25 @@ def test_history_names_who_took_each_step(session):
     sign(session=session, item=item, user_id=_user(session, "zhenxiong"))
     assert [(a.action, who) for a, who in item_history(session=session, item_id=item.id)] == [
         ("supervision.open", None), ("supervision.sign", "zhenxiong")]  # fmt: skip
+
+
+def test_each_step_of_an_item_is_recorded_by_the_audit_mechanism_with_its_values(session):
+    row = setup_plan(session)
+    report_june(session)
+    item = get_item(
+        session=session, item_id=apply_rules(session=session, plan_row=row, month=6, today=JULY_1).opened[0]
+    )
+    sign(session=session, item=item, user_id=_user(session, "zhenxiong"), today=JULY_1)
+    item.title = "直接改库的标题"  # a change no service made: still on the item's trail, with no actor
+    session.flush()
+    session.flush()  # the audit row itself
+    opened, signed, loose = history(session=session, entity="supervision_item", entity_id=item.id)
+    assert (opened.old, opened.new["state"], opened.new["deadline"], opened.reason) == (
+        None, "pending", "2026-07-11", item.ask,
+    )  # fmt: skip
+    assert (signed.old["state"], signed.new["state"]) == ("pending", "handling")
+    assert (loose.action, loose.user_id, loose.new["title"]) == (
+        "supervision_item.change",
+        None,
+        "直接改库的标题",
+    )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from duban.persistence.models import AuditRow, EntryRow, PeriodRow, UserRow
 from duban.persistence.reporting_models import EvidenceRow
+from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.units import exact_number
 
 _SCOPES = "duban.audit.scopes"  # session.info key: the open scopes, innermost last
@@ -55,6 +56,14 @@ AUDITED: dict[type, Audited] = {
     PeriodRow: Audited("period", {"locked": "locked"}, always=("locked",)),
     UserRow: Audited(
         "user", {key: key for key in ("username", "display_name", "role", "unit_id", "email", "active")}
+    ),
+    SupervisionItemRow: Audited(
+        "supervision_item",
+        {
+            key: key
+            for key in ("key", "cause", "unit_id", "title", "deadline", "colour", "state", "cause_cleared_on")
+        },
+        always=("state",),
     ),
 }
 

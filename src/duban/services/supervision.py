@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 from collections import Counter, defaultdict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from duban.choices import Colour, ItemAction, ItemCause, ItemState
-from duban.persistence.audit import history, record_event
+from duban.persistence.audit import Scope, audited, history, record_event
 from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow, utcnow
 from duban.persistence.supervision_models import (
     SupervisionItemRow,
@@ -157,12 +158,11 @@ def open_item(
     episode = 1 if latest is None else _episode(latest) + 1
     item = _new_item(session, plan_id, situation, f"{situation.subject}#{episode}", today, rules, user_id)
     try:
-        with session.begin_nested():
+        with _step(session, item, user_id, ItemAction.OPEN, situation.ask), session.begin_nested():
             session.add(item)
             session.flush()
     except IntegrityError:
         return None  # another run opened it a moment ago
-    _audit(session, item, user_id, ItemAction.OPEN, None, _snapshot(item), situation.ask)
     return item
 
 
@@ -212,7 +212,10 @@ def open_manual_item(
         state=ItemState.PENDING.value, last_seen_month=month, returns=0, opened_by=user_id,
     )  # fmt: skip
     try:
-        with session.begin_nested():
+        with (
+            _step(session, item, user_id, ItemAction.OPEN, item.ask, {"level": LEVELS[level]}),
+            session.begin_nested(),
+        ):
             session.add(item)
             session.flush()
     except IntegrityError:
@@ -220,9 +223,6 @@ def open_manual_item(
         if found is None:
             raise
         return found
-    _audit(
-        session, item, user_id, ItemAction.OPEN, None, _snapshot(item) | {"level": LEVELS[level]}, item.ask
-    )
     return item
 
 
@@ -285,17 +285,13 @@ def _update_flags(
             continue
         live = assessment.live.get(item.subject)
         if live is None and item.cause_cleared_on is None:
-            item.cause_cleared_on, item.last_seen_month = today, month
-            _flag_audit(session, item, "supervision.cause_cleared", run.flagged)
+            with audited(session, actor=None, action="supervision.cause_cleared", subject=item):
+                item.cause_cleared_on, item.last_seen_month = today, month
+            run.flagged.append(item.id)
         elif live is not None and item.cause_cleared_on is not None and item.state != ItemState.CLOSED:
-            item.cause_cleared_on, item.severity = None, live.value
-            _flag_audit(session, item, "supervision.cause_back", run.unflagged)
-
-
-def _flag_audit(session: Session, item: SupervisionItemRow, action: str, into: list[int]) -> None:
-    record_event(session, actor=None, action=action, subject=(ENTITY, item.id),
-                 new={"cause_cleared_on": item.cause_cleared_on})  # fmt: skip
-    into.append(item.id)
+            with audited(session, actor=None, action="supervision.cause_back", subject=item):
+                item.cause_cleared_on, item.severity = None, live.value
+            run.unflagged.append(item.id)
 
 
 def _latest_per_subject(session: Session, plan_id: int) -> list[SupervisionItemRow]:
@@ -316,10 +312,8 @@ def refresh_colours(*, session: Session, plan_id: int | None, today: date) -> li
     for item in session.scalars(query):
         colour = current_colour(session=session, item=item, today=today)
         if (colour.value if colour else None) != item.colour:
-            old = item.colour
-            item.colour = colour.value if colour else None
-            record_event(session, actor=None, action="supervision.colour", subject=(ENTITY, item.id),
-                         old={"colour": old}, new={"colour": item.colour})  # fmt: skip
+            with audited(session, actor=None, action="supervision.colour", subject=item):
+                item.colour = colour.value if colour else None
             changed.append(item.id)
     session.flush()
     return changed
@@ -395,12 +389,14 @@ def close_at_year_end(
     *, session: Session, item: SupervisionItemRow, user_id: int | None, today: date, reason: str, note: str = ""
 ) -> SupervisionItemRow:  # fmt: skip
     """Close an open item because its year is closed (年终考核), in any state, with the office's reason; audited."""
-    old = item.state
-    item.state, item.closed_by, item.closed_at, item.colour = ItemState.CLOSED.value, user_id, utcnow(), None
-    session.flush()
-    _audit(session, item, user_id, ItemAction.CLOSE, {"state": old},
-           {"state": item.state, "colour": None, "year_end": True, **({"carried_to": note} if note else {})},
-           require_text(reason, "办结理由"))  # fmt: skip
+    facts = {"year_end": True, **({"carried_to": note} if note else {})}
+    with _step(session, item, user_id, ItemAction.CLOSE, require_text(reason, "办结理由"), facts):
+        item.state, item.closed_by, item.closed_at, item.colour = (
+            ItemState.CLOSED.value,
+            user_id,
+            utcnow(),
+            None,
+        )
     return item
 
 
@@ -423,10 +419,10 @@ def carry_item(
         deadline=deadline, severity=item.severity, colour=item.colour, state=ItemState.PENDING.value,
         last_seen_month=1, returns=0, opened_by=user_id,
     )  # fmt: skip
-    session.add(new)
-    session.flush()
-    _audit(session, new, user_id, ItemAction.OPEN, None, _snapshot(new) | {"carried_from": item.id},
-           f"上年度督办单{item.id}结转")  # fmt: skip
+    with _step(
+        session, new, user_id, ItemAction.OPEN, f"上年度督办单{item.id}结转", {"carried_from": item.id}
+    ):
+        session.add(new)
     close_at_year_end(session=session, item=item, user_id=user_id, today=today,
                       reason=f"年终考核：结转至下一年度（督办单{new.id}）", note=str(new.id))  # fmt: skip
     return new
@@ -436,14 +432,13 @@ def _move(
     session: Session, item: SupervisionItemRow, user_id: int | None, action: ItemAction, today: date | None,
     reason: str | None = None, extra: dict[str, Any] | None = None,
 ) -> SupervisionItemRow:  # fmt: skip
-    old = item.state
-    state = next_state(state=ItemState(old), action=action, cause_cleared=item.cause_cleared_on is not None)
-    item.state = state.value
-    colour = current_colour(session=session, item=item, today=today or date.today())
-    item.colour = colour.value if colour else None
-    session.flush()
-    new = {"state": state.value, "colour": item.colour, **(extra or {})}
-    _audit(session, item, user_id, action, {"state": old}, new, reason)
+    with _step(session, item, user_id, action, reason, extra):
+        state = next_state(
+            state=ItemState(item.state), action=action, cause_cleared=item.cause_cleared_on is not None
+        )
+        item.state = state.value
+        colour = current_colour(session=session, item=item, today=today or date.today())
+        item.colour = colour.value if colour else None
     return item
 
 
@@ -482,19 +477,13 @@ def reply_content_type(content: bytes) -> str:
     return "application/octet-stream"
 
 
-def _audit(
-    session: Session, item: SupervisionItemRow, user_id: int | None, action: ItemAction,
-    old: dict[str, Any] | None, new: dict[str, Any] | None, reason: str | None = None,
-) -> None:  # fmt: skip
-    record_event(session, actor=user_id, action=f"supervision.{action.value}", subject=(ENTITY, item.id),
-                 old=old, new=new, reason=reason)  # fmt: skip
-
-
-def _snapshot(item: SupervisionItemRow) -> dict[str, Any]:
-    return {
-        "key": item.key, "cause": item.cause, "unit_id": item.unit_id, "title": item.title,
-        "deadline": item.deadline, "colour": item.colour, "state": item.state,
-    }  # fmt: skip
+def _step(
+    session: Session, item: SupervisionItemRow, user_id: int | None, action: ItemAction, reason: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> AbstractContextManager[Scope]:  # fmt: skip
+    """The audit scope of one step on an item: the item's changed values, and `facts` no column holds."""
+    return audited(session, actor=user_id, action=f"supervision.{action.value}", reason=reason, subject=item,
+                   new=facts)  # fmt: skip
 
 
 # ── Reading ──────────────────────────────────────────────────────────────────
