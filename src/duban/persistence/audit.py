@@ -23,7 +23,8 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from duban.persistence.models import AuditRow, EntryRow, PeriodRow, UserRow
-from duban.persistence.reporting_models import EvidenceRow
+from duban.persistence.reporting_models import EvidenceRow, OfficeSettingRow
+from duban.persistence.revision_models import TargetRevisionRow
 from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.units import exact_number
 
@@ -63,6 +64,16 @@ AUDITED: dict[type, Audited] = {
             key: key
             for key in ("key", "cause", "unit_id", "title", "deadline", "colour", "state", "cause_cleared_on")
         },
+        always=("state",),
+    ),
+    OfficeSettingRow: Audited(
+        "plan",
+        {key: key for key in ("current_month", "include_submitted", "carry_forward")},
+        owner=lambda row: row.plan_id,
+    ),
+    TargetRevisionRow: Audited(
+        "target_revision",
+        {"target": "new_value", "effective_month": "effective_month", "state": "state"},
         always=("state",),
     ),
 }
@@ -201,14 +212,24 @@ def _before_after(row: Any, spec: Audited, how: str) -> tuple[dict[str, Any] | N
 
 def _audit_rows(scope: Scope) -> list[AuditRow]:
     rows = []
-    subject = _subject_key(scope.subject)
+    found = next(
+        (key for key, change in scope.changes.items() if _is_subject(scope.subject, key, change)), None
+    )
     for index, (key, change) in enumerate(scope.changes.items()):
-        rows.append(_audit_row(scope, change, facts=key == subject or (subject is None and index == 0)))
-    if scope.subject is not None and subject not in scope.changes:
+        rows.append(_audit_row(scope, change, facts=key == found or (scope.subject is None and index == 0)))
+    if scope.subject is not None and found is None:
         rows.append(
             _audit_row(scope, _unchanged(scope.subject), facts=True, entity_id=_subject_id(scope.subject))
         )
     return rows
+
+
+def _is_subject(subject: Any, key: tuple[type, Any], change: _Change) -> bool:
+    """Whether a change is of the scope's subject, given as a row or as (entity, id)."""
+    if not isinstance(subject, tuple):
+        return subject is not None and key == _subject_key(subject)
+    spec = AUDITED.get(type(change.row))
+    return spec is not None and (change.entity, spec.entity_id(change.row)) == subject
 
 
 def _unchanged(subject: Any) -> _Change:

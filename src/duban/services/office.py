@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.months import month_end
-from duban.persistence.audit import record_event
+from duban.persistence.audit import audited
 from duban.persistence.models import PeriodRow, PlanRow
 from duban.persistence.reporting_models import OfficeSettingRow
 
@@ -49,6 +49,11 @@ def office_settings(*, session: Session, plan_id: int) -> OfficeSettings:
     return OfficeSettings(row.current_month, Basis(row.include_submitted, row.carry_forward))
 
 
+def _defaults() -> dict[str, object]:
+    basis = Basis()
+    return {"current_month": None, "include_submitted": basis.include_submitted, "carry_forward": basis.carry_forward}
+
+
 def current_month(*, session: Session, plan_row: PlanRow, today: date) -> int:
     """当前报送期: the month the office has set, else the latest period whose deadline has passed."""
     pinned = office_settings(session=session, plan_id=plan_row.id).current_month
@@ -81,14 +86,11 @@ def save_office_settings(
     """Set the 当前报送期 (None: by deadline) and the basis of the figures; audited."""
     if current is not None and not 1 <= current <= 12:
         raise ValueError(f"当前报送期 {current} 月无效，应为 1–12 月")
-    row = session.get(OfficeSettingRow, plan_id) or OfficeSettingRow(plan_id=plan_id)
-    old = {"current_month": row.current_month, "include_submitted": row.include_submitted,
-           "carry_forward": row.carry_forward}  # fmt: skip
-    row.current_month, row.include_submitted, row.carry_forward = current, include_submitted, carry_forward
-    row.updated_by = user_id
-    session.add(row)
-    session.flush()
-    new = {"current_month": current, "include_submitted": include_submitted, "carry_forward": carry_forward}
-    record_event(session, actor=user_id, action="office.settings", subject=("plan", plan_id),
-                 old=old, new=new)  # fmt: skip
+    row = session.get(OfficeSettingRow, plan_id)
+    defaults = None if row else _defaults()  # a plan that never set them had the defaults before
+    with audited(session, actor=user_id, action="office.settings", subject=("plan", plan_id), old=defaults):
+        row = row or OfficeSettingRow(plan_id=plan_id)
+        row.current_month, row.include_submitted, row.carry_forward = current, include_submitted, carry_forward
+        row.updated_by = user_id
+        session.add(row)
     return office_settings(session=session, plan_id=plan_id)

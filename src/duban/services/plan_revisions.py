@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import RevisionState
-from duban.persistence.audit import record_event
+from duban.persistence.audit import audited, record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.persistence.project_models import ProjectRow
 from duban.persistence.revision_models import PlanRevisionRow, TargetRevisionRow
@@ -395,9 +395,8 @@ def undo_plan_revision(*, session: Session, revision_id: int, user_id: int | Non
 
 def _withdraw(session: Session, ids: Iterable[int], user_id: int | None) -> None:
     for row in session.scalars(select(TargetRevisionRow).where(TargetRevisionRow.id.in_(list(ids)))):
-        row.state = RevisionState.WITHDRAWN.value
-        record_event(session, actor=user_id, action="target.withdraw", subject=("target_revision", row.id),
-                     old={"state": RevisionState.APPROVED.value})  # fmt: skip
+        with audited(session, actor=user_id, action="target.withdraw", subject=row):
+            row.state = RevisionState.WITHDRAWN.value
     session.flush()
 
 

@@ -16,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.choices import RevisionState
-from duban.persistence.audit import record_event
-from duban.persistence.models import IndicatorRow, UnitTargetRow, utcnow
+from duban.persistence.audit import audited
+from duban.persistence.models import IndicatorRow, OrgUnitRow, UnitTargetRow, utcnow
 from duban.persistence.revision_models import TargetRevisionRow
 from duban.plan.model import Indicator, Plan
 from duban.progress.forecast import format_quantity
 
-ENTITY = "target_revision"
 TargetKey = tuple[str, str | None]  # (indicator code, unit name or None for the city target)
 
 
@@ -66,10 +65,9 @@ def revise_target(
     row = TargetRevisionRow(plan_id=indicator.plan_id, indicator_id=indicator.id, unit_id=unit_id, old_value=old,
                             new_value=new_value, effective_month=effective_month, reason=reason.strip(),
                             state=RevisionState.PENDING.value, created_by=user_id)  # fmt: skip
-    session.add(row)
-    session.flush()
-    record_event(session, actor=user_id, action="target.revise", subject=(ENTITY, row.id),
-                 old={"target": old}, new=_described(row), reason=row.reason)  # fmt: skip
+    with audited(session, actor=user_id, action="target.revise", reason=row.reason, subject=row,
+                 old={"target": old}, new=_named(indicator, unit_id, session)):  # fmt: skip
+        session.add(row)
     return approve_revision(session=session, revision_id=row.id, user_id=user_id) if approve else row
 
 
@@ -80,11 +78,9 @@ def approve_revision(*, session: Session, revision_id: int, user_id: int | None)
         raise RevisionError(f"目标调整 {revision_id} 不存在")
     if row.state == RevisionState.APPROVED:
         raise RevisionError(f"目标调整 {revision_id} 已经批准")
-    row.state, row.approved_by, row.approved_at = RevisionState.APPROVED.value, user_id, utcnow()
-    session.flush()
+    with audited(session, actor=user_id, action="target.approve", subject=row):
+        row.state, row.approved_by, row.approved_at = RevisionState.APPROVED.value, user_id, utcnow()
     _store_year_end_value(session, row)
-    record_event(session, actor=user_id, action="target.approve", subject=(ENTITY, row.id),
-                 new=_described(row))  # fmt: skip
     return row
 
 
@@ -191,9 +187,10 @@ def _key(row: TargetRevisionRow) -> TargetKey:
     return (row.indicator.code, row.unit.name if row.unit else None)
 
 
-def _described(row: TargetRevisionRow) -> dict[str, object]:
-    return {"indicator": row.indicator.code, "unit": row.unit.name if row.unit else None, "target": row.new_value,
-            "effective_month": row.effective_month, "state": row.state}  # fmt: skip
+def _named(indicator: IndicatorRow, unit_id: int | None, session: Session) -> dict[str, object]:
+    """What a revision's trail names that its row holds only as ids: the indicator's code and the unit's name."""
+    unit = session.get(OrgUnitRow, unit_id) if unit_id is not None else None
+    return {"indicator": indicator.code, "unit": unit.name if unit else None}
 
 
 def _change(row: TargetRevisionRow, year: int) -> TargetChange:
