@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duban.months import month_of_key
 from duban.persistence.models import PeriodRow
 from duban.reports.build import build_bulletin
 from duban.reports.docx import render_docx
@@ -38,10 +38,10 @@ class ReportError(ValueError):
 
 def parse_period(text: str) -> tuple[int, int]:
     """'2026-06' → (2026, 6)."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
-    if not match or not 1 <= int(match[2]) <= 12:
+    named = month_of_key(text)
+    if named is None:
         raise ReportError(f"通报期间“{text}”格式不对，应为 年-月，例如 2026-06")
-    return int(match[1]), int(match[2])
+    return named
 
 
 def parse_date(text: str) -> date:

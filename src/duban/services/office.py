@@ -51,7 +51,11 @@ def office_settings(*, session: Session, plan_id: int) -> OfficeSettings:
 
 def _defaults() -> dict[str, object]:
     basis = Basis()
-    return {"current_month": None, "include_submitted": basis.include_submitted, "carry_forward": basis.carry_forward}
+    return {
+        "current_month": None,
+        "include_submitted": basis.include_submitted,
+        "carry_forward": basis.carry_forward,
+    }
 
 
 def current_month(*, session: Session, plan_row: PlanRow, today: date) -> int:
@@ -90,7 +94,11 @@ def save_office_settings(
     defaults = None if row else _defaults()  # a plan that never set them had the defaults before
     with audited(session, actor=user_id, action="office.settings", subject=("plan", plan_id), old=defaults):
         row = row or OfficeSettingRow(plan_id=plan_id)
-        row.current_month, row.include_submitted, row.carry_forward = current, include_submitted, carry_forward
+        row.current_month, row.include_submitted, row.carry_forward = (
+            current,
+            include_submitted,
+            carry_forward,
+        )
         row.updated_by = user_id
         session.add(row)
     return office_settings(session=session, plan_id=plan_id)

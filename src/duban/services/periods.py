@@ -8,7 +8,6 @@ place, `duban.services.locks`.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import EntryState, ReportingState, ReportState
-from duban.months import month_end
+from duban.months import month_end, month_of_key
 from duban.persistence.audit import audited
 from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
 from duban.persistence.reporting_models import PeriodReopenRow
@@ -25,7 +24,6 @@ from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Plan
 from duban.services.plans import asked_in
 
-_KEY = re.compile(r"^(\d{4})-(\d{1,2})$")
 REOPEN_DAYS = 7
 
 
@@ -93,12 +91,12 @@ def period_end(period: PeriodRow, year: int) -> date:
 
 def resolve_period(*, session: Session, plan: PlanRow, key: str) -> PeriodRow:
     """The period named by '2026-06' (any month of a combined period finds it)."""
-    match = _KEY.match(key.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    named = month_of_key(key)
+    if named is None:
         raise WorkflowError(f"报送期“{key}”格式不对，应为 2026-06 这样的年-月")
-    if int(match.group(1)) != plan.year:
+    if named[0] != plan.year:
         raise WorkflowError(f"报送期“{key}”不在 {plan.year} 年计划内")
-    period = find_period(session=session, plan_id=plan.id, month=int(match.group(2)))
+    period = find_period(session=session, plan_id=plan.id, month=named[1])
     if period is None:
         raise WorkflowError(f"报送期“{key}”尚未设立")
     return period

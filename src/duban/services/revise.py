@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.months import month_in_year
+from duban.months import month_in_year, named_month
 from duban.persistence.models import IndicatorRow, PlanRow
 from duban.services.revisions import RevisionError, TargetChange, changes_through, revise_target
 from duban.services.units import unit_named
@@ -30,8 +30,8 @@ def revise_in_plan(
 
 def year_named(text: str) -> int | None:
     """The year a month typed as "2026-07" or "2026年7月" names (None for "7")."""
-    match = re.match(r"\s*(\d{4})\s*[-年/.]", text)
-    return int(match.group(1)) if match else None
+    named = named_month(text)
+    return named[0] if named else None
 
 
 def target_value(text: str) -> Decimal:
