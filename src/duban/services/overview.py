@@ -28,14 +28,13 @@ from duban.choices import (
     EntryState,
     IndicatorKind,
     MilestoneStage,
-    OrgKind,
     ReportState,
     ScopeKind,
     Status,
 )
 from duban.months import month_end
 from duban.persistence.models import EntryRow, PeriodRow, PlanRow
-from duban.plan.assignments import asked_of_units, city_name, has_task, reporting_units, unit_target
+from duban.plan.assignments import city_name, has_task, reporting_units, unit_target
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, rolled_up
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
@@ -57,6 +56,7 @@ from duban.services.judged import JudgedPeriod, as_decimal, city_columns, judged
 from duban.services.office import Basis, period_note
 from duban.services.plans import plan_from_store
 from duban.services.projects import ledger_feeds_on
+from duban.services.reported import ReportingLine, reporting_lines
 from duban.services.revisions import TargetChange, changes_through, revised_plan, targets_in_force
 
 
@@ -114,25 +114,6 @@ class IndicatorLine:
     def carried_note(self) -> str:
         """大关县沿用4月数: said next to the city figure wherever it is shown; empty when nothing is carried."""
         return carried_note(self.carried)
-
-
-@dataclass(frozen=True)
-class ReportingLine:
-    """报送情况 of one unit for the period."""
-
-    unit: str
-    kind: OrgKind
-    expected: int
-    submitted: int
-    approved: int
-    returned: int
-    missing: int
-    late: bool
-
-    @property
-    def pending(self) -> int:
-        """待审核: submitted, not yet reviewed."""
-        return self.submitted - self.approved
 
 
 class CityStanding(Protocol):
@@ -240,7 +221,7 @@ def period_overview(
                 _add_forecast(line, plan.year, history.monthly(code=ind.id))
                 lines.append(line)
     items = _scored_items(lines, plan)
-    reporting = _reporting(session, plan_row, period, today or date.today())
+    reporting = reporting_lines(session=session, plan_row=plan_row, core=core, today=today or date.today())
     return Overview(
         plan=plan, plan_id=plan_row.id, month=month, on=period.on, indicators=lines,
         rankings=rank_units(items=items), areas=summarise_areas(items=_area_items(lines)), reporting=reporting,
@@ -543,34 +524,6 @@ def _area_items(lines: list[IndicatorLine]) -> list[ScoredItem]:
                    weight=line.area.weight, aspiration=line.indicator.aspiration)
         for line in lines
     ]  # fmt: skip
-
-
-def _reporting(session: Session, plan_row: PlanRow, period: _Period, today: date) -> list[ReportingLine]:
-    """报送情况: per unit, the figures asked of it and how many are submitted, approved and returned."""
-    plan, month = period.plan, period.month
-    deadline = session.scalar(
-        select(PeriodRow.deadline).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
-    )
-    past_deadline = deadline is not None and today > deadline
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for ind in (i for i in plan.indicators() if asked_of_units(indicator=i)):
-        i = period.row_of[ind.id]
-        for unit in reporting_units(indicator=ind, plan=plan):
-            fact = period.fact(i, unit)
-            counts = tally[unit]
-            counts[0] += 1
-            state = fact.state if fact else None
-            counts[1] += state in (EntryState.SUBMITTED, EntryState.APPROVED)
-            counts[2] += state is EntryState.APPROVED
-            counts[3] += state is EntryState.RETURNED
-    kinds = {u.name: u.kind for u in plan.units}
-    lines = []
-    for unit, (expected, submitted, approved, returned) in tally.items():
-        missing = expected - submitted - returned  # 未报送: nothing submitted (a returned figure is 已退回)
-        lines.append(ReportingLine(unit, kinds.get(unit, OrgKind.DEPARTMENT), expected, submitted, approved,
-                                   returned, missing, past_deadline and missing > 0))  # fmt: skip
-    order = {u.name: i for i, u in enumerate(plan.units)}
-    return sorted(lines, key=lambda line: order.get(line.unit, len(order)))
 
 
 def good_share(lines: list[IndicatorLine]) -> Decimal:

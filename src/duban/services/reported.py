@@ -1,0 +1,93 @@
+"""报送情况 of a judged period: per unit, the figures asked of it and how many are in, counted once.
+
+The dashboard, the map's summary, the county pages and the 督查通报 all show these lines; they come
+from the judged period's reporting cells and one GROUP BY over the period's entries, so every face
+counts the same figures. (The 报送情况 page's on-time/late verdict per unit is `periods.reporting_status`.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from duban.choices import EntryState, OrgKind
+from duban.persistence.models import EntryRow, PeriodRow, PlanRow
+from duban.plan.assignments import asked_of_units
+from duban.services.judged import JudgedPeriod
+
+
+@dataclass(frozen=True)
+class ReportingLine:
+    """报送情况 of one unit for the period."""
+
+    unit: str
+    kind: OrgKind
+    expected: int
+    submitted: int
+    approved: int
+    returned: int
+    missing: int
+    late: bool
+
+    @property
+    def pending(self) -> int:
+        """待审核: submitted, not yet reviewed."""
+        return self.submitted - self.approved
+
+
+def reporting_lines(
+    *, session: Session, plan_row: PlanRow, core: JudgedPeriod, today: date
+) -> list[ReportingLine]:
+    """Per unit holding reporting cells, in the plan's order: expected, submitted, approved, returned, missing.
+
+    Figures fed from the project ledger are asked of no unit, so they are neither expected nor counted."""
+    asked = np.array([asked_of_units(indicator=ind) for ind in core.indicators], dtype=bool)
+    expected = (core.reporting_cells & asked[:, None]).sum(axis=0)
+    fed = [int(i) for i in core.indicator_ids[~asked]]
+    period = session.scalar(
+        select(PeriodRow).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == core.frame.month)
+    )
+    past_deadline = period is not None and today > period.deadline
+    tally = _entry_states(session=session, period_id=period.id, skip=fed) if period is not None else {}
+    units = core.units
+    return [
+        _line(
+            units.names[u],
+            OrgKind(units.kinds[u]),
+            int(expected[u]),
+            tally.get(units.ids[u], {}),
+            past_deadline,
+        )
+        for u in np.flatnonzero(expected)
+    ]
+
+
+def _line(
+    unit: str, kind: OrgKind, expected: int, states: dict[EntryState, int], past_deadline: bool
+) -> ReportingLine:
+    submitted = states.get(EntryState.SUBMITTED, 0) + states.get(EntryState.APPROVED, 0)
+    returned = states.get(EntryState.RETURNED, 0)
+    missing = expected - submitted - returned  # 未报送: nothing submitted (a returned figure is 已退回)
+    return ReportingLine(unit, kind, expected, submitted, states.get(EntryState.APPROVED, 0), returned, missing,
+                         past_deadline and missing > 0)  # fmt: skip
+
+
+def _entry_states(*, session: Session, period_id: int, skip: list[int]) -> dict[int, dict[EntryState, int]]:
+    """Unit id → entry state → how many entries of the period are in it, indicators `skip` left out (one GROUP BY).
+
+    By period id, not a join on the period's month: SQLite would otherwise walk every entry of the
+    year through the unit index to save the sort (28 s instead of 0.5 s on the province).
+    """
+    query = (
+        select(EntryRow.unit_id, EntryRow.state, func.count())
+        .where(EntryRow.period_id == period_id, EntryRow.indicator_id.notin_(skip))
+        .group_by(EntryRow.unit_id, EntryRow.state)
+    )
+    tally: dict[int, dict[EntryState, int]] = {}
+    for unit_id, state, count in session.execute(query):
+        tally.setdefault(unit_id, {})[EntryState(state)] = count
+    return tally
