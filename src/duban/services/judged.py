@@ -10,6 +10,7 @@ rolled up with its last earlier one, and stays 未报送 itself). Remembered per
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -286,4 +287,5 @@ class UnitFacts:
 
 def as_decimal(value: float) -> Decimal | None:
     """15 significant digits: float sums such as 236.49999999999997 show as the 236.5 they are."""
-    return None if np.isnan(value) else Decimal(f"{float(value):.15g}")
+    # math.isnan, not np.isnan: called once per cell of a bulletin (4.5 million on a province), 1.7 vs 2.8 µs
+    return None if math.isnan(value) else Decimal(f"{float(value):.15g}")
