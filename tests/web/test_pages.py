@@ -76,6 +76,18 @@ def test_dashboard_shows_counts_livelihood_cards_ranking_and_reporting(client):
     assert 'id="no-ledger"' in page  # no project in the ledger and no indicator fed from it: said so
 
 
+def test_each_areas_status_bar_says_its_counts_in_words(client):
+    """The 各方面进度 bars are not colour alone: under each, its statuses and counts in words, as the bar has them."""
+    log_in(client, "leader")
+    page = client.get("/?month=6").text
+    rows = re.findall(r'<div class="stack" aria-hidden="true">(.*?)</div>\s*<small class="stack-text">(.*?)</small>',
+                      page, re.S)  # fmt: skip
+    assert rows
+    for bar, words in rows:
+        segments = re.findall(r'title="([^"]+)"', bar)
+        assert segments and segments == re.findall(r'<span class="nowrap">([^<]+)</span>', words)
+
+
 def test_map_data_colours_each_county_by_score_or_indicator(client):
     log_in(client, "admin")
     by_score = client.get("/map/data?month=6").json()
