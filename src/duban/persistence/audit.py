@@ -23,8 +23,9 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from duban.persistence.models import AuditRow, EntryRow, PeriodRow, UserRow
+from duban.persistence.project_models import ProjectRow
 from duban.persistence.reporting_models import EvidenceRow, OfficeSettingRow
-from duban.persistence.revision_models import TargetRevisionRow
+from duban.persistence.revision_models import PlanRevisionRow, TargetRevisionRow
 from duban.persistence.supervision_models import SupervisionItemRow
 from duban.plan.units import exact_number
 
@@ -47,6 +48,8 @@ class Audited:
 
 _FIGURE = {"value": "value", "numerator": "numerator", "denominator": "denominator", "stage": "stage",
            "stage_date": "stage_date", "note": "note"}  # fmt: skip
+_PROJECT_COLUMNS = ("code", "name", "county_id", "category", "kind", "two_major", "provincial_major", "cluster",
+                    "owner", "investor", "total_investment", "year_plan")  # fmt: skip
 AUDITED: dict[type, Audited] = {
     EntryRow: Audited("entry", {**_FIGURE, "state": "state"}, always=tuple(_FIGURE)),
     EvidenceRow: Audited(
@@ -70,6 +73,10 @@ AUDITED: dict[type, Audited] = {
         "plan",
         {key: key for key in ("current_month", "include_submitted", "carry_forward")},
         owner=lambda row: row.plan_id,
+    ),
+    ProjectRow: Audited("project", {key: key for key in _PROJECT_COLUMNS}),
+    PlanRevisionRow: Audited(
+        "plan_revision", {"effective_month": "effective_month", "state": "state"}, always=("state",)
     ),
     TargetRevisionRow: Audited(
         "target_revision",

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import RevisionState
-from duban.persistence.audit import audited, record_event
+from duban.persistence.audit import audited
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.persistence.project_models import ProjectRow
 from duban.persistence.revision_models import PlanRevisionRow, TargetRevisionRow
@@ -36,7 +36,6 @@ from duban.services.plans import plan_from_store, write_plan
 from duban.services.revisions import revise_target
 from duban.supervision.rules import SupervisionRules
 
-ENTITY = "plan_revision"
 APPLIED, UNDONE = "applied", "undone"
 
 
@@ -232,16 +231,16 @@ def apply_plan_revision(
     before = _snapshot(session, plan_row)
     revision = PlanRevisionRow(plan_id=plan_row.id, effective_month=preview.effective_month, reason=reason.strip() or
                                "计划修订", state=APPLIED, changes={}, before=before, created_by=user_id)  # fmt: skip
-    session.add(revision)
-    session.flush()
-    target_revisions = _revise_targets(session, plan_row, preview, revision, user_id)
-    retired = [t.change.code for t in preview.of_kind(ChangeKind.REMOVED) if t.retires]
-    _write(session, plan_row, preview.plan, retire=dict.fromkeys(retired, preview.effective_month))
-    revision.changes = _recorded(preview, target_revisions, retired)
-    record_event(session, actor=user_id, action="plan.revise", subject=(ENTITY, revision.id),
-                 new={"summary": preview.summary(), "effective_month": preview.effective_month,
-                       "kept": sorted(keep)},
-                 reason=revision.reason)  # fmt: skip
+    facts = {"summary": preview.summary(), "kept": sorted(keep)}
+    with audited(
+        session, actor=user_id, action="plan.revise", reason=revision.reason, subject=revision, new=facts
+    ):
+        session.add(revision)
+        session.flush()
+        target_revisions = _revise_targets(session, plan_row, preview, revision, user_id)
+        retired = [t.change.code for t in preview.of_kind(ChangeKind.REMOVED) if t.retires]
+        _write(session, plan_row, preview.plan, retire=dict.fromkeys(retired, preview.effective_month))
+        revision.changes = _recorded(preview, target_revisions, retired)
     return revision
 
 
@@ -381,15 +380,15 @@ def undo_plan_revision(*, session: Session, revision_id: int, user_id: int | Non
         raise PlanRevisionError("只能撤销最近一次计划修订，请先撤销之后的修订")
     plan_row = session.get(PlanRow, revision.plan_id)
     assert plan_row is not None
-    _withdraw(session, revision.changes.get("target_revisions", []), user_id)
-    before = Plan.model_validate(revision.before["plan"])
-    retire = dict(revision.before["retired"]) | _added_with_history(
-        session, plan_row, before, revision.effective_month
-    )
-    _write(session, plan_row, before, retire=retire)
-    revision.state, revision.undone_by, revision.undone_at = UNDONE, user_id, utcnow()
-    record_event(session, actor=user_id, action="plan.revise.undo", subject=(ENTITY, revision.id),
-                 old={"summary": revision.changes.get("summary")})  # fmt: skip
+    summary = {"summary": revision.changes.get("summary")}
+    with audited(session, actor=user_id, action="plan.revise.undo", subject=revision, old=summary):
+        _withdraw(session, revision.changes.get("target_revisions", []), user_id)
+        before = Plan.model_validate(revision.before["plan"])
+        retire = dict(revision.before["retired"]) | _added_with_history(
+            session, plan_row, before, revision.effective_month
+        )
+        _write(session, plan_row, before, retire=retire)
+        revision.state, revision.undone_by, revision.undone_at = UNDONE, user_id, utcnow()
     return revision
 
 

@@ -24,7 +24,7 @@ from duban.choices import (
     ProjectKind,
     ProjectMilestone,
 )
-from duban.persistence.audit import record_event
+from duban.persistence.audit import audited, record_event
 from duban.persistence.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
 from duban.persistence.readcache import remembered, within_transaction
@@ -58,11 +58,12 @@ def save_projects(
         if old == new:
             continue
         row = row or ProjectRow(plan_id=plan_row.id, code=project.code, position=len(stored) + position)
-        _fill_row(row, project, counties)
-        session.add(row)
-        session.flush()
+        before, after = _beyond_columns(old, new)
+        with audited(session, actor=user_id, action="project.update" if old else "project.create", subject=row,
+                     old=before, new=after):  # fmt: skip
+            _fill_row(row, project, counties)
+            session.add(row)
         created, updated = created + (old is None), updated + (old is not None)
-        _audit_change(session, row.id, old, new, user_id)
     return SaveSummary(created=created, updated=updated, unchanged=len(projects) - created - updated)
 
 
@@ -90,15 +91,15 @@ def _at_stored_precision(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def _audit_change(
-    session: Session, project_id: int, old: dict[str, Any] | None, new: dict[str, Any], user_id: int | None
-) -> None:
-    changed = [k for k in new if old is None or old.get(k) != new[k]]
-    record_event(
-        session, actor=user_id, action="project.update" if old else "project.create",
-        subject=("project", project_id),
-        old={k: old[k] for k in changed} if old else None, new={k: new[k] for k in changed},
-    )  # fmt: skip
+_NOT_COLUMNS = ("county", "monthly", "milestones")  # by name, and the rows of the ledger's child tables
+
+
+def _beyond_columns(
+    old: dict[str, Any] | None, new: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """What the audit event cannot read off the project's own row: its county by name, its months and milestones."""
+    changed = [k for k in _NOT_COLUMNS if old is None or old.get(k) != new[k]]
+    return ({k: old[k] for k in changed} if old else None), {k: new[k] for k in changed}
 
 
 def _fill_row(row: ProjectRow, project: Project, counties: dict[str, int]) -> None:
