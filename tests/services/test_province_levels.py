@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.plan.planfile import dump_plan, parse_plan_text
 from duban.progress.batch import PeriodResult
+from duban.reports.build import build_bulletin
 from duban.services.batch import judge_plan_period, period_frame
 from duban.services.entries import approve, record_value, submit
 from duban.services.overview import period_overview
@@ -129,3 +131,14 @@ def test_the_plan_file_written_from_the_store_loads_back_onto_the_same_units(ses
     save_plan(session=session, plan=parse_plan_text(text))
     session.flush()
     assert {u.code: u.id for u in session.scalars(select(OrgUnitRow))} == before
+
+
+def test_the_bulletins_overview_keeps_the_counties_lines_and_says_the_same(session, plan_row):
+    full = period_overview(session=session, plan_row=plan_row, month=6)
+    lean = period_overview(session=session, plan_row=plan_row, month=6, counties_only=True)
+    counties = [u.name for u in full.plan.counties()]
+    assert {u.unit for line in lean.indicators for u in line.units} == set(counties)
+    assert {u.unit for line in full.indicators for u in line.units} > set(counties)  # the cities' lines too
+    for unit in (None, *counties):
+        words = [build_bulletin(overview=o, unit=unit, issued=date(2026, 7, 5)) for o in (full, lean)]
+        assert words[0] == words[1]

@@ -194,12 +194,15 @@ def period_overview(
     month: int,
     basis: Basis | None = None,
     today: date | None = None,
+    counties_only: bool = False,
 ) -> Overview:
     """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force.
 
     One read of the period judged by the vectorised judge (`judged.judged_period`, shared with the
     dashboard) gives every unit's figure and standing; the scalar `progress` functions are the reference
-    the tests hold it to.
+    the tests hold it to. `counties_only` (the bulletin) keeps of an indicator judged at the city's cell only
+    the counties' lines and those its words name (a lagging unit's 滞后原因, a carried figure): a province's
+    bulletin does not read 1,500 townships' lines per indicator.
     """
     basis = basis or Basis()
     plan = plan_from_store(session=session, plan_row=plan_row, month=month)
@@ -208,7 +211,8 @@ def period_overview(
     )
     core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
     fed = _ledger_feeds(session, plan_row.id, plan, month)
-    period = _Period(plan=plan, month=month, core=core, fed=fed,
+    shown = frozenset(u.name for u in plan.counties()) if counties_only else None
+    period = _Period(plan=plan, month=month, core=core, fed=fed, shown=shown,
                      facts=_month_facts(session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted),
                      series=_city_series(session=session, plan_row=plan_row, core=core, fed=fed, basis=basis))  # fmt: skip
     history = last_year(session=session, plan_row=plan_row)
@@ -252,6 +256,7 @@ class _Period:
     fed: _Fed
     facts: dict[tuple[int, int], _Fact]  # (indicator id, unit id) → fact
     series: dict[int, list[tuple[int, Decimal]]]  # indicator row → the city figure month by month
+    shown: frozenset[str] | None = None  # the units whose lines the reader sees (None: every unit)
 
     @property
     def on(self) -> date:
@@ -264,6 +269,21 @@ class _Period:
     @cached_property
     def column_of(self) -> dict[str, int]:
         return {name: u for u, name in enumerate(self.core.frame.units.names)}
+
+    @cached_property
+    def parents(self) -> dict[str, str | None]:
+        return {u.name: u.parent for u in self.plan.units}
+
+    @cached_property
+    def noted(self) -> np.ndarray:
+        """(indicator row x unit column) whether the month's entry carries a 备注."""
+        rows = {int(ind): i for i, ind in enumerate(self.core.indicator_ids)}
+        columns = {unit: u for u, unit in enumerate(self.core.units.ids)}
+        noted = np.zeros(self.core.result.status.shape, dtype=bool)
+        for (ind, unit), fact in self.facts.items():
+            if fact.note and fact.note.strip() and ind in rows and unit in columns:
+                noted[rows[ind], columns[unit]] = True
+        return noted
 
     def fact(self, i: int, unit: str) -> _Fact | None:
         """The entry of indicator row `i` and `unit`; a ledger figure counts as an approved entry."""
@@ -379,8 +399,14 @@ def _indicator_line(period: _Period, area: Area, task_title: str, ind: Indicator
     """One indicator's line from the judged arrays: its reporting units, the city, the series."""
     plan, core, i = period.plan, period.core, period.row_of[ind.id]
     expected = expected_pct(indicator=ind, year=plan.year, on=period.on)
-    units = [_unit_line(period, ind, i, unit, expected) for unit in reporting_units(indicator=ind, plan=plan)]
-    figure, judgement, each = _city_standing(period, ind, i, _tops(plan, units))
+    names = reporting_units(indicator=ind, plan=plan)
+    tops = _tops(period.parents, names)
+    if period.shown is None or _from_lines(period, ind, i, len(tops)):
+        units = [_unit_line(period, ind, i, unit, expected) for unit in names]
+        figure, judgement, each = _city_standing(period, ind, i, [u for u in units if u.unit in tops])
+    else:
+        units = [_unit_line(period, ind, i, unit, expected) for unit in _named(period, i, names)]
+        (figure, judgement), each = _city_cell(period, ind, i), None
     line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, period.series[i])
     line.row_id = int(core.indicator_ids[i])
     order = {u.name: n for n, u in enumerate(plan.units)}
@@ -388,6 +414,27 @@ def _indicator_line(period: _Period, area: Area, task_title: str, ind: Indicator
         (u.carried for u in units if u.carried), key=lambda c: order.get(c.unit, len(order))
     )
     return line
+
+
+def _from_lines(period: _Period, ind: Indicator, i: int, tops: int) -> bool:
+    """Whether the plan's own figure or standing is made from its units' lines rather than the city's cell."""
+    top = period.core.units.top
+    return (ind.scope.kind is ScopeKind.EACH or ind.kind is IndicatorKind.MILESTONE or tops == 1 or top < 0
+            or period.core.result.status[i, top] == NO_TARGET)  # fmt: skip
+
+
+def _named(period: _Period, i: int, names: list[str]) -> list[str]:
+    """Of `names`, the shown units and those the city's words name: lagging with a 备注, or carried."""
+    core, shown = period.core, period.shown or frozenset()
+    columns = np.array([period.column_of.get(name, -1) for name in names], dtype=np.int64)
+    known = columns >= 0
+    at = np.where(known, columns, 0)
+    lagging = np.isin(core.result.status[i, at], _LAGGING_CODES) & period.noted[i, at]
+    named = known & (lagging | ~np.isnan(core.carried.month[i, at]))
+    return [name for name, keep in zip(names, named, strict=True) if keep or name in shown]
+
+
+_LAGGING_CODES = [STATUSES.index(Status.BEHIND), STATUSES.index(Status.FAR_BEHIND)]
 
 
 def _unit_line(period: _Period, ind: Indicator, i: int, unit: str, expected: Decimal) -> UnitLine:
@@ -440,11 +487,17 @@ def _city_standing(
         return units[0].figure, units[0].judgement, None
     if top < 0 or core.result.status[i, top] == NO_TARGET:
         return _reference_city(plan, ind, units, period.on, each)
-    expected = expected_pct(indicator=ind, year=plan.year, on=period.on)
-    judgement = _cell_judgement(core.result, i, top, expected, ind.aspiration)
-    staged = each is None and ind.kind is IndicatorKind.MILESTONE  # stages are not figures to show
-    figure = _rolled(ind, [u.figure for u in units]) if staged else _cell_figure(core.result, i, top)
+    figure, judgement = _city_cell(period, ind, i)
+    if each is None and ind.kind is IndicatorKind.MILESTONE:  # stages are not figures to show
+        figure = _rolled(ind, [u.figure for u in units])
     return figure, judgement, each
+
+
+def _city_cell(period: _Period, ind: Indicator, i: int) -> tuple[Figure, Judgement]:
+    """The city's cell: its figure and its standing against 序时进度."""
+    top, result = period.core.units.top, period.core.result
+    expected = expected_pct(indicator=ind, year=period.plan.year, on=period.on)
+    return _cell_figure(result, i, top), _cell_judgement(result, i, top, expected, ind.aspiration)
 
 
 def _reference_city(
@@ -463,10 +516,10 @@ def _reference_city(
     return figure, judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at), None
 
 
-def _tops(plan: Plan, units: list[UnitLine]) -> list[UnitLine]:
-    """The lines no other line is above: what the plan's own figure sums."""
-    parents, named = {u.name: u.parent for u in plan.units}, {u.unit for u in units}
-    return [u for u in units if not _ancestors(parents, u.unit) & named]
+def _tops(parents: Mapping[str, str | None], units: list[str]) -> set[str]:
+    """The units no other of `units` is above: what the plan's own figure sums."""
+    named = set(units)
+    return {u for u in units if not _ancestors(parents, u) & named}
 
 
 def _ancestors(parents: Mapping[str, str | None], unit: str) -> set[str]:
