@@ -35,6 +35,7 @@ _computing: dict[Hashable, threading.Lock] = {}
 _latest: OrderedDict[Hashable, tuple[Generation, Any]] = OrderedDict()  # per key: the newest value computed
 _busy: dict[Hashable, int] = {}  # per key: how many threads are computing it (at any generation)
 _local = threading.local()
+_LAGGED = "duban.lagged"  # session.info: a lagging value was handed out in this session
 
 
 def remembered(
@@ -74,6 +75,7 @@ def remembered(
         if lag_states and states and not getattr(_local, "depth", 0):
             lagging = _lagging(short, generation)
             if lagging is not None:
+                session.info[_LAGGED] = True
                 return lagging[1]
         lock = _computing.setdefault(full, threading.Lock())
     with lock:
@@ -95,6 +97,11 @@ def remembered(
             if newest is None or newest[0] <= generation:
                 _keep(_latest, short, (generation, value))
         return value
+
+
+def lagged(*, session: Session) -> bool:
+    """Whether this session was given a lagging value (a page made of it must not be kept as current)."""
+    return bool(session.info.get(_LAGGED))
 
 
 def _lagging(short: Hashable, generation: Generation) -> tuple[Generation, Any] | None:

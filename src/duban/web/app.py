@@ -19,7 +19,7 @@ from duban.persistence.db import Sessions, StoreBusy, pooled_engine, session_fac
 from duban.policy import Refused
 from duban.settings import Settings
 from duban.storage import evidence_storage
-from duban.web import auth, capacity, errors, ops, reports, supervision
+from duban.web import auth, capacity, errors, ops, pagecache, reports, supervision
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
@@ -52,6 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plan_unit = plan_unit  # the gate's (auth cannot import the pages: they import it)
     app.middleware("http")(_database_session)
     app.middleware("http")(_read_slots)
+    app.state.page_copies = pagecache.page_copies()
+    app.middleware("http")(pagecache.serve_copies)  # outside the read slots: a current copy waits for none
     app.middleware("http")(errors.refuse_control_characters)
     app.add_middleware(
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",

@@ -13,13 +13,14 @@ from markupsafe import Markup
 from duban.choices import Status
 from duban.persistence.db import Session
 from duban.persistence.generation import Generation, current
-from duban.persistence.readcache import remembered
+from duban.persistence.readcache import lagged, remembered
 from duban.policy import Action, Scope, scope
 from duban.progress.changes import completion_changes, count_changes
 from duban.services.projects import ledger_figures
 from duban.services.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
 from duban.services.todo import reporter_todo
 from duban.web.auth import CurrentUser, allow, db_session
+from duban.web.pagecache import keep_copy
 from duban.web.pages.common import kept_query, page_period, plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
@@ -68,6 +69,8 @@ def dashboard(
     if scope(user.role, Action.ENTER_FIGURES) is Scope.OWN and user.unit_id is not None:  # a unit's reporter
         todo = reporter_todo(session=session, plan_row=row, unit_id=user.unit_id,
                              today=today_of(request))  # fmt: skip
+    elif not lagged(session=session):  # the same page until the store moves on (a to-do moves with drafts)
+        keep_copy(request, made_at=at)
     return render(request, "dashboard.html", user, nav="dashboard", main=main, todo=todo)
 
 

@@ -1,0 +1,84 @@
+"""A leader's dashboard is answered from its copy, without the route, while nothing it shows has changed.
+
+The copy is checked on every request (the signed-in user, the generation counters): a submit, an
+approval or a logout elsewhere shows at once (tests/web/test_dashboard_states.py holds the workflow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from duban.settings import Settings
+from web.conftest import log_in, signed_in_clients
+
+
+@pytest.fixture
+def clients(settings: Settings, seeded: None) -> Iterator[dict[str, TestClient]]:
+    yield from signed_in_clients(settings, ("leader", "zhenxiong", "admin"))
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every statement any engine runs within the block."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+
+def test_a_leaders_unchanged_dashboard_costs_the_user_and_the_counters_only(clients) -> None:
+    leader = clients["leader"]
+    first = leader.get("/?month=6")
+    with statements() as seen:
+        again = leader.get("/?month=6")
+    assert again.status_code == 200 and again.text == first.text
+    assert len(seen) <= 3, seen  # the user (with unit), the counters: no plan, no period, no page
+    with statements() as seen:
+        other_month = leader.get("/?month=5")
+    assert other_month.status_code == 200 and other_month.text != first.text and len(seen) > 3
+
+
+def test_a_submit_shows_on_the_copy_owners_next_request(clients) -> None:
+    leader, reporter = clients["leader"], clients["zhenxiong"]
+    leader.get("/")
+    unit = reporter.get("/api/units").json()[0]["id"]
+    row = next(r for r in reporter.get(f"/api/periods/2026-06/units/{unit}/sheet").json()["rows"]
+               if r["code"] == "L02-1")  # fmt: skip
+    path = f"/api/periods/2026-06/units/{unit}/indicators/{row['indicator_id']}"
+    entry = reporter.put(path, json={"value": "360", "version": 0, "note": "按计划推进"}).json()
+    assert reporter.post(f"/api/entries/{entry['id']}/submit").status_code == 200
+    with statements() as seen:
+        page = leader.get("/")
+    assert len(seen) > 3  # made again by the route
+    assert page.status_code == 200
+
+
+def test_a_reporters_dashboard_is_made_by_the_route_every_time(clients) -> None:
+    reporter = clients["zhenxiong"]
+    reporter.get("/")
+    with statements() as seen:
+        assert reporter.get("/").status_code == 200
+    assert len(seen) > 3  # the to-do follows the reporter's drafts, which move no counter
+
+
+def test_logout_elsewhere_ends_the_copy_too(settings: Settings, clients) -> None:
+    leader = clients["leader"]
+    assert leader.get("/").status_code == 200 and leader.get("/").status_code == 200
+    with TestClient(leader.app) as elsewhere:
+        token = log_in(elsewhere, "leader")
+        out = elsewhere.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+        assert out.status_code == 303
+    page = leader.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
