@@ -25,8 +25,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
-    """Poll `url` until it answers (any HTTP status) or the process dies."""
+def wait_until(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 120) -> None:
+    """Poll `url` until it answers (any HTTP status) or the process dies. `duban serve` starts a process
+    per core, each importing the app after the first checked the store: ~40 s on a busy 2-core machine."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
