@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
-from sqlalchemy import case, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from duban.choices import (
@@ -212,8 +212,10 @@ def period_overview(
     core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
     fed = _ledger_feeds(session, plan_row.id, plan, month)
     shown = frozenset(u.name for u in plan.counties()) if counties_only else None
-    period = _Period(plan=plan, month=month, core=core, fed=fed, shown=shown,
-                     facts=_month_facts(session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted),
+    reach = _reach(plan, core, shown)
+    facts = _month_facts(session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted,
+                         only=None if shown is None else _read_for(core, reach, shown))  # fmt: skip
+    period = _Period(plan=plan, month=month, core=core, fed=fed, shown=shown, reach=reach, facts=facts,
                      series=_city_series(session=session, plan_row=plan_row, core=core, fed=fed, basis=basis))  # fmt: skip
     history = last_year(session=session, plan_row=plan_row)
     lines = []
@@ -256,7 +258,8 @@ class _Period:
     fed: _Fed
     facts: dict[tuple[int, int], _Fact]  # (indicator id, unit id) → fact
     series: dict[int, list[tuple[int, Decimal]]]  # indicator row → the city figure month by month
-    shown: frozenset[str] | None = None  # the units whose lines the reader sees (None: every unit)
+    shown: frozenset[str] | None  # the units whose lines the reader sees (None: every unit)
+    reach: dict[str, _Reach]  # indicator code → its reporting units and the lines it needs
 
     @property
     def on(self) -> date:
@@ -269,10 +272,6 @@ class _Period:
     @cached_property
     def column_of(self) -> dict[str, int]:
         return {name: u for u, name in enumerate(self.core.frame.units.names)}
-
-    @cached_property
-    def parents(self) -> dict[str, str | None]:
-        return {u.name: u.parent for u in self.plan.units}
 
     @cached_property
     def noted(self) -> np.ndarray:
@@ -309,10 +308,18 @@ def _ledger_feeds(session: Session, plan_id: int, plan: Plan, month: int) -> _Fe
     return dict(found)
 
 
+class _FactScope(NamedTuple):
+    """Whose entries to read besides those with a 备注, a stage or a state other than 已审核."""
+
+    units: list[int]
+    indicators: list[int]
+
+
 def _month_facts(
-    *, session: Session, plan_id: int, month: int, pending: bool
+    *, session: Session, plan_id: int, month: int, pending: bool, only: _FactScope | None = None
 ) -> dict[tuple[int, int], _Fact]:
-    """(indicator id, unit id) → state, 备注 and stage of the month's entries (the submitted stage when `pending`)."""
+    """(indicator id, unit id) → state, 备注 and stage of the month's entries (the submitted stage when `pending`);
+    with `only`, the entries of its units and indicators and those unlike a plain approved figure."""
     period_id = session.scalar(
         select(PeriodRow.id).where(PeriodRow.plan_id == plan_id, PeriodRow.month == month)
     )
@@ -321,6 +328,11 @@ def _month_facts(
         EntryRow.indicator_id, EntryRow.unit_id, EntryRow.state, EntryRow.note, stage,
         case((stage.is_not(None), value)),
     ).where(EntryRow.period_id == period_id)  # fmt: skip
+    if only is not None:
+        query = query.where(or_(
+            EntryRow.unit_id.in_(only.units), EntryRow.indicator_id.in_(only.indicators), EntryRow.note.is_not(None),
+            stage.is_not(None), EntryRow.state != EntryState.APPROVED.value,
+        ))  # fmt: skip
     states, stages = {s.value: s for s in EntryState}, {s.value: s for s in MilestoneStage}
     return {
         (indicator, unit): _Fact(states[state], note, stages[code] if code else None, shown)
@@ -399,9 +411,8 @@ def _indicator_line(period: _Period, area: Area, task_title: str, ind: Indicator
     """One indicator's line from the judged arrays: its reporting units, the city, the series."""
     plan, core, i = period.plan, period.core, period.row_of[ind.id]
     expected = expected_pct(indicator=ind, year=plan.year, on=period.on)
-    names = reporting_units(indicator=ind, plan=plan)
-    tops = _tops(period.parents, names)
-    if period.shown is None or _from_lines(period, ind, i, len(tops)):
+    names, tops, whole = period.reach[ind.id]
+    if whole:
         units = [_unit_line(period, ind, i, unit, expected) for unit in names]
         figure, judgement, each = _city_standing(period, ind, i, [u for u in units if u.unit in tops])
     else:
@@ -416,11 +427,44 @@ def _indicator_line(period: _Period, area: Area, task_title: str, ind: Indicator
     return line
 
 
-def _from_lines(period: _Period, ind: Indicator, i: int, tops: int) -> bool:
+class _Reach(NamedTuple):
+    """An indicator's reporting units, those of them no other is above, and whether every line is built."""
+
+    names: list[str]
+    tops: set[str]
+    whole: bool
+
+
+def _reach(plan: Plan, core: JudgedPeriod, shown: frozenset[str] | None) -> dict[str, _Reach]:
+    """Indicator code → its reach: every line for the pages, for the bulletin where the city's figure needs them."""
+    ancestors, reach = _ancestry(plan), {}
+    row_of = {code: i for i, code in enumerate(core.frame.indicators.ids)}
+    for ind in plan.indicators():
+        i, names = row_of[ind.id], reporting_units(indicator=ind, plan=plan)
+        named = set(names)
+        tops = {u for u in names if ancestors.get(u, frozenset()).isdisjoint(named)}
+        reach[ind.id] = _Reach(names, tops, shown is None or _from_lines(core, ind, i, len(tops)))
+    return reach
+
+
+def _ancestry(plan: Plan) -> dict[str, frozenset[str]]:
+    parents = {u.name: u.parent for u in plan.units}
+    return {name: frozenset(_ancestors(parents, name)) for name in parents}
+
+
+def _from_lines(core: JudgedPeriod, ind: Indicator, i: int, tops: int) -> bool:
     """Whether the plan's own figure or standing is made from its units' lines rather than the city's cell."""
-    top = period.core.units.top
+    top = core.units.top
     return (ind.scope.kind is ScopeKind.EACH or ind.kind is IndicatorKind.MILESTONE or tops == 1 or top < 0
-            or period.core.result.status[i, top] == NO_TARGET)  # fmt: skip
+            or core.result.status[i, top] == NO_TARGET)  # fmt: skip
+
+
+def _read_for(core: JudgedPeriod, reach: dict[str, _Reach], shown: frozenset[str]) -> _FactScope:
+    """The entries the bulletin's lines need: the shown units' and every entry of an indicator built whole."""
+    units = [ident for name, ident in zip(core.units.names, core.units.ids, strict=True) if name in shown]
+    whole = [int(ident) for code, ident in zip(core.frame.indicators.ids, core.indicator_ids, strict=True)
+             if code in reach and reach[code].whole]  # fmt: skip
+    return _FactScope(units, whole)
 
 
 def _named(period: _Period, i: int, names: list[str]) -> list[str]:
@@ -514,12 +558,6 @@ def _reference_city(
         )
     figure = _rolled(ind, [u.figure if u.carried is None else Figure(u.carried.value) for u in units])
     return figure, judge(indicator=ind, target=ind.target, actual=figure.value, **judge_at), None
-
-
-def _tops(parents: Mapping[str, str | None], units: list[str]) -> set[str]:
-    """The units no other of `units` is above: what the plan's own figure sums."""
-    named = set(units)
-    return {u for u in units if not _ancestors(parents, u) & named}
 
 
 def _ancestors(parents: Mapping[str, str | None], unit: str) -> set[str]:
