@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
+from duban.persistence.readcache import remembered
 from duban.persistence.supervision_models import SupervisionRulesRow
 from duban.plan.model import (
     Area,
@@ -218,7 +219,8 @@ def plan_from_store(
     """
     units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
     asked = (lambda row: True) if retired else (lambda row: is_asked(row, month))
-    breakdowns = _breakdowns(session, plan_row.id)
+    breakdowns = remembered(session=session, key=("breakdowns", plan_row.id), states=False,
+                            compute=lambda: _breakdowns(session, plan_row.id))  # fmt: skip
     return Plan(
         region=plan_row.region,
         year=plan_row.year,
