@@ -193,7 +193,7 @@ def test_the_console_script_fails_politely(tmp_path):
         "report", "--period", "2026-06", cwd=tmp_path, env={"DUBAN_DATA_DIR": str(tmp_path / "d")}
     )
     assert empty.returncode == 1 and "Traceback" not in empty.stderr
-    assert empty.stderr.strip() == "尚未初始化数据库:请先运行 duban db upgrade(或 duban demo 生成演示数据)"
+    assert empty.stderr.strip() == "尚未初始化数据库：请先运行 duban db upgrade（或 duban demo 生成演示数据）"
     down = console(
         "serve", cwd=tmp_path, env={"DUBAN_DATABASE_URL": UNREACHABLE, "DUBAN_SECRET_KEY": "k" * 32}
     )

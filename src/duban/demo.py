@@ -175,7 +175,7 @@ def _row(
         official_numerator=fig.numerator if official else None,
         official_denominator=fig.denominator if official else None,
         official_stage=fig.stage if official else None, note=note,
-        return_reason="数据与佐证材料不一致,请核实" if state is EntryState.RETURNED else None,
+        return_reason="数据与佐证材料不一致，请核实" if state is EntryState.RETURNED else None,
         submitted_at=utcnow() if state is not EntryState.DRAFT else None,
         approved_at=utcnow() if official else None,
     )  # fmt: skip

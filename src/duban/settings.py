@@ -136,7 +136,7 @@ def secret_key(settings: Settings) -> str:
         return settings.secret_key
     if not settings.sqlalchemy_url().startswith("sqlite"):
         raise SharedKeyMissing(
-            "使用 PostgreSQL 时必须设置 DUBAN_SECRET_KEY(每台服务器相同),否则各服务器互不承认对方的登录和模板"
+            "使用 PostgreSQL 时必须设置 DUBAN_SECRET_KEY（每台服务器相同），否则各服务器互不承认对方的登录和模板"
         )
     path = Path(settings.data_dir) / "secret.key"
     if not path.exists():

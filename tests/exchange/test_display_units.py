@@ -92,8 +92,8 @@ def test_the_figure_comes_back_in_the_display_unit_on_the_next_template(session,
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("3653公里", "“3653公里”的单位“公里”与指标单位“万元”不符,请换算为万元后只填数字"),
-        ("约三千万", "“约三千万”不是数字,请只填写数值"),
+        ("3653公里", "“3653公里”的单位“公里”与指标单位“万元”不符，请换算为万元后只填数字"),
+        ("约三千万", "“约三千万”不是数字，请只填写数值"),
     ],
 )
 def test_a_figure_in_another_unit_is_refused_naming_the_cell(session, world, typed, message):
@@ -109,5 +109,5 @@ def test_a_template_downloaded_before_the_unit_changed_is_refused(session, world
     content = filled(session, world, "Y3", 100)
     world.rows["Y3"].unit = "美元"
     session.flush()
-    with pytest.raises(ImportRefused, match=f"D{n}:该指标的计量单位已改为“美元”,请重新下载填报模板"):
+    with pytest.raises(ImportRefused, match=f"D{n}：该指标的计量单位已改为“美元”，请重新下载填报模板"):
         upload(session, world, content, submit=False)

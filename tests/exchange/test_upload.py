@@ -141,32 +141,32 @@ def test_twenty_five_planted_faults_are_each_named_and_nothing_changes(session, 
     messages = [str(f) for f in caught.value.faults]
     at = {code: row_of(ws, code) for code in r if code != "C14"}
     expected = [
-        "工作表“_duban”单元格 A2:模板校验码不符:模板标识被改动过,或不是本系统生成的模板,请重新下载模板",
-        "这是“镇雄县”的模板,不能作为“昭阳区”的数据上传",
-        "这是2026年6月的模板,当前上传的报送期是2026年5月",
-        f"工作表“填报”单元格 M{at['C12']}:N{at['C12']}:为合并单元格,请取消合并",
-        f"工作表“填报”第 {FIRST_ROW + 2} 行:为空行(表格中间插入了行),请删除该行",
-        f"工作表“填报”第 {duplicate} 行:与第 {at['C15']} 行是同一指标(行被复制),请删除重复的行",
-        f"工作表“填报”第 {duplicate + 2} 行:不是模板中的指标行(可能新增、复制了行或改动了隐藏编号),请删除该行",
-        "工作表“填报”:指标 C14“指标C14”所在的行被删除,请使用原模板",
-        f"工作表“填报”单元格 H{at['C01']}:本期数值:“N/A”不是数字,请填写数值(确无发生请填 0)",
-        f"工作表“填报”单元格 H{at['C02']}:本期数值:“约500”不是数字,请只填写数值",
-        f"工作表“填报”单元格 H{at['C03']}:本期数值含公式“=SUM(1,2)”,请直接填写数值而不是公式",
-        f"工作表“填报”单元格 H{at['C04']}:本期数值:年初至今累计 390 低于上期累计 400,累计数不应减少",
-        f"工作表“填报”单元格 M{at['C05']}:备注:严重滞后于序时进度(完成 10%,序时进度 49.6%),须在备注中说明原因",
-        f"工作表“填报”单元格 H{at['C06']}:本期数值(需确认):本期新增 1000 远离本单位以往水平(以往中位数 100,修正 Z 值 12.1),"
+        "工作表“_duban”单元格 A2：模板校验码不符：模板标识被改动过，或不是本系统生成的模板，请重新下载模板",
+        "这是“镇雄县”的模板，不能作为“昭阳区”的数据上传",
+        "这是2026年6月的模板，当前上传的报送期是2026年5月",
+        f"工作表“填报”单元格 M{at['C12']}:N{at['C12']}：为合并单元格，请取消合并",
+        f"工作表“填报”第 {FIRST_ROW + 2} 行：为空行（表格中间插入了行），请删除该行",
+        f"工作表“填报”第 {duplicate} 行：与第 {at['C15']} 行是同一指标（行被复制），请删除重复的行",
+        f"工作表“填报”第 {duplicate + 2} 行：不是模板中的指标行（可能新增、复制了行或改动了隐藏编号），请删除该行",
+        "工作表“填报”：指标 C14“指标C14”所在的行被删除，请使用原模板",
+        f"工作表“填报”单元格 H{at['C01']}：本期数值：“N/A”不是数字，请填写数值（确无发生请填 0）",
+        f"工作表“填报”单元格 H{at['C02']}：本期数值：“约500”不是数字，请只填写数值",
+        f"工作表“填报”单元格 H{at['C03']}：本期数值含公式“=SUM(1,2)”，请直接填写数值而不是公式",
+        f"工作表“填报”单元格 H{at['C04']}：本期数值：年初至今累计 390 低于上期累计 400，累计数不应减少",
+        f"工作表“填报”单元格 M{at['C05']}：备注：严重滞后于序时进度（完成 10%，序时进度 49.6%），须在备注中说明原因",
+        f"工作表“填报”单元格 H{at['C06']}：本期数值（需确认）：本期新增 1000 远离本单位以往水平（以往中位数 100，修正 Z 值 12.1），"
         "如确认无误请勾选“确认异常”并在备注中说明",
-        f"工作表“填报”单元格 H{at['C07']}:本期数值:“12亩”的单位“亩”与指标单位“公里”不符,请换算为公里后只填数字",
-        f"工作表“填报”单元格 H{at['C08']}:本期数值:-5 为负数,本指标不能小于 0",
-        f"工作表“填报”单元格 F{at['C09']}:本单位目标被改动(模板为“1000”,现为“800”),本单位目标不能在填报表中修改",
-        f"工作表“填报”单元格 C{at['C10']}:指标名称被改动(模板为“指标C10”,现为“改过的名称”),指标名称不能在填报表中修改",
-        f"工作表“填报”单元格 I{at['C11']}:本指标不填“分子”(只填本期数值),请清空",
-        f"工作表“填报”单元格 N{at['C13']}:确认异常只能填“是”或“否”,而不是“可能”",
-        f"工作表“填报”单元格 I{at['R1']}:分子:分子 12 大于分母 10,比率 120.00% 超过 100%",
-        f"工作表“填报”单元格 J{at['R2']}:分母:分母不能为 0",
-        f"工作表“填报”单元格 H{at['T1']}:本期数值:比率 130% 超过 100%",
-        f"工作表“填报”单元格 K{at['M1']}:阶段:“快完了”不是有效阶段,应为 未启动、前期、实施中、已完成 之一",
-        f"工作表“填报”单元格 L{at['M2']}:阶段日期:阶段为“实施中”时须填写进入该阶段的日期",
+        f"工作表“填报”单元格 H{at['C07']}：本期数值：“12亩”的单位“亩”与指标单位“公里”不符，请换算为公里后只填数字",
+        f"工作表“填报”单元格 H{at['C08']}：本期数值：-5 为负数，本指标不能小于 0",
+        f"工作表“填报”单元格 F{at['C09']}：本单位目标被改动（模板为“1000”，现为“800”），本单位目标不能在填报表中修改",
+        f"工作表“填报”单元格 C{at['C10']}：指标名称被改动（模板为“指标C10”，现为“改过的名称”），指标名称不能在填报表中修改",
+        f"工作表“填报”单元格 I{at['C11']}：本指标不填“分子”（只填本期数值），请清空",
+        f"工作表“填报”单元格 N{at['C13']}：确认异常只能填“是”或“否”，而不是“可能”",
+        f"工作表“填报”单元格 I{at['R1']}：分子：分子 12 大于分母 10，比率 120.00% 超过 100%",
+        f"工作表“填报”单元格 J{at['R2']}：分母：分母不能为 0",
+        f"工作表“填报”单元格 H{at['T1']}：本期数值：比率 130% 超过 100%",
+        f"工作表“填报”单元格 K{at['M1']}：阶段：“快完了”不是有效阶段，应为 未启动、前期、实施中、已完成 之一",
+        f"工作表“填报”单元格 L{at['M2']}：阶段日期：阶段为“实施中”时须填写进入该阶段的日期",
     ]
     assert sorted(messages) == sorted(expected)
     assert len(messages) == 25
@@ -183,14 +183,14 @@ def test_a_workbook_resaved_without_the_hidden_identity_is_refused_clearly(sessi
     workbook = template(session, world)
     fill_all_good(workbook[SHEET])
     del workbook[META_SHEET]
-    with pytest.raises(ImportRefused, match=re.escape("找不到模板标识(隐藏工作表“_duban”)")):
+    with pytest.raises(ImportRefused, match=re.escape("找不到模板标识（隐藏工作表“_duban”）")):
         upload(session, world, saved(workbook))
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"\xd0\xcf\x11\xe0old xls", "文件不是 Excel 工作簿(.xlsx)(旧版 .xls 请用 WPS 或 Excel 另存为 .xlsx)"),
-     (b"hello", "文件不是 Excel 工作簿(.xlsx)")],
+    [(b"\xd0\xcf\x11\xe0old xls", "文件不是 Excel 工作簿（.xlsx）（旧版 .xls 请用 WPS 或 Excel 另存为 .xlsx）"),
+     (b"hello", "文件不是 Excel 工作簿（.xlsx）")],
 )  # fmt: skip
 def test_files_that_are_not_xlsx_are_refused(session, world, content, message):
     with pytest.raises(ImportRefused) as caught:
@@ -210,7 +210,7 @@ def test_a_figure_changed_on_the_web_after_download_is_a_conflict(session, world
     workbook = template(session, world)
     fill_all_good(workbook[SHEET])
     world.save(session, "C01", value="550")
-    with pytest.raises(ImportRefused, match="模板下载后此数据已有改动:该数据已被镇雄李四于"):
+    with pytest.raises(ImportRefused, match="模板下载后此数据已有改动：该数据已被镇雄李四于"):
         upload(session, world, saved(workbook))
 
 
@@ -243,7 +243,7 @@ def test_uploading_the_same_submitted_template_again_says_nothing_changed_and_wr
     assert (again.added, again.updated, again.unchanged, again.submitted) == (0, 0, 20, False)
     assert (
         again.summary()
-        == "已从 Excel 导入镇雄县2026年6月的数据:新增 0 项、更新 0 项、未变 20 项(与已保存的数据相同,未写入任何改动)。"
+        == "已从 Excel 导入镇雄县2026年6月的数据：新增 0 项、更新 0 项、未变 20 项（与已保存的数据相同，未写入任何改动）。"
     )
     assert session.scalar(select(func.count()).select_from(AuditRow)) == audit_rows
 
@@ -256,4 +256,4 @@ def test_an_upload_changing_one_figure_says_one_updated(session, world):
     again[SHEET][f"H{row_of(again[SHEET], 'C01')}"] = 650
     result = upload(session, world, saved(again), submit=False)
     assert (result.added, result.updated, result.unchanged) == (0, 1, 19)
-    assert result.summary().endswith("新增 0 项、更新 1 项、未变 19 项(填报状态,尚未提交)。")
+    assert result.summary().endswith("新增 0 项、更新 1 项、未变 19 项（填报状态，尚未提交）。")

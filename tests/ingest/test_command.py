@@ -25,7 +25,7 @@ def test_writes_the_draft_and_evaluates(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[-3].startswith("precision") and lines[-2].startswith("recall")
-    assert lines[-1].startswith("past taken 过去数值误抽: 0; scales taken 项目规模误抽: 0")
+    assert lines[-1].startswith("past taken 过去数值误抽：0；scales taken 项目规模误抽：0")
     assert len(read_plan_file(out).indicators()) >= 50
 
 
@@ -63,7 +63,7 @@ def test_explain_says_why_each_number_was_or_was_not_taken() -> None:
         re.match(r"第5行 800万标箱 → 目标 T\d+ 福州港集装箱吞吐量 > 8000000标箱 \[city\]", line)
         for line in lines
     )
-    assert "第2行 43715元 → 不取·过去数值:上一年的预计数" in lines
-    assert "第4行 290件 → 不取·过去数值:“…年来”“…以来”:一段时间以来的成绩" in lines
-    assert "第3行 7 → 未读:日期或年份" in lines
+    assert "第2行 43715元 → 不取·过去数值：上一年的预计数" in lines
+    assert "第4行 290件 → 不取·过去数值：“…年来”“…以来”：一段时间以来的成绩" in lines
+    assert "第3行 7 → 未读：日期或年份" in lines
     assert not result.stdout.startswith("region:")  # the explanation replaces the YAML unless -o is given

@@ -49,7 +49,7 @@ def test_a_later_years_target_asks_the_reviewer_for_the_milestone():
         text="到2030年,常住人口城镇化率达到60%。", start=0, setting=BlockSetting(facts=FACTS)
     )
     assert (
-        found.flags == ["2030年目标:2026年按年度节点考核,请补充基期值或2026年节点"]
+        found.flags == ["2030年目标：2026年按年度节点考核，请补充基期值或2026年节点"]
         and found.confidence == 0.7
     )
 

@@ -186,4 +186,8 @@ def test_aspiration_and_kind(text: str, aspiration: bool, kind: str) -> None:
 def test_a_range_is_read_as_its_lower_bound_and_kept_in_the_note() -> None:
     [found] = [c for c in read_block(text="今年新增3—5所幼儿园。", start=0, setting=BlockSetting(facts=FACTS))
                if c.status == TARGET]  # fmt: skip
-    assert (str(found.value), found.comparator.value, found.note) == ("3", ">=", "区间目标:3—5所(上限 5所)")
+    assert (str(found.value), found.comparator.value, found.note) == (
+        "3",
+        ">=",
+        "区间目标：3—5所（上限 5所）",
+    )

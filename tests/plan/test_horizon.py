@@ -111,9 +111,9 @@ def test_a_plan_file_may_leave_the_years_target_to_the_milestone_or_state_it():
     ("lines", "message"),
     [
         (["target: 57", "horizon: {year: 2030, target: 60, milestones: {2026: 56}}"],
-         "p.yaml:12: [U1].horizon (远期目标): 目标值 57 与 2026 年的年度节点 56 不一致"),
+         "p.yaml:12: [U1].horizon（远期目标）：目标值 57 与 2026 年的年度节点 56 不一致"),
         (["target: 57", "horizon: {year: 2025, target: 60}"],
-         "p.yaml:12: [U1].horizon (远期目标): 目标年份 2025 早于计划年份 2026"),
+         "p.yaml:12: [U1].horizon（远期目标）：目标年份 2025 早于计划年份 2026"),
         (["horizon: {year: 2030, target: 60}"], "p.yaml:12: areas[01].tasks[01-1].indicators[U1].target"),
     ],
 )  # fmt: skip

@@ -40,7 +40,7 @@ FAULTS = [
         '            unit: 户\n            comparator: ">="\n            target: 200\n',
         '            unit: 亿户\n            comparator: ">="\n            target: 200\n',
         ("unit: 亿户", 1),
-        "[A-06].unit (计量单位)",
+        "[A-06].unit（计量单位）",
         "未知计量单位“亿户”",
     ),
     (
@@ -56,7 +56,7 @@ FAULTS = [
         '            comparator: "="\n            target: 3\n',
         '            comparator: "=>"\n            target: 3\n',
         ('comparator: "=>"', 1),
-        "[A-07].comparator (比较方式)",
+        "[A-07].comparator（比较方式）",
         "“=>”无效",
     ),
     (
@@ -64,7 +64,7 @@ FAULTS = [
         "绥江县: 26, 镇雄县: 262",
         "绥江县: 26, 镇雄: 262",
         ("- id: A-03", 1),
-        "[A-03].breakdown (目标分解)",
+        "[A-03].breakdown（目标分解）",
         "未知单位“镇雄”",
     ),
     (
@@ -72,7 +72,7 @@ FAULTS = [
         "            target: 200000000   # 2亿元\n            aspiration: true\n            lead_unit: 市商务局\n",
         "            target: 200000000   # 2亿元\n            aspiration: true\n            lead_unit: 市商务厅\n",
         ("- id: A-08", 1),
-        "[A-08].lead_unit (牵头单位)",
+        "[A-08].lead_unit（牵头单位）",
         "未知单位“市商务厅”",
     ),
     (
@@ -80,7 +80,7 @@ FAULTS = [
         '绥江县: 5, 镇雄县: 52, 彝良县: 19, 威信县: 14, 水富市: 4}\n            quote: "新增**200',
         '绥江县: 5, 镇雄县: 50, 彝良县: 19, 威信县: 14, 水富市: 4}\n            quote: "新增**200',
         ("- id: L06-2", 1),
-        "[L06-2].breakdown (目标分解)",
+        "[L06-2].breakdown（目标分解）",
         "分解合计 198 与市级目标 200 不一致",
     ),
     (
@@ -88,7 +88,7 @@ FAULTS = [
         "绥江县: 18, 镇雄县: 183",
         "绥江县: 18, 镇雄县: 180",
         ("- id: A-09", 1),
-        "[A-09].breakdown (目标分解)",
+        "[A-09].breakdown（目标分解）",
         "分解合计 697 低于市级目标 700",
     ),
     (
@@ -96,7 +96,7 @@ FAULTS = [
         "          - id: A-06\n",
         "          - id: A-03\n",
         ("- id: A-03", 2),
-        "[A-03].id (编号)",
+        "[A-03].id（编号）",
         "编号“A-03”重复",
     ),
     (
@@ -112,7 +112,7 @@ FAULTS = [
         "            name: 新创建AAAA级景区数\n            kind: count\n            unit: 个\n",
         "            name: 新创建AAAA级景区数\n            kind: count\n",
         ("- id: A-13", 1),
-        "[A-13].unit (计量单位)",
+        "[A-13].unit（计量单位）",
         "缺少必填字段",
     ),
 ]
@@ -138,7 +138,7 @@ def test_four_faults_in_one_file_give_four_errors() -> None:
         read_plan_file(FOUR_FAULTS)
     problems = caught.value.problems
     assert all(p.file == str(FOUR_FAULTS) and p.line for p in problems)
-    assert sorted(p.field.split("(")[0].split(".")[-1].strip() for p in problems) == [
+    assert sorted(p.field.split("（")[0].split(".")[-1].strip() for p in problems) == [
         "breakdown",
         "breakdown",
         "comparator",

@@ -84,7 +84,7 @@ def test_figures_are_written_in_the_display_unit(value, unit, display_unit, text
 def test_only_a_magnitude_of_the_stored_unit_may_be_shown():
     assert display_units("元") == ["元", "万元", "亿元"]
     assert display_units("%") == ["%"]
-    with pytest.raises(ValidationError, match="显示单位“万公里”与计量单位“元”不相符,应为元、万元、亿元之一"):
+    with pytest.raises(ValidationError, match="显示单位“万公里”与计量单位“元”不相符，应为元、万元、亿元之一"):
         Indicator(
             id="A-1", name="投资", unit="元", kind="amount", comparator=">=", target=1, display_unit="万公里"
         )

@@ -101,15 +101,15 @@ def test_a_figure_on_track_passes():
 @pytest.mark.parametrize(
     ("indicator", "figure", "expected"),
     [
-        (ROADS, Figure(), "本期数值:未填写"),
-        (ROADS, Figure(value=D(-1)), "本期数值:-1 为负数,本指标不能小于 0"),
-        (TYPED_RATE, Figure(value=D(130)), "本期数值:比率 130% 超过 100%"),
-        (RATE, Figure(numerator=D(12), denominator=D(10)), "分子:分子 12 大于分母 10,比率 120.00% 超过 100%"),
-        (RATE, Figure(numerator=D(0), denominator=D(0)), "分母:分母不能为 0"),
-        (RATE, Figure(numerator=D(5)), "分母:未填写"),
-        (STAGE, Figure(stage=MilestoneStage.UNDERWAY), "阶段日期:阶段为“实施中”时须填写进入该阶段的日期"),
+        (ROADS, Figure(), "本期数值：未填写"),
+        (ROADS, Figure(value=D(-1)), "本期数值：-1 为负数，本指标不能小于 0"),
+        (TYPED_RATE, Figure(value=D(130)), "本期数值：比率 130% 超过 100%"),
+        (RATE, Figure(numerator=D(12), denominator=D(10)), "分子：分子 12 大于分母 10，比率 120.00% 超过 100%"),
+        (RATE, Figure(numerator=D(0), denominator=D(0)), "分母：分母不能为 0"),
+        (RATE, Figure(numerator=D(5)), "分母：未填写"),
+        (STAGE, Figure(stage=MilestoneStage.UNDERWAY), "阶段日期：阶段为“实施中”时须填写进入该阶段的日期"),
         (STAGE, Figure(stage=MilestoneStage.UNDERWAY, stage_date=date(2026, 8, 1)),
-         "阶段日期:日期 2026-08-01 不在本年度报送期内(应不晚于 2026-06-30)"),
+         "阶段日期：日期 2026-08-01 不在本年度报送期内（应不晚于 2026-06-30）"),
     ],
 )  # fmt: skip
 def test_faults_are_named(indicator, figure, expected):
@@ -121,13 +121,13 @@ def test_faults_are_named(indicator, figure, expected):
 def test_cumulative_lower_than_last_month_is_refused():
     context = Context(target=D(1240), on=date(2026, 6, 30), year=2026, previous=Figure(value=D(600)))
     assert messages(ROADS, Figure(value=D(590), note="x"), context) == [
-        "本期数值:年初至今累计 590 低于上期累计 600,累计数不应减少"
+        "本期数值：年初至今累计 590 低于上期累计 600，累计数不应减少"
     ]
 
 
 def test_behind_needs_a_note():
     problems = messages(ROADS, Figure(value=D(300)))
-    assert problems == ["备注:滞后于序时进度(完成 24.2%,序时进度 49.6%),须在备注中说明原因"]
+    assert problems == ["备注：滞后于序时进度（完成 24.2%，序时进度 49.6%），须在备注中说明原因"]
     assert messages(ROADS, Figure(value=D(300), note="雨季停工")) == []
 
 
@@ -135,9 +135,9 @@ def test_jump_far_outside_history_needs_confirmation_and_note():
     context = Context(target=D(1240), on=date(2026, 6, 30), year=2026, history=[D(100), D(210), D(305),
                       D(410), D(520)], previous=Figure(value=D(520)))  # fmt: skip
     [problem] = check_figure(indicator=ROADS, figure=Figure(value=D(1200)), context=context)
-    assert problem.warning and "本期新增 680 远离本单位以往水平(以往中位数 105" in problem.message
+    assert problem.warning and "本期新增 680 远离本单位以往水平（以往中位数 105" in problem.message
     confirmed = Context(**{**context.__dict__, "confirmed": True})
-    assert messages(ROADS, Figure(value=D(1200)), confirmed) == ["备注:已确认异常数据,须在备注中说明原因"]
+    assert messages(ROADS, Figure(value=D(1200)), confirmed) == ["备注：已确认异常数据，须在备注中说明原因"]
     assert messages(ROADS, Figure(value=D(1200), note="集中验收"), confirmed) == []
 
 

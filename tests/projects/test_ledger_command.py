@@ -48,11 +48,11 @@ def test_import_export_and_figures(store: None, tmp_path: Path) -> None:
 def test_a_faulty_workbook_is_refused(store: None) -> None:
     result = CliRunner().invoke(app, ["import", str(DATA / "faulty-ledger.xlsx")])
     assert result.exit_code == 1
-    assert "共 9 处错误,未导入任何内容。" in result.output
+    assert "共 9 处错误，未导入任何内容。" in result.output
 
 
 def test_importing_the_same_workbook_again_says_nothing_changed(store: None) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["import", str(DATA / "county-ledger.xlsx")]).exit_code == 0
     again = runner.invoke(app, ["import", str(DATA / "county-ledger.xlsx")])
-    assert "新增 0 个,更新 0 个,未变 7 个" in again.output, again.output
+    assert "新增 0 个，更新 0 个，未变 7 个" in again.output, again.output

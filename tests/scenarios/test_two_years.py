@@ -242,7 +242,7 @@ def test_a_reporter_closes_december_2026_in_january_2027(
                              data={"csrf_token": reporter.headers["X-CSRF-Token"]})  # fmt: skip
         assert sent.status_code == 422
         faults[year] = re.findall(r"<li>(.*?)</li>", sent.text.split('id="faults"')[-1])
-    assert "这是2026年计划的模板,不属于当前计划" in faults[""]
+    assert "这是2026年计划的模板，不属于当前计划" in faults[""]
     assert faults["?year=2026"] and all(
         "未填写" in f for f in faults["?year=2026"]
     )  # 2026's own: only its empty cells

@@ -102,7 +102,7 @@ def test_a_filled_cell_far_below_the_table_but_within_the_limits_is_one_named_fa
     assert response.status_code == 422
     beyond = [f for f in response.json()["detail"]["faults"] if "表格以下" in f]
     assert beyond == [
-        "工作表“填报”单元格 C1500:第 1500 行远在模板的表格以下(表格止于第 5 行),请删除表格以下的内容"
+        "工作表“填报”单元格 C1500：第 1500 行远在模板的表格以下（表格止于第 5 行），请删除表格以下的内容"
     ]
 
 
@@ -206,4 +206,4 @@ def test_a_yaml_alias_bomb_is_refused_at_its_first_alias_in_no_time():
     with pytest.raises(PlanFileError) as refused:
         parse_plan_text(ALIAS_BOMB, name="bomb.yaml")
     assert time.perf_counter() - started < 1
-    assert str(refused.value) == "bomb.yaml:2: YAML: 计划文件不能使用别名（*l0），请把引用的内容直接写出"
+    assert str(refused.value) == "bomb.yaml:2: YAML：计划文件不能使用别名（*l0），请把引用的内容直接写出"

@@ -108,8 +108,8 @@ def test_problems_are_listed_in_chinese_and_nothing_is_saved(session, world):
     with pytest.raises(ValidationFailed) as caught:
         world.save(session, "L03-1", numerator="N/A", denominator="—")
     assert [str(p) for p in caught.value.problems] == [
-        "分子:“N/A”不是数字,请填写数值(确无发生请填 0)",
-        "分母:“—”不是数字,请填写数值(确无发生请填 0)",
+        "分子：“N/A”不是数字，请填写数值（确无发生请填 0）",
+        "分母：“—”不是数字，请填写数值（确无发生请填 0）",
     ]
     assert session.scalar(select(EntryRow)) is None
 
@@ -125,7 +125,7 @@ def test_problems_are_listed_in_chinese_and_nothing_is_saved(session, world):
 def test_a_figure_too_large_for_the_store_is_a_problem_not_a_database_error(session, world, code, raw, field):
     with pytest.raises(ValidationFailed) as caught:
         world.save(session, code, **raw)
-    assert f"{field}:数值过大" in str(caught.value)
+    assert f"{field}：数值过大" in str(caught.value)
     assert session.scalar(select(EntryRow)) is None
 
 

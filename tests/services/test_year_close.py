@@ -105,7 +105,7 @@ def test_the_command_line_closes_reopens_and_writes_the_result(tmp_path, db_url,
     try:
         assert runner.invoke(app, ["plan", "load"]).exit_code == 0
         first = runner.invoke(app, ["year", "close", "--year", "2026"])
-        assert first.exit_code == 0 and "已年终考核关闭2026年度:锁定报送期12个" in first.output, first.output
+        assert first.exit_code == 0 and "已年终考核关闭2026年度：锁定报送期12个" in first.output, first.output
         assert "此前年终考核关闭" in runner.invoke(app, ["year", "close", "--year", "2026"]).output
         made = runner.invoke(app, ["year", "result", "--year", "2026", "-o", str(tmp_path)])
         assert made.exit_code == 0, made.output

@@ -108,7 +108,7 @@ def test_reminders_reach_the_inbox_even_without_an_smtp_server(factory, db_url, 
     assert (reminder.colour, reminder.emailed_at, reminder.email_error) == (
         "red",
         None,
-        "未配置邮件服务器(DUBAN_SMTP_HOST)",
+        "未配置邮件服务器（DUBAN_SMTP_HOST）",
     )
 
 

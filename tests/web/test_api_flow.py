@@ -141,7 +141,7 @@ def test_problems_come_back_in_chinese_per_field(client, reporter):
         {
             "field": "numerator",
             "label": "分子",
-            "message": "“N/A”不是数字,请填写数值(确无发生请填 0)",
+            "message": "“N/A”不是数字，请填写数值（确无发生请填 0）",
             "warning": False,
         }
     ]

@@ -73,6 +73,6 @@ def test_a_figure_typed_on_the_form_in_the_display_unit_is_stored_in_the_stored_
     assert "累计数（万公里）" in form and 'name="L02-1.value" value="0.0437"' in form
     wrong = {**fields, "L02-1.value": "437米", "L02-1.version": "1"}
     response = client.post(f"/entry/{unit}/6", data=wrong, follow_redirects=False)
-    assert "“437米”的单位“米”与指标单位“万公里”不符,请换算为万公里后只填数字" in response.text
+    assert "“437米”的单位“米”与指标单位“万公里”不符，请换算为万公里后只填数字" in response.text
     with factory() as session:
         assert session.scalar(select(EntryRow.value)) == Decimal("437")

@@ -139,6 +139,6 @@ def test_a_display_unit_that_does_not_fit_the_unit_is_refused(client, factory):
     token = log_in(client, "admin")
     response = _edit(client, token, display_unit="万元")
     assert response.status_code == 422
-    assert "显示单位“万元”与计量单位“公里”不相符,应为公里、万公里、亿公里之一" in response.text
+    assert "显示单位“万元”与计量单位“公里”不相符，应为公里、万公里、亿公里之一" in response.text
     with factory() as session:
         assert session.scalar(select(IndicatorRow.display_unit).where(IndicatorRow.code == "L02-1")) is None

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 
 def template_command(
-    unit: str = typer.Option(..., "--unit", help="填报单位名称,如 镇雄县"),
-    period: str = typer.Option(..., "--period", help="报送期,如 2026-06"),
-    output: Path = typer.Option(None, "-o", "--output", help="写入的文件;默认为“单位-报送期-进度填报.xlsx”"),
+    unit: str = typer.Option(..., "--unit", help="填报单位名称，如 镇雄县"),
+    period: str = typer.Option(..., "--period", help="报送期，如 2026-06"),
+    output: Path = typer.Option(None, "-o", "--output", help="写入的文件；默认为“单位-报送期-进度填报.xlsx”"),
 ) -> None:
     """生成某单位某报送期的 Excel 填报模板。"""
     from duban.exchange.template import make_template, template_filename
@@ -33,7 +33,7 @@ def template_command(
                                 key=secret_key(settings))  # fmt: skip
         target = output or Path(template_filename(unit=unit_row, period=period_row, year=plan_row.year))
     target.write_bytes(content)
-    typer.echo(f"已生成 {unit} {period} 填报模板:{target}")
+    typer.echo(f"已生成 {unit} {period} 填报模板：{target}")
 
 
 def import_command(
@@ -41,7 +41,7 @@ def import_command(
     submit: bool = typer.Option(True, help="导入后直接提交审核"),
     year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
 ) -> None:
-    """检查填好的模板并导入其中全部数据;有任何问题则一条也不导入,并列出每处问题。"""
+    """检查填好的模板并导入其中全部数据；有任何问题则一条也不导入，并列出每处问题。"""
     from duban.exchange.upload import ImportRefused, import_workbook
     from duban.services.entries import Writer
     from duban.services.periods import WorkflowError
@@ -56,7 +56,7 @@ def import_command(
     except ImportRefused as refused:
         for fault in refused.faults:
             typer.echo(str(fault), err=True)
-        fail(f"共 {len(refused.faults)} 处问题,未导入任何数据。")
+        fail(f"共 {len(refused.faults)} 处问题，未导入任何数据。")
     except WorkflowError as exc:
         fail(str(exc))
     typer.echo(result.summary())

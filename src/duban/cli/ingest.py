@@ -12,14 +12,14 @@ if TYPE_CHECKING:
 
 
 def ingest_command(
-    file: Path = typer.Argument(..., help="计划文档:.txt(UTF-8/GB18030)、.docx 或带文字层的 .pdf"),
-    output: Path | None = typer.Option(None, "-o", "--output", help="草案计划文件(YAML)的写出路径"),
+    file: Path = typer.Argument(..., help="计划文档：.txt（UTF-8/GB18030）、.docx 或带文字层的 .pdf"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="草案计划文件（YAML）的写出路径"),
     evaluate: Path | None = typer.Option(
-        None, "--evaluate", help="标注文件(JSON):打印准确率、召回率和不一致之处"
+        None, "--evaluate", help="标注文件（JSON）：打印准确率、召回率和不一致之处"
     ),
-    explain: bool = typer.Option(False, "--explain", help="逐个列出文中数字:是否取为目标,以及原因"),
+    explain: bool = typer.Option(False, "--explain", help="逐个列出文中数字：是否取为目标，以及原因"),
 ) -> None:
-    """从中文计划文档起草计划文件,每个目标都注明出自哪一句。"""
+    """从中文计划文档起草计划文件，每个目标都注明出自哪一句。"""
     from duban.ingest.errors import IngestError
     from duban.ingest.evaluate import evaluate as evaluate_draft
     from duban.ingest.evaluate import format_evaluation
@@ -37,7 +37,7 @@ def ingest_command(
             for line in format_evaluation(evaluate_draft(result=result, gold_path=evaluate)):
                 typer.echo(line)
     except IngestError as exc:
-        typer.echo(f"错误:{exc}", err=True)
+        typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(1) from exc
 
 
@@ -52,8 +52,8 @@ def _write_draft(result: IngestResult, output: Path | None) -> None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise IngestError(f"无法写出草案文件“{output}”:{exc.strerror or exc}") from exc
+            raise IngestError(f"无法写出草案文件“{output}”：{exc.strerror or exc}") from exc
     flagged = sum(1 for i in result.plan.indicators() if i.flags)
-    typer.echo(f"抽取目标 {len(result.plan.indicators())} 个,其中 {flagged} 个需人工复核", err=True)
+    typer.echo(f"抽取目标 {len(result.plan.indicators())} 个，其中 {flagged} 个需人工复核", err=True)
     for problem in result.problems:
-        typer.echo(f"提示:{problem}", err=True)
+        typer.echo(f"提示：{problem}", err=True)

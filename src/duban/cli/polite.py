@@ -80,18 +80,18 @@ def _explain(exc: BaseException) -> str:
     if type(exc).__module__.startswith("sqlalchemy"):
         return _database(exc)
     if isinstance(exc, FileNotFoundError):
-        return f"找不到文件或文件夹“{exc.filename}”:请检查路径"
+        return f"找不到文件或文件夹“{exc.filename}”：请检查路径"
     if isinstance(exc, PermissionError):
-        return f"没有权限读写“{exc.filename}”:请检查文件权限"
+        return f"没有权限读写“{exc.filename}”：请检查文件权限"
     if isinstance(exc, IsADirectoryError | NotADirectoryError):
-        return f"“{exc.filename}”不是文件:请给出文件路径"
+        return f"“{exc.filename}”不是文件：请给出文件路径"
     if isinstance(exc, OSError):
-        return f"读写文件或网络出错:{exc.strerror or exc}"
+        return f"读写文件或网络出错：{exc.strerror or exc}"
     if type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith("pydantic"):
-        return f"配置有误:请检查 DUBAN_ 开头的环境变量或 .env 文件({_first_line(exc)})"
+        return f"配置有误：请检查 DUBAN_ 开头的环境变量或 .env 文件（{_first_line(exc)}）"
     if type(exc).__name__ == "SharedKeyMissing" or isinstance(exc, ValueError):
         return str(exc) or type(exc).__name__
-    return f"出错了({type(exc).__name__}):{_first_line(exc)}"
+    return f"出错了（{type(exc).__name__}）：{_first_line(exc)}"
 
 
 def _database(exc: BaseException) -> str:
@@ -108,8 +108,8 @@ def _database(exc: BaseException) -> str:
             url = ""
         return unreachable(url)
     if bad_url(exc):
-        return f"数据库地址无效:请检查 DUBAN_DATABASE_URL({_first_line(exc)})"
-    return f"数据库出错:{_first_line(getattr(exc, 'orig', None) or exc)}"
+        return f"数据库地址无效：请检查 DUBAN_DATABASE_URL({_first_line(exc)})"
+    return f"数据库出错：{_first_line(getattr(exc, 'orig', None) or exc)}"
 
 
 def _first_line(exc: object) -> str:

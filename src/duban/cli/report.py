@@ -24,7 +24,7 @@ def report_command(
     ),
     issued: str | None = typer.Option(None, "--date", help="成文日期，例如 2026-11-30；默认今天"),
 ) -> None:
-    """生成某月的全市(或某县)督查通报,每种格式一个文件,写入输出文件夹。"""
+    """生成某月的全市（或某县）督查通报，每种格式一个文件，写入输出文件夹。"""
     from duban.reports.service import (
         ReportError,
         bulletin_for,

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from duban.persistence.models import PlanRow
     from duban.settings import Settings
 
-NOT_INITIALISED = "尚未初始化数据库:请先运行 duban db upgrade(或 duban demo 生成演示数据)"
-BEHIND = "数据库结构不是最新版本:请先运行 duban db upgrade(每次升级 duban 后运行一次)"
-AHEAD = "数据库结构比本程序新:请升级 duban 到与数据库相同的版本"
+NOT_INITIALISED = "尚未初始化数据库：请先运行 duban db upgrade（或 duban demo 生成演示数据）"
+BEHIND = "数据库结构不是最新版本：请先运行 duban db upgrade（每次升级 duban 后运行一次）"
+AHEAD = "数据库结构比本程序新：请升级 duban 到与数据库相同的版本"
 
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -55,7 +55,7 @@ def asks(action: Action, command: Command) -> Command:
     return checked  # type: ignore[return-value]
 
 
-YEAR_HELP = "计划年度,如 2027;默认为当前年度的计划(无则为最近一个不晚于今年的计划)"
+YEAR_HELP = "计划年度，如 2027；默认为当前年度的计划（无则为最近一个不晚于今年的计划）"
 
 
 def plan_of(session: Session, year: int | None, settings: Settings | None = None) -> PlanRow:
@@ -65,7 +65,7 @@ def plan_of(session: Session, year: int | None, settings: Settings | None = None
 
     row = plan_of_year(session=session, today=today(settings), year=year)
     if row is None:
-        fail(f"数据库中没有{year}年度的计划" if year else "数据库中还没有计划,请先运行 duban plan load")
+        fail(f"数据库中没有{year}年度的计划" if year else "数据库中还没有计划，请先运行 duban plan load")
     return row
 
 
@@ -89,7 +89,7 @@ def today(settings: Settings | None = None) -> date:
 def unreachable(url: str) -> str:
     from duban.persistence.db import safe_url
 
-    return f"无法连接数据库 {safe_url(url)}:请检查 DUBAN_DATABASE_URL 和数据库服务是否可用"
+    return f"无法连接数据库 {safe_url(url)}：请检查 DUBAN_DATABASE_URL 和数据库服务是否可用"
 
 
 def check_store(settings: Settings | None = None) -> None:

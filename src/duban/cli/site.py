@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 
 def demo(
     serve: bool = typer.Option(True, help="准备好数据后启动网页服务"),
-    port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
-    host: str | None = typer.Option(None, help="监听地址(0.0.0.0 为所有网卡);默认 DUBAN_HOST,即 127.0.0.1"),
+    port: int | None = typer.Option(None, help="端口；默认 DUBAN_PORT"),
+    host: str | None = typer.Option(
+        None, help="监听地址（0.0.0.0 为所有网卡）；默认 DUBAN_HOST，即 127.0.0.1"
+    ),
 ) -> None:
-    """创建 SQLite 数据库,导入昭通市 2026 年计划和演示进度(及 2025 年全年数据),然后启动网页服务。"""
+    """创建 SQLite 数据库，导入昭通市 2026 年计划和演示进度（及 2025 年全年数据），然后启动网页服务。"""
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_last_year, generate_demo_ledger, generate_demo_progress
     from duban.persistence.db import upgrade
@@ -41,20 +43,20 @@ def demo(
         last = generate_demo_last_year(session=session, plan=plan, cutoff_day=settings.cutoff_day)
         accounts = ensure_demo_users(session=session, plan=plan, data_dir=settings.data_dir)
     typer.echo(
-        f"演示数据:{len(plan.indicators())} 个指标,{summary.months} 个月,{summary.entries} 条填报,{projects} 个项目;"
-        f"另有{last.year}年计划及全年12个月的已审核数据(用于同比和预测)。"
+        f"演示数据：{len(plan.indicators())} 个指标，{summary.months} 个月，{summary.entries} 条填报，{projects} 个项目；"
+        f"另有{last.year}年计划及全年12个月的已审核数据（用于同比和预测）。"
     )
     if summary.months:
         with sessions(settings) as factory:
             run = apply_plan_rules(factory=factory, settings=settings, period=str(summary.months))
-        typer.echo(f"督办:{summary.months}月触发 {run.fired} 个情形,立单 {len(run.opened)} 件。")
+        typer.echo(f"督办：{summary.months}月触发 {run.fired} 个情形，立单 {len(run.opened)} 件。")
     typer.echo(f"演示账号与密码见 {accounts}")
     if serve:
         _serve(settings, port, host=host)
 
 
 def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> None:
-    """把整个站点备份为一个文件:数据库(在线备份或 pg_dump)、佐证与反馈文件、密钥。"""
+    """把整个站点备份为一个文件：数据库（在线备份或 pg_dump）、佐证与反馈文件、密钥。"""
     from duban.services.backup import BackupError, backup
 
     settings = get_settings()
@@ -63,11 +65,11 @@ def backup_command(file: Path = typer.Argument(..., help="备份文件")) -> Non
         summary = backup(settings=settings, target=file)
     except BackupError as exc:
         fail(str(exc))
-    key = ",含密钥" if summary.key else ""
-    typer.echo(f"已备份到 {file}(数据库、{summary.files} 个佐证与反馈文件{key})")
+    key = "，含密钥" if summary.key else ""
+    typer.echo(f"已备份到 {file}（数据库、{summary.files} 个佐证与反馈文件{key}）")
     if summary.missing:
         typer.echo(
-            f"注意:{len(summary.missing)} 个文件在存储中已不存在,未能备份:{'、'.join(summary.missing[:5])}"
+            f"注意：{len(summary.missing)} 个文件在存储中已不存在，未能备份：{'、'.join(summary.missing[:5])}"
         )
 
 
@@ -83,13 +85,15 @@ def restore_command(file: Path = typer.Argument(..., help="由 duban backup 写�
 
 
 def serve(
-    port: int | None = typer.Option(None, help="端口;默认 DUBAN_PORT"),
-    host: str | None = typer.Option(None, help="监听地址(0.0.0.0 为所有网卡);默认 DUBAN_HOST,即 127.0.0.1"),
+    port: int | None = typer.Option(None, help="端口；默认 DUBAN_PORT"),
+    host: str | None = typer.Option(
+        None, help="监听地址（0.0.0.0 为所有网卡）；默认 DUBAN_HOST，即 127.0.0.1"
+    ),
     workers: int | None = typer.Option(
         None,
         min=1,
         max=64,
-        help="服务进程数;默认每个 CPU 核一个(最多 8 个),各进程分用 DUBAN_WORKER_THREADS 个连接",
+        help="服务进程数；默认每个 CPU 核一个（最多 8 个），各进程分用 DUBAN_WORKER_THREADS 个连接",
     ),
 ) -> None:
     """在配置的数据库上启动网页服务。"""
@@ -122,7 +126,7 @@ def _serve(settings: Settings, port: int | None, *, host: str | None = None, wor
         fail(str(exc))
 
     port, host = port or settings.port, host or settings.host
-    typer.echo(f"duban 已启动:http://{host}:{port}/" + (f"({workers} 个进程)" if workers > 1 else ""))
+    typer.echo(f"duban 已启动：http://{host}:{port}/" + (f"（{workers} 个进程）" if workers > 1 else ""))
     sys.stdout.flush()
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="warning")

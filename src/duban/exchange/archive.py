@@ -67,33 +67,31 @@ def workbook_fault(
     if len(content) > max_bytes:
         return f"文件大小 {_mb(len(content))} 超过上限 {_mb(max_bytes)}"
     if not zipfile.is_zipfile(BytesIO(content)):
-        hint = "(旧版 .xls 请用 WPS 或 Excel 另存为 .xlsx)" if content[:4] == b"\xd0\xcf\x11\xe0" else ""
-        return f"文件不是 Excel 工作簿(.xlsx){hint}"
+        hint = "（旧版 .xls 请用 WPS 或 Excel 另存为 .xlsx）" if content[:4] == b"\xd0\xcf\x11\xe0" else ""
+        return f"文件不是 Excel 工作簿（.xlsx）{hint}"
     try:
         with zipfile.ZipFile(BytesIO(content)) as archive:
             return archive_fault(archive, limits=limits, what="工作簿") or _sheets_fault(archive, limits)
     except _TooSlow:
-        return f"工作簿内容过多,{limits.seconds:g} 秒内未能读完,疑似恶意文件,已拒绝"
+        return f"工作簿内容过多，{limits.seconds:g} 秒内未能读完，疑似恶意文件，已拒绝"
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return "文件已损坏,无法作为 Excel 工作簿读取"
+        return "文件已损坏，无法作为 Excel 工作簿读取"
 
 
 def archive_fault(archive: zipfile.ZipFile, *, limits: Limits, what: str) -> str | None:
     """Why the archive's declared sizes make it unsafe to unpack (a zip bomb); None when they do not."""
     members = archive.infolist()
     if len(members) > MAX_MEMBERS:
-        return f"{what}内部文件过多({len(members)} 个),疑似恶意文件,已拒绝"
+        return f"{what}内部文件过多（{len(members)} 个），疑似恶意文件，已拒绝"
     total = sum(m.file_size for m in members)
     if total > limits.unpacked:
-        return f"{what}解压后达 {_mb(total)},超过 {_mb(limits.unpacked)},疑似压缩炸弹,已拒绝"
+        return f"{what}解压后达 {_mb(total)}，超过 {_mb(limits.unpacked)}，疑似压缩炸弹，已拒绝"
     markup = sum(m.file_size for m in members if m.filename.endswith((".xml", ".rels")))
     if markup > limits.markup:
-        return f"{what}的正文解压后达 {_mb(markup)},超过 {_mb(limits.markup)},疑似压缩炸弹,已拒绝"
+        return f"{what}的正文解压后达 {_mb(markup)}，超过 {_mb(limits.markup)}，疑似压缩炸弹，已拒绝"
     for member in members:
         if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            return (
-                f"{what}中的“{member.filename}”压缩比异常(解压后 {_mb(member.file_size)}),疑似压缩炸弹,已拒绝"
-            )
+            return f"{what}中的“{member.filename}”压缩比异常（解压后 {_mb(member.file_size)}），疑似压缩炸弹，已拒绝"
     return None
 
 
@@ -113,13 +111,13 @@ def _sheets_fault(archive: zipfile.ZipFile, limits: Limits) -> str | None:
 
 def _position_fault(row: int, column: int, cells: int, limits: Limits) -> str | None:
     where = f"单元格 {column_letters(column)}{row}"
-    advice = "疑似误操作或恶意文件,已拒绝;请删除多余内容,或重新下载模板填写"
+    advice = "疑似误操作或恶意文件，已拒绝；请删除多余内容，或重新下载模板填写"
     if row > limits.rows:
-        return f"{where}超出允许的范围(最多 {limits.rows} 行),{advice}"
+        return f"{where}超出允许的范围（最多 {limits.rows} 行），{advice}"
     if column > limits.columns:
-        return f"{where}超出允许的范围(最多 {column_letters(limits.columns)} 列),{advice}"
+        return f"{where}超出允许的范围（最多 {column_letters(limits.columns)} 列），{advice}"
     if cells > limits.cells:
-        return f"工作簿单元格超过 {limits.cells} 个(到{where}),{advice}"
+        return f"工作簿单元格超过 {limits.cells} 个（到{where}），{advice}"
     return None
 
 

@@ -39,7 +39,7 @@ from duban.projects.model import Project
 UNITS = {"亿元": Decimal(100_000_000), "万元": Decimal(10_000), "元": Decimal(1)}
 REQUIRED = ("code", "name", "county", "category", "kind", "owner", "investor", "total", "year_plan")
 FIELD_NAMES = {
-    "code": "项目编号", "name": "项目名称", "county": "县(市、区)", "category": "项目类别",
+    "code": "项目编号", "name": "项目名称", "county": "县（市、区）", "category": "项目类别",
     "kind": "建设性质", "two_major": "“两重”项目", "provincial_major": "省级重大项目",
     "cluster": "产业集群", "owner": "业主单位", "investor": "投资主体", "total": "总投资",
     "year_plan": "年度计划投资",
@@ -49,7 +49,7 @@ _FIELD_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("total", ("总投资",)),
     ("code", ("项目编号", "项目代码", "项目编码")),
     ("name", ("项目名称",)),
-    ("county", ("县(市、区)", "县市区", "所属县", "县区", "属地")),
+    ("county", ("县（市、区）", "县市区", "所属县", "县区", "属地")),
     ("category", ("项目类别", "项目类型", "行业类别")),
     ("kind", ("建设性质", "新开工/续建", "新建/续建", "项目性质")),
     ("two_major", ("两重",)),
@@ -74,7 +74,8 @@ _ALIASES = {
 _TRUE = {"是", "√", "✓", "y", "yes", "true", "1"}
 _FALSE = {"", "否", "×", "n", "no", "false", "0", "-", "/"}
 _SKIP_ROW = re.compile(r"^(合计|小计|总计)")
-_UNIT_NOTE = re.compile(r"单位[::]\s*(亿元|万元|元)")
+_UNIT_NOTE = re.compile(r"单位：\s*(亿元|万元|元)")
+FULL_WIDTH = str.maketrans("():", "（）：")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -97,15 +98,17 @@ class Column:
 
 
 def normalise(text: Any) -> str:
-    """Header text without spaces or line breaks, with half-width brackets and colons."""
+    """Header text without spaces or line breaks, its brackets and colons full-width as the field names write
+    them: "县(市、区)" and "县（市、区）" both read 县（市、区）."""
     if text is None:
         return ""
-    text = str(text).translate(str.maketrans("()[]:", "()[]:"))
+    text = str(text).translate(FULL_WIDTH)
     return re.sub(r"\s+", "", text)
 
 
 def field_of(label: str) -> str | None:
     """The field a header label names: a plain field, `milestone:start:planned`, `month:3`, or None."""
+    label = normalise(label)
     month = re.findall(r"(\d{1,2})月", label)
     if month and "投资" in label and "完成" in label and 1 <= int(month[-1]) <= 12:
         return f"month:{int(month[-1])}"
@@ -121,7 +124,7 @@ def amount_scale(label: str, sheet_unit: Decimal | None) -> Decimal | None:
     for unit in ("亿元", "万元"):
         if unit in label:
             return UNITS[unit]
-    return UNITS["元"] if re.search(r"\(元\)|元$", label) else sheet_unit
+    return UNITS["元"] if re.search(r"（元）|元$", label) else sheet_unit
 
 
 # ── Reading ──────────────────────────────────────────────────────────────────────────────────────
@@ -131,11 +134,11 @@ def read_ledger(data: bytes, *, counties: Sequence[str]) -> list[Project]:
     """The projects of a 项目台账 workbook (first sheet), or LedgerError listing every fault."""
     fault = workbook_fault(data)
     if fault:
-        raise LedgerError([f"无法读取工作簿:{fault}"])
+        raise LedgerError([f"无法读取工作簿：{fault}"])
     try:
         sheet = load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise LedgerError([f"无法读取工作簿:{exc}"]) from exc
+        raise LedgerError([f"无法读取工作簿：{exc}"]) from exc
     header_row, rows = find_header(sheet)
     columns = match_columns(sheet, header_row, rows)
     return read_rows(sheet, columns, first_row=header_row + rows, counties=counties)
@@ -149,7 +152,7 @@ def find_header(sheet: Worksheet) -> tuple[int, int]:
             merged = any(r.min_row == first and (r.max_row > first or r.max_col > r.min_col)
                          for r in sheet.merged_cells.ranges)  # fmt: skip
             return first, 2 if merged else 1
-    raise LedgerError(["表头:前10行中没有找到“项目名称”列,无法识别台账表头"])
+    raise LedgerError(["表头：前10行中没有找到“项目名称”列，无法识别台账表头"])
 
 
 def _header_texts(sheet: Worksheet, row: int) -> dict[int, str]:
@@ -176,7 +179,7 @@ def match_columns(sheet: Worksheet, header_row: int, rows: int) -> list[Column]:
         scale = amount_scale(label, sheet_unit) if _is_amount(key) else Decimal(1)
         if scale is None:
             problems.append(
-                f"表头 {get_column_letter(index)}{header_row}“{label}”:未写明金额单位(万元或亿元)"
+                f"表头 {get_column_letter(index)}{header_row}“{label}”：未写明金额单位（万元或亿元）"
             )
         columns.append(Column(index, key, label, scale))
     problems += _column_faults(columns, header_row)
@@ -210,7 +213,7 @@ def _column_faults(columns: list[Column], header_row: int) -> list[str]:
         seen.setdefault(column.key, column)
     missing = [FIELD_NAMES[key] for key in REQUIRED if key not in seen]
     if missing:
-        problems.append(f"表头:缺少必填列 {'、'.join(missing)}")
+        problems.append(f"表头：缺少必填列 {'、'.join(missing)}")
     return problems
 
 
@@ -230,7 +233,7 @@ def read_rows(
         if project is not None and project.code in codes:
             faults.append(f"项目编号“{project.code}”与第{codes[project.code]}行重复")
         if faults:
-            problems.append(f"第{number}行:" + ";".join(faults))
+            problems.append(f"第{number}行：" + "；".join(faults))
         elif project is not None:
             codes[project.code] = number
             projects.append(project)
@@ -254,7 +257,7 @@ def parse_row(
         try:
             _put(data, column, cells[column.key], counties)
         except ValueError as exc:
-            faults.append(f"{get_column_letter(column.index)}列({column.label}){exc}")
+            faults.append(f"{get_column_letter(column.index)}列（{column.label}）{exc}")
     if faults:
         return None, faults
     return _validated(data)
@@ -317,7 +320,7 @@ def parse_amount(value: Any, scale: Decimal) -> Decimal | None:
     except InvalidOperation:
         raise ValueError(f"“{value}”不是金额") from None
     if not number.is_finite() or number < 0:
-        raise ValueError(f"“{value}”不是有效金额(不能为负数)")
+        raise ValueError(f"“{value}”不是有效金额（不能为负数）")
     return (number * scale).quantize(Decimal("0.01"))
 
 
@@ -360,7 +363,7 @@ def parse_choice(value: Any, choices: type[LabelledEnum]) -> LabelledEnum:
         except ValueError:
             continue
     labels = "、".join(m.label for m in choices)
-    raise ValueError(f"“{text}”不是可选值({labels})" if text else f"为空,应为{labels}之一")
+    raise ValueError(f"“{text}”不是可选值（{labels}）" if text else f"为空，应为{labels}之一")
 
 
 def parse_county(value: Any, counties: Sequence[str]) -> str:
@@ -368,7 +371,7 @@ def parse_county(value: Any, counties: Sequence[str]) -> str:
     text = parse_text(value)
     matches = [c for c in counties if c == text] or [c for c in counties if text and c.startswith(text)]
     if len(matches) != 1:
-        raise ValueError(f"“{text}”不是本市的县(市、区)")
+        raise ValueError(f"“{text}”不是本市的县（市、区）")
     return matches[0]
 
 
@@ -413,8 +416,8 @@ _PARSERS: dict[str, Callable[[Any, Column, Sequence[str]], Any]] = {
 
 WAN = Decimal(10_000)
 _SINGLE_HEADERS = (
-    "序号", "项目编号", "项目名称", "县(市、区)", "项目类别", "建设性质", "“两重”项目", "省级重大项目",
-    "产业集群", "业主单位", "投资主体", "总投资(万元)", "年度计划投资(万元)",
+    "序号", "项目编号", "项目名称", "县（市、区）", "项目类别", "建设性质", "“两重”项目", "省级重大项目",
+    "产业集群", "业主单位", "投资主体", "总投资（万元）", "年度计划投资（万元）",
 )  # fmt: skip
 
 
@@ -454,7 +457,7 @@ def _write_header(sheet: Worksheet, title: str) -> None:
     for milestone in ProjectMilestone:
         _group(sheet, col, f"{milestone.label}时间", ["计划", "实际"])
         col += 2
-    _group(sheet, col, "月度完成投资(万元)", [f"{m}月" for m in range(1, 13)])
+    _group(sheet, col, "月度完成投资（万元）", [f"{m}月" for m in range(1, 13)])
     for row in sheet.iter_rows(min_row=1, max_row=3):
         for cell in row:
             cell.font, cell.alignment = Font(bold=True), Alignment(horizontal="center", wrap_text=True)

@@ -45,7 +45,7 @@ PROTECTION_PASSWORD = "duban"  # keeps the layout from accidental edits; the che
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("A", "序号", 6), ("B", "指标编号", 10), ("C", "指标名称", 40), ("D", "计量单位", 9), ("E", "填报方式", 16),
     ("F", "本单位目标", 12), ("G", "上次报送数值", 12), ("H", "本期数值", 14), ("I", "分子", 12), ("J", "分母", 12),
-    ("K", "阶段", 10), ("L", "阶段日期", 12), ("M", "备注(滞后或异常须说明)", 36), ("N", "确认异常", 10),
+    ("K", "阶段", 10), ("L", "阶段日期", 12), ("M", "备注（滞后或异常须说明）", 36), ("N", "确认异常", 10),
     (ID_COLUMN, "id", 6),
 )  # fmt: skip
 FIELD_COLUMNS = {"value": "H", "numerator": "I", "denominator": "J", "stage": "K", "stage_date": "L",
@@ -124,10 +124,10 @@ def meta_payload(identity: TemplateIdentity, sheet: list[SheetRow]) -> dict[str,
 def _write_header(ws: Worksheet, identity: TemplateIdentity) -> None:
     ws["A1"] = escape_formula(f"{identity.title} 进度填报表")
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"填报单位:{identity.unit_name}    报送期:{identity.period_label}"
-    ws["A3"] = ("说明:只填写黄色单元格;数值按“计量单位”列的单位填写(如万元),系统按“填报方式”列所示换算后保存;"
-                "累计指标填写年初至今累计数;比率类填写分子和分母,比率由系统计算;"
-                "滞后于序时进度或数据异常须在备注中说明;异常数据确认无误请在“确认异常”选“是”。")  # fmt: skip
+    ws["A2"] = f"填报单位：{identity.unit_name}    报送期：{identity.period_label}"
+    ws["A3"] = ("说明：只填写黄色单元格；数值按“计量单位”列的单位填写（如万元），系统按“填报方式”列所示换算后保存；"
+                "累计指标填写年初至今累计数；比率类填写分子和分母，比率由系统计算；"
+                "滞后于序时进度或数据异常须在备注中说明；异常数据确认无误请在“确认异常”选“是”。")  # fmt: skip
     for letter, header, width in COLUMNS:
         cell = ws[f"{letter}{HEADER_ROW}"]
         cell.value, cell.font = header, Font(bold=True)
@@ -203,7 +203,7 @@ def _add_validations(ws: Worksheet, sheet: list[SheetRow]) -> None:
     stages = DataValidation(type="list", formula1='"' + ",".join(s.label for s in MilestoneStage) + '"',
                             allow_blank=True, error="请从列表中选择阶段", showErrorMessage=True)  # fmt: skip
     dates = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
-                           allow_blank=True, error="请填写日期,如 2026-06-15", showErrorMessage=True)  # fmt: skip
+                           allow_blank=True, error="请填写日期，如 2026-06-15", showErrorMessage=True)  # fmt: skip
     confirm = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True)
     for validation in (numbers, growth, stages, dates, confirm):
         ws.add_data_validation(validation)
@@ -229,7 +229,7 @@ def _write_meta(workbook: Workbook, identity: TemplateIdentity, sheet: list[Shee
     meta = workbook.create_sheet(META_SHEET)
     payload = json.dumps(meta_payload(identity, sheet), ensure_ascii=False, sort_keys=True)
     meta["A1"], meta["A2"] = payload, checksum(payload, key)
-    meta["A3"] = "duban 模板标识,请勿修改或删除"
+    meta["A3"] = "duban 模板标识，请勿修改或删除"
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     meta.protection.password = PROTECTION_PASSWORD

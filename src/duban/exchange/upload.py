@@ -74,14 +74,14 @@ class Fault:
     def __str__(self) -> str:
         where = f"工作表“{self.sheet}”" if self.sheet else ""
         where += f"单元格 {self.cell}" if self.cell and self.cell[0].isascii() else (self.cell or "")
-        return f"{where}:{self.message}" if where else self.message
+        return f"{where}：{self.message}" if where else self.message
 
 
 class ImportRefused(WorkflowError):
     """The workbook was refused and nothing was changed; `faults` lists every problem."""
 
     def __init__(self, faults: list[Fault]) -> None:
-        super().__init__(f"共 {len(faults)} 处问题,未导入任何数据:\n" + "\n".join(str(f) for f in faults))
+        super().__init__(f"共 {len(faults)} 处问题，未导入任何数据：\n" + "\n".join(str(f) for f in faults))
         self.faults = faults
 
 
@@ -109,12 +109,12 @@ class ImportResult:
         """What the upload did, truthfully: figures added, updated and left as they were, and the submission."""
         counts = f"新增 {self.added} 项、更新 {self.updated} 项、未变 {self.unchanged} 项"
         if self.submitted:
-            state = ",并已提交审核"
+            state = "，并已提交审核"
         elif self.added or self.updated:
-            state = "(填报状态,尚未提交)"
+            state = "（填报状态，尚未提交）"
         else:
-            state = "(与已保存的数据相同,未写入任何改动)"
-        return f"已从 Excel 导入{self.unit}{self.period}的数据:{counts}{state}。"
+            state = "（与已保存的数据相同，未写入任何改动）"
+        return f"已从 Excel 导入{self.unit}{self.period}的数据：{counts}{state}。"
 
 
 def import_workbook(
@@ -165,12 +165,12 @@ def _open(content: bytes) -> Workbook:
     try:
         return load_workbook(BytesIO(content), data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise ImportRefused([Fault(f"无法读取工作簿:{type(exc).__name__}")]) from None
+        raise ImportRefused([Fault(f"无法读取工作簿：{type(exc).__name__}")]) from None
 
 
 def _meta(workbook: Workbook, key: str, reading: _Reading) -> dict[str, Any]:
     if META_SHEET not in workbook.sheetnames:
-        reading.add("找不到模板标识(隐藏工作表“_duban”):此文件不是 duban 下载的填报模板,或另存时丢失了标识,"
+        reading.add("找不到模板标识（隐藏工作表“_duban”）：此文件不是 duban 下载的填报模板，或另存时丢失了标识，"
                     "请重新下载模板填写", sheet=None)  # fmt: skip
         return {}
     sheet = workbook[META_SHEET]
@@ -178,10 +178,12 @@ def _meta(workbook: Workbook, key: str, reading: _Reading) -> dict[str, Any]:
     try:
         meta: dict[str, Any] = json.loads(payload)
     except ValueError:
-        reading.add("模板标识已损坏,请重新下载模板", "A1", META_SHEET)
+        reading.add("模板标识已损坏，请重新下载模板", "A1", META_SHEET)
         return {}
     if not sent or not _same(checksum(payload, key), sent):
-        reading.add("模板校验码不符:模板标识被改动过,或不是本系统生成的模板,请重新下载模板", "A2", META_SHEET)
+        reading.add(
+            "模板校验码不符：模板标识被改动过，或不是本系统生成的模板，请重新下载模板", "A2", META_SHEET
+        )
     return meta
 
 
@@ -196,23 +198,23 @@ def _target(
     if not meta:
         return unit, period
     if meta.get("plan") != plan_row.id:
-        reading.add(f"这是{meta.get('year')}年计划的模板,不属于当前计划", sheet=None)
+        reading.add(f"这是{meta.get('year')}年计划的模板，不属于当前计划", sheet=None)
     own_unit = session.get(OrgUnitRow, meta.get("unit") or 0)
     own_period = session.get(PeriodRow, meta.get("period") or 0)
     if unit is not None and own_unit is not None and own_unit.id != unit.id:
-        reading.add(f"这是“{own_unit.name}”的模板,不能作为“{unit.name}”的数据上传", sheet=None)
+        reading.add(f"这是“{own_unit.name}”的模板，不能作为“{unit.name}”的数据上传", sheet=None)
     if period is not None and own_period is not None and own_period.id != period.id:
-        reading.add(f"这是{period_label(own_period, plan_row.year)}的模板,当前上传的报送期是"
+        reading.add(f"这是{period_label(own_period, plan_row.year)}的模板，当前上传的报送期是"
                     f"{period_label(period, plan_row.year)}", sheet=None)  # fmt: skip
     if own_unit is None or own_period is None:
-        reading.add("模板标识中的单位或报送期不存在,请重新下载模板", sheet=None)
+        reading.add("模板标识中的单位或报送期不存在，请重新下载模板", sheet=None)
     return own_unit, own_period
 
 
 def _layout(ws: Worksheet, meta: dict[str, Any], reading: _Reading) -> dict[int, dict[str, Any]]:
     """Sheet row number -> the meta row of the indicator it holds; faults for every stray row."""
     for merged in ws.merged_cells.ranges:
-        reading.add("为合并单元格,请取消合并", merged.coord)
+        reading.add("为合并单元格，请取消合并", merged.coord)
     wanted = {int(r["id"]): r for r in meta.get("rows", [])}
     found: dict[int, dict[str, Any]] = {}
     seen: dict[int, int] = {}
@@ -223,7 +225,7 @@ def _layout(ws: Worksheet, meta: dict[str, Any], reading: _Reading) -> dict[int,
     _refuse_beyond(ws, last, reading)
     for indicator_id, row in wanted.items():
         if indicator_id not in seen:
-            reading.add(f"指标 {row['code']}“{row['name']}”所在的行被删除,请使用原模板")
+            reading.add(f"指标 {row['code']}“{row['name']}”所在的行被删除，请使用原模板")
     return found
 
 
@@ -235,14 +237,14 @@ def _place(
     indicator_id = int(hidden) if isinstance(hidden, int | float) and int(hidden) in wanted else None
     if indicator_id is None:
         if _row_empty(ws, number) and number <= table_end:
-            reading.add("为空行(表格中间插入了行),请删除该行", f"第 {number} 行")
+            reading.add("为空行（表格中间插入了行），请删除该行", f"第 {number} 行")
         elif not _row_empty(ws, number):
             reading.add(
-                "不是模板中的指标行(可能新增、复制了行或改动了隐藏编号),请删除该行", f"第 {number} 行"
+                "不是模板中的指标行（可能新增、复制了行或改动了隐藏编号），请删除该行", f"第 {number} 行"
             )
         return
     if indicator_id in seen:
-        reading.add(f"与第 {seen[indicator_id]} 行是同一指标(行被复制),请删除重复的行", f"第 {number} 行")
+        reading.add(f"与第 {seen[indicator_id]} 行是同一指标（行被复制），请删除重复的行", f"第 {number} 行")
         return
     seen[indicator_id] = number
     found[number] = wanted[indicator_id]
@@ -263,7 +265,7 @@ def _refuse_beyond(ws: Worksheet, last: int, reading: _Reading) -> None:
                     if row > last and not _blank(cell.value))  # fmt: skip
     if beyond:
         row, column = beyond[0]
-        reading.add(f"第 {row} 行远在模板的表格以下(表格止于第 {last - SPARE_ROWS - 1} 行),请删除表格以下的内容",
+        reading.add(f"第 {row} 行远在模板的表格以下（表格止于第 {last - SPARE_ROWS - 1} 行），请删除表格以下的内容",
                     f"{column_letters(column)}{row}")  # fmt: skip
 
 
@@ -309,7 +311,7 @@ def _apply_row(
     if row is None or len(reading.faults) > before:
         return None
     if meta_row.get("stored_unit", row.unit) != row.unit:
-        reading.add(f"该指标的计量单位已改为“{row.unit}”,请重新下载填报模板", f"D{number}")
+        reading.add(f"该指标的计量单位已改为“{row.unit}”，请重新下载填报模板", f"D{number}")
         return None
     try:
         return save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=period, raw=raw,
@@ -318,13 +320,13 @@ def _apply_row(
                            reason=str(raw.get("note") or "") or None)  # fmt: skip  # the row's note explains a correction
     except ValidationFailed as failed:
         for problem in failed.problems:
-            reading.add(f"{problem.label}{'(需确认)' if problem.warning else ''}:{problem.message}",
+            reading.add(f"{problem.label}{'（需确认）' if problem.warning else ''}：{problem.message}",
                         f"{FIELD_COLUMNS.get(problem.field, 'H')}{number}")  # fmt: skip
     except PeriodClosed as closed:
         if all(f.message != str(closed) for f in reading.faults):
             reading.add(str(closed), sheet=None)
     except ConflictError as conflict:
-        reading.add(f"模板下载后此数据已有改动:{conflict}", f"B{number}")
+        reading.add(f"模板下载后此数据已有改动：{conflict}", f"B{number}")
     except WorkflowError as refused:
         reading.add(str(refused), f"B{number}")
     return None
@@ -341,7 +343,7 @@ def _check_fixed(ws: Worksheet, number: int, meta_row: dict[str, Any], reading: 
     for letter, (label, value) in expected.items():
         shown = _text(ws[f"{letter}{number}"].value)
         if shown != str(value):
-            reading.add(f"{label}被改动(模板为“{value}”,现为“{shown}”),{label}不能在填报表中修改",
+            reading.add(f"{label}被改动（模板为“{value}”，现为“{shown}”），{label}不能在填报表中修改",
                         f"{letter}{number}")  # fmt: skip
 
 
@@ -360,17 +362,17 @@ def _read_inputs(
         cell = ws[f"{letter}{number}"]
         if _is_formula(cell):
             reading.add(
-                f"{FIELD_NAMES[letter]}含公式“{cell.value}”,请直接填写数值而不是公式", cell.coordinate
+                f"{FIELD_NAMES[letter]}含公式“{cell.value}”，请直接填写数值而不是公式", cell.coordinate
             )
         elif letter not in MODE_COLUMNS[mode] and not _blank(cell.value):
-            reading.add(f"本指标不填“{FIELD_NAMES[letter]}”({_mode_hint(mode)}),请清空", cell.coordinate)
+            reading.add(f"本指标不填“{FIELD_NAMES[letter]}”（{_mode_hint(mode)}），请清空", cell.coordinate)
         else:
             raw[_field(letter)] = _cell_value(cell, meta_row)
     return raw, _confirmed(raw.pop("confirm", None), f"N{number}", reading)
 
 
 def _mode_hint(mode: InputMode) -> str:
-    return {InputMode.VALUE: "只填本期数值", InputMode.RATIO: "只填分子和分母,比率由系统计算",
+    return {InputMode.VALUE: "只填本期数值", InputMode.RATIO: "只填分子和分母，比率由系统计算",
             InputMode.STAGE: "只选阶段并填日期"}[mode]  # fmt: skip
 
 
@@ -399,5 +401,5 @@ def _cell_value(cell: Cell, meta_row: dict[str, Any]) -> object:
 def _confirmed(raw: object, cell: str, reading: _Reading) -> bool:
     text = "" if raw is None else str(raw).strip()
     if text not in ("", YES, NO):
-        reading.add(f"确认异常只能填“是”或“否”,而不是“{text}”", cell)
+        reading.add(f"确认异常只能填“是”或“否”，而不是“{text}”", cell)
     return text == YES

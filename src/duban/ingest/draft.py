@@ -100,7 +100,7 @@ def draft_plan(*, nt: NormalText, blocks: list[Block], facts: DocumentFacts, sou
 
 def _plan_title(title: str, facts: DocumentFacts) -> str:
     cleaned = title.strip(_TITLE_EDGES)
-    return cleaned or f"{facts.region}{facts.year}年工作计划(草案)"
+    return cleaned or f"{facts.region}{facts.year}年工作计划（草案）"
 
 
 def _step(cursor: _Cursor, block: Block, facts: DocumentFacts, title: str) -> None:
@@ -289,7 +289,7 @@ def _add_indicator(
     try:
         indicator = _indicator(f"T{cursor.indicator_count + 1:03d}", candidate, item, lead)
     except ValidationError as exc:
-        problems.append(f"第 {item.line} 行“{item.quote}”无法成为指标:{exc.errors()[0]['msg']}")
+        problems.append(f"第 {item.line} 行“{item.quote}”无法成为指标：{exc.errors()[0]['msg']}")
         return
     task = cursor.task or _paragraph_task(cursor, area, block)
     if lead and not task.lead_unit:

@@ -84,9 +84,9 @@ def _load_gold(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IngestError(f"无法读取标注文件“{path}”:{exc}") from exc
+        raise IngestError(f"无法读取标注文件“{path}”：{exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
-        raise IngestError(f"标注文件“{path}”格式不对:需要包含 targets 列表")
+        raise IngestError(f"标注文件“{path}”格式不对：需要包含 targets 列表")
     return data
 
 
@@ -111,7 +111,7 @@ def _gold_mark(entry: dict[str, Any]) -> Mark:
             label=f"{entry.get('id', '?')} {entry.get('quote', '')}",
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise IngestError(f"标注条目 {entry.get('id', '?')} 缺少或写错了字段:{exc}") from exc
+        raise IngestError(f"标注条目 {entry.get('id', '?')} 缺少或写错了字段：{exc}") from exc
 
 
 def _predicted_mark(item: IngestItem, result: IngestResult) -> Mark:
@@ -147,14 +147,16 @@ def _taken(marks: list[Mark], predicted: list[Mark]) -> list[Mark]:
 
 def format_evaluation(evaluation: Evaluation) -> list[str]:
     """The report lines; the last three are precision, recall, and past/scale numbers taken."""
-    lines = [f"标注目标 {evaluation.gold} 个,抽取目标 {evaluation.predicted} 个,匹配 {evaluation.matched} 个"]
-    lines += [f"  漏抽: {_describe(m)}" for m in evaluation.missed]
-    lines += [f"  误抽: {_describe(m)}" for m in evaluation.extra]
-    lines += [f"  误将过去数值当作目标: {_describe(m)}" for m in evaluation.past_taken]
-    lines += [f"  误将项目规模当作目标: {_describe(m)}" for m in evaluation.scales_taken]
-    lines.append(f"precision 准确率: {evaluation.precision:.3f}")
-    lines.append(f"recall 召回率: {evaluation.recall:.3f}")
-    lines.append(f"past taken 过去数值误抽: {len(evaluation.past_taken)}; scales taken 项目规模误抽: "
+    lines = [
+        f"标注目标 {evaluation.gold} 个，抽取目标 {evaluation.predicted} 个，匹配 {evaluation.matched} 个"
+    ]
+    lines += [f"  漏抽：{_describe(m)}" for m in evaluation.missed]
+    lines += [f"  误抽：{_describe(m)}" for m in evaluation.extra]
+    lines += [f"  误将过去数值当作目标：{_describe(m)}" for m in evaluation.past_taken]
+    lines += [f"  误将项目规模当作目标：{_describe(m)}" for m in evaluation.scales_taken]
+    lines.append(f"precision 准确率：{evaluation.precision:.3f}")
+    lines.append(f"recall 召回率：{evaluation.recall:.3f}")
+    lines.append(f"past taken 过去数值误抽：{len(evaluation.past_taken)}；scales taken 项目规模误抽："
                  f"{len(evaluation.scales_taken)}")  # fmt: skip
     return lines
 

@@ -26,9 +26,9 @@ def _item_line(item: IngestItem, indicators: dict[str, Indicator]) -> str:
     indicator = indicators.get(item.indicator_id or "")
     if indicator is None:
         status = _STATUS.get(item.status, item.status)
-        return f"{where} → {status}:{item.reason or '未成为指标'}"
+        return f"{where} → {status}：{item.reason or '未成为指标'}"
     comparator = indicator.comparator.value
-    flags = f"(待复核:{';'.join(indicator.flags)})" if indicator.flags else ""
+    flags = f"（待复核：{'；'.join(indicator.flags)}）" if indicator.flags else ""
     return (f"{where} → 目标 {indicator.id} {indicator.name} {comparator} {indicator.target}{indicator.unit}"
             f" [{indicator.scope.shorthand()}] 置信度 {indicator.confidence}{flags}")  # fmt: skip
 
@@ -42,6 +42,6 @@ def _unread_numbers(result: IngestResult) -> list[tuple[int, str]]:
         if any(a <= match.start() < b for a, b in spans):
             continue
         line = text.count("\n", 0, match.start()) + 1
-        kind = "日期或年份" if _DATE_AFTER.match(text, match.end()) else "没有可识别的单位,或是编号"
-        rows.append((match.start(), f"第{line}行 {match.group(0)} → 未读:{kind}"))
+        kind = "日期或年份" if _DATE_AFTER.match(text, match.end()) else "没有可识别的单位，或是编号"
+        rows.append((match.start(), f"第{line}行 {match.group(0)} → 未读：{kind}"))
     return rows

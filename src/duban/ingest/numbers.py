@@ -33,7 +33,7 @@ def parse_number(text: str) -> Decimal:
     try:
         value = Decimal(text[:head])
     except InvalidOperation as exc:
-        raise ValueError(f"不是数字:{text}") from exc
+        raise ValueError(f"不是数字：{text}") from exc
     return value * magnitude(text[head:])
 
 
@@ -42,7 +42,7 @@ def magnitude(suffix: str) -> Decimal:
     factor = Decimal(1)
     for char in suffix:
         if char not in MAGNITUDES:
-            raise ValueError(f"不是数量级:{suffix}")
+            raise ValueError(f"不是数量级：{suffix}")
         factor *= MAGNITUDES[char]
     return factor
 
@@ -50,7 +50,7 @@ def magnitude(suffix: str) -> Decimal:
 def parse_chinese_numeral(text: str) -> Decimal:
     """Read a pure Chinese numeral: 十五, 一百零五, 两千, 千万, 一亿五千万."""
     if not text or any(c not in CHINESE_NUMERAL_CHARS for c in text):
-        raise ValueError(f"不是中文数字:{text}")
+        raise ValueError(f"不是中文数字：{text}")
     total, below_yi, section, digit = 0, 0, 0, 0
     for char in text:
         if char in _DIGITS:

@@ -45,10 +45,10 @@ def read_source(*, path: Path) -> SourceText:
 def _read_bytes(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise IngestError(f"文件“{path.name}”超过 64 MB,不像是计划文档")
+            raise IngestError(f"文件“{path.name}”超过 64 MB，不像是计划文档")
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"无法读取文件“{path}”:{exc.strerror or exc}") from exc
+        raise IngestError(f"无法读取文件“{path}”：{exc.strerror or exc}") from exc
     if not data:
         raise IngestError(f"文件“{path.name}”是空文件")
     return data
@@ -61,7 +61,7 @@ def detect_kind(data: bytes) -> str:
     if data[:4] == b"PK\x03\x04":
         return "docx"
     if data[:8] == _OLE_MAGIC:
-        raise IngestError("这是旧版 Word(.doc)或其他 Office 二进制文件,请另存为 .docx 后再导入")
+        raise IngestError("这是旧版 Word（.doc）或其他 Office 二进制文件，请另存为 .docx 后再导入")
     return "text"
 
 
@@ -70,7 +70,7 @@ def decode_text(data: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return _newlines(_decode(data, "utf-16"))
     if _looks_binary(data):
-        raise IngestError("文件不是文本、Word(.docx)或 PDF 文档,无法读取")
+        raise IngestError("文件不是文本、Word（.docx）或 PDF 文档，无法读取")
     try:
         return _newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -81,7 +81,9 @@ def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise IngestError(f"文件编码无法识别(既不是 UTF-8 也不是 GB18030):第 {exc.start} 字节出错") from exc
+        raise IngestError(
+            f"文件编码无法识别（既不是 UTF-8 也不是 GB18030）：第 {exc.start} 字节出错"
+        ) from exc
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -99,7 +101,7 @@ def read_docx_text(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "word/document.xml" not in archive.namelist():
-                raise IngestError("压缩文件中没有 Word 正文(word/document.xml),不是 .docx 文档")
+                raise IngestError("压缩文件中没有 Word 正文（word/document.xml），不是 .docx 文档")
             fault = archive_fault(archive, limits=DOCUMENT_LIMITS, what="Word 文档")
             if fault:
                 raise IngestError(fault)
@@ -110,7 +112,7 @@ def read_docx_text(data: bytes) -> str:
     except IngestError:
         raise
     except Exception as exc:  # python-docx raises many kinds of errors on broken files
-        raise IngestError(f"Word 文档已损坏或格式不正确,无法读取:{type(exc).__name__}") from exc
+        raise IngestError(f"Word 文档已损坏或格式不正确，无法读取：{type(exc).__name__}") from exc
 
 
 def _docx_blocks(document: Any) -> list[str]:
@@ -139,8 +141,8 @@ def read_pdf_text(data: bytes) -> str:
 
         text = extract_text(io.BytesIO(data), maxpages=MAX_PDF_PAGES)
     except Exception as exc:  # pdfminer raises many kinds of errors on broken files
-        raise IngestError(f"PDF 文件已损坏、加密或格式不正确,无法读取:{type(exc).__name__}") from exc
+        raise IngestError(f"PDF 文件已损坏、加密或格式不正确，无法读取：{type(exc).__name__}") from exc
     text = _newlines(text).replace("\x0c", "\n")
     if not text.strip():
-        raise IngestError("PDF 中没有文字层(可能是扫描件),请先进行文字识别(OCR)后再导入")
+        raise IngestError("PDF 中没有文字层（可能是扫描件），请先进行文字识别（OCR）后再导入")
     return text

@@ -43,7 +43,7 @@ def ingest_text(*, text: str, source: SourceDocument) -> IngestResult:
     nt = normalize(text)
     numbers = count_quantities(nt.text)
     if numbers > MAX_NUMBERS:
-        raise IngestError(f"文档中有 {numbers} 个带单位的数字,远超一份年度计划,请拆分后分别导入")
+        raise IngestError(f"文档中有 {numbers} 个带单位的数字，远超一份年度计划，请拆分后分别导入")
     fallback_region = Path(source.path).stem[:20] or "未命名地区"
     facts = document_facts(text=nt.text, fallback_region=fallback_region, fallback_year=date.today().year)
     draft = draft_plan(nt=nt, blocks=document_blocks(nt.text), facts=facts, source=source)

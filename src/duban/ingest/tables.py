@@ -85,9 +85,9 @@ def mark_progress(
             continue
         cell = text[slice(*spans[column])] if column is not None else ""
         if column in columns.progress or _DONE_CELL.match(cell):
-            candidate.status, candidate.reason = PAST, "进度列中的完成数,不是目标"
+            candidate.status, candidate.reason = PAST, "进度列中的完成数，不是目标"
         elif column in columns.milestones or _MONTH_CELL.match(cell):
-            candidate.status, candidate.reason = OTHER, "月度或季度计划(时间节点),不是全年目标"
+            candidate.status, candidate.reason = OTHER, "月度或季度计划（时间节点），不是全年目标"
 
 
 def bare_figures(text: str, spans: list[tuple[int, int]], columns: Columns, name: str) -> list[Candidate]:
@@ -112,9 +112,9 @@ def bare_figures(text: str, spans: list[tuple[int, int]], columns: Columns, name
         unit = unit_match.group(2)
         candidate = Candidate(value, unit, start, end, TARGET, name=name, kind=_kind(unit))
         candidate.number_start, candidate.number_end = number_start, start + bare.end(1)
-        candidate.flag(f"单位取自“单位”列({unit_text})", 0.8)
+        candidate.flag(f"单位取自“单位”列（{unit_text}）", 0.8)
         if column in columns.progress:
-            candidate.status, candidate.reason = PAST, "进度列中的完成数,不是目标"
+            candidate.status, candidate.reason = PAST, "进度列中的完成数，不是目标"
         found.append(candidate)
     return found
 

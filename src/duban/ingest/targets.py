@@ -104,7 +104,7 @@ _VOTED = re.compile(r"^(?:名|位)?(?:人大)?代表|^[\u4e00-\u9fff]{0,6}?(?:�
 _LISTED = re.compile(r"^[\u4e00-\u9fff]{0,6}?项目被(?:列入|确定为|纳入)")  # '共10个项目被列入…民生实事项目'
 _AS_MEMBER = re.compile(r"作为[^,;。]*$")  # '温州作为全国首批14个…城市': what the place is, not a plan
 _HELD_AT = re.compile(r"控制在$")
-_ALREADY = "“已…”:已经完成的事实"
+_ALREADY = "“已…”：已经完成的事实"
 # a progress report: '前三季度,累计完成投资151.88亿元,占年度计划的116.69%'; '已开工76个,…的有58个'
 _PERIOD_LEAD = re.compile(
     r"^\s*(?:今年|全年)?(?:前[一二三]季度|[一二三四]季度|上半年|1\s*[-—–~至]\s*\d{1,2}\s*月份?|年初以来)"
@@ -194,7 +194,7 @@ def read_block(*, text: str, start: int, setting: BlockSetting) -> list[Candidat
                 elif 0 <= done_from <= candidate.start and candidate.status == TARGET:
                     candidate.status, candidate.reason = PAST, "完成情况清单中的数"
                 elif period and candidate.status == TARGET and not _total_of_progress(candidate, clause):
-                    candidate.status, candidate.reason = PAST, "报告期(前三季度、1—10月)内的完成情况"
+                    candidate.status, candidate.reason = PAST, "报告期（前三季度、1—10月）内的完成情况"
                 elif reported and candidate.status == TARGET and not _carried_over(candidate, clause):
                     candidate.status, candidate.reason = PAST, "同句前文“已…”报告的完成情况"
                 found.append(candidate)
@@ -228,7 +228,7 @@ def _mark_progress_reports(found: list[Candidate], text: str, start: int) -> Non
     for candidate in found:
         at = candidate.number_start if candidate.number_start >= 0 else candidate.start
         if candidate.status == TARGET and any(a <= at < b for a, b in spans):
-            candidate.status, candidate.reason = PAST, "完成进度(完成…,完成率…)"
+            candidate.status, candidate.reason = PAST, "完成进度（完成…，完成率…）"
 
 
 def _estimates_earlier_year(sentence: str, year: int) -> bool:
@@ -281,10 +281,10 @@ def _judge_time(
     elif candidate.target_year is not None:
         year = setting.facts.year
         candidate.flag(
-            f"{candidate.target_year}年目标:{year}年按年度节点考核,请补充基期值或{year}年节点", 0.7
+            f"{candidate.target_year}年目标：{year}年按年度节点考核，请补充基期值或{year}年节点", 0.7
         )
     elif mode == "neutral" and candidate.target_year is None:
-        candidate.flag("句中没有计划用语,可能是现状描述", 0.6)
+        candidate.flag("句中没有计划用语，可能是现状描述", 0.6)
 
 
 def target_year(before: str, year: int) -> int | None:
@@ -314,7 +314,7 @@ def _past_reason(
     if "已" in upto and not total:
         return _ALREADY
     if _SINCE.search(clause.before_in_sentence + clause.text):
-        return "“…年来”“…以来”:一段时间以来的成绩"
+        return "“…年来”“…以来”：一段时间以来的成绩"
     if before_anchor and not _FUTURE.search(clause.text):
         return "计划年份之前的基数"
     return None
@@ -326,7 +326,7 @@ def read_clause(clause: Clause, setting: BlockSetting) -> list[Candidate]:
     if len(quantities) > MAX_NUMBERS_PER_CLAUSE:  # not prose; also keeps the reading linear
         return [
             _rejected(
-                clause, quantities[0], OTHER, f"子句中有 {len(quantities)} 个数字,不像目标表述,未逐个识别"
+                clause, quantities[0], OTHER, f"子句中有 {len(quantities)} 个数字，不像目标表述，未逐个识别"
             )
         ]
     found: list[Candidate] = []
@@ -358,7 +358,7 @@ def _double_growth(clause: Clause) -> list[Candidate]:
             value, "%", _quote_start(clause), _quote_end(clause), TARGET, name=f"{subject}增长"
         )
         candidate.kind = IndicatorKind.GROWTH
-        candidate.flag(f"隐含目标:“双{match.group(1)}”增长按{plain(value)}%计,请确认", 0.7)
+        candidate.flag(f"隐含目标：“双{match.group(1)}”增长按{plain(value)}%计，请确认", 0.7)
         found.append(candidate)
     return found
 
@@ -384,53 +384,53 @@ def _rejection(clause: Clause, quantities: list[Quantity], index: int) -> tuple[
     if clause.in_quotes(q.start):
         return OTHER, "引号或书名号内的名称、口号"
     if _AS_MEMBER.search(before):
-        return OTHER, "身份描述(作为…的一员)"
+        return OTHER, "身份描述（作为…的一员）"
     if q.counts and (_LISTED.match(noun) or (_VOTED.match(noun) and _VOTE.search(clause.sentence))):
-        return OTHER, "票决的情况(代表人数、候选项目数)"
+        return OTHER, "票决的情况（代表人数、候选项目数）"
     if _PARTS_IN_BRACKETS.search(clause.sentence[: q.start + clause.start - clause.sentence_start]):
-        return OTHER, "括号内的分项(其中…、含…)"
+        return OTHER, "括号内的分项（其中…、含…）"
     if _STOCK_VERB.search(before) or _STOCK_NOUN.match(noun):
-        return PAST, "现有存量(发挥…作用、续建项目)"
+        return PAST, "现有存量（发挥…作用、续建项目）"
     if after.startswith("级"):
-        return SCALE, "规模等级(…级)"
+        return SCALE, "规模等级（…级）"
     if q.unit in _VOLTAGES:
-        return SCALE, "电压等级(…千伏线路、变电站)"
+        return SCALE, "电压等级（…千伏线路、变电站）"
     if q.counts and _DIGIT_NEXT.match(after) and not _class_follows(text, quantities, index):
         return OTHER, "后面数值的个数"
     if q.counts and (_STRUCTURAL.match(noun) or _PARTS_BEFORE.search(before)):
-        return OTHER, "文件结构的计数(…个方面、…件实事)"
+        return OTHER, "文件结构的计数（…个方面、…件实事）"
     if after.startswith("制"):
-        return OTHER, "规格(3人制、12年制)"
+        return OTHER, "规格（3人制、12年制）"
     progress = _progress_figure(q, before, noun, clause.text)
     if progress:
         return progress
     if _is_scale(q, after, before, noun):
         return SCALE, "项目规模或产能"
     if _DURATION.search(before) and q.unit in ("个月", "天", "年", "小时", "工作日"):
-        return OTHER, "时长(滞后、提前的时间)"
+        return OTHER, "时长（滞后、提前的时间）"
     if q.high is not None and q.unit == "岁":
-        return OTHER, "年龄段(…岁的对象)"
+        return OTHER, "年龄段（…岁的对象）"
     if _is_condition(q, after, before):
-        return OTHER, "限定条件(…以上的对象)"
+        return OTHER, "限定条件（…以上的对象）"
     if _scope_count(before, noun, quantities, index):
-        return OTHER, "范围描述(在…个乡镇)"
+        return OTHER, "范围描述（在…个乡镇）"
     return None
 
 
 def _progress_figure(q: Quantity, before: str, noun: str, text: str) -> tuple[str, str] | None:
     """Figures of a progress report, and counts that say which set of things, not how many to do."""
     if q.is_percent and _OF_PLAN.search(before):
-        return PAST, "完成进度(占年度计划的…)"
+        return PAST, "完成进度（占年度计划的…）"
     if _DONE_SO_FAR.search(before) and not _STRONG_FUTURE.search(text) and not _NAMED_YEAR.search(text):
-        return PAST, "累计完成数(进度)"
+        return PAST, "累计完成数（进度）"
     if before.endswith("的有") or (
         q.counts and _ALREADY_AFTER.match(noun) and not _TOTAL_THEN_PROGRESS.match(text, q.end)
     ):
-        return PAST, "现状计数(…的有N个、N个项目已完工)"
+        return PAST, "现状计数（…的有N个、N个项目已完工）"
     if q.counts and (_SET_OF.match(noun) or (not noun and before.endswith("的"))):
-        return OTHER, "所指的一组(…中、列入…的N个)"
+        return OTHER, "所指的一组（…中、列入…的N个）"
     if q.counts and _PEOPLE_OF_PLACES.match(noun):
-        return OTHER, "范围描述(…个安置点的群众)"
+        return OTHER, "范围描述（…个安置点的群众）"
     return None
 
 
@@ -501,7 +501,7 @@ def _read_run(
     targets = [_target(clause, quantities, i, prefix, setting) for i in run]
     if len(run) > 1:
         for target in targets:
-            target.flag("并列数值未写“分别”,请核对各自的指标", 0.6)
+            target.flag("并列数值未写“分别”，请核对各自的指标", 0.6)
     return _multiplied(targets, prefix) if len(run) == 1 else targets
 
 
@@ -519,7 +519,7 @@ def _target(
     candidate.scope = scope_of(clause, q, quantities, setting, candidate)
     if q.approximate:
         candidate.comparator = Comparator.MORE_THAN
-        candidate.flag("约数(…余、…多),请确认目标值", 0.7)
+        candidate.flag("约数（…余、…多），请确认目标值", 0.7)
     if not candidate.name:
         candidate.name = clause.text.replace(q.text, "").strip(" ,。;") or "未命名指标"
         candidate.flag("指标名称需人工确认", 0.6)
@@ -533,12 +533,12 @@ def _mark_reading(candidate: Candidate, q: Quantity) -> None:
     """Ranges become lower bounds; units that were inferred are flagged for review."""
     if q.high is not None:
         candidate.comparator = Comparator.AT_LEAST
-        candidate.note = f"区间目标:{q.text}(上限 {plain(q.high)}{q.unit})"
-        candidate.flag(f"区间目标 {q.text},按下限计,上限为{plain(q.high)}{q.unit}", 0.75)
+        candidate.note = f"区间目标：{q.text}（上限 {plain(q.high)}{q.unit}）"
+        candidate.flag(f"区间目标 {q.text}，按下限计，上限为{plain(q.high)}{q.unit}", 0.75)
     if q.inferred == "measure":
-        candidate.flag(f"单位“{q.unit}”按量词推断,请确认", 0.8)
+        candidate.flag(f"单位“{q.unit}”按量词推断，请确认", 0.8)
     elif q.inferred == "noun":
-        candidate.flag(f"原文未写单位,按“{q.unit}”计,请确认", 0.6)
+        candidate.flag(f"原文未写单位，按“{q.unit}”计，请确认", 0.6)
 
 
 def plain(value: Decimal) -> str:
@@ -623,9 +623,9 @@ def scope_of(
     before = clause.text[: q.start]
     if _EACH_SET.search(clause.text) and _EACH_WORD.search(clause.text):
         if setting.facts.counties:
-            candidate.flag("目标按各县(市、区)分别计", 0.8)
+            candidate.flag("目标按各县（市、区）分别计", 0.8)
             return Scope(kind="each")
-        candidate.flag("各县(市、区)分别的目标,但文中未列出县名,暂按全市计", 0.5)
+        candidate.flag("各县（市、区）分别的目标，但文中未列出县名，暂按全市计", 0.5)
         return Scope()
     place = _scope_place(clause.text, quantities, q)
     if place:
@@ -662,7 +662,7 @@ def _range_target(
     low, high = quantities[run[0]], quantities[run[1]]
     candidate = _target(clause, quantities, run[0], prefix, setting)
     candidate.comparator = Comparator.AT_LEAST
-    candidate.flag(f"区间目标,上限为{high.text}", 0.75)
+    candidate.flag(f"区间目标，上限为{high.text}", 0.75)
     candidate.value = low.value if low.unit == high.unit else candidate.value
     return candidate
 
@@ -679,12 +679,12 @@ def _distributed(
         target.comparator = comparator
     if len(subjects) != len(targets):
         for target in targets:
-            target.flag("“分别”的主语与数值个数不一致,请核对", 0.5)
+            target.flag("“分别”的主语与数值个数不一致，请核对", 0.5)
         return targets
     for target, subject in zip(targets, subjects, strict=True):
         target.name = subject
         target.kind = kind_of(subject, quantities[run[0]], "")
-        target.flag("按“分别”拆分,请核对各自的主语", 0.85)
+        target.flag("按“分别”拆分，请核对各自的主语", 0.85)
     return targets
 
 
@@ -731,7 +731,7 @@ def _multiplied(targets: list[Candidate], prefix: str) -> list[Candidate]:
     items = [i.strip() for i in (match.group(1) or "").split("、") if i.strip()]
     base = targets[0]
     if len(items) != count or count > 20:
-        base.flag(f"“{count_text}个{base.value}{base.unit}”可能是{count}项指标,请拆分", 0.6)
+        base.flag(f"“{count_text}个{base.value}{base.unit}”可能是{count}项指标，请拆分", 0.6)
         return targets
     copies = [_copy_named(base, item) for item in items]
     return copies

@@ -48,7 +48,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.field}：{self.message}"
 
 
 class PlanFileError(Exception):
@@ -148,7 +148,7 @@ _MESSAGES = {
     "int_parsing": "应为整数",
     "int_type": "应为整数",
     "bool_parsing": "应为 true 或 false",
-    "date_from_datetime_parsing": "应为日期(YYYY-MM-DD)",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "string_type": "应为文字",
     "list_type": "应为列表",
     "dict_type": "应为映射",
@@ -162,7 +162,7 @@ def _chinese_message(err: Any) -> str:
     if kind == "enum":
         return f"“{err.get('input')}”无效，应为：{err['ctx']['expected']}"
     if kind in _MESSAGES:
-        shown = "" if kind in ("missing", "extra_forbidden") else f"(实际为“{err.get('input')}”）"
+        shown = "" if kind in ("missing", "extra_forbidden") else f"（实际为“{err.get('input')}”）"
         return _MESSAGES[kind] + shown
     return str(err["msg"]).removeprefix("Value error, ")
 
@@ -197,7 +197,7 @@ def _field_path(tree: Any, loc: tuple[Any, ...]) -> str:
         node = node.get(key) if isinstance(node, CommentedMap) else None
     text = ".".join(parts).replace(".[", "[")
     last = str(loc[-1]) if loc else ""
-    return f"{text} ({_FIELD_NAMES[last]})" if last in _FIELD_NAMES else text
+    return f"{text}（{_FIELD_NAMES[last]}）" if last in _FIELD_NAMES else text
 
 
 def check_plan(plan: Plan, *, tree: Any = None, name: str = "<plan>") -> list[Problem]:
@@ -208,7 +208,7 @@ def check_plan(plan: Plan, *, tree: Any = None, name: str = "<plan>") -> list[Pr
     for ind in plan.indicators():
         line = _nth_line(lines, ind.id, seen.get(ind.id, 0))
         if ind.id in seen:
-            problems.append(Problem(name, line, f"[{ind.id}].id (编号)", f"编号“{ind.id}”重复"))
+            problems.append(Problem(name, line, f"[{ind.id}].id（编号）", f"编号“{ind.id}”重复"))
         seen[ind.id] = seen.get(ind.id, 0) + 1
         problems += [Problem(name, line, f"[{ind.id}].{f}", m) for f, m in indicator_faults(ind, plan)]
     ids = {ind.id for ind in plan.indicators()}
@@ -229,21 +229,21 @@ def indicator_faults(ind: Indicator, plan: Plan) -> list[tuple[str, str]]:
     """(field, message) for every fault of one indicator against the plan's org units."""
     known = plan.unit_names()
     faults: list[tuple[str, str]] = []
-    named = [("scope (范围)", ind.scope.unit), ("lead_unit (牵头单位)", ind.lead_unit)]
-    named += [("co_units (配合单位)", u) for u in ind.co_units]
-    named += [("scope (范围)", u) for u in ind.scope.units]
-    named += [("breakdown (目标分解)", u) for u in (ind.breakdown.targets if ind.breakdown else {})]
+    named = [("scope（范围）", ind.scope.unit), ("lead_unit（牵头单位）", ind.lead_unit)]
+    named += [("co_units（配合单位）", u) for u in ind.co_units]
+    named += [("scope（范围）", u) for u in ind.scope.units]
+    named += [("breakdown（目标分解）", u) for u in (ind.breakdown.targets if ind.breakdown else {})]
     for field, unit in named:
         if unit and unit not in known:
             faults.append((field, f"未知单位“{unit}”（计划的 units 中没有）"))
     if ind.scope.kind is ScopeKind.EACH and not ind.scope.units and not plan.counties():
-        faults.append(("scope (范围)", "“各县分别”的范围需要计划中列出县（市、区）"))
+        faults.append(("scope（范围）", "“各县分别”的范围需要计划中列出县（市、区）"))
     message = breakdown_fault(ind)
     if message:
-        faults.append(("breakdown (目标分解)", message))
+        faults.append(("breakdown（目标分解）", message))
     message = horizon_fault(ind, plan.year)
     if message:
-        faults.append(("horizon (远期目标)", message))
+        faults.append(("horizon（远期目标）", message))
     return faults
 
 

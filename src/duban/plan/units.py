@@ -26,7 +26,7 @@ def display_scale(*, unit: str, display_unit: str) -> Decimal:
     if display_unit in display_units(unit):
         return MAGNITUDES[display_unit[0]]
     choices = "、".join(display_units(unit))
-    raise ValueError(f"显示单位“{display_unit}”与计量单位“{unit}”不相符,应为{choices}之一")
+    raise ValueError(f"显示单位“{display_unit}”与计量单位“{unit}”不相符，应为{choices}之一")
 
 
 def default_display_unit(*, unit: str, target: Decimal) -> str:

@@ -76,7 +76,7 @@ class Problem:
         return FIELD_LABELS.get(self.field, self.field)
 
     def __str__(self) -> str:
-        return f"{self.label}:{self.message}"
+        return f"{self.label}：{self.message}"
 
 
 @dataclass(frozen=True)
@@ -139,15 +139,15 @@ def parse_number(raw: object, *, unit: str, display_unit: str | None = None) -> 
 def _parse_text_number(raw: str, unit: str, scale: Decimal, shown: str) -> Decimal:
     text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace(" ", "")
     if text.lower() in NOT_A_NUMBER:
-        raise FieldError(f"“{raw.strip()}”不是数字,请填写数值(确无发生请填 0)")
+        raise FieldError(f"“{raw.strip()}”不是数字，请填写数值（确无发生请填 0）")
     match = _NUMBER.match(text)
     if not match:
-        raise FieldError(f"“{raw.strip()}”不是数字,请只填写数值")
+        raise FieldError(f"“{raw.strip()}”不是数字，请只填写数值")
     number, multiplier, suffix = match.groups()
     if suffix and not unit:
-        raise FieldError(f"“{raw.strip()}”请只填写数字,不要带单位或文字")
+        raise FieldError(f"“{raw.strip()}”请只填写数字，不要带单位或文字")
     if suffix and suffix not in (unit, "%" if unit in ("%", "百分点") else unit):
-        raise FieldError(f"“{raw.strip()}”的单位“{suffix}”与指标单位“{shown}”不符,请换算为{shown}后只填数字")
+        raise FieldError(f"“{raw.strip()}”的单位“{suffix}”与指标单位“{shown}”不符，请换算为{shown}后只填数字")
     if not multiplier and not suffix:
         return Decimal(number) * scale
     return Decimal(number) * _MULTIPLIERS.get(multiplier or "", Decimal(1))
@@ -167,7 +167,7 @@ def parse_stage(raw: object) -> MilestoneStage | None:
         return MilestoneStage(MilestoneStage.from_label(str(raw).strip()))
     except ValueError:
         labels = "、".join(s.label for s in MilestoneStage)
-        raise FieldError(f"“{raw}”不是有效阶段,应为 {labels} 之一") from None
+        raise FieldError(f"“{raw}”不是有效阶段，应为 {labels} 之一") from None
 
 
 def parse_date(raw: object) -> date | None:
@@ -186,7 +186,7 @@ def parse_date(raw: object) -> date | None:
 
 
 def _bad_date(raw: object) -> date:
-    raise FieldError(f"“{raw}”不是有效日期,请按 2026-06-15 的格式填写")
+    raise FieldError(f"“{raw}”不是有效日期，请按 2026-06-15 的格式填写")
 
 
 def rate_of(*, indicator: Indicator, figure: Figure) -> Decimal | None:
@@ -265,12 +265,12 @@ def _value_problems(indicator: Indicator, figure: Figure, context: Context) -> l
     value = figure.value
     assert value is not None
     if value < 0 and indicator.kind is not IndicatorKind.GROWTH:
-        return [Problem("value", f"{_fmt(value)} 为负数,本指标不能小于 0")]
+        return [Problem("value", f"{_fmt(value)} 为负数，本指标不能小于 0")]
     if indicator.kind in (IndicatorKind.RATE, IndicatorKind.SHARE) and value > HUNDRED:
         return [Problem("value", f"比率 {_fmt(value)}% 超过 100%")]
     previous = context.previous.value if context.previous else None
     if indicator.accumulation is Accumulation.CUMULATIVE and previous is not None and value < previous:
-        return [Problem("value", f"年初至今累计 {_fmt(value)} 低于上期累计 {_fmt(previous)},累计数不应减少")]
+        return [Problem("value", f"年初至今累计 {_fmt(value)} 低于上期累计 {_fmt(previous)}，累计数不应减少")]
     return []
 
 
@@ -285,7 +285,7 @@ def _ratio_problems(indicator: Indicator, figure: Figure) -> list[Problem]:
         rate = (numerator / denominator * HUNDRED).quantize(Decimal("0.01"))
         return [
             Problem(
-                "numerator", f"分子 {_fmt(numerator)} 大于分母 {_fmt(denominator)},比率 {rate}% 超过 100%"
+                "numerator", f"分子 {_fmt(numerator)} 大于分母 {_fmt(denominator)}，比率 {rate}% 超过 100%"
             )
         ]
     return []
@@ -299,12 +299,12 @@ def _stage_problems(figure: Figure, context: Context) -> list[Problem]:
             Problem("stage_date", f"阶段为“{stage.label if stage else ''}”时须填写进入该阶段的日期")
         )
     if when is not None and not date(context.year - 1, 1, 1) <= when <= context.on:
-        problems.append(Problem("stage_date", f"日期 {when} 不在本年度报送期内(应不晚于 {context.on})"))
+        problems.append(Problem("stage_date", f"日期 {when} 不在本年度报送期内（应不晚于 {context.on}）"))
     previous = context.previous.stage if context.previous else None
     order = list(MilestoneStage)
     if stage and previous and order.index(stage) < order.index(previous) and not context.confirmed:
         problems.append(
-            Problem("stage", f"阶段由“{previous.label}”倒退为“{stage.label}”,请确认", warning=True)
+            Problem("stage", f"阶段由“{previous.label}”倒退为“{stage.label}”，请确认", warning=True)
         )
     return problems
 
@@ -320,9 +320,9 @@ def _outlier_problems(indicator: Indicator, figure: Figure, context: Context) ->
         return []
     where = "value" if input_mode(indicator) is InputMode.VALUE else "numerator"
     if context.confirmed:
-        return [] if figure.note else [Problem("note", "已确认异常数据,须在备注中说明原因")]
+        return [] if figure.note else [Problem("note", "已确认异常数据，须在备注中说明原因")]
     what = "本期新增" if indicator.accumulation is Accumulation.CUMULATIVE else "本期数值"
-    return [Problem(where, f"{what} {_fmt(current)} 远离本单位以往水平({_describe(found)}),"
+    return [Problem(where, f"{what} {_fmt(current)} 远离本单位以往水平（{_describe(found)}），"
                            "如确认无误请勾选“确认异常”并在备注中说明", warning=True)]  # fmt: skip
 
 
@@ -348,7 +348,7 @@ def outlier(*, value: Decimal, history: Sequence[Decimal], floor: Decimal = LEVE
 
 
 def _describe(found: Outlier) -> str:
-    return f"以往中位数 {_fmt(found.median)},修正 Z 值 {found.score.quantize(Decimal('0.1'))}"
+    return f"以往中位数 {_fmt(found.median)}，修正 Z 值 {found.score.quantize(Decimal('0.1'))}"
 
 
 def _behind_problems(indicator: Indicator, figure: Figure, context: Context) -> list[Problem]:
@@ -362,7 +362,9 @@ def _behind_problems(indicator: Indicator, figure: Figure, context: Context) -> 
         return []
     done, expected = _fmt(verdict.completion_pct, "0.1"), _fmt(verdict.expected_pct, "0.1")
     return [
-        Problem("note", f"{verdict.label}于序时进度(完成 {done}%,序时进度 {expected}%),须在备注中说明原因")
+        Problem(
+            "note", f"{verdict.label}于序时进度（完成 {done}%，序时进度 {expected}%），须在备注中说明原因"
+        )
     ]
 
 

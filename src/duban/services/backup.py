@@ -249,7 +249,7 @@ def _libpq_url(url: str) -> str:
 
 def _run(command: list[str], url: str) -> None:
     if shutil.which(command[0]) is None:
-        raise BackupError(f"找不到 {command[0]}，请安装 PostgreSQL 客户端(Debian: postgresql-client)")
+        raise BackupError(f"找不到 {command[0]}，请安装 PostgreSQL 客户端（Debian: postgresql-client）")
     password = make_url(url).password
     env = os.environ | ({"PGPASSWORD": str(password)} if password else {})
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)

@@ -90,7 +90,7 @@ class ValidationFailed(WorkflowError):
     """The figure has problems; each names its field."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(";".join(str(p) for p in problems))
+        super().__init__("；".join(str(p) for p in problems))
         self.problems = problems
 
 

@@ -74,7 +74,7 @@ def mail_reminders(
 
 def _send(settings: Settings, reminders: list[Reminder], today: date) -> list[str | None]:
     if not settings.smtp_host:
-        return ["未配置邮件服务器(DUBAN_SMTP_HOST)"] * len(reminders)
+        return ["未配置邮件服务器（DUBAN_SMTP_HOST）"] * len(reminders)
     server = MailServer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_sender,
                         username=settings.smtp_username, password=settings.smtp_password,
                         starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)  # fmt: skip

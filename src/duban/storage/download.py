@@ -21,7 +21,7 @@ def fetch(storage: EvidenceStorage, key: str) -> bytes:
     try:
         return storage.get(key)
     except MissingFile as exc:
-        raise HTTPException(status_code=404, detail="文件已不在存储中,请联系管理员") from exc
+        raise HTTPException(status_code=404, detail="文件已不在存储中，请联系管理员") from exc
 
 
 # A stored file is always sent as an attachment of the type its bytes show; its name must not say

@@ -60,7 +60,7 @@ def send_all(*, server: MailServer, messages: list[EmailMessage]) -> list[str | 
             _start(smtp, server)
             return [_send_one(smtp, message) for message in messages]
     except (OSError, smtplib.SMTPException) as exc:
-        return [f"无法连接邮件服务器 {server.host}:{server.port}:{exc}"] * len(messages)
+        return [f"无法连接邮件服务器 {server.host}:{server.port}：{exc}"] * len(messages)
 
 
 def _start(smtp: smtplib.SMTP, server: MailServer) -> None:

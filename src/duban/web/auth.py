@@ -80,7 +80,7 @@ async def csrf_protect(request: Request) -> None:
         sent = str((await request.form()).get(CSRF_FIELD) or "")
     expected = request.session.get(CSRF_FIELD) or ""
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        raise HTTPException(status_code=403, detail="安全校验失败(CSRF)，请刷新页面后重试")
+        raise HTTPException(status_code=403, detail="安全校验失败（CSRF），请刷新页面后重试")
 
 
 def _is_form(request: Request) -> bool:

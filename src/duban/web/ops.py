@@ -45,7 +45,7 @@ class Metrics:
         )
         self.open_items = Gauge("duban_open_supervision_items", "Open 督办 items by colour", ["colour"],
                                 registry=self.registry)  # fmt: skip
-        self.supervision_events = Gauge("duban_supervision_events", "督办 steps and job actions (opened by the rules, reminders sent, …) in the audit log", ["action"],
+        self.supervision_events = Gauge("duban_supervision_events", "督办 steps and job actions (opened by the rules, reminders sent and so on) in the audit log", ["action"],
                                         registry=self.registry)  # fmt: skip
 
 
@@ -72,7 +72,7 @@ def _disk_ready(settings: Settings) -> tuple[bool, str]:
     if free < settings.min_free_disk_bytes:
         return (
             False,
-            f"磁盘剩余空间不足：{folder} 仅剩 {free // 1024 // 1024} MB(下限 {settings.min_free_disk_bytes // 1024 // 1024} MB)",
+            f"磁盘剩余空间不足：{folder} 仅剩 {free // 1024 // 1024} MB（下限 {settings.min_free_disk_bytes // 1024 // 1024} MB）",
         )
     return True, ""
 

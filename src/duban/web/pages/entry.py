@@ -403,7 +403,7 @@ def problem_fragment(problems: list[Problem], *, checked: bool) -> str:
     if not problems:
         return '<span class="ok">✓ 校验通过</span>' if checked else ""
     parts = [
-        Markup('<span class="{}" role="alert">{}:{}</span>').format(
+        Markup('<span class="{}" role="alert">{}：{}</span>').format(
             "warn" if p.warning else "error", FIELD_LABELS.get(p.field, p.field), p.message
         )
         for p in problems
@@ -416,7 +416,7 @@ def _warned(rows: list[FormRow]) -> str:
     warned = [r for r in rows if r.warnings]
     if not warned:
         return ""
-    words = ";".join(f"{r.code} {p.message}" for r in warned for p in r.warnings)
+    words = "；".join(f"{r.code} {p.message}" for r in warned for p in r.warnings)
     return f"其中 {len(warned)} 项需在提交时确认：{words}"
 
 

@@ -232,7 +232,7 @@ def decided_plan(*, plan: Plan, form: FormData) -> Plan:
         return Plan.model_validate(data)
     except ValidationError as exc:
         raise ValueError(
-            "修改后的目标有误：" + ";".join(f"{e['loc'][-1]} {e['msg']}" for e in exc.errors())
+            "修改后的目标有误：" + "；".join(f"{e['loc'][-1]} {e['msg']}" for e in exc.errors())
         ) from None
 
 

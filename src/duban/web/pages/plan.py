@@ -113,7 +113,7 @@ def edited_indicator(*, indicator: Indicator, form: FormData) -> Indicator:
     try:
         edited = Indicator.model_validate(data)
     except ValidationError as exc:
-        raise EditRefused(";".join(str(e["msg"]) for e in exc.errors())) from None
+        raise EditRefused("；".join(str(e["msg"]) for e in exc.errors())) from None
     fault = breakdown_fault(edited)
     if fault and edited.breakdown and edited.breakdown.status is BreakdownStatus.CONFIRMED:
         raise EditRefused(f"目标分解未确认：{fault}（可先保存为草案）")
