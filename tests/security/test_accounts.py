@@ -123,7 +123,7 @@ def test_user_add_prints_a_new_random_password_each_time(db_url, tmp_path, monke
         outputs = [CliRunner().invoke(cli, ["user", "add", name, "--role", "admin"]) for name in ("a1", "a2")]
     finally:
         get_settings.cache_clear()
-    passwords = [re.search(r"初始密码.*?:(\S+)", o.output).group(1) for o in outputs]  # type: ignore[union-attr]
+    passwords = [re.search(r"初始密码.*?：(\S+)", o.output).group(1) for o in outputs]  # type: ignore[union-attr]
     assert all(o.exit_code == 0 for o in outputs)
     assert passwords[0] != passwords[1] and min(map(len, passwords)) >= 10
 
