@@ -5,7 +5,8 @@ the province office; a city's office reaches its city and everything below), onl
 A plan's pages belong to the plan's unit (the unit its region names): a city's office reaches only its own
 city's plans (`plan_refusal`), and actions of the whole deployment (accounts, settings) only without a unit. The web layer asks `require` (or the
 `allow(action)` dependency built on it) before it acts; list pages ask `only_unit` for the unit they are
-limited to. A refusal is one error, `Refused`, answered with 403 and its Chinese message.
+limited to (`units_within` for the units they may list). A reporter or leader of a city is bound to its
+units (`Actor.region`) as its office is. A refusal is one error, `Refused`, answered with 403 and its Chinese message.
 
 Changing who may do what means changing `RULES` here: the authorisation test matrix
 (tests/security/test_authorisation.py) derives what it expects of every route and role from this table.
@@ -139,6 +140,17 @@ class Actor(Protocol):
         """The ids of the user's unit and every unit below it (None: no unit, or not asked for)."""
         ...
 
+    @property
+    def region(self) -> frozenset[int] | None:
+        """The ids of the user's city (the nearest province or city at or above their unit) and every unit
+        below it: all a user of a city ever reaches (None: no unit, or a unit under no city)."""
+        ...
+
+    @property
+    def above(self) -> frozenset[int]:
+        """The ids of the units above the user's city (the province): their plans are broken down to it."""
+        ...
+
 
 class Refused(Exception):
     """The policy refuses the action; the message (Chinese) is for the user. Answered with 403."""
@@ -168,6 +180,8 @@ def refusal(user: Actor | None, action: Action, unit: int | object | None = ANY_
     reach = rule.scope(user.role)
     if reach is Scope.NONE:
         return rule.no_role
+    if isinstance(unit, int) and user.region is not None and unit not in user.region:
+        return OTHER_REGION  # another city's unit, whatever the role's reach within a city
     if reach is Scope.ALL or unit is ANY_UNIT:
         return None
     if reach is Scope.SUBTREE:
@@ -186,10 +200,19 @@ def bound_to_subtree(user: Actor | None, action: Action) -> bool:
 
 def plan_refusal(user: Actor | None, action: Action, plan_unit: int | None) -> str | None:
     """Why `user` may not take `action` on a plan whose region is the unit `plan_unit` (None: no unit), or
-    on the deployment as a whole; None if they may."""
-    if not bound_to_subtree(user, action):
+    on the deployment as a whole; None if they may.
+
+    A city's users reach their city's plans; a plan above their city (the province's, broken down to it)
+    only for what the role does on its own unit (a reporter's figures, a unit's 督办 inbox)."""
+    if bound_to_subtree(user, action):
+        return refusal(user, action, None if RULES[action].deployment else plan_unit)
+    if user is None or user.region is None or RULES[action].public:
         return None
-    return refusal(user, action, None if RULES[action].deployment else plan_unit)
+    if plan_unit is None or plan_unit in user.region:
+        return None
+    if plan_unit in user.above and scope(user.role, action) is Scope.OWN:
+        return None
+    return OTHER_REGION
 
 
 def allowed(user: Actor | None, action: Action, unit: int | object | None = ANY_UNIT) -> bool:
@@ -211,9 +234,17 @@ def refuse_if(reason: str | None) -> None:
 
 
 def only_unit(user: Actor, action: Action) -> int | None:
-    """The one unit a list for `action` is limited to (0: a scoped user without a unit), or None for all."""
+    """The one unit a list for `action` is limited to, or None for a list of several (see `units_within`)."""
     require(user, action)
-    reach = scope(user.role, action)
-    if reach is Scope.ALL or (reach is Scope.SUBTREE and user.unit_id is None):
-        return None
-    return user.unit_id or 0  # a city's office: lists show its own unit's (never another city's)
+    return (user.unit_id or 0) if scope(user.role, action) is Scope.OWN else None
+
+
+def units_within(user: Actor, action: Action) -> frozenset[int] | None:
+    """The units a list for `action` may show `user`: None for every unit, else their own unit, their
+    office's subtree or their city's units (0 alone: a unit's user without a unit)."""
+    own = only_unit(user, action)
+    if own is not None:
+        return frozenset({own})
+    if bound_to_subtree(user, action):
+        return user.subtree or frozenset({0})
+    return user.region

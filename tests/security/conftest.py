@@ -1,7 +1,8 @@
 """A web app whose store holds another unit's (镇雄县's) figures, evidence and 督办 items to attack.
 
-The attackers are an anonymous visitor, the read-only leader, 昭阳区's reporter and the office of another
-city of the province (曲靖市, with its 麒麟区); the victim is 镇雄县 of 昭通市.
+The attackers are an anonymous visitor, the read-only leader, 昭阳区's reporter and the office, the leader
+and a county's reporter of another city of the province (曲靖市, with its 麒麟区); the victim is 镇雄县 of
+昭通市.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> W
 
 
 def _other_city(session: Session) -> frozenset[int]:
-    """曲靖市 with one county beside 昭通市, and its office's account (qujing, an admin of 曲靖市)."""
+    """曲靖市 with one county beside 昭通市, and its accounts: its office (qujing, an admin of 曲靖市), its
+    leader (qujing_leader) and 麒麟区's reporter (qilin)."""
     city = OrgUnitRow(name="曲靖市", kind="city", code="530300", path="530300", position=100)
     county = OrgUnitRow(
         name="麒麟区", kind="county", code="530302", path="530300/530302", parent=city, position=101
@@ -111,6 +113,8 @@ def _other_city(session: Session) -> frozenset[int]:
     session.add_all([city, county])
     session.flush()
     add_user(session=session, username="qujing", password=PASSWORD, role=Role.ADMIN, unit="曲靖市")
+    add_user(session=session, username="qujing_leader", password=PASSWORD, role=Role.LEADER, unit="曲靖市")
+    add_user(session=session, username="qilin", password=PASSWORD, role=Role.REPORTER, unit="麒麟区")
     return frozenset({city.id, county.id})
 
 
@@ -137,7 +141,7 @@ def filled_template(content: bytes, *, value: float) -> bytes:
 
 @pytest.fixture
 def app(settings: Settings, world: World) -> FastAPI:  # noqa: F811
-    # the login route's row has each of the six kinds of user try a wrong password from one address
+    # the login route's row has each of the eight kinds of user try a wrong password from one address
     return create_app(settings.model_copy(update={"login_max_failures": 10}))
 
 

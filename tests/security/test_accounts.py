@@ -131,7 +131,7 @@ def test_user_add_prints_a_new_random_password_each_time(db_url, tmp_path, monke
 def test_passwords_are_stored_only_as_argon2id_hashes(factory, engine, world):
     with factory() as session:
         hashes = list(session.scalars(select(UserRow.password_hash)))
-    assert len(hashes) == 5  # the four of the web tests and 曲靖市's office (security world)
+    assert len(hashes) == 7  # the four of the web tests, 曲靖市's office and leader, 麒麟区's reporter
     assert all(h.startswith("$argon2id$") for h in hashes)
     assert all(PasswordHasher().verify(h, PASSWORD) for h in hashes)
     meta = MetaData()

@@ -3,8 +3,8 @@
 Each route names one policy action (its `allow(Action.…)` dependency, read back from the route itself).
 REQUESTS says, for each route with a path parameter or a state change, how to build requests aimed at
 another unit's (镇雄县's) objects; a plain page is simply fetched. What each user — anonymous, the read-only
-leader, 昭阳区's reporter, 镇雄县's own reporter, another city's office (曲靖市's admin, reaching its own
-subtree only), the province office — must get is derived from the policy: refused
+leader, 昭阳区's reporter, 镇雄县's own reporter, another city's office, leader and county reporter
+(曲靖市's, bound to their own city), the province office — must get is derived from the policy: refused
 (401/403 or a redirect to the login page) with the store unchanged row for row and nothing of 镇雄县's shown,
 or let through (no refusal, no server error). A route that names no action, or has no request here, fails
 the suite with a message saying what to add.
@@ -298,8 +298,9 @@ PRIVATE_READS = {
     ("GET", "/api/evidence/{evidence_id}/file"), ("GET", "/api/supervision/items/{item_id}"),
     ("GET", "/projects/{code}"),
 }  # fmt: skip
-ATTACKERS = ("anonymous", "leader", "zhaoyang", "qujing")
-USERS = ("anonymous", "leader", "zhaoyang", "zhenxiong", "qujing", "admin")
+OTHER_CITY = ("qujing", "qujing_leader", "qilin")  # 曲靖市's office, leader and 麒麟区's reporter
+ATTACKERS = ("anonymous", "leader", "zhaoyang", *OTHER_CITY)
+USERS = ("anonymous", "leader", "zhaoyang", "zhenxiong", *OTHER_CITY, "admin")
 HOW_TO_NAME = (
     "give the route's user parameter `Annotated[CurrentUser, Depends(allow(Action.…))]` (duban.web.auth.allow; "
     "public routes `dependencies=[Depends(allow_anyone(Action.…))]`), choosing or adding the action in "
@@ -312,6 +313,8 @@ class Actor:
     role: Role
     unit_id: int | None
     subtree: frozenset[int] | None = None
+    region: frozenset[int] | None = None
+    above: frozenset[int] = frozenset()
 
 
 def _settings(db_url: str, tmp_path: Any) -> Settings:
@@ -350,10 +353,13 @@ def test_every_route_has_a_request_in_the_table(db_url, tmp_path):
 
 
 def _actor(who: str, world: World) -> Actor | None:
+    city = min(world.other_city)  # 曲靖市, made before its 麒麟区
     return {
         "anonymous": None, "leader": Actor(Role.LEADER, None), "admin": Actor(Role.ADMIN, None),
         "zhaoyang": Actor(Role.REPORTER, world.attacker_unit), "zhenxiong": Actor(Role.REPORTER, world.victim_unit),
-        "qujing": Actor(Role.ADMIN, min(world.other_city), world.other_city),
+        "qujing": Actor(Role.ADMIN, city, world.other_city, world.other_city),
+        "qujing_leader": Actor(Role.LEADER, city, None, world.other_city),
+        "qilin": Actor(Role.REPORTER, max(world.other_city), None, world.other_city),
     }[who]  # fmt: skip
 
 
@@ -458,16 +464,18 @@ def test_the_policy_refuses_other_units_every_change_of_the_victims_objects(acti
     for route in PRIVATE_READS:
         call = REQUESTS[route](world)[0]
         assert not _expected(_actor("zhaoyang", world), actions[route], call, world), route
-        assert not _expected(_actor("qujing", world), actions[route], call, world), route
+        for who in OTHER_CITY:
+            assert not _expected(_actor(who, world), actions[route], call, world), (who, route)
         assert _expected(_actor("admin", world), actions[route], call, world), route
     assert all(is_public(actions[r]) for r in PUBLIC)
 
 
 @pytest.mark.parametrize("route", sorted(PRIVATE_READS), ids=lambda r: f"{r[0]} {r[1]}")
 def test_another_units_figures_files_and_items_are_not_shown_to_a_reporter(route, world, session_as):
-    """Nor to another city's office: 曲靖市's admin is refused 昭通市's 镇雄县 as 昭阳区's reporter is."""
+    """Nor to another city's users: 曲靖市's admin, leader and county reporter are refused 昭通市's 镇雄县 as
+    昭阳区's reporter is."""
     admin, _ = session_as("admin")
-    for who in ("zhaoyang", "qujing"):
+    for who in ("zhaoyang", *OTHER_CITY):
         client, _token = session_as(who)
         for call in REQUESTS[route](world):
             assert admin.get(call.path).status_code == 200, f"the office cannot read {call.path}"

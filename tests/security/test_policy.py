@@ -7,13 +7,28 @@ from dataclasses import dataclass
 import pytest
 
 from duban.choices import ItemAction, Role
-from duban.policy import ITEM_STEPS, RULES, Action, Refused, Scope, allowed, only_unit, require, scope
+from duban.policy import (
+    ITEM_STEPS,
+    RULES,
+    Action,
+    Refused,
+    Scope,
+    allowed,
+    only_unit,
+    plan_refusal,
+    require,
+    scope,
+    units_within,
+)
 
 
 @dataclass(frozen=True)
 class User:
     role: Role
     unit_id: int | None
+    subtree: frozenset[int] | None = None
+    region: frozenset[int] | None = None
+    above: frozenset[int] = frozenset()
 
 
 OFFICE, LEADER, REPORTER = User(Role.ADMIN, None), User(Role.LEADER, None), User(Role.REPORTER, 7)
@@ -68,3 +83,42 @@ def test_the_leader_reads_everything_and_changes_nothing():
 def test_a_refusal_says_in_chinese_why(user, action, unit, message):
     with pytest.raises(Refused, match=message):
         require(user, action, unit)
+
+
+# a province (1) above city A (10: counties 11, 12) and city B (20: county 21)
+CITY_A, CITY_B, PROVINCE = frozenset({10, 11, 12}), frozenset({20, 21}), 1
+A_OFFICE = User(Role.ADMIN, 10, CITY_A, CITY_A, frozenset({PROVINCE}))
+A_LEADER = User(Role.LEADER, 10, None, CITY_A, frozenset({PROVINCE}))
+A_REPORTER = User(Role.REPORTER, 11, None, CITY_A, frozenset({PROVINCE}))
+
+
+@pytest.mark.parametrize("user", [A_OFFICE, A_LEADER, A_REPORTER], ids=["office", "leader", "reporter"])
+def test_a_citys_users_reach_nothing_of_another_city(user):
+    for action in Action:
+        if not RULES[action].public:
+            assert not allowed(user, action, 21), action
+            assert plan_refusal(user, action, 20) is not None, action  # city B's plan
+    assert allowed(user, Action.READ_FIGURES, 11) and plan_refusal(user, Action.READ_DASHBOARD, 10) is None
+
+
+def test_a_citys_users_list_their_citys_units_and_the_office_its_subtree():
+    assert units_within(A_LEADER, Action.READ_FIGURES) == CITY_A
+    assert (
+        units_within(A_OFFICE, Action.READ_SUPERVISION) == CITY_A
+        and only_unit(A_OFFICE, Action.REVIEW) is None
+    )
+    assert units_within(A_REPORTER, Action.READ_FIGURES) == {11}
+    assert (
+        units_within(OFFICE, Action.READ_FIGURES) is None
+        and units_within(LEADER, Action.READ_FIGURES) is None
+    )
+
+
+def test_the_province_plan_reaches_a_citys_reporter_for_their_own_units_work_only():
+    assert plan_refusal(A_REPORTER, Action.ENTER_FIGURES, PROVINCE) is None
+    assert (
+        plan_refusal(A_REPORTER, Action.READ_DASHBOARD, PROVINCE) is not None
+    )  # the whole province's standing
+    assert plan_refusal(A_LEADER, Action.READ_DASHBOARD, PROVINCE) is not None
+    assert plan_refusal(A_OFFICE, Action.REVIEW, PROVINCE) is not None
+    assert plan_refusal(OFFICE, Action.REVIEW, PROVINCE) is None

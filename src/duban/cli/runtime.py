@@ -38,6 +38,8 @@ class Operator:
     role = Role.ADMIN
     unit_id = None
     subtree = None
+    region = None
+    above: frozenset[int] = frozenset()
 
 
 def asks(action: Action, command: Command) -> Command:

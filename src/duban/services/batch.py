@@ -38,7 +38,8 @@ from duban.progress.forecast import cumulative_pattern
 from duban.progress.formula import Formula, FormulaError, parse_formula
 from duban.progress.judge import STAGE_SHARE
 from duban.services.history import LastYear, last_year
-from duban.services.plans import asked_in
+from duban.services.plans import asked_in, unit_of_region
+from duban.services.units import in_region
 
 _STAGES = tuple(MilestoneStage)
 _STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in _STAGES])
@@ -53,7 +54,7 @@ def period_frame(
     The list holds, in Chinese, what the frame leaves out (formulas that cannot be evaluated).
     """
     plan = session.get_one(PlanRow, plan_id)
-    units = _Units.read(session)
+    units = _Units.read(session, plan)
     ids, indicators = _indicators(session, plan_id, month)
     target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators)
     rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending)
@@ -77,7 +78,7 @@ def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodRe
     thresholds = Thresholds.model_validate(plan.thresholds or {})
     result = judge_period(frame=frame, thresholds=thresholds)
     _, indicators = _indicators(session, plan_id, month)
-    top = _Units.read(session).top
+    top = _Units.read(session, plan).top
     _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan.year,
                        thresholds=thresholds)  # fmt: skip
     return result
@@ -115,7 +116,7 @@ def earlier_figures(
     Indicators are the store `ids` in the frame's order, units in `_Units` order; the figures counted as
     `period_frame` counts them (approved, or with `pending` the submitted ones).
     """
-    units = _Units.read(session)
+    units = _Units.read(session, session.get_one(PlanRow, plan_id))
     value = np.full((len(ids), len(units.tree.names)), np.nan)
     found = value.copy()
     if month <= 1:
@@ -135,30 +136,40 @@ def earlier_figures(
 class _Units:
     """Every org unit as a tree, with a lookup from store id to tree index."""
 
-    def __init__(self, ids: np.ndarray, tree: UnitTree, kinds: list[str]) -> None:
+    def __init__(self, ids: np.ndarray, tree: UnitTree, kinds: list[str], top_id: int | None = None) -> None:
         self.tree, self.kinds = tree, kinds
-        self.index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self.index = np.full(int(max(ids.max(initial=0), top_id or 0)) + 1, -1, dtype=np.int64)
         self.index[ids] = np.arange(len(ids))
-        self.top = next((i for i, k in enumerate(kinds) if k in TOP_KINDS and tree.parent[i] < 0), -1)
+        own = int(self.index[top_id]) if top_id is not None else -1
+        first = next((i for i, k in enumerate(kinds) if k in TOP_KINDS and tree.parent[i] < 0), -1)
+        self.top = own if own >= 0 else first  # the plan's own top unit (a store may hold several cities)
 
     @classmethod
-    def read(cls, session: Session) -> _Units:
-        """All org units in display order."""
+    def read(cls, session: Session, plan: PlanRow) -> _Units:
+        """The units of `plan`'s tree in display order, the top being the unit its region names."""
         rows = session.execute(
-            select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.parent_id, OrgUnitRow.kind).order_by(
-                OrgUnitRow.position, OrgUnitRow.id
-            )
+            select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.parent_id, OrgUnitRow.kind)
+            .where(in_region(session=session, region=plan.region))
+            .order_by(OrgUnitRow.position, OrgUnitRow.id)
         ).all()
         names = {row.id: row.name for row in rows}
         tree = UnitTree.from_parents({r.name: names.get(r.parent_id) for r in rows})
-        return cls(np.array([r.id for r in rows], dtype=np.int64), tree, [r.kind for r in rows])
+        top = unit_of_region(session=session, region=plan.region)
+        return cls(np.array([r.id for r in rows], dtype=np.int64), tree, [r.kind for r in rows], top)
 
     def named(self, names: Sequence[str]) -> list[int]:
         position = {name: i for i, name in enumerate(self.tree.names)}
         return [position[n] for n in names if n in position]
 
     def counties(self) -> list[int]:
-        return [i for i, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY]
+        """The counties under the plan's top unit (every county without one)."""
+        return [i for i, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY and self._under_top(i)]
+
+    def _under_top(self, unit: int) -> bool:
+        parent = self.tree.parent
+        while unit >= 0 and unit != self.top:
+            unit = int(parent[unit])
+        return self.top < 0 or unit == self.top
 
 
 def _indicators(session: Session, plan_id: int, month: int) -> tuple[np.ndarray, list[Indicator]]:

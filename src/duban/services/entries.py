@@ -48,6 +48,7 @@ from duban.services.periods import (
     period_end,
 )
 from duban.services.plans import indicator_from_row, is_asked
+from duban.services.units import in_region
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 AMOUNT_LIMIT = Decimal(10) ** 18  # figures are NUMERIC(24, 6)
@@ -302,8 +303,11 @@ def _units_plan(session: Session, plan_row: PlanRow) -> Plan:
     query = (
         select(OrgUnitRow.name, OrgUnitRow.kind, parent.name.label("parent"))
         .outerjoin(parent, parent.id == OrgUnitRow.parent_id).order_by(OrgUnitRow.position, OrgUnitRow.id)
+        .where(in_region(session=session, region=plan_row.region))
     )  # fmt: skip
-    units = [OrgUnit.model_validate(dict(r._mapping)) for r in session.execute(query)]
+    rows = session.execute(query).all()
+    names = {r.name for r in rows}  # the plan's top unit has no parent in it (a province is another plan's)
+    units = [OrgUnit(name=r.name, kind=r.kind, parent=r.parent if r.parent in names else None) for r in rows]
     return Plan(region=plan_row.region, year=plan_row.year, title=plan_row.title, units=units)
 
 
@@ -420,8 +424,9 @@ def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, u
 
 
 def _city(session: Session, plan_row: PlanRow) -> str:
-    """`city_name` read from the store: the first city-level unit (one row), else the plan's region."""
+    """`city_name` read from the store: the plan's top unit (one row), else the plan's region."""
     query = select(OrgUnitRow.name).where(OrgUnitRow.kind.in_(TOP_KIND_VALUES))
+    query = query.where(in_region(session=session, region=plan_row.region))
     return session.scalar(query.order_by(OrgUnitRow.position, OrgUnitRow.id).limit(1)) or plan_row.region
 
 

@@ -277,8 +277,9 @@ class UnitFacts:
         query = select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.kind, OrgUnitRow.parent_id)
         rows = {r.name: r for r in session.execute(query)}
         found = [rows[n] for n in names]
+        ids = {r.id for r in found}  # the plan's tree: its top unit's parent (a province) is not in it
         return cls(
-            names, [r.id for r in found], [r.kind for r in found], [r.parent_id is None for r in found]
+            names, [r.id for r in found], [r.kind for r in found], [r.parent_id not in ids for r in found]
         )
 
     def counties(self) -> np.ndarray:

@@ -31,7 +31,7 @@ from duban.plan.model import (
     Task,
     Thresholds,
 )
-from duban.services.units import unit_named
+from duban.services.units import city_and_above, plan_units, unit_named
 from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = (
@@ -54,35 +54,70 @@ def write_plan(*, session: Session, row: PlanRow, plan: Plan) -> None:
 
 
 def save_org_units(*, session: Session, units: list[OrgUnit]) -> dict[str, OrgUnitRow]:
-    """Upsert org units by code (else by name), parents first; return every stored unit by name.
+    """Upsert org units by code (else by name under the same parent), parents first; return every stored
+    unit by its stored name and, over those, by the name the plan gives it.
 
     A unit without a code keeps its stored one or gets its parent's code, a kind mark and a number (a
-    department of 昭通市: 530600D01); every saved unit's path is its parent's path and its own code.
+    department of 昭通市: 530600D01); every saved unit's path is its parent's path and its own code. A city's
+    plan naming its 鼓楼区 in a store whose other city has one stores it as 南京市鼓楼区, and a plan's top
+    unit keeps the units stored above it (the province above a city).
     """
     rows = list(session.scalars(select(OrgUnitRow)))
     stored, by_code = {u.name: u for u in rows}, {u.code: u for u in rows}
+    named: dict[str, OrgUnitRow] = {}  # by the plan's names
     for position, unit in enumerate(units):
-        row = by_code.get(unit.code or "") or stored.get(unit.name) or OrgUnitRow(name=unit.name)
-        _refuse_taken_name(stored.get(unit.name), row)
-        row.name, row.kind, row.population, row.position = (
-            unit.name,
-            unit.kind.value,
-            unit.population,
-            position,
-        )
-        row.parent = stored.get(unit.parent) if unit.parent else None
+        parent = (named.get(unit.parent) or stored.get(unit.parent)) if unit.parent else None
+        found = by_code.get(unit.code or "") or _same_unit(stored, unit, parent)
+        name = _stored_name(stored, unit, parent, found)
+        row = found or OrgUnitRow(name=name)
+        _refuse_taken_name(stored.get(name), row)
+        row.name, row.kind, row.population, row.position = name, unit.kind.value, unit.population, position
+        row.parent = parent if unit.parent else row.parent
         row.code = unit.code or row.code or _new_code(row, set(by_code))
         row.path = f"{row.parent.path}/{row.code}" if row.parent else row.code
         session.add(row)
-        stored[unit.name], by_code[row.code] = row, row
+        stored[name], by_code[row.code], named[unit.name] = row, row, row
     session.flush()
-    return stored
+    return stored | named
+
+
+def _qualified(unit: OrgUnit, parent: OrgUnitRow | None) -> str:
+    return f"{parent.name}{unit.name}" if parent else unit.name
+
+
+def _same_unit(stored: dict[str, OrgUnitRow], unit: OrgUnit, parent: OrgUnitRow | None) -> OrgUnitRow | None:
+    """The stored unit a plan's unit without a code is: the one of its name, unless that one sits under
+    another parent (another city's 市发展改革委), then the one of its parent's name and its own."""
+    found = stored.get(unit.name)
+    if found is None or parent is None or found.parent is None or found.parent is parent:
+        return found
+    return stored.get(_qualified(unit, parent))
+
+
+def _stored_name(
+    stored: dict[str, OrgUnitRow], unit: OrgUnit, parent: OrgUnitRow | None, row: OrgUnitRow | None
+) -> str:
+    """The plan's name, or its parent's name and its own where another stored unit holds the plan's name."""
+    qualified = _qualified(unit, parent)
+    if row is not None and row.name == qualified:
+        return qualified  # stored as 南京市鼓楼区 beside another city's 鼓楼区: it stays so
+    holder = stored.get(unit.name)
+    return unit.name if holder is None or holder is row else qualified
 
 
 def subtree_ids(*, session: Session, unit: OrgUnitRow) -> frozenset[int]:
     """The ids of `unit` and every unit below it."""
     below = or_(OrgUnitRow.path == unit.path, OrgUnitRow.path.startswith(f"{unit.path}/", autoescape=True))
     return frozenset(session.scalars(select(OrgUnitRow.id).where(below)))
+
+
+def city_reach(*, session: Session, unit: OrgUnitRow) -> tuple[frozenset[int] | None, frozenset[int]]:
+    """What a user of `unit` reaches: their city's subtree (None: a unit under no city) and the ids of the
+    units above their city (whose plans are broken down to it)."""
+    chain = city_and_above(session=session, unit=unit)
+    if not chain:
+        return None, frozenset()
+    return subtree_ids(session=session, unit=chain[0]), frozenset(u.id for u in chain[1:])
 
 
 def unit_of_region(*, session: Session, region: str) -> int | None:
@@ -161,10 +196,10 @@ def _indicator_row(
 
 def _sync_unit_targets(row: IndicatorRow, breakdown: Breakdown | None, units: dict[str, OrgUnitRow]) -> None:
     wanted = breakdown.targets if breakdown else {}
-    kept = {t.unit.name: t for t in row.unit_targets if t.unit.name in wanted}
+    kept = {t.unit.id: t for t in row.unit_targets}  # by id: the plan's name may not be the stored one
     row.unit_targets = []
     for name, value in wanted.items():
-        target = kept.get(name) or UnitTargetRow(unit=units[name])
+        target = kept.get(units[name].id) or UnitTargetRow(unit=units[name])
         target.value, target.basis = value, breakdown.basis if breakdown else None
         target.status = breakdown.status.value if breakdown else "draft"
         row.unit_targets.append(target)
@@ -186,8 +221,14 @@ def plan_of_year(
     """The plan a request means: that of `year` (and `region`), by default the plan of today's year.
 
     With no plan for today's year the default is the newest plan not in the future (a year still being
-    closed), else the earliest one. Several plans of one year (regions) without `region`: the newest loaded.
+    closed), else the earliest one. Several plans of one year (regions) without `region`: the plan of the
+    highest unit (the province's above its cities'), then the newest loaded.
     """
+    found = _plan_of_year(session=session, today=today, year=year, region=region)
+    return found if found is None or region else _topmost(session, found.year) or found
+
+
+def _plan_of_year(*, session: Session, today: date, year: int | None, region: str | None) -> PlanRow | None:
     if year is not None:
         return find_plan(session=session, region=region, year=year)
     found = find_plan(session=session, region=region, year=today.year)
@@ -200,6 +241,29 @@ def plan_of_year(
     if past is not None:
         return past
     return session.scalars(query.order_by(None).order_by(PlanRow.year, PlanRow.id.desc())).first()
+
+
+def _topmost(session: Session, year: int) -> PlanRow | None:
+    """Of the year's plans, that of the highest unit (fewest levels above it; a region naming no unit last)."""
+    rows = list(session.scalars(select(PlanRow).where(PlanRow.year == year).order_by(PlanRow.id.desc())))
+    if len(rows) < 2:
+        return None
+    depth: dict[str, int] = {}
+    for code, name, path in session.execute(select(OrgUnitRow.code, OrgUnitRow.name, OrgUnitRow.path)):
+        depth[code] = depth[name] = path.count("/")
+    return min(rows, key=lambda row: depth.get(row.region, 99))
+
+
+def plan_of_unit(*, session: Session, today: date, unit_id: int, year: int | None = None) -> PlanRow | None:
+    """The plan a user of `unit_id` lands on: their city's (as `plan_of_year` chooses it), else that of the
+    nearest unit above the city holding one (the province's plan, broken down to the city); None: neither."""
+    unit = session.get(OrgUnitRow, unit_id)
+    for above in city_and_above(session=session, unit=unit) if unit else []:
+        for region in dict.fromkeys((above.code, above.name)):
+            found = plan_of_year(session=session, today=today, year=year, region=region)
+            if found is not None:
+                return found
+    return None
 
 
 def plan_years(*, session: Session) -> list[tuple[int, str]]:
@@ -217,7 +281,8 @@ def plan_from_store(
     Without `month` it is the plan in force (retired indicators left out); with `month`, the indicators
     asked in that month; with `retired`, every stored indicator.
     """
-    units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
+    units = plan_units(session=session, region=plan_row.region)
+    within = {u.id for u in units}
     asked = (lambda row: True) if retired else (lambda row: is_asked(row, month))
     breakdowns = remembered(session=session, key=("breakdowns", plan_row.id), states=False,
                             compute=lambda: _breakdowns(session, plan_row.id))  # fmt: skip
@@ -229,7 +294,7 @@ def plan_from_store(
         if plan_row.source_path
         else None,
         thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
-        units=[_org_unit(u) for u in units],
+        units=[_org_unit(u, within) for u in units],
         areas=[
             a
             for a, stored in ((_area(a, asked, breakdowns), a) for a in plan_row.areas)
@@ -284,9 +349,10 @@ def _rules(session: Session, plan_id: int) -> SupervisionRules | None:
     return None if rules == SupervisionRules() else rules
 
 
-def _org_unit(row: OrgUnitRow) -> OrgUnit:
+def _org_unit(row: OrgUnitRow, within: set[int]) -> OrgUnit:
+    """The unit as its plan has it: the plan's top unit has no parent (the province above is another plan's)."""
     return OrgUnit.model_validate(
-        {"name": row.name, "kind": row.kind, "parent": row.parent.name if row.parent else None,
+        {"name": row.name, "kind": row.kind, "parent": row.parent.name if row.parent_id in within and row.parent else None,
          "code": row.code, "population": row.population}
     )  # fmt: skip
 

@@ -32,6 +32,7 @@ from duban.plan.model import Profile
 from duban.projects.figures import LedgerFigures, LedgerTotals, feed_value, figures_of, through_month
 from duban.projects.lights import red_projects
 from duban.projects.model import Dates, Project
+from duban.services.units import plan_units
 from duban.supervision.situations import ProjectAlert
 
 STORED_PLACES = Decimal("0.000001")  # the scale of `Amount`, NUMERIC(24, 6)
@@ -221,7 +222,7 @@ def _ledger_figures(
     session: Session, plan_id: int, on: date, profile: Profile | None
 ) -> dict[str, LedgerFigures]:
     plan_row = session.get_one(PlanRow, plan_id)
-    units = list(session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.position, OrgUnitRow.id)))
+    units = plan_units(session=session, region=plan_row.region)
     city = next((u.name for u in units if u.kind in TOP_KIND_VALUES), plan_row.region)
     counties = {u.id: u.name for u in units if u.kind == OrgKind.COUNTY.value}
     totals = county_totals(session=session, plan_id=plan_id, year=plan_row.year, on=on)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from duban.choices import TOP_KIND_VALUES, OrgKind
@@ -16,22 +18,22 @@ def all_units(*, session: Session) -> list[OrgUnitRow]:
     return list(session.scalars(select(OrgUnitRow).order_by(*_IN_ORDER)))
 
 
-def units_below_city(*, session: Session) -> list[OrgUnitRow]:
-    """The counties and departments (every unit that reports: not a province or city), in the plan's order."""
-    return list(
-        session.scalars(
-            select(OrgUnitRow).where(OrgUnitRow.kind.not_in(TOP_KIND_VALUES)).order_by(*_IN_ORDER)
-        )
-    )
+def units_below_city(*, session: Session, top: int | None = None) -> list[OrgUnitRow]:
+    """The counties and departments (every unit that reports: not a province or city), in the plan's order;
+    with `top`, only those below that unit (a plan's region, where a store holds several cities)."""
+    query = select(OrgUnitRow).where(OrgUnitRow.kind.not_in(TOP_KIND_VALUES))
+    return list(session.scalars(_below(session, query, top).order_by(*_IN_ORDER)))
 
 
-def counties(*, session: Session) -> list[OrgUnitRow]:
-    """The counties, in the plan's order."""
-    return list(
-        session.scalars(
-            select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value).order_by(*_IN_ORDER)
-        )
-    )
+def counties(*, session: Session, top: int | None = None) -> list[OrgUnitRow]:
+    """The counties (below `top`, when given), in the plan's order."""
+    query = select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
+    return list(session.scalars(_below(session, query, top).order_by(*_IN_ORDER)))
+
+
+def _below(session: Session, query: Select[Any], top: int | None) -> Select[Any]:
+    unit = session.get(OrgUnitRow, top) if top is not None else None
+    return query.where(OrgUnitRow.path.startswith(f"{unit.path}/", autoescape=True)) if unit else query
 
 
 def unit_named(*, session: Session, name: str) -> OrgUnitRow | None:
@@ -42,6 +44,44 @@ def unit_named(*, session: Session, name: str) -> OrgUnitRow | None:
     return session.scalars(query.order_by((OrgUnitRow.code == name).desc()).limit(1)).first()
 
 
-def units_by_name(*, session: Session) -> dict[str, OrgUnitRow]:
-    """Every unit by its name."""
-    return {unit.name: unit for unit in session.scalars(select(OrgUnitRow))}
+def plan_units(*, session: Session, region: str) -> list[OrgUnitRow]:
+    """The units of a plan's tree in the plan's order: the province or city its region names, every unit
+    below it and the units under no city (every unit where the region names none), not a neighbour's."""
+    return list(
+        session.scalars(
+            select(OrgUnitRow).where(in_region(session=session, region=region)).order_by(*_IN_ORDER)
+        )
+    )
+
+
+def in_region(*, session: Session, region: str) -> ColumnElement[bool]:
+    """Whether a unit is of the tree of the plan of `region` (see `plan_units`)."""
+    top = unit_named(session=session, name=region)
+    if top is None or top.kind not in TOP_KIND_VALUES:
+        return true()
+    below = OrgUnitRow.path.startswith(f"{top.path}/", autoescape=True)
+    orphan = and_(
+        OrgUnitRow.parent_id.is_(None), OrgUnitRow.kind.not_in(TOP_KIND_VALUES)
+    )  # a unit of no city
+    return or_(OrgUnitRow.id == top.id, below, orphan)
+
+
+def units_by_key(*, session: Session) -> dict[str, OrgUnitRow]:
+    """Every unit by its code and by its (unique) name: how plan files and forms name a unit."""
+    rows = list(session.scalars(select(OrgUnitRow)))
+    return {**{unit.name: unit for unit in rows}, **{unit.code: unit for unit in rows}}
+
+
+def units_up(*, session: Session, unit: OrgUnitRow) -> list[OrgUnitRow]:
+    """`unit` and every unit above it, nearest first (read from its path of codes)."""
+    codes = unit.path.split("/")
+    found = {u.code: u for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.code.in_(codes)))}
+    return [found[code] for code in reversed(codes) if code in found]
+
+
+def city_and_above(*, session: Session, unit: OrgUnitRow) -> list[OrgUnitRow]:
+    """The unit's city (the nearest province or city at or above it) and the units above that, nearest
+    first; empty for a unit under no city."""
+    chain = units_up(session=session, unit=unit)
+    at = next((i for i, u in enumerate(chain) if u.kind in TOP_KIND_VALUES), len(chain))
+    return chain[at:]

@@ -29,6 +29,7 @@ from duban.services.entries import Writer, correct_figure
 from duban.services.overview import IndicatorLine, Overview, period_overview
 from duban.services.periods import WorkflowError, find_period, lock_period, period_label
 from duban.services.supervision import OPEN_STATES, carry_item, close_at_year_end
+from duban.services.units import unit_named
 
 ENTITY = "plan"
 LAST_MONTH = 12
@@ -293,11 +294,11 @@ def correct_year_figure(
     *, session: Session, plan_row: PlanRow, code: str, unit: str, month: int, raw: Mapping[str, object],
     writer: Writer, reason: str,
 ) -> EntryRow:  # fmt: skip
-    """An admin's correction of a final figure of a closed year, with a reason; it counts at once; audited."""
+    """An admin's correction of a final figure of a closed year (`unit`: a code or name), audited."""
     row = session.scalar(
         select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id, IndicatorRow.code == code)
     )
-    unit_row = session.scalar(select(OrgUnitRow).where(OrgUnitRow.name == unit))
+    unit_row = unit_named(session=session, name=unit)  # its code, or its name where that is unique
     period = find_period(session=session, plan_id=plan_row.id, month=month)
     if row is None or unit_row is None or period is None:
         raise WorkflowError(f"{plan_row.year}年度计划中没有指标“{code}”、单位“{unit}”或{month}月报送期")

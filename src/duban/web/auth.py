@@ -23,9 +23,9 @@ from fastapi.responses import RedirectResponse
 from duban.choices import Role
 from duban.persistence.db import Session, Sessions
 from duban.persistence.models import UserRow
-from duban.policy import RULES, Action, allowed, bound_to_subtree, is_public, plan_refusal, refuse_if, require
+from duban.policy import RULES, Action, allowed, is_public, plan_refusal, refuse_if, require
 from duban.services.locks import Writer
-from duban.services.plans import subtree_ids
+from duban.services.plans import city_reach, subtree_ids
 from duban.services.users import signed_in_user
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 
@@ -45,6 +45,8 @@ class CurrentUser:
     unit_id: int | None
     unit_name: str | None
     subtree: frozenset[int] | None = None  # an office's unit and every unit below it
+    region: frozenset[int] | None = None  # the user's city and every unit below it (policy.Actor.region)
+    above: frozenset[int] = frozenset()  # the units above the user's city
 
     @property
     def is_admin(self) -> bool:
@@ -118,9 +120,11 @@ def _signed_in(request: Request) -> CurrentUser | None:
 
 def _current(row: UserRow, session: Session) -> CurrentUser:
     subtree = subtree_ids(session=session, unit=row.unit) if row.unit and row.role == Role.ADMIN else None
+    region, above = city_reach(session=session, unit=row.unit) if row.unit else (None, frozenset[int]())
     return CurrentUser(
         id=row.id, username=row.username, display_name=row.display_name or row.username, role=Role(row.role),
-        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None, subtree=subtree,
+        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None, subtree=subtree, region=region,
+        above=above,
     )  # fmt: skip
 
 
@@ -148,7 +152,7 @@ def allow(action: Action) -> PolicyGate:
 
     def gate(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
         require(user, action)
-        if bound_to_subtree(user, action):  # a city's office: its own city's plans, never the deployment's
+        if user.unit_id is not None:  # a city's users: their own city's plans, never the deployment's
             plan_unit = None if RULES[action].deployment else request.app.state.plan_unit(request)
             refuse_if(plan_refusal(user, action, plan_unit))
         return user

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from duban.choices import OrgKind
 from duban.persistence.db import Session
 from duban.persistence.models import OrgUnitRow, PlanRow
-from duban.policy import Action, only_unit, require
+from duban.policy import ANY_UNIT, Action, only_unit, require
 from duban.reports.model import Bulletin
 from duban.reports.service import (
     FORMATS,
@@ -33,8 +33,9 @@ from duban.reports.service import (
 from duban.services.bulletins import next_number
 from duban.services.office import current_month
 from duban.services.units import counties as county_units
+from duban.services.units import unit_named
 from duban.web.auth import CurrentUser, allow, db_session
-from duban.web.pages.common import plan_for_request
+from duban.web.pages.common import plan_for_request, plan_unit
 from duban.web.pages.common import render as render_page
 
 router = APIRouter()
@@ -48,6 +49,8 @@ def allowed_unit(*, session: Session, user: CurrentUser, unit: str | None) -> st
     bulletin, another county's, or any for a unit that is not a county is refused."""
     own_id = only_unit(user, Action.EXPORT_REPORTS)
     if own_id is None:
+        asked = unit_named(session=session, name=unit) if unit else None
+        require(user, Action.EXPORT_REPORTS, asked.id if asked else ANY_UNIT)  # not another city's county
         return unit
     own = session.get(OrgUnitRow, own_id) if own_id else None
     mine = own is not None and own.kind == OrgKind.COUNTY and unit in (None, own.name)
@@ -132,7 +135,7 @@ def report_index(request: Request, user: Exporter) -> HTMLResponse:
         if plan_row
         else range(0)
     )
-    counties = [unit.name for unit in county_units(session=session)]
+    counties = [unit.name for unit in county_units(session=session, top=plan_unit(request))]
     city = only_unit(user, Action.EXPORT_REPORTS) is None  # the city's bulletin and every county's
     if not city:
         counties = [c for c in counties if c == user.unit_name]

@@ -45,7 +45,7 @@ from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
 from duban.supervision.workflow import ItemError, StepRefused
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
-from duban.web.pages.common import keep_plan, plan_for_request, templates
+from duban.web.pages.common import keep_plan, plan_for_request, plan_unit, templates
 from duban.web.params import MAX_ROW_ID, RowId
 
 router = APIRouter()
@@ -270,7 +270,7 @@ def _form_date(text: str) -> date | None:
 def _new_page(request: Request, user: CurrentUser, values: dict[str, str], error: str | None = None,
               status_code: int = 200) -> Response:  # fmt: skip
     session, plan = _session_and_plan(request)
-    units = units_below_city(session=session)
+    units = units_below_city(session=session, top=plan_unit(request))
     indicators = indicator_names(session=session, plan_id=plan.id)
     context = {"user": user, "values": values | {"token": values.get("token") or secrets.token_urlsafe(16)},
                "units": list(units), "indicators": list(indicators), "levels": LEVELS, "error": error,

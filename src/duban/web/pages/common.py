@@ -23,14 +23,14 @@ from duban.persistence.db import Session, StoreError
 from duban.persistence.generation import current
 from duban.persistence.models import PlanRow
 from duban.persistence.readcache import remembered
-from duban.policy import ANY_UNIT, Action, allowed
+from duban.policy import ANY_UNIT, Action, allowed, plan_refusal
 from duban.progress.changes import counts_sentence
 from duban.progress.ranking import shown_score
 from duban.services.office import Basis, current_month, office_settings
 from duban.services.overview import Overview, period_overview
-from duban.services.plans import plan_of_year, plan_years, unit_of_region
+from duban.services.plans import plan_of_unit, plan_of_year, plan_years, unit_of_region
 from duban.settings import Settings
-from duban.web.auth import CurrentUser, csrf_token, db_session
+from duban.web.auth import CurrentUser, csrf_token, db_session, optional_user
 from duban.web.filters import (
     fmt_amount,
     fmt_entry,
@@ -106,7 +106,8 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     if (year, region) in chosen:
         return chosen[(year, region)]
     session = db_session(request)
-    row = plan_of_year(session=session, today=today_of(request), year=year, region=region)
+    row = _home_plan(request, year) if region is None else None
+    row = row or plan_of_year(session=session, today=today_of(request), year=year, region=region)
     if row is None:
         if not plan_years(session=session):
             raise HTTPException(status_code=404, detail="数据库中还没有计划，请先运行 duban plan load")
@@ -117,9 +118,24 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     return chosen[(year, region)]
 
 
+def _home_plan(request: Request, year: int | None) -> PlanRow | None:
+    """A city's user's default: their city's plan (or the province's above it), not the deployment's."""
+    user = optional_user(request)
+    if user is None or user.unit_id is None:
+        return None
+    return plan_of_unit(session=db_session(request), today=today_of(request), unit_id=user.unit_id, year=year)
+
+
 def plan_unit(request: Request) -> int | None:
-    """The unit the request's plan belongs to (the unit its region names), for the policy's gate."""
-    return unit_of_region(session=db_session(request), region=plan_for_request(request).region)
+    """The unit the request's plan belongs to (the unit its region names), for the policy's gate; None
+    without such a plan (the route itself answers that it is missing)."""
+    try:
+        row = plan_for_request(request)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+        return None
+    return unit_of_region(session=db_session(request), region=row.region)
 
 
 def keep_plan(request: Request, url: str) -> str:
@@ -183,7 +199,7 @@ def year_switch(request: Request) -> list[tuple[str, str, bool]]:
     if not _has_plans(request):
         return []
     try:
-        years = plan_years(session=db_session(request))
+        years = _reachable(request, plan_years(session=db_session(request)))
         if len(years) < 2:
             return []
         shown = plan_choice(request).row
@@ -195,6 +211,15 @@ def year_switch(request: Request) -> list[tuple[str, str, bool]]:
              f"{request.url.path}?{urlencode([*rest, ('year', str(y)), *([('region', r)] if several else [])])}",
              (y, r) == (shown.year, shown.region))
             for y, r in years]  # fmt: skip
+
+
+def _reachable(request: Request, plans: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The plans (year, region) whose pages the signed-in user may read: a city's, not its neighbours'."""
+    user, session = optional_user(request), db_session(request)
+    if user is None or user.unit_id is None:
+        return plans
+    units = {region: unit_of_region(session=session, region=region) for region in {r for _, r in plans}}
+    return [(y, r) for y, r in plans if plan_refusal(user, Action.READ_DASHBOARD, units[r]) is None]
 
 
 templates.env.filters["link"] = _link

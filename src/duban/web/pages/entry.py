@@ -56,7 +56,7 @@ from duban.services.projects import unit_ledger_figures
 from duban.services.units import units_below_city
 from duban.storage.download import download, fetch, storage_of
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session, secret_key, writer_for
-from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
+from duban.web.pages.common import keep_plan, plan_for_request, plan_unit, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
@@ -128,7 +128,7 @@ def entry_start(request: Request, user: Enterer, month: int | None = None) -> Re
     own = only_unit(user, Action.ENTER_FIGURES)
     if own is not None:
         return RedirectResponse(keep_plan(request, f"/entry/{own}?month={chosen}"), status_code=303)
-    units = units_below_city(session=session)
+    units = units_below_city(session=session, top=plan_unit(request))
     return render(request, "entry_units.html", user, nav="entry", units=units, month=chosen)
 
 

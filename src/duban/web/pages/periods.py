@@ -22,7 +22,7 @@ from duban.services.periods import (
 )
 from duban.services.units import units_below_city
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
-from duban.web.pages.common import keep_plan, plan_for_request, render, settings_of, today_of
+from duban.web.pages.common import keep_plan, plan_for_request, plan_unit, render, settings_of, today_of
 from duban.web.params import MonthPath, RowId
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +36,7 @@ def period_list(request: Request, user: Admin) -> HTMLResponse:
     plan_row = plan_for_request(request)
     periods = ensure_periods(session=session, plan=plan_row, cutoff_day=settings.cutoff_day,
                              combine_jan_feb=settings.combine_jan_feb)  # fmt: skip
-    units = units_below_city(session=session)
+    units = units_below_city(session=session, top=plan_unit(request))
     names = {u.id: u.name for u in units}
     lines = [(p, period_label(p, plan_row.year), reopenings(session=session, period=p)) for p in periods]
     return render(request, "periods.html", user, nav="periods", lines=lines, units=units, names=names,

@@ -20,7 +20,7 @@ from duban.plan.units import display_units, from_display
 from duban.policy import Action
 from duban.services.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
 from duban.services.plans import indicator_by_code, indicator_from_row, plan_from_store, retired_indicators
-from duban.services.units import units_by_name
+from duban.services.units import units_by_key
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render
 from duban.web.params import RowId
@@ -139,18 +139,23 @@ def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_i
     if not reason.strip():
         raise EditRefused("修改目标必须填写理由（将记入修改记录）")
     old = _audited(indicator_from_row(row))
-    units = units_by_name(session=session)
+    units = units_by_key(session=session)
     if edited.lead_unit and edited.lead_unit not in units:
         raise EditRefused(f"牵头单位“{edited.lead_unit}”不存在")
     row.target, row.comparator, row.aspiration = edited.target, edited.comparator.value, edited.aspiration
     row.display_unit = edited.display_unit
     row.extra = {**(row.extra or {}), **_milestone_kept(edited, row.plan.year)}
     row.lead_unit = units[edited.lead_unit] if edited.lead_unit else None
-    wanted = edited.breakdown.targets if edited.breakdown else {}
-    kept = {t.unit.name: t for t in row.unit_targets if t.unit.name in wanted}
-    row.unit_targets = [kept.get(name) or UnitTargetRow(unit=units[name]) for name in wanted]
+    named = edited.breakdown.targets if edited.breakdown else {}
+    if unknown := [key for key in named if key not in units]:
+        raise EditRefused(f"分解单位“{'、'.join(unknown)}”不存在")
+    wanted = {
+        units[key].id: value for key, value in named.items()
+    }  # by id: a plan names a unit by code or name
+    kept = {t.unit.id: t for t in row.unit_targets if t.unit.id in wanted}
+    row.unit_targets = [kept.get(units[key].id) or UnitTargetRow(unit=units[key]) for key in named]
     for target in row.unit_targets:
-        target.value = wanted[target.unit.name]
+        target.value = wanted[target.unit.id]
         target.status = edited.breakdown.status.value if edited.breakdown else "draft"
         target.basis = edited.breakdown.basis if edited.breakdown else None
     session.flush()

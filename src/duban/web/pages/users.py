@@ -16,7 +16,7 @@ from duban.services.accounts import (
     reset_account_password,
     set_account_active,
 )
-from duban.services.units import units_below_city
+from duban.services.units import all_units
 from duban.services.users import AccountError
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import render
@@ -90,7 +90,7 @@ def _back(request: Request, message: str) -> Response:
 
 def _page(request: Request, user: CurrentUser, status_code: int = 200, **context: Any) -> HTMLResponse:
     session = db_session(request)
-    units = units_below_city(session=session)
+    units = all_units(session=session)  # a city's office or leader is an account of the city
     values = context.pop("values", None) or NewAccount(username="", role=Role.REPORTER.value)
     return render(request, "users.html", user, status_code=status_code, nav="users", accounts=list_accounts(session=session),
                   units=list(units), roles=list(Role), role_labels={r.value: r.label for r in Role}, values=values, **context)  # fmt: skip
