@@ -5,8 +5,8 @@ the province office; a city's office reaches its city and everything below), onl
 A plan's pages belong to the plan's unit (the unit its region names): a city's office reaches only its own
 city's plans (`plan_refusal`), and actions of the whole deployment (accounts, settings) only without a unit. The web layer asks `require` (or the
 `allow(action)` dependency built on it) before it acts; list pages ask `only_unit` for the unit they are
-limited to (`units_within` for the units they may list). A reporter or leader of a city is bound to its
-units (`Actor.region`) as its office is. A refusal is one error, `Refused`, answered with 403 and its Chinese message.
+limited to, or ask `allowed` of each unit they may list. A reporter or leader of a city is bound to its
+units (`Actor.region_path`) as its office is. A refusal is one error, `Refused`, answered with 403 and its Chinese message.
 
 Changing who may do what means changing `RULES` here: the authorisation test matrix
 (tests/security/test_authorisation.py) derives what it expects of every route and role from this table.
@@ -127,7 +127,10 @@ ITEM_STEPS: dict[ItemAction, Action] = {
 
 
 class Actor(Protocol):
-    """Whoever asks: the signed-in user as the web layer knows them."""
+    """Whoever asks: the signed-in user as the web layer knows them.
+
+    Where a user reaches is held as paths of unit codes (530000/530600/530602), never as lists of unit ids:
+    a unit is reached when its path is the user's path or starts with it (`within`)."""
 
     @property
     def role(self) -> Role: ...
@@ -136,20 +139,24 @@ class Actor(Protocol):
     def unit_id(self) -> int | None: ...
 
     @property
-    def subtree(self) -> frozenset[int] | None:
-        """The ids of the user's unit and every unit below it (None: no unit, or not asked for)."""
+    def unit_path(self) -> str | None:
+        """The path of the user's unit (None: no unit): an office's subtree is every path below it."""
         ...
 
     @property
-    def region(self) -> frozenset[int] | None:
-        """The ids of the user's city (the nearest province or city at or above their unit) and every unit
-        below it: all a user of a city ever reaches (None: no unit, or a unit under no city)."""
+    def region_path(self) -> str | None:
+        """The path of the user's city (the nearest province or city at or above their unit): all a user of
+        a city ever reaches lies at or below it (None: no unit, or a unit under no city)."""
         ...
 
-    @property
-    def above(self) -> frozenset[int]:
-        """The ids of the units above the user's city (the province): their plans are broken down to it."""
+    def path_of(self, unit: int) -> str | None:
+        """The path of the unit `unit` (None: no such unit), asked only when a unit is not the user's own."""
         ...
+
+
+def within(path: str | None, top: str | None) -> bool:
+    """Whether the unit at `path` is the unit at `top` or below it: one path is a prefix of the other."""
+    return path is not None and top is not None and (path == top or path.startswith(f"{top}/"))
 
 
 class Refused(Exception):
@@ -180,17 +187,18 @@ def refusal(user: Actor | None, action: Action, unit: int | object | None = ANY_
     reach = rule.scope(user.role)
     if reach is Scope.NONE:
         return rule.no_role
-    if isinstance(unit, int) and user.region is not None and unit not in user.region:
+    if isinstance(unit, int) and not _reaches(user, unit, user.region_path):
         return OTHER_REGION  # another city's unit, whatever the role's reach within a city
-    if reach is Scope.ALL or unit is ANY_UNIT:
+    if reach is Scope.ALL or unit is ANY_UNIT or (reach is Scope.SUBTREE and user.unit_id is None):
         return None
     if reach is Scope.SUBTREE:
-        return (
-            None
-            if user.unit_id is None or (unit is not None and unit in (user.subtree or ()))
-            else OTHER_REGION
-        )
+        return None if isinstance(unit, int) and _reaches(user, unit, user.unit_path) else OTHER_REGION
     return None if unit is not None and unit == user.unit_id else rule.other_unit
+
+
+def _reaches(user: Actor, unit: int, top: str | None) -> bool:
+    """Whether `unit` lies at or below the path `top` (None: no bound); the user's own unit always does."""
+    return top is None or unit == user.unit_id or within(user.path_of(unit), top)
 
 
 def bound_to_subtree(user: Actor | None, action: Action) -> bool:
@@ -198,19 +206,23 @@ def bound_to_subtree(user: Actor | None, action: Action) -> bool:
     return user is not None and user.unit_id is not None and RULES[action].scope(user.role) is Scope.SUBTREE
 
 
-def plan_refusal(user: Actor | None, action: Action, plan_unit: int | None) -> str | None:
-    """Why `user` may not take `action` on a plan whose region is the unit `plan_unit` (None: no unit), or
-    on the deployment as a whole; None if they may.
+def plan_refusal(user: Actor | None, action: Action, plan_path: str | None) -> str | None:
+    """Why `user` may not take `action` on a plan whose region is the unit at `plan_path` (None: no unit),
+    or on the deployment as a whole; None if they may.
 
-    A city's users reach their city's plans; a plan above their city (the province's, broken down to it)
-    only for what the role does on its own unit (a reporter's figures, a unit's 督办 inbox)."""
+    A city's office reaches the plans of its subtree, and the deployment only from the top; a city's users
+    reach their city's plans, and a plan above their city (the province's, broken down to it) only for what
+    the role does on its own unit (a reporter's figures, a unit's 督办 inbox)."""
     if bound_to_subtree(user, action):
-        return refusal(user, action, None if RULES[action].deployment else plan_unit)
-    if user is None or user.region is None or RULES[action].public:
+        assert user is not None
+        if RULES[action].deployment or not within(plan_path, user.unit_path):
+            return refusal(user, action, None)
         return None
-    if plan_unit is None or plan_unit in user.region:
+    if user is None or user.region_path is None or RULES[action].public or plan_path is None:
         return None
-    if plan_unit in user.above and scope(user.role, action) is Scope.OWN:
+    if within(plan_path, user.region_path):
+        return None
+    if within(user.region_path, plan_path) and scope(user.role, action) is Scope.OWN:
         return None
     return OTHER_REGION
 
@@ -234,17 +246,7 @@ def refuse_if(reason: str | None) -> None:
 
 
 def only_unit(user: Actor, action: Action) -> int | None:
-    """The one unit a list for `action` is limited to, or None for a list of several (see `units_within`)."""
+    """The one unit a list for `action` is limited to (0: a unit's user without a unit), or None for a list
+    of several units (each asked with `allowed`: an office's subtree, a city's units, or all)."""
     require(user, action)
     return (user.unit_id or 0) if scope(user.role, action) is Scope.OWN else None
-
-
-def units_within(user: Actor, action: Action) -> frozenset[int] | None:
-    """The units a list for `action` may show `user`: None for every unit, else their own unit, their
-    office's subtree or their city's units (0 alone: a unit's user without a unit)."""
-    own = only_unit(user, action)
-    if own is not None:
-        return frozenset({own})
-    if bound_to_subtree(user, action):
-        return user.subtree or frozenset({0})
-    return user.region

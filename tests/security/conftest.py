@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -69,6 +69,7 @@ class World:
     reply: int
     template: bytes
     period_key: str
+    paths: dict[int, str] = field(default_factory=dict)  # every unit's path of codes, by id
     project: str = "ZT2026-09001"
 
 
@@ -78,6 +79,7 @@ def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> W
     with factory() as session, session.begin():
         other_city = _other_city(session)
         units = {u.name: u.id for u in session.scalars(select(OrgUnitRow))}
+        paths = {u.id: u.path for u in session.scalars(select(OrgUnitRow))}
         roads = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "L02-1")).one()
         june = session.scalars(select(PeriodRow).where(PeriodRow.month == JUNE)).one()
         entry = record_value(session=session, indicator_id=roads.id, unit_id=units[VICTIM], period_id=june.id,
@@ -100,7 +102,7 @@ def world(factory: sessionmaker[Session], seeded: None, settings: Settings) -> W
             value=420,
         )
         return World(units[VICTIM], units[ATTACKER], units["昭通市"], other_city, roads.id, roads.code, entry.id, evidence.id, pending.id,
-                     answered.id, reply.id, template, f"{plan_row.year}-{JUNE:02d}")  # fmt: skip
+                     answered.id, reply.id, template, f"{plan_row.year}-{JUNE:02d}", paths)  # fmt: skip
 
 
 def _other_city(session: Session) -> frozenset[int]:

@@ -312,9 +312,12 @@ HOW_TO_NAME = (
 class Actor:
     role: Role
     unit_id: int | None
-    subtree: frozenset[int] | None = None
-    region: frozenset[int] | None = None
-    above: frozenset[int] = frozenset()
+    unit_path: str | None = None
+    region_path: str | None = None
+    paths: dict[int, str] = field(default_factory=dict, compare=False)
+
+    def path_of(self, unit: int) -> str | None:
+        return self.paths.get(unit)
 
 
 def _settings(db_url: str, tmp_path: Any) -> Settings:
@@ -353,20 +356,27 @@ def test_every_route_has_a_request_in_the_table(db_url, tmp_path):
 
 
 def _actor(who: str, world: World) -> Actor | None:
-    city = min(world.other_city)  # 曲靖市, made before its 麒麟区
+    city, county = min(world.other_city), max(world.other_city)  # 曲靖市, made before its 麒麟区
+    zhaotong = world.paths[world.city_unit]
+
+    def of(role: Role, unit: int | None, region: str | None) -> Actor:
+        return Actor(role, unit, world.paths.get(unit) if unit else None, region, world.paths)
+
     return {
-        "anonymous": None, "leader": Actor(Role.LEADER, None), "admin": Actor(Role.ADMIN, None),
-        "zhaoyang": Actor(Role.REPORTER, world.attacker_unit), "zhenxiong": Actor(Role.REPORTER, world.victim_unit),
-        "qujing": Actor(Role.ADMIN, city, world.other_city, world.other_city),
-        "qujing_leader": Actor(Role.LEADER, city, None, world.other_city),
-        "qilin": Actor(Role.REPORTER, max(world.other_city), None, world.other_city),
+        "anonymous": None, "leader": of(Role.LEADER, None, None), "admin": of(Role.ADMIN, None, None),
+        "zhaoyang": of(Role.REPORTER, world.attacker_unit, zhaotong),
+        "zhenxiong": of(Role.REPORTER, world.victim_unit, zhaotong),
+        "qujing": of(Role.ADMIN, city, world.paths[city]), "qujing_leader": of(Role.LEADER, city, world.paths[city]),
+        "qilin": of(Role.REPORTER, county, world.paths[city]),
     }[who]  # fmt: skip
 
 
 def _expected(actor: Actor | None, action: Action, call: Call, world: World) -> bool:
     """Whether the policy lets `actor` make `call` (through a route whose action is `action`)."""
     action = call.action or action
-    if plan_refusal(actor, action, world.city_unit) is not None:  # 昭通市's plan, out of the caller's reach
+    if (
+        plan_refusal(actor, action, world.paths[world.city_unit]) is not None
+    ):  # 昭通市's plan, out of the caller's reach
         return False
     if actor is None or call.target is Target.CITY:
         return allowed(actor, action, None)

@@ -18,17 +18,22 @@ from duban.policy import (
     plan_refusal,
     require,
     scope,
-    units_within,
+    within,
 )
+
+# a province (1: 32) above city A (10: 32/01, counties 11 and 12) and city B (20: 32/02, county 21)
+PATHS = {1: "32", 10: "32/01", 11: "32/01/01", 12: "32/01/02", 20: "32/02", 21: "32/02/01", 7: "7", 8: "8"}
 
 
 @dataclass(frozen=True)
 class User:
     role: Role
     unit_id: int | None
-    subtree: frozenset[int] | None = None
-    region: frozenset[int] | None = None
-    above: frozenset[int] = frozenset()
+    unit_path: str | None = None
+    region_path: str | None = None
+
+    def path_of(self, unit: int) -> str | None:
+        return PATHS.get(unit)
 
 
 OFFICE, LEADER, REPORTER = User(Role.ADMIN, None), User(Role.LEADER, None), User(Role.REPORTER, 7)
@@ -85,11 +90,16 @@ def test_a_refusal_says_in_chinese_why(user, action, unit, message):
         require(user, action, unit)
 
 
-# a province (1) above city A (10: counties 11, 12) and city B (20: county 21)
-CITY_A, CITY_B, PROVINCE = frozenset({10, 11, 12}), frozenset({20, 21}), 1
-A_OFFICE = User(Role.ADMIN, 10, CITY_A, CITY_A, frozenset({PROVINCE}))
-A_LEADER = User(Role.LEADER, 10, None, CITY_A, frozenset({PROVINCE}))
-A_REPORTER = User(Role.REPORTER, 11, None, CITY_A, frozenset({PROVINCE}))
+A_OFFICE = User(Role.ADMIN, 10, "32/01", "32/01")
+A_LEADER = User(Role.LEADER, 10, "32/01", "32/01")
+A_REPORTER = User(Role.REPORTER, 11, "32/01/01", "32/01")
+CITY_A, CITY_B, PROVINCE = "32/01", "32/02", "32"
+
+
+def test_a_unit_is_within_a_path_when_the_path_is_its_own_or_a_whole_prefix_of_its_own():
+    assert within("32/01", "32/01") and within("32/01/02", "32/01") and within("32/01", "32")
+    assert not within("32/010", "32/01")  # 32/010 is not below 32/01: a prefix of whole codes only
+    assert not within("32", "32/01") and not within(None, "32") and not within("32", None)
 
 
 @pytest.mark.parametrize("user", [A_OFFICE, A_LEADER, A_REPORTER], ids=["office", "leader", "reporter"])
@@ -97,20 +107,25 @@ def test_a_citys_users_reach_nothing_of_another_city(user):
     for action in Action:
         if not RULES[action].public:
             assert not allowed(user, action, 21), action
-            assert plan_refusal(user, action, 20) is not None, action  # city B's plan
-    assert allowed(user, Action.READ_FIGURES, 11) and plan_refusal(user, Action.READ_DASHBOARD, 10) is None
+            assert plan_refusal(user, action, CITY_B) is not None, action
+    assert (
+        allowed(user, Action.READ_FIGURES, 11) and plan_refusal(user, Action.READ_DASHBOARD, CITY_A) is None
+    )
 
 
 def test_a_citys_users_list_their_citys_units_and_the_office_its_subtree():
-    assert units_within(A_LEADER, Action.READ_FIGURES) == CITY_A
-    assert (
-        units_within(A_OFFICE, Action.READ_SUPERVISION) == CITY_A
-        and only_unit(A_OFFICE, Action.REVIEW) is None
-    )
-    assert units_within(A_REPORTER, Action.READ_FIGURES) == {11}
-    assert (
-        units_within(OFFICE, Action.READ_FIGURES) is None
-        and units_within(LEADER, Action.READ_FIGURES) is None
+    listed = {user: {u for u in PATHS if allowed(user, Action.READ_FIGURES, u)}
+              for user in (A_LEADER, A_OFFICE, A_REPORTER, OFFICE, LEADER)}  # fmt: skip
+    assert listed[A_LEADER] == listed[A_OFFICE] == {10, 11, 12}
+    assert listed[A_REPORTER] == {11} and listed[OFFICE] == listed[LEADER] == set(PATHS)
+    assert only_unit(A_OFFICE, Action.REVIEW) is None and only_unit(A_REPORTER, Action.READ_FIGURES) == 11
+
+
+def test_a_city_office_below_a_city_reaches_its_subtree_not_its_citys_other_units():
+    county_office = User(Role.ADMIN, 11, "32/01/01", "32/01")
+    assert allowed(county_office, Action.REVIEW, 11) and not allowed(county_office, Action.REVIEW, 12)
+    assert not allowed(county_office, Action.READ_FIGURES, 21) and not allowed(
+        county_office, Action.READ_FIGURES, 10
     )
 
 

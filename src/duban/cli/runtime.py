@@ -37,9 +37,12 @@ class Operator:
 
     role = Role.ADMIN
     unit_id = None
-    subtree = None
-    region = None
-    above: frozenset[int] = frozenset()
+    unit_path = None
+    region_path = None
+
+    def path_of(self, unit: int) -> str | None:
+        """Never asked: the operator has no unit, so no bound to check a unit against."""
+        return None
 
 
 def asks(action: Action, command: Command) -> Command:

@@ -426,8 +426,9 @@ def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, u
 def _city(session: Session, plan_row: PlanRow) -> str:
     """`city_name` read from the store: the plan's top unit (one row), else the plan's region."""
     query = select(OrgUnitRow.name).where(OrgUnitRow.kind.in_(TOP_KIND_VALUES))
-    query = query.where(in_region(session=session, region=plan_row.region))
-    return session.scalar(query.order_by(OrgUnitRow.position, OrgUnitRow.id).limit(1)) or plan_row.region
+    named = or_(OrgUnitRow.code == plan_row.region, OrgUnitRow.name == plan_row.region)
+    query = query.order_by(named.desc(), OrgUnitRow.position, OrgUnitRow.id)  # the named one, else the first
+    return session.scalar(query.limit(1)) or plan_row.region
 
 
 def _unstorable(fields: Mapping[str, Any]) -> list[Problem]:

@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
-from duban.choices import Accumulation
+from duban.choices import TOP_KIND_VALUES, Accumulation
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
 from duban.persistence.readcache import remembered
 from duban.persistence.supervision_models import SupervisionRulesRow
@@ -31,7 +31,7 @@ from duban.plan.model import (
     Task,
     Thresholds,
 )
-from duban.services.units import city_and_above, plan_units, unit_named
+from duban.services.units import plan_units, unit_named
 from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = (
@@ -111,19 +111,16 @@ def subtree_ids(*, session: Session, unit: OrgUnitRow) -> frozenset[int]:
     return frozenset(session.scalars(select(OrgUnitRow.id).where(below)))
 
 
-def city_reach(*, session: Session, unit: OrgUnitRow) -> tuple[frozenset[int] | None, frozenset[int]]:
-    """What a user of `unit` reaches: their city's subtree (None: a unit under no city) and the ids of the
-    units above their city (whose plans are broken down to it)."""
-    chain = city_and_above(session=session, unit=unit)
-    if not chain:
-        return None, frozenset()
-    return subtree_ids(session=session, unit=chain[0]), frozenset(u.id for u in chain[1:])
-
-
 def unit_of_region(*, session: Session, region: str) -> int | None:
     """The unit a plan's region names (by code or name), if the store has it."""
     unit = unit_named(session=session, name=region)
     return unit.id if unit else None
+
+
+def path_of_region(*, session: Session, region: str) -> str | None:
+    """The path of the unit a plan's region names (by code or name), if the store has it."""
+    unit = unit_named(session=session, name=region)
+    return unit.path if unit else None
 
 
 def _refuse_taken_name(holder: OrgUnitRow | None, row: OrgUnitRow) -> None:
@@ -222,47 +219,49 @@ def plan_of_year(
 
     With no plan for today's year the default is the newest plan not in the future (a year still being
     closed), else the earliest one. Several plans of one year (regions) without `region`: the plan of the
-    highest unit (the province's above its cities'), then the newest loaded.
+    highest unit (the province's above its cities'; a region naming no unit last), then the newest loaded.
     """
-    found = _plan_of_year(session=session, today=today, year=year, region=region)
-    return found if found is None or region else _topmost(session, found.year) or found
-
-
-def _plan_of_year(*, session: Session, today: date, year: int | None, region: str | None) -> PlanRow | None:
-    if year is not None:
-        return find_plan(session=session, region=region, year=year)
-    found = find_plan(session=session, region=region, year=today.year)
-    if found is not None:
-        return found
-    query = select(PlanRow).order_by(PlanRow.year.desc(), PlanRow.id.desc())
     if region:
-        query = query.where(PlanRow.region == region)
-    past = session.scalars(query.where(PlanRow.year < today.year)).first()
-    if past is not None:
-        return past
-    return session.scalars(query.order_by(None).order_by(PlanRow.year, PlanRow.id.desc())).first()
+        found = _of_year(session, today, year, select(PlanRow).where(PlanRow.region == region), ())
+        return found[0] if found else None
+    unit = aliased(OrgUnitRow)
+    depth = func.length(unit.path) - func.length(func.replace(unit.path, "/", ""))
+    query = select(PlanRow).outerjoin(unit, or_(unit.code == PlanRow.region, unit.name == PlanRow.region))
+    found = _of_year(session, today, year, query, (func.coalesce(depth, 99),))
+    return found[0] if found else None
 
 
-def _topmost(session: Session, year: int) -> PlanRow | None:
-    """Of the year's plans, that of the highest unit (fewest levels above it; a region naming no unit last)."""
-    rows = list(session.scalars(select(PlanRow).where(PlanRow.year == year).order_by(PlanRow.id.desc())))
-    if len(rows) < 2:
-        return None
-    depth: dict[str, int] = {}
-    for code, name, path in session.execute(select(OrgUnitRow.code, OrgUnitRow.name, OrgUnitRow.path)):
-        depth[code] = depth[name] = path.count("/")
-    return min(rows, key=lambda row: depth.get(row.region, 99))
+def plan_of_unit(
+    *, session: Session, today: date, unit_path: str, year: int | None = None
+) -> tuple[PlanRow, str] | None:
+    """The plan a user of the unit at `unit_path` lands on, with the path of its region's unit: their city's
+    (the year as `plan_of_year` chooses it), else that of the nearest unit above the city holding one (the
+    province's plan, broken down to the city); None: neither. One statement for a year that has it."""
+    unit = aliased(OrgUnitRow)
+    above = or_(unit.path == unit_path,
+                func.substr(literal(unit_path), 1, func.length(unit.path) + 1) == unit.path + "/")  # fmt: skip
+    query = (
+        select(PlanRow, unit.path)
+        .join(unit, or_(unit.code == PlanRow.region, unit.name == PlanRow.region))
+        .where(unit.kind.in_(TOP_KIND_VALUES), above)
+    )
+    found = _of_year(session, today, year, query, (func.length(unit.path).desc(),))
+    return (found[0], found[1]) if found else None
 
 
-def plan_of_unit(*, session: Session, today: date, unit_id: int, year: int | None = None) -> PlanRow | None:
-    """The plan a user of `unit_id` lands on: their city's (as `plan_of_year` chooses it), else that of the
-    nearest unit above the city holding one (the province's plan, broken down to the city); None: neither."""
-    unit = session.get(OrgUnitRow, unit_id)
-    for above in city_and_above(session=session, unit=unit) if unit else []:
-        for region in dict.fromkeys((above.code, above.name)):
-            found = plan_of_year(session=session, today=today, year=year, region=region)
-            if found is not None:
-                return found
+def _of_year(
+    session: Session, today: date, year: int | None, query: Select[*tuple[Any, ...]], within: tuple[Any, ...]
+) -> Row[*tuple[Any, ...]] | None:
+    """The first row of `query` of `year`, else of today's year, else of the newest year before it, else of
+    the earliest year; within a year ordered by `within`, then the newest loaded plan."""
+    steps = [(PlanRow.year == year, ())] if year is not None else [
+        (PlanRow.year == today.year, ()), (PlanRow.year < today.year, (PlanRow.year.desc(),)),
+        (true(), (PlanRow.year,)),
+    ]  # fmt: skip
+    for where, order in steps:
+        found = session.execute(query.where(where).order_by(*order, *within, PlanRow.id.desc())).first()
+        if found is not None:
+            return found
     return None
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from duban.choices import TOP_KIND_VALUES, OrgKind
 from duban.persistence.models import OrgUnitRow
@@ -66,22 +66,27 @@ def in_region(*, session: Session, region: str) -> ColumnElement[bool]:
     return or_(OrgUnitRow.id == top.id, below, orphan)
 
 
+def unit_path(*, session: Session, unit_id: int) -> str | None:
+    """The path of the unit `unit_id` (None: no such unit); no statement when the session holds it."""
+    unit = session.get(OrgUnitRow, unit_id)
+    return unit.path if unit else None
+
+
+def city_path_of(path: InstrumentedAttribute[str]) -> ScalarSelect[str]:
+    """The path of the city of the unit at `path`: the nearest province or city at or above it (NULL: none),
+    a column of the statement that reads the unit, not a statement of its own."""
+    city = aliased(OrgUnitRow)
+    above = func.substr(path, 1, func.length(city.path) + 1) == city.path + "/"
+    return (
+        select(city.path)
+        .where(city.kind.in_(TOP_KIND_VALUES), or_(city.path == path, above))
+        .order_by(func.length(city.path).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def units_by_key(*, session: Session) -> dict[str, OrgUnitRow]:
     """Every unit by its code and by its (unique) name: how plan files and forms name a unit."""
     rows = list(session.scalars(select(OrgUnitRow)))
     return {**{unit.name: unit for unit in rows}, **{unit.code: unit for unit in rows}}
-
-
-def units_up(*, session: Session, unit: OrgUnitRow) -> list[OrgUnitRow]:
-    """`unit` and every unit above it, nearest first (read from its path of codes)."""
-    codes = unit.path.split("/")
-    found = {u.code: u for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.code.in_(codes)))}
-    return [found[code] for code in reversed(codes) if code in found]
-
-
-def city_and_above(*, session: Session, unit: OrgUnitRow) -> list[OrgUnitRow]:
-    """The unit's city (the nearest province or city at or above it) and the units above that, nearest
-    first; empty for a unit under no city."""
-    chain = units_up(session=session, unit=unit)
-    at = next((i for i, u in enumerate(chain) if u.kind in TOP_KIND_VALUES), len(chain))
-    return chain[at:]

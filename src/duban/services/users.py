@@ -12,13 +12,13 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager
 
 from duban.choices import OrgKind, Role
 from duban.persistence.audit import audited
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
-from duban.services.units import unit_named
+from duban.services.units import city_path_of, unit_named
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -110,12 +110,27 @@ def _record_failure(session: Session, *, address: str, username: str, now: datet
     session.add(LoginFailureRow(address=address, username=username[:100], at=now))
 
 
-def signed_in_user(*, session: Session, user_id: int, session_version: object) -> UserRow | None:
-    """The user a login session names, with its unit: None once disabled or signed out everywhere since."""
-    row = session.get(UserRow, user_id, options=(joinedload(UserRow.unit),))
-    if row is None or not row.active or row.session_version != session_version:
+@dataclass(frozen=True)
+class SignedIn:
+    """A signed-in account with its unit, and the path of its city (see `units.city_path_of`)."""
+
+    row: UserRow
+    region_path: str | None
+
+
+def signed_in_user(*, session: Session, user_id: int, session_version: object) -> SignedIn | None:
+    """The user a login session names, with its unit and its city's path, in one statement: None once
+    disabled or signed out everywhere since."""
+    query = (
+        select(UserRow, city_path_of(OrgUnitRow.path))
+        .outerjoin(UserRow.unit)
+        .options(contains_eager(UserRow.unit))
+        .where(UserRow.id == user_id)
+    )
+    found = session.execute(query).first()
+    if found is None or not found[0].active or found[0].session_version != session_version:
         return None
-    return row
+    return SignedIn(row=found[0], region_path=found[1])
 
 
 def end_sessions(*, session: Session, user: UserRow) -> None:

@@ -23,7 +23,7 @@ from duban.web import auth, capacity, errors, ops, pagecache, reports, supervisi
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user
 from duban.web.pages import PAGE_ROUTERS
-from duban.web.pages.common import HERE, plan_unit, render, templates
+from duban.web.pages.common import HERE, check_plan, render, templates
 
 __all__ = ["READ_ONLY_PAGES", "create_app", "templates"]
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="duban 督办", docs_url=None, openapi_url=None, lifespan=capacity.lifespan_for(settings)
     )
+    app.state.check_plan = check_plan  # the gate's (auth cannot import the pages: they import it)
     app.state.settings = settings
     app.state.sessions = session_factory(
         pooled_engine(
@@ -49,7 +50,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.read_slots = capacity.read_slots(settings)
     app.state.evidence_storage = evidence_storage(settings)
-    app.state.plan_unit = plan_unit  # the gate's (auth cannot import the pages: they import it)
     app.middleware("http")(_database_session)
     app.middleware("http")(_read_slots)
     app.state.page_copies = pagecache.page_copies()

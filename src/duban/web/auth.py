@@ -11,7 +11,7 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Annotated
@@ -22,11 +22,10 @@ from fastapi.responses import RedirectResponse
 
 from duban.choices import Role
 from duban.persistence.db import Session, Sessions
-from duban.persistence.models import UserRow
 from duban.policy import RULES, Action, allowed, is_public, plan_refusal, refuse_if, require
 from duban.services.locks import Writer
-from duban.services.plans import city_reach, subtree_ids
-from duban.services.users import signed_in_user
+from duban.services.units import unit_path
+from duban.services.users import SignedIn, signed_in_user
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -44,9 +43,13 @@ class CurrentUser:
     role: Role
     unit_id: int | None
     unit_name: str | None
-    subtree: frozenset[int] | None = None  # an office's unit and every unit below it
-    region: frozenset[int] | None = None  # the user's city and every unit below it (policy.Actor.region)
-    above: frozenset[int] = frozenset()  # the units above the user's city
+    unit_path: str | None = None  # an office's subtree: every unit at or below this path
+    region_path: str | None = None  # the user's city (policy.Actor.region_path)
+    paths: Callable[[int], str | None] = field(default=lambda _unit: None, compare=False, repr=False)
+
+    def path_of(self, unit: int) -> str | None:
+        """The path of the unit `unit`, read in the request's session (policy.Actor.path_of)."""
+        return self.paths(unit)
 
     @property
     def is_admin(self) -> bool:
@@ -109,22 +112,22 @@ def _signed_in(request: Request) -> CurrentUser | None:
         return None
     sessions: Sessions = request.app.state.sessions
     with sessions() as session:
-        row = signed_in_user(
+        found = signed_in_user(
             session=session, user_id=user_id, session_version=request.session.get("session_version")
         )
-        user = _current(row, session) if row is not None else None
+        user = _current(found, request) if found is not None else None
     if user is None:
         request.session.clear()
     return user
 
 
-def _current(row: UserRow, session: Session) -> CurrentUser:
-    subtree = subtree_ids(session=session, unit=row.unit) if row.unit and row.role == Role.ADMIN else None
-    region, above = city_reach(session=session, unit=row.unit) if row.unit else (None, frozenset[int]())
+def _current(found: SignedIn, request: Request) -> CurrentUser:
+    row = found.row
     return CurrentUser(
         id=row.id, username=row.username, display_name=row.display_name or row.username, role=Role(row.role),
-        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None, subtree=subtree, region=region,
-        above=above,
+        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None,
+        unit_path=row.unit.path if row.unit else None, region_path=found.region_path,
+        paths=lambda unit: unit_path(session=db_session(request), unit_id=unit),
     )  # fmt: skip
 
 
@@ -152,9 +155,14 @@ def allow(action: Action) -> PolicyGate:
 
     def gate(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
         require(user, action)
+        request.state.action = (
+            action  # the request's plan is checked for it where it is chosen (pages.common)
+        )
         if user.unit_id is not None:  # a city's users: their own city's plans, never the deployment's
-            plan_unit = None if RULES[action].deployment else request.app.state.plan_unit(request)
-            refuse_if(plan_refusal(user, action, plan_unit))
+            if RULES[action].deployment:
+                refuse_if(plan_refusal(user, action, None))
+            else:
+                request.app.state.check_plan(request)  # the plan the route then reads: no second query
         return user
 
     gate.policy_action = action  # type: ignore[attr-defined]

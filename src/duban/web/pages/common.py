@@ -23,12 +23,12 @@ from duban.persistence.db import Session, StoreError
 from duban.persistence.generation import current
 from duban.persistence.models import PlanRow
 from duban.persistence.readcache import remembered
-from duban.policy import ANY_UNIT, Action, allowed, plan_refusal
+from duban.policy import ANY_UNIT, Action, Refused, allowed, plan_refusal, refuse_if
 from duban.progress.changes import counts_sentence
 from duban.progress.ranking import shown_score
 from duban.services.office import Basis, current_month, office_settings
 from duban.services.overview import Overview, period_overview
-from duban.services.plans import plan_of_unit, plan_of_year, plan_years, unit_of_region
+from duban.services.plans import path_of_region, plan_of_unit, plan_of_year, plan_years, unit_of_region
 from duban.settings import Settings
 from duban.web.auth import CurrentUser, csrf_token, db_session, optional_user
 from duban.web.filters import (
@@ -106,36 +106,58 @@ def plan_choice(request: Request, *, year: int | None = None) -> PlanChoice:
     if (year, region) in chosen:
         return chosen[(year, region)]
     session = db_session(request)
-    row = _home_plan(request, year) if region is None else None
-    row = row or plan_of_year(session=session, today=today_of(request), year=year, region=region)
+    home = _home_plan(request, year) if region is None else None
+    row = (
+        home[0] if home else plan_of_year(session=session, today=today_of(request), year=year, region=region)
+    )
     if row is None:
         if not plan_years(session=session):
             raise HTTPException(status_code=404, detail="数据库中还没有计划，请先运行 duban plan load")
         raise HTTPException(status_code=404, detail=f"没有{year or ''}年度{region or ''}的计划")
+    _refuse_unreached(request, row, home[1] if home else None)
     kept = [("year", str(row.year))] if asked else []
     kept += [("region", region)] if region else []
     chosen[(year, region)] = PlanChoice(row, urlencode(kept))
+    if not asked:  # the default plan is also the one its year names (an API period key's year): chosen once
+        chosen.setdefault((row.year, region), chosen[(year, region)])
     return chosen[(year, region)]
 
 
-def _home_plan(request: Request, year: int | None) -> PlanRow | None:
-    """A city's user's default: their city's plan (or the province's above it), not the deployment's."""
+def _home_plan(request: Request, year: int | None) -> tuple[PlanRow, str] | None:
+    """A city's user's default: their city's plan (or the province's above it), not the deployment's; with
+    the path of its region's unit."""
+    user = optional_user(request)
+    if user is None or user.unit_path is None:
+        return None
+    return plan_of_unit(
+        session=db_session(request), today=today_of(request), unit_path=user.unit_path, year=year
+    )
+
+
+def _refuse_unreached(request: Request, row: PlanRow, path: str | None) -> None:
+    """The policy's check of the chosen plan for a unit's user (the action their route's gate named): asked
+    where a plan is chosen, so a request that chooses none (a save) reads nothing more for it."""
     user = optional_user(request)
     if user is None or user.unit_id is None:
-        return None
-    return plan_of_unit(session=db_session(request), today=today_of(request), unit_id=user.unit_id, year=year)
+        return
+    if path is None:
+        path = path_of_region(session=db_session(request), region=row.region)
+    refuse_if(plan_refusal(user, getattr(request.state, "action", Action.READ_DASHBOARD), path))
 
 
-def plan_unit(request: Request) -> int | None:
-    """The unit the request's plan belongs to (the unit its region names), for the policy's gate; None
-    without such a plan (the route itself answers that it is missing)."""
+def check_plan(request: Request) -> None:
+    """The gate's check of the request's plan for a unit's user (`_refuse_unreached`), choosing the plan the
+    route then reads; a missing plan is the route's to answer."""
     try:
-        row = plan_for_request(request)
+        plan_choice(request)
     except HTTPException as exc:
         if exc.status_code != 404:
             raise
-        return None
-    return unit_of_region(session=db_session(request), region=row.region)
+
+
+def plan_unit(request: Request) -> int | None:
+    """The unit the request's plan belongs to (the unit its region names): the top of the lists of its units."""
+    return unit_of_region(session=db_session(request), region=plan_for_request(request).region)
 
 
 def keep_plan(request: Request, url: str) -> str:
@@ -151,7 +173,7 @@ def kept_query(request: Request) -> str:
         return ""
     try:
         return plan_choice(request).query
-    except HTTPException:
+    except (HTTPException, Refused):  # the page says the plan is missing or refused: its links keep none
         return ""
 
 
@@ -203,7 +225,7 @@ def year_switch(request: Request) -> list[tuple[str, str, bool]]:
         if len(years) < 2:
             return []
         shown = plan_choice(request).row
-    except (HTTPException, StoreError):  # an error page: no switcher rather than a second error
+    except (HTTPException, StoreError, Refused):  # an error page: no switcher rather than a second error
         return []
     several = len({y for y, _ in years}) < len(years)
     rest = [(k, v) for k, v in request.query_params.multi_items() if k not in ("year", "region", "page")]
@@ -218,7 +240,7 @@ def _reachable(request: Request, plans: list[tuple[int, str]]) -> list[tuple[int
     user, session = optional_user(request), db_session(request)
     if user is None or user.unit_id is None:
         return plans
-    units = {region: unit_of_region(session=session, region=region) for region in {r for _, r in plans}}
+    units = {region: path_of_region(session=session, region=region) for region in {r for _, r in plans}}
     return [(y, r) for y, r in plans if plan_refusal(user, Action.READ_DASHBOARD, units[r]) is None]
 
 
