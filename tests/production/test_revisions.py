@@ -199,7 +199,7 @@ def command_store(monkeypatch, db_url, factory):
 def test_the_command_revises_and_says_what_it_did(command_store, capsys):
     revise_command("A-03", "1,500", from_month="2026-07", unit=None, reason=REASON)
     assert capsys.readouterr().out.strip() == (
-        "已调整:A-03“新开工项目”目标自2026年7月起由1000个调整为1500个，理由：市人大常委会批准调整年度计划。"
+        "已调整：A-03“新开工项目”目标自2026年7月起由1000个调整为1500个，理由：市人大常委会批准调整年度计划。"
     )
     with command_store() as session:
         assert _indicator(session, "A-03").target == Decimal(1500)
