@@ -11,25 +11,20 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from duban.choices import BreakdownStatus, Comparator
-from duban.persistence.audit import record_event
 from duban.persistence.db import Session
-from duban.persistence.models import IndicatorRow, UnitTargetRow
+from duban.persistence.models import IndicatorRow
 from duban.plan.model import Indicator, Plan
 from duban.plan.planfile import breakdown_fault
 from duban.plan.units import display_units, from_display
 from duban.policy import Action
+from duban.services.plan_edits import EditRefused, apply_edit
 from duban.services.plan_revisions import PlanRevisionError, latest_revision, revisions_of, undo_plan_revision
 from duban.services.plans import indicator_by_code, indicator_from_row, plan_from_store, retired_indicators
-from duban.services.units import units_by_key
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
 from duban.web.pages.common import keep_plan, plan_for_request, render
 from duban.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
-
-
-class EditRefused(ValueError):
-    """The edit cannot be saved; the message says why, in Chinese."""
 
 
 @router.get("/plan", response_class=HTMLResponse)
@@ -132,54 +127,6 @@ def _chosen_display_unit(*, indicator: Indicator, chosen: str) -> str | None:
     if not chosen or (indicator.display_unit is None and chosen == indicator.shown_unit):
         return indicator.display_unit
     return chosen
-
-
-def apply_edit(*, session: Session, row: IndicatorRow, edited: Indicator, user_id: int, reason: str) -> None:
-    """Write the edited target and breakdown to the store and audit old and new values with the reason."""
-    if not reason.strip():
-        raise EditRefused("修改目标必须填写理由（将记入修改记录）")
-    old = _audited(indicator_from_row(row))
-    units = units_by_key(session=session)
-    if edited.lead_unit and edited.lead_unit not in units:
-        raise EditRefused(f"牵头单位“{edited.lead_unit}”不存在")
-    row.target, row.comparator, row.aspiration = edited.target, edited.comparator.value, edited.aspiration
-    row.display_unit = edited.display_unit
-    row.extra = {**(row.extra or {}), **_milestone_kept(edited, row.plan.year)}
-    row.lead_unit = units[edited.lead_unit] if edited.lead_unit else None
-    named = edited.breakdown.targets if edited.breakdown else {}
-    if unknown := [key for key in named if key not in units]:
-        raise EditRefused(f"分解单位“{'、'.join(unknown)}”不存在")
-    wanted = {
-        units[key].id: value for key, value in named.items()
-    }  # by id: a plan names a unit by code or name
-    kept = {t.unit.id: t for t in row.unit_targets if t.unit.id in wanted}
-    row.unit_targets = [kept.get(units[key].id) or UnitTargetRow(unit=units[key]) for key in named]
-    for target in row.unit_targets:
-        target.value = wanted[target.unit.id]
-        target.status = edited.breakdown.status.value if edited.breakdown else "draft"
-        target.basis = edited.breakdown.basis if edited.breakdown else None
-    session.flush()
-    record_event(session, actor=user_id, action="indicator.edit", subject=("indicator", row.id),
-                 old=old, new=_audited(edited), reason=reason.strip())  # fmt: skip
-
-
-def _milestone_kept(ind: Indicator, year: int) -> dict[str, Any]:
-    """A milestone the plan gave for this year follows the edited target, so an exported plan still loads."""
-    if ind.horizon is None or year not in ind.horizon.milestones:
-        return {}
-    horizon = ind.horizon.model_copy(update={"milestones": {**ind.horizon.milestones, year: ind.target}})
-    return {"horizon": horizon.model_dump(mode="json")}
-
-
-def _audited(ind: Indicator) -> dict[str, Any]:
-    breakdown = {k: _plain(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
-    return {"target": _plain(ind.target), "display_unit": ind.shown_unit, "comparator": ind.comparator.value,
-            "lead_unit": ind.lead_unit, "aspiration": ind.aspiration, "breakdown": breakdown,
-            "breakdown_status": ind.breakdown.status.value if ind.breakdown else None}  # fmt: skip
-
-
-def _plain(number: Decimal) -> str:
-    return f"{number.normalize():f}"
 
 
 def _number(raw: object, what: str) -> Decimal:
