@@ -11,12 +11,14 @@ from decimal import Decimal
 
 import pytest
 
-from duban.choices import Status
+from duban.choices import OrgKind, Status
+from duban.plan.model import OrgUnit, Plan
 from duban.progress.forecast import format_quantity
 from duban.progress.ranking import Ranking, places
-from duban.reports.build import STATUS_WORDS, judgement_words, ranking_sentence
+from duban.reports.build import STATUS_WORDS, judgement_words, ranking_sentence, recipients_reporting
 from duban.reports.service import ReportError, bulletin_for
 from duban.reports.text import percent_text, points_text, quoted, tenth
+from duban.services.reported import ReportingLine
 
 REPORT_DAY = date(2026, 11, 27)
 OPEN_ITEM = "督办单DB-2026-007(办理中)"
@@ -340,3 +342,20 @@ def test_january_has_no_month_before(demo_sessions):
     assert january.title == "关于2026年1月全市重点工作推进情况的通报"
     assert section(january, "总体").paragraphs[1] == "本期为年度首次通报。"
     assert table(january, "总体情况").rows[0][2] is None
+
+
+def test_a_provinces_reporting_is_told_per_city_summing_its_townships():
+    units = [("全省", "province", None), ("甲市", "city", "全省"), ("乙市", "city", "全省"), ("省发改委", "department", "全省"),
+             ("甲县", "county", "甲市"), ("乙县", "county", "乙市"), ("一镇", "township", "甲县"), ("二镇", "township", "乙县"),
+             ("三镇", "township", "甲县")]  # fmt: skip
+    plan = Plan(region="全省", year=2026, title="计划", areas=[],
+                units=[OrgUnit(name=n, kind=OrgKind(k), parent=p) for n, k, p in units])  # fmt: skip
+    lines = [ReportingLine("省发改委", OrgKind.DEPARTMENT, 2, 2, 2, 0, 0, False),
+             ReportingLine("一镇", OrgKind.TOWNSHIP, 3, 2, 1, 0, 1, True),
+             ReportingLine("二镇", OrgKind.TOWNSHIP, 3, 3, 3, 0, 0, False),
+             ReportingLine("三镇", OrgKind.TOWNSHIP, 3, 3, 2, 1, 0, False)]  # fmt: skip
+    assert recipients_reporting(lines=lines, plan=plan) == [
+        ReportingLine("甲市", OrgKind.CITY, 6, 5, 3, 1, 1, True),
+        ReportingLine("乙市", OrgKind.CITY, 3, 3, 3, 0, 0, False),
+        lines[0],
+    ]

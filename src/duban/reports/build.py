@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from duban.choices import OrgKind, Status
 from duban.plan.assignments import city_name
+from duban.plan.model import Plan
 from duban.plan.units import to_display
 from duban.progress.judge import GOOD_STATUSES
 from duban.progress.ranking import Ranking
@@ -69,6 +71,13 @@ class Scope:
     def you(self) -> str:
         """How the bulletin addresses its reader: 你县 in a county's, the units in the city's."""
         return "你县" if self.unit else "各牵头单位"
+
+    @cached_property
+    def reporting(self) -> list[ReportingLine]:
+        """报送情况 as the bulletin tells it: the county's own line, or one per unit the bulletin is sent to."""
+        if self.unit:
+            return [line for line in self.overview.reporting if line.unit == self.unit]
+        return recipients_reporting(lines=self.overview.reporting, plan=self.overview.plan)
 
     @property
     def rules(self) -> SupervisionRules:
@@ -629,7 +638,7 @@ def _ranking_table(rankings: list[Ranking], unit: str | None) -> Table:
 
 
 def _reporting(scope: Scope) -> Section:
-    lines = [r for r in scope.overview.reporting if scope.unit in (None, r.unit)]
+    lines = scope.reporting
     short = [r for r in lines if r.missing or r.returned]
     section = Section("报送情况")
     if not short:
@@ -643,8 +652,37 @@ def _reporting(scope: Scope) -> Section:
         section.paragraphs.append(_unit_reporting_sentence(short[0]))
     else:
         section.paragraphs.append(_reporting_sentence(short, len(lines)))
-    section.tables.append(_reporting_table(short))
+    section.tables.append(_reporting_table(short, city_name(scope.overview.plan)))
     return section
+
+
+def recipients_reporting(*, lines: list[ReportingLine], plan: Plan) -> list[ReportingLine]:
+    """One line per unit right below the plan's top, in the plan's order, summing the lines of the units under
+    it: a province's bulletin goes to its cities and names them, not its 1,500 townships."""
+    parents, order = {u.name: u.parent for u in plan.units}, {u.name: n for n, u in enumerate(plan.units)}
+    grouped: dict[str, list[ReportingLine]] = {}
+    for line in lines:
+        grouped.setdefault(_recipient(parents, line.unit), []).append(line)
+    kinds = {u.name: u.kind for u in plan.units}
+    return [group[0] if [line.unit for line in group] == [name] else _summed(name, kinds[name], group)
+            for name, group in sorted(grouped.items(), key=lambda item: order.get(item[0], len(order)))]  # fmt: skip
+
+
+def _recipient(parents: Mapping[str, str | None], unit: str) -> str:
+    """The unit's ancestor right below the top: itself when it is there (or is the top)."""
+    seen = {unit}
+    while (parent := parents.get(unit)) and parents.get(parent) and parent not in seen:
+        unit = parent
+        seen.add(unit)
+    return unit
+
+
+def _summed(unit: str, kind: OrgKind, lines: list[ReportingLine]) -> ReportingLine:
+    def total(name: str) -> int:
+        return sum(getattr(line, name) for line in lines)
+
+    return ReportingLine(unit, kind, total("expected"), total("submitted"), total("approved"), total("returned"),
+                         total("missing"), any(line.late for line in lines))  # fmt: skip
 
 
 def _unit_reporting_sentence(line: ReportingLine) -> str:
@@ -670,18 +708,22 @@ def _reporting_sentence(short: list[ReportingLine], total: int) -> str:
     return text
 
 
-def _reporting_table(lines: list[ReportingLine]) -> Table:
+def _reporting_table(lines: list[ReportingLine], top: str) -> Table:
     columns = (Column("单位", width=2), Column("类别", width=1.2), Column("应报（项）", ColumnKind.COUNT),
                Column("已报（项）", ColumnKind.COUNT), Column("审核通过（项）", ColumnKind.COUNT),
                Column("待审核（项）", ColumnKind.COUNT), Column("退回（项）", ColumnKind.COUNT),
                Column("未报（项）", ColumnKind.COUNT), Column("情况", width=1.4))  # fmt: skip
-    rows = [(r.unit, _kind_word(r.kind), r.expected, r.submitted, r.approved, r.pending, r.returned, r.missing,
+    rows = [(r.unit, _kind_word(r, top), r.expected, r.submitted, r.approved, r.pending, r.returned, r.missing,
              _reporting_state(r)) for r in lines]  # fmt: skip
     return Table("报送情况", columns, rows)
 
 
-def _kind_word(kind: OrgKind) -> str:
-    return "县（市、区）" if kind is OrgKind.COUNTY else "市直部门"
+def _kind_word(line: ReportingLine, top: str) -> str:
+    """县（市、区）, a province's 市（州）, or 市直部门 (the plan's top unit's own line too)."""
+    return "市直部门" if line.unit == top else _KIND_WORDS.get(line.kind, "市直部门")
+
+
+_KIND_WORDS = {OrgKind.CITY: "市（州）", OrgKind.COUNTY: "县（市、区）", OrgKind.TOWNSHIP: "乡（镇、街道）"}
 
 
 def _reporting_state(line: ReportingLine) -> str:

@@ -90,7 +90,7 @@ def _causes_demand(scope: Scope) -> str:
 
 
 def _reporting_demand(scope: Scope) -> str:
-    late = [r.unit for r in scope.overview.reporting if r.late and scope.unit in (None, r.unit)]
+    late = [r.unit for r in scope.reporting if r.late]
     when = _next_report_words(scope.next_report)
     text = f"严格按时报送。请{'你县' if scope.unit else '各单位'}{when}，对滞后目标须在备注中逐项说明具体原因和整改措施，原因说明笼统的将予退回"
     if late:
