@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from duban.choices import OrgKind, Role
-from duban.persistence.audit import audited
+from duban.persistence.audit import audited, record_event
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
 from duban.services.units import city_path_of, unit_named
@@ -80,6 +80,7 @@ def authenticate(
         raise AccountError(WRONG_LOGIN)
     if by_name.count:
         session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+    record_event(session, actor=user.id, action="user.login", subject=("user", user.id))
     return user
 
 
@@ -131,6 +132,13 @@ def signed_in_user(*, session: Session, user_id: int, session_version: object) -
     if found is None or not found[0].active or found[0].session_version != session_version:
         return None
     return SignedIn(row=found[0], region_path=found[1])
+
+
+def sign_out(*, session: Session, user_id: int) -> None:
+    """Sign the user out everywhere: every session of theirs ends, recorded as user.logout."""
+    user = session.get_one(UserRow, user_id)
+    with audited(session, actor=user.id, action="user.logout", subject=user):
+        end_sessions(session=session, user=user)
 
 
 def end_sessions(*, session: Session, user: UserRow) -> None:

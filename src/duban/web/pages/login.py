@@ -7,10 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from duban.persistence.audit import record_event
-from duban.persistence.models import UserRow
 from duban.policy import Action
-from duban.services.users import AccountError, LoginThrottled, authenticate, end_sessions
+from duban.services.users import AccountError, LoginThrottled, authenticate, sign_out
 from duban.settings import Settings
 from duban.web.auth import allow_anyone, client_address, csrf_protect, csrf_token, db_session, optional_user
 from duban.web.pages.common import templates
@@ -52,7 +50,6 @@ def login(
     request.session.clear()
     request.session.update(user_id=user.id, session_version=user.session_version)
     csrf_token(request)
-    record_event(session, actor=user.id, action="user.login", subject=("user", user.id))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -65,9 +62,7 @@ def logout(request: Request) -> Response:
     """Sign out everywhere: every session of the user ends, copied cookies included."""
     user = optional_user(request)
     if user is not None:
-        session = db_session(request)
-        end_sessions(session=session, user=session.get_one(UserRow, user.id))
-        record_event(session, actor=user.id, action="user.logout", subject=("user", user.id))
+        sign_out(session=db_session(request), user_id=user.id)
     request.session.clear()
     request.state.user = None
     return RedirectResponse("/login", status_code=303)
