@@ -12,21 +12,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
 from duban.choices import Accumulation, Comparator, EntryState, IndicatorKind, MilestoneStage, Status
 from duban.months import last_due_month, month_end
 from duban.persistence.audit import record_event
-from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
+from duban.persistence.db import Session
+from duban.persistence.models import EntryRow, PeriodRow, PlanRow, utcnow
 from duban.plan.assignments import reporting_units, unit_target
 from duban.plan.model import Indicator, Plan
 from duban.progress.expected import expected_share
 from duban.progress.judge import judge
 from duban.projects.demo import demo_projects
-from duban.services.entries import ensure_periods
+from duban.services.entries import clear_period_entries, ensure_periods
 from duban.services.plan_loading import save_plan
+from duban.services.plans import indicator_ids_by_code
 from duban.services.projects import county_ids, replace_projects
+from duban.services.units import units_by_name
 
 # 滞后原因 as reporters write them: specific ones, and the odd vague one a bulletin cannot use.
 BUILDING_WORDS = ("项目", "开工", "建设", "改造", "路", "学位", "住房", "投资")
@@ -71,12 +71,10 @@ def generate_demo_progress(
     rng = random.Random(seed)
     periods = ensure_periods(session=session, plan=plan_row, cutoff_day=cutoff_day, combine_jan_feb=False)
     months = last_due_month(today=today, year=plan.year, cutoff_day=cutoff_day)
-    units = {u.name: u for u in session.scalars(select(OrgUnitRow))}
+    units = units_by_name(session=session)
     paces = {name: _PACES[i % len(_PACES)] for i, name in enumerate(sorted(units, key=lambda n: units[n].id))}
-    indicator_ids = {
-        r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == plan_row.id))
-    }
-    session.execute(delete(EntryRow).where(EntryRow.period_id.in_([p.id for p in periods])))
+    indicator_ids = indicator_ids_by_code(session=session, plan_id=plan_row.id)
+    clear_period_entries(session=session, period_ids=[p.id for p in periods])
     rows, skipped = [], 0
     for ind in plan.indicators():
         for unit in reporting_units(indicator=ind, plan=plan):
@@ -188,9 +186,9 @@ def generate_demo_last_year(
     last = _plan_a_year_earlier(plan)
     row = save_plan(session=session, plan=last)
     periods = ensure_periods(session=session, plan=row, cutoff_day=cutoff_day, combine_jan_feb=False)
-    units = {u.name: u.id for u in session.scalars(select(OrgUnitRow))}
-    ids = {r.code: r.id for r in session.scalars(select(IndicatorRow).where(IndicatorRow.plan_id == row.id))}
-    session.execute(delete(EntryRow).where(EntryRow.period_id.in_([p.id for p in periods])))
+    units = {name: unit.id for name, unit in units_by_name(session=session).items()}
+    ids = indicator_ids_by_code(session=session, plan_id=row.id)
+    clear_period_entries(session=session, period_ids=[p.id for p in periods])
     rng, rows = random.Random(seed), []
     for ind in last.indicators():
         for unit in reporting_units(indicator=ind, plan=last):

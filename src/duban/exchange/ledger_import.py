@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from duban.exchange.ledger import read_ledger
+from duban.persistence.db import Session
 from duban.persistence.models import PlanRow
 from duban.services.projects import SaveSummary, county_ids, save_projects
 

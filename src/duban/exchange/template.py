@@ -24,10 +24,10 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy.orm import Session
 
 from duban.choices import IndicatorKind, MilestoneStage
 from duban.exchange.ledger import escape_formula
+from duban.persistence.db import Session
 from duban.persistence.models import OrgUnitRow, PeriodRow, PlanRow
 from duban.plan.units import display_scale, exact_number, to_display
 from duban.progress.validation import InputMode, input_mode

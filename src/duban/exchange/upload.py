@@ -21,8 +21,6 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
 from duban.exchange.archive import TEMPLATE_LIMITS, column_letters, workbook_fault
@@ -38,12 +36,14 @@ from duban.exchange.template import (
     checksum,
     plain,
 )
+from duban.persistence.db import Session
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.progress.validation import InputMode
 from duban.services.entries import (
     ConflictError,
     ValidationFailed,
     Writer,
+    entry_versions,
     save_figure,
     submit_entries,
 )
@@ -153,9 +153,7 @@ def import_workbook(
 
 def _versions(session: Session, unit: OrgUnitRow, period: PeriodRow) -> dict[int, int]:
     """Indicator id -> version of the unit's figures of the period before the upload."""
-    query = select(EntryRow.indicator_id, EntryRow.version).where(EntryRow.unit_id == unit.id,
-                                                                  EntryRow.period_id == period.id)  # fmt: skip
-    return {indicator_id: version for indicator_id, version in session.execute(query)}
+    return entry_versions(session=session, unit_id=unit.id, period_id=period.id)
 
 
 def _open(content: bytes) -> Workbook:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from duban.months import month_of_key
-from duban.persistence.models import PeriodRow
+from duban.persistence.db import Session
 from duban.reports.build import build_bulletin
 from duban.reports.docx import render_docx
 from duban.reports.model import Bulletin
@@ -19,6 +16,7 @@ from duban.reports.yearend import build_year_result
 from duban.services.bulletins import Issued, next_number, record_issue
 from duban.services.office import office_settings
 from duban.services.overview import period_overview
+from duban.services.periods import next_due
 from duban.services.plans import find_plan, plan_of_year
 from duban.services.supervision import open_items_by_indicator
 from duban.services.yearclose import year_result
@@ -132,12 +130,7 @@ def _take_number(
 
 def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, date] | None:
     """The month whose figures are due next after `after`, and its deadline."""
-    row = session.scalars(
-        select(PeriodRow)
-        .where(PeriodRow.plan_id == plan_id, PeriodRow.deadline >= after)
-        .order_by(PeriodRow.deadline)
-    ).first()
-    return (row.month, row.deadline) if row else None
+    return next_due(session=session, plan_id=plan_id, after=after)
 
 
 def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -640,3 +640,16 @@ def unit_entries(
                EntryRow.unit_id == unit_id, EntryRow.period_id == period_id)
     )  # fmt: skip
     return list(session.scalars(query.order_by(EntryRow.id)))
+
+
+def entry_versions(*, session: Session, unit_id: int, period_id: int) -> dict[int, int]:
+    """Indicator id → version of the unit's figure of the period (what a concurrent edit is checked against)."""
+    query = select(EntryRow.indicator_id, EntryRow.version).where(
+        EntryRow.unit_id == unit_id, EntryRow.period_id == period_id
+    )
+    return {indicator_id: version for indicator_id, version in session.execute(query)}
+
+
+def clear_period_entries(*, session: Session, period_ids: list[int]) -> None:
+    """Delete every figure of those periods (the demo replaces them; nothing a user entered goes this way)."""
+    session.execute(delete(EntryRow).where(EntryRow.period_id.in_(period_ids)))

@@ -314,3 +314,13 @@ def reminder_list(*, status: list[UnitReporting]) -> list[UnitReporting]:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def next_due(*, session: Session, plan_id: int, after: date) -> tuple[int, date] | None:
+    """The month whose figures are due next after `after`, and its deadline."""
+    row = session.scalars(
+        select(PeriodRow)
+        .where(PeriodRow.plan_id == plan_id, PeriodRow.deadline >= after)
+        .order_by(PeriodRow.deadline)
+    ).first()
+    return (row.month, row.deadline) if row else None

@@ -435,3 +435,9 @@ def rules_of(*, session: Session, plan_id: int) -> SupervisionRules:
     """The plan's supervision rules, or the defaults."""
     row = session.get(SupervisionRulesRow, plan_id)
     return SupervisionRules.model_validate(row.rules if row else {})
+
+
+def indicator_ids_by_code(*, session: Session, plan_id: int) -> dict[str, int]:
+    """The plan's indicator ids by code (retired ones included)."""
+    return {code: id_ for code, id_ in session.execute(
+        select(IndicatorRow.code, IndicatorRow.id).where(IndicatorRow.plan_id == plan_id))}  # fmt: skip

@@ -90,3 +90,8 @@ def units_by_key(*, session: Session) -> dict[str, OrgUnitRow]:
     """Every unit by its code and by its (unique) name: how plan files and forms name a unit."""
     rows = list(session.scalars(select(OrgUnitRow)))
     return {**{unit.name: unit for unit in rows}, **{unit.code: unit for unit in rows}}
+
+
+def units_by_name(*, session: Session) -> dict[str, OrgUnitRow]:
+    """Every unit by its name (where the store has one unit of a name, as in a city's store)."""
+    return {unit.name: unit for unit in session.scalars(select(OrgUnitRow))}
