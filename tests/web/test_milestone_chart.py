@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from builders import OFFICE, make_plan
 from duban.choices import Role
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow
-from duban.plan.model import Plan
+from duban.plan.model import Indicator, Plan
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
@@ -31,9 +31,7 @@ STAGES = {3: "preparing", 4: "underway", 5: "underway"}  # 筹备中 30 %, 实�
 
 
 def hospital_plan() -> Plan:
-    data = make_plan().model_dump(mode="json", exclude_none=True)
-    data["areas"][0]["tasks"][0]["indicators"] = [HOSPITAL]
-    return Plan.model_validate(data)
+    return make_plan(indicators=[Indicator.model_validate(HOSPITAL)])
 
 
 @pytest.fixture
