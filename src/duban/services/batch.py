@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KINDS, Accumulation, MilestoneStage, OrgKind, ScopeKind
 from duban.months import month_end
-from duban.persistence.columnar import sqlite_matrix
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
 from duban.plan.assignments import no_task_target
 from duban.plan.model import PERCENT_KINDS, Indicator, Profile, Scope, Thresholds
@@ -355,14 +354,15 @@ def _fetch(
     # the values straight from the cursor, without a list of tuples in between
     columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"IFNULL(CAST({c} AS REAL), -1e999)" for c in floats]
     sql = f"SELECT {', '.join(columns)} {tail}"
-    matrix = sqlite_matrix(connection, sql, len(columns))
-    if matrix is None:
-        cursor: Any = connection.connection.cursor()
-        try:
-            cursor.execute(sql)
-            matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
-        finally:
-            cursor.close()
+    # Through the session's own sqlite3 connection, never a second SQLite library (ADBC bundles one): two
+    # copies of SQLite in one process release each other's POSIX locks (sqlite.org/howtocorrupt.html 2.2.1);
+    # under bench_load the ADBC reader crashed server processes and one acknowledged save was lost.
+    cursor: Any = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
+    finally:
+        cursor.close()
     matrix[matrix == -np.inf] = np.nan
     return matrix
 
