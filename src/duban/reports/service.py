@@ -110,7 +110,7 @@ def bulletin_for(
         else (number if isinstance(number, int) else None, None)
     )
     bulletin = build_bulletin(overview=overview, previous=previous, unit=unit, open_items=open_items, issued=issued,
-                              number=taken, next_report=next_report(session=session, plan_id=plan_row.id, after=issued))  # fmt: skip
+                              number=taken, next_report=next_due(session=session, plan_id=plan_row.id, after=issued))  # fmt: skip
     if clash is not None:
         bulletin.warnings.append(f"文号{taken}号本年已用于{clash.words()}（{clash.issued}）")
     return bulletin
@@ -126,11 +126,6 @@ def _take_number(
         session=session, plan_id=plan_id, number=taken, period=period, unit=unit, issued=issued
     )
     return taken, clash
-
-
-def next_report(*, session: Session, plan_id: int, after: date) -> tuple[int, date] | None:
-    """The month whose figures are due next after `after`, and its deadline."""
-    return next_due(session=session, plan_id=plan_id, after=after)
 
 
 def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:

@@ -6,6 +6,7 @@ Figures saved for a later month (drafts, next month's forms) never move it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,12 +51,7 @@ def office_settings(*, session: Session, plan_id: int) -> OfficeSettings:
 
 
 def _defaults() -> dict[str, object]:
-    basis = Basis()
-    return {
-        "current_month": None,
-        "include_submitted": basis.include_submitted,
-        "carry_forward": basis.carry_forward,
-    }
+    return {"current_month": None, **dataclasses.asdict(Basis())}
 
 
 def current_month(*, session: Session, plan_row: PlanRow, today: date) -> int:

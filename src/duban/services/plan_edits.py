@@ -6,7 +6,6 @@ whose record keeps the old and new values and the office's reason.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -70,11 +69,7 @@ def _milestone_kept(ind: Indicator, year: int) -> dict[str, Any]:
 
 def recorded_values(ind: Indicator) -> dict[str, Any]:
     """What the trail keeps of a target before and after an edit."""
-    breakdown = {k: _plain(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
-    return {"target": _plain(ind.target), "display_unit": ind.shown_unit, "comparator": ind.comparator.value,
+    breakdown = {k: exact_number(v) for k, v in ind.breakdown.targets.items()} if ind.breakdown else {}
+    return {"target": exact_number(ind.target), "display_unit": ind.shown_unit, "comparator": ind.comparator.value,
             "lead_unit": ind.lead_unit, "aspiration": ind.aspiration, "breakdown": breakdown,
             "breakdown_status": ind.breakdown.status.value if ind.breakdown else None}  # fmt: skip
-
-
-def _plain(number: Decimal) -> str:
-    return exact_number(number.normalize())
