@@ -369,11 +369,14 @@ def _refer_by_name(plan: Plan, refer: Callable[[str | None], str | None]) -> Non
     def all_of(references: list[str]) -> list[str]:
         return [refer(r) or r for r in references]
 
+    names = (
+        plan.unit_names()
+    )  # a unit's name refers to itself: a breakdown by names (a stored plan's) stays as it is
     for area in plan.areas:
         for task in area.tasks:
             task.lead_unit = refer(task.lead_unit)
             for ind in task.indicators:
                 ind.lead_unit, ind.co_units = refer(ind.lead_unit), all_of(ind.co_units)
                 ind.scope.unit, ind.scope.units = refer(ind.scope.unit), all_of(ind.scope.units)
-                if ind.breakdown:
+                if ind.breakdown and not names.issuperset(ind.breakdown.targets):
                     ind.breakdown.targets = {refer(u) or u: v for u, v in ind.breakdown.targets.items()}

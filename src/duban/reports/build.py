@@ -16,6 +16,7 @@ from functools import cached_property
 
 from duban.choices import OrgKind, Status
 from duban.plan.assignments import city_name
+from duban.plan.levels import Level, plan_level
 from duban.plan.model import Plan
 from duban.plan.units import to_display
 from duban.progress.judge import GOOD_STATUSES
@@ -63,9 +64,14 @@ class Scope:
     before: Overview | None = None
     next_report: tuple[int, date] | None = None
 
+    @cached_property
+    def level(self) -> Level:
+        """The plan's level, whose words the bulletin speaks: 全省 and 各市（州） in a province's."""
+        return plan_level(self.overview.plan)
+
     @property
     def name(self) -> str:
-        return self.unit or "全市"
+        return self.unit or self.level.whole
 
     @property
     def you(self) -> str:
@@ -129,14 +135,14 @@ def _refer_to_annexes(sections: list[Section]) -> None:
 def _framed(scope: Scope, sections: list[Section], number: int | None) -> Bulletin:
     plan, month = scope.overview.plan, scope.overview.month
     city = city_name(plan)
-    words = ["关于", scope.unit or "", f"{plan.year}年{period_text(month)}", "" if scope.unit else "全市",
+    words = ["关于", scope.unit or "", f"{plan.year}年{period_text(month)}", "" if scope.unit else scope.level.whole,
              "重点工作", "推进情况", "的通报"]  # fmt: skip
     words = [w for w in words if w]
     subject = "".join(words[1:-3])
     return Bulletin(
         office=f"{city}人民政府督查室", doc_number=f"{city[:1]}政督通〔{plan.year}〕{number or 'X'}号",
         title="".join(words), title_lines=title_lines(words=words),
-        addressee=f"{scope.unit}人民政府：" if scope.unit else "各县（市、区）人民政府，市直各有关部门：",
+        addressee=f"{scope.unit}人民政府：" if scope.unit else f"{scope.level.addressees}：",
         opening=_opening(scope, subject),
         issued=scope.issued, year=plan.year, month=month, unit=scope.unit, sections=sections,
         copy_to=_copy_to(scope, city), printed_by=f"{city}人民政府督查室", warnings=_warnings(scope),
@@ -145,7 +151,7 @@ def _framed(scope: Scope, sections: list[Section], number: int | None) -> Bullet
 
 def _opening(scope: Scope, subject: str) -> str:
     cut = min(scope.overview.on, scope.issued)
-    return (f"根据{scope.overview.plan.year}年重点工作督查安排，市政府督查室采取查阅填报数据和佐证材料、电话核查等方式，"
+    return (f"根据{scope.overview.plan.year}年重点工作督查安排，{scope.level.short}政府督查室采取查阅填报数据和佐证材料、电话核查等方式，"
             f"对{subject}重点工作推进情况进行了调度。现将有关情况通报如下（数据截至{date_text(cut)}，{_basis_words(scope)}）。")  # fmt: skip
 
 
@@ -157,9 +163,10 @@ def _warnings(scope: Scope) -> list[str]:
 
 
 def _copy_to(scope: Scope, city: str) -> str:
+    short = scope.level.short
     if scope.unit:
-        return f"{city}人民政府办公室，市直各有关部门"
-    return f"市委办公室，市人大常委会办公室，市政协办公室，{city}人民政府办公室"
+        return f"{city}人民政府办公室，{short}直各有关部门"
+    return f"{short}委办公室，{short}人大常委会办公室，{short}政协办公室，{city}人民政府办公室"
 
 
 def _basis_words(scope: Scope) -> str:
@@ -205,7 +212,7 @@ def _summary_sentence(scope: Scope, counts: dict[Status, int]) -> str:
     aspirations = sum(1 for i in scope.items if not i.headline)
     extra = f"（另有力争目标{aspirations}项，单独列示，不计入统计）" if aspirations else ""
     verdict = judgement_words(good_share=share, far_behind=counts[Status.FAR_BEHIND])
-    holder = "你县承担" if scope.unit else "全市纳入督查"
+    holder = "你县承担" if scope.unit else f"{scope.level.whole}纳入督查"
     until = _until(scope)
     if not total:
         return f"截至{until}，{holder}的年度目标任务均为力争目标{extra}。"
@@ -459,7 +466,7 @@ def _lagging(scope: Scope) -> Section:
 
 
 def _subject(scope: Scope) -> str:
-    return "你县" if scope.unit else "全市"
+    return "你县" if scope.unit else scope.level.whole
 
 
 def _lag_words(item: Item, scope: Scope, *, act: bool = True) -> str:
@@ -547,21 +554,27 @@ def _problems(scope: Scope) -> Section | None:
 
 # ── 排名 ────────────────────────────────────────────────────────────────────
 
-RANK_METHOD = ("排名按各县（市、区）承担目标中已完成、超序时和正常推进目标的加权占比计分（满分100分），"
-               "得分相同的并列；并列时按已完成占比高、严重滞后项数少的顺序排列。")  # fmt: skip
+
+def rank_method(level: Level) -> str:
+    """How the ranking scores, said before it."""
+    return (f"排名按各{level.regions}承担目标中已完成、超序时和正常推进目标的加权占比计分（满分100分），"
+            "得分相同的并列；并列时按已完成占比高、严重滞后项数少的顺序排列。")  # fmt: skip
 
 
 def _ranking(scope: Scope) -> Section | None:
     rankings = scope.overview.rankings
     if not rankings:
         return None
-    section = Section("县（市、区）排名情况", [RANK_METHOD + ranking_sentence(rankings=rankings)])
+    section = Section(
+        f"{scope.level.regions}排名情况", [rank_method(scope.level) + ranking_sentence(rankings=rankings)]
+    )
     if scope.unit:
         section.paragraphs.append(_own_rank_sentence(scope))
     section.charts.append(
-        charts.county_chart(rankings=rankings, items=_county_counts(scope), unit=scope.unit)
-    )
-    section.tables.append(_ranking_table(rankings, scope.unit))
+        charts.county_chart(rankings=rankings, items=_county_counts(scope), unit=scope.unit,
+                            title=f"各{scope.level.regions}目标推进情况（按排名）")
+    )  # fmt: skip
+    section.tables.append(_ranking_table(rankings, scope.unit, scope.level))
     return section
 
 
@@ -599,7 +612,7 @@ def _own_rank_sentence(scope: Scope) -> str:
     if own is None:
         return "你县本期未参与排名。"
     tied = sum(1 for r in rankings if r.rank == own.rank) > 1
-    text = (f"你县在{len(rankings)}个县（市、区）中排名第{own.rank}位{'（并列）' if tied else ''}，"
+    text = (f"你县在{len(rankings)}个{scope.level.regions}中排名第{own.rank}位{'（并列）' if tied else ''}，"
             f"得分{score_text(own.score)}分{_rank_change(scope, own)}。")  # fmt: skip
     parts = [f"承担目标{own.total}项", f"正常及以上{own.good}项"]
     parts += [f"严重滞后{own.far_behind}项"] if own.far_behind else []
@@ -621,10 +634,10 @@ def _county_counts(scope: Scope) -> dict[str, dict[Status, int]]:
     return {r.unit: r.counts for r in scope.overview.rankings}
 
 
-def _ranking_table(rankings: list[Ranking], unit: str | None) -> Table:
+def _ranking_table(rankings: list[Ranking], unit: str | None, level: Level) -> Table:
     # Widths in characters of 五号 (one more for the cell's padding), so no heading breaks inside a word:
     # 县（市、区） on one line; 目标/（项）, 正常及以上/（项）, 严重滞后/（项）, 未报送/（项） on two.
-    columns = (Column("排名", ColumnKind.COUNT, 3.5), Column("县（市、区）", width=7), Column("得分", ColumnKind.POINTS, 4),
+    columns = (Column("排名", ColumnKind.COUNT, 3.5), Column(level.regions, width=7), Column("得分", ColumnKind.POINTS, 4),
                Column("目标（项）", ColumnKind.COUNT, 4), Column("正常及以上（项）", ColumnKind.COUNT, 6),
                Column("已完成占比", ColumnKind.PERCENT, 6), Column("严重滞后（项）", ColumnKind.COUNT, 5),
                Column("未报送（项）", ColumnKind.COUNT, 4))  # fmt: skip
@@ -644,7 +657,7 @@ def _reporting(scope: Scope) -> Section:
     if not short:
         pending = sum(r.pending for r in lines)
         section.paragraphs.append(
-            f"本期{'你县已' if scope.unit else '各县（市、区）和市直各有关部门均已'}按时报送全部进度数据"
+            f"本期{'你县已' if scope.unit else f'各{scope.level.regions}和{scope.level.short}直各有关部门均已'}按时报送全部进度数据"
             + (f"，其中{pending}项尚待审核。" if pending else "。")
         )
         return section
@@ -652,7 +665,7 @@ def _reporting(scope: Scope) -> Section:
         section.paragraphs.append(_unit_reporting_sentence(short[0]))
     else:
         section.paragraphs.append(_reporting_sentence(short, len(lines)))
-    section.tables.append(_reporting_table(short, city_name(scope.overview.plan)))
+    section.tables.append(_reporting_table(short, city_name(scope.overview.plan), scope.level))
     return section
 
 
@@ -708,22 +721,19 @@ def _reporting_sentence(short: list[ReportingLine], total: int) -> str:
     return text
 
 
-def _reporting_table(lines: list[ReportingLine], top: str) -> Table:
+def _reporting_table(lines: list[ReportingLine], top: str, level: Level) -> Table:
     columns = (Column("单位", width=2), Column("类别", width=1.2), Column("应报（项）", ColumnKind.COUNT),
                Column("已报（项）", ColumnKind.COUNT), Column("审核通过（项）", ColumnKind.COUNT),
                Column("待审核（项）", ColumnKind.COUNT), Column("退回（项）", ColumnKind.COUNT),
                Column("未报（项）", ColumnKind.COUNT), Column("情况", width=1.4))  # fmt: skip
-    rows = [(r.unit, _kind_word(r, top), r.expected, r.submitted, r.approved, r.pending, r.returned, r.missing,
+    rows = [(r.unit, _kind_word(r, top, level), r.expected, r.submitted, r.approved, r.pending, r.returned, r.missing,
              _reporting_state(r)) for r in lines]  # fmt: skip
     return Table("报送情况", columns, rows)
 
 
-def _kind_word(line: ReportingLine, top: str) -> str:
-    """县（市、区）, a province's 市（州）, or 市直部门 (the plan's top unit's own line too)."""
-    return "市直部门" if line.unit == top else _KIND_WORDS.get(line.kind, "市直部门")
-
-
-_KIND_WORDS = {OrgKind.CITY: "市（州）", OrgKind.COUNTY: "县（市、区）", OrgKind.TOWNSHIP: "乡（镇、街道）"}
+def _kind_word(line: ReportingLine, top: str, level: Level) -> str:
+    """县（市、区）, a province's 市（州）, or 市直部门 (the plan's top unit's own line too; a province's 省直部门)."""
+    return level.departments if line.unit == top else level.kind_word(line.kind)
 
 
 def _reporting_state(line: ReportingLine) -> str:

@@ -50,7 +50,9 @@ def status_chart(*, counts: dict[Status, int], title: str) -> Chart:
     return Chart(title, bars, float(max(counts.values(), default=0) or 1))
 
 
-def county_chart(*, rankings: list[Ranking], items: dict[str, dict[Status, int]], unit: str | None) -> Chart:
+def county_chart(
+    *, rankings: list[Ranking], items: dict[str, dict[Status, int]], unit: str | None, title: str
+) -> Chart:
     """Each county's targets by status, counties in ranking order, the score at the end."""
     bars = tuple(
         Bar(r.unit, tuple(segment(s, items[r.unit][s]) for s in STATUS_ORDER if items[r.unit][s]),
@@ -58,7 +60,7 @@ def county_chart(*, rankings: list[Ranking], items: dict[str, dict[Status, int]]
         for r in rankings
     )  # fmt: skip
     scale = max((sum(c.values()) for c in items.values()), default=1) or 1
-    return Chart("各县（市、区）目标推进情况（按排名）", bars, float(scale), **legend_of(STATUS_ORDER))  # type: ignore[arg-type]
+    return Chart(title, bars, float(scale), **legend_of(STATUS_ORDER))  # type: ignore[arg-type]
 
 
 def progress_chart(*, items: list[Item], title: str) -> Chart:

@@ -86,7 +86,7 @@ def _causes_demand(scope: Scope) -> str:
     if not causes:
         return ""
     problems = "、".join(c.problem for c in causes[:3])
-    return f"协调解决共性问题。针对{problems}等问题，请{'你县' if scope.unit else '各牵头单位'}主动对接相关部门，逐项协调解决，需市级层面协调的及时报告。"
+    return f"协调解决共性问题。针对{problems}等问题，请{'你县' if scope.unit else '各牵头单位'}主动对接相关部门，逐项协调解决，需{scope.level.short}级层面协调的及时报告。"
 
 
 def _reporting_demand(scope: Scope) -> str:

@@ -88,13 +88,13 @@ def bulletin_for(
         raise ReportError(f"数据库中没有{year}年{region or ''}的计划，请先导入计划")
     basis = office_settings(session=session, plan_id=plan_row.id).basis
     overview = period_overview(
-        session=session, plan_row=plan_row, month=month, basis=basis, today=today, counties_only=True
+        session=session, plan_row=plan_row, month=month, basis=basis, today=today, lean=True
     )
     if unit and unit not in {c.name for c in overview.plan.counties()}:
         raise ReportError(f"“{unit}”不是{overview.plan.region}的县（市、区），无法生成县级通报")
     previous = (
         period_overview(
-            session=session, plan_row=plan_row, month=month - 1, basis=basis, today=today, counties_only=True
+            session=session, plan_row=plan_row, month=month - 1, basis=basis, today=today, lean=True
         )
         if month > 1
         else None

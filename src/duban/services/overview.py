@@ -35,6 +35,7 @@ from duban.choices import (
 from duban.months import month_end
 from duban.persistence.models import EntryRow, PeriodRow, PlanRow
 from duban.plan.assignments import city_name, has_task, reporting_units, unit_target
+from duban.plan.levels import ranked_units
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, rolled_up
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
@@ -194,15 +195,16 @@ def period_overview(
     month: int,
     basis: Basis | None = None,
     today: date | None = None,
-    counties_only: bool = False,
+    lean: bool = False,
 ) -> Overview:
     """Judge every indicator and unit of the plan at the end of `month`, against the targets then in force.
 
     One read of the period judged by the vectorised judge (`judged.judged_period`, shared with the
     dashboard) gives every unit's figure and standing; the scalar `progress` functions are the reference
-    the tests hold it to. `counties_only` (the bulletin) keeps of an indicator judged at the city's cell only
-    the counties' lines and those its words name (a lagging unit's 滞后原因, a carried figure): a province's
-    bulletin does not read 1,500 townships' lines per indicator.
+    the tests hold it to. `lean` (the bulletin) keeps of an indicator judged at the city's cell only the
+    counties' and the ranked units' lines and those its words name (a lagging unit's 滞后原因, a carried figure):
+    a province's bulletin does not read 1,500 townships' lines per indicator; nor the city series, last year's
+    figures and the forecast, which a bulletin does not print.
     """
     basis = basis or Basis()
     plan = plan_from_store(session=session, plan_row=plan_row, month=month)
@@ -211,22 +213,21 @@ def period_overview(
     )
     core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
     fed = _ledger_feeds(session, plan_row.id, plan, month)
-    shown = frozenset(u.name for u in plan.counties()) if counties_only else None
+    ranked = ranked_units(plan)
+    shown = frozenset([*(u.name for u in plan.counties()), *ranked]) if lean else None
     reach = _reach(plan, core, shown)
     facts = _month_facts(session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted,
                          only=None if shown is None else _read_for(core, reach, shown))  # fmt: skip
+    series = {} if lean else _city_series(session=session, plan_row=plan_row, core=core, fed=fed, basis=basis)
     period = _Period(plan=plan, month=month, core=core, fed=fed, shown=shown, reach=reach, facts=facts,
-                     series=_city_series(session=session, plan_row=plan_row, core=core, fed=fed, basis=basis))  # fmt: skip
-    history = last_year(session=session, plan_row=plan_row)
-    lines = []
-    for area in plan.areas:
-        for task in area.tasks:
-            for ind in task.indicators:
-                line = _indicator_line(period, area, task.title, ind)
-                _add_history(line=line, history=history, month=month)
-                _add_forecast(line, plan.year, history.monthly(code=ind.id))
-                lines.append(line)
-    items = _scored_items(lines, plan)
+                     series=series)  # fmt: skip
+    lines = [_indicator_line(period, area, task.title, ind)
+             for area in plan.areas for task in area.tasks for ind in task.indicators]  # fmt: skip
+    if not lean:
+        _add_outlook(
+            lines=lines, history=last_year(session=session, plan_row=plan_row), year=plan.year, month=month
+        )
+    items = _scored_items(period, lines, ranked)
     reporting = reporting_lines(session=session, plan_row=plan_row, core=core, today=today or date.today())
     return Overview(
         plan=plan, plan_id=plan_row.id, month=month, on=period.on, indicators=lines,
@@ -418,7 +419,7 @@ def _indicator_line(period: _Period, area: Area, task_title: str, ind: Indicator
     else:
         units = [_unit_line(period, ind, i, unit, expected) for unit in _named(period, i, names)]
         (figure, judgement), each = _city_cell(period, ind, i), None
-    line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, period.series[i])
+    line = IndicatorLine(ind, area, task_title, figure, judgement, units, each, period.series.get(i, []))
     line.row_id = int(core.indicator_ids[i])
     order = {u.name: n for n, u in enumerate(plan.units)}
     line.carried = sorted(
@@ -439,10 +440,16 @@ def _reach(plan: Plan, core: JudgedPeriod, shown: frozenset[str] | None) -> dict
     """Indicator code → its reach: every line for the pages, for the bulletin where the city's figure needs them."""
     ancestors, reach = _ancestry(plan), {}
     row_of = {code: i for i, code in enumerate(core.frame.indicators.ids)}
+    tops_of: dict[
+        tuple[str, ...], set[str]
+    ] = {}  # most indicators share their units: a province's 1,500 townships
     for ind in plan.indicators():
         i, names = row_of[ind.id], reporting_units(indicator=ind, plan=plan)
-        named = set(names)
-        tops = {u for u in names if ancestors.get(u, frozenset()).isdisjoint(named)}
+        key = tuple(names)
+        if key not in tops_of:
+            named = set(names)
+            tops_of[key] = {u for u in names if ancestors.get(u, frozenset()).isdisjoint(named)}
+        tops = tops_of[key]
         reach[ind.id] = _Reach(names, tops, shown is None or _from_lines(core, ind, i, len(tops)))
     return reach
 
@@ -600,13 +607,33 @@ def _add_forecast(line: IndicatorLine, year: int, last_year_monthly: list[Decima
     )
 
 
-def _scored_items(lines: list[IndicatorLine], plan: Plan) -> list[ScoredItem]:
-    counties = {u.name for u in plan.counties()}
-    return [
-        ScoredItem(unit=u.unit, indicator=line.indicator.id, status=u.judgement.status, area=line.area.name,
-                   weight=line.area.weight, aspiration=line.indicator.aspiration)
-        for line in lines for u in line.units if u.unit in counties
-    ]  # fmt: skip
+def _add_outlook(*, lines: list[IndicatorLine], history: LastYear, year: int, month: int) -> None:
+    """Last year's line, 同比 and the year-end forecast of every indicator (the pages show them)."""
+    for line in lines:
+        _add_history(line=line, history=history, month=month)
+        _add_forecast(line, year, history.monthly(code=line.indicator.id))
+
+
+def _scored_items(period: _Period, lines: list[IndicatorLine], ranked: list[str]) -> list[ScoredItem]:
+    """Each ranked unit's standing on each indicator it holds a target of: its own line, or, for a unit whose
+    townships report (a province's city), its rolled-up cell; the units met first in the lines first."""
+    wanted, items = frozenset(ranked), []
+    for line in lines:
+        own = [(u.unit, u.judgement.status) for u in line.units if u.unit in wanted]
+        met = {unit for unit, _ in own}
+        rolled = [(unit, status) for unit in ranked if unit not in met
+                  and (status := _cell_status(period, period.row_of[line.indicator.id], unit)) is not None]  # fmt: skip
+        items += [ScoredItem(unit=unit, indicator=line.indicator.id, status=status, area=line.area.name,
+                             weight=line.area.weight, aspiration=line.indicator.aspiration)
+                  for unit, status in own + rolled]  # fmt: skip
+    return items
+
+
+def _cell_status(period: _Period, i: int, unit: str) -> Status | None:
+    """The status of a unit's cell, None where it holds no target."""
+    u = period.column_of.get(unit)
+    code = NO_TARGET if u is None else int(period.core.result.status[i, u])
+    return None if code == NO_TARGET else STATUSES[code]
 
 
 def _area_items(lines: list[IndicatorLine]) -> list[ScoredItem]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from duban.choices import TOP_KIND_VALUES, Accumulation
+from duban.choices import TOP_KIND_VALUES, Accumulation, BreakdownStatus
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
 from duban.persistence.readcache import remembered
 from duban.persistence.supervision_models import SupervisionRulesRow
@@ -381,20 +381,16 @@ def _breakdowns(session: Session, plan_id: int) -> dict[int, Breakdown]:
         .order_by(UnitTargetRow.indicator_id, UnitTargetRow.id)
     )  # fmt: skip
     rows: dict[int, list[Any]] = {}
-    for row in session.execute(query):
-        rows.setdefault(row.indicator_id, []).append(row)
-    return {ident: _breakdown(found[0].status, found[0].basis, {r.name: r.value for r in found})
+    for row in session.connection().execute(query):  # plain rows, without the ORM's result layer
+        rows.setdefault(row[0], []).append(row)
+    return {ident: _breakdown(found[0][3], found[0][4], {name: value for _, name, value, _, _ in found})
             for ident, found in rows.items()}  # fmt: skip
 
 
-def _breakdown(status: str, basis: Any, targets: dict[str, Any]) -> Breakdown:
-    return Breakdown.model_validate(
-        {
-            "status": status,
-            "basis": basis,
-            "targets": {name: Decimal(value) for name, value in targets.items()},
-        }
-    )
+def _breakdown(status: str, basis: Any, targets: dict[str, Decimal]) -> Breakdown:
+    """The stored breakdown, built without validating each of its (up to 1,500) Decimals again: the store
+    holds them as its Numeric column gives them."""
+    return Breakdown.model_construct(status=BreakdownStatus(status), basis=basis, targets=targets)
 
 
 def indicator_from_row(row: IndicatorRow) -> Indicator:
