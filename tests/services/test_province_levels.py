@@ -133,7 +133,9 @@ def test_the_plan_file_written_from_the_store_loads_back_onto_the_same_units(ses
     assert {u.code: u.id for u in session.scalars(select(OrgUnitRow))} == before
 
 
-def test_the_bulletins_overview_keeps_the_counties_and_ranked_cities_lines_and_says_the_same(session, plan_row):
+def test_the_bulletins_overview_keeps_the_counties_and_ranked_cities_lines_and_says_the_same(
+    session, plan_row
+):
     full = period_overview(session=session, plan_row=plan_row, month=6)
     lean = period_overview(session=session, plan_row=plan_row, month=6, lean=True)
     counties = [u.name for u in full.plan.counties()]

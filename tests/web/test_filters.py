@@ -15,6 +15,11 @@ from duban.web.filters import fmt_amount, fmt_number, fmt_plain, scope_label
         (8267000000, "82.67亿"),
         (Decimal("3211105343"), "32.11亿"),
         (Decimal("400000000"), "4亿"),
+        (Decimal("826.456"), "826.46"),  # the one rounding rule (units.rounded_number)
+        (Decimal("12345.6789"), "12,345.68"),
+        (Decimal("-0.0437"), "-0.0437"),
+        (Decimal("8260000000"), "82.6亿"),
+        (Decimal("8266600000"), "82.67亿"),
     ],
 )
 def test_numbers_as_offices_write_them(value, shown):

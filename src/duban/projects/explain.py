@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from duban.choices import Light, ProjectKind, ProjectMilestone
 from duban.plan.model import Profile
+from duban.plan.units import rounded_number
 from duban.projects.figures import expected_rate, percent, through_month
 from duban.projects.lights import REGISTRATION_DAYS, ProjectLights, project_lights
 from duban.projects.model import Project
@@ -90,8 +91,12 @@ def _investment_reason(
     month = through_month(year=year, on=on)
     expected = expected_rate(year=year, month=month, profile=profile or Profile())
     done = expected - lights.gap
-    behind = f"落后{lights.gap:.2f}个百分点" if lights.gap > 0 else "不落后于序时进度"
-    return f"截至{month}月完成年度计划的{done:.2f}%，序时进度{expected:.2f}%，{behind}。"
+    behind = f"落后{_number(lights.gap)}个百分点" if lights.gap > 0 else "不落后于序时进度"
+    return f"截至{month}月完成年度计划的{_number(done)}%，序时进度{_number(expected)}%，{behind}。"
+
+
+def _number(value: Decimal) -> str:
+    return rounded_number(Decimal(str(value)))
 
 
 def _registration_reason(project: Project, light: Light | None, on: date) -> str:

@@ -9,20 +9,29 @@ from typing import Protocol
 from markupsafe import Markup, escape
 
 from duban.plan.model import Indicator
-from duban.plan.units import display_scale, exact_number, shown_unit, to_display
+from duban.plan.units import display_scale, exact_number, rounded_number, shown_unit, to_display
 from duban.reports.text import quantity_text
+
+YI = Decimal(100_000_000)
 
 
 def fmt_number(value: Decimal | float | int | None) -> str:
-    """1240 → 1,240; 8267000000 → 82.67亿; 15000 → 15,000; None → —."""
+    """1240 → 1,240; 8267000000 → 82.67亿; 15000 → 15,000; 826.456 → 826.46; None → —; rounded by the one
+    rule (`units.rounded_number`)."""
     if value is None:
         return "—"
     number = Decimal(str(value))
-    if abs(number) >= 100_000_000:
-        return f"{(number / 100_000_000).quantize(Decimal('0.01')).normalize():f}亿"
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    return f"{number.normalize():f}"
+    if abs(number) >= YI:
+        return f"{rounded_number(number / YI)}亿"
+    return grouped(number)
+
+
+def grouped(number: Decimal) -> str:
+    """The number rounded by the one rule, its whole part in thousands: 47700.5 → 47,700.5."""
+    text = rounded_number(number)
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, places = digits.partition(".")
+    return f"{sign}{int(whole):,}{dot}{places}"
 
 
 class Measured(Protocol):

@@ -19,6 +19,7 @@ from duban.projects.figures import through_month
 from duban.projects.stages import stage_on
 from duban.services.project_ledger import LedgerFilter, ledger_counties, ledger_page, project_record
 from duban.web.auth import CurrentUser, allow, db_session
+from duban.web.filters import grouped
 from duban.web.pages.common import plan_for_request, render, templates, today_of
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +32,7 @@ def wan_yuan(value: Decimal | None) -> str:
     """An amount in 元 shown in 万元: 47700000 → 4,770万元; None → —."""
     if value is None:
         return "—"
-    wan = (Decimal(value) / WAN).quantize(Decimal("0.01"))
-    text = f"{wan:,.2f}".rstrip("0").rstrip(".")
-    return f"{text}万元"
+    return f"{grouped(Decimal(value) / WAN)}万元"
 
 
 templates.env.filters["wan"] = wan_yuan
