@@ -5,8 +5,9 @@ Run: uv run python bench/bench_report.py
      loaded, e.g. the province kept by `bench_province.py --keep /tmp/p.db`: one warm run, with peak memory)
 Builds the 昭通 2026 plan with twelve months of demo progress in a temporary SQLite store, then times
 the bulletin for 2026-12 (overview of the month and the month before, content, three renderings):
-once cold (first use in the process, imports and font loading included) and then warm; wall clock per
-step, and the process's CPU time (which other load on the machine does not inflate).
+once cold (first use in the process, imports and font loading included; with --warmed, after the warm-up
+`duban serve` runs at start, as a server's first bulletin of the month) and then warm; wall clock per step,
+and the process's CPU time (which other load on the machine does not inflate).
 """
 
 from __future__ import annotations
@@ -59,7 +60,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--store", help="the URL of a store already loaded (timed warm, nothing written)")
     parser.add_argument("--period", default=PERIOD, help="the bulletin's month, e.g. 2026-02")
+    parser.add_argument(
+        "--warmed",
+        action="store_true",
+        help="warm the renderers up first, as `duban serve` does at start (a server's first bulletin)",
+    )
     args = parser.parse_args()
+    if args.warmed:
+        from duban.reports.pdf import warm_up
+
+        warm_up().join()
     if args.store:
         with tempfile.TemporaryDirectory() as folder:
             for label in ("cold", "warm"):

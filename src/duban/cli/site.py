@@ -129,6 +129,9 @@ def _serve(settings: Settings, port: int | None, *, host: str | None = None, wor
     typer.echo(f"duban 已启动：http://{host}:{port}/" + (f"（{workers} 个进程）" if workers > 1 else ""))
     sys.stdout.flush()
     if workers == 1:
+        from duban.reports.pdf import warm_up
+
+        warm_up()
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Each worker process makes its app from the same environment (`duban.web.asgi`); the app made above
