@@ -10,6 +10,7 @@ from datetime import date
 
 from duban.choices import FinalStatus
 from duban.plan.assignments import city_name
+from duban.plan.levels import plan_level
 from duban.reports.build import ranking_sentence
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.text import date_text, ordinal, quoted, score_text, series, share_text, tenth, title_lines
@@ -23,20 +24,21 @@ def build_year_result(*, result: YearResult, issued: date, number: int | None = 
     sections = [_summary(result), _ranking(result), _targets(result), _demands(result)]
     for index, section in enumerate(sections, start=1):
         section.heading = f"{ordinal(index)}、{section.heading}"
-    city, year = city_name(result.plan), result.year
+    city, year, level = city_name(result.plan), result.year, plan_level(result.plan)
     words = ["关于", f"{year}年度", "重点工作", "目标任务", "考核结果", "的通报"]
     return Bulletin(
         office=f"{city}人民政府督查室", doc_number=f"{city[:1]}政督通〔{year + 1}〕{number or 'X'}号",
         title="".join(words), title_lines=title_lines(words=words),
-        addressee="各县（市、区）人民政府，市直各有关部门：", opening=_opening(result), issued=issued, year=year,
-        month=12, unit=None, sections=sections, copy_to=f"市委办公室，市人大常委会办公室，市政协办公室，{city}人民政府办公室",
+        addressee=f"{level.addressees}：", opening=_opening(result), issued=issued, year=year, month=12, unit=None,
+        sections=sections, copy_to=f"{level.short}委办公室，{level.short}人大常委会办公室，{level.short}政协办公室，{city}人民政府办公室",
         printed_by=f"{city}人民政府督查室", warnings=[] if result.closed_at else [f"{year}年度尚未年终考核关闭，结果可能变化"],
     )  # fmt: skip
 
 
 def _opening(result: YearResult) -> str:
-    return (f"根据{result.year}年重点工作督查安排，市政府督查室对照年度目标，以审核通过的全年数据为准，对各县（市、区）和"
-            f"市直各有关部门{result.year}年度重点工作目标任务完成情况进行了年终考核。现将考核结果通报如下"
+    level = plan_level(result.plan)
+    return (f"根据{result.year}年重点工作督查安排，{level.short}政府督查室对照年度目标，以审核通过的全年数据为准，对各{level.regions}和"
+            f"{level.short}直各有关部门{result.year}年度重点工作目标任务完成情况进行了年终考核。现将考核结果通报如下"
             f"（数据截至{date_text(date(result.year, 12, 31))}）。")  # fmt: skip
 
 
@@ -45,7 +47,10 @@ def _summary(result: YearResult) -> Section:
     parts = [f"{s.label}{counts[s]}项，占{share_text(counts[s], total)}" for s in FinalStatus]
     line = f"完成率达到{score_text(result.mostly_done)}%但未达到目标的为基本完成"
     return Section(
-        "总体情况", [f"{result.year}年度全市量化目标任务{total}项，其中{'；'.join(parts)}（{line}）。"]
+        "总体情况",
+        [
+            f"{result.year}年度{plan_level(result.plan).whole}量化目标任务{total}项，其中{'；'.join(parts)}（{line}）。"
+        ],
     )
 
 
