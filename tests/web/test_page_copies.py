@@ -44,7 +44,7 @@ def test_a_leaders_unchanged_dashboard_costs_the_user_and_the_counters_only(clie
     with statements() as seen:
         again = leader.get("/?month=6")
     assert again.status_code == 200 and again.text == first.text
-    assert len(seen) <= 3, seen  # the user (with unit), the counters: no plan, no period, no page
+    assert len(seen) == 1, seen  # the user (with unit) and the counters, in one statement: no plan, no page
     with statements() as seen:
         other_month = leader.get("/?month=5")
     assert other_month.status_code == 200 and other_month.text != first.text and len(seen) > 3
@@ -82,3 +82,23 @@ def test_logout_elsewhere_ends_the_copy_too(settings: Settings, clients) -> None
         assert out.status_code == 303
     page = leader.get("/", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", ["/map?month=6", "/map/data?month=6", "/map/data?month=6&measure=change"])
+def test_an_unchanged_map_is_answered_from_its_copy_and_an_approval_shows_at_once(clients, path) -> None:
+    leader, reporter, admin = clients["leader"], clients["zhenxiong"], clients["admin"]
+    first = leader.get(path)
+    with statements() as seen:
+        again = leader.get(path)
+    assert again.status_code == 200 and again.content == first.content
+    assert len(seen) == 1, seen
+    unit = reporter.get("/api/units").json()[0]["id"]
+    row = next(r for r in reporter.get(f"/api/periods/2026-06/units/{unit}/sheet").json()["rows"]
+               if r["code"] == "L02-1")  # fmt: skip
+    put = f"/api/periods/2026-06/units/{unit}/indicators/{row['indicator_id']}"
+    entry = reporter.put(put, json={"value": "360", "version": 0, "note": "按计划推进"}).json()
+    assert reporter.post(f"/api/entries/{entry['id']}/submit").status_code == 200
+    assert admin.post(f"/api/entries/{entry['id']}/approve").status_code == 200
+    with statements() as seen:
+        approved = leader.get(path)
+    assert approved.status_code == 200 and len(seen) > 1  # made again by the route: figures moved

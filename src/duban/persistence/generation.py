@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, event, inspect, select, update
+from sqlalchemy import ScalarSelect, TextClause, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from duban.choices import EntryState
@@ -52,6 +52,15 @@ def current(*, session: Session) -> Generation:
     """The counters now (one indexed read); -1 for a counter the store does not hold."""
     values = {name: value for name, value in session.execute(select(GenerationRow.name, GenerationRow.value))}
     return Generation(values.get(FIGURES, -1), values.get(STATES, -1))
+
+
+def counter_columns() -> tuple[ScalarSelect[int], ScalarSelect[int]]:
+    """`figures` and `states` as columns of another statement (NULL for a counter the store does not hold)."""
+    figures, states = (
+        select(GenerationRow.value).where(GenerationRow.name == name).scalar_subquery()
+        for name in (FIGURES, STATES)
+    )
+    return figures, states
 
 
 def touch(*, session: Session, figures: bool = True, states: bool = True) -> None:
@@ -126,4 +135,4 @@ def _forget(session: Session) -> None:
     session.info.pop(CHANGES, None)
 
 
-__all__ = ["CHANGES", "FIGURES", "STATES", "Generation", "current", "touch"]
+__all__ = ["CHANGES", "FIGURES", "STATES", "Generation", "counter_columns", "current", "touch"]

@@ -7,15 +7,18 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
+from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind, Role
 from duban.persistence.audit import audited, record_event
+from duban.persistence.generation import Generation, counter_columns
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
 from duban.services.units import city_path_of, unit_named
@@ -113,25 +116,48 @@ def _record_failure(session: Session, *, address: str, username: str, now: datet
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A signed-in account with its unit, and the path of its city (see `units.city_path_of`)."""
+    """A signed-in account as a request sees it: its unit, and the path of its city (`units.city_path_of`)."""
 
-    row: UserRow
+    id: int
+    username: str
+    display_name: str | None
+    role: str
+    unit_id: int | None
+    unit_name: str | None
+    unit_path: str | None
     region_path: str | None
 
 
-def signed_in_user(*, session: Session, user_id: int, session_version: object) -> SignedIn | None:
-    """The user a login session names, with its unit and its city's path, in one statement: None once
-    disabled or signed out everywhere since."""
-    query = (
-        select(UserRow, city_path_of(OrgUnitRow.path))
-        .outerjoin(UserRow.unit)
-        .options(contains_eager(UserRow.unit))
-        .where(UserRow.id == user_id)
+def signed_in_now(
+    *, session: Session, user_id: int, session_version: object
+) -> tuple[SignedIn | None, Generation]:
+    """The user a login session names, with its unit and its city's path (None once disabled or signed out
+    everywhere since), and the generation counters: one statement, for every request and a page copy's check."""
+    found = session.execute(_signed_in_query(), {"user_id": user_id}).first()
+    if found is None:
+        return None, Generation(-1, -1)
+    now = Generation(
+        -1 if found.figures is None else found.figures, -1 if found.states is None else found.states
     )
-    found = session.execute(query).first()
-    if found is None or not found[0].active or found[0].session_version != session_version:
-        return None
-    return SignedIn(row=found[0], region_path=found[1])
+    if not found.active or found.session_version != session_version:
+        return None, now
+    user = SignedIn(id=found.id, username=found.username, display_name=found.display_name, role=found.role,
+                    unit_id=found.unit_id, unit_name=found.unit_name, unit_path=found.unit_path,
+                    region_path=found.region_path)  # fmt: skip
+    return user, now
+
+
+@cache
+def _signed_in_query() -> Select[Any]:
+    """Built once (a statement's construction costs more than its run): columns, not ORM rows."""
+    figures, states = counter_columns()
+    return (
+        select(UserRow.id, UserRow.username, UserRow.display_name, UserRow.role, UserRow.unit_id, UserRow.active,
+               UserRow.session_version, OrgUnitRow.name.label("unit_name"), OrgUnitRow.path.label("unit_path"),
+               city_path_of(OrgUnitRow.path).label("region_path"), figures.label("figures"), states.label("states"))
+        .outerjoin(OrgUnitRow, OrgUnitRow.id == UserRow.unit_id)
+        .where(UserRow.id == bindparam("user_id"))
+    )  # fmt: skip
 
 
 def sign_out(*, session: Session, user_id: int) -> None:

@@ -22,10 +22,12 @@ from fastapi.responses import RedirectResponse
 
 from duban.choices import Role
 from duban.persistence.db import Session, Sessions
+from duban.persistence.generation import Generation
 from duban.policy import RULES, Action, allowed, is_public, plan_refusal, refuse_if, require
+from duban.services import users
 from duban.services.locks import Writer
 from duban.services.units import unit_path
-from duban.services.users import SignedIn, signed_in_user
+from duban.services.users import SignedIn
 from duban.settings import Settings, SharedKeyMissing, secret_key  # noqa: F401 (the key lives in settings)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -107,27 +109,33 @@ def _signed_in(request: Request) -> CurrentUser | None:
     The request's own session would keep its connection while the request waits for a worker thread;
     with every thread waiting for a connection that no running request gives back, the server stalls.
     """
+    return signed_in_now(request)[0]
+
+
+def signed_in_now(request: Request) -> tuple[CurrentUser | None, Generation]:
+    """The session's user (kept on the request, as `optional_user` reads it) and the generation counters,
+    in one statement on a session of its own (see `_signed_in`); counters -1 without a signed-in user."""
     user_id = request.session.get("user_id")
     if user_id is None:
-        return None
+        request.state.user = None
+        return None, Generation(-1, -1)
     sessions: Sessions = request.app.state.sessions
     with sessions() as session:
-        found = signed_in_user(
+        found, now = users.signed_in_now(
             session=session, user_id=user_id, session_version=request.session.get("session_version")
         )
-        user = _current(found, request) if found is not None else None
+    user = _current(found, request) if found is not None else None
     if user is None:
         request.session.clear()
-    return user
+    request.state.user = user
+    return user, now
 
 
 def _current(found: SignedIn, request: Request) -> CurrentUser:
-    row = found.row
     return CurrentUser(
-        id=row.id, username=row.username, display_name=row.display_name or row.username, role=Role(row.role),
-        unit_id=row.unit_id, unit_name=row.unit.name if row.unit else None,
-        unit_path=row.unit.path if row.unit else None, region_path=found.region_path,
-        paths=lambda unit: unit_path(session=db_session(request), unit_id=unit),
+        id=found.id, username=found.username, display_name=found.display_name or found.username,
+        role=Role(found.role), unit_id=found.unit_id, unit_name=found.unit_name, unit_path=found.unit_path,
+        region_path=found.region_path, paths=lambda unit: unit_path(session=db_session(request), unit_id=unit),
     )  # fmt: skip
 
 

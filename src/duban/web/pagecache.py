@@ -3,8 +3,8 @@
 Twenty leaders refreshing the dashboard during the month-end rush would each queue for a worker thread
 behind the saves, only to be handed a page computed for the current generation already. A route that
 opts in (`keep_copy`) has its response kept per login session (its CSRF token), path and query; the next
-request of the same session is answered from the copy once a check on a few threads of its own (the signed-in user, one
-indexed read of the generation counters) says it is still what the route would answer:
+request of the same session is answered from the copy once a check on a few threads of its own (one statement:
+the signed-in user and the generation counters, read on the primary) says it is still what the route would answer:
 
 - the same user (session version, role, unit) and the same day;
 - the same `figures` generation: an approval shows at once, never late;
@@ -28,8 +28,8 @@ import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import Response
 
-from duban.persistence.generation import Generation, current
-from duban.web.auth import CSRF_FIELD, CurrentUser, optional_user
+from duban.persistence.generation import Generation
+from duban.web.auth import CSRF_FIELD, CurrentUser, signed_in_now
 
 CAPACITY = 256  # copies per server process: one per leader's login and page, a few hundred kB each at most
 CHECKERS = 4  # threads that check copies, apart from the worker threads the saves queue for
@@ -130,10 +130,8 @@ async def _kept(request: Request, response: Response, key: Key) -> Response:
 
 
 def _now(request: Request) -> tuple[CurrentUser | None, Generation]:
-    """The signed-in user (kept on the request for the route) and the counters, as the route reads them."""
-    user = optional_user(request)
-    with request.app.state.reader_sessions() as session:
-        return user, current(session=session)
+    """The signed-in user (kept on the request for the route) and the counters: one statement."""
+    return signed_in_now(request)
 
 
 def _today(request: Request) -> date:

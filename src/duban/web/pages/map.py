@@ -10,10 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from duban.choices import Status
+from duban.persistence.generation import Generation, current
+from duban.persistence.readcache import lagged
 from duban.policy import Action
 from duban.progress.ranking import RankChange, rank_changes, shown_score
 from duban.services.summary import DashboardSummary
-from duban.web.auth import CurrentUser, allow
+from duban.web.auth import CurrentUser, allow, db_session
+from duban.web.pagecache import keep_copy
 from duban.web.pages.common import as_json, render
 from duban.web.pages.dashboard import summary_of
 
@@ -72,9 +75,11 @@ def county_map(
     measure: str = SCORE,
 ) -> HTMLResponse:  # fmt: skip
     """The choropleth page with a table of the same figures beside it."""
-    view = summary_of(request, month)
-    shades = county_shades(view=view, measure=measure, before=previous_summary(request, view))
+    at = current(session=db_session(request))
+    view = summary_of(request, month, at=at)
+    shades = county_shades(view=view, measure=measure, before=previous_summary(request, view, at=at))
     choices = view.map_choices()
+    _keep(request, at)
     return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades,
                   choices=choices, data=as_json([asdict(s) for s in shades]),
                   bands={SCORE: SCORE_BANDS, CHANGE: CHANGE_BANDS}.get(measure))  # fmt: skip
@@ -94,15 +99,25 @@ def county_map_data(
     measure: str = SCORE,
 ) -> JSONResponse:  # fmt: skip
     """The map's figures as JSON, for redrawing without reloading the page."""
-    view = summary_of(request, month)
+    at = current(session=db_session(request))
+    view = summary_of(request, month, at=at)
+    shades = county_shades(view=view, measure=measure, before=previous_summary(request, view, at=at))
+    _keep(request, at)
     return JSONResponse({"month": view.month, "current_month": view.current, "note": view.note, "measure": measure,
-                         "counties": [asdict(s) for s in county_shades(view=view, measure=measure,
-                                                                       before=previous_summary(request, view))]})  # fmt: skip
+                         "counties": [asdict(s) for s in shades]})  # fmt: skip
 
 
-def previous_summary(request: Request, view: DashboardSummary) -> DashboardSummary | None:
+def previous_summary(
+    request: Request, view: DashboardSummary, *, at: Generation | None = None
+) -> DashboardSummary | None:
     """The summary of the month before `view`'s (None in January), as `common.previous_overview`."""
-    return summary_of(request, view.month - 1) if view.month > 1 else None
+    return summary_of(request, view.month - 1, at=at) if view.month > 1 else None
+
+
+def _keep(request: Request, at: Generation) -> None:
+    """Let the page be answered from its copy while the store holds what it was made of (as the dashboard)."""
+    if not lagged(session=db_session(request)):
+        keep_copy(request, made_at=at)
 
 
 def county_shades(
