@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, String, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KIND_VALUES, Accumulation, BreakdownStatus
@@ -222,12 +223,9 @@ def plan_of_year(
     highest unit (the province's above its cities'; a region naming no unit last), then the newest loaded.
     """
     if region:
-        found = _of_year(session, today, year, select(PlanRow).where(PlanRow.region == region), ())
+        found = _of_year(session, today, year, "region", {"region": region})
         return found[0] if found else None
-    unit = aliased(OrgUnitRow)
-    depth = func.length(unit.path) - func.length(func.replace(unit.path, "/", ""))
-    query = select(PlanRow).outerjoin(unit, or_(unit.code == PlanRow.region, unit.name == PlanRow.region))
-    found = _of_year(session, today, year, query, (func.coalesce(depth, 99),))
+    found = _of_year(session, today, year, "any", {})
     return found[0] if found else None
 
 
@@ -237,32 +235,56 @@ def plan_of_unit(
     """The plan a user of the unit at `unit_path` lands on, with the path of its region's unit: their city's
     (the year as `plan_of_year` chooses it), else that of the nearest unit above the city holding one (the
     province's plan, broken down to the city); None: neither. One statement for a year that has it."""
-    unit = aliased(OrgUnitRow)
-    above = or_(unit.path == unit_path,
-                func.substr(literal(unit_path), 1, func.length(unit.path) + 1) == unit.path + "/")  # fmt: skip
-    query = (
-        select(PlanRow, unit.path)
-        .join(unit, or_(unit.code == PlanRow.region, unit.name == PlanRow.region))
-        .where(unit.kind.in_(TOP_KIND_VALUES), above)
-    )
-    found = _of_year(session, today, year, query, (func.length(unit.path).desc(),))
+    found = _of_year(session, today, year, "unit", {"unit_path": unit_path})
     return (found[0], found[1]) if found else None
 
 
+_YEAR_STEPS = {  # where a step looks for its year, and how it orders the years it finds
+    "year": (lambda: PlanRow.year == bindparam("year"), ()),
+    "before": (lambda: PlanRow.year < bindparam("year"), (PlanRow.year.desc(),)),
+    "any": (true, (PlanRow.year,)),
+}
+
+
 def _of_year(
-    session: Session, today: date, year: int | None, query: Select[*tuple[Any, ...]], within: tuple[Any, ...]
+    session: Session, today: date, year: int | None, kind: str, params: dict[str, Any]
 ) -> Row[*tuple[Any, ...]] | None:
-    """The first row of `query` of `year`, else of today's year, else of the newest year before it, else of
-    the earliest year; within a year ordered by `within`, then the newest loaded plan."""
-    steps = [(PlanRow.year == year, ())] if year is not None else [
-        (PlanRow.year == today.year, ()), (PlanRow.year < today.year, (PlanRow.year.desc(),)),
-        (true(), (PlanRow.year,)),
-    ]  # fmt: skip
-    for where, order in steps:
-        found = session.execute(query.where(where).order_by(*order, *within, PlanRow.id.desc())).first()
+    """The first row of the `kind` query of `year`, else of today's year, else of the newest year before it,
+    else of the earliest year; within a year in the query's order, then the newest loaded plan."""
+    steps = (
+        [("year", year)]
+        if year is not None
+        else [("year", today.year), ("before", today.year), ("any", None)]
+    )
+    for step, step_year in steps:
+        found = session.execute(_plans_query(kind, step), {**params, "year": step_year}).first()
         if found is not None:
             return found
     return None
+
+
+@cache
+def _plans_query(kind: str, step: str) -> Select[Any]:
+    """The statement of one step of `_of_year`, built once (its construction costs more than its run)."""
+    where, order = _YEAR_STEPS[step]
+    query, within = _plans_of(kind)
+    return query.where(where()).order_by(*order, *within, PlanRow.id.desc())
+
+
+def _plans_of(kind: str) -> tuple[Select[Any], tuple[Any, ...]]:
+    """The plans `_of_year` chooses among, and their order within a year: of a region ("region"), above the
+    unit at a path ("unit", with that unit's path), or any (the highest unit's first)."""
+    unit = aliased(OrgUnitRow)
+    names = or_(unit.code == PlanRow.region, unit.name == PlanRow.region)
+    if kind == "region":
+        return select(PlanRow).where(PlanRow.region == bindparam("region")), ()
+    if kind == "unit":
+        path = bindparam("unit_path", type_=String)
+        above = or_(unit.path == path, func.substr(path, 1, func.length(unit.path) + 1) == unit.path + "/")
+        query = select(PlanRow, unit.path).join(unit, names).where(unit.kind.in_(TOP_KIND_VALUES), above)
+        return query, (func.length(unit.path).desc(),)
+    depth = func.length(unit.path) - func.length(func.replace(unit.path, "/", ""))
+    return select(PlanRow).outerjoin(unit, names), (func.coalesce(depth, 99),)
 
 
 def plan_years(*, session: Session) -> list[tuple[int, str]]:
