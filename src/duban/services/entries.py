@@ -12,10 +12,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, delete, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -278,23 +279,47 @@ def indicator_row(*, session: Session, indicator_id: int, unit_id: int | None = 
     """
     if unit_id is None:
         return session.get(IndicatorRow, indicator_id, options=INDICATOR_LOADS)
-    row = session.get(IndicatorRow, indicator_id, options=(joinedload(IndicatorRow.lead_unit),))
+    row = session.scalars(_save_queries().indicator, {"indicator_id": indicator_id}).first()
     if row is not None:
-        # two plain statements the compiled cache keeps, where loader criteria made a new one per save
+        # two plain statements, built once, where loader criteria made a new one per save
         set_committed_value(row, "unit_targets", _unit_shares(session, indicator_id, unit_id))
     return row
 
 
 def _unit_shares(session: Session, indicator_id: int, unit_id: int) -> list[UnitTargetRow]:
     """`unit_id`'s share of the indicator's breakdown and the first share (the one a breakdown is read by)."""
-    first = select(func.min(UnitTargetRow.id)).where(UnitTargetRow.indicator_id == indicator_id)
-    query = (
-        select(UnitTargetRow).options(joinedload(UnitTargetRow.unit))
-        .where(UnitTargetRow.indicator_id == indicator_id)
-        .where(or_(UnitTargetRow.unit_id == unit_id, UnitTargetRow.id == first.scalar_subquery()))
-        .order_by(UnitTargetRow.id)
+    return list(session.scalars(_save_queries().shares, {"indicator_id": indicator_id, "unit_id": unit_id}))
+
+
+@dataclass(frozen=True)
+class _SaveQueries:
+    """The statements every save runs, built once with bound parameters (building one costs more than
+    running it): the indicator, the unit's share, the entry, the unit's earlier entries."""
+
+    indicator: Select[IndicatorRow]
+    shares: Select[UnitTargetRow]
+    entry: Select[EntryRow]
+    earlier: Select[EntryRow]
+
+
+@cache
+def _save_queries() -> _SaveQueries:
+    indicator, unit = bindparam("indicator_id", type_=Integer), bindparam("unit_id", type_=Integer)
+    first = select(func.min(UnitTargetRow.id)).where(UnitTargetRow.indicator_id == indicator)
+    return _SaveQueries(
+        indicator=select(IndicatorRow).options(joinedload(IndicatorRow.lead_unit)).where(IndicatorRow.id == indicator),
+        shares=select(UnitTargetRow).options(joinedload(UnitTargetRow.unit))
+        .where(UnitTargetRow.indicator_id == indicator)
+        .where(or_(UnitTargetRow.unit_id == unit, UnitTargetRow.id == first.scalar_subquery()))
+        .order_by(UnitTargetRow.id),
+        entry=select(EntryRow).where(
+            EntryRow.indicator_id == indicator, EntryRow.unit_id == unit, EntryRow.period_id == bindparam("period_id")
+        ),
+        earlier=select(EntryRow).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(EntryRow.indicator_id == indicator, EntryRow.unit_id == unit)
+        .where(PeriodRow.plan_id == bindparam("plan_id"), PeriodRow.month < bindparam("month"))
+        .order_by(PeriodRow.month),
     )  # fmt: skip
-    return list(session.scalars(query))
 
 
 def _units_plan(session: Session, plan_row: PlanRow) -> Plan:
@@ -569,10 +594,8 @@ def _entry(session: Session, indicator_id: int, unit_id: int, period_id: int) ->
 
 
 def _find(session: Session, indicator_id: int, unit_id: int, period_id: int) -> EntryRow | None:
-    query = select(EntryRow).where(
-        EntryRow.indicator_id == indicator_id, EntryRow.unit_id == unit_id, EntryRow.period_id == period_id
-    )
-    return session.scalars(query).first()
+    params = {"indicator_id": indicator_id, "unit_id": unit_id, "period_id": period_id}
+    return session.scalars(_save_queries().entry, params).first()
 
 
 def _unit_entries(session: Session, unit_id: int, period_id: int, states: set[EntryState]) -> list[EntryRow]:
@@ -584,14 +607,13 @@ def _unit_entries(session: Session, unit_id: int, period_id: int, states: set[En
 
 
 def _earlier_entries(session: Session, indicator_id: int, unit_id: int, period: PeriodRow) -> list[EntryRow]:
-    query = (
-        select(EntryRow)
-        .join(PeriodRow, PeriodRow.id == EntryRow.period_id)
-        .where(EntryRow.indicator_id == indicator_id, EntryRow.unit_id == unit_id)
-        .where(PeriodRow.plan_id == period.plan_id, PeriodRow.month < period.month)
-        .order_by(PeriodRow.month)
-    )
-    return list(session.scalars(query))
+    params = {
+        "indicator_id": indicator_id,
+        "unit_id": unit_id,
+        "plan_id": period.plan_id,
+        "month": period.month,
+    }
+    return list(session.scalars(_save_queries().earlier, params))
 
 
 def _best_value(entry: EntryRow) -> Decimal | None:

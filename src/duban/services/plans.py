@@ -264,14 +264,14 @@ def _of_year(
 
 
 @cache
-def _plans_query(kind: str, step: str) -> Select[Any]:
+def _plans_query(kind: str, step: str) -> Select[*tuple[Any, ...]]:
     """The statement of one step of `_of_year`, built once (its construction costs more than its run)."""
     where, order = _YEAR_STEPS[step]
     query, within = _plans_of(kind)
     return query.where(where()).order_by(*order, *within, PlanRow.id.desc())
 
 
-def _plans_of(kind: str) -> tuple[Select[Any], tuple[Any, ...]]:
+def _plans_of(kind: str) -> tuple[Select[*tuple[Any, ...]], tuple[Any, ...]]:
     """The plans `_of_year` chooses among, and their order within a year: of a region ("region"), above the
     unit at a path ("unit", with that unit's path), or any (the highest unit's first)."""
     unit = aliased(OrgUnitRow)

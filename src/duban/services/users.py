@@ -148,7 +148,7 @@ def signed_in_now(
 
 
 @cache
-def _signed_in_query() -> Select[Any]:
+def _signed_in_query() -> Select[*tuple[Any, ...]]:
     """Built once (a statement's construction costs more than its run): columns, not ORM rows."""
     figures, states = counter_columns()
     return (
