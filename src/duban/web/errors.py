@@ -11,13 +11,14 @@ from __future__ import annotations
 import errno
 import json
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from duban.persistence.db import StoreDown
 from duban.plaintext import control_character
@@ -88,14 +89,40 @@ def disk_full(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == "53100" or "database or disk is full" in str(cause)
 
 
-async def refuse_control_characters(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """400 naming the field when the path, query or a form field holds a control character."""
-    fault = _url_fault(request) or await _body_fault(request)
-    if fault:
-        return error_response(request, 400, fault)
-    return await call_next(request)
+class RefuseControlCharacters:
+    """400 naming the field when the path, query or a form field holds a control character; the body
+    read for the check is handed on to the app as it came."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        fault = _url_fault(request) or await _body_fault(request)
+        if fault:
+            await error_response(request, 400, fault)(scope, receive, send)
+            return
+        await self.app(scope, _replaying(request, receive), send)
+
+
+def _replaying(request: Request, receive: Receive) -> Receive:
+    """`receive`, first giving back the body the check read (Starlette keeps it on the request)."""
+    body: bytes | None = request.__dict__.get("_body")
+    if body is None:
+        return receive
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _url_fault(request: Request) -> str | None:

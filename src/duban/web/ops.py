@@ -7,7 +7,6 @@ import logging
 import shutil
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from duban.policy import Action
 from duban.services.health import store_unready_reason, workload
@@ -90,21 +91,39 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Give each request an id, time it, count it and log one JSON line for it."""
-    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-    request.state.request_id = request_id
-    started = time.perf_counter()
-    response = await call_next(request)
-    elapsed = time.perf_counter() - started
-    route = _route_template(request)
+class Observe:
+    """Give each request an id, time it (to its response's start), count it and log one JSON line for it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request.state.request_id = request_id
+        started = time.perf_counter()
+
+        async def observed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _observed(request, message, time.perf_counter() - started, request_id)
+            await send(message)
+
+        await self.app(scope, receive, observed)
+
+
+def _observed(request: Request, start: Message, elapsed: float, request_id: str) -> None:
+    route, status = _route_template(request), int(start["status"])
     metrics_: Metrics = request.app.state.metrics
     metrics_.latency.labels(request.method, route).observe(elapsed)
-    metrics_.responses.labels(request.method, route, f"{response.status_code // 100}xx").inc()
-    response.headers["X-Request-ID"] = request_id
-    response.headers["X-Content-Type-Options"] = "nosniff"  # every answer is typed as it says, never sniffed
-    log.info(json.dumps(_log_line(request, response, route, elapsed, request_id), ensure_ascii=False))
-    return response
+    metrics_.responses.labels(request.method, route, f"{status // 100}xx").inc()
+    headers = MutableHeaders(scope=start)
+    headers["X-Request-ID"] = request_id
+    headers["X-Content-Type-Options"] = "nosniff"  # every answer is typed as it says, never sniffed
+    if log.isEnabledFor(logging.INFO):
+        log.info(json.dumps(_log_line(request, status, route, elapsed, request_id), ensure_ascii=False))
 
 
 def _route_template(request: Request) -> str:
@@ -112,12 +131,10 @@ def _route_template(request: Request) -> str:
     return str(getattr(route, "path", "unmatched"))
 
 
-def _log_line(
-    request: Request, response: Response, route: str, elapsed: float, request_id: str
-) -> dict[str, Any]:
+def _log_line(request: Request, status: int, route: str, elapsed: float, request_id: str) -> dict[str, Any]:
     return {
         "ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "request_id": request_id, "method": request.method,
-        "route": route, "path": request.url.path, "status": response.status_code,
+        "route": route, "path": request.url.path, "status": status,
         "ms": round(elapsed * 1000, 1), "user": request.session.get("user_id") if "session" in request.scope else None,
     }  # fmt: skip
 

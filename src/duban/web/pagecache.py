@@ -94,11 +94,17 @@ def keep_copy(request: Request, *, made_at: Generation) -> None:
     setattr(request.state, _STATE, made_at)
 
 
+def may_serve(request: Request) -> bool:
+    """Whether a copy may answer the request: a GET of a signed-in login session."""
+    session = request.scope.get("session") or {}
+    return request.method == "GET" and bool(session.get(CSRF_FIELD)) and "user_id" in session
+
+
 async def serve_copies(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """Answer a GET from its copy when that is still current; otherwise by the route, keeping a copy."""
-    token = request.session.get(CSRF_FIELD)
-    if request.method != "GET" or not token or "user_id" not in request.session:
+    if not may_serve(request):
         return await call_next(request)
+    token = request.session[CSRF_FIELD]
     page, pages = (request.url.path, request.url.query), _copies(request)
     copy = pages.copies.get((token, *page))
     if copy is not None:
