@@ -178,7 +178,7 @@ def test_one_save_runs_the_same_statements_and_reads_as_few_rows_with_20_or_a_pr
         large = _save_cost(client, factory, "第1350县" if unit == "county" else unit, code)
     assert large[0] == small[0]  # the same statements, one for one
     assert large[1] <= small[1] <= 10  # rows read: the user, plan, period, indicator, share, entry, audit
-    # user, plan, indicator, share, unit, period, city, entry, earlier; the write (12 on SQLite)
+    # user, plan, indicator, share, unit, period, city, entry, earlier; the write (the city's own figure)
     assert len(small[0]) <= 13
     assert not [s for s in large[2] if "audit_log" in s]  # the warnings it answers with are those it wrote
 
