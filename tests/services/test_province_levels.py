@@ -14,6 +14,7 @@ from builders import OFFICE
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.plan.planfile import dump_plan, parse_plan_text
+from duban.policy import within
 from duban.progress.batch import PeriodResult
 from duban.reports.build import build_bulletin
 from duban.services.batch import judge_plan_period, period_frame
@@ -21,7 +22,7 @@ from duban.services.entries import approve, record_value, submit
 from duban.services.overview import period_overview
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
-from duban.services.plans import plan_from_store, subtree_ids
+from duban.services.plans import plan_from_store
 from duban.services.units import unit_named
 
 # 行政区划代码 of 江苏省, 南京市 and 徐州市: both cities have a 鼓楼区
@@ -113,10 +114,10 @@ def test_the_dashboard_overview_agrees_for_each_city_and_county(session, plan_ro
 
 
 def test_a_citys_subtree_is_its_own_counties(session, plan_row):
-    units = {u.code: u for u in session.scalars(select(OrgUnitRow))}
-    nanjing = subtree_ids(session=session, unit=units["320100"])
-    assert nanjing == {units[c].id for c in ("320100", "320106", "320102")}
-    assert len(subtree_ids(session=session, unit=units["320000"])) == 7
+    paths = {u.code: u.path for u in session.scalars(select(OrgUnitRow))}
+    nanjing = {code for code, path in paths.items() if within(path, paths["320100"])}
+    assert nanjing == {"320100", "320106", "320102"}
+    assert all(within(path, paths["320000"]) for path in paths.values())
 
 
 def test_a_unit_is_found_by_code_or_by_its_unique_name(session, plan_row):

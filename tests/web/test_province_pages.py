@@ -14,15 +14,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from builders import OFFICE
 from duban.choices import Role
-from duban.persistence.models import OrgUnitRow
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
+from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app
-from web.conftest import PASSWORD, TODAY, log_in
+from web.conftest import PASSWORD, TODAY, log_in, page_csrf
 
 PROVINCE = [("江苏省", "province", None, "320000"), ("南京市", "city", "320000", "320100"),
             ("徐州市", "city", "320000", "320300")]  # fmt: skip
@@ -128,3 +130,59 @@ def test_a_citys_office_lists_every_unit_of_its_city_and_none_of_the_other(app_o
     assert "鼓楼区" in choice and "玄武区" in choice and "云龙区" not in choice
     units = {u["name"] for u in app_of["nanjing_leader"].get("/api/units").json()}
     assert units == {"南京市", "鼓楼区", "玄武区"}
+
+
+def _xuzhou_calls(units: dict[str, int], indicator: int) -> list[tuple[str, str, dict[str, object] | None]]:
+    """Writes of 徐州市's plan: its periods, its 鼓楼区's figures and sheet, 督办, reminders, its targets."""
+    gulou, sheet = units["320302"], f"/api/periods/2026-06/units/{units['320302']}"
+    return [
+        ("POST", "/api/periods/2026-06/lock?region=徐州市", {"reason": "已审核"}),
+        ("POST", "/api/periods/2026-06/reopen?region=徐州市", {"reason": "补报", "unit_id": gulou}),
+        ("PUT", f"{sheet}/indicators/{indicator}?region=徐州市", {"value": "1", "version": 0}),
+        ("POST", f"{sheet}/submit?region=徐州市", None),
+        ("POST", f"{sheet}/approve?region=徐州市", None),
+        ("POST", "/api/supervision/items?region=徐州市",
+         {"unit_id": gulou, "title": "督办", "ask": "说明", "deadline": "2026-06-30", "level": "red"}),
+        ("POST", "/periods/2026-06/lock?region=徐州市", {"reason": "已审核"}),
+        ("POST", "/reporting/2026-06/remind?region=徐州市", {}),
+        ("POST", "/plan/indicators/C1/edit?region=徐州市", {"target": "1", "reason": "调整"}),
+    ]  # fmt: skip
+
+
+def test_a_citys_office_is_refused_every_write_of_the_other_citys_plan(app_of, units, engine, factory):
+    from security.conftest import store_checksum
+
+    with factory() as session:
+        indicator = session.scalars(
+            select(IndicatorRow.id).join(PlanRow).where(PlanRow.region == "徐州市", IndicatorRow.code == "C1")
+        ).one()
+    client = app_of["nanjing"]
+    token = page_csrf(client, "/plan")
+    before = store_checksum(engine)
+    for method, path, body in _xuzhou_calls(units, indicator):
+        form = not path.startswith("/api/")
+        response = client.request(
+            method, path, json=None if form else body, headers={"X-CSRF-Token": token},
+            data={**(body or {}), "csrf_token": token} if form else None, follow_redirects=False,
+        )  # fmt: skip
+        assert response.status_code == 403, f"{method} {path}: {response.status_code} {response.text[:200]}"
+        assert "徐州" not in response.text and "CSRF" not in response.text
+    assert store_checksum(engine) == before
+    office = app_of["province"]  # the province office may: the city's bound refused them, not the requests
+    method, path, body = _xuzhou_calls(units, indicator)[0]
+    response = office.request(method, path, json=body, headers={"X-CSRF-Token": page_csrf(office, "/plan")})
+    assert response.status_code == 200, response.text[:200]
+
+
+def test_the_province_office_sees_each_citys_figure_taken_from_the_citys_own_plan(app_of, factory, units):
+    with factory() as session, session.begin():
+        plan = session.scalars(select(PlanRow).where(PlanRow.region == "南京市")).one()
+        june = ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[5]
+        indicator = session.scalars(select(IndicatorRow.id).where(IndicatorRow.plan_id == plan.id)).one()
+        entry = record_value(session=session, indicator_id=indicator, unit_id=units["320106"], period_id=june.id,
+                             user_id=None, value=Decimal(12))  # fmt: skip
+        submit(session=session, entry=entry, writer=OFFICE)
+        approve(session=session, entry=entry, writer=OFFICE)
+    page = app_of["province"].get("/indicators/C1?month=6")
+    assert page.status_code == 200, page.text[:300]
+    assert "来自南京市计划" in page.text and "来自徐州市计划" not in page.text  # 徐州市 has nothing yet

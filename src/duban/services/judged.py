@@ -2,7 +2,8 @@
 
 The figures come from `batch.period_frame` (one reader, no ORM object per entry) and are judged by
 `progress.batch.judge_period`; on top of that: targets put back to the values in force in the month
-(approved revisions), figures fed from the project ledger in place of entries, and carry-forward (a
+(approved revisions), figures fed from the project ledger in place of entries, a city's own plan's roll-up
+in its cell of a province's plan where the province's plan holds no figure for it, and carry-forward (a
 reporting cell of a year-to-date count or amount summed with others that has no figure this month is
 rolled up with its last earlier one, and stays 未报送 itself). Remembered per `figures` generation.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -28,6 +29,7 @@ from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_peri
 from duban.progress.rollup import carries_forward
 from duban.services.batch import _indicators, _judge_each_counts, earlier_figures, period_frame
 from duban.services.office import Basis
+from duban.services.plans import plans_below
 from duban.services.projects import ledger_feeds_on
 from duban.services.revisions import TargetKey, targets_in_force
 
@@ -50,6 +52,8 @@ class JudgedPeriod:
     reporting_cells: np.ndarray
     carried: Carry
     result: PeriodResult
+    # (indicator row, unit column) → the unit whose own plan's roll-up the cell holds (a province's city), by name
+    from_plans: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> JudgedPeriod:
@@ -65,6 +69,8 @@ def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis:
     )
     if any(ind.fed_by_ledger for ind in indicators):
         frame = _with_ledger_feeds(session=session, plan_row=plan_row, frame=frame, month=month)
+    frame, from_plans = _with_plans_below(session=session, plan_row=plan_row, frame=frame, units=units,
+                                          indicators=indicators, basis=basis)  # fmt: skip
     cells = reporting_cells(frame)
     carried = Carry.none(frame.target.shape)
     if basis.carry_forward:
@@ -72,7 +78,7 @@ def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis:
                                        ids=indicator_ids, cells=cells, pending=basis.include_submitted)  # fmt: skip
     result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
     _unjudge_carried(result=result, carried=carried)
-    return JudgedPeriod(indicator_ids, indicators, frame, units, cells, carried, result)
+    return JudgedPeriod(indicator_ids, indicators, frame, units, cells, carried, result, from_plans)
 
 
 def city_columns(*, cells: np.ndarray, indicators: Sequence[Indicator], top: int) -> np.ndarray:
@@ -181,6 +187,74 @@ def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFram
         unit=np.r_[frame.unit[keep], [u for _, u, _ in fed]].astype(np.int64),
         value=joined(frame.value, [v for _, _, v in fed]), numerator=joined(frame.numerator, blank),
         denominator=joined(frame.denominator, blank),
+    )  # fmt: skip
+
+
+def _with_plans_below(
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, units: UnitFacts, indicators: list[Indicator],
+    basis: Basis,
+) -> tuple[PeriodFrame, dict[tuple[int, int], str]]:  # fmt: skip
+    """A city holding a plan of its own under a province's plan: its cell takes that plan's judged roll-up
+    at the city (same indicator code) where `takes_plan_below` says so; and which cells did, by the city's name."""
+    column_of = {ident: u for u, ident in enumerate(units.ids)}
+    row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
+    open_cells = takes_plan_below(reporting=reporting_cells(frame), own=_own_figures(frame))
+    added: list[tuple[int, int, float, float, float]] = []
+    sources: dict[tuple[int, int], str] = {}
+    for below, unit_id in plans_below(session=session, plan_row=plan_row):
+        u = column_of.get(unit_id, units.top)
+        if u == units.top or not open_cells[:, u].any():
+            continue
+        lower = judged_period(session=session, plan_row=below, month=frame.month, basis=basis)
+        for j, ind in enumerate(lower.indicators):
+            i = row_of.get(ind.id, -1)
+            if i < 0 or not open_cells[i, u] or not _same_measure(indicators[i], ind) or lower.units.top < 0:
+                continue
+            cell = (lower.result.value, lower.result.numerator, lower.result.denominator)
+            value, numerator, denominator = (float(a[j, lower.units.top]) for a in cell)
+            if not math.isnan(value):
+                added.append((i, u, value, numerator, denominator))
+                sources[i, u] = units.names[u]
+    return _with_rows(frame, added), sources
+
+
+def takes_plan_below(*, reporting: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Which figure wins in a city's cell of a province's plan: the province plan's own (an entry, a ledger
+    feed); only a reporting cell with none takes the city's own plan's roll-up."""
+    return reporting & ~own
+
+
+def _own_figures(frame: PeriodFrame) -> np.ndarray:
+    """(indicator x unit) whether the frame holds a figure (a value, or a numerator and denominator)."""
+    has = ~np.isnan(frame.value)
+    if frame.numerator is not None and frame.denominator is not None:
+        has |= ~np.isnan(frame.numerator) & ~np.isnan(frame.denominator)
+    own = np.zeros(frame.target.shape, dtype=bool)
+    own[frame.indicator[has], frame.unit[has]] = True
+    return own
+
+
+def _same_measure(upper: Indicator, lower: Indicator) -> bool:
+    """Whether the lower plan's indicator of the same code measures the same (not an "each county" count)."""
+    each = ScopeKind.EACH in (upper.scope.kind, lower.scope.kind)
+    return not each and (upper.kind, upper.unit) == (lower.kind, lower.unit)
+
+
+def _with_rows(frame: PeriodFrame, rows: Sequence[tuple[int, int, float, float, float]]) -> PeriodFrame:
+    """The frame with figure rows (indicator, unit, value, numerator, denominator) added for its month."""
+    if not rows:
+        return frame
+    i, u, value, numerator, denominator = (np.array(column) for column in zip(*rows, strict=True))
+
+    def joined(column: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
+        base = np.full(len(frame.indicator), np.nan) if column is None else column
+        return np.r_[base, extra.astype(float)]
+
+    months = None if frame.row_month is None else np.r_[frame.row_month, np.full(len(i), frame.month)]
+    return dataclasses.replace(
+        frame, indicator=np.r_[frame.indicator, i].astype(np.int64), unit=np.r_[frame.unit, u].astype(np.int64),
+        value=joined(frame.value, value), numerator=joined(frame.numerator, numerator),
+        denominator=joined(frame.denominator, denominator), row_month=months,
     )  # fmt: skip
 
 

@@ -76,6 +76,7 @@ class UnitLine:
         None  # its last earlier figure, counted in the city's sum in place of this month's
     )
     year_on_year: YearOnYear | None = None  # 同比: against its own figure of the same month last year
+    source: str | None = None  # the unit whose own plan's roll-up it is (a province's city: 来自南京市计划)
 
     @property
     def report(self) -> ReportState:
@@ -507,8 +508,10 @@ def _unit_line(period: _Period, ind: Indicator, i: int, unit: str, expected: Dec
         if np.isnan(month)
         else Carried(unit, int(month), as_decimal(core.carried.value[i, u]) or Decimal(0))
     )
-    return UnitLine(unit, target, figure, judgement, fact.state if fact else None, stage,
-                    fact.note if fact else None, carried)  # fmt: skip
+    source = core.from_plans.get((i, u))
+    state = fact.state if fact else (EntryState.APPROVED if source else None)
+    return UnitLine(unit, target, figure, judgement, state, stage, fact.note if fact else None, carried,
+                    source=source)  # fmt: skip
 
 
 def _cell_figure(result: PeriodResult, i: int, u: int) -> Figure:

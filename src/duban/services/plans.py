@@ -106,10 +106,22 @@ def _stored_name(
     return unit.name if holder is None or holder is row else qualified
 
 
-def subtree_ids(*, session: Session, unit: OrgUnitRow) -> frozenset[int]:
-    """The ids of `unit` and every unit below it."""
-    below = or_(OrgUnitRow.path == unit.path, OrgUnitRow.path.startswith(f"{unit.path}/", autoescape=True))
-    return frozenset(session.scalars(select(OrgUnitRow.id).where(below)))
+def plans_below(*, session: Session, plan_row: PlanRow) -> list[tuple[PlanRow, int]]:
+    """The plans of the same year whose region is a province or city below `plan_row`'s (a province's cities'
+    own plans: 逐级分解 across plans), each with its region's unit id; one statement."""
+    unit, top = aliased(OrgUnitRow), aliased(OrgUnitRow)
+    query = (
+        select(PlanRow, unit.id)
+        .join(unit, or_(unit.code == PlanRow.region, unit.name == PlanRow.region))
+        .join(top, or_(top.code == plan_row.region, top.name == plan_row.region))
+        .where(PlanRow.year == plan_row.year, PlanRow.id != plan_row.id, unit.kind.in_(TOP_KIND_VALUES),
+               func.substr(unit.path, 1, func.length(top.path) + 1) == top.path + "/")
+        .order_by(unit.position, unit.id, PlanRow.id.desc())
+    )  # fmt: skip
+    found: dict[int, PlanRow] = {}
+    for row, unit_id in session.execute(query):
+        found.setdefault(unit_id, row)  # one plan per region and year; the newest loaded if a store holds two
+    return [(row, unit_id) for unit_id, row in found.items()]
 
 
 def unit_of_region(*, session: Session, region: str) -> int | None:

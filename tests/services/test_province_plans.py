@@ -1,0 +1,155 @@
+"""A province's plan above its cities' own plans (逐级分解 across plans): the province breaks its targets down to
+its cities, each city its share down to its counties in a plan of its own, the counties (two of them named
+鼓楼区) report into their city's plan, and the province's cells of its cities show the cities' roll-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from builders import OFFICE
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
+from duban.services.entries import approve, record_value, submit
+from duban.services.judged import JudgedPeriod, judged_period
+from duban.services.office import Basis
+from duban.services.overview import period_overview
+from duban.services.periods import ensure_periods
+from duban.services.plan_loading import save_plan
+from duban.services.summary import dashboard_summary
+
+YEAR, JUNE = 2026, 6
+# region → (its units: name, kind, parent, code; C1's breakdown; R1's breakdown), by 行政区划代码
+PLANS = {
+    "江苏省": ([("江苏省", "province", None, "320000"), ("南京市", "city", "江苏省", "320100"),
+                ("徐州市", "city", "江苏省", "320300")],
+               {"320100": 60, "320300": 40}, {"320100": 80, "320300": 80}),
+    "南京市": ([("南京市", "city", None, "320100"), ("鼓楼区", "county", "南京市", "320106"),
+                ("玄武区", "county", "南京市", "320102")],
+               {"320106": 35, "320102": 25}, {"320106": 80, "320102": 80}),
+    "徐州市": ([("徐州市", "city", None, "320300"), ("鼓楼区", "county", "徐州市", "320302"),
+                ("云龙区", "county", "徐州市", "320303")],
+               {"320302": 30, "320303": 10}, {"320302": 80, "320303": 80}),
+}  # fmt: skip
+TARGETS = {"江苏省": 100, "南京市": 60, "徐州市": 40}
+# June's approved figures in the cities' own plans, by county code: (C1 count, R1 numerator over 50);
+# 云龙区 reports later in a test (3, 20)
+FIGURES = {"320106": (20, 45), "320102": (10, 40), "320302": (7, 30)}
+
+
+def _plan(region: str) -> Plan:
+    units, count_shares, rate_shares = PLANS[region]
+    indicators = [
+        Indicator(id="C1", name="新增市场主体", unit="个", kind="count", comparator=">=",
+                  target=Decimal(TARGETS[region]),
+                  breakdown=Breakdown(targets={u: Decimal(v) for u, v in count_shares.items()})),
+        Indicator(id="R1", name="达标率", unit="%", kind="rate", comparator=">=", target=Decimal(80),
+                  breakdown=Breakdown(targets={u: Decimal(v) for u, v in rate_shares.items()})),
+    ]  # fmt: skip
+    return Plan(
+        region=region, year=YEAR, title=f"{region}年度重点工作",
+        units=[OrgUnit.model_validate({"name": n, "kind": k, "parent": p, "code": c}) for n, k, p, c in units],
+        areas=[Area(code="A", name="方面", tasks=[Task(code="1", title="任务", indicators=indicators)])],
+    )  # fmt: skip
+
+
+def _report(session: Session, region: str, unit_code: str, count: int, numerator: int) -> None:
+    """An approved June figure of the unit in the plan of `region`."""
+    plan = session.scalars(select(PlanRow).where(PlanRow.region == region)).one()
+    june = ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[JUNE - 1]
+    unit = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.code == unit_code)).one()
+    for code, numbers in (("C1", {"value": Decimal(count)}),
+                          ("R1", {"numerator": Decimal(numerator), "denominator": Decimal(50)})):  # fmt: skip
+        indicator = session.scalars(
+            select(IndicatorRow.id).where(IndicatorRow.plan_id == plan.id, IndicatorRow.code == code)
+        ).one()
+        entry = record_value(session=session, indicator_id=indicator, unit_id=unit, period_id=june.id,
+                             user_id=None, **numbers)  # fmt: skip
+        submit(session=session, entry=entry, writer=OFFICE)
+        approve(session=session, entry=entry, writer=OFFICE)
+
+
+@pytest.fixture
+def stored(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    with factory() as session, session.begin():
+        for region in PLANS:
+            plan = save_plan(session=session, plan=_plan(region))
+            ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)
+        for code, (count, numerator) in FIGURES.items():
+            _report(session, "南京市" if code.startswith("3201") else "徐州市", code, count, numerator)
+    return factory
+
+
+def _province(session: Session) -> JudgedPeriod:
+    plan = session.scalars(select(PlanRow).where(PlanRow.region == "江苏省")).one()
+    return judged_period(session=session, plan_row=plan, month=JUNE, basis=Basis())
+
+
+def _cells(core: JudgedPeriod, code: str, array: str = "value") -> dict[str, float]:
+    i = core.frame.indicators.ids.index(code)
+    values = getattr(core.result, array)
+    return {name: float(values[i, u]) for u, name in enumerate(core.units.names)
+            if name in ("江苏省", "南京市", "徐州市")}  # fmt: skip
+
+
+def test_the_province_cells_of_its_cities_are_the_cities_own_roll_ups(stored):
+    with stored() as session:
+        core = _province(session)
+    # 南京市 20 + 10, 徐州市 7 (云龙区 not yet): the province 37 of 100
+    assert _cells(core, "C1") == {"江苏省": 37, "南京市": 30, "徐州市": 7}
+    # rates from summed numerators and denominators: 南京 85/100, 徐州 30/50, the province 115/150
+    assert _cells(core, "R1") == pytest.approx({"江苏省": 115 / 150 * 100, "南京市": 85.0, "徐州市": 60.0})
+    # judged against the province's own breakdown: 南京市 30 of its 60, 徐州市 7 of 40, the province 37 of 100
+    assert _cells(core, "C1", "completion") == pytest.approx({"江苏省": 37.0, "南京市": 50.0, "徐州市": 17.5})
+    c1 = core.frame.indicators.ids.index("C1")
+    sources = {core.units.names[u]: region for (i, u), region in core.from_plans.items() if i == c1}
+    assert sources == {"南京市": "南京市", "徐州市": "徐州市"}
+
+
+def test_a_citys_approval_moves_the_provinces_figure(stored):
+    with stored() as session:
+        before = _province(session)
+        assert _province(session) is before  # remembered per generation
+    with stored() as session, session.begin():
+        _report(session, "徐州市", "320303", 3, 20)
+    with stored() as session:
+        after = _province(session)
+    assert _cells(after, "C1") == {"江苏省": 40, "南京市": 30, "徐州市": 10}
+    assert _cells(after, "R1") == pytest.approx({"江苏省": 67.5, "南京市": 85.0, "徐州市": 50.0})
+
+
+def test_a_figure_of_the_provinces_own_plan_wins_over_the_citys_roll_up(stored):
+    with stored() as session, session.begin():
+        _report(session, "江苏省", "320100", 33, 41)
+    with stored() as session:
+        core = _province(session)
+    assert _cells(core, "C1") == {"江苏省": 40, "南京市": 33, "徐州市": 7}
+    c1 = core.frame.indicators.ids.index("C1")
+    assert {core.units.names[u] for (i, u) in core.from_plans if i == c1} == {"徐州市"}
+
+
+def test_the_province_pages_say_where_a_citys_figure_came_from(stored):
+    with stored() as session:
+        plan = session.scalars(select(PlanRow).where(PlanRow.region == "江苏省")).one()
+        overview = period_overview(session=session, plan_row=plan, month=JUNE)
+        summary = dashboard_summary(session=session, plan_row=plan, month=JUNE, today=date(2026, 7, 1))
+    count = next(line for line in overview.indicators if line.indicator.id == "C1")
+    assert count.figure.value == 37
+    assert {u.unit: (u.figure.value, u.source) for u in count.units} == {
+        "南京市": (30, "南京市"),
+        "徐州市": (7, "徐州市"),
+    }
+    assert next(line for line in summary.indicators if line.indicator.id == "C1").figure.value == 37
+
+
+def test_a_citys_own_plan_is_unchanged_by_the_province_above_it(stored):
+    with stored() as session:
+        plan = session.scalars(select(PlanRow).where(PlanRow.region == "徐州市")).one()
+        core = judged_period(session=session, plan_row=plan, month=JUNE, basis=Basis())
+    c1 = core.frame.indicators.ids.index("C1")
+    assert float(core.result.value[c1, core.units.top]) == 7
+    assert core.from_plans == {}
