@@ -153,3 +153,11 @@ def test_a_citys_own_plan_is_unchanged_by_the_province_above_it(stored):
     c1 = core.frame.indicators.ids.index("C1")
     assert float(core.result.value[c1, core.units.top]) == 7
     assert core.from_plans == {}
+
+
+def test_the_provinces_reporting_counts_a_city_that_reported_in_its_own_plan(stored):
+    with stored() as session:
+        plan = session.scalars(select(PlanRow).where(PlanRow.region == "江苏省")).one()
+        summary = dashboard_summary(session=session, plan_row=plan, month=JUNE, today=date(2026, 7, 1))
+    lines = {line.unit: (line.expected, line.approved, line.missing) for line in summary.reporting}
+    assert lines == {"南京市": (2, 2, 0), "徐州市": (2, 2, 0)}

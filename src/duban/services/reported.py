@@ -44,7 +44,8 @@ def reporting_lines(
 ) -> list[ReportingLine]:
     """Per unit holding reporting cells, in the plan's order: expected, submitted, approved, returned, missing.
 
-    Figures fed from the project ledger are asked of no unit, so they are neither expected nor counted."""
+    Figures fed from the project ledger are asked of no unit, so they are neither expected nor counted; a
+    province's city whose figure its own plan gave (`JudgedPeriod.from_plans`) reported it there: approved."""
     asked = np.array([asked_of_units(indicator=ind) for ind in core.indicators], dtype=bool)
     expected = (core.reporting_cells & asked[:, None]).sum(axis=0)
     fed = [int(i) for i in core.indicator_ids[~asked]]
@@ -54,6 +55,10 @@ def reporting_lines(
     past_deadline = period is not None and today > period.deadline
     tally = _entry_states(session=session, period_id=period.id, skip=fed) if period is not None else {}
     units = core.units
+    for i, u in core.from_plans:
+        if asked[i]:
+            states = tally.setdefault(units.ids[u], {})
+            states[EntryState.APPROVED] = states.get(EntryState.APPROVED, 0) + 1
     return [
         _line(
             units.names[u],
