@@ -36,6 +36,24 @@ def route_actions(app: FastAPI) -> dict[RouteInfo, set[Action]]:
     return found
 
 
+def plan_free(app: FastAPI) -> set[RouteInfo]:
+    """The routes whose gate reads no plan (`allow(…, plan=False)`): bound by the unit they act on alone."""
+    found = set()
+    for path, methods, route in _walk(app.routes, ""):
+        if any(
+            getattr(d.call, "reads_plan", True) is False
+            for d in _dependencies(getattr(route, "dependant", None))
+        ):
+            found |= {RouteInfo(m, path) for m in methods - {"HEAD"}}
+    return found
+
+
+def _dependencies(dependant: Any) -> Iterator[Any]:
+    for dependency in getattr(dependant, "dependencies", ()):
+        yield dependency
+        yield from _dependencies(dependency)
+
+
 def _actions(dependant: Any) -> Iterator[Action]:
     for dependency in getattr(dependant, "dependencies", ()):
         action = getattr(dependency.call, "policy_action", None)

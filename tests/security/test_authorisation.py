@@ -28,7 +28,7 @@ from duban.policy import Action, allowed, is_public, plan_refusal
 from duban.settings import Settings
 from duban.web.app import create_app
 from security.conftest import PDF, VICTIM, World
-from security.routes import RouteInfo, all_routes, route_actions, state_changing
+from security.routes import RouteInfo, all_routes, plan_free, route_actions, state_changing
 
 INGEST_TEXT = "昭通市2026年重点工作\n一、扩大有效投资\n1.新建农村公路1000公里。\n".encode()
 
@@ -325,6 +325,12 @@ def _settings(db_url: str, tmp_path: Any) -> Settings:
 
 
 @pytest.fixture
+def unbound(db_url: str, tmp_path: Any) -> set[tuple[str, str]]:
+    """The routes that choose no plan: no plan's reach refuses them, the unit they act on does."""
+    return {(r.method, r.path) for r in plan_free(create_app(_settings(db_url, tmp_path)))}
+
+
+@pytest.fixture
 def actions(db_url: str, tmp_path: Any) -> dict[tuple[str, str], Action]:
     """The one action each route of the app names."""
     app = create_app(_settings(db_url, tmp_path))
@@ -371,13 +377,12 @@ def _actor(who: str, world: World) -> Actor | None:
     }[who]  # fmt: skip
 
 
-def _expected(actor: Actor | None, action: Action, call: Call, world: World) -> bool:
-    """Whether the policy lets `actor` make `call` (through a route whose action is `action`)."""
+def _expected(actor: Actor | None, action: Action, call: Call, world: World, plan: bool = True) -> bool:
+    """Whether the policy lets `actor` make `call` (through a route whose action is `action`; `plan` False: a
+    route that chooses no plan)."""
     action = call.action or action
-    if (
-        plan_refusal(actor, action, world.paths[world.city_unit]) is not None
-    ):  # 昭通市's plan, out of the caller's reach
-        return False
+    if plan and plan_refusal(actor, action, world.paths[world.city_unit]) is not None:
+        return False  # 昭通市's plan, out of the caller's reach
     if actor is None or call.target is Target.CITY:
         return allowed(actor, action, None)
     return allowed(actor, action, world.victim_unit if call.target is Target.VICTIM else actor.unit_id)
@@ -416,17 +421,19 @@ def _every_route() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("route", _route_ids(_every_route()))
-def test_route_answers_each_user_as_the_policy_says(route, actions, world, session_as, checksum):
+def test_route_answers_each_user_as_the_policy_says(route, actions, unbound, world, session_as, checksum):
     """Refused users first (the store unchanged after each), then those the policy lets through."""
-    action = actions[route]
+    action, plan = actions[route], route not in unbound
     order = sorted(
         USERS,
-        key=lambda who: all(_expected(_actor(who, world), action, c, world) for c in _calls(route, world)),
+        key=lambda who: all(
+            _expected(_actor(who, world), action, c, world, plan) for c in _calls(route, world)
+        ),
     )
     for who in order:
         client, token = session_as(None if who == "anonymous" else who)
         for call in _calls(route, world):
-            expected = _expected(_actor(who, world), action, call, world)
+            expected = _expected(_actor(who, world), action, call, world, plan)
             before = checksum() if call.method != "GET" else None
             response = _send(client, token, call)
             said = f"{who} {call.method} {call.path} ({call.action or action}): {response.status_code} {response.text[:300]}"
@@ -464,18 +471,22 @@ def test_state_changing_route_refuses_an_admin_without_csrf_token(route, world, 
         assert checksum() == before
 
 
-def test_the_policy_refuses_other_units_every_change_of_the_victims_objects(actions, world):
+def test_the_policy_refuses_other_units_every_change_of_the_victims_objects(actions, unbound, world):
     """The floor under the derived matrix: anonymous visitors, the leader and another unit's reporter are
     refused every state change of 镇雄县's objects, except the routes acting on their own account or unit."""
     for route in sorted(r for r in REQUESTS if r[0] != "GET" and r not in OWN_SCOPE and r not in PUBLIC):
         for who in ATTACKERS:
             for call in REQUESTS[route](world):
-                assert not _expected(_actor(who, world), actions[route], call, world), f"{who} may {route}"
+                plan = route not in unbound
+                assert not _expected(_actor(who, world), actions[route], call, world, plan), (
+                    f"{who} may {route}"
+                )
     for route in PRIVATE_READS:
         call = REQUESTS[route](world)[0]
-        assert not _expected(_actor("zhaoyang", world), actions[route], call, world), route
+        plan = route not in unbound
+        assert not _expected(_actor("zhaoyang", world), actions[route], call, world, plan), route
         for who in OTHER_CITY:
-            assert not _expected(_actor(who, world), actions[route], call, world), (who, route)
+            assert not _expected(_actor(who, world), actions[route], call, world, plan), (who, route)
         assert _expected(_actor("admin", world), actions[route], call, world), route
     assert all(is_public(actions[r]) for r in PUBLIC)
 

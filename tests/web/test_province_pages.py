@@ -5,13 +5,14 @@ and switches between the three."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE
@@ -186,3 +187,31 @@ def test_the_province_office_sees_each_citys_figure_taken_from_the_citys_own_pla
     page = app_of["province"].get("/indicators/C1?month=6")
     assert page.status_code == 200, page.text[:300]
     assert "来自南京市计划" in page.text and "来自徐州市计划" not in page.text  # 徐州市 has nothing yet
+
+
+def _plan_reads(client: TestClient, path: str) -> tuple[int, int]:
+    """The answer's status and how many statements of the request read the plan table."""
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        status = client.get(path).status_code
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    return status, sum(bool(re.search(r'(FROM|JOIN) "?plan\b', s)) for s in statements)
+
+
+def test_routes_that_choose_no_plan_read_none_for_a_citys_user(app_of, factory, units):
+    with factory() as session, session.begin():
+        plan = session.scalars(select(PlanRow).where(PlanRow.region == "南京市")).one()
+        june = ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[5]
+        indicator = session.scalars(select(IndicatorRow.id).where(IndicatorRow.plan_id == plan.id)).one()
+        entry = record_value(session=session, indicator_id=indicator, unit_id=units["320106"], period_id=june.id,
+                             user_id=None, value=Decimal(12)).id  # fmt: skip
+    client = app_of["nanjing"]
+    assert _plan_reads(client, "/api/periods")[1] >= 1  # a route of the plan chooses it
+    for path in ("/api/units", f"/api/entries/{entry}", f"/api/entries/{entry}/history"):
+        assert _plan_reads(client, path) == (200, 0), path

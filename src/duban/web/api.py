@@ -95,6 +95,12 @@ EvidenceEditor = Annotated[CurrentUser, Depends(allow(Action.EDIT_EVIDENCE))]
 Reviewer = Annotated[CurrentUser, Depends(allow(Action.REVIEW))]
 PeriodManager = Annotated[CurrentUser, Depends(allow(Action.MANAGE_PERIODS))]
 Chaser = Annotated[CurrentUser, Depends(allow(Action.CHASE_REPORTS))]
+# on one figure or file by its id, or the user's units: bound by the unit, no plan chosen (the gate reads none)
+OneFigureReader = Annotated[CurrentUser, Depends(allow(Action.READ_FIGURES, plan=False))]
+OneSubmitter = Annotated[CurrentUser, Depends(allow(Action.SUBMIT, plan=False))]
+OneReviewer = Annotated[CurrentUser, Depends(allow(Action.REVIEW, plan=False))]
+OneEvidenceEditor = Annotated[CurrentUser, Depends(allow(Action.EDIT_EVIDENCE, plan=False))]
+UnitReader = Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD, plan=False))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -234,7 +240,7 @@ def _sheet_json(row: SheetRow) -> dict[str, Any]:
 
 
 @api_router.get("/units", summary="可见单位")
-def units(session: DbSession, user: Reader) -> list[dict[str, Any]]:
+def units(session: DbSession, user: UnitReader) -> list[dict[str, Any]]:
     """Units the user may see, with whether they may write them."""
     rows = all_units(session=session)  # the session holds them: asking the policy of each reads nothing more
     return [{"id": u.id, "name": u.name, "kind": u.kind, "writable": allowed(user, Action.ENTER_FIGURES, u.id)}
@@ -430,14 +436,14 @@ def _import_upload(
 
 
 @api_router.get("/entries/{entry_id}", summary="一项数据")
-def entry(session: DbSession, user: FigureReader, entry_id: RowId) -> dict[str, Any]:
+def entry(session: DbSession, user: OneFigureReader, entry_id: RowId) -> dict[str, Any]:
     """One figure with its state, version and official value."""
     return _entry_json(_entry(session, user, entry_id))
 
 
 @api_router.post("/entries/{entry_id}/submit", summary="提交一项数据")
 def submit_one(
-    request: Request, session: DbSession, user: Submitter, entry_id: RowId, confirmed: bool = False
+    request: Request, session: DbSession, user: OneSubmitter, entry_id: RowId, confirmed: bool = False
 ) -> dict[str, Any]:
     """Submit one draft or returned figure (held to the lock rule); one saved with a warning needs `confirmed`."""
     found = _entry(session, user, entry_id, Action.SUBMIT)
@@ -449,7 +455,7 @@ def submit_one(
 
 
 @api_router.post("/entries/{entry_id}/approve", summary="审核通过一项数据")
-def approve_one(request: Request, session: DbSession, user: Reviewer, entry_id: RowId) -> dict[str, Any]:
+def approve_one(request: Request, session: DbSession, user: OneReviewer, entry_id: RowId) -> dict[str, Any]:
     """Approve one submitted figure; it becomes official."""
     found = _entry(session, user, entry_id, Action.REVIEW)
     with _refusals():
@@ -459,7 +465,7 @@ def approve_one(request: Request, session: DbSession, user: Reviewer, entry_id: 
 
 @api_router.post("/entries/{entry_id}/return", summary="退回一项数据")
 def return_one(
-    request: Request, session: DbSession, user: Reviewer, entry_id: RowId, body: ReasonIn
+    request: Request, session: DbSession, user: OneReviewer, entry_id: RowId, body: ReasonIn
 ) -> dict[str, Any]:
     """Return one submitted figure to its unit with a reason."""
     found = _entry(session, user, entry_id, Action.REVIEW)
@@ -470,7 +476,7 @@ def return_one(
 
 
 @api_router.get("/entries/{entry_id}/history", summary="单元格修改历史")
-def entry_history(session: DbSession, user: FigureReader, entry_id: RowId) -> list[dict[str, Any]]:
+def entry_history(session: DbSession, user: OneFigureReader, entry_id: RowId) -> list[dict[str, Any]]:
     """Every change of one figure: when, who, what, old and new values, why."""
     return cell_history(session=session, entry_id=_entry(session, user, entry_id).id)
 
@@ -478,7 +484,7 @@ def entry_history(session: DbSession, user: FigureReader, entry_id: RowId) -> li
 @api_router.get("/entries/{entry_id}/as-of", summary="某日的数据")
 def entry_as_of(
     session: DbSession,
-    user: FigureReader,
+    user: OneFigureReader,
     entry_id: RowId,
     on: date,
     official: Annotated[bool, Query()] = True,
@@ -490,7 +496,7 @@ def entry_as_of(
 
 
 @api_router.get("/entries/{entry_id}/evidence", summary="佐证材料列表")
-def evidence_list(session: DbSession, user: FigureReader, entry_id: RowId) -> list[dict[str, Any]]:
+def evidence_list(session: DbSession, user: OneFigureReader, entry_id: RowId) -> list[dict[str, Any]]:
     """The evidence files of one figure."""
     rows = list_evidence(session=session, entry_id=_entry(session, user, entry_id).id)
     return [_evidence_json(r) for r in rows]
@@ -498,7 +504,7 @@ def evidence_list(session: DbSession, user: FigureReader, entry_id: RowId) -> li
 
 @api_router.post("/entries/{entry_id}/evidence", summary="上传佐证材料")
 async def evidence_add(
-    request: Request, session: DbSession, user: EvidenceEditor, entry_id: RowId,
+    request: Request, session: DbSession, user: OneEvidenceEditor, entry_id: RowId,
     file: Annotated[UploadFile, File(description="照片、PDF 或扫描件")],
 ) -> dict[str, Any]:  # fmt: skip
     """Attach a photo, PDF or scan; type checked by its first bytes, size by the settings."""
@@ -518,7 +524,9 @@ EVIDENCE_TYPES: dict[str, Any] = {"content": {kind: {} for kind in EVIDENCE_KIND
 
 @api_router.get("/evidence/{evidence_id}/file", summary="下载佐证材料", response_class=Response,
                 responses={200: EVIDENCE_TYPES})  # fmt: skip
-def evidence_file(request: Request, session: DbSession, user: FigureReader, evidence_id: RowId) -> Response:
+def evidence_file(
+    request: Request, session: DbSession, user: OneFigureReader, evidence_id: RowId
+) -> Response:
     """The stored file, served with the type its content showed."""
     row = _evidence(session, user, evidence_id)
     content = fetch(storage_of(request), evidence_key(row.sha256))
@@ -527,7 +535,11 @@ def evidence_file(request: Request, session: DbSession, user: FigureReader, evid
 
 @api_router.delete("/evidence/{evidence_id}", summary="删除佐证材料")
 def evidence_remove(
-    request: Request, session: DbSession, user: EvidenceEditor, evidence_id: RowId, reason: str | None = None
+    request: Request,
+    session: DbSession,
+    user: OneEvidenceEditor,
+    evidence_id: RowId,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """Detach an evidence file from its figure (not of an approved figure or a locked period); audited."""
     row = _evidence(session, user, evidence_id, Action.EDIT_EVIDENCE)

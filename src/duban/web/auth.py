@@ -154,11 +154,13 @@ PolicyGate = Callable[..., CurrentUser]
 
 
 @cache
-def allow(action: Action) -> PolicyGate:
+def allow(action: Action, *, plan: bool = True) -> PolicyGate:
     """The route dependency for `action`: the signed-in user, if the policy lets their role take it at all.
 
     Every route names its action this way (the authorisation tests read it back from `app.routes`); a route
     whose objects belong to a unit then asks `policy.require(user, action, unit_id)` once it knows the unit.
+    With `plan` False the route chooses no plan (one figure, file or 督办 item by its id, bound by its unit):
+    the gate reads none for it; a plan chosen all the same is checked where it is chosen (pages.common).
     """
 
     def gate(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
@@ -169,11 +171,12 @@ def allow(action: Action) -> PolicyGate:
         if user.unit_id is not None:  # a city's users: their own city's plans, never the deployment's
             if RULES[action].deployment:
                 refuse_if(plan_refusal(user, action, None))
-            else:
+            elif plan:
                 request.app.state.check_plan(request)  # the plan the route then reads: no second query
         return user
 
     gate.policy_action = action  # type: ignore[attr-defined]
+    gate.reads_plan = plan  # type: ignore[attr-defined]
     gate.__name__ = f"allow_{action.value}"
     return gate
 

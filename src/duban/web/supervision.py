@@ -53,8 +53,10 @@ api = APIRouter(prefix="/api/supervision", tags=["督办"])
 # The signed-in user, once the policy lets their role take the route's action (`duban.policy`).
 User = Annotated[CurrentUser, Depends(allow(Action.READ_SUPERVISION))]
 InboxUser = Annotated[CurrentUser, Depends(allow(Action.READ_INBOX))]
-Handler = Annotated[CurrentUser, Depends(allow(Action.HANDLE_SUPERVISION))]
-Decider = Annotated[CurrentUser, Depends(allow(Action.DECIDE_SUPERVISION))]
+# on one item by its id: bound by its unit, no plan chosen (the gate reads none)
+ItemReader = Annotated[CurrentUser, Depends(allow(Action.READ_SUPERVISION, plan=False))]
+Handler = Annotated[CurrentUser, Depends(allow(Action.HANDLE_SUPERVISION, plan=False))]
+Decider = Annotated[CurrentUser, Depends(allow(Action.DECIDE_SUPERVISION, plan=False))]
 Admin = Annotated[CurrentUser, Depends(allow(Action.OPEN_SUPERVISION))]
 CSRF = [Depends(csrf_protect)]
 ACTION_LABELS = {f"supervision.{a.value}": a.label for a in ItemAction} | {
@@ -131,7 +133,7 @@ def read_inbox(request: Request, user: InboxUser) -> Response:
 
 
 @router.get("/supervision/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
-def item_page(request: Request, user: User, item_id: RowId) -> Response:
+def item_page(request: Request, user: ItemReader, item_id: RowId) -> Response:
     """One item: what is asked, its replies, its history and the forms its state allows."""
     item = _visible_item(request, user, item_id)
     return _item_page(request, user, item)
@@ -166,7 +168,7 @@ def close_form(
 
 
 @router.get("/supervision/items/{item_id}/evidence/{reply_id}", include_in_schema=False)
-def evidence_file(request: Request, user: User, item_id: RowId, reply_id: RowId) -> Response:
+def evidence_file(request: Request, user: ItemReader, item_id: RowId, reply_id: RowId) -> Response:
     """An evidence file of a reply, to those who may see the item."""
     item = _visible_item(request, user, item_id)
     reply = db_session(request).get(SupervisionReplyRow, reply_id)
@@ -220,7 +222,7 @@ def api_counts(request: Request, user: User) -> dict[str, int]:
 
 
 @api.get("/items/{item_id}")
-def api_item(request: Request, user: User, item_id: RowId) -> dict[str, Any]:
+def api_item(request: Request, user: ItemReader, item_id: RowId) -> dict[str, Any]:
     """One item with its replies and history."""
     item = _visible_item(request, user, item_id)
     return _item_json(db_session(request), item)
