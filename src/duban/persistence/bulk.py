@@ -20,6 +20,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from duban.choices import BreakdownStatus, EntryState
+from duban.persistence.blocks import rewritten
 from duban.persistence.generation import touch
 from duban.persistence.models import EntryRow, UnitTargetRow, utcnow
 
@@ -68,6 +69,12 @@ def bulk_insert(*, session: Session, table: Table, columns: Mapping[str, Column]
     """Insert rows given column-wise (arrays, or one value for every row) into `table`."""
     size = next(len(c) for c in columns.values() if isinstance(c, np.ndarray))
     touch(session=session)
+    if table.name == "entry":  # written around the ORM: the blocks of these periods are rebuilt at commit
+        periods = columns["period_id"]
+        rewritten(
+            session=session,
+            period_ids=np.unique(periods) if isinstance(periods, np.ndarray) else [int(periods)],  # type: ignore[arg-type]
+        )
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     write = _copy if postgres else _executemany

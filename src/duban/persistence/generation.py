@@ -22,6 +22,7 @@ from sqlalchemy import ScalarSelect, TextClause, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from duban.choices import EntryState
+from duban.persistence.blocks import keep_current
 from duban.persistence.models import (
     EntryRow,
     GenerationRow,
@@ -31,7 +32,7 @@ FIGURES, STATES = "figures", "states"
 _WRITES = re.compile(r"\s*(UPDATE|DELETE|INSERT|REPLACE|COPY)\b", re.IGNORECASE)
 CHANGES = "duban.generation"  # session.info key: the counters this transaction moves
 _PENDING_STATES = {EntryState.SUBMITTED.value, EntryState.APPROVED.value, EntryState.RETURNED.value}
-_IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation"} | {
+_IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation", "figure_block"} | {
     "supervision_rules", "supervision_item", "supervision_reply", "supervision_reminder",
 }  # fmt: skip
 
@@ -115,6 +116,7 @@ def _note_statements(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_commit")
 def _move_counters(session: Session) -> None:
     session.flush()
+    keep_current(session)  # the blocks' row locks before the counters' row, which stays the last one
     flags = sorted(session.info.pop(CHANGES, set()))
     if not flags:
         return

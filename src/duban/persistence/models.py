@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -257,6 +258,19 @@ class EntryRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class FigureBlockRow(Base):
+    """The figures of one (period, indicator) packed by unit, kept by every write (`persistence.blocks`)."""
+
+    __tablename__ = "figure_block"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    official: Mapped[bytes] = mapped_column(LargeBinary)
+    submitted: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class GenerationRow(Base):

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from duban.choices import TOP_KINDS, Accumulation, MilestoneStage, OrgKind, ScopeKind
+from duban.choices import TOP_KINDS, Accumulation, OrgKind, ScopeKind
 from duban.months import month_end
+from duban.persistence import blocks
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
 from duban.plan.assignments import no_task_target
 from duban.plan.model import PERCENT_KINDS, Indicator, Profile, Scope, Thresholds
@@ -40,8 +40,7 @@ from duban.services.history import LastYear, last_year
 from duban.services.plans import asked_in, unit_of_region
 from duban.services.units import in_region
 
-_STAGES = tuple(MilestoneStage)
-_STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in _STAGES])
+_STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in blocks.STAGES])
 
 
 def period_frame(
@@ -260,32 +259,28 @@ def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio:
 class _Rows:
     """Long-format figure rows: store ids first, then tree indices."""
 
-    def __init__(self, columns: np.ndarray, month: int) -> None:
-        staged = columns[:, -4] >= 0
-        dated = columns.shape[1] == 7
-        months = columns[:, 2] if dated else np.full(len(columns), month)
-        figures, stages = columns[~staged], columns[staged]
-        self.indicator = figures[:, 0].astype(np.int64)
-        self.unit = figures[:, 1].astype(np.int64)
-        self.month = months[~staged].astype(np.int64)
-        self.value, self.numerator, self.denominator = figures[:, -3], figures[:, -2], figures[:, -1]
-        self.stages = np.column_stack([stages[:, 0], stages[:, 1], months[staged], stages[:, -4]]).astype(
-            np.int64
-        )
+    def __init__(self, indicator: np.ndarray, months: np.ndarray, cells: dict[str, np.ndarray]) -> None:
+        staged = cells["stage"] >= 0
+        figures = ~staged if staged.any() else slice(None)  # no copies of millions of figures without stages
+        self.indicator, self.month = indicator[figures], months[figures]
+        self.unit = cells["unit"][figures].astype(np.int64)
+        self.value, self.numerator = cells["value"][figures], cells["numerator"][figures]
+        self.denominator = cells["denominator"][figures]
+        self.stages = np.column_stack(
+            [indicator[staged], cells["unit"][staged], months[staged], cells["stage"][staged]]
+        ).astype(np.int64)
 
     @classmethod
     def read(cls, *, session: Session, plan_id: int, month: int, history: bool, pending: bool) -> _Rows:
         """The period's official (or `pending`: submitted) figures and stages; with `history` every month from January.
 
-        One scan of the entries: a row with a milestone stage carries its stage's code, the others -1.
+        Read from the figure blocks: a cell with a milestone stage carries its stage's code, the others -1.
         """
         first = 1 if history else month
-        keys = ("e.indicator_id", "e.unit_id", "p.month") if history else ("e.indicator_id", "e.unit_id")
-        stage, columns, source = _PENDING_READ if pending else _OFFICIAL_READ
-        figures = _fetch(
-            session, ((*keys, stage), columns, source), plan_id=plan_id, first=first, month=month
+        indicator, months, cells = blocks.figures(
+            session=session, plan_id=plan_id, first=first, month=month, pending=pending
         )
-        return cls(figures.reshape(-1, len(keys) + 4), month)
+        return cls(indicator, months, cells)
 
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
         self.indicator, self.unit = indicators[self.indicator], units[self.unit]
@@ -307,29 +302,6 @@ class _Rows:
         return self
 
 
-_PERIODS = "p.plan_id = {plan_id} AND p.month BETWEEN {first} AND {month}"
-_FROM = "FROM entry e JOIN period p ON p.id = e.period_id WHERE " + _PERIODS
-# a row's milestone stage as its index in _STAGES, -1 for a figure
-_STAGE_CODE = (
-    "CASE {} " + " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(_STAGES)) + " ELSE -1 END"
-)
-# (stage code, float columns, the rest of the query): a stage, or a value or numerator (ratios)
-_OFFICIAL_READ = (
-    _STAGE_CODE.format("e.official_stage"),
-    ("e.official_value", "e.official_numerator", "e.official_denominator"),
-    f"{_FROM} AND (e.official_stage IS NOT NULL OR e.official_value IS NOT NULL OR e.official_numerator IS NOT NULL)",
-)
-# 含待审核数据: a submitted figure stands in for the official one, as the overview counts it
-_SUBMITTED = "e.state = 'submitted'"
-_PENDING_FIGURES = tuple(f"CASE WHEN {_SUBMITTED} THEN e.{c} ELSE e.official_{c} END"
-                         for c in ("value", "numerator", "denominator"))  # fmt: skip
-_PENDING_STAGE = f"CASE WHEN {_SUBMITTED} THEN e.stage ELSE e.official_stage END"
-_PENDING_READ = (
-    _STAGE_CODE.format(f"({_PENDING_STAGE})"),
-    _PENDING_FIGURES,
-    f"{_FROM} AND ({_PENDING_STAGE} IS NOT NULL OR {_PENDING_FIGURES[0]} IS NOT NULL "
-    f"OR {_PENDING_FIGURES[1]} IS NOT NULL)",
-)
 # (integer columns, float columns, the rest of the query)
 _TARGETS = (
     ("t.indicator_id", "t.unit_id"),
@@ -347,59 +319,7 @@ def _fetch(
     """
     ints, floats, rest = query
     tail = rest.format(**{k: int(v) for k, v in numbers.items()})
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return _copy_binary(connection.connection.driver_connection, ints, floats, tail)
-    # NULL comes back as -inf (SQLite has no NaN, and no figure is infinite) so that numpy can take
-    # the values straight from the cursor, without a list of tuples in between
-    columns = [f"CAST({c} AS INTEGER)" for c in ints] + [f"IFNULL(CAST({c} AS REAL), -1e999)" for c in floats]
-    sql = f"SELECT {', '.join(columns)} {tail}"
-    # Through the session's own sqlite3 connection, never a second SQLite library (ADBC bundles one): two
-    # copies of SQLite in one process release each other's POSIX locks (sqlite.org/howtocorrupt.html 2.2.1);
-    # under bench_load the ADBC reader crashed server processes and one acknowledged save was lost.
-    cursor: Any = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        matrix = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, len(columns))
-    finally:
-        cursor.close()
-    matrix[matrix == -np.inf] = np.nan
-    return matrix
-
-
-def _copy_binary(dbapi: Any, ints: tuple[str, ...], floats: tuple[str, ...], tail: str) -> np.ndarray:
-    """PostgreSQL: the columns as arrays in one row, COPYed out in binary and read by numpy.
-
-    One row, not one per figure: libpq hands COPY data over a row at a time. With NULL turned into
-    NaN every array element has the same width: a length, then the big-endian int4 or float8.
-    """
-    as_float = "COALESCE(CAST({} AS DOUBLE PRECISION), 'NaN')"
-    columns = [f"array_agg(CAST({c} AS INTEGER))" for c in ints]
-    columns += [f"array_agg({as_float.format(c)})" for c in floats]
-    data = bytearray()
-    query = f"COPY (SELECT {', '.join(columns)} {tail}) TO STDOUT (FORMAT binary)"
-    with dbapi.cursor() as cursor, cursor.copy(query) as copy:
-        for block in copy:
-            data += block
-    at = 19 + int.from_bytes(data[15:19], "big") + 2  # signature, flags, header extension; field count
-    kinds = [">i4"] * len(ints) + [">f8"] * len(floats)
-    arrays = []
-    for kind in kinds:
-        array, at = _binary_array(data, at, kind)
-        arrays.append(array)
-    return np.column_stack(arrays) if arrays else np.empty((0, 0))
-
-
-def _binary_array(data: bytearray, at: int, kind: str) -> tuple[np.ndarray, int]:
-    """One one-dimensional array field of a binary COPY row, and where the next field starts."""
-    size = int.from_bytes(data[at : at + 4], "big", signed=True)
-    if size < 0:  # NULL: no rows at all
-        return np.empty(0), at + 4
-    length = int.from_bytes(
-        data[at + 16 : at + 20], "big"
-    )  # after size, ndim, flags, element type; lbound follows
-    cells = np.frombuffer(data, dtype=np.dtype([("n", ">i4"), ("v", kind)]), count=length, offset=at + 24)
-    return cells["v"].astype(np.float64), at + 4 + size
+    return blocks.fetch_matrix(session.connection(), ints, floats, tail)
 
 
 def _formulas(indicators: list[Indicator]) -> tuple[dict[int, Formula], list[str]]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from duban.choices import TOP_KIND_VALUES, EntryState, MilestoneStage, OrgKind
 from duban.persistence.audit import audited, history, plain_number
+from duban.persistence.blocks import rewriting
 from duban.persistence.models import (
     AreaRow,
     AuditRow,
@@ -674,4 +675,5 @@ def entry_versions(*, session: Session, unit_id: int, period_id: int) -> dict[in
 
 def clear_period_entries(*, session: Session, period_ids: list[int]) -> None:
     """Delete every figure of those periods (the demo replaces them; nothing a user entered goes this way)."""
-    session.execute(delete(EntryRow).where(EntryRow.period_id.in_(period_ids)))
+    with rewriting(session=session, period_ids=period_ids):
+        session.execute(delete(EntryRow).where(EntryRow.period_id.in_(period_ids)))
