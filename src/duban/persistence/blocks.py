@@ -15,7 +15,7 @@ name theirs. What counts as official or submitted is said once, in `_CELLS`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
@@ -89,10 +89,16 @@ def decode(blob: bytes | memoryview | None) -> np.ndarray:
 
 
 def figures(
-    *, session: Session, plan_id: int, first: int, month: int, pending: bool
+    *,
+    session: Session,
+    plan_id: int,
+    first: int,
+    month: int,
+    pending: bool,
+    only: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """(indicator id, month, cells by field) of the plan's official figures of months first..month; with `pending`
-    a submitted figure stands in for its official one (含待审核数据)."""
+    """(indicator id, month, cells by field) of the plan's official figures of months first..month (of the
+    indicators `only` names, store ids); with `pending` a submitted figure stands in for its official one (含待审核数据)."""
     keep_current(session)
     columns = [
         _TABLE.c.indicator_id,
@@ -105,6 +111,8 @@ def figures(
         .join(PeriodRow, PeriodRow.id == _TABLE.c.period_id)
         .where(PeriodRow.plan_id == plan_id, PeriodRow.month.between(first, month))
     )
+    if only is not None:
+        query = query.where(_TABLE.c.indicator_id.in_([int(i) for i in only]))
     rows = session.connection().execute(query).all()
     parts = [_with_submitted(decode(r[2]), decode(r[3])) if pending else _packed(r[2]) for r in rows]
     counts = [len(p) for p in parts]

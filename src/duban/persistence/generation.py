@@ -9,16 +9,23 @@ one mechanism (session events) at commit, never by the code that writes, so no w
 The counter row is updated last, just before the commit, so it is the last lock a transaction takes
 and cannot be part of a deadlock. A reader reads the counters before the data it caches: what it
 computes is then at least as new as the generation it files it under.
+
+Each move also records what it touched (`generation_touch`, in the same transaction): the indicators
+whose entries changed, or NULL for anything else (targets, the plan, units, the ledger, settings, a
+statement run by hand). A server holding a value computed at an older generation asks what was touched
+since (`touched_since`) and recomputes only that. The record is pruned to a window; `touched.figures`
+and `touched.states` in the counter table say from which generation on it is complete.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, TextClause, event, inspect, select, update
+from sqlalchemy import ScalarSelect, TextClause, delete, event, insert, inspect, or_, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from duban.choices import EntryState
@@ -26,13 +33,19 @@ from duban.persistence.blocks import keep_current
 from duban.persistence.models import (
     EntryRow,
     GenerationRow,
+    GenerationTouchRow,
 )
 
 FIGURES, STATES = "figures", "states"
 _WRITES = re.compile(r"\s*(UPDATE|DELETE|INSERT|REPLACE|COPY)\b", re.IGNORECASE)
 CHANGES = "duban.generation"  # session.info key: the counters this transaction moves
+TOUCHED = "duban.touched"  # session.info key: the indicator ids whose entries it changed; None: everything
+FLOORS = {FIGURES: "touched.figures", STATES: "touched.states"}  # the record is complete after these
+WINDOW = 4096  # moves of a counter kept in the record; a value older than that is computed afresh
+_PRUNE_EVERY = 256  # the record is pruned when a counter moved to a multiple of this
+_MOST_TOUCHED = 64  # more indicators in one transaction (an import) are recorded as everything
 _PENDING_STATES = {EntryState.SUBMITTED.value, EntryState.APPROVED.value, EntryState.RETURNED.value}
-_IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation", "figure_block"} | {
+_IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation", "figure_block", "generation_touch"} | {
     "supervision_rules", "supervision_item", "supervision_reply", "supervision_reminder",
 }  # fmt: skip
 
@@ -64,10 +77,39 @@ def counter_columns() -> tuple[ScalarSelect[int], ScalarSelect[int]]:
     return figures, states
 
 
-def touch(*, session: Session, figures: bool = True, states: bool = True) -> None:
-    """Mark this transaction as changing figures and/or states (for writes the events cannot see)."""
-    flags = session.info.setdefault(CHANGES, set())
-    flags.update(name for name, moved in ((FIGURES, figures), (STATES, states)) if moved)
+def touch(
+    *, session: Session, figures: bool = True, states: bool = True, indicators: Collection[int] | None = None
+) -> None:
+    """Mark this transaction as changing figures and/or states: of `indicators`' entries, or of anything."""
+    moved = {name for name, flag in ((FIGURES, figures), (STATES, states)) if flag}
+    if not moved:
+        return
+    session.info.setdefault(CHANGES, set()).update(moved)
+    touched: set[int | None] = session.info.setdefault(TOUCHED, set())
+    if None in touched:
+        return
+    if indicators is None or len(touched) + len(indicators) > _MOST_TOUCHED:
+        touched.clear()
+        touched.add(None)
+    else:
+        touched.update(indicators)
+
+
+def touched_since(*, session: Session, since: Generation, states: bool = True) -> frozenset[int] | None:
+    """The indicators whose entries changed after `since` (in `figures`, or with `states` in either counter),
+    or None when anything else may have changed or the record does not reach back that far."""
+    after = GenerationTouchRow.figures > since.figures
+    if states:
+        after = or_(after, GenerationTouchRow.states > since.states)
+    ids = set(session.scalars(select(GenerationTouchRow.indicator_id).where(after).distinct()))
+    # read after the record: a prune committed in between makes the answer None, never short
+    query = select(GenerationRow.name, GenerationRow.value).where(GenerationRow.name.in_(FLOORS.values()))
+    floors = {name: value for name, value in session.execute(query)}
+    needed = (FIGURES, STATES) if states else (FIGURES,)
+    reaches = all(FLOORS[name] in floors for name in needed) and since.figures >= floors[FLOORS[FIGURES]]
+    if states and reaches:
+        reaches = since.states >= floors[FLOORS[STATES]]
+    return None if None in ids or not reaches else frozenset(i for i in ids if i is not None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -76,7 +118,7 @@ def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
     # counters are marked: a load of thousands of rows costs one pass, not one per row
     for created_or_deleted, rows in ((True, session.new), (True, session.deleted), (False, session.dirty)):
         for row in rows:
-            if _marked_both(session):
+            if _everything_noted(session):
                 return
             if isinstance(row, EntryRow):
                 _note_entry(session, row, changed=created_or_deleted or session.is_modified(row))
@@ -86,8 +128,8 @@ def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
                 touch(session=session)
 
 
-def _marked_both(session: Session) -> bool:
-    return session.info.get(CHANGES, set()) >= {FIGURES, STATES}
+def _everything_noted(session: Session) -> bool:
+    return session.info.get(CHANGES, set()) >= {FIGURES, STATES} and None in session.info.get(TOUCHED, ())
 
 
 def _note_entry(session: Session, entry: EntryRow, *, changed: bool) -> None:
@@ -96,7 +138,15 @@ def _note_entry(session: Session, entry: EntryRow, *, changed: bool) -> None:
         return
     history = inspect(entry).attrs.state.history
     states = {*history.added, *history.deleted, entry.state}
-    touch(session=session, figures=EntryState.APPROVED.value in states, states=bool(states & _PENDING_STATES))
+    touch(session=session, figures=EntryState.APPROVED.value in states, states=bool(states & _PENDING_STATES),
+          indicators=_indicator_ids(entry))  # fmt: skip
+
+
+def _indicator_ids(entry: EntryRow) -> set[int] | None:
+    """The indicator (before and after, were it moved) whose entry this is; None if not known yet."""
+    history = inspect(entry).attrs.indicator_id.history
+    ids = {*history.added, *history.deleted, entry.indicator_id}
+    return None if None in ids else ids
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -118,6 +168,7 @@ def _move_counters(session: Session) -> None:
     session.flush()
     keep_current(session)  # the blocks' row locks before the counters' row, which stays the last one
     flags = sorted(session.info.pop(CHANGES, set()))
+    touched = session.info.pop(TOUCHED, set())
     if not flags:
         return
     moved = session.execute(
@@ -130,11 +181,49 @@ def _move_counters(session: Session) -> None:
             GenerationRow(name=name, value=secrets.randbits(40)) for name in flags if name not in present
         )
         session.flush()
+        _restart_record(session)
+    _record(session, flags, touched)
+
+
+def _record(session: Session, flags: list[str], touched: set[int | None]) -> None:
+    """What this move touched, filed under the counters it moved to; now and then the oldest forgotten."""
+    now = current(session=session)
+    session.execute(insert(GenerationTouchRow), [
+        {"figures": now.figures, "states": now.states, "indicator_id": ident} for ident in touched or {None}
+    ])  # fmt: skip
+    moved = {FIGURES: now.figures, STATES: now.states}
+    if any(moved[name] % _PRUNE_EVERY == 0 for name in flags):
+        floor = Generation(now.figures - WINDOW, now.states - WINDOW)
+        session.execute(delete(GenerationTouchRow).where(
+            GenerationTouchRow.figures <= floor.figures, GenerationTouchRow.states <= floor.states))  # fmt: skip
+        for name, value in ((FIGURES, floor.figures), (STATES, floor.states)):
+            session.execute(update(GenerationRow).where(GenerationRow.name == FLOORS[name])
+                            .values(value=value).execution_options(synchronize_session=False))  # fmt: skip
+
+
+def _restart_record(session: Session) -> None:
+    """Counters made anew: the record is complete from them on (what was recorded before is not comparable)."""
+    session.execute(delete(GenerationTouchRow))
+    session.execute(delete(GenerationRow).where(GenerationRow.name.in_(FLOORS.values())))
+    now = current(session=session)
+    session.execute(insert(GenerationRow), [
+        {"name": FLOORS[FIGURES], "value": now.figures}, {"name": FLOORS[STATES], "value": now.states}
+    ])  # fmt: skip
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(CHANGES, None)
+    session.info.pop(TOUCHED, None)
 
 
-__all__ = ["CHANGES", "FIGURES", "STATES", "Generation", "counter_columns", "current", "touch"]
+__all__ = [
+    "CHANGES",
+    "FIGURES",
+    "STATES",
+    "Generation",
+    "counter_columns",
+    "current",
+    "touch",
+    "touched_since",
+]

@@ -282,6 +282,17 @@ class GenerationRow(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
+class GenerationTouchRow(Base):
+    """What one move of the counters touched: an indicator whose entries changed, NULL for everything."""
+
+    __tablename__ = "generation_touch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figures: Mapped[int] = mapped_column(BigInteger, index=True)
+    states: Mapped[int] = mapped_column(BigInteger, index=True)
+    indicator_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class AuditRow(Base):
     """Who changed what, when, from which value to which, and why."""
 

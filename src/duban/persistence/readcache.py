@@ -11,6 +11,10 @@ page may ask to lag: while one thread computes it for the newest `states` genera
 given the value last computed at the same `figures` generation at once. A submitted figure then shows as
 待审核 one computation late (a single request after the submit sees it at once: nobody else computes);
 an approved figure moves `figures` and is never shown late.
+
+A value may also be brought up to date rather than computed anew: given `refresh`, the value last
+computed for the key at an older generation is handed to it with that generation, and what it returns
+(a new object: the old one is still being read) is kept; when it returns None the value is computed.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def remembered(
     at: Generation | None = None,
     states: bool = True,
     lag_states: bool = False,
+    refresh: Callable[[Generation, T], T | None] | None = None,
 ) -> T:
     """`compute()`'s value for `key` at the store's current generation, computed at most once per server.
 
@@ -54,6 +59,7 @@ def remembered(
     With `states` False the value depends on figures only and is kept across changes of reporting state.
     With `lag_states`, while another thread computes `key`, the value last computed at the same `figures`
     generation is given at once (never within a computation: what is derived is filed under its own generation).
+    With `refresh`, `refresh(older generation, value then)` is asked first (see the module's note).
     """
     if (
         getattr(_local, "bypass", False)
@@ -83,8 +89,9 @@ def remembered(
             if full in _values:
                 return _values[full]
             _busy[short] = _busy.get(short, 0) + 1
+            older = _older(short, generation) if refresh else None
         try:
-            value = _computed(compute)
+            value = _computed(_refreshing(compute, refresh, older))
         finally:
             with _guard:
                 _computing.pop(full, None)
@@ -110,6 +117,31 @@ def _lagging(short: Hashable, generation: Generation) -> tuple[Generation, Any] 
     if newest is None or not _busy.get(short) or newest[0].figures != generation.figures:
         return None
     return newest
+
+
+def _older(short: Hashable, generation: Generation) -> tuple[Generation, Any] | None:
+    """The value last computed for `short`, if it was computed at a generation before `generation`."""
+    newest = _latest.get(short)
+    if newest is None:
+        return None
+    then = newest[0]
+    before = then.figures <= generation.figures and then.states <= generation.states and then != generation
+    return newest if before else None
+
+
+def _refreshing(
+    compute: Callable[[], T], refresh: Callable[[Generation, T], T | None] | None,
+    older: tuple[Generation, Any] | None,
+) -> Callable[[], T]:  # fmt: skip
+    """`compute`, or first `refresh` of the older value when there is one."""
+    if refresh is None or older is None:
+        return compute
+
+    def refreshed() -> T:
+        value = refresh(*older)
+        return compute() if value is None else value
+
+    return refreshed
 
 
 def _computed(compute: Callable[[], T]) -> T:

@@ -44,18 +44,22 @@ _STAGE_SHARE = np.array([float(STAGE_SHARE[s]) for s in blocks.STAGES])
 
 
 def period_frame(
-    *, session: Session, plan_id: int, month: int, history: bool = False, pending: bool = False
-) -> tuple[PeriodFrame, list[str]]:
+    *, session: Session, plan_id: int, month: int, history: bool = False, pending: bool = False,
+    only: Sequence[int] | None = None,
+) -> tuple[PeriodFrame, list[str]]:  # fmt: skip
     """The plan's figures for `month` (and every earlier month with `history`) as a `PeriodFrame`.
 
     Approved figures only, or with `pending` the submitted figures awaiting review in their place (含待审核数据).
+    With `only` (store ids), of those indicators alone (those of them asked in `month`).
     The list holds, in Chinese, what the frame leaves out (formulas that cannot be evaluated).
     """
     plan = session.get_one(PlanRow, plan_id)
     units = _Units.read(session, plan)
-    ids, indicators = _indicators(session, plan_id, month)
-    target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators)
-    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending)
+    ids, indicators = _indicators(session, plan_id, month, only=only)
+    target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators,
+                      only=only)  # fmt: skip
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending,
+                      only=only)  # fmt: skip
     rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
     formulas, notes = _formulas(indicators)
     on = month_end(plan.year, month)
@@ -107,19 +111,20 @@ def _unit_patterns(history: LastYear, frame: PeriodFrame) -> np.ndarray:
 
 
 def earlier_figures(
-    *, session: Session, plan_id: int, month: int, ids: np.ndarray, pending: bool = False
+    *, session: Session, plan_id: int, month: int, ids: np.ndarray, pending: bool = False, only: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """(indicator x unit) each cell's last value of a month before `month` and that month (NaN where none).
 
     Indicators are the store `ids` in the frame's order, units in `_Units` order; the figures counted as
-    `period_frame` counts them (approved, or with `pending` the submitted ones).
+    `period_frame` counts them (approved, or with `pending` the submitted ones); with `only`, `ids` alone are read.
     """
     units = _Units.read(session, session.get_one(PlanRow, plan_id))
     value = np.full((len(ids), len(units.tree.names)), np.nan)
     found = value.copy()
     if month <= 1:
         return value, found
-    rows = _Rows.read(session=session, plan_id=plan_id, month=month - 1, history=True, pending=pending)
+    rows = _Rows.read(session=session, plan_id=plan_id, month=month - 1, history=True, pending=pending,
+                      only=[int(i) for i in ids] if only else None)  # fmt: skip
     index = _index_of(ids)
     known = (rows.indicator < len(index)) & ~np.isnan(rows.value)
     known[known] = index[rows.indicator[known]] >= 0
@@ -170,8 +175,11 @@ class _Units:
         return self.top < 0 or unit == self.top
 
 
-def _indicators(session: Session, plan_id: int, month: int) -> tuple[np.ndarray, list[Indicator]]:
-    """The plan's indicators asked in `month` in document order, without their breakdowns, and their store ids."""
+def _indicators(
+    session: Session, plan_id: int, month: int, only: Sequence[int] | None = None
+) -> tuple[np.ndarray, list[Indicator]]:
+    """The plan's indicators asked in `month` (of `only`, store ids) in document order, without their
+    breakdowns, and their store ids."""
     lead = aliased(OrgUnitRow)
     query = (
         select(*IndicatorRow.__table__.c, lead.name.label("lead"))
@@ -181,6 +189,8 @@ def _indicators(session: Session, plan_id: int, month: int) -> tuple[np.ndarray,
         .where(IndicatorRow.plan_id == plan_id, asked_in(month))
         .order_by(AreaRow.position, TaskRow.position, IndicatorRow.position)
     )
+    if only is not None:
+        query = query.where(IndicatorRow.id.in_([int(i) for i in only]))
     rows = session.execute(query).all()
     return np.array([r.id for r in rows], dtype=np.int64), [_indicator(r._mapping) for r in rows]
 
@@ -206,11 +216,13 @@ def _index_of(ids: np.ndarray) -> np.ndarray:
 
 
 def _targets(
-    *, session: Session, plan_id: int, units: _Units, ids: np.ndarray, indicators: list[Indicator]
-) -> np.ndarray:
+    *, session: Session, plan_id: int, units: _Units, ids: np.ndarray, indicators: list[Indicator],
+    only: Sequence[int] | None = None,
+) -> np.ndarray:  # fmt: skip
     """The (indicator x unit) target matrix; NaN where a unit has no target."""
     target = np.full((len(indicators), len(units.tree.names)), np.nan)
-    found = _fetch(session, _TARGETS, plan_id=plan_id)
+    ints, floats, rest = _TARGETS
+    found = _fetch(session, (ints, floats, rest + _among("t.indicator_id", only)), plan_id=plan_id)
     if len(found):
         ind_id, unit_id = found[:, 0].astype(np.int64), found[:, 1].astype(np.int64)
         target[_index_of(ids)[ind_id], units.index[unit_id]] = found[:, 2]
@@ -271,14 +283,18 @@ class _Rows:
         ).astype(np.int64)
 
     @classmethod
-    def read(cls, *, session: Session, plan_id: int, month: int, history: bool, pending: bool) -> _Rows:
+    def read(
+        cls, *, session: Session, plan_id: int, month: int, history: bool, pending: bool,
+        only: Sequence[int] | None = None,
+    ) -> _Rows:  # fmt: skip
         """The period's official (or `pending`: submitted) figures and stages; with `history` every month from January.
 
-        Read from the figure blocks: a cell with a milestone stage carries its stage's code, the others -1.
+        Read from the figure blocks (of the indicators `only` names, store ids): a cell with a milestone stage
+        carries its stage's code, the others -1.
         """
         first = 1 if history else month
         indicator, months, cells = blocks.figures(
-            session=session, plan_id=plan_id, first=first, month=month, pending=pending
+            session=session, plan_id=plan_id, first=first, month=month, pending=pending, only=only
         )
         return cls(indicator, months, cells)
 
@@ -308,6 +324,13 @@ _TARGETS = (
     ("t.value",),
     "FROM unit_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = {plan_id}",
 )
+
+
+def _among(column: str, ids: Sequence[int] | None) -> str:
+    """A condition keeping the rows whose `column` is one of `ids` (ints, safe to format); none for None."""
+    if ids is None:
+        return ""
+    return f" AND {column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
 
 
 def _fetch(

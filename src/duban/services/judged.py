@@ -6,6 +6,11 @@ The figures come from `batch.period_frame` (one reader, no ORM object per entry)
 in its cell of a province's plan where the province's plan holds no figure for it, and carry-forward (a
 reporting cell of a year-to-date count or amount summed with others that has no figure this month is
 rolled up with its last earlier one, and stays 未报送 itself). Remembered per `figures` generation.
+
+After an approval the period is not judged again from the store: the indicators whose entries were
+touched since the remembered period's generation (`generation.touched_since`), with the formulas that
+use them, are judged alone and spliced into a copy of it. Indicators are judged independently of each
+other but for formulas, so the part judged holds also what the formulas read.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import TOP_KINDS, EntryState, OrgKind, ScopeKind, Status
 from duban.months import month_end
+from duban.persistence.generation import Generation, touched_since
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
 from duban.persistence.readcache import remembered
 from duban.plan.model import Indicator, Thresholds
@@ -33,12 +39,17 @@ from duban.services.plans import plans_below
 from duban.services.projects import ledger_feeds_on
 from duban.services.revisions import TargetKey, targets_in_force
 
+MOST_SPLICED = 0.25  # a larger share of the indicators touched: the period is judged whole
+
 
 def judged_period(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> JudgedPeriod:
     """The period judged on its figures alone, remembered per `figures` generation (and states when pending count)."""
-    return remembered(session=session, key=("judged period", plan_row.id, month, basis),
-                      states=basis.include_submitted,
-                      compute=lambda: _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
+    return remembered(
+        session=session, key=("judged period", plan_row.id, month, basis), states=basis.include_submitted,
+        compute=lambda: _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis),
+        refresh=lambda since, old: _judge_touched(session=session, plan_row=plan_row, month=month, basis=basis,
+                                                  since=since, old=old),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,14 +67,102 @@ class JudgedPeriod:
     from_plans: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
-def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> JudgedPeriod:
-    """Figures (revised targets, ledger feeds, carried figures) read and judged."""
-    indicator_ids, indicators = _indicators(session, plan_row.id, month)
+def _judge_touched(
+    *, session: Session, plan_row: PlanRow, month: int, basis: Basis, since: Generation, old: JudgedPeriod
+) -> JudgedPeriod | None:
+    """`old` with the indicators touched since `since` judged again; None when it must be judged whole."""
+    touched = touched_since(session=session, since=since, states=basis.include_submitted)
+    if touched is None:
+        return None
+    rows = _with_formulas(old, np.flatnonzero(np.isin(old.indicator_ids, list(touched))))
+    if not len(rows):
+        return old
+    if len(rows) > MOST_SPLICED * len(old.indicator_ids):
+        return None
+    part = _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis,
+                             only=old.indicator_ids[_with_operands(old, rows)])  # fmt: skip
+    return _spliced(old, part)
+
+
+def _with_formulas(old: JudgedPeriod, rows: np.ndarray) -> np.ndarray:
+    """`rows` and the rows of the formulas that read any of them, at any depth."""
+    ids, found = old.frame.indicators.ids, set(rows.tolist())
+    while True:
+        codes = {ids[i] for i in found}
+        more = {i for i, formula in old.frame.formulas.items() if formula.ids & codes} - found
+        if not more:
+            return np.array(sorted(found), dtype=np.int64)
+        found |= more
+
+
+def _with_operands(old: JudgedPeriod, rows: np.ndarray) -> np.ndarray:
+    """`rows` and the rows their formulas read, at any depth."""
+    row_of = {code: i for i, code in enumerate(old.frame.indicators.ids)}
+    found, todo = set(rows.tolist()), list(rows.tolist())
+    while todo:
+        formula = old.frame.formulas.get(todo.pop())
+        operands = {row_of[code] for code in formula.ids if code in row_of} if formula else set()
+        todo.extend(operands - found)
+        found |= operands
+    return np.array(sorted(found), dtype=np.int64)
+
+
+def _spliced(old: JudgedPeriod, part: JudgedPeriod) -> JudgedPeriod:
+    """A copy of `old` with `part`'s indicators, judged afresh, in place of its own (`old` is left as it was)."""
+    row_of = {int(ident): i for i, ident in enumerate(old.indicator_ids)}
+    rows = np.array([row_of[int(ident)] for ident in part.indicator_ids], dtype=np.int64)
+    indicators = list(old.indicators)
+    for i, indicator in zip(rows.tolist(), part.indicators, strict=True):
+        indicators[i] = indicator
+    carried = Carry(
+        _put(old.carried.month, rows, part.carried.month), _put(old.carried.value, rows, part.carried.value)
+    )
+    result = PeriodResult(**{field.name: _put(getattr(old.result, field.name), rows, getattr(part.result, field.name))
+                             for field in dataclasses.fields(PeriodResult)})  # fmt: skip
+    cells = _put(old.reporting_cells, rows, part.reporting_cells)
+    frame = _spliced_frame(old.frame, part.frame, rows)
+    return dataclasses.replace(old, indicators=indicators, frame=frame, reporting_cells=cells, carried=carried,
+                               result=result)  # fmt: skip
+
+
+def _put(whole: np.ndarray, rows: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """A copy of `whole` with `part` in its `rows` (first axis)."""
+    copy = whole.copy()
+    copy[rows] = part
+    return copy
+
+
+def _spliced_frame(old: PeriodFrame, part: PeriodFrame, rows: np.ndarray) -> PeriodFrame:
+    """`old`'s figure rows of other indicators, then `part`'s (in their order: a cell's later row wins)."""
+    keep = ~np.isin(old.indicator, rows)
+
+    def joined(name: str) -> np.ndarray:
+        mine, theirs = getattr(old, name), getattr(part, name)
+        mine = np.full(len(old.indicator), np.nan) if mine is None else mine
+        theirs = np.full(len(part.indicator), np.nan) if theirs is None else theirs
+        return np.r_[mine[keep], theirs]
+
+    return dataclasses.replace(
+        old, indicator=np.r_[old.indicator[keep], rows[part.indicator]].astype(np.int64),
+        unit=np.r_[old.unit[keep], part.unit].astype(np.int64), value=joined("value"),
+        numerator=joined("numerator"), denominator=joined("denominator"), target=_put(old.target, rows, part.target),
+    )  # fmt: skip
+
+
+def _judge_from_store(
+    *, session: Session, plan_row: PlanRow, month: int, basis: Basis, only: np.ndarray | None = None
+) -> JudgedPeriod:
+    """Figures (revised targets, ledger feeds, carried figures) read and judged; of the indicators `only`
+    names (store ids) alone if given."""
+    ids = None if only is None else [int(i) for i in only]
+    indicator_ids, indicators = _indicators(session, plan_row.id, month, only=ids)
     frame, _ = period_frame(
-        session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted
+        session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted, only=ids
     )
     units = UnitFacts.read(session, frame.units.names)
-    revised = targets_in_force(session=session, plan_id=plan_row.id, month=month)
+    codes = set(frame.indicators.ids)
+    revised = {key: value for key, value in targets_in_force(session=session, plan_id=plan_row.id, month=month).items()
+               if key[0] in codes}  # fmt: skip
     indicators = _with_revisions(
         session=session, plan_id=plan_row.id, frame=frame, indicators=indicators, targets=revised
     )
@@ -75,7 +174,8 @@ def _judge_from_store(*, session: Session, plan_row: PlanRow, month: int, basis:
     carried = Carry.none(frame.target.shape)
     if basis.carry_forward:
         carried, frame = _with_carried(session=session, plan_row=plan_row, frame=frame, indicators=indicators,
-                                       ids=indicator_ids, cells=cells, pending=basis.include_submitted)  # fmt: skip
+                                       ids=indicator_ids, cells=cells, pending=basis.include_submitted,
+                                       only=only is not None)  # fmt: skip
     result = _judged(frame=frame, plan_row=plan_row, indicators=indicators, top=units.top)
     _unjudge_carried(result=result, carried=carried)
     return JudgedPeriod(indicator_ids, indicators, frame, units, cells, carried, result, from_plans)
@@ -169,7 +269,7 @@ def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFram
     row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
     unit_of = {name: u for u, name in enumerate(frame.units.names)}
     reporting = reporting_cells(frame)
-    fed = [(row_of[code], unit_of[unit], float(value)) for code, values in feeds.items() if values
+    fed = [(row_of[code], unit_of[unit], float(value)) for code, values in feeds.items() if values and code in row_of
            for unit, value in values.items() if unit in unit_of]  # fmt: skip
     fed = [cell for cell in fed if reporting[cell[0], cell[1]]]
     if not fed:
@@ -260,11 +360,11 @@ def _with_rows(frame: PeriodFrame, rows: Sequence[tuple[int, int, float, float, 
 
 def _with_carried(
     *, session: Session, plan_row: PlanRow, frame: PeriodFrame, indicators: list[Indicator], ids: np.ndarray,
-    cells: np.ndarray, pending: bool,
+    cells: np.ndarray, pending: bool, only: bool,
 ) -> tuple[Carry, PeriodFrame]:  # fmt: skip
     """The month carried per cell (NaN where none), and the frame with those cells' last earlier figures added."""
     value, month = earlier_figures(session=session, plan_id=plan_row.id, month=frame.month, ids=ids,
-                                   pending=pending)  # fmt: skip
+                                   pending=pending, only=only)  # fmt: skip
     has = np.zeros(frame.target.shape, dtype=bool)
     has[frame.indicator[~np.isnan(frame.value)], frame.unit[~np.isnan(frame.value)]] = True
     carries = np.array([carries_forward(indicator=ind) for ind in indicators], dtype=bool)
