@@ -70,7 +70,9 @@ def _truncate_all(url: str) -> None:
         tables = ", ".join(f'"{name}"' for name in names if name != "alembic_version")
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         # a new random generation, as a new store gets: remembered read models of the last test are not this one's
-        connection.execute(text("INSERT INTO generation (name, value) VALUES ('figures', :f), ('states', :s)"),
+        # and, as the migration does, the record of what each move touched complete from there on
+        connection.execute(text("INSERT INTO generation (name, value) VALUES ('figures', :f), ('states', :s), "
+                                "('touched.figures', :f), ('touched.states', :s)"),
                            {"f": secrets.randbits(40), "s": secrets.randbits(40)})  # fmt: skip
     engine.dispose()
 
