@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from duban.persistence.generation import CHANGES, Generation, current
+from duban.persistence.generation import CHANGES, Generation, current, touched_since
 
 T = TypeVar("T")
 CAPACITY = 64  # judged periods kept per server: months × bases × pages, with room for a second plan
@@ -104,6 +104,16 @@ def remembered(
             if newest is None or newest[0] <= generation:
                 _keep(_latest, short, (generation, value))
         return value
+
+
+def remembered_across_entries(*, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s value for what no entry changes (the plan's areas and tasks): remembered per `figures`
+    generation, and kept as it is across writes that touched entries alone."""
+
+    def kept(since: Generation, value: T) -> T | None:
+        return value if touched_since(session=session, since=since, states=False) is not None else None
+
+    return remembered(session=session, key=key, states=False, compute=compute, refresh=kept)
 
 
 def lagged(*, session: Session) -> bool:

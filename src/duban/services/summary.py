@@ -42,7 +42,7 @@ from duban.persistence.models import (
     PlanRow,
     TaskRow,
 )
-from duban.persistence.readcache import remembered
+from duban.persistence.readcache import remembered, remembered_across_entries
 from duban.plan.model import Indicator
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, unit_scores
 from duban.progress.history import YearOnYear, year_on_year
@@ -290,7 +290,12 @@ def _judgement(result: PeriodResult, i: int, u: int, expected: Decimal, aspirati
 
 
 def _places(session: Session, plan_id: int) -> dict[str, tuple[str, Decimal, bool, TaskHeading]]:
-    """Indicator code → (area name, area weight, 惠民实事 area, task heading)."""
+    """Indicator code → (area name, area weight, 惠民实事 area, task heading); kept while only entries change."""
+    return remembered_across_entries(session=session, key=("places", plan_id),
+                                     compute=lambda: _places_read(session, plan_id))  # fmt: skip
+
+
+def _places_read(session: Session, plan_id: int) -> dict[str, tuple[str, Decimal, bool, TaskHeading]]:
     numbers = _task_numbers(session, plan_id)
     query = (
         select(IndicatorRow.code, AreaRow.name, AreaRow.weight, AreaRow.livelihood, TaskRow.id, TaskRow.code,
