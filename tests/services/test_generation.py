@@ -279,3 +279,24 @@ def test_alone_a_request_never_lags_and_a_computation_never_reads_a_lagging_valu
     for thread in (slow, building):
         thread.join(timeout=10)
     assert built == ["page of inner newest"]
+
+
+def test_a_refused_savepoint_keeps_the_counters_of_what_was_written_before_it(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    world, factory = world_and_factory
+    with factory() as session, session.begin():
+        world.save(session, "L02-1", value="300")
+        submit(session=session, entry=_entry(session, "L02-1", world), writer=world.writer("zhenxiong"))
+    with factory() as session:
+        before = current(session=session)
+    with factory() as session, session.begin():
+        entry = _entry(session, "L02-1", world)
+        entry.state, entry.official_value = "approved", Decimal(300)  # written before the savepoint
+        session.flush()
+        with pytest.raises(RuntimeError), session.begin_nested():
+            session.execute(update(EntryRow).where(EntryRow.id == -1).values(note="x"))
+            raise RuntimeError("a step refused inside its savepoint")
+    with factory() as session:
+        after = current(session=session)
+    assert after.figures > before.figures and after.states > before.states

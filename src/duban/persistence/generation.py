@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ScalarSelect, TextClause, delete, event, insert, inspect, or_, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from duban.choices import EntryState
 from duban.persistence.blocks import keep_current
@@ -211,10 +211,13 @@ def _restart_record(session: Session) -> None:
     ])  # fmt: skip
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(CHANGES, None)
-    session.info.pop(TOUCHED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    # only when the whole transaction ends: a savepoint rolled back inside it (a refused step) must not
+    # drop the marks of what the transaction wrote before it, which will still be committed
+    if transaction.parent is None:
+        session.info.pop(CHANGES, None)
+        session.info.pop(TOUCHED, None)
 
 
 __all__ = [

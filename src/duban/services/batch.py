@@ -125,10 +125,9 @@ def earlier_figures(
         return value, found
     rows = _Rows.read(session=session, plan_id=plan_id, month=month - 1, history=True, pending=pending,
                       only=[int(i) for i in ids] if only else None)  # fmt: skip
-    index = _index_of(ids)
-    known = (rows.indicator < len(index)) & ~np.isnan(rows.value)
-    known[known] = index[rows.indicator[known]] >= 0
-    ind, unit = index[rows.indicator[known]], units.index[rows.unit[known]]
+    ind, unit = _looked_up(_index_of(ids), rows.indicator), _looked_up(units.index, rows.unit)
+    known = (ind >= 0) & (unit >= 0) & ~np.isnan(rows.value)
+    ind, unit = ind[known], unit[known]
     cell, months = ind * value.shape[1] + unit, rows.month[known]
     order = np.lexsort((-months, cell))  # each cell's latest month first
     first = order[np.unique(cell[order], return_index=True)[1]]
@@ -224,8 +223,10 @@ def _targets(
     ints, floats, rest = _TARGETS
     found = _fetch(session, (ints, floats, rest + _among("t.indicator_id", only)), plan_id=plan_id)
     if len(found):
-        ind_id, unit_id = found[:, 0].astype(np.int64), found[:, 1].astype(np.int64)
-        target[_index_of(ids)[ind_id], units.index[unit_id]] = found[:, 2]
+        ind = _looked_up(_index_of(ids), found[:, 0].astype(np.int64))
+        unit = _looked_up(units.index, found[:, 1].astype(np.int64))
+        kept = (ind >= 0) & (unit >= 0)  # a retired indicator's breakdown is no other indicator's
+        target[ind[kept], unit[kept]] = found[kept, 2]
     own = np.array([float(ind.target) for ind in indicators])
     _default_targets(target=target, indicators=indicators, units=units, own=own)
     reach = np.array([no_task_target(comparator=ind.comparator) for ind in indicators], dtype=bool)
@@ -268,6 +269,14 @@ def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio:
         target[:, level.parents] = np.where(np.isnan(current) & seen, filled, current)
 
 
+def _looked_up(index: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """`index[ids]`, -1 for an id beyond the index."""
+    found = np.full(len(ids), -1, dtype=np.int64)
+    inside = ids < len(index)
+    found[inside] = index[ids[inside]]
+    return found
+
+
 class _Rows:
     """Long-format figure rows: store ids first, then tree indices."""
 
@@ -299,10 +308,20 @@ class _Rows:
         return cls(indicator, months, cells)
 
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
-        self.indicator, self.unit = indicators[self.indicator], units[self.unit]
+        """Store ids turned into tree indices; rows of an indicator not asked this month (retired) or of a
+        unit off the plan's tree are left out: index -1 would put them on the last indicator or unit."""
+        indicator, unit = _looked_up(indicators, self.indicator), _looked_up(units, self.unit)
+        kept = (indicator >= 0) & (unit >= 0)
+        self.indicator, self.unit, self.month = indicator[kept], unit[kept], self.month[kept]
+        self.value, self.numerator, self.denominator = (
+            self.value[kept],
+            self.numerator[kept],
+            self.denominator[kept],
+        )
         if len(self.stages):
-            self.stages[:, 0] = indicators[self.stages[:, 0]]
-            self.stages[:, 1] = units[self.stages[:, 1]]
+            self.stages[:, 0] = _looked_up(indicators, self.stages[:, 0])
+            self.stages[:, 1] = _looked_up(units, self.stages[:, 1])
+            self.stages = self.stages[(self.stages[:, 0] >= 0) & (self.stages[:, 1] >= 0)]
         return self
 
     def with_stages(self, target: np.ndarray) -> _Rows:
