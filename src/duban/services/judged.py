@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -74,7 +74,7 @@ def _judge_touched(
     touched = touched_since(session=session, since=since, states=basis.include_submitted)
     if touched is None:
         return None
-    rows = _with_formulas(old, np.flatnonzero(np.isin(old.indicator_ids, list(touched))))
+    rows = _with_formulas(old, _touched_rows(session=session, old=old, touched=touched))
     if not len(rows):
         return old
     if len(rows) > MOST_SPLICED * len(old.indicator_ids):
@@ -82,6 +82,17 @@ def _judge_touched(
     part = _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis,
                              only=old.indicator_ids[_with_operands(old, rows)])  # fmt: skip
     return _spliced(old, part)
+
+
+def _touched_rows(*, session: Session, old: JudgedPeriod, touched: Collection[int]) -> np.ndarray:
+    """The rows of the touched indicators: the plan's own, and those of the same code as an indicator of
+    another plan that was touched (a city's plan below a province's feeds the province's cell of it)."""
+    rows = np.isin(old.indicator_ids, list(touched))
+    others = set(touched) - set(old.indicator_ids.tolist())
+    if others:
+        codes = set(session.scalars(select(IndicatorRow.code).where(IndicatorRow.id.in_(others))))
+        rows |= np.isin(np.array(old.frame.indicators.ids, dtype=object), list(codes))
+    return np.flatnonzero(rows)
 
 
 def _with_formulas(old: JudgedPeriod, rows: np.ndarray) -> np.ndarray:
