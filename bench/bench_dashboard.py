@@ -3,6 +3,8 @@ on the demo store, optionally on the small synthetic province and on the FULL pr
 bench_province.py (reused when kept, else built and kept: about a minute to three). Prints figures; not a test.
 
 Run: uv run python bench/bench_dashboard.py [--repeat 20] [--province-small] [--province /tmp/p.db]
+     [--after-writes]   (each request follows a change of one approved figure of the month, in another
+                         session: what a leader's page costs right after an approval, not from a cache)
      [--overview]   (also time the old per-(indicator, unit) path, `period_overview`, once, on the demo and the
                      small province; never on the full one, where it would hold 5.4 million entries in memory)
 """
@@ -10,6 +12,7 @@ Run: uv run python bench/bench_dashboard.py [--repeat 20] [--province-small] [--
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import statistics
 import sys
@@ -27,7 +30,7 @@ from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_last_year, generate_demo_ledger, generate_demo_progress
 from duban.persistence.db import make_engine, session_factory, upgrade
-from duban.persistence.models import UserRow
+from duban.persistence.models import EntryRow, PeriodRow, UserRow
 from duban.plan.planfile import read_plan_file
 from duban.services.history import read_last_year
 from duban.services.office import current_month
@@ -66,14 +69,14 @@ def main() -> None:
             url = f"sqlite:///{Path(folder) / 'duban.db'}"
             _print("small province (bench_province SMALL)",
                    run(url=url, data_dir=Path(folder), loader=load_small_province, repeat=args.repeat,
-                       overview=args.overview))  # fmt: skip
+                       overview=args.overview, after_writes=args.after_writes))  # fmt: skip
     if args.province:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(args.province).resolve()}"
             # never the overview here: it would hold 5.4 million entry objects in memory
             _print(f"FULL province (bench_province, SQLite {args.province})",
                    run(url=url, data_dir=Path(folder), loader=load_full_province, repeat=args.repeat_province,
-                       overview=False))  # fmt: skip
+                       overview=False, after_writes=args.after_writes))  # fmt: skip
 
 
 def _arguments() -> argparse.Namespace:
@@ -88,6 +91,9 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--overview", action="store_true", help="also time period_overview once (slow on a province)"
+    )
+    parser.add_argument(
+        "--after-writes", action="store_true", help="change one approved figure before each request"
     )
     return parser.parse_args()  # fmt: skip
 
@@ -114,7 +120,7 @@ def load_full_province(session: Any) -> None:
 
 def run(
     *, url: str, data_dir: Path, loader: Callable[[Any], None], repeat: int, overview: bool,
-    paths: tuple[str, ...] = DASHBOARD,
+    after_writes: bool = False, paths: tuple[str, ...] = DASHBOARD,
 ) -> dict[str, Any]:  # fmt: skip
     """Load (or reuse) a store, log in as the office and time the dashboard and map requests."""
     upgrade(url)
@@ -129,13 +135,15 @@ def run(
         row = find_plan(session=session)
         assert row is not None
         direct, first = _direct(session, row, overview)
+        month = current_month(session=session, plan_row=row, today=TODAY)
+        write = _approval(url, _approved_entries(session, row.id, month)) if after_writes else None
     engine.dispose()
     app = create_app(
         Settings(data_dir=data_dir, database_url=url, secret_key="bench", today=TODAY.isoformat())
     )
     with TestClient(app) as client:
         _log_in(client)
-        timed = {path: _timed(client, path.format(first=first), repeat) for path in paths}
+        timed = {path: _timed(client, path.format(first=first), repeat, before=write) for path in paths}
     return {"load s": loaded, "direct": direct, "requests": timed}
 
 
@@ -162,9 +170,36 @@ def _log_in(client: TestClient) -> None:
     client.post("/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token})
 
 
-def _timed(client: TestClient, path: str, repeat: int) -> dict[str, Any]:
+def _approved_entries(session: Any, plan_id: int, month: int) -> list[int]:
+    """Up to 2,000 approved figures of the month (the cells a write will change)."""
+    query = (
+        select(EntryRow.id).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        .where(PeriodRow.plan_id == plan_id, PeriodRow.month == month, EntryRow.official_value.is_not(None))
+        .limit(2000)
+    )  # fmt: skip
+    return list(session.scalars(query))
+
+
+def _approval(url: str, entry_ids: list[int]) -> Callable[[], None]:
+    """A change of one approved figure in its own transaction, as an approval writes it (official value)."""
+    factory = session_factory(make_engine(url))
+    pick = random.Random(2026)
+
+    def write() -> None:
+        with factory() as session, session.begin():
+            entry = session.get_one(EntryRow, pick.choice(entry_ids))
+            entry.official_value = entry.value = (entry.official_value or 0) + 1
+
+    return write
+
+
+def _timed(
+    client: TestClient, path: str, repeat: int, before: Callable[[], None] | None = None
+) -> dict[str, Any]:
     times, size = [], 0
     for _ in range(repeat):
+        if before is not None:
+            before()
         start = time.perf_counter()
         response = client.get(path)
         times.append(time.perf_counter() - start)
