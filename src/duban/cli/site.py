@@ -131,7 +131,7 @@ def _serve(settings: Settings, port: int | None, *, host: str | None = None, wor
     if workers == 1:
         from duban.reports.pdf import warm_up
 
-        warm_up()
+        warm_up().join()  # before the first request, not beside it
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Each worker process makes its app from the same environment (`duban.web.asgi`); the app made above

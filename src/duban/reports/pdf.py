@@ -106,7 +106,8 @@ def chart_fetcher(images: dict[str, bytes]) -> URLFetcher:
 
 def warm_up() -> threading.Thread:
     """Import WeasyPrint and load the CJK fonts in a thread of their own, so that a server's first PDF does not
-    wait for them (1.2 s of imports and library look-ups, then fontconfig's font setup)."""
+    wait for them (1.2 s of imports and library look-ups, then fontconfig's font setup). A server joins it
+    before it takes requests: running beside them, the imports held the GIL and slowed /healthz past 200 ms."""
 
     def render_one_line() -> None:
         from weasyprint import HTML

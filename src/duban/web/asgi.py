@@ -7,4 +7,5 @@ from duban.web.ops import configure_logging
 
 configure_logging()
 app = create_app(get_settings())
-warm_up()
+# before the worker takes its first request: imports running beside requests held /healthz over 200 ms
+warm_up().join()
