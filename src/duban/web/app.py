@@ -24,6 +24,7 @@ from duban.storage import evidence_storage
 from duban.web import auth, capacity, errors, ops, pagecache, reports, supervision
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user
+from duban.web.middleware import HttpMiddleware
 from duban.web.pages import PAGE_ROUTERS
 from duban.web.pages.common import HERE, check_plan, render, templates
 
@@ -103,17 +104,11 @@ class Only:
             await self.app(scope, receive, send)
 
 
-class DatabaseSession:
+class DatabaseSession(HttpMiddleware):
     """One session per request: committed when the response succeeds, rolled back otherwise, before the
     client is told (see `capacity.finish`: off the event loop)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         session = _sessions_for(request)()
         request.state.db = session

@@ -18,11 +18,12 @@ from urllib.parse import parse_qsl, unquote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.formparsers import MultiPartException, MultiPartParser
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from duban.persistence.db import StoreDown
 from duban.plaintext import control_character
 from duban.progress.validation import FIELD_LABELS
+from duban.web.middleware import HttpMiddleware
 from duban.web.pages.common import render
 
 log = logging.getLogger("duban.errors")
@@ -89,17 +90,11 @@ def disk_full(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == "53100" or "database or disk is full" in str(cause)
 
 
-class RefuseControlCharacters:
+class RefuseControlCharacters(HttpMiddleware):
     """400 naming the field when the path, query or a form field holds a control character; the body
     read for the check is handed on to the app as it came."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         fault = _url_fault(request) or await _body_fault(request)
         if fault:

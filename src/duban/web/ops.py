@@ -21,12 +21,13 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from duban.policy import Action
 from duban.services.health import store_unready_reason, workload
 from duban.settings import Settings
 from duban.web.auth import allow_anyone, allow_internal
+from duban.web.middleware import HttpMiddleware
 
 log = logging.getLogger("duban.access")
 router = APIRouter(include_in_schema=False)
@@ -91,16 +92,10 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-class Observe:
+class Observe(HttpMiddleware):
     """Give each request an id, time it (to its response's start), count it and log one JSON line for it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
         request.state.request_id = request_id
