@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -57,10 +58,14 @@ def _plan(region: str) -> Plan:
     )  # fmt: skip
 
 
-def _report(session: Session, region: str, unit_code: str, count: int, numerator: int) -> None:
-    """An approved June figure of the unit in the plan of `region`."""
+def _report(
+    session: Session, region: str, unit_code: str, count: int, numerator: int, period: Any = None
+) -> None:
+    """An approved figure (June's unless `period` is given) of the unit in the plan of `region`."""
     plan = session.scalars(select(PlanRow).where(PlanRow.region == region)).one()
-    june = ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[JUNE - 1]
+    june = (
+        period or ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[JUNE - 1]
+    )
     unit = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.code == unit_code)).one()
     for code, numbers in (("C1", {"value": Decimal(count)}),
                           ("R1", {"numerator": Decimal(numerator), "denominator": Decimal(50)})):  # fmt: skip
@@ -161,3 +166,20 @@ def test_the_provinces_reporting_counts_a_city_that_reported_in_its_own_plan(sto
         summary = dashboard_summary(session=session, plan_row=plan, month=JUNE, today=date(2026, 7, 1))
     lines = {line.unit: (line.expected, line.approved, line.missing) for line in summary.reporting}
     assert lines == {"南京市": (2, 2, 0), "徐州市": (2, 2, 0)}
+
+
+def test_the_provinces_chart_series_holds_the_cities_figures_as_its_table_does(stored):
+    with stored() as session, session.begin():
+        may = ensure_periods(session=session, plan=_plan_row(session, "徐州市"), cutoff_day=25,
+                             combine_jan_feb=False)[4]  # fmt: skip
+        _report(session, "徐州市", "320302", 5, 25, period=may)
+    with stored() as session:
+        overview = period_overview(session=session, plan_row=_plan_row(session, "江苏省"), month=JUNE)
+    count = next(line for line in overview.indicators if line.indicator.id == "C1")
+    rate = next(line for line in overview.indicators if line.indicator.id == "R1")
+    assert count.series == [(5, Decimal(5)), (6, Decimal(37))]  # May: 徐州市 alone; June: 30 + 7
+    assert [(m, float(v)) for m, v in rate.series] == [(5, 50.0), (6, pytest.approx(76.666, abs=0.01))]
+
+
+def _plan_row(session: Session, region: str) -> PlanRow:
+    return session.scalars(select(PlanRow).where(PlanRow.region == region)).one()

@@ -329,6 +329,53 @@ def _with_plans_below(
     return _with_rows(frame, added), sources
 
 
+def with_plans_below_history(
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, core: JudgedPeriod, basis: Basis
+) -> PeriodFrame:
+    """A frame of every month so far with, month by month, what `_with_plans_below` adds to the month judged:
+    the cities' own plans' roll-ups where the province's plan holds no figure (so its series agree with its cells)."""
+    if frame.row_month is None or not plans_below(session=session, plan_row=plan_row):
+        return frame
+    parts = [frame]
+    for month in range(1, frame.month + 1):
+        at = frame.row_month == month
+        alone = dataclasses.replace(
+            frame, month=month, indicator=frame.indicator[at], unit=frame.unit[at], value=frame.value[at],
+            numerator=None if frame.numerator is None else frame.numerator[at],
+            denominator=None if frame.denominator is None else frame.denominator[at], row_month=None,
+        )  # fmt: skip
+        taken, _ = _with_plans_below(session=session, plan_row=plan_row, frame=alone, units=core.units,
+                                     indicators=core.indicators, basis=basis)  # fmt: skip
+        parts.append(_rows_after(taken, len(alone.indicator), month))
+    return _concatenated(parts)
+
+
+def _rows_after(frame: PeriodFrame, start: int, month: int) -> PeriodFrame:
+    """The rows of `frame` from `start` on, dated `month`."""
+    cut = slice(start, None)
+    return dataclasses.replace(
+        frame, indicator=frame.indicator[cut], unit=frame.unit[cut], value=frame.value[cut],
+        numerator=None if frame.numerator is None else frame.numerator[cut],
+        denominator=None if frame.denominator is None else frame.denominator[cut],
+        row_month=np.full(len(frame.indicator[cut]), month),
+    )  # fmt: skip
+
+
+def _concatenated(parts: Sequence[PeriodFrame]) -> PeriodFrame:
+    """The first frame with the rows of all of them, in order (NaN for a missing numerator or denominator)."""
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate([np.full(len(p.indicator), np.nan) if getattr(p, name) is None else getattr(p, name)
+                               for p in parts])  # fmt: skip
+
+    months = np.concatenate([p.row_month for p in parts if p.row_month is not None])
+    return dataclasses.replace(
+        parts[0], indicator=np.concatenate([p.indicator for p in parts]).astype(np.int64),
+        unit=np.concatenate([p.unit for p in parts]).astype(np.int64), value=column("value"),
+        numerator=column("numerator"), denominator=column("denominator"), row_month=months.astype(np.int64),
+    )  # fmt: skip
+
+
 def takes_plan_below(*, reporting: np.ndarray, own: np.ndarray) -> np.ndarray:
     """Which figure wins in a city's cell of a province's plan: the province plan's own (an entry, a ledger
     feed); only a reporting cell with none takes the city's own plan's roll-up."""

@@ -53,7 +53,13 @@ from duban.progress.rollup import (
 )
 from duban.services.batch import period_frame
 from duban.services.history import LastYear, last_year
-from duban.services.judged import JudgedPeriod, as_decimal, city_columns, judged_period
+from duban.services.judged import (
+    JudgedPeriod,
+    as_decimal,
+    city_columns,
+    judged_period,
+    with_plans_below_history,
+)
 from duban.services.office import Basis, period_note
 from duban.services.plans import plan_from_store
 from duban.services.projects import ledger_feeds_on
@@ -360,6 +366,7 @@ def _city_series(
     frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month, history=True,
                             pending=basis.include_submitted)  # fmt: skip
     frame = _with_fed_history(frame, core.reporting_cells, fed)
+    frame = with_plans_below_history(session=session, plan_row=plan_row, frame=frame, core=core, basis=basis)
     cells = core.reporting_cells
     carries = [basis.carry_forward and carries_forward(indicator=ind) for ind in core.indicators]
     carry = np.array(carries, dtype=bool)
