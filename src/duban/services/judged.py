@@ -28,12 +28,13 @@ from sqlalchemy.orm import Session
 from duban.choices import TOP_KINDS, EntryState, OrgKind, ScopeKind, Status
 from duban.months import month_end
 from duban.persistence.generation import Generation, touched_since
-from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
 from duban.persistence.readcache import remembered
 from duban.plan.model import Indicator, Thresholds
 from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
 from duban.progress.rollup import carries_forward
 from duban.services.batch import _indicators, _judge_each_counts, earlier_figures, period_frame
+from duban.services.entry_states import entry_states
 from duban.services.office import Basis
 from duban.services.plans import plans_below
 from duban.services.projects import ledger_feeds_on
@@ -472,15 +473,16 @@ def mark_pending(
     indicator_ids: np.ndarray, unit_ids: list[int],
 ) -> None:  # fmt: skip
     """Reporting cells whose only figure awaits review are 待审核, not 未报送 (as the overview marks them)."""
-    query = (
-        select(EntryRow.indicator_id, EntryRow.unit_id).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
-        .where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month,
-               EntryRow.state == EntryState.SUBMITTED.value)
-    )  # fmt: skip
+    period_id = session.scalar(
+        select(PeriodRow.id).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
+    )
+    if period_id is None:
+        return
+    submitted = entry_states(session=session, period_id=period_id).in_state(EntryState.SUBMITTED)
     row_of = {int(store_id): i for i, store_id in enumerate(indicator_ids)}
     column_of = {store_id: u for u, store_id in enumerate(unit_ids)}
     missing = STATUSES.index(Status.NOT_REPORTED)
-    for indicator_id, unit_id in session.execute(query):
+    for indicator_id, unit_id in submitted.tolist():
         i, u = row_of.get(indicator_id), column_of.get(unit_id)
         if i is not None and u is not None and cells[i, u] and result.status[i, u] == missing:
             result.status[i, u] = STATUSES.index(Status.PENDING)
