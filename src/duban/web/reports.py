@@ -7,7 +7,7 @@ bulletin is not theirs to take); other reporters none.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -59,6 +59,10 @@ def allowed_unit(*, session: Session, user: CurrentUser, unit: str | None) -> st
     return own.name
 
 
+# the formats a download answers with, in the OpenAPI description (schemathesis checks the Content-Type)
+FILES: dict[int | str, dict[str, Any]] = {200: {"content": {media: {} for media in MEDIA_TYPES.values()}}}
+
+
 @router.get("/reports/file", name="report_form_download", include_in_schema=False)  # the web form's target
 def report_form_download(
     request: Request, user: Exporter, period: str, fmt: str = "docx",
@@ -68,7 +72,9 @@ def report_form_download(
     return _download(request, user, period=period, fmt=fmt, unit=unit, number=number, issued=date)
 
 
-@router.get("/reports/year/{year}.{fmt}", name="year_result_download")
+@router.get(
+    "/reports/year/{year}.{fmt}", name="year_result_download", response_class=Response, responses=FILES
+)
 def year_result_download(request: Request, year: str, fmt: str, user: Exporter) -> Response:
     """The 年度通报 / 考核结果 of `year` (county ranking and final statuses) as Word or Excel; the city's only."""
     require(user, Action.EXPORT_REPORTS, None)  # the city's document: a county's reporter is refused it
@@ -86,7 +92,7 @@ def year_result_download(request: Request, year: str, fmt: str, user: Exporter) 
     return _as_file(bulletin, fmt, year_file_name(bulletin=bulletin, fmt=fmt))
 
 
-@router.get("/reports/{period}.{fmt}", name="report_download")
+@router.get("/reports/{period}.{fmt}", name="report_download", response_class=Response, responses=FILES)
 def report_download(
     request: Request, period: str, fmt: str, user: Exporter,
     unit: str | None = None, number: str | None = None, date: str | None = None,
