@@ -308,6 +308,16 @@ def _with_plans_below(
 ) -> tuple[PeriodFrame, dict[tuple[int, int], str]]:  # fmt: skip
     """A city holding a plan of its own under a province's plan: its cell takes that plan's judged roll-up
     at the city (same indicator code) where `takes_plan_below` says so; and which cells did, by the city's name."""
+    added, sources = _plans_below_rows(session=session, plan_row=plan_row, frame=frame, units=units,
+                                       indicators=indicators, basis=basis)  # fmt: skip
+    return _with_rows(frame, added), sources
+
+
+def _plans_below_rows(
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, units: UnitFacts, indicators: list[Indicator],
+    basis: Basis,
+) -> tuple[list[tuple[int, int, float, float, float]], dict[tuple[int, int], str]]:  # fmt: skip
+    """The rows `_with_plans_below` adds for the frame's month, and the cells they fill by the city's name."""
     column_of = {ident: u for u, ident in enumerate(units.ids)}
     row_of = {code: i for i, code in enumerate(frame.indicators.ids)}
     open_cells = takes_plan_below(reporting=reporting_cells(frame), own=_own_figures(frame))
@@ -327,7 +337,7 @@ def _with_plans_below(
             if not math.isnan(value):
                 added.append((i, u, value, numerator, denominator))
                 sources[i, u] = units.names[u]
-    return _with_rows(frame, added), sources
+    return added, sources
 
 
 def with_plans_below_history(
@@ -337,7 +347,7 @@ def with_plans_below_history(
     the cities' own plans' roll-ups where the province's plan holds no figure (so its series agree with its cells)."""
     if frame.row_month is None or not plans_below(session=session, plan_row=plan_row):
         return frame
-    parts = [frame]
+    taken = frame
     for month in range(1, frame.month + 1):
         at = frame.row_month == month
         alone = dataclasses.replace(
@@ -345,36 +355,10 @@ def with_plans_below_history(
             numerator=None if frame.numerator is None else frame.numerator[at],
             denominator=None if frame.denominator is None else frame.denominator[at], row_month=None,
         )  # fmt: skip
-        taken, _ = _with_plans_below(session=session, plan_row=plan_row, frame=alone, units=core.units,
-                                     indicators=core.indicators, basis=basis)  # fmt: skip
-        parts.append(_rows_after(taken, len(alone.indicator), month))
-    return _concatenated(parts)
-
-
-def _rows_after(frame: PeriodFrame, start: int, month: int) -> PeriodFrame:
-    """The rows of `frame` from `start` on, dated `month`."""
-    cut = slice(start, None)
-    return dataclasses.replace(
-        frame, indicator=frame.indicator[cut], unit=frame.unit[cut], value=frame.value[cut],
-        numerator=None if frame.numerator is None else frame.numerator[cut],
-        denominator=None if frame.denominator is None else frame.denominator[cut],
-        row_month=np.full(len(frame.indicator[cut]), month),
-    )  # fmt: skip
-
-
-def _concatenated(parts: Sequence[PeriodFrame]) -> PeriodFrame:
-    """The first frame with the rows of all of them, in order (NaN for a missing numerator or denominator)."""
-
-    def column(name: str) -> np.ndarray:
-        return np.concatenate([np.full(len(p.indicator), np.nan) if getattr(p, name) is None else getattr(p, name)
-                               for p in parts])  # fmt: skip
-
-    months = np.concatenate([p.row_month for p in parts if p.row_month is not None])
-    return dataclasses.replace(
-        parts[0], indicator=np.concatenate([p.indicator for p in parts]).astype(np.int64),
-        unit=np.concatenate([p.unit for p in parts]).astype(np.int64), value=column("value"),
-        numerator=column("numerator"), denominator=column("denominator"), row_month=months.astype(np.int64),
-    )  # fmt: skip
+        rows, _ = _plans_below_rows(session=session, plan_row=plan_row, frame=alone, units=core.units,
+                                    indicators=core.indicators, basis=basis)  # fmt: skip
+        taken = _with_rows(taken, rows, month=month)
+    return taken
 
 
 def takes_plan_below(*, reporting: np.ndarray, own: np.ndarray) -> np.ndarray:
@@ -399,8 +383,10 @@ def _same_measure(upper: Indicator, lower: Indicator) -> bool:
     return not each and (upper.kind, upper.unit) == (lower.kind, lower.unit)
 
 
-def _with_rows(frame: PeriodFrame, rows: Sequence[tuple[int, int, float, float, float]]) -> PeriodFrame:
-    """The frame with figure rows (indicator, unit, value, numerator, denominator) added for its month."""
+def _with_rows(
+    frame: PeriodFrame, rows: Sequence[tuple[int, int, float, float, float]], month: int | None = None
+) -> PeriodFrame:
+    """The frame with figure rows (indicator, unit, value, numerator, denominator) added for `month` (its own)."""
     if not rows:
         return frame
     i, u, value, numerator, denominator = (np.array(column) for column in zip(*rows, strict=True))
@@ -409,7 +395,9 @@ def _with_rows(frame: PeriodFrame, rows: Sequence[tuple[int, int, float, float, 
         base = np.full(len(frame.indicator), np.nan) if column is None else column
         return np.r_[base, extra.astype(float)]
 
-    months = None if frame.row_month is None else np.r_[frame.row_month, np.full(len(i), frame.month)]
+    months = (
+        None if frame.row_month is None else np.r_[frame.row_month, np.full(len(i), month or frame.month)]
+    )
     return dataclasses.replace(
         frame, indicator=np.r_[frame.indicator, i].astype(np.int64), unit=np.r_[frame.unit, u].astype(np.int64),
         value=joined(frame.value, value), numerator=joined(frame.numerator, numerator),
