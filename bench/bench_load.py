@@ -14,7 +14,10 @@ saves every figure of its unit through the JSON API (PUT, with the version it la
 them; an office client (one per server) returns them so the next round can save again. With --think,
 a reporter waits that long (± half) before each request. With more clients than units,
 the clients of a unit split its figures and submit theirs one by one. Leader clients refresh the
-dashboard. Afterwards every acknowledged save is checked against the store: the entry holds the last
+dashboard. Clients behave as users do: a save answered 409 (the figure changed since it was read) reloads
+the sheet and saves once more, and conflicts are counted apart from errors; a login that fails is tried
+again with backoff (clients that never get in are counted); the office clicks return again after a server
+error; a broken connection is an error (status 599), not the end of the client. Afterwards every acknowledged save is checked against the store: the entry holds the last
 acknowledged value, one audit record exists per acknowledged save, and no figure is stored twice.
 The last line holds what the targets of #15/#21 need (errors, lost, save and dashboard p50/p95, req/s)
 and says whether they are met.
@@ -37,13 +40,13 @@ import time
 import urllib.request
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import func, select, text
@@ -54,6 +57,7 @@ PERIOD = "2026-06"
 PASSWORD = "bench load password"
 SECRET = "bench-load-secret"
 SAVE_P95, DASHBOARD_P95 = 1.0, 0.3  # seconds: the month-end rush's targets (#15, #21)
+T = TypeVar("T")
 
 
 @dataclass
@@ -66,15 +70,28 @@ class Tally:
     acked: dict[int, tuple[str, str]] = field(
         default_factory=dict
     )  # entry id -> (field, value) last acknowledged
+    conflicts: Counter[str] = field(default_factory=Counter)  # 409s: another writer, not a fault
     saves: int = 0
     submits: int = 0
     lost: int = 0
+    login_retries: int = 0
+    shut_out: int = 0  # clients that never got in, however often they tried
 
     def timed(self, kind: str, seconds: float, status: int, body: str) -> None:
         with self.lock:
             self.latency[kind].append(seconds)
-            if status >= 400:
+            if status == 409:
+                self.conflicts[f"{kind} {body[:80]}"] += 1
+            elif status >= 400:
                 self.errors[f"{kind} {status} {body[:80]}"] += 1
+
+    def server_errors(self) -> int:
+        """Answers the server should never give: 5xx and broken connections (599)."""
+        return sum(n for error, n in self.errors.items() if int(error.split()[1]) >= 500)
+
+    def count(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
 
 
 def main() -> None:
@@ -125,7 +142,7 @@ def _arguments() -> argparse.Namespace:
 @contextmanager
 def _store(args: argparse.Namespace) -> Any:
     """A migrated temp store with the default plan, demo figures to May and the accounts."""
-    from duban.persistence.db import make_engine, upgrade
+    from duban.persistence.db import upgrade
 
     if args.db == "sqlite":
         folder = tempfile.mkdtemp(prefix="duban-load-")
@@ -134,15 +151,24 @@ def _store(args: argparse.Namespace) -> Any:
         _load(url)
         yield url
         return
-    name = f"duban_load_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(args.url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database(args.url, prefix="duban_load") as url:
         upgrade(url)
         _load(url)
         yield url
+
+
+@contextmanager
+def scratch_database(server_url: str, *, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database on the server of `server_url` (a copy of `template` if given), dropped after."""
+    from duban.persistence.db import make_engine
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -211,7 +237,7 @@ def _free_port() -> int:
 
 
 def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # two servers of two processes start slowly on a busy machine
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
@@ -254,7 +280,9 @@ def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> fl
     """Run the rush; return its length in seconds (from the moment every client was ready)."""
     reporters = _reporter_names(args.clients)
     start = Start(len(reporters) + args.leaders, args.seconds)
-    offices = {base: _session(base, "office", tally)[0] for base in bases}
+    offices = {
+        base: _session(base, "office", tally)[0] for base in bases
+    }  # before the rush: may fail the run
     threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], who, start, tally, args.think,
                                                         offices[bases[n % len(bases)]]))
                for n, who in enumerate(reporters)]  # fmt: skip
@@ -286,6 +314,23 @@ def _reporter_names(wanted: int) -> list[tuple[str, int, int]]:
 
 # Logins before the rush take turns: 200 argon2 checks at once would take minutes on a small machine.
 LOGINS = threading.Semaphore(4)
+LOGIN_TRIES = 5  # a user whose login page errs tries again, waiting 1, 2, 4, 8 s
+
+
+def _persistently(tally: Tally, sign_in: Callable[[], T]) -> T | None:
+    """`sign_in()` (a client's login and first reads), tried again with backoff as a user would; None (and
+    counted) if it never succeeds."""
+    for attempt in range(LOGIN_TRIES):
+        try:
+            return sign_in()
+        except (httpx.HTTPError, LookupError, ValueError, AttributeError) as exc:
+            if attempt == LOGIN_TRIES - 1:
+                print(f"  a client gave up signing in: {type(exc).__name__} {exc}"[:200])
+                tally.count("shut_out")
+                return None
+            tally.count("login_retries")
+            time.sleep(2**attempt * random.uniform(0.5, 1.5))
+    return None
 
 
 def _session(base: str, username: str, tally: Tally) -> tuple[httpx.Client, str]:
@@ -298,6 +343,8 @@ def _session(base: str, username: str, tally: Tally) -> tuple[httpx.Client, str]
             "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
         )
         tally.timed("login", time.perf_counter() - started, response.status_code, response.text)
+    if response.status_code >= 400:  # signed in: 303 to the dashboard
+        raise httpx.HTTPError(f"login answered {response.status_code}")
     page = client.get("/login")  # carries the new session's token
     token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     client.headers["X-CSRF-Token"] = token
@@ -319,9 +366,8 @@ def _call(
     started = time.perf_counter()
     try:
         response = client.request(method, path, **kwargs)
-    except httpx.HTTPError as exc:
-        tally.timed(kind, time.perf_counter() - started, 599, type(exc).__name__)
-        raise
+    except httpx.HTTPError as exc:  # a broken connection: the user sees an error page and goes on
+        response = httpx.Response(599, text=f"{type(exc).__name__} {exc}")
     tally.timed(kind, time.perf_counter() - started, response.status_code, response.text)
     return response
 
@@ -334,12 +380,13 @@ def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally, 
     """
     username, share, shares = who
     with start.or_abort():
-        client, _ = _session(base, username, tally)
-        unit_id = _call(client, tally, "units", "GET", "/api/units").json()[0]["id"]
-        path = f"/api/periods/{PERIOD}/units/{unit_id}/sheet"
-        sheet = _call(client, tally, "sheet", "GET", path).json()["rows"][share::shares]
-    versions = {r["indicator_id"]: (r["entry"] or {}).get("version", 0) for r in sheet}
+        ready = _persistently(tally, lambda: _sign_in_reporter(base, username, tally))
     deadline, round_ = start.wait(), 0
+    if ready is None:
+        return
+    client, unit_id, rows = ready
+    sheet = rows[share::shares]
+    versions = {r["indicator_id"]: (r["entry"] or {}).get("version", 0) for r in sheet}
     while sheet and time.monotonic() < deadline:
         round_ += 1
         entries = [_save(client, tally, unit_id, row, versions, round_, think) for row in sheet]
@@ -355,20 +402,56 @@ def _reporter(base: str, who: tuple[str, int, int], start: Start, tally: Tally, 
         with tally.lock:
             tally.submits += 1
         for entry_id in filter(None, entries):
-            back = _call(
-                office, tally, "return", "POST", f"/api/entries/{entry_id}/return", json={"reason": "请复核"}
-            )
+            back = _return(office, tally, entry_id)
             if back.status_code == 200:
                 versions[back.json()["indicator_id"]] = back.json()["version"]
     client.close()
 
 
+def _sign_in_reporter(
+    base: str, username: str, tally: Tally
+) -> tuple[httpx.Client, int, list[dict[str, Any]]]:
+    """A reporter's login, its unit and its sheet (the client is closed if any of it fails)."""
+    client, _ = _session(base, username, tally)
+    try:
+        unit_id = int(_call(client, tally, "units", "GET", "/api/units").json()[0]["id"])
+        return client, unit_id, _sheet(client, tally, unit_id)
+    except BaseException:
+        client.close()
+        raise
+
+
+def _sheet(client: httpx.Client, tally: Tally, unit_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _call(
+        client, tally, "sheet", "GET", f"/api/periods/{PERIOD}/units/{unit_id}/sheet"
+    ).json()["rows"]
+    return rows
+
+
+def _return(office: httpx.Client, tally: Tally, entry_id: int) -> httpx.Response:
+    """The office returns a figure; on a server error it clicks again once (else the figure stays submitted)."""
+    path = f"/api/entries/{entry_id}/return"
+    back = _call(office, tally, "return", "POST", path, json={"reason": "请复核"})
+    if back.status_code >= 500:
+        time.sleep(1)
+        back = _call(office, tally, "return", "POST", path, json={"reason": "请复核"})
+    return back
+
+
 def _save(client: httpx.Client, tally: Tally, unit_id: int, row: dict[str, Any], versions: dict[int, int],
           round_: int, think: float) -> int | None:  # fmt: skip
+    """Save the row's figure; after a 409 (the figure changed since it was read) reload it and save once more,
+    as a reporter does."""
     body, value = _figure(row, round_)
-    body |= {"version": versions[row["indicator_id"]], "confirmed": True, "note": f"第{round_}轮,按计划推进"}
+    body |= {"confirmed": True, "note": f"第{round_}轮,按计划推进"}
     path = f"/api/periods/{PERIOD}/units/{unit_id}/indicators/{row['indicator_id']}"
-    response = _call(client, tally, "save", "PUT", path, json=body, think=think)
+    response = _call(client, tally, "save", "PUT", path, json=body | {"version": versions[row["indicator_id"]]},
+                     think=think)  # fmt: skip
+    if response.status_code == 409:
+        _reload(client, tally, unit_id, versions)
+        response = _call(
+            client, tally, "save", "PUT", path, json=body | {"version": versions[row["indicator_id"]]}
+        )
     if response.status_code != 200:
         return None
     entry = response.json()
@@ -377,6 +460,17 @@ def _save(client: httpx.Client, tally: Tally, unit_id: int, row: dict[str, Any],
         tally.saves += 1
         tally.acked[entry["id"]] = value
     return int(entry["id"])
+
+
+def _reload(client: httpx.Client, tally: Tally, unit_id: int, versions: dict[int, int]) -> None:
+    """The versions the store holds now, read from the unit's sheet (a failed read leaves them as they were)."""
+    try:
+        rows = _sheet(client, tally, unit_id)
+    except (LookupError, ValueError):
+        return
+    for row in rows:
+        if row["indicator_id"] in versions:
+            versions[row["indicator_id"]] = (row["entry"] or {}).get("version", 0)
 
 
 def _figure(row: dict[str, Any], round_: int) -> tuple[dict[str, Any], tuple[str, str]]:
@@ -399,8 +493,11 @@ def _figure(row: dict[str, Any], round_: int) -> tuple[dict[str, Any], tuple[str
 
 def _leader(base: str, start: Start, tally: Tally) -> None:
     with start.or_abort():
-        client, _ = _session(base, "leader", tally)
+        signed_in = _persistently(tally, lambda: _session(base, "leader", tally))
     deadline = start.wait()
+    if signed_in is None:
+        return
+    client, _ = signed_in
     while time.monotonic() < deadline:
         _call(client, tally, "dashboard", "GET", "/")
     client.close()
@@ -413,11 +510,17 @@ def _report(tally: Tally, elapsed: float) -> None:
     every = [s for kind, values in tally.latency.items() if kind != "login" for s in values]
     print(f"requests {len(every)}, errors {sum(tally.errors.values())}, {len(every) / elapsed:.1f} req/s over "
           f"{elapsed:.1f} s; acknowledged saves {tally.saves}, submits {tally.submits}")  # fmt: skip
+    print(f"server errors (5xx, broken connections) {tally.server_errors()}, other refusals (4xx) "
+          f"{sum(tally.errors.values()) - tally.server_errors()}; conflicts (409, reloaded and saved again) "
+          f"{sum(tally.conflicts.values())}; login retries {tally.login_retries}, clients shut out "
+          f"{tally.shut_out}")  # fmt: skip
     print(f"{'kind':13} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, values in [*sorted(tally.latency.items()), ("all but login", every)]:
         print(f"{kind:13} {len(values):7d} " + " ".join(f"{v:8.0f}" for v in _percentiles(values)))
     for error, count in tally.errors.most_common(10):
         print(f"  error ×{count}: {error}")
+    for conflict, count in tally.conflicts.most_common(3):
+        print(f"  conflict ×{count}: {conflict}")
 
 
 def _percentiles(values: list[float]) -> list[float]:
@@ -456,7 +559,7 @@ def _verdict(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
     save, dashboard = tally.latency.get("save", []), tally.latency.get("dashboard", [])
     (s50, s95), (d50, d95) = _percentiles(save)[:2], _percentiles(dashboard)[:2]
     requests = sum(len(v) for kind, v in tally.latency.items() if kind != "login")
-    errors = sum(tally.errors.values())
+    errors = sum(tally.errors.values()) + tally.shut_out
     met = (
         not errors
         and not tally.lost
@@ -465,7 +568,8 @@ def _verdict(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
     )
     print(f"TARGETS {'MET' if met else 'NOT MET'}: db {args.db}, servers {args.servers}, workers "
           f"{args.workers or 'default'}, clients {args.clients or 'per unit'} (think {args.think:g} s), leaders "
-          f"{args.leaders}: errors {errors}, lost {tally.lost}, {requests / elapsed:.1f} req/s, save p50/p95 "
+          f"{args.leaders}: errors {errors} (server {tally.server_errors()}, shut out {tally.shut_out}), conflicts "
+          f"{sum(tally.conflicts.values())}, lost {tally.lost}, {requests / elapsed:.1f} req/s, save p50/p95 "
           f"{s50:.0f}/{s95:.0f} ms (< {1000 * SAVE_P95:.0f}), dashboard p50/p95 {d50:.0f}/{d95:.0f} ms "
           f"(< {1000 * DASHBOARD_P95:.0f})")  # fmt: skip
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from duban.persistence import readcache
 from duban.persistence.db import make_engine, pooled_engine, session_factory, upgrade
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
@@ -54,6 +55,10 @@ def _postgres_database() -> Iterator[str]:
 @pytest.fixture
 def db_url(migrated_template: str, tmp_path: Path) -> str:
     """A fresh, empty, migrated store for one test."""
+    # what a server remembered of the last test's store is not this one's: on PostgreSQL the URL is the
+    # same, and values filed under that store's random counters (perhaps higher than this one's) would stop
+    # this store's values being refreshed (CI once saw no entry-states refresh in a whole test)
+    readcache.forget()
     if BACKEND == "postgres":
         _truncate_all(migrated_template)
         return migrated_template

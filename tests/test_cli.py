@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
@@ -111,8 +112,16 @@ def test_user_add_disable_reset(env, db_url):
     assert runner.invoke(app, ["user", "reset", "nobody"]).exit_code == 1
 
 
+@pytest.fixture
+def pool_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool sizes `duban serve` writes for its worker processes are unset again after the test."""
+    for name in ("DUBAN_WORKER_THREADS", "DUBAN_READ_POOL_SIZE", "DUBAN_DB_POOL_OVERFLOW"):
+        monkeypatch.setenv(name, "0")
+        monkeypatch.delenv(name)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, workers):
+def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, pool_environment, workers):
     """`duban serve --workers 2`: uvicorn starts two processes, each making its app from the environment."""
     import uvicorn
 
@@ -124,13 +133,19 @@ def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, 
         get_settings.cache_clear()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     started: list[tuple[object, dict[str, object]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append((target, options)))
-    result = runner.invoke(app, ["serve", "--port", "8765", "--workers", str(workers)])
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append(
+        (target, options | {"frozen": gc.get_freeze_count()})))  # fmt: skip
+    try:
+        result = runner.invoke(app, ["serve", "--port", "8765", "--workers", str(workers)])
+    finally:
+        gc.unfreeze()  # the test process goes on collecting what it made
     assert result.exit_code == 0, result.output
     [(target, options)] = started
     assert options["port"] == 8765 and options["host"] == "127.0.0.1"
+    assert options["timeout_keep_alive"] > 60  # clients and proxies close idle connections first
     if workers == 1:
         assert not isinstance(target, str) and "workers" not in options
+        assert options["frozen"], "what the imports made is kept out of the collector's walks before serving"
     else:
         assert (target, options["workers"]) == ("duban.web.asgi:app", 2)
         assert "2 个进程" in result.output
@@ -138,32 +153,55 @@ def test_serve_runs_as_many_server_processes_as_asked(env, db_url, monkeypatch, 
             assert (env / "data" / "secret.key").exists()  # written once, before the workers read it
 
 
-def test_serve_runs_a_process_per_core_sharing_the_connections(env, db_url, monkeypatch):
-    """`duban serve` without --workers: one process per core it may use (the month-end rush is CPU-bound,
-    one process per core under the GIL), the default worker threads and write pool split between them;
-    DUBAN_WORKER_THREADS set by hand is kept per process."""
+def test_serve_splits_the_connections_between_its_processes(env, db_url, monkeypatch, pool_environment):
+    """`duban serve` with two processes (one per core, PostgreSQL's default here): the default worker
+    threads and write pool split between them; DUBAN_WORKER_THREADS set by hand is kept per process."""
     import os
 
     import uvicorn
 
+    from duban.persistence import pools
     from duban.settings import get_settings
 
     monkeypatch.setenv("DUBAN_SECRET_KEY", "one key for every server")
-    monkeypatch.setenv("DUBAN_WORKER_THREADS", "0")
-    monkeypatch.delenv(
-        "DUBAN_WORKER_THREADS"
-    )  # restored (unset) after the test: serve sets it for its workers
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(pools, "server_connection_limit", lambda _url: None)  # the split, not the fit
     get_settings.cache_clear()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     started: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.append(options))
-    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
     assert started[0]["workers"] == 2 and os.environ["DUBAN_WORKER_THREADS"] == "20"
     monkeypatch.setenv("DUBAN_WORKER_THREADS", "12")
     get_settings.cache_clear()
-    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
     assert started[1]["workers"] == 2 and os.environ["DUBAN_WORKER_THREADS"] == "12"
+    get_settings.cache_clear()
+
+
+def test_serve_fits_every_process_into_its_share_of_the_databases_connections(
+    env, db_url, monkeypatch, pool_environment
+):
+    """A PostgreSQL server allowing 40 connections (3 kept for superusers): half of the 32 left after the
+    reserve for this server, 8 for each of its 2 processes: 5 threads, a read connection, 1 overflow each;
+    with fewer than one thread's worth the server is not started."""
+    import os
+
+    import uvicorn
+
+    from duban.persistence import pools
+    from duban.settings import get_settings
+
+    monkeypatch.setenv("DUBAN_SECRET_KEY", "one key for every server")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setattr(pools, "server_connection_limit", lambda _url: (40, 3))
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: None)
+    assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    sizes = [os.environ[f"DUBAN_{name}"] for name in ("WORKER_THREADS", "READ_POOL_SIZE", "DB_POOL_OVERFLOW")]
+    assert sizes == ["5", "1", "1"]
+    refused = runner.invoke(app, ["serve", "--workers", "8"])
+    assert refused.exit_code == 1 and "max_connections" in refused.output
     get_settings.cache_clear()
 
 
@@ -182,3 +220,35 @@ def test_serve_listens_on_the_address_and_port_asked(env, db_url, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (started[0]["host"], started[0]["port"]) == ("0.0.0.0", 8080)
     assert "http://0.0.0.0:8080/" in result.output
+
+
+def test_plan_load_refuses_a_parent_neither_in_the_plan_nor_the_store_and_loads_nothing(env, db_url):
+    text = default_plan_path().read_text(encoding="utf-8")
+    orphan = env / "orphan.yaml"
+    orphan.write_text(text.replace('{name: 昭通市, kind: city, code: "530600"}',
+                                   '{name: 昭通市, kind: city, code: "530600", parent: "530000"}'), encoding="utf-8")  # fmt: skip
+    line = next(
+        n for n, row in enumerate(orphan.read_text(encoding="utf-8").splitlines(), 1) if "530000" in row
+    )
+    load = runner.invoke(app, ["plan", "load", str(orphan)])
+    assert load.exit_code == 1 and isinstance(load.exception, SystemExit), load.output  # no traceback
+    assert f"{orphan}:{line}: units[昭通市].parent（上级单位）：" in load.output
+    assert "上级单位“530000”既不是本计划中的单位，也不是数据库中已有单位的名称或代码" in load.output
+    assert "Traceback" not in load.output and "未导入任何内容" in load.output
+    added = runner.invoke(app, ["user", "add", "zx01", "--role", "reporter", "--unit", "镇雄县"])
+    assert added.exit_code == 1 and "单位“镇雄县”不存在" in added.output  # no unit was stored
+
+
+@pytest.mark.parametrize(
+    ("url", "processes"),
+    [("sqlite:////tmp/duban.db", 1), ("postgresql+psycopg://duban@db/duban", 2)],
+)
+def test_serve_runs_a_process_per_core_but_one_on_sqlite(
+    monkeypatch: pytest.MonkeyPatch, url: str, processes: int
+) -> None:
+    """SQLite's writes take one lock in turn: a second process only doubled each write's hold of it."""
+    from duban.cli.site import default_workers
+    from duban.settings import Settings
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1})
+    assert default_workers(Settings(database_url=url)) == processes

@@ -58,13 +58,29 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         40,
         ge=1,
-        description="Threads per server process that run requests; the write pool has as many connections.",
+        description="Threads per server process that run requests; the write pool has as many connections. "
+        "`duban serve` lowers it to fit the process's share of the database's connections.",
     )
     read_pool_size: int = Field(
         2,
         ge=1,
         description="Connections per server process for read-only pages (dashboard, map, indicators, counties, "
         "reports); at most this many run at once, the others wait in line without a thread, so saves go first.",
+    )
+    db_pool_overflow: int = Field(
+        10,
+        ge=0,
+        description="Connections each pool may open beyond its size in a burst (a request that holds a second "
+        "one: an error page, /metrics); `duban serve` lowers it to fit the database.",
+    )
+    db_connection_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of PostgreSQL's max_connections (less the superusers' reserve and 5 for psql, "
+        "migrations and backups) one `duban serve` may open in all its processes: 0.5 leaves room for a second "
+        "server on the same store; with more servers give each 1/N. Read once at start; pools, overflow and "
+        "worker threads are shrunk to fit, so a busy server answers 503 系统繁忙 rather than a refused connection.",
     )
     db_pool_timeout: float = Field(
         5.0,
@@ -77,6 +93,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a read-only page waits in line for its turn (while saves go first) before it is "
         "answered 503 系统繁忙 with Retry-After.",
+    )
+    read_yield: float = Field(
+        0.1,
+        ge=0,
+        description="Seconds at most a read-only page waits, holding nothing, while a write is being answered in "
+        "its process, so that saves keep the CPU when many dashboards refresh at once; 0: no wait.",
     )
     internal_networks: str = Field(
         "127.0.0.1/32,::1/128",

@@ -125,3 +125,6 @@ def test_the_last_earlier_figure_is_carried_with_its_month() -> None:
         Carried("彝良县", 4, Decimal(3)),
     ]
     assert carried_note(carried) == "大关县、彝良县沿用4月数；盐津县沿用3月数"
+    townships = [Carried(f"第{n:04d}镇", 5, Decimal(1)) for n in range(160, 197)]  # a province's roll-up
+    named = "、".join(f"第{n:04d}镇" for n in range(160, 170))
+    assert carried_note(townships) == f"{named}等37个单位沿用5月数"

@@ -132,7 +132,7 @@ def test_causes_grouped_most_units_first_with_the_specific_note_quoted():
     assert [c.theme for c in causes] == ["资金", "前期手续"]
     assert causes[0].units == ("镇雄县", "彝良县", "威信县")
     assert causes[0].quote.unit == "威信县"
-    sentence = cause_sentence(causes[0], number=1, county_voice=False)
+    sentence = cause_sentence(causes[0], number=1, voice=None)
     assert sentence == ("（一）资金到位不及时。镇雄县、彝良县、威信县在滞后原因中反映此类问题，"
                         "如威信县就“新开工项目数”说明：“上级专项资金尚未下达，县级配套资金到位慢”。")  # fmt: skip
     assert [n.unit for n in vague] == ["市司法局"]

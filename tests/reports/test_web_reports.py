@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from duban.settings import Settings
-from duban.web import reports
 from duban.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -19,10 +18,7 @@ PASSWORD = "correct horse battery"
 def app(demo_url, tmp_path_factory):
     settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("web"), secret_key="test-secret",
                         today="2026-11-27")  # fmt: skip
-    app = create_app(settings)
-    if not any(getattr(r, "name", "") == "report_download" for r in app.routes):
-        app.include_router(reports.router)
-    return app
+    return create_app(settings)
 
 
 def client_for(app, username: str | None) -> TestClient:

@@ -71,6 +71,17 @@ def test_an_attacker_cannot_lock_the_admin_out(app):
     assert _login(_from(app, "198.51.100.20"), "admin", PASSWORD)[0] == 303  # the office from its own desk
 
 
+def test_guesses_at_one_name_from_many_addresses_slow_down_every_address_that_guessed(app):
+    guessers = [_from(app, f"203.0.113.{n}") for n in range(3)]
+    assert [_login(guesser, "leader", "guess guess")[0] for guesser in guessers] == [401] * 3
+    assert [_login(guesser, "leader", "guess again")[0] for guesser in guessers] == [
+        429
+    ] * 3  # the name's wait
+    fresh = _from(app, "203.0.113.99")  # an address of its own gets one guess, then waits with the others
+    assert [_login(fresh, "leader", "guess guess")[0] for _ in range(2)] == [401, 429]
+    assert _login(_from(app, "198.51.100.20"), "leader", PASSWORD)[0] == 303  # the leader from their own desk
+
+
 def test_the_wait_doubles_and_then_ends(app, factory):
     attacker = _from(app, "203.0.113.7")
     for n in range(3):

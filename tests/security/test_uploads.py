@@ -3,6 +3,7 @@ with a Chinese message, before openpyxl opens them, and the store is left as it 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 import duban.exchange.ledger
 import duban.exchange.upload
-from duban.exchange.archive import workbook_fault
+from duban.exchange.archive import TEMPLATE_LIMITS, workbook_fault
 from duban.exchange.ledger import LedgerError
 from duban.exchange.ledger_import import import_ledger
 from duban.persistence.models import PlanRow
@@ -23,6 +24,7 @@ from security.conftest import PDF, World
 from web.conftest import log_in
 
 LIMIT = 256 * 1024
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEDGER = Path(__file__).parents[1] / "data" / "ledger" / "county-ledger.xlsx"
 
@@ -45,6 +47,22 @@ def many_members(count: int = 2100) -> bytes:
         for n in range(count):
             archive.writestr(f"xl/m{n}.xml", "")
     return out.getvalue()
+
+
+def empty_rows(count: int) -> bytes:
+    """A workbook whose sheet holds `count` rows without a cell: nothing over any limit of rows or cells."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN}"><sheetData>' + '<row r="1"/>' * count
+                         + "</sheetData></worksheet>")  # fmt: skip
+    return out.getvalue()
+
+
+def test_a_workbook_not_read_through_within_its_time_is_refused():
+    rows = empty_rows(80_000)  # under the 1 MB below which any compression ratio is allowed
+    assert workbook_fault(rows, limits=TEMPLATE_LIMITS) is None
+    no_time = dataclasses.replace(TEMPLATE_LIMITS, seconds=0)
+    assert workbook_fault(rows, limits=no_time) == "工作簿内容过多，0 秒内未能读完，疑似恶意文件，已拒绝"
 
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56 + b"payload" * 100

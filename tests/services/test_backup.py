@@ -1,9 +1,11 @@
 """A backup of a live store restores every figure exactly, on SQLite and PostgreSQL."""
 
+import subprocess
 from datetime import date
 
 import pytest
 from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_progress
@@ -48,3 +50,26 @@ def test_restore_refuses_what_is_not_a_backup(db_url, tmp_path):
         restore(settings=settings, source=junk)
     with pytest.raises(BackupError, match="不存在"):
         restore(settings=settings, source=tmp_path / "missing.backup")
+
+
+def test_postgresql_tools_get_the_password_in_their_environment_never_on_their_command_line(
+    engine, db_url, tmp_path, monkeypatch
+):
+    if db_url.startswith("sqlite"):
+        pytest.skip("pg_dump and pg_restore: PostgreSQL")
+    secret = "s3cret-Pw"  # the test server trusts every local login and ignores it
+    url = make_url(db_url).set(password=secret).render_as_string(hide_password=False)
+    settings = Settings(database_url=url, data_dir=tmp_path / "data", secret_key="k")
+    started: list[tuple[list[str], dict[str, str]]] = []
+    run = subprocess.run
+
+    def watched(command, **options):
+        started.append((command, options.get("env") or {}))
+        return run(command, **options)
+
+    monkeypatch.setattr(subprocess, "run", watched)
+    engine.dispose()
+    restore(settings=settings, source=backup(settings=settings, target=tmp_path / "duban.backup").path)
+    assert [command[0] for command, _ in started] == ["pg_dump", "pg_restore"]
+    assert not [command for command, _ in started if secret in " ".join(command)]  # `ps` shows every argument
+    assert [env.get("PGPASSWORD") for _, env in started] == [secret, secret]

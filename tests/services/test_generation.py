@@ -10,23 +10,26 @@ from __future__ import annotations
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.persistence import readcache
-from duban.persistence.generation import Generation, current
+from duban.persistence.generation import Generation, current, touched_since
 from duban.persistence.models import EntryRow, GenerationRow
 from duban.persistence.readcache import bypassed, remembered
-from duban.services.entries import approve, return_entry, submit
+from duban.services.backup import backup, restore
+from duban.services.entries import approve, return_entry, submit, submit_entries
 from duban.services.office import Basis
 from duban.services.overview import period_overview
 from duban.services.revisions import revise_target
 from duban.services.summary import dashboard_summary
+from duban.settings import Settings
 from services.test_entries import JUNE_10, World, make_world
 
 
@@ -198,6 +201,48 @@ def test_remembered_views_equal_a_fresh_computation_after_any_writes(
                     assert _face(kept) == _face(fresh()), (name, op)
 
 
+def test_a_restore_under_a_running_server_never_brings_back_what_it_remembered_before(
+    world_and_factory: tuple[World, sessionmaker[Session]], engine: Engine, db_url: str, tmp_path: Path,
+) -> None:  # fmt: skip
+    """A restore puts back the counters of the backup's day; the same number of writes after it must not reach a
+    generation under which the running server filed figures of the timeline the restore undid."""
+    world, factory = world_and_factory
+    site = Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="k")
+    summary = dashboard_summary  # what a leader's page shows
+
+    def shown() -> tuple[Any, Any]:
+        with factory() as session:
+
+            def fresh() -> Any:
+                return summary(
+                    session=session, plan_row=world.plan_row, month=6, basis=Basis(), today=JUNE_10
+                )
+
+            kept = remembered(session=session, key=("restore", world.plan_row.id), compute=fresh)
+            with bypassed():
+                return _face(kept), _face(fresh())
+
+    for round_ in range(3):  # saved, submitted, approved
+        with factory() as session, session.begin():
+            _apply(session, world, ("advance", "L02-1", "镇雄县", 3), round_)
+    archive = backup(settings=site, target=tmp_path / "site.tar").path
+    with factory() as session, session.begin():
+        _apply(session, world, ("behind", "L02-1", "镇雄县", 3), 3)  # a late correction, after the backup
+    kept, fresh = shown()
+    assert kept == fresh
+    with factory() as session:
+        replaced = current(session=session)
+    engine.dispose()
+    restore(settings=site, source=archive)
+    with factory() as session:
+        restored = current(session=session)
+    assert restored.figures > replaced.figures and restored.states > replaced.states  # beyond all it had seen
+    with factory() as session, session.begin():
+        _apply(session, world, ("revise", "L02-1", "镇雄县", 4), 4)  # one write again, a different one
+    kept, fresh = shown()
+    assert kept == fresh
+
+
 # -- lagging: while one thread computes a newer `states` generation, others get the last value ----------
 
 
@@ -300,3 +345,89 @@ def test_a_refused_savepoint_keeps_the_counters_of_what_was_written_before_it(
     with factory() as session:
         after = current(session=session)
     assert after.figures > before.figures and after.states > before.states
+
+
+def test_a_units_submit_moves_the_counter_once_for_all_its_savepoints(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    world, factory = world_and_factory
+    with factory() as session, session.begin():
+        world.save(session, "L02-1", value="300", note="按计划推进", confirmed=True)
+        world.save(session, "L03-1", numerator="30", denominator="48", note="按计划推进", confirmed=True)
+    with factory() as session:
+        before = current(session=session)
+    with factory() as session, session.begin():
+        submitted = submit_entries(session=session, plan_row=world.plan_row, unit_id=world.units["镇雄县"].id,
+                                   period=world.periods[5], writer=world.writer("zhenxiong"), confirm_all=True)  # fmt: skip
+        assert len(submitted.submitted) == 2  # each in a savepoint of its own
+    with factory() as session:
+        after = current(session=session)
+    assert (after.figures - before.figures, after.states - before.states) == (0, 1)
+
+
+def test_a_commit_with_a_savepoint_left_open_still_moves_the_counters(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    world, factory = world_and_factory
+    with factory() as session:
+        before = current(session=session)
+    with factory() as session:
+        session.begin_nested()
+        world.save(session, "L02-1", value="300", note="按计划推进", confirmed=True)
+        entry = _entry(session, "L02-1", world)
+        entry.state, entry.official_value = "approved", Decimal(300)
+        session.commit()
+    with factory() as session:
+        after = current(session=session)
+    assert (after.figures - before.figures, after.states - before.states) == (1, 1)
+
+
+def test_the_counters_row_is_held_from_the_last_statement_before_the_commit(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    """Every submitting or approving transaction waits for the counters' row: on PostgreSQL it is taken by the
+    last statement before the commit, which also writes the touch record (each round trip more held it
+    through a wait for the GIL); on SQLite, whose lock is the store's, the touch record follows the update."""
+    world, factory = world_and_factory
+    with factory() as session, session.begin():
+        world.save(session, "L02-1", value="300", note="按计划推进", confirmed=True)
+    with factory() as session:
+        before = current(session=session)
+    said: list[str] = []
+    engine = factory.kw["bind"]
+    listeners = (
+        ("before_cursor_execute", lambda _c, _cur, statement, *_: said.append(" ".join(statement.split()))),
+        ("commit", lambda _c: said.append("COMMIT")),
+    )
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        with factory() as session, session.begin():
+            submit(session=session, entry=_entry(session, "L02-1", world), writer=world.writer("zhenxiong"))
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    taking = next(n for n, s in enumerate(said) if "UPDATE generation" in s)
+    held = [s.split(" (")[0] for s in said[taking + 1 :]]
+    postgres = engine.dialect.name == "postgresql"
+    assert held == (["COMMIT"] if postgres else ["INSERT INTO generation_touch", "COMMIT"])
+    with factory() as session:
+        assert touched_since(session=session, since=before) == {world.rows["L02-1"].id}
+
+
+def test_a_value_at_a_newer_generation_replaces_the_older_ones_of_its_key(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    _, factory = world_and_factory
+    for moved in ("figures", "states", "figures"):
+        with factory() as session:
+            remembered(session=session, key=("superseded",), compute=lambda: object())
+            remembered(session=session, key=("figures only",), states=False, compute=lambda: object())
+            remembered(session=session, key=("another",), compute=lambda: object())
+        _move(factory, moved)
+    with factory() as session:
+        remembered(session=session, key=("superseded",), compute=lambda: object())
+        remembered(session=session, key=("figures only",), states=False, compute=lambda: object())
+    kept = [full[1] for full in readcache._values]
+    assert kept.count(("superseded",)) == 1 and kept.count(("figures only",)) == 1
+    assert kept.count(("another",)) == 1  # its newest value, until the cache needs the place

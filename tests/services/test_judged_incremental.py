@@ -3,7 +3,8 @@
 Random office work (drafts, submissions, approvals, returns in several months, target revisions, plan
 edits) on a plan with a formula over two summed counts, a rate, a milestone and an "each county" count;
 after every write the remembered judged period (spliced from the one before whenever only entries
-changed) is compared array by array with a fresh judgement that bypasses the cache.
+changed) is compared array by array with a fresh judgement that bypasses the cache, and the period's
+entry states (报送情况, 待审核), patched after each write, with those read afresh.
 """
 
 from __future__ import annotations
@@ -21,17 +22,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from builders import make_indicator, make_plan
+from duban.choices import EntryState
 from duban.persistence.db import make_engine, session_factory
+from duban.persistence.generation import Generation
 from duban.persistence.models import EntryRow
 from duban.persistence.readcache import bypassed
 from duban.plan.model import Breakdown, Indicator, Plan
 from duban.progress.batch import PeriodResult
 from duban.services import judged
 from duban.services.entries import approve, record_value, return_entry, submit
+from duban.services.entry_states import EntryStates, entry_states
+from duban.services.history import LastYear, last_year
 from duban.services.judged import JudgedPeriod, judged_period
 from duban.services.office import Basis
 from duban.services.plan_edits import apply_edit
 from duban.services.revisions import revise_target
+from duban.services.summary import DashboardSummary, remembered_summary
 from services.test_entries import World, make_world
 
 D = Decimal
@@ -144,21 +150,29 @@ def _rows(period: JudgedPeriod) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def splices(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many judged periods were spliced rather than judged whole."""
+    """How many judged periods were brought up to date (spliced, or kept when the part judged again was the
+    same) rather than judged whole."""
     counted: list[int] = []
-    original = judged._spliced
+    original, same = judged._spliced, judged._unchanged
 
     def counting(old: JudgedPeriod, part: JudgedPeriod) -> JudgedPeriod:
         counted.append(len(part.indicator_ids))
         return original(old, part)
 
+    def counting_kept(old: JudgedPeriod, part: JudgedPeriod) -> bool:
+        kept = same(old, part)
+        if kept:
+            counted.append(len(part.indicator_ids))
+        return kept
+
     monkeypatch.setattr(judged, "_spliced", counting)
+    monkeypatch.setattr(judged, "_unchanged", counting_kept)
     monkeypatch.setattr(judged, "MOST_SPLICED", 1.0)  # a plan of six indicators: splice whatever is touched
     return counted
 
 
 def test_a_spliced_judged_period_equals_a_fresh_one_after_any_writes(
-    world_and_factory: tuple[World, sessionmaker[Session]], splices: list[int],
+    world_and_factory: tuple[World, sessionmaker[Session]], splices: list[int], patched_states: list[int],
 ) -> None:  # fmt: skip
     world, factory = world_and_factory
     writes = []
@@ -179,9 +193,44 @@ def test_a_spliced_judged_period_equals_a_fresh_one_after_any_writes(
                 with bypassed():
                     fresh = judged_period(session=session, plan_row=world.plan_row, month=6, basis=basis)
                 assert_same(kept, fresh), (round_, op, operations[:round_])
+                assert_same_states(session, world.periods[5].id)
 
     office_work()
     assert len(writes) > 1000 and len(splices) > 100, (len(writes), len(splices))
+    assert len(patched_states) > 100, len(patched_states)
+
+
+def assert_same_states(session: Session, period_id: int) -> None:
+    """The period's entry states patched after the writes are those read afresh, still in indicator order.
+
+    Drafts left out: a draft saved as a draft moves no counter (`persistence.generation`), so a remembered
+    value need not hold it; 报送情况 counts it as not reported either way."""
+    kept = entry_states(session=session, period_id=period_id)
+    with bypassed():
+        fresh = entry_states(session=session, period_id=period_id)
+    assert _not_drafts(kept) == _not_drafts(fresh)
+    assert (np.diff(kept.rows[:, 0]) >= 0).all()
+
+
+def _not_drafts(states: EntryStates) -> list[tuple[int, ...]]:
+    rows = states.rows[states.rows[:, 2] != list(EntryState).index(EntryState.DRAFT)]
+    return sorted(map(tuple, rows.tolist()))
+
+
+@pytest.fixture
+def patched_states(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the entry states were patched rather than read whole."""
+    counted: list[int] = []
+    original = EntryStates.refreshed
+
+    def counting(self: EntryStates, *, session: Session, since: Generation) -> EntryStates | None:
+        patched = original(self, session=session, since=since)
+        if patched is not None:
+            counted.append(len(patched.rows))
+        return patched
+
+    monkeypatch.setattr(EntryStates, "refreshed", counting)
+    return counted
 
 
 def _second_server(url: str) -> str:
@@ -212,3 +261,122 @@ def test_a_second_server_sees_an_approval_made_on_the_first(
     assert np.isnan(before.result.value[row, unit]) and after.result.value[row, unit] == 607
     assert splices == [3]  # on the second server: L02-1, the formula over it and its other operand, alone
     engine.dispose()
+
+
+def test_an_approval_of_june_leaves_may_judged_and_summed_up_as_it_was(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+    splices: list[int],
+) -> None:
+    world, factory = world_and_factory
+    basis, today = Basis(), date(2026, 6, 10)
+    for month in (5, 6):
+        for _ in ("save", "submit", "approve"):
+            with factory() as session, session.begin():
+                _apply(session, world, ("advance", "L02-1", "镇雄县", month, 3), 0)
+
+    def seen(session: Session, month: int) -> tuple[JudgedPeriod, DashboardSummary, LastYear]:
+        return (judged_period(session=session, plan_row=world.plan_row, month=month, basis=basis),
+                remembered_summary(session=session, plan_row=world.plan_row, month=month, today=today, basis=basis),
+                last_year(session=session, plan_row=world.plan_row))  # fmt: skip
+
+    with factory() as session:
+        may, june = seen(session, 5), seen(session, 6)
+    for _ in ("save", "submit", "approve"):  # another county's June figure approved
+        with factory() as session, session.begin():
+            _apply(session, world, ("advance", "L02-1", "昭阳区", 6, 8), 1)
+    with factory() as session:
+        may_after, june_after = seen(session, 5), seen(session, 6)
+        with bypassed():
+            assert_same(
+                may_after[0], judged_period(session=session, plan_row=world.plan_row, month=5, basis=basis)
+            )
+    assert [a is b for a, b in zip(may, may_after, strict=True)] == [
+        True
+    ] * 3  # the very objects: nothing judged again
+    assert june_after[0] is not june[0] and june_after[1] is not june[1]
+    row, unit = list(june[0].indicator_ids).index(world.rows["L02-1"].id), june[0].units.names.index("昭阳区")
+    assert np.isnan(june[0].result.value[row, unit]) and not np.isnan(june_after[0].result.value[row, unit])
+
+
+def test_a_corrected_figure_approved_copies_only_the_arrays_it_changed(
+    world_and_factory: tuple[World, sessionmaker[Session]], splices: list[int],
+) -> None:  # fmt: skip
+    world, factory = world_and_factory
+    basis = Basis()
+    for round_ in range(4):  # approved, then corrected (a draft again), submitted and approved once more
+        with factory() as session, session.begin():
+            _apply(session, world, ("advance", "L02-1", "镇雄县", 6, 3), round_)
+        with factory() as session:
+            before = judged_period(session=session, plan_row=world.plan_row, month=6, basis=basis)
+    for round_ in range(4, 6):
+        with factory() as session, session.begin():
+            _apply(session, world, ("advance", "L02-1", "镇雄县", 6, 3), round_)
+    with factory() as session:
+        after = judged_period(session=session, plan_row=world.plan_row, month=6, basis=basis)
+        with bypassed():
+            assert_same(after, judged_period(session=session, plan_row=world.plan_row, month=6, basis=basis))
+    assert splices, "brought up to date, not judged whole"
+    row, unit = list(after.indicator_ids).index(world.rows["L02-1"].id), after.units.names.index("镇雄县")
+    assert (before.result.value[row, unit], after.result.value[row, unit]) == (603, 606)
+    shared = (after.frame.indicator is before.frame.indicator, after.frame.unit is before.frame.unit,
+              after.frame.target is before.frame.target, after.reporting_cells is before.reporting_cells,
+              after.carried.month is before.carried.month, after.result.expected is before.result.expected)  # fmt: skip
+    assert shared == (True,) * 6  # the same cells with another figure: only the arrays holding it are new
+
+
+def test_an_approval_of_june_judges_nothing_of_may_again(
+    world_and_factory: tuple[World, sessionmaker[Session]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, factory = world_and_factory
+    basis = Basis()
+    for month in (5, 6):
+        for _ in ("save", "submit", "approve"):
+            with factory() as session, session.begin():
+                _apply(session, world, ("advance", "L02-1", "镇雄县", month, 3), 0)
+    with factory() as session:
+        may, june = (
+            judged_period(session=session, plan_row=world.plan_row, month=m, basis=basis) for m in (5, 6)
+        )
+    judged_months: list[int] = []
+    judge = judged._judge_from_store
+
+    def counted(**arguments: Any) -> JudgedPeriod:
+        judged_months.append(arguments["month"])
+        return judge(**arguments)
+
+    monkeypatch.setattr(judged, "_judge_from_store", counted)
+    for _ in ("save", "submit", "approve"):  # another county's June figure approved
+        with factory() as session, session.begin():
+            _apply(session, world, ("advance", "L02-1", "昭阳区", 6, 8), 1)
+    with factory() as session:
+        after = [
+            judged_period(session=session, plan_row=world.plan_row, month=m, basis=basis) for m in (5, 6)
+        ]
+    assert after[0] is may and after[1] is not june
+    assert judged_months == [6]  # June's touched indicators alone; May's not read again
+
+
+def test_an_approval_of_june_reads_no_entry_state_of_may_again(
+    world_and_factory: tuple[World, sessionmaker[Session]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, factory = world_and_factory
+    may, june = world.periods[4].id, world.periods[5].id
+    with factory() as session:
+        before = [entry_states(session=session, period_id=period) for period in (may, june)]
+    read: list[int] = []
+    reading = EntryStates.read.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[EntryStates], *, session: Session, period_id: int, **more: Any) -> EntryStates:
+        read.append(period_id)
+        return reading(cls, session=session, period_id=period_id, **more)
+
+    for _ in ("save", "submit", "approve"):
+        with factory() as session, session.begin():
+            _apply(session, world, ("advance", "L02-1", "昭阳区", 6, 8), 1)
+    monkeypatch.setattr(EntryStates, "read", classmethod(counted))
+    with factory() as session:
+        after = [entry_states(session=session, period_id=period) for period in (may, june)]
+    assert after[0] is before[0] and after[1] is not before[1]
+    assert read == [june]  # June's touched indicator read again; nothing of May's
+    with factory() as session:
+        assert_same_states(session, june)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from builders import make_indicator, make_plan
 from duban.cli import default_plan_path
@@ -142,3 +142,22 @@ def test_reimporting_the_exported_demo_ledger_changes_nothing(session: Session) 
     summary = import_ledger(session=session, plan_row=row, data=write_ledger(changed, title="台账"))
     assert (summary.created, summary.updated, summary.unchanged) == (0, 1, len(projects) - 1)
     assert session.scalar(select(func.count()).select_from(AuditRow)) == audits + 1
+
+
+def test_remembered_ledger_figures_follow_a_replaced_ledger(factory: sessionmaker[Session]) -> None:
+    """The ledger's figures are remembered across requests (the year-end preview asks for twelve months), and
+    a replaced ledger is seen by the next request at once."""
+    with factory() as session, session.begin():
+        plan_id = save_plan(session=session, plan=fed_plan()).id
+        save_projects(session=session, plan_row=session.get_one(PlanRow, plan_id), projects=sample_projects())
+    for projects in (sample_projects(), sample_projects()[:2]):
+        with factory() as session, session.begin():
+            replace_projects(session=session, plan_row=session.get_one(PlanRow, plan_id), projects=projects,
+                             reason="演示")  # fmt: skip
+        for _ in range(2):  # the second request is answered from what the first remembered
+            with factory() as session:
+                stored = plan_ledger_figures(session=session, plan_id=plan_id, on=JUNE)
+        pure = figures_by_unit(
+            projects=projects, city="昭通市", counties=list(stored)[1:], year=2026, on=JUNE
+        )
+        assert stored == pure, len(projects)

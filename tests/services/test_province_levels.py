@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,13 +20,17 @@ from duban.plan.planfile import dump_plan, parse_plan_text
 from duban.policy import within
 from duban.progress.batch import PeriodResult
 from duban.reports.build import build_bulletin
+from duban.reports.service import render
+from duban.reports.yearend import build_year_result
 from duban.services.batch import judge_plan_period, period_frame
 from duban.services.entries import approve, record_value, submit
 from duban.services.overview import period_overview
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
 from duban.services.plans import plan_from_store
+from duban.services.summary import dashboard_summary
 from duban.services.units import unit_named
+from duban.services.yearclose import year_result
 
 # 行政区划代码 of 江苏省, 南京市 and 徐州市: both cities have a 鼓楼区
 UNITS = [
@@ -146,3 +153,30 @@ def test_the_bulletins_overview_keeps_the_counties_and_ranked_cities_lines_and_s
     for unit in (None, *counties):
         words = [build_bulletin(overview=o, unit=unit, issued=date(2026, 7, 5)) for o in (full, lean)]
         assert words[0] == words[1]
+
+
+def test_the_dashboard_ranks_the_provinces_cities_as_the_overview_does(session, plan_row):
+    summary = dashboard_summary(session=session, plan_row=plan_row, month=6, today=date(2026, 7, 5))
+    overview = period_overview(session=session, plan_row=plan_row, month=6)
+    ranked = [(r.unit, r.rank, r.score) for r in summary.rankings]
+    assert {unit for unit, _, _ in ranked} == {
+        "南京市",
+        "徐州市",
+    }  # a province ranks its cities, not counties
+    assert ranked == [(r.unit, r.rank, r.score) for r in overview.rankings]
+    assert summary.level.regions == overview.level.regions == "市（州）"
+
+
+def test_the_year_result_of_a_province_ranks_its_cities_in_its_words(session, plan_row):
+    result = year_result(session=session, plan_row=plan_row, today=date(2027, 1, 10))
+    assert {c.ranking.unit for c in result.counties} == {"南京市", "徐州市"}
+    bulletin = build_year_result(result=result, issued=date(2027, 1, 10))
+    book = load_workbook(BytesIO(render(bulletin=bulletin, fmt="xlsx")))
+    assert {"市州考核结果", "省级目标完成情况", "市州目标完成情况"} <= set(book.sheetnames)
+    assert not {"县区考核结果", "市级目标完成情况", "县区目标完成情况"} & set(book.sheetnames)
+    assert any(
+        "市（州）" in row for row in book["市州考核结果"].iter_rows(values_only=True)
+    )  # its column heading
+    text = "".join(p.text for p in Document(BytesIO(render(bulletin=bulletin, fmt="docx"))).paragraphs)
+    assert "市（州）考核排名" in text and "按各市（州）承担目标" in text
+    assert "县（市、区）" not in text

@@ -21,6 +21,7 @@ from duban.services.office import Basis
 from duban.services.overview import period_overview
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
+from duban.services.plans import UnitError, save_org_units
 from duban.services.summary import dashboard_summary
 
 YEAR, JUNE = 2026, 6
@@ -59,16 +60,19 @@ def _plan(region: str) -> Plan:
 
 
 def _report(
-    session: Session, region: str, unit_code: str, count: int, numerator: int, period: Any = None
-) -> None:
-    """An approved figure (June's unless `period` is given) of the unit in the plan of `region`."""
+    session: Session, region: str, unit_code: str, count: int, numerator: int, period: Any = None,
+    codes: dict[str, str] | None = None,
+) -> None:  # fmt: skip
+    """Approved figures of C1 and R1 (June's unless `period` is given; `codes` names them where the plan of
+    `region` numbers its own) of the unit in the plan of `region`."""
+    codes = codes or {"C1": "C1", "R1": "R1"}
     plan = session.scalars(select(PlanRow).where(PlanRow.region == region)).one()
     june = (
         period or ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[JUNE - 1]
     )
     unit = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.code == unit_code)).one()
-    for code, numbers in (("C1", {"value": Decimal(count)}),
-                          ("R1", {"numerator": Decimal(numerator), "denominator": Decimal(50)})):  # fmt: skip
+    for code, numbers in ((codes["C1"], {"value": Decimal(count)}),
+                          (codes["R1"], {"numerator": Decimal(numerator), "denominator": Decimal(50)})):  # fmt: skip
         indicator = session.scalars(
             select(IndicatorRow.id).where(IndicatorRow.plan_id == plan.id, IndicatorRow.code == code)
         ).one()
@@ -183,3 +187,40 @@ def test_the_provinces_chart_series_holds_the_cities_figures_as_its_table_does(s
 
 def _plan_row(session: Session, region: str) -> PlanRow:
     return session.scalars(select(PlanRow).where(PlanRow.region == region)).one()
+
+
+# -- the units' tree as plans give it ---------------------------------------------------------------------
+
+
+def _units(*rows: tuple[str, str, str | None, str]) -> list[OrgUnit]:
+    return [OrgUnit(name=name, kind=kind, parent=parent, code=code) for name, kind, parent, code in rows]
+
+
+def _paths(session: Session) -> dict[str, str | None]:
+    return {row.name: row.path for row in session.scalars(select(OrgUnitRow))}
+
+
+def test_a_county_listed_before_its_city_is_stored_under_it(session: Session) -> None:
+    """A plan may list its units in any order: a county before its city still gets the city as parent."""
+    save_org_units(session=session, units=_units(("鼓楼区", "county", "南京市", "320106"),
+                                                 ("南京市", "city", None, "320100")))  # fmt: skip
+    assert _paths(session) == {"南京市": "320100", "鼓楼区": "320100/320106"}
+
+
+def test_a_ring_of_parents_is_refused_naming_it(session: Session) -> None:
+    with pytest.raises(UnitError, match=r"南京市.*鼓楼区.*环"):
+        save_org_units(session=session, units=_units(("南京市", "city", "鼓楼区", "320100"),
+                                                     ("鼓楼区", "county", "南京市", "320106")))  # fmt: skip
+
+
+def test_a_city_put_under_its_province_takes_the_units_below_it_along(session: Session) -> None:
+    """The city's own plan put it under the province: its counties and their townships (from plans of their own,
+    not this one) move with it, so a path says where a unit is (the province office's scope reads paths)."""
+    save_org_units(session=session, units=_units(("南京市", "city", None, "320100"),
+                                                 ("鼓楼区", "county", "南京市", "320106")))  # fmt: skip
+    save_org_units(session=session, units=_units(("鼓楼区", "county", None, "320106"),
+                                                 ("宁海路街道", "township", "鼓楼区", "320106001")))  # fmt: skip
+    save_org_units(session=session, units=_units(("江苏省", "province", None, "320000")))
+    save_org_units(session=session, units=_units(("南京市", "city", "320000", "320100")))
+    assert _paths(session) == {"江苏省": "320000", "南京市": "320000/320100", "鼓楼区": "320000/320100/320106",
+                               "宁海路街道": "320000/320100/320106/320106001"}  # fmt: skip

@@ -12,7 +12,6 @@ from duban.choices import Role
 from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
-from duban.web.api import api_router
 from duban.web.app import create_app
 from services.test_entries import reporting_plan
 from web.conftest import PASSWORD, log_in
@@ -40,10 +39,7 @@ def seeded(factory):
 
 @pytest.fixture
 def client(settings, seeded):
-    app = create_app(settings)
-    if not any(getattr(route, "path", "") == "/api/periods" for route in app.routes):
-        app.include_router(api_router)
-    with TestClient(app) as client:
+    with TestClient(create_app(settings)) as client:
         yield client
 
 

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 import pytest
 
+from duban.choices import OrgKind
+from duban.plan.levels import Level
 from duban.web.filters import fmt_amount, fmt_number, fmt_plain, scope_label
 
 
@@ -36,7 +38,12 @@ def test_numbers_as_offices_write_them(value, shown):
     ],
 )
 def test_scopes_in_words(scope, shown):
-    assert scope_label(scope) == shown
+    assert scope_label(scope, Level(OrgKind.CITY)) == shown
+
+
+def test_a_province_plans_scopes_in_its_words():
+    province = Level(OrgKind.PROVINCE)
+    assert [scope_label(s, province) for s in ("city", "each:counties")] == ["全省", "各市（州）分别"]
 
 
 @pytest.mark.parametrize(

@@ -119,3 +119,29 @@ def test_the_office_keeps_one_row_of_the_diff_as_stored(client, factory):
     assert entries_after == entries and retired == {}  # A-14 kept as it was, not retired
     stored = {i.id: i for i in after.indicators()}
     assert "A-14" in stored and stored["A-14"] == {i.id: i for i in before.indicators()}["A-14"]
+
+
+def _proposed_last_year(review: str) -> dict[str, str]:
+    """Each target's counterpart in last year's plan as the review page preselects it."""
+    found = re.findall(r'name="([^"]+)\.last_year">.*?<option value="([^"]+)" selected>', review, re.S)
+    return dict(found)
+
+
+def test_a_reimport_beside_last_years_plan_shows_only_the_mapping_the_office_changed(client, factory):
+    """With 2025 stored, the review proposes each indicator's own code; only A-03 marked new is a change."""
+    with factory() as session, session.begin():
+        last = read_plan_file(default_plan_path())
+        last.year, last.title = 2025, last.title.replace("2026", "2025")
+        save_plan(session=session, plan=last)
+    token = log_in(client, "admin")
+    review_url = _upload(client, token)
+    proposed = _proposed_last_year(client.get(review_url).text)
+    assert proposed["A-03"] == "A-03" and len(proposed) > 50
+    form = {
+        "csrf_token": token,
+        **{f"{code}.last_year": old for code, old in proposed.items()},
+        "A-03.last_year": "-",
+    }
+    diff = client.get(client.post(review_url, data=form, follow_redirects=False).headers["location"]).text
+    assert "去年对应指标:A-03 → <strong>无</strong>" in diff
+    assert diff.count("去年对应指标") == 1

@@ -8,10 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+from docx import Document
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +26,7 @@ from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
+from duban.services.plans import plans_below
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app
@@ -215,3 +220,153 @@ def test_routes_that_choose_no_plan_read_none_for_a_citys_user(app_of, factory, 
     assert _plan_reads(client, "/api/periods")[1] >= 1  # a route of the plan chooses it
     for path in ("/api/units", f"/api/entries/{entry}", f"/api/entries/{entry}/history"):
         assert _plan_reads(client, path) == (200, 0), path
+
+
+def _office_of(response: Any) -> str:
+    """The issuing office a downloaded bulletin (.docx) opens with."""
+    assert response.status_code == 200, response.text[:200]
+    return Document(BytesIO(response.content)).paragraphs[0].text
+
+
+@pytest.mark.parametrize("who", ["nanjing", "nanjing_leader"])
+def test_a_citys_users_download_their_own_citys_bulletins_not_the_newest_plans(app_of, who):
+    client = app_of[who]
+    assert (
+        _office_of(client.get("/reports/2026-06.docx")) == "南京市人民政府督查室"
+    )  # not 徐州市's, loaded last
+    assert _office_of(client.get("/reports/year/2026.docx")) == "南京市人民政府督查室"
+    for path in ("/reports/2026-06.docx?region=徐州市", "/reports/year/2026.docx?region=徐州市"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_a_countys_reporter_is_refused_its_citys_year_result(app_of):
+    assert app_of["gulou"].get("/reports/year/2026.docx").status_code == 403
+
+
+def _text(html: str) -> str:
+    """A page's words, tags and runs of white space gone."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_every_face_shows_the_province_the_same_figures_from_its_cities_own_plans(app_of, factory, units):
+    _june_figures(factory, units)
+    office = app_of["province"]
+    # the province 37 of 100; its cities 30 of their 60 (50%, 正常) and 7 of 40 (17.5%, 严重滞后)
+    shades = office.get("/map/data?month=6&measure=C1").json()["counties"]
+    assert [(s["name"], s["value"]) for s in shades] == [("南京市", 50.0), ("徐州市", 17.5)]
+    scores = office.get("/map/data?month=6").json()["counties"]
+    assert [(s["name"], s["value"]) for s in scores] == [("南京市", 100.0), ("徐州市", 0.0)]
+    dashboard = _text(office.get("/?month=6").text)
+    assert "C1 新建充电桩 — 37.0%" in dashboard
+    assert (
+        "市（州）综合排名 名次 市（州） 综合得分 正常/总数 严重滞后 1 南京市 100.0 1/1 0 2 徐州市 0.0 0/1 1"
+        in dashboard
+    )
+    page = office.get("/indicators/C1?month=6").text
+    assert "当前完成 37个（37.0%）" in _text(page)
+    assert "南京市 60个 30个 来自南京市计划 50.0% 正常" in _text(page)
+    assert "徐州市 40个 7个 来自徐州市计划 17.5% 严重滞后" in _text(page)
+    # the forecast runs on the same series: 37 by June, at that pace 74 by December
+    assert '"actual": [[6, 37.0]]' in page and "年末预计 74个" in _text(page)
+    book = load_workbook(BytesIO(office.get("/reports/2026-06.xlsx").content))
+    lagging = list(book["滞后事项清单"].iter_rows(values_only=True))[2]
+    assert (lagging[1], lagging[3], lagging[9], lagging[10]) == ("新建充电桩", "37个", 100, 37)
+    ranking = [row[:3] for row in list(book["市州排名"].iter_rows(values_only=True))[2:]]
+    assert ranking == [(1, "南京市", 100), (2, "徐州市", 0)]
+    words = Document(BytesIO(office.get("/reports/2026-06.docx").content))
+    assert "进展较慢的是“新建充电桩”，完成37个，完成率37%" in "".join(p.text for p in words.paragraphs)
+    assert [[c.text for c in row.cells][:3] for row in words.tables[-1].rows][1:] == [
+        ["1", "南京市", "100.0"],
+        ["2", "徐州市", "0.0"],
+    ]
+
+
+def _june_figures(factory: sessionmaker[Session], units: dict[str, int]) -> None:
+    """June: 南京市's counties 20 + 10 in its own plan, 徐州市's 鼓楼区 7 (云龙区 none)."""
+    with factory() as session, session.begin():
+        for region, figures in (("南京市", {"320106": 20, "320102": 10}), ("徐州市", {"320302": 7})):
+            plan = session.scalars(select(PlanRow).where(PlanRow.region == region)).one()
+            june = ensure_periods(session=session, plan=plan, cutoff_day=25, combine_jan_feb=False)[5]
+            indicator = session.scalars(select(IndicatorRow.id).where(IndicatorRow.plan_id == plan.id)).one()
+            for code, value in figures.items():
+                entry = record_value(session=session, indicator_id=indicator, unit_id=units[code], period_id=june.id,
+                                     user_id=None, value=Decimal(value))  # fmt: skip
+                submit(session=session, entry=entry, writer=OFFICE)
+                approve(session=session, entry=entry, writer=OFFICE)
+
+
+def test_the_province_ranking_links_each_city_to_its_unit_page_with_the_rows_figures(app_of, factory, units):
+    _june_figures(factory, units)
+    office = app_of["province"]
+    for page in ("/?month=6", "/counties?month=6", "/indicators/C1?month=6"):
+        assert 'href="/counties/南京市?month=6' in office.get(page).text, page
+    for city, rank, score in (("南京市", 1, "100.0"), ("徐州市", 2, "0.0")):
+        page = office.get(f"/counties/{city}?month=6")
+        assert page.status_code == 200, f"{city}: {page.status_code}"
+        assert f"第 {rank} 名 / 2，综合得分 {score}" in _text(page.text)
+    assert (
+        office.get("/counties/鼓楼区?month=6").status_code == 404
+    )  # a county is not a unit the province ranks
+
+
+CITY_WORDS = ("全市", "县区", "县（市、区）", "各县", "市级合计", "市直")
+
+
+@pytest.mark.parametrize(
+    "path", ["/?month=6", "/counties?month=6", "/counties/南京市?month=6", "/indicators/C1?month=6", "/indicators",
+             "/map?month=6", "/plan", "/plan/indicators/C1/edit", "/reports", "/settings"],
+)  # fmt: skip
+def test_a_province_plans_pages_speak_of_its_cities_not_of_a_citys_counties(app_of, factory, units, path):
+    _june_figures(factory, units)
+    page = app_of["province"].get(path)
+    assert page.status_code == 200, page.text[:300]
+    text = _text(page.text)
+    assert [w for w in CITY_WORDS if w in text] == [], path
+    assert "市州地图" in text
+
+
+def test_a_province_plans_indicator_page_scopes_the_target_to_the_whole_province(app_of):
+    assert "范围 全省" in _text(app_of["province"].get("/indicators/C1").text)
+    assert "范围 全市" in _text(app_of["nanjing"].get("/indicators/C1").text)
+
+
+def test_the_province_reporting_status_counts_a_city_whose_own_plan_gave_its_figure_as_reported(app_of, factory,
+                                                                                               units):  # fmt: skip
+    _june_figures(factory, units)  # 南京市's figure from its own plan; 徐州市's too (its 鼓楼区 alone)
+    office = app_of["province"]
+    status = {r["unit"]: r for r in office.get("/api/periods/2026-06/status").json()}
+    assert {u: r["state_label"] for u, r in status.items()} == {"南京市": "按时报送", "徐州市": "按时报送"}
+    assert all(r["approved"] == 1 for r in status.values())  # as the dashboard counts them
+    assert office.get("/api/periods/2026-06/reminders").json() == []  # nobody chases them
+
+
+def test_a_citys_plan_naming_the_province_by_its_code_alone_is_attached_below_it(factory, units):
+    suzhou = [
+        ("苏州市", "city", "320000", "320500"),
+        ("姑苏区", "county", "320500", "320508"),
+    ]  # no 江苏省 listed
+    SHARES["苏州市"], TARGETS["苏州市"] = {"320508": 5}, 5
+    try:
+        with factory() as session, session.begin():
+            save_plan(session=session, plan=_plan("苏州市", suzhou))
+    finally:
+        del SHARES["苏州市"], TARGETS["苏州市"]
+    with factory() as session:
+        paths = {u.code: u.path for u in session.scalars(select(OrgUnitRow))}
+        province = session.scalars(select(PlanRow).where(PlanRow.region == "江苏省")).one()
+        below = {row.region for row, _ in plans_below(session=session, plan_row=province)}
+    assert (paths["320500"], paths["320508"]) == ("320000/320500", "320000/320500/320508")
+    assert below == {"南京市", "徐州市", "苏州市"}  # its figures reach the province
+
+
+def test_the_province_bulletin_index_offers_each_citys_bulletin_and_it_downloads(app_of):
+    office = app_of["province"]
+    page = office.get("/reports")
+    assert page.status_code == 200, page.text[:300]
+    offered = re.findall(r'<li>([^<：]+)：<a href="/reports/2026-05\.docx\?unit=', page.text)
+    assert offered == ["南京市", "徐州市"]  # the 州市 the province ranks, not the counties below them
+    bulletin = office.get("/reports/2026-05.docx", params={"unit": "南京市"})
+    assert bulletin.status_code == 200, bulletin.text[:300]
+    text = "\n".join(p.text for p in Document(BytesIO(bulletin.content)).paragraphs)
+    assert "南京市人民政府：" in text and "你市（州）在2个市（州）中排名第1位" in text
+    assert "你县" not in text  # a 州市 is addressed as one, not as a county

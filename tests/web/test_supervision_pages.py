@@ -12,7 +12,6 @@ from duban.persistence.db import transaction
 from duban.services.supervision import apply_rules
 from duban.settings import Settings
 from duban.web.app import create_app
-from duban.web.supervision import api, router
 from supervision.scenario import report_june, setup_plan
 from web.conftest import log_in
 
@@ -35,10 +34,7 @@ def item_id(factory) -> int:
 
 
 def _client(settings: Settings) -> TestClient:
-    app = create_app(settings)
-    app.include_router(router)
-    app.include_router(api)
-    return TestClient(app)
+    return TestClient(create_app(settings))
 
 
 @pytest.fixture

@@ -83,12 +83,14 @@ def load_command(
 ) -> None:
     """检查计划文件并导入数据库；再次导入时显示差异，加 --yes 才按差异修订。"""
     from duban.cli import default_plan_path
-    from duban.plan.planfile import PlanFileError, read_plan_file
+    from duban.plan.planfile import PlanFileError, Problem, line_in_file, read_plan_file
     from duban.services.plan_revisions import PlanRevisionError
+    from duban.services.plans import UnitError
     from duban.services.revisions import RevisionError
 
+    path = file or default_plan_path()
     try:
-        plan = read_plan_file(file or default_plan_path())
+        plan = read_plan_file(path)
     except PlanFileError as exc:
         typer.echo(str(exc), err=True)
         fail(f"共 {len(exc.problems)} 处错误，未导入任何内容。")
@@ -97,6 +99,9 @@ def load_command(
             message = _load(session, plan, yes=yes, from_month=from_month, reason=reason, today=today())
     except (PlanRevisionError, RevisionError) as exc:
         fail(f"错误：{exc}")
+    except UnitError as exc:
+        typer.echo(str(Problem(str(path), line_in_file(path, exc.loc), exc.field, str(exc))), err=True)
+        fail("未导入任何内容。")
     typer.echo(message)
 
 

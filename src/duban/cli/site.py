@@ -14,6 +14,15 @@ from duban.cli.runtime import check_store, fail, get_settings, sessions, today, 
 if TYPE_CHECKING:
     from duban.settings import Settings
 
+# Seconds an idle connection is kept open: longer than clients and proxies keep theirs (httpx 5 s, nginx's
+# upstream keepalive and cloud load balancers 60 s), so the client closes first. With uvicorn's 5 s, the server
+# closed an idle connection just as a client reused it, and a busy event loop widens that window: the client
+# got a reset for a save the server never read (status 599 in bench_load; 4 of 2,400 requests idling 4.8–5.2 s on a busy toy server, 0 at 75 s).
+KEEP_ALIVE_SECONDS = 75
+# Seconds a stopping server (SIGTERM) waits for the requests it has begun before it cancels them; a request
+# already running its transaction in a thread still finishes (commits or rolls back) before the process ends.
+GRACEFUL_STOP_SECONDS = 5
+
 
 def demo(
     serve: bool = typer.Option(True, help="准备好数据后启动网页服务"),
@@ -93,33 +102,59 @@ def serve(
         None,
         min=1,
         max=64,
-        help="服务进程数；默认每个 CPU 核一个（最多 8 个），各进程分用 DUBAN_WORKER_THREADS 个连接",
+        help="服务进程数；默认每个 CPU 核一个（最多 8 个；SQLite 为 1 个），各进程分用 DUBAN_WORKER_THREADS 个连接",
     ),
 ) -> None:
     """在配置的数据库上启动网页服务。"""
-    _serve(get_settings(), port, host=host, workers=workers or default_workers())
+    settings = get_settings()
+    _serve(settings, port, host=host, workers=workers or default_workers(settings))
 
 
-def default_workers() -> int:
+def default_workers(settings: Settings) -> int:
     """One server process per core this process may run on, at most 8: one process is bound to one core
-    by Python's GIL, and a save costs CPU, so the month-end rush needs every core."""
+    by Python's GIL, and a save costs CPU, so the month-end rush needs every core. On SQLite one: every
+    write of the store takes one lock in turn, and a second process, polling for it in SQLite's busy
+    handler, doubled each write's hold of it (80 reporters + 20 leaders: mean 12.8 ms in one process,
+    28–30 ms in each of two; save p95 1,224 against 1,795 ms in the same sitting, bench/README)."""
+    if settings.sqlalchemy_url().startswith("sqlite"):
+        return 1
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def _share_threads(settings: Settings, workers: int) -> None:
-    """Unless DUBAN_WORKER_THREADS is set, the processes share the default threads (and so the write
-    pool's connections, at least 10 each): the store gets as many connections whatever the processes."""
+def _fit_pools(settings: Settings, workers: int) -> Settings:
+    """The settings each of `workers` processes runs with: unless DUBAN_WORKER_THREADS is set, the processes
+    share the default threads (at least 10 each); on PostgreSQL every pool is then shrunk to the process's
+    part of DUBAN_DB_CONNECTION_SHARE, so no process opens a connection the server would refuse. The worker
+    processes make their apps from the environment (`duban.web.asgi`), so the sizes are written there too."""
+    from duban.persistence.pools import PoolSizes, TooFewConnections, pools_for
+
+    threads = settings.worker_threads
     if workers > 1 and "worker_threads" not in settings.model_fields_set:
-        os.environ["DUBAN_WORKER_THREADS"] = str(max(10, settings.worker_threads // workers))
+        threads = max(10, threads // workers)
+    wanted = PoolSizes(threads=threads, read=settings.read_pool_size, overflow=settings.db_pool_overflow)
+    try:
+        sizes = pools_for(url=settings.sqlalchemy_url(), share=settings.db_connection_share, processes=workers,
+                          wanted=wanted)  # fmt: skip
+    except TooFewConnections as exc:
+        fail(f"{exc}：请调大 PostgreSQL 的 max_connections 或 DUBAN_DB_CONNECTION_SHARE，或减少 --workers")
+    fitted = {
+        "worker_threads": sizes.threads,
+        "read_pool_size": sizes.read,
+        "db_pool_overflow": sizes.overflow,
+    }
+    if workers > 1:
+        os.environ.update({f"DUBAN_{name.upper()}": str(value) for name, value in fitted.items()})
+    return settings.model_copy(update=fitted)
 
 
 def _serve(settings: Settings, port: int | None, *, host: str | None = None, workers: int = 1) -> None:
     import uvicorn
 
     from duban.settings import SharedKeyMissing
-    from duban.web.app import create_app
+    from duban.web.app import create_app, settle_process
 
     check_store(settings)
+    settings = _fit_pools(settings, workers)
     try:
         app = create_app(settings)
     except SharedKeyMissing as exc:
@@ -129,14 +164,13 @@ def _serve(settings: Settings, port: int | None, *, host: str | None = None, wor
     typer.echo(f"duban 已启动：http://{host}:{port}/" + (f"（{workers} 个进程）" if workers > 1 else ""))
     sys.stdout.flush()
     if workers == 1:
-        from duban.reports.pdf import warm_up
-
-        warm_up().join()  # before the first request, not beside it
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        settle_process()
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                    timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS)  # fmt: skip
         return
     # Each worker process makes its app from the same environment (`duban.web.asgi`); the app made above
     # checked the settings and, on SQLite, wrote the session key every worker then reads.
     for name in ("sessions", "reader_sessions"):
         getattr(app.state, name).kw["bind"].dispose()
-    _share_threads(settings, workers)
-    uvicorn.run("duban.web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+    uvicorn.run("duban.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS)  # fmt: skip

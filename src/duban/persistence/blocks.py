@@ -43,7 +43,7 @@ _TABLE: Table = FigureBlockRow.__table__  # type: ignore[assignment]
 _SUBMITTED = EntryState.SUBMITTED.value
 _OFFICIAL_FIELDS = {"official_value", "official_numerator", "official_denominator", "official_stage"}
 _FIGURE_FIELDS = {"value", "numerator", "denominator", "stage", "state"}
-_ENTRY_WRITE = re.compile(r"\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO|REPLACE\s+INTO|COPY)\s+\"?entry\b", re.I)
+_WRITES_TO = re.compile(r"\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO|REPLACE\s+INTO|COPY)\s+\"?(\w+)\b", re.I)
 
 # a milestone stage as its index in STAGES, -1 for a figure
 _STAGE_CODE = (
@@ -301,16 +301,18 @@ def _note(session: Session, entry: EntryRow) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _note_statements(state: ORMExecuteState) -> None:
     """An UPDATE, DELETE or INSERT on `entry` through the session rebuilds the periods it may touch."""
+    if writes_table(state, "entry"):
+        rewritten(session=state.session, period_ids=state.session.info.get(_SCOPE))
+
+
+def writes_table(state: ORMExecuteState, table: str) -> bool:
+    """Whether a statement run through the session writes `table` (raw SQL included, by its first words)."""
     statement = state.statement
     if isinstance(statement, TextClause):
-        writes = bool(_ENTRY_WRITE.match(statement.text))
-    else:
-        table = getattr(statement, "table", None)
-        writes = (state.is_update or state.is_delete or state.is_insert) and getattr(
-            table, "name", ""
-        ) == "entry"
-    if writes:
-        rewritten(session=state.session, period_ids=state.session.info.get(_SCOPE))
+        written = _WRITES_TO.match(statement.text)
+        return written is not None and written[2].lower() == table
+    name = getattr(getattr(statement, "table", None), "name", "")
+    return bool(state.is_update or state.is_delete or state.is_insert) and name == table
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -20,6 +20,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from duban.choices import BreakdownStatus, EntryState
+from duban.persistence import target_blocks
 from duban.persistence.blocks import rewritten
 from duban.persistence.generation import touch
 from duban.persistence.models import EntryRow, UnitTargetRow, utcnow
@@ -74,6 +75,12 @@ def bulk_insert(*, session: Session, table: Table, columns: Mapping[str, Column]
         rewritten(
             session=session,
             period_ids=np.unique(periods) if isinstance(periods, np.ndarray) else [int(periods)],  # type: ignore[arg-type]
+        )
+    if table.name == "unit_target":
+        indicators = columns["indicator_id"]
+        target_blocks.rewritten(
+            session=session,
+            indicator_ids=np.unique(indicators) if isinstance(indicators, np.ndarray) else [int(indicators)],  # type: ignore[arg-type]
         )
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from duban.persistence import generation  # noqa: F401  (its session events move the generation counters)
+from duban.persistence.writers import WriterConnection, before_write, turns_for
 
 __all__ = ["ConcurrentChange", "Engine", "Session", "Sessions", "StoreBusy", "StoreDown", "StoreError"]
 # What the web and the CLI need of SQLAlchemy, named here so that they import none of it: they hold a
@@ -33,27 +34,32 @@ StoreError = sa_exc.SQLAlchemyError
 ConcurrentChange = StaleDataError  # a row changed by someone else since it was read
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-POOL_OVERFLOW = 10  # for the rare request that holds a second connection (an error page, /metrics)
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite connection waits for another process's writer
 
 warnings.filterwarnings("ignore", category=sa_exc.SAWarning, message=".*Decimal objects natively.*")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and savepoints that nest."""
+def make_engine(url: str, *, writer_wait: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout, savepoints that nest and one
+    writer per process (`duban.persistence.writers`), whose turn it waits `writer_wait` s for."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT, "factory": WriterConnection}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _writer_turns(make_url(url).database, writer_wait))
         event.listen(engine, "savepoint", _sqlite_savepoint)
+        event.listen(engine, "before_cursor_execute", before_write)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def pooled_engine(url: str, *, size: int, timeout: float) -> Engine:
-    """An engine whose pool holds `size` connections (a few more in a burst) and waits `timeout` s for one."""
+def pooled_engine(url: str, *, size: int, overflow: int, timeout: float) -> Engine:
+    """An engine whose pool holds `size` connections (`overflow` more in a burst) and waits `timeout` s for one
+    (and as long, on SQLite, for its turn to write)."""
     if url.startswith("sqlite") and url.split("///", 1)[-1] in ("", ":memory:"):
         return make_engine(url)  # one in-memory database per connection: no pool to size
-    return make_engine(url, pool_size=size, max_overflow=POOL_OVERFLOW, pool_timeout=timeout)
+    return make_engine(url, writer_wait=timeout, pool_size=size, max_overflow=overflow, pool_timeout=timeout)
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -72,6 +78,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _writer_turns(database: str | None, wait: float) -> Any:
+    """The `connect` listener that gives each connection to the file `database` its process's writer lock;
+    an in-memory database (one per connection) gets none."""
+
+    def share_turns(dbapi_connection: Any, _record: Any) -> None:
+        if database and database != ":memory:" and isinstance(dbapi_connection, WriterConnection):
+            dbapi_connection.turns = turns_for(str(Path(database).resolve()))
+            dbapi_connection.wait = wait
+
+    return share_turns
+
+
 def _sqlite_savepoint(connection: Any, _name: str) -> None:
     """Open the driver's transaction before a savepoint.
 
@@ -82,6 +100,7 @@ def _sqlite_savepoint(connection: Any, _name: str) -> None:
     """
     dbapi_connection = connection.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
+        dbapi_connection.take_turn()
         dbapi_connection.execute("BEGIN")
 
 

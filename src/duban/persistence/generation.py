@@ -6,14 +6,16 @@ changes a figure's reporting state (submitted, approved, returned — not a draf
 moves `states`. The counters live in the store, so N servers and a restart agree; they are moved by
 one mechanism (session events) at commit, never by the code that writes, so no write path can forget.
 
-The counter row is updated last, just before the commit, so it is the last lock a transaction takes
-and cannot be part of a deadlock. A reader reads the counters before the data it caches: what it
+The counter row is updated last, just before the commit (on PostgreSQL by the statement that writes the
+touch record, the last before the commit), so it is the last lock a transaction takes and cannot be part
+of a deadlock. A reader reads the counters before the data it caches: what it
 computes is then at least as new as the generation it files it under.
 
 Each move also records what it touched (`generation_touch`, in the same transaction): the indicators
-whose entries changed, or NULL for anything else (targets, the plan, units, the ledger, settings, a
+whose entries changed with the periods of those entries, or NULL for anything else (targets, the plan, units, the ledger, settings, a
 statement run by hand). A server holding a value computed at an older generation asks what was touched
-since (`touched_since`) and recomputes only that. The record is pruned to a window; `touched.figures`
+since (`touched_since`) and recomputes only that; a month's judgement leaves out what later months' entries
+touched (nothing of a later month enters it). The record is pruned to a window; `touched.figures`
 and `touched.states` in the counter table say from which generation on it is complete.
 """
 
@@ -25,27 +27,44 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, TextClause, delete, event, insert, inspect, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    ScalarSelect,
+    TextClause,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from duban.choices import EntryState
+from duban.persistence import target_blocks
 from duban.persistence.blocks import keep_current
 from duban.persistence.models import (
     EntryRow,
     GenerationRow,
     GenerationTouchRow,
+    PeriodRow,
 )
 
 FIGURES, STATES = "figures", "states"
 _WRITES = re.compile(r"\s*(UPDATE|DELETE|INSERT|REPLACE|COPY)\b", re.IGNORECASE)
 CHANGES = "duban.generation"  # session.info key: the counters this transaction moves
-TOUCHED = "duban.touched"  # session.info key: the indicator ids whose entries it changed; None: everything
+TOUCHED = "duban.touched"  # session.info key: (indicator, period) ids of the entries it changed; None: all
 FLOORS = {FIGURES: "touched.figures", STATES: "touched.states"}  # the record is complete after these
 WINDOW = 4096  # moves of a counter kept in the record; a value older than that is computed afresh
 _PRUNE_EVERY = 256  # the record is pruned when a counter moved to a multiple of this
+_RENEWAL = 1 << 20  # a restore's step beyond every counter value seen
 _MOST_TOUCHED = 64  # more indicators in one transaction (an import) are recorded as everything
 _PENDING_STATES = {EntryState.SUBMITTED.value, EntryState.APPROVED.value, EntryState.RETURNED.value}
-_IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation", "figure_block", "generation_touch"} | {
+_IGNORED_TABLES = {"audit_log", "app_user", "login_failure", "evidence", "generation", "figure_block", "target_block", "generation_touch"} | {
     "supervision_rules", "supervision_item", "supervision_reply", "supervision_reminder",
 }  # fmt: skip
 
@@ -78,30 +97,46 @@ def counter_columns() -> tuple[ScalarSelect[int], ScalarSelect[int]]:
 
 
 def touch(
-    *, session: Session, figures: bool = True, states: bool = True, indicators: Collection[int] | None = None
-) -> None:
-    """Mark this transaction as changing figures and/or states: of `indicators`' entries, or of anything."""
+    *, session: Session, figures: bool = True, states: bool = True,
+    cells: Collection[tuple[int, int | None]] | None = None,
+) -> None:  # fmt: skip
+    """Mark this transaction as changing figures and/or states: of the entries of `cells` (indicator id,
+    period id), or of anything."""
     moved = {name for name, flag in ((FIGURES, figures), (STATES, states)) if flag}
     if not moved:
         return
     session.info.setdefault(CHANGES, set()).update(moved)
-    touched: set[int | None] = session.info.setdefault(TOUCHED, set())
+    touched: set[tuple[int, int | None] | None] = session.info.setdefault(TOUCHED, set())
     if None in touched:
         return
-    if indicators is None or len(touched) + len(indicators) > _MOST_TOUCHED:
+    if cells is None or len(touched) + len(cells) > _MOST_TOUCHED:
         touched.clear()
         touched.add(None)
     else:
-        touched.update(indicators)
+        touched.update(cells)
 
 
-def touched_since(*, session: Session, since: Generation, states: bool = True) -> frozenset[int] | None:
+def touched_since(
+    *, session: Session, since: Generation, states: bool = True, up_to_month: int | None = None,
+    period_id: int | None = None,
+) -> frozenset[int] | None:  # fmt: skip
     """The indicators whose entries changed after `since` (in `figures`, or with `states` in either counter),
-    or None when anything else may have changed or the record does not reach back that far."""
+    or None when anything else may have changed or the record does not reach back that far. With
+    `up_to_month`, entries of periods of later months are left out; with `period_id`, of other periods
+    (a period not known counts)."""
     after = GenerationTouchRow.figures > since.figures
     if states:
         after = or_(after, GenerationTouchRow.states > since.states)
-    ids = set(session.scalars(select(GenerationTouchRow.indicator_id).where(after).distinct()))
+    touches = select(GenerationTouchRow.indicator_id).where(after).distinct()
+    if period_id is not None:
+        touches = touches.where(
+            or_(GenerationTouchRow.period_id.is_(None), GenerationTouchRow.period_id == period_id)
+        )
+    if up_to_month is not None:
+        touches = touches.outerjoin(PeriodRow, PeriodRow.id == GenerationTouchRow.period_id).where(
+            or_(PeriodRow.month.is_(None), PeriodRow.month <= up_to_month)
+        )
+    ids = set(session.scalars(touches))
     # read after the record: a prune committed in between makes the answer None, never short
     query = select(GenerationRow.name, GenerationRow.value).where(GenerationRow.name.in_(FLOORS.values()))
     floors = {name: value for name, value in session.execute(query)}
@@ -139,14 +174,21 @@ def _note_entry(session: Session, entry: EntryRow, *, changed: bool) -> None:
     history = inspect(entry).attrs.state.history
     states = {*history.added, *history.deleted, entry.state}
     touch(session=session, figures=EntryState.APPROVED.value in states, states=bool(states & _PENDING_STATES),
-          indicators=_indicator_ids(entry))  # fmt: skip
+          cells=_cells(entry))  # fmt: skip
 
 
-def _indicator_ids(entry: EntryRow) -> set[int] | None:
-    """The indicator (before and after, were it moved) whose entry this is; None if not known yet."""
-    history = inspect(entry).attrs.indicator_id.history
-    ids = {*history.added, *history.deleted, entry.indicator_id}
-    return None if None in ids else ids
+def _cells(entry: EntryRow) -> set[tuple[int, int | None]] | None:
+    """(indicator, period) of this entry, before and after were it moved; None if the indicator is not known yet."""
+    indicators, periods = (_before_and_after(entry, name) for name in ("indicator_id", "period_id"))
+    known = {indicator for indicator in indicators if indicator is not None}
+    if len(known) < len(indicators):
+        return None
+    return {(indicator, period) for indicator in known for period in periods}
+
+
+def _before_and_after(entry: EntryRow, name: str) -> set[int | None]:
+    history = getattr(inspect(entry).attrs, name).history
+    return {*history.added, *history.deleted, getattr(entry, name)}
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -167,38 +209,99 @@ def _note_statements(state: ORMExecuteState) -> None:
 def _move_counters(session: Session) -> None:
     session.flush()
     keep_current(session)  # the blocks' row locks before the counters' row, which stays the last one
+    target_blocks.keep_current(session)
+    if session.in_nested_transaction():
+        # a savepoint's release fires `before_commit` too: the counters move once, at the commit of the
+        # whole transaction (which `Session.commit` reaches after closing any savepoint left open)
+        return
     flags = sorted(session.info.pop(CHANGES, set()))
     touched = session.info.pop(TOUCHED, set())
     if not flags:
         return
-    moved = session.execute(
-        update(GenerationRow).where(GenerationRow.name.in_(flags))
-        .values(value=GenerationRow.value + 1).execution_options(synchronize_session=False)
-    )  # fmt: skip
-    if moved.rowcount < len(flags):  # type: ignore[attr-defined]  # a store whose rows were removed by hand
-        present = set(session.scalars(select(GenerationRow.name)))
+    # from this update to the commit every other writer waits for the counters' row
+    if session.connection().dialect.name == "postgresql":
+        moved = _move_and_record(session, flags, touched)
+    else:  # SQLite's lock is the whole store's, taken at the transaction's first write: no row to hurry
+        moved = _move(session, flags)
+        _record(session, moved, touched)
+    if len(moved) < len(flags):  # a store whose rows were removed by hand
         session.add_all(
-            GenerationRow(name=name, value=secrets.randbits(40)) for name in flags if name not in present
+            GenerationRow(name=name, value=secrets.randbits(40)) for name in flags if name not in moved
         )
         session.flush()
         _restart_record(session)
-    _record(session, flags, touched)
+    _prune(session, flags, moved)
 
 
-def _record(session: Session, flags: list[str], touched: set[int | None]) -> None:
-    """What this move touched, filed under the counters it moved to; now and then the oldest forgotten."""
-    now = current(session=session)
-    session.execute(insert(GenerationTouchRow), [
-        {"figures": now.figures, "states": now.states, "indicator_id": ident} for ident in touched or {None}
-    ])  # fmt: skip
-    moved = {FIGURES: now.figures, STATES: now.states}
-    if any(moved[name] % _PRUNE_EVERY == 0 for name in flags):
+def _move(session: Session, flags: list[str]) -> dict[str, int]:
+    """Move the counters `flags`; the values they moved to."""
+    return dict(session.execute(_moving(flags).execution_options(synchronize_session=False)).all())
+
+
+def _moving(flags: list[str]) -> Any:
+    return (
+        update(GenerationRow).where(GenerationRow.name.in_(flags)).values(value=GenerationRow.value + 1)
+        .returning(GenerationRow.name, GenerationRow.value)
+    )  # fmt: skip
+
+
+def _record(session: Session, moved: dict[str, int], touched: set[tuple[int, int | None] | None]) -> None:
+    """What this move touched, filed under the counters it moved to."""
+    figures, states = counter_columns()
+    session.execute(insert(GenerationTouchRow).values(figures=figures, states=states),
+                    [{"indicator_id": indicator, "period_id": period} for indicator, period in _cells_of(touched)])  # fmt: skip
+
+
+def _cells_of(touched: set[tuple[int, int | None] | None]) -> list[tuple[int | None, int | None]]:
+    """The (indicator, period) rows of the record; (NULL, NULL) for everything."""
+    return [(None, None) if cell is None else cell for cell in touched or {None}]
+
+
+def _move_and_record(
+    session: Session, flags: list[str], touched: set[tuple[int, int | None] | None]
+) -> dict[str, int]:
+    """Move the counters and record what was touched in one statement, the last before the commit: the
+    counters' row is then held for the commit's round trip alone (each round trip more was a wait for the
+    GIL of a busy server process while every other writer waited for the row)."""
+    moving = _moving(flags).cte("moved")
+    figures, states = (
+        func.coalesce(select(moving.c.value).where(moving.c.name == name).scalar_subquery(), column)
+        for name, column in zip((FIGURES, STATES), counter_columns(), strict=True)
+    )  # a counter not moved keeps its value, read in the same snapshot
+    indicators, periods = zip(*_cells_of(touched), strict=True)
+    cells = func.unnest(bindparam("indicators", list(indicators), type_=ARRAY(Integer)),
+                        bindparam("periods", list(periods), type_=ARRAY(Integer))).table_valued("indicator_id", "period_id").render_derived("cells")  # fmt: skip
+    recorded = select(figures, states, cells.c.indicator_id, cells.c.period_id).where(
+        figures.is_not(None), states.is_not(None)
+    )
+    record = insert(GenerationTouchRow).from_select(
+        ["figures", "states", "indicator_id", "period_id"], recorded
+    )
+    statement = select(moving.c.name, moving.c.value).add_cte(record.cte("recorded"))
+    return dict(session.execute(statement).all())
+
+
+def _prune(session: Session, flags: list[str], moved: dict[str, int]) -> None:
+    """Now and then the oldest of the record forgotten."""
+    if any(moved.get(name, 1) % _PRUNE_EVERY == 0 for name in flags):
+        now = current(session=session)
         floor = Generation(now.figures - WINDOW, now.states - WINDOW)
         session.execute(delete(GenerationTouchRow).where(
             GenerationTouchRow.figures <= floor.figures, GenerationTouchRow.states <= floor.states))  # fmt: skip
         for name, value in ((FIGURES, floor.figures), (STATES, floor.states)):
             session.execute(update(GenerationRow).where(GenerationRow.name == FLOORS[name])
                             .values(value=value).execution_options(synchronize_session=False))  # fmt: skip
+
+
+def renew(*, session: Session, above: Generation) -> None:
+    """Counters beyond both these and `above` (the replaced store's, read before a restore): what any server
+    filed under a counter value belongs to another timeline, which the same number of writes would reach
+    again; beyond every value seen, a server's remembered values also stay older than the store's."""
+    now = current(session=session)
+    for name, before, restored in ((FIGURES, above.figures, now.figures), (STATES, above.states, now.states)):
+        session.execute(update(GenerationRow).where(GenerationRow.name == name)
+                        .values(value=max(before, restored) + _RENEWAL).execution_options(synchronize_session=False))  # fmt: skip
+    _restart_record(session)
 
 
 def _restart_record(session: Session) -> None:
@@ -227,6 +330,7 @@ __all__ = [
     "Generation",
     "counter_columns",
     "current",
+    "renew",
     "touch",
     "touched_since",
 ]

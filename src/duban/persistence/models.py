@@ -273,6 +273,17 @@ class FigureBlockRow(Base):
     submitted: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class TargetBlockRow(Base):
+    """The unit targets of one indicator packed by unit, kept by every write (`persistence.target_blocks`)."""
+
+    __tablename__ = "target_block"
+
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    cells: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class GenerationRow(Base):
     """A counter moved by every transaction that changes what it names (`store.generation`)."""
 
@@ -283,7 +294,8 @@ class GenerationRow(Base):
 
 
 class GenerationTouchRow(Base):
-    """What one move of the counters touched: an indicator whose entries changed, NULL for everything."""
+    """What one move of the counters touched: an indicator whose entries changed (and in which period; NULL
+    where not known), NULL for everything."""
 
     __tablename__ = "generation_touch"
 
@@ -291,6 +303,7 @@ class GenerationTouchRow(Base):
     figures: Mapped[int] = mapped_column(BigInteger, index=True)
     states: Mapped[int] = mapped_column(BigInteger, index=True)
     indicator_id: Mapped[int | None] = mapped_column(Integer)
+    period_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditRow(Base):

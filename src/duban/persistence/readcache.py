@@ -100,6 +100,7 @@ def remembered(
                     del _busy[short]
         with _guard:
             _keep(_values, full, value)
+            _drop_superseded(short, full[-1])
             newest = _latest.get(short)
             if newest is None or newest[0] <= generation:
                 _keep(_latest, short, (generation, value))
@@ -168,6 +169,22 @@ def _keep(values: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None
     values.move_to_end(key)
     while len(values) > CAPACITY:
         values.popitem(last=False)
+
+
+def _drop_superseded(short: Hashable, filed_under: Generation | int) -> None:
+    """Forget the values of `short` filed under generations before `filed_under`: generations only grow, so
+    only requests already under way ask for them, and those hold theirs. Kept, each would hold its place (a
+    province's judged period is tens of MB) until CAPACITY newer values pushed it out: one per approval."""
+    superseded = [k for k in _values if isinstance(k, tuple) and k[:2] == short and k[2] != filed_under]
+    for full in superseded:
+        if _before(full[2], filed_under):
+            del _values[full]
+
+
+def _before(then: Generation | int, now: Generation | int) -> bool:
+    if isinstance(then, Generation) and isinstance(now, Generation):
+        return then.figures <= now.figures and then.states <= now.states
+    return isinstance(then, int) and isinstance(now, int) and then < now
 
 
 @contextmanager

@@ -6,6 +6,7 @@ to 各乡镇（街道） and the 县直部门; each ranks the regions one level 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from duban.choices import TOP_KINDS, OrgKind
@@ -14,7 +15,13 @@ from duban.plan.model import Plan
 # the kind of region right below each level's top, and its short name
 BELOW = {OrgKind.PROVINCE: OrgKind.CITY, OrgKind.CITY: OrgKind.COUNTY, OrgKind.COUNTY: OrgKind.TOWNSHIP}
 SHORT = {OrgKind.PROVINCE: "省", OrgKind.CITY: "市", OrgKind.COUNTY: "县"}
+YOU = {OrgKind.CITY: "你市（州）", OrgKind.COUNTY: "你县", OrgKind.TOWNSHIP: "你乡镇（街道）"}
 REGION_WORDS = {OrgKind.CITY: "市（州）", OrgKind.COUNTY: "县（市、区）", OrgKind.TOWNSHIP: "乡镇（街道）"}
+REGION_SHORT = {
+    OrgKind.CITY: "市州",
+    OrgKind.COUNTY: "县区",
+    OrgKind.TOWNSHIP: "乡镇",
+}  # a sheet's or a table's name
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,16 @@ class Level:
         return REGION_WORDS[self.ranked]
 
     @property
+    def regions_short(self) -> str:
+        """市州, 县区 or 乡镇: the regions below the top where a table's or a worksheet's name is short."""
+        return REGION_SHORT[self.ranked]
+
+    @property
+    def you(self) -> str:
+        """你县, 你市（州） or 你乡镇（街道）: how a bulletin for one of the regions below the top addresses it."""
+        return YOU[self.ranked]
+
+    @property
     def departments(self) -> str:
         """省直部门, 市直部门 or 县直部门."""
         return f"{self.short}直部门"
@@ -59,14 +76,18 @@ class Level:
 
 
 def plan_level(plan: Plan) -> Level:
-    """The level of the plan's top region (a province or city with no parent among the plan's units, or a county
-    alone at the top above townships); a city's otherwise, as a plan of counties with no unit above them is a city's."""
+    """The level of the plan's top region, by `top_level` over the regions with no parent among its units."""
     names = {u.name for u in plan.units}
-    roots = [u.kind for u in plan.units if u.kind in SHORT and u.parent not in names]
+    return top_level([u.kind for u in plan.units if u.kind in SHORT and u.parent not in names])
+
+
+def top_level(roots: Sequence[OrgKind]) -> Level:
+    """The one rule for a plan's level, given its regions under none of its units (in the plan's order): the
+    first province or city among them, or a county alone at the top (its townships listed or not yet); a
+    city's otherwise, as a plan of counties with no unit above them is a city's."""
     top = next((kind for kind in roots if kind in TOP_KINDS), None)
     if top is None:
-        townships = any(u.kind is OrgKind.TOWNSHIP for u in plan.units)
-        top = OrgKind.COUNTY if roots == [OrgKind.COUNTY] and townships else OrgKind.CITY
+        top = OrgKind.COUNTY if list(roots) == [OrgKind.COUNTY] else OrgKind.CITY
     return Level(top)
 
 

@@ -172,6 +172,7 @@ class Indicator(Model):
     formula: str | None = None
     same_as: str | None = None
     last_year: str | None = None  # its code in last year's plan (mapped on load; "-": new), else its own
+    above: str | None = None  # its code in the province plan above (mapped on load; "-": none), else its own
     quote: str | None = None
     offset: int | None = None
     line: int | None = None

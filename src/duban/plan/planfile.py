@@ -83,6 +83,11 @@ def parse_plan_text(text: str, *, name: str = "<plan>") -> Plan:
     return plan
 
 
+def line_in_file(path: Path | str, loc: tuple[str | int, ...]) -> int | None:
+    """The 1-based line of `loc` (("units", 2, "parent")) in a plan file: where a store's refusal points."""
+    return _line_of(YAML(typ="rt").load(Path(path).read_text(encoding="utf-8")), loc)
+
+
 def _faults_of_valid_rest(tree: Any, exc: ValidationError, name: str) -> list[Problem]:
     """Check-level errors of the indicators that did pass the schema, so one run reports every fault."""
     locs = [_indicator_loc(err) for err in exc.errors()]

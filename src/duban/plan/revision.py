@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from duban.plan.lineage import MAPPINGS, NEW, mapped_code
 from duban.plan.model import Area, Indicator, Plan, Task
 
 # Fields an ingest draft may change on a matched indicator; the rest stay as the office curated them.
@@ -21,7 +22,6 @@ _COMPARED = {
     "name": "名称", "unit": "计量单位", "display_unit": "显示单位", "kind": "指标类型", "comparator": "比较方式", "target": "目标值",
     "aspiration": "力争", "baseline": "基数", "accumulation": "累计方式", "scope": "范围", "lead_unit": "牵头单位",
     "co_units": "配合单位", "due": "完成时限", "profile": "序时进度", "feed": "项目库数据来源", "ledger_check": "与台账核对容差", "formula": "计算公式",
-    "last_year": "去年对应指标",
 }  # fmt: skip
 
 
@@ -170,7 +170,21 @@ def indicator_fields_changed(*, old: Indicator, new: Indicator) -> list[FieldCha
         for name, label in _COMPARED.items()
         if _comparable(getattr(old, name)) != _comparable(getattr(new, name))
     ]
-    return fields + _breakdown_changes(old, new)
+    return fields + _mapping_changes(old, new) + _breakdown_changes(old, new)
+
+
+def _mapping_changes(old: Indicator, new: Indicator) -> list[FieldChange]:
+    """Last year's and the plan above's indicator it maps to, by the code each names (unset: its own)."""
+    pairs = [
+        (name, label, mapped_code(old, name), mapped_code(new, name)) for name, label in MAPPINGS.items()
+    ]
+    return [
+        FieldChange(name, label, _mapped_shown(a), _mapped_shown(b)) for name, label, a, b in pairs if a != b
+    ]
+
+
+def _mapped_shown(code: str) -> str:
+    return "无" if code == NEW else code
 
 
 def _breakdown_changes(old: Indicator, new: Indicator) -> list[FieldChange]:

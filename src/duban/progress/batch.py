@@ -9,7 +9,7 @@ matrices. Status codes index `STATUSES`; `NO_TARGET` (-1) where a unit has no ta
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 
@@ -208,13 +208,18 @@ def _carry_forward(*, value: np.ndarray, carry: np.ndarray) -> None:
 
 def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n_ind, n_unit = frame.target.shape
+    # ((month slot * I) + indicator) * U + unit, in place: no step over millions of rows allocates
     if frame.row_month is None:
         months = np.array([frame.month])
-        slot = np.zeros(len(frame.value), dtype=np.int64)
+        flat = frame.indicator.astype(np.int64)
     else:
         months = np.arange(1, frame.month + 1)
-        slot = frame.row_month.astype(np.int64) - 1
-    flat = (slot * n_ind + frame.indicator) * n_unit + frame.unit
+        flat = frame.row_month.astype(np.int64)
+        flat -= 1
+        flat *= n_ind
+        flat += frame.indicator
+    flat *= n_unit
+    flat += frame.unit
     cubes = []
     for column in (frame.value, frame.numerator, frame.denominator):
         cube = np.full((len(months), n_ind, n_unit), np.nan)
@@ -239,11 +244,19 @@ def _roll_up(
     ratio = np.tile(frame.indicators.ratio, value.shape[0])
     growth = np.tile(frame.indicators.growth, value.shape[0])
     sums, ratios = np.flatnonzero(~ratio), np.flatnonzero(ratio)
-    own = np.nonzero(ratio[:, None] & np.isnan(v) & ~np.isnan(n) & ~np.isnan(d))
-    v[own] = _ratio_value(n[own], d[own], growth[own[0]])
+    _own_ratios(v=v, n=n, d=d, rows=ratios, growth=growth)
     for level in frame.units.levels:
         _sum_level(level=level, v=v, n=n, d=d, rows=sums)
         _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
+
+
+def _own_ratios(*, v: np.ndarray, n: np.ndarray, d: np.ndarray, rows: np.ndarray, growth: np.ndarray) -> None:
+    """A ratio cell with its own numerator and denominator but no value gets the value they make."""
+    # over the ratio rows alone (a sum takes no value from a numerator): gathered, not masked in every row
+    blank = np.isnan(v[rows]) & ~np.isnan(n[rows]) & ~np.isnan(d[rows])
+    row, unit = np.nonzero(blank)
+    own = (rows[row], unit)
+    v[own] = _ratio_value(n[own], d[own], growth[own[0]])
 
 
 def _kept(level: _Level, v: np.ndarray, n: np.ndarray, d: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -347,10 +360,27 @@ def _each(*, frame: PeriodFrame, value: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _forecast(
     *, frame: PeriodFrame, cube: np.ndarray, months: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    level = frame.indicators.level[:, None]
-    c_point, c_sd, c_reach = _cumulative(frame=frame, cube=cube, months=months)
-    l_point, l_sd, l_reach = _level(frame=frame, cube=cube, months=months)
-    return np.where(level, l_point, c_point), np.where(level, l_sd, c_sd), np.where(level, l_reach, c_reach)
+    """Point, sd and reach month: level indicators by their trend, the others by last year's pattern."""
+    point, sd, reach = (np.empty(frame.target.shape) for _ in range(3))
+    level = frame.indicators.level
+    for rows, method in ((np.flatnonzero(level), _level), (np.flatnonzero(~level), _cumulative)):
+        if len(rows):  # each method on its own indicators only: the other's work would be thrown away
+            whole = len(rows) == len(level)
+            part = frame if whole else _rows_of(frame, rows)
+            point[rows], sd[rows], reach[rows] = method(
+                frame=part, cube=cube if whole else cube[:, rows], months=months
+            )
+    return point, sd, reach
+
+
+def _rows_of(frame: PeriodFrame, rows: np.ndarray) -> PeriodFrame:
+    """The frame's indicators `rows` alone, as far as the forecast reads it (facts, targets, patterns)."""
+    facts = {
+        f.name: getattr(frame.indicators, f.name)[rows] for f in fields(IndicatorArrays) if f.name != "ids"
+    }
+    indicators = IndicatorArrays(ids=tuple(frame.indicators.ids[i] for i in rows), **facts)
+    pattern = None if frame.unit_pattern is None else frame.unit_pattern[rows]
+    return replace(frame, indicators=indicators, target=frame.target[rows], unit_pattern=pattern)
 
 
 def _cumulative(
@@ -376,6 +406,24 @@ def _patterns(frame: PeriodFrame) -> np.ndarray:
 
 
 def _cv(*, cube: np.ndarray, months: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    totals = _implied_totals(cube=cube, months=months, pattern=pattern)
+    if not totals:
+        return np.full(cube.shape[1:], DEFAULT_CV)
+    # sums over the months one array at a time: np.nansum would copy the whole stack to zero its NaNs
+    count, total = np.zeros(cube.shape[1:]), np.zeros(cube.shape[1:])
+    for implied in totals:
+        seen = ~np.isnan(implied)
+        count += seen
+        total += np.where(seen, implied, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / count
+        squares = sum(np.where(np.isnan(t), 0.0, (t - mean) ** 2) for t in totals)
+        cv = np.maximum(np.sqrt(squares / count) / mean, MIN_CV)
+    return np.where((count >= 2) & (mean > 0), cv, DEFAULT_CV)
+
+
+def _implied_totals(*, cube: np.ndarray, months: np.ndarray, pattern: np.ndarray) -> list[np.ndarray]:
+    """The annual total each month implies whose previous month is known (January: from zero)."""
     slot = {int(k): j for j, k in enumerate(months)}
     totals = []
     for j, k in enumerate(months):
@@ -385,15 +433,7 @@ def _cv(*, cube: np.ndarray, months: np.ndarray, pattern: np.ndarray) -> np.ndar
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
             totals.append(np.where(step > 0, (cube[j] - previous) / step, np.nan))
-    if not totals:
-        return np.full(cube.shape[1:], DEFAULT_CV)
-    stack = np.stack(totals)
-    count = np.sum(~np.isnan(stack), axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.nansum(stack, axis=0) / count
-        spread = np.sqrt(np.nansum((stack - mean) ** 2, axis=0) / count)
-        cv = np.maximum(spread / mean, MIN_CV)
-    return np.where((count >= 2) & (mean > 0), cv, DEFAULT_CV)
+    return totals
 
 
 def _cumulative_reach(

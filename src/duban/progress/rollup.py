@@ -81,8 +81,19 @@ def carried_note(carried: list[Carried]) -> str:
     by_month: dict[int, list[str]] = {}
     for c in carried:
         by_month.setdefault(c.month, []).append(c.unit)
-    parts = [f"{'、'.join(units)}沿用{month}月数" for month, units in sorted(by_month.items(), reverse=True)]
+    parts = [f"{_named(units)}沿用{month}月数" for month, units in sorted(by_month.items(), reverse=True)]
     return "；".join(parts)
+
+
+NAMED_AT_MOST = (
+    10  # a province's figure may hold hundreds of townships' earlier figures: name the first, count all
+)
+
+
+def _named(units: list[str]) -> str:
+    if len(units) <= NAMED_AT_MOST:
+        return "、".join(units)
+    return f"{'、'.join(units[:NAMED_AT_MOST])}等{len(units)}个单位"
 
 
 def ratio_value(*, kind: IndicatorKind, numerator: Decimal, denominator: Decimal) -> Decimal | None:

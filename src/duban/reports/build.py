@@ -75,8 +75,8 @@ class Scope:
 
     @property
     def you(self) -> str:
-        """How the bulletin addresses its reader: 你县 in a county's, the units in the city's."""
-        return "你县" if self.unit else "各牵头单位"
+        """How the bulletin addresses its reader: 你县 in a county's (你市（州） in a 州市's), the units in the plan's."""
+        return self.level.you if self.unit else "各牵头单位"
 
     @cached_property
     def reporting(self) -> list[ReportingLine]:
@@ -212,7 +212,7 @@ def _summary_sentence(scope: Scope, counts: dict[Status, int]) -> str:
     aspirations = sum(1 for i in scope.items if not i.headline)
     extra = f"（另有力争目标{aspirations}项，单独列示，不计入统计）" if aspirations else ""
     verdict = judgement_words(good_share=share, far_behind=counts[Status.FAR_BEHIND])
-    holder = "你县承担" if scope.unit else f"{scope.level.whole}纳入督查"
+    holder = f"{scope.level.you}承担" if scope.unit else f"{scope.level.whole}纳入督查"
     until = _until(scope)
     if not total:
         return f"截至{until}，{holder}的年度目标任务均为力争目标{extra}。"
@@ -308,7 +308,7 @@ def _good(scope: Scope) -> Section | None:
 
 def _named(item: Item, scope: Scope, *, gap: bool = False) -> str:
     """“新开工项目数”（市发展改革委，超序时进度6.2个百分点）; a county's own items without the unit."""
-    details = [] if scope.unit else [item.lead_unit]
+    details = [] if scope.unit or not item.named_lead else [item.named_lead]
     if gap:
         details.append(points_text(item.judgement.gap_pp))
     return quoted(item.name) + (f"（{'，'.join(details)}）" if details else "")
@@ -466,12 +466,12 @@ def _lagging(scope: Scope) -> Section:
 
 
 def _subject(scope: Scope) -> str:
-    return "你县" if scope.unit else scope.level.whole
+    return scope.level.you if scope.unit else scope.level.whole
 
 
 def _lag_words(item: Item, scope: Scope, *, act: bool = True) -> str:
     """“培育储备国家级重点专科数”（市卫生健康委），完成1个，低于序时进度33.3个百分点，现予挂牌督办."""
-    words = quoted(item.name) + ("" if scope.unit else f"（{item.lead_unit}）")
+    words = quoted(item.name) + ("" if scope.unit or not item.named_lead else f"（{item.named_lead}）")
     facts = [f"完成{item.value_text()}" if item.stage is None and item.each is None else item.value_text(),
              points_text(item.judgement.gap_pp), *_verdicts(item, scope)]  # fmt: skip
     if act:
@@ -517,7 +517,11 @@ def _actions(item: Item, scope: Scope) -> list[str]:
         if not label and scope.rules.far_behind:
             actions.append("现予挂牌督办")
         if scope.was_lagging(item, Status.FAR_BEHIND):
-            who = "你县分管负责同志" if scope.unit else f"{item.lead_unit}主要负责同志"
+            who = (
+                f"{scope.level.you}分管负责同志"
+                if scope.unit
+                else f"{item.named_lead or '牵头单位'}主要负责同志"
+            )
             actions.append(f"已连续两个月严重滞后，将约谈{who}")
     elif scope.was_lagging(item):
         actions.append("已连续两个月滞后" + ("" if label else "，纳入督办"))
@@ -543,12 +547,14 @@ def _problems(scope: Scope) -> Section | None:
     if not causes and not vague:
         return None
     section = Section("存在问题")
-    lead = "从你县报送的滞后原因看" if scope.unit else "从各单位报送的滞后原因看"
+    lead = f"从{scope.level.you}报送的滞后原因看" if scope.unit else "从各单位报送的滞后原因看"
     section.paragraphs.append(f"{lead}，主要存在以下问题：" if causes else f"{lead}：")
     for number, cause in enumerate(causes, start=1):
-        section.paragraphs.append(cause_sentence(cause, number=number, county_voice=bool(scope.unit)))
+        section.paragraphs.append(
+            cause_sentence(cause, number=number, voice=scope.level.you if scope.unit else None)
+        )
     if vague:
-        section.paragraphs.append(vague_sentence(vague, county_voice=bool(scope.unit)))
+        section.paragraphs.append(vague_sentence(vague, voice=scope.level.you if scope.unit else None))
     return section
 
 
@@ -610,9 +616,9 @@ def _own_rank_sentence(scope: Scope) -> str:
     rankings, unit = scope.overview.rankings, scope.unit
     own = next((r for r in rankings if r.unit == unit), None)
     if own is None:
-        return "你县本期未参与排名。"
+        return f"{scope.level.you}本期未参与排名。"
     tied = sum(1 for r in rankings if r.rank == own.rank) > 1
-    text = (f"你县在{len(rankings)}个{scope.level.regions}中排名第{own.rank}位{'（并列）' if tied else ''}，"
+    text = (f"{scope.level.you}在{len(rankings)}个{scope.level.regions}中排名第{own.rank}位{'（并列）' if tied else ''}，"
             f"得分{score_text(own.score)}分{_rank_change(scope, own)}。")  # fmt: skip
     parts = [f"承担目标{own.total}项", f"正常及以上{own.good}项"]
     parts += [f"严重滞后{own.far_behind}项"] if own.far_behind else []
@@ -644,7 +650,7 @@ def _ranking_table(rankings: list[Ranking], unit: str | None, level: Level) -> T
     rows = [(r.rank, r.unit, tenth(r.score), r.total, r.good, tenth(r.done_share), r.far_behind, r.not_reported)
             for r in rankings]  # fmt: skip
     own = frozenset(n for n, r in enumerate(rankings) if r.unit == unit)
-    return Table("县区排名", columns, rows, highlight=own)
+    return Table(f"{level.regions_short}排名", columns, rows, highlight=own)
 
 
 # ── 报送情况 ────────────────────────────────────────────────────────────────
@@ -657,12 +663,12 @@ def _reporting(scope: Scope) -> Section:
     if not short:
         pending = sum(r.pending for r in lines)
         section.paragraphs.append(
-            f"本期{'你县已' if scope.unit else f'各{scope.level.regions}和{scope.level.short}直各有关部门均已'}按时报送全部进度数据"
+            f"本期{f'{scope.level.you}已' if scope.unit else f'各{scope.level.regions}和{scope.level.short}直各有关部门均已'}按时报送全部进度数据"
             + (f"，其中{pending}项尚待审核。" if pending else "。")
         )
         return section
     if scope.unit:
-        section.paragraphs.append(_unit_reporting_sentence(short[0]))
+        section.paragraphs.append(_unit_reporting_sentence(short[0], you=scope.level.you))
     else:
         section.paragraphs.append(_reporting_sentence(short, len(lines)))
     section.tables.append(_reporting_table(short, city_name(scope.overview.plan), scope.level))
@@ -698,13 +704,13 @@ def _summed(unit: str, kind: OrgKind, lines: list[ReportingLine]) -> ReportingLi
                          total("missing"), any(line.late for line in lines))  # fmt: skip
 
 
-def _unit_reporting_sentence(line: ReportingLine) -> str:
+def _unit_reporting_sentence(line: ReportingLine, *, you: str) -> str:
     parts = [f"已报送{line.submitted}项"]
     parts += [f"其中待审核{line.pending}项"] if line.pending else []
     parts += [f"被退回{line.returned}项"] if line.returned else []
     parts += [f"未报送{line.missing}项"] if line.missing else []
-    text = f"本期你县应报送{line.expected}项，" + "，".join(parts) + "。"
-    return text + ("你县已超过报送时限仍未报齐，予以通报。" if line.late else "")
+    text = f"本期{you}应报送{line.expected}项，" + "，".join(parts) + "。"
+    return text + (f"{you}已超过报送时限仍未报齐，予以通报。" if line.late else "")
 
 
 def _reporting_sentence(short: list[ReportingLine], total: int) -> str:

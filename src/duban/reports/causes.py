@@ -80,7 +80,7 @@ def group_causes(*, notes: Sequence[Note]) -> tuple[list[Cause], list[Note]]:
     return causes, vague
 
 
-def cause_sentence(cause: Cause, *, number: int, county_voice: bool) -> str:
+def cause_sentence(cause: Cause, *, number: int, voice: str | None) -> str:
     """（一）资金到位不及时。市发展改革委、镇雄县等3个单位反映……，如镇雄县在“…”上报告“…”。"""
     quote = cause.quote
     head = f"（{ordinal(number)}）{cause.problem}。"
@@ -89,14 +89,16 @@ def cause_sentence(cause: Cause, *, number: int, county_voice: bool) -> str:
         if specific(quote.text)
         else f"就{quoted(quote.target)}所作说明"
     )
-    if county_voice:
-        return head + f"你县{len(cause.notes)}项滞后目标的原因说明涉及此类问题，如{said.removeprefix('就')}。"
+    if voice:  # a region's bulletin speaks to it: 你县 (你市（州） in a 州市's)
+        return (
+            head + f"{voice}{len(cause.notes)}项滞后目标的原因说明涉及此类问题，如{said.removeprefix('就')}。"
+        )
     return head + f"{_units_words(cause.units)}在滞后原因中反映此类问题，如{quote.unit}{said}。"
 
 
-def vague_sentence(vague: Sequence[Note], *, county_voice: bool) -> str:
+def vague_sentence(vague: Sequence[Note], *, voice: str | None) -> str:
     """The notes that explain nothing, named so the units write better ones next month."""
-    if county_voice:
+    if voice:
         return f"另有{len(vague)}项滞后目标的原因说明过于笼统（如{quoted(vague[0].text)}），未说明具体原因。"
     units = list(dict.fromkeys(n.unit for n in vague))
     return (f"此外，{_units_words(units)}对{len(vague)}项滞后目标的原因说明过于笼统"

@@ -33,13 +33,13 @@ def units_words(units: list[str], *, most: int = 4) -> str:
 
 
 def _who(scope: Scope, items: list[Item]) -> str:
-    return "你县" if scope.unit else units_words([i.lead_unit for i in items])
+    return scope.level.you if scope.unit else units_words([i.lead_unit for i in items])
 
 
 def _lagging_demand(scope: Scope) -> str:
     behind = [i for i in lagging(scope.items) if i.headline]
     if not behind:
-        return (f"巩固推进成效。请{'你县' if scope.unit else '各牵头单位'}保持工作力度，"
+        return (f"巩固推进成效。请{scope.level.you if scope.unit else '各牵头单位'}保持工作力度，"
                 "确保正常推进的目标继续按序时推进、已完成的目标巩固提升。")  # fmt: skip
     return (f"抓紧推动滞后事项赶进度。请{_who(scope, behind)}对滞后的{len(behind)}项目标逐项分析原因，"
             "明确整改措施、责任人和完成时限，确保尽快达到序时进度。")  # fmt: skip
@@ -71,7 +71,7 @@ def _escalation_demand(scope: Scope) -> str:
         return ""
     days = scope.rules.reply_days
     who = _who(scope, far)
-    leaders = "你县分管负责同志" if scope.unit else "牵头单位主要负责同志"
+    leaders = f"{scope.level.you}分管负责同志" if scope.unit else "牵头单位主要负责同志"
     return (f"强化督办问责。对严重滞后的{len(far)}项目标实行挂牌督办，请{who}在收到督办单后{days}日内书面反馈整改措施；"
             f"下月仍严重滞后的，将约谈{leaders}，并将推进情况纳入年度综合考核。")  # fmt: skip
 
@@ -86,15 +86,15 @@ def _causes_demand(scope: Scope) -> str:
     if not causes:
         return ""
     problems = "、".join(c.problem for c in causes[:3])
-    return f"协调解决共性问题。针对{problems}等问题，请{'你县' if scope.unit else '各牵头单位'}主动对接相关部门，逐项协调解决，需{scope.level.short}级层面协调的及时报告。"
+    return f"协调解决共性问题。针对{problems}等问题，请{scope.level.you if scope.unit else '各牵头单位'}主动对接相关部门，逐项协调解决，需{scope.level.short}级层面协调的及时报告。"
 
 
 def _reporting_demand(scope: Scope) -> str:
     late = [r.unit for r in scope.reporting if r.late]
     when = _next_report_words(scope.next_report)
-    text = f"严格按时报送。请{'你县' if scope.unit else '各单位'}{when}，对滞后目标须在备注中逐项说明具体原因和整改措施，原因说明笼统的将予退回"
+    text = f"严格按时报送。请{scope.level.you if scope.unit else '各单位'}{when}，对滞后目标须在备注中逐项说明具体原因和整改措施，原因说明笼统的将予退回"
     if late:
-        text += f"；{'你县' if scope.unit else '、'.join(late)}逾期未报齐的数据须立即补报"
+        text += f"；{scope.level.you if scope.unit else '、'.join(late)}逾期未报齐的数据须立即补报"
     return text + "。"
 
 

@@ -51,7 +51,13 @@ class Item:
 
     @property
     def lead_unit(self) -> str:
-        return self.holder or self.indicator.lead_unit or "—"
+        """The unit a table shows: “—” when the plan names none."""
+        return self.named_lead or "—"
+
+    @property
+    def named_lead(self) -> str:
+        """The unit the text names (empty when the plan names none: the sentence leaves it out)."""
+        return self.holder or self.indicator.lead_unit or ""
 
     @property
     def lagging(self) -> bool:

@@ -7,7 +7,10 @@ CJK from Debian's fonts-noto-cjk when the government fonts (仿宋_GB2312, 黑�
 from __future__ import annotations
 
 import re
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -21,12 +24,15 @@ from duban.reports.raster import png
 from duban.reports.text import date_text, percent_text
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 CHART_SCHEME = "chart"
 FONTS = threading.local()
+WEASYPRINT_IMPORT = threading.Lock()
 SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）[^。]*。")
 
 
@@ -82,11 +88,9 @@ def render_html(*, bulletin: Bulletin, images: dict[str, bytes]) -> str:
 
 def render_pdf(*, bulletin: Bulletin) -> bytes:
     """The bulletin as an A4 PDF with embedded CJK fonts."""
-    from weasyprint import HTML
-
     images: dict[str, bytes] = {}
-    page = HTML(string=render_html(bulletin=bulletin, images=images), base_url=str(TEMPLATES),
-                url_fetcher=chart_fetcher(images))  # fmt: skip
+    html = render_html(bulletin=bulletin, images=images)
+    page = loaded_weasyprint().HTML(string=html, base_url=str(TEMPLATES), url_fetcher=chart_fetcher(images))
     pdf: bytes = page.write_pdf(font_config=font_config())
     return pdf
 
@@ -110,9 +114,8 @@ def warm_up() -> threading.Thread:
     before it takes requests: running beside them, the imports held the GIL and slowed /healthz past 200 ms."""
 
     def render_one_line() -> None:
-        from weasyprint import HTML
-
-        HTML(string='<p style="font-family: serif">督查通报</p>').write_pdf(font_config=font_config())
+        one_line = loaded_weasyprint().HTML(string='<p style="font-family: serif">督查通报</p>')
+        one_line.write_pdf(font_config=font_config())
 
     thread = threading.Thread(target=render_one_line, name="duban-pdf-warm-up", daemon=True)
     thread.start()
@@ -124,9 +127,42 @@ def font_config() -> FontConfiguration:
 
     One per thread, as the web server renders in a thread pool and Pango's font map is not thread-safe.
     """
-    from weasyprint.text.fonts import FontConfiguration
-
     if not hasattr(FONTS, "config"):
-        FONTS.config = FontConfiguration()
+        FONTS.config = loaded_weasyprint().text.fonts.FontConfiguration()
     config: FontConfiguration = FONTS.config
     return config
+
+
+def loaded_weasyprint() -> ModuleType:
+    """WeasyPrint, imported once, on Linux without ctypes' library search (`_no_library_search`)."""
+    with WEASYPRINT_IMPORT, _no_library_search():
+        import weasyprint
+        import weasyprint.text.fonts
+
+        return weasyprint
+
+
+@contextmanager
+def _no_library_search() -> Iterator[None]:
+    """While this thread imports WeasyPrint on Linux, ctypes.util.find_library finds nothing, at once.
+
+    WeasyPrint tries each of its seven libraries under other platforms' names (libgobject-2.0-0,
+    gobject-2.0-0, gobject-2.0) before the one that loads on Linux (libgobject-2.0.so.0); cffi asks
+    find_library about every miss, which runs ldconfig, gcc and ld: 54 subprocesses, 0.2 s CPU and
+    0.4 s or more of a cold bulletin's wall clock. The .so names load without it; other threads still search.
+    """
+    import ctypes.util
+
+    if "weasyprint" in sys.modules or sys.platform != "linux":
+        yield
+        return
+    search, importer = ctypes.util.find_library, threading.get_ident()
+
+    def find_library(name: str) -> str | None:
+        return None if threading.get_ident() == importer else search(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = search

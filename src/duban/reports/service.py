@@ -76,7 +76,7 @@ def bulletin_for(
     open_items: Mapping[str, str] | None = None, number: int | str | None = None, issued: date | None = None,
     record: bool = True, region: str | None = None,
 ) -> Bulletin:  # fmt: skip
-    """The bulletin of `period` ('2026-06') for the city, or for the county `unit`.
+    """The bulletin of `period` ("2026-06") for the plan, or for `unit`, one of the units it ranks (a county, a 州市).
 
     `number` and `issued` are the office's: a number (or AUTO, the year's next) is recorded in the
     year's counter (unless not `record`: a read-only web download), and a number another bulletin
@@ -90,8 +90,8 @@ def bulletin_for(
     overview = period_overview(
         session=session, plan_row=plan_row, month=month, basis=basis, today=today, lean=True
     )
-    if unit and unit not in {c.name for c in overview.plan.counties()}:
-        raise ReportError(f"“{unit}”不是{overview.plan.region}的县（市、区），无法生成县级通报")
+    if unit and unit not in overview.ranked:  # a city's counties, a province's 州市
+        raise ReportError(f"“{unit}”不是{overview.plan.region}的{overview.level.regions}，无法生成其通报")
     previous = (
         period_overview(
             session=session, plan_row=plan_row, month=month - 1, basis=basis, today=today, lean=True

@@ -10,17 +10,15 @@ from datetime import date
 
 from duban.choices import FinalStatus
 from duban.plan.assignments import city_name
-from duban.plan.levels import plan_level
+from duban.plan.levels import Level, plan_level
 from duban.reports.build import ranking_sentence
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.text import date_text, ordinal, quoted, score_text, series, share_text, tenth, title_lines
 from duban.services.yearclose import CountyResult, TargetResult, YearResult
 
-RANK_TABLE, CITY_TABLE, COUNTY_TABLE = "县区考核结果", "市级目标完成情况", "县区目标完成情况"
-
 
 def build_year_result(*, result: YearResult, issued: date, number: int | None = None) -> Bulletin:
-    """The 考核结果 of `result`'s year as a bulletin (city voice, every county ranked)."""
+    """The 考核结果 of `result`'s year as a bulletin (in the plan's level's voice, every region below it ranked)."""
     sections = [_summary(result), _ranking(result), _targets(result), _demands(result)]
     for index, section in enumerate(sections, start=1):
         section.heading = f"{ordinal(index)}、{section.heading}"
@@ -55,38 +53,39 @@ def _summary(result: YearResult) -> Section:
 
 
 def _ranking(result: YearResult) -> Section:
-    rankings = [c.ranking for c in result.counties]
+    rankings, level = [c.ranking for c in result.counties], plan_level(result.plan)
     if not rankings:
-        return Section("县（市、区）考核排名", ["本年度无县（市、区）承担的量化目标。"])
+        return Section(f"{level.regions}考核排名", [f"本年度无{level.regions}承担的量化目标。"])
     by_status = {s: [c.ranking.unit for c in result.counties if c.status is s] for s in FinalStatus}
     said = "；".join(f"{s.label}的有{'、'.join(units)}" for s, units in by_status.items() if units)
-    method = "按各县（市、区）承担目标的完成情况计分（完成目标占比，按方面权重加权），得分相同的并列。"
-    section = Section("县（市、区）考核排名", [method + ranking_sentence(rankings=rankings).replace("本期", "本年度"),
+    method = f"按各{level.regions}承担目标的完成情况计分（完成目标占比，按方面权重加权），得分相同的并列。"
+    section = Section(f"{level.regions}考核排名", [method + ranking_sentence(rankings=rankings).replace("本期", "本年度"),
                                            f"年度考核结果：{said}。"])  # fmt: skip
-    section.tables.append(_ranking_table(result.counties))
+    section.tables.append(_ranking_table(result.counties, level))
     return section
 
 
-def _ranking_table(counties: list[CountyResult]) -> Table:
-    columns = (Column("排名", ColumnKind.COUNT), Column("县（市、区）", width=1.4), Column("得分", ColumnKind.POINTS),
+def _ranking_table(counties: list[CountyResult], level: Level) -> Table:
+    columns = (Column("排名", ColumnKind.COUNT), Column(level.regions, width=1.4), Column("得分", ColumnKind.POINTS),
                Column("目标（项）", ColumnKind.COUNT), Column("完成（项）", ColumnKind.COUNT),
                Column("基本完成（项）", ColumnKind.COUNT), Column("未完成（项）", ColumnKind.COUNT),
                Column("考核结果", width=1.2))  # fmt: skip
     rows = [(c.ranking.rank, c.ranking.unit, tenth(c.ranking.score), sum(c.counts.values()),
              c.counts[FinalStatus.DONE], c.counts[FinalStatus.MOSTLY_DONE], c.counts[FinalStatus.NOT_DONE],
              c.status.label) for c in counties]  # fmt: skip
-    return Table(RANK_TABLE, columns, rows)
+    return Table(f"{level.regions_short}考核结果", columns, rows)
 
 
 def _targets(result: YearResult) -> Section:
     missed = [t for t in result.targets if t.status is FinalStatus.NOT_DONE and not t.aspiration]
     named = series(quoted(t.name) for t in missed[:8]) + ("等" if len(missed) > 8 else "")
-    text = f"未完成的市级目标{len(missed)}项：{named}。" if missed else "市级目标均已完成或基本完成。"
+    level = plan_level(result.plan)
+    own = f"{level.short}级目标"
+    text = f"未完成的{own}{len(missed)}项：{named}。" if missed else f"{own}均已完成或基本完成。"
     section = Section("目标任务完成情况", [text])
-    section.tables.append(_target_table(CITY_TABLE, result.targets, unit=False))
-    section.tables.append(
-        _target_table(COUNTY_TABLE, [t for c in result.counties for t in c.targets], unit=True)
-    )
+    section.tables.append(_target_table(f"{own}完成情况", result.targets, unit=False))
+    section.tables.append(_target_table(f"{level.regions_short}目标完成情况",
+                                        [t for c in result.counties for t in c.targets], unit=True))  # fmt: skip
     return section
 
 
@@ -102,7 +101,8 @@ def _target_table(title: str, targets: list[TargetResult], *, unit: bool) -> Tab
 
 def _demands(result: YearResult) -> Section:
     behind = [c.ranking.unit for c in result.counties if c.status is FinalStatus.NOT_DONE]
-    first = ("请考核结果为未完成的" + "、".join(behind) + "认真分析原因，于次年1月底前向市政府督查室书面报告整改措施。"
+    short = plan_level(result.plan).short
+    first = ("请考核结果为未完成的" + "、".join(behind) + f"认真分析原因，于次年1月底前向{short}政府督查室书面报告整改措施。"
              if behind else "请各地各部门巩固成果，认真谋划下一年度工作。")  # fmt: skip
     second = f"未完成目标中需继续推进的督办事项，已结转{result.year + 1}年度督办，请责任单位按期办理反馈。"
     return Section("工作要求", [f"一是{first}", f"二是{second}"])

@@ -24,10 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from duban.persistence.db import make_engine, session_factory
+from duban.persistence.generation import Generation, current, renew
 from duban.persistence.reporting_models import EvidenceRow
 from duban.persistence.supervision_models import SupervisionReplyRow
 from duban.services.evidence import evidence_key
@@ -109,25 +112,54 @@ def _dump(url: str, target: Path) -> None:
 
 
 def _restore_database(url: str, source: Path) -> None:
+    replaced = _generation(url)
     if url.startswith("sqlite"):
         _check_sqlite_backup(source)
         _sqlite_copy(source=source, target=_sqlite_path(url))
     else:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               f"--dbname={_libpq_url(url)}", str(source)], url)  # fmt: skip
+    _renew_generation(url, replaced)
+
+
+def _generation(url: str) -> Generation:
+    """The counters of the store about to be replaced (-1 where it has none)."""
+    if url.startswith("sqlite") and not _sqlite_path(url).exists():
+        return Generation(-1, -1)
+    try:
+        with _store(url) as session:
+            known = inspect(session.connection()).has_table("generation")
+            return current(session=session) if known else Generation(-1, -1)
+    except OperationalError:  # no store there yet: the restore makes the first
+        return Generation(-1, -1)
+
+
+def _renew_generation(url: str, replaced: Generation) -> None:
+    """Counters for the restored store beyond the replaced one's: a running server must not take it for the
+    timeline it remembers. A store from before the record gets its counters on upgrade."""
+    with _store(url) as session, session.begin():
+        if inspect(session.connection()).has_table("generation_touch"):
+            renew(session=session, above=replaced)
+
+
+@contextmanager
+def _store(url: str) -> Iterator[Session]:
+    """A session on the store at `url`, its engine disposed of afterwards (the CLI's one-off use)."""
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _stored_keys(url: str) -> list[str]:
     """The storage keys of every evidence file and 督办 reply file the database refers to."""
-    engine = make_engine(url)
-    try:
-        with session_factory(engine)() as session:
-            evidence = session.scalars(select(EvidenceRow.sha256).distinct())
-            replies = session.scalars(select(SupervisionReplyRow.evidence_sha256).where(
-                SupervisionReplyRow.evidence_sha256.is_not(None)).distinct())  # fmt: skip
-            return sorted({evidence_key(s) for s in evidence} | {reply_evidence_key(s) for s in replies if s})
-    finally:
-        engine.dispose()
+    with _store(url) as session:
+        evidence = session.scalars(select(EvidenceRow.sha256).distinct())
+        replies = session.scalars(select(SupervisionReplyRow.evidence_sha256).where(
+            SupervisionReplyRow.evidence_sha256.is_not(None)).distinct())  # fmt: skip
+        return sorted({evidence_key(s) for s in evidence} | {reply_evidence_key(s) for s in replies if s})
 
 
 def _add_files(tar: tarfile.TarFile, settings: Settings, keys: list[str]) -> tuple[int, list[str]]:
@@ -244,7 +276,10 @@ def _sqlite_path(url: str) -> Path:
 
 def _libpq_url(url: str) -> str:
     """The connection URL for pg_dump/pg_restore, without the password (that goes in PGPASSWORD)."""
-    return make_url(url).set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    given = make_url(url)  # built anew: URL.set(password=None) leaves the password as it was
+    bare = URL.create("postgresql", username=given.username, host=given.host, port=given.port,
+                      database=given.database, query=given.query)  # fmt: skip
+    return bare.render_as_string(hide_password=False)
 
 
 def _run(command: list[str], url: str) -> None:

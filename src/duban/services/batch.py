@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KINDS, Accumulation, OrgKind, ScopeKind
 from duban.months import month_end
-from duban.persistence import blocks
+from duban.persistence import blocks, target_blocks
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow
+from duban.persistence.readcache import remembered_across_entries
 from duban.plan.assignments import no_task_target
 from duban.plan.model import PERCENT_KINDS, Indicator, Profile, Scope, Thresholds
 from duban.progress.batch import (
@@ -53,48 +54,70 @@ def period_frame(
     With `only` (store ids), of those indicators alone (those of them asked in `month`).
     The list holds, in Chinese, what the frame leaves out (formulas that cannot be evaluated).
     """
-    plan = session.get_one(PlanRow, plan_id)
-    units = _Units.read(session, plan)
-    ids, indicators = _indicators(session, plan_id, month, only=only)
-    target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators,
-                      only=only)  # fmt: skip
-    rows = _Rows.read(session=session, plan_id=plan_id, month=month, history=history, pending=pending,
-                      only=only)  # fmt: skip
-    rows = rows.indexed(indicators=_index_of(ids), units=units.index).with_stages(target)
-    formulas, notes = _formulas(indicators)
-    on = month_end(plan.year, month)
-    frame = PeriodFrame(
-        indicators=indicator_arrays(indicators=indicators, year=plan.year, on=on), units=units.tree,
-        month=month, indicator=rows.indicator, unit=rows.unit, value=rows.value, numerator=rows.numerator,
-        denominator=rows.denominator, target=target, row_month=rows.month if history else None,
-        formulas=formulas,
-    )  # fmt: skip
-    return frame, notes
+    read = _Read.of(session=session, plan_id=plan_id, month=month, only=only)
+    return read.frame(session=session, history=history, pending=pending)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Read:
+    """What a period's frame is made of besides its figures: the plan, its units and indicators, targets."""
+
+    plan: PlanRow
+    month: int
+    units: _Units
+    ids: np.ndarray
+    indicators: list[Indicator]
+    target: np.ndarray
+    only: Sequence[int] | None
+
+    @classmethod
+    def of(cls, *, session: Session, plan_id: int, month: int, only: Sequence[int] | None = None) -> _Read:
+        """Read the plan's units, its indicators asked in `month` (of `only`) and their targets."""
+        plan = session.get_one(PlanRow, plan_id)
+        units = _Units.read(session, plan)
+        ids, indicators = _indicators(session, plan_id, month, only=only)
+        target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators,
+                          only=only)  # fmt: skip
+        return cls(plan, month, units, ids, indicators, target, only)
+
+    def frame(self, *, session: Session, history: bool, pending: bool) -> tuple[PeriodFrame, list[str]]:
+        """The period's figures (with `history` every month from January) around what was read."""
+        rows = _Rows.read(session=session, plan_id=self.plan.id, month=self.month, history=history,
+                          pending=pending, only=self.only)  # fmt: skip
+        rows = rows.indexed(indicators=_index_of(self.ids), units=self.units.index).with_stages(self.target)
+        formulas, notes = _formulas(self.indicators)
+        on = month_end(self.plan.year, self.month)
+        frame = PeriodFrame(
+            indicators=indicator_arrays(indicators=self.indicators, year=self.plan.year, on=on),
+            units=self.units.tree, month=self.month, indicator=rows.indicator, unit=rows.unit,
+            value=rows.value, numerator=rows.numerator, denominator=rows.denominator, target=self.target,
+            row_month=rows.month if history else None, formulas=formulas,
+        )  # fmt: skip
+        return frame, notes
 
 
 def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodResult:
     """Status, roll-up and forecast (this year's months so far, last year's monthly pattern) of every cell."""
-    frame, _ = period_frame(session=session, plan_id=plan_id, month=month, history=True)
-    plan = session.get_one(PlanRow, plan_id)
-    frame = _with_last_year(session=session, plan=plan, frame=frame)
-    thresholds = Thresholds.model_validate(plan.thresholds or {})
+    read = _Read.of(session=session, plan_id=plan_id, month=month)
+    frame, _ = read.frame(session=session, history=True, pending=False)
+    frame = _with_last_year(session=session, read=read, frame=frame)
+    thresholds = Thresholds.model_validate(read.plan.thresholds or {})
     result = judge_period(frame=frame, thresholds=thresholds)
-    _, indicators = _indicators(session, plan_id, month)
-    top = _Units.read(session, plan).top
-    _judge_each_counts(frame=frame, result=result, indicators=indicators, top=top, year=plan.year,
-                       thresholds=thresholds)  # fmt: skip
+    _judge_each_counts(frame=frame, result=result, indicators=read.indicators, top=read.units.top,
+                       year=read.plan.year, thresholds=thresholds)  # fmt: skip
     return result
 
 
-def _with_last_year(*, session: Session, plan: PlanRow, frame: PeriodFrame) -> PeriodFrame:
+def _with_last_year(*, session: Session, read: _Read, frame: PeriodFrame) -> PeriodFrame:
     """The frame with last year's monthly patterns: the city's per indicator, a unit's own where it has one."""
-    history = last_year(session=session, plan_row=plan)
+    history = last_year(session=session, plan_row=read.plan)
     patterns = history.patterns()
     if not patterns:
         return frame
-    on = month_end(plan.year, frame.month)
-    _, indicators = _indicators(session, plan.id, frame.month)
-    arrays = indicator_arrays(indicators=indicators, year=plan.year, on=on, last_year_monthly=patterns)
+    on = month_end(read.plan.year, frame.month)
+    arrays = indicator_arrays(
+        indicators=read.indicators, year=read.plan.year, on=on, last_year_monthly=patterns
+    )
     return dataclasses.replace(frame, indicators=arrays, unit_pattern=_unit_patterns(history, frame))
 
 
@@ -148,7 +171,13 @@ class _Units:
 
     @classmethod
     def read(cls, session: Session, plan: PlanRow) -> _Units:
-        """The units of `plan`'s tree in display order, the top being the unit its region names."""
+        """The units of `plan`'s tree in display order, the top being the unit its region names; kept across
+        writes of entries alone (a province's 1,646 units cost more than re-judging the indicator a write touched)."""
+        return remembered_across_entries(session=session, key=("plan units", plan.id),
+                                         compute=lambda: cls._read(session, plan))  # fmt: skip
+
+    @classmethod
+    def _read(cls, session: Session, plan: PlanRow) -> _Units:
         rows = session.execute(
             select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.parent_id, OrgUnitRow.kind)
             .where(in_region(session=session, region=plan.region))
@@ -220,13 +249,11 @@ def _targets(
 ) -> np.ndarray:  # fmt: skip
     """The (indicator x unit) target matrix; NaN where a unit has no target."""
     target = np.full((len(indicators), len(units.tree.names)), np.nan)
-    ints, floats, rest = _TARGETS
-    found = _fetch(session, (ints, floats, rest + _among("t.indicator_id", only)), plan_id=plan_id)
-    if len(found):
-        ind = _looked_up(_index_of(ids), found[:, 0].astype(np.int64))
-        unit = _looked_up(units.index, found[:, 1].astype(np.int64))
-        kept = (ind >= 0) & (unit >= 0)  # a retired indicator's breakdown is no other indicator's
-        target[ind[kept], unit[kept]] = found[kept, 2]
+    row_of = dict(zip(ids.tolist(), range(len(ids)), strict=True))
+    for indicator, cells in target_blocks.targets(session=session, plan_id=plan_id, only=only):
+        if (row := row_of.get(indicator)) is not None:  # a retired indicator's breakdown is no other's
+            unit = _looked_up(units.index, cells["unit"])
+            target[row, unit[unit >= 0]] = cells["value"][unit >= 0]
     own = np.array([float(ind.target) for ind in indicators])
     _default_targets(target=target, indicators=indicators, units=units, own=own)
     reach = np.array([no_task_target(comparator=ind.comparator) for ind in indicators], dtype=bool)
@@ -271,6 +298,8 @@ def _fill_parents(*, target: np.ndarray, tree: UnitTree, own: np.ndarray, ratio:
 
 def _looked_up(index: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """`index[ids]`, -1 for an id beyond the index."""
+    if len(ids) and int(ids.max()) < len(index):  # one pass over millions of rows instead of three
+        return index[ids]
     found = np.full(len(ids), -1, dtype=np.int64)
     inside = ids < len(index)
     found[inside] = index[ids[inside]]
@@ -311,13 +340,15 @@ class _Rows:
         """Store ids turned into tree indices; rows of an indicator not asked this month (retired) or of a
         unit off the plan's tree are left out: index -1 would put them on the last indicator or unit."""
         indicator, unit = _looked_up(indicators, self.indicator), _looked_up(units, self.unit)
+        self.indicator, self.unit = indicator, unit
         kept = (indicator >= 0) & (unit >= 0)
-        self.indicator, self.unit, self.month = indicator[kept], unit[kept], self.month[kept]
-        self.value, self.numerator, self.denominator = (
-            self.value[kept],
-            self.numerator[kept],
-            self.denominator[kept],
-        )
+        if not kept.all():
+            self.indicator, self.unit, self.month = indicator[kept], unit[kept], self.month[kept]
+            self.value, self.numerator, self.denominator = (
+                self.value[kept],
+                self.numerator[kept],
+                self.denominator[kept],
+            )
         if len(self.stages):
             self.stages[:, 0] = _looked_up(indicators, self.stages[:, 0])
             self.stages[:, 1] = _looked_up(units, self.stages[:, 1])
@@ -335,33 +366,6 @@ class _Rows:
         self.month, self.value = np.r_[self.month, month], np.r_[self.value, value]
         self.numerator, self.denominator = np.r_[self.numerator, blank], np.r_[self.denominator, blank]
         return self
-
-
-# (integer columns, float columns, the rest of the query)
-_TARGETS = (
-    ("t.indicator_id", "t.unit_id"),
-    ("t.value",),
-    "FROM unit_target t JOIN indicator i ON i.id = t.indicator_id WHERE i.plan_id = {plan_id}",
-)
-
-
-def _among(column: str, ids: Sequence[int] | None) -> str:
-    """A condition keeping the rows whose `column` is one of `ids` (ints, safe to format); none for None."""
-    if ids is None:
-        return ""
-    return f" AND {column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-
-
-def _fetch(
-    session: Session, query: tuple[tuple[str, ...], tuple[str, ...], str], **numbers: int
-) -> np.ndarray:
-    """All rows of a numeric query as one float64 matrix, integer columns first (NULL becomes NaN).
-
-    The plan id and months are ints, so formatting them into the SQL is safe.
-    """
-    ints, floats, rest = query
-    tail = rest.format(**{k: int(v) for k, v in numbers.items()})
-    return blocks.fetch_matrix(session.connection(), ints, floats, tail)
 
 
 def _formulas(indicators: list[Indicator]) -> tuple[dict[int, Formula], list[str]]:

@@ -295,12 +295,12 @@ def _unit_shares(session: Session, indicator_id: int, unit_id: int) -> list[Unit
 @dataclass(frozen=True)
 class _SaveQueries:
     """The statements every save runs, built once with bound parameters (building one costs more than
-    running it): the indicator, the unit's share, the entry, the unit's earlier entries."""
+    running it): the indicator, the unit's share, the entry, the unit's entries up to the period's month."""
 
     indicator: Select[IndicatorRow]
     shares: Select[UnitTargetRow]
     entry: Select[EntryRow]
-    earlier: Select[EntryRow]
+    up_to: Select[EntryRow]
 
 
 @cache
@@ -316,9 +316,9 @@ def _save_queries() -> _SaveQueries:
         entry=select(EntryRow).where(
             EntryRow.indicator_id == indicator, EntryRow.unit_id == unit, EntryRow.period_id == bindparam("period_id")
         ),
-        earlier=select(EntryRow).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
+        up_to=select(EntryRow).join(PeriodRow, PeriodRow.id == EntryRow.period_id)
         .where(EntryRow.indicator_id == indicator, EntryRow.unit_id == unit)
-        .where(PeriodRow.plan_id == bindparam("plan_id"), PeriodRow.month < bindparam("month"))
+        .where(PeriodRow.plan_id == bindparam("plan_id"), PeriodRow.month <= bindparam("month"))
         .order_by(PeriodRow.month),
     )  # fmt: skip
 
@@ -358,11 +358,13 @@ def _unit_latest_earlier_entries(
 
 def check_entry(
     *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
-    figure: Figure, confirmed: bool, indicator: Indicator | None = None,
+    figure: Figure, confirmed: bool, indicator: Indicator | None = None, earlier: list[EntryRow] | None = None,
 ) -> list[Problem]:  # fmt: skip
-    """Every problem of `figure` as `unit`'s figure for `row` in `period`, judged on the unit's history."""
+    """Every problem of `figure` as `unit`'s figure for `row` in `period`, judged on the unit's history
+    (`earlier`: its entries of the months before, when the caller has read them already)."""
     indicator = indicator or indicator_from_row(row)
-    earlier = _earlier_entries(session, row.id, unit.id, period)
+    if earlier is None:
+        earlier = _entry_and_earlier(session, row.id, unit.id, period)[1]
     context = Context(
         target=unit_target(indicator=indicator, unit=unit.name), on=period_end(period, plan_row.year),
         year=plan_row.year, thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
@@ -385,7 +387,7 @@ def save_figure(
     """
     indicator = indicator_from_row(row)
     _check_reported(session, plan_row, indicator, unit)
-    current = _find(session, row.id, unit.id, period.id)
+    current, earlier = _entry_and_earlier(session, row.id, unit.id, period)
     figure, problems = read_figure(indicator=indicator, raw=raw, display_unit=display_unit)
     if not problems and current is not None and _unchanged(current, _fields(indicator, figure)):
         return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
@@ -394,7 +396,7 @@ def save_figure(
     if not problems:
         problems = _unstorable(_fields(indicator, figure)) or check_entry(
             session=session, plan_row=plan_row, row=row, unit=unit, period=period, figure=figure,
-            confirmed=confirmed, indicator=indicator,
+            confirmed=confirmed, indicator=indicator, earlier=earlier,
         )  # fmt: skip
     if problems and (submitting or not all(p.warning for p in problems)):
         raise ValidationFailed(problems)
@@ -607,14 +609,21 @@ def _unit_entries(session: Session, unit_id: int, period_id: int, states: set[En
     return list(session.scalars(query))
 
 
-def _earlier_entries(session: Session, indicator_id: int, unit_id: int, period: PeriodRow) -> list[EntryRow]:
+def _entry_and_earlier(
+    session: Session, indicator_id: int, unit_id: int, period: PeriodRow
+) -> tuple[EntryRow | None, list[EntryRow]]:
+    """The unit's entry in `period` (None if there is none yet) and its entries of the months before, oldest
+    first: one read."""
     params = {
         "indicator_id": indicator_id,
         "unit_id": unit_id,
         "plan_id": period.plan_id,
         "month": period.month,
     }
-    return list(session.scalars(_save_queries().earlier, params))
+    entries = list(session.scalars(_save_queries().up_to, params))
+    if entries and entries[-1].period_id == period.id:
+        return entries[-1], entries[:-1]
+    return None, entries
 
 
 def _best_value(entry: EntryRow) -> Decimal | None:

@@ -1,7 +1,8 @@
 """Every entry's reporting state in one period, read once per server and patched after writes.
 
 报送情况 counts them and the judged period marks 待审核 from them. After a write only the entries of the
-indicators it touched are read again (`generation.touched_since`), as the judged period is spliced: on a
+indicators it touched in this period are read again (`generation.touched_since`; a write to another period
+reads nothing), as the judged period is spliced: on a
 province the GROUP BY and the scan for submitted figures cost 0.19 s and 0.06 s per request.
 """
 
@@ -32,7 +33,8 @@ def entry_states(*, session: Session, period_id: int) -> EntryStates:
 
 @dataclass(frozen=True)
 class EntryStates:
-    """Every entry of one period as (indicator id, unit id, state code)."""
+    """Every entry of one period as (indicator id, unit id, state code), ordered by indicator id: an indicator's
+    entries are one slice, replaced in a single copy after a write (not a scan, a mask and a stack of 0.45 M rows)."""
 
     period_id: int
     rows: np.ndarray
@@ -48,16 +50,32 @@ class EntryStates:
         )
         tail = f"FROM entry e WHERE e.period_id = {int(period_id)}{among}"
         found = fetch_matrix(session.connection(), ("e.indicator_id", "e.unit_id", _STATE_CODE), (), tail)
-        return cls(period_id, found.reshape(-1, 3).astype(np.int64))
+        rows = found.reshape(-1, 3).astype(np.int64)
+        return cls(period_id, rows[np.argsort(rows[:, 0], kind="stable")])
 
     def refreshed(self, *, session: Session, since: Generation) -> EntryStates | None:
         """These states with the entries of the indicators touched since `since` read again; None: read all."""
-        touched = touched_since(session=session, since=since, states=True)
+        touched = touched_since(session=session, since=since, states=True, period_id=self.period_id)
         if touched is None:
             return None
-        again = EntryStates.read(session=session, period_id=self.period_id, only=touched)
-        kept = self.rows[~np.isin(self.rows[:, 0], list(touched))]
-        return EntryStates(self.period_id, np.vstack([kept, again.rows]))
+        if not touched:
+            return self
+        again = EntryStates.read(session=session, period_id=self.period_id, only=touched).rows
+        ids = np.unique(np.fromiter(touched, dtype=np.int64, count=len(touched)))
+        starts, ends = (np.searchsorted(self.rows[:, 0], ids, side=side) for side in ("left", "right"))
+        fresh = (
+            np.searchsorted(again[:, 0], ids, side="left"),
+            np.searchsorted(again[:, 0], ids, side="right"),
+        )
+        if not len(ids) or _same_rows(
+            np.concatenate([self.rows[a:b] for a, b in zip(starts, ends, strict=True)]), again
+        ):
+            return self  # a write to another period: what is derived from these states stays as it is
+        pieces, kept_to = [], 0
+        for start, end, first, last in zip(starts, ends, *fresh, strict=True):
+            pieces += [self.rows[kept_to:start], again[first:last]]
+            kept_to = end
+        return EntryStates(self.period_id, np.concatenate([*pieces, self.rows[kept_to:]]))
 
     def tally(self, skip: list[int]) -> dict[int, dict[EntryState, int]]:
         """Unit id → state → how many entries are in it, indicators `skip` left out."""
@@ -72,3 +90,10 @@ class EntryStates:
     def in_state(self, state: EntryState) -> np.ndarray:
         """(indicator id, unit id) of the entries in `state`."""
         return self.rows[self.rows[:, 2] == _STATES.index(state), :2]
+
+
+def _same_rows(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same (indicator, unit, state) rows, in whatever order each read returned them."""
+    if a.shape != b.shape:
+        return False
+    return bool(np.array_equal(a[np.lexsort(a.T[::-1])], b[np.lexsort(b.T[::-1])]))

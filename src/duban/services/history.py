@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from duban.choices import IndicatorKind
+from duban.persistence.generation import Generation, touched_since
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.persistence.readcache import remembered
 from duban.progress.history import monthly_amounts
@@ -68,7 +69,20 @@ class LastYear:
 def last_year(*, session: Session, plan_row: PlanRow) -> LastYear:
     """Last year's figures for the plan's indicators, read once per generation of figures."""
     return remembered(session=session, key=("last year", plan_row.id), states=False,
-                      compute=lambda: read_last_year(session=session, plan_row=plan_row))  # fmt: skip
+                      compute=lambda: read_last_year(session=session, plan_row=plan_row),
+                      refresh=lambda since, old: _kept(session=session, plan_row=plan_row, since=since, old=old))  # fmt: skip
+
+
+def _kept(*, session: Session, plan_row: PlanRow, since: Generation, old: LastYear) -> LastYear | None:
+    """`old` as it is when the writes since `since` touched no entry of last year's plan; None: read again."""
+    touched = touched_since(session=session, since=since, states=False)
+    if touched is None:
+        return None
+    before = find_plan(session=session, region=plan_row.region, year=plan_row.year - 1)
+    if before is None or not touched:
+        return old
+    query = select(IndicatorRow.id).where(IndicatorRow.plan_id == before.id, IndicatorRow.id.in_(touched))
+    return old if session.scalar(query.limit(1)) is None else None
 
 
 def read_last_year(*, session: Session, plan_row: PlanRow) -> LastYear:

@@ -7,8 +7,9 @@ in its cell of a province's plan where the province's plan holds no figure for i
 reporting cell of a year-to-date count or amount summed with others that has no figure this month is
 rolled up with its last earlier one, and stays 未报送 itself). Remembered per `figures` generation.
 
-After an approval the period is not judged again from the store: the indicators whose entries were
-touched since the remembered period's generation (`generation.touched_since`), with the formulas that
+After an approval the period is not judged again from the store: the indicators whose entries of the month
+or an earlier one were touched since the remembered period's generation (`generation.touched_since`; a
+write to a later month leaves the period as the very object), with the formulas that
 use them, are judged alone and spliced into a copy of it. Indicators are judged independently of each
 other but for formulas, so the part judged holds also what the formulas read.
 """
@@ -29,7 +30,9 @@ from duban.choices import TOP_KINDS, EntryState, OrgKind, ScopeKind, Status
 from duban.months import month_end
 from duban.persistence.generation import Generation, touched_since
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
-from duban.persistence.readcache import remembered
+from duban.persistence.readcache import remembered, remembered_across_entries
+from duban.plan.levels import SHORT, Level, top_level
+from duban.plan.lineage import code_above
 from duban.plan.model import Indicator, Thresholds
 from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
 from duban.progress.rollup import carries_forward
@@ -72,7 +75,7 @@ def _judge_touched(
     *, session: Session, plan_row: PlanRow, month: int, basis: Basis, since: Generation, old: JudgedPeriod
 ) -> JudgedPeriod | None:
     """`old` with the indicators touched since `since` judged again; None when it must be judged whole."""
-    touched = touched_since(session=session, since=since, states=basis.include_submitted)
+    touched = touched_since(session=session, since=since, states=basis.include_submitted, up_to_month=month)
     if touched is None:
         return None
     rows = _with_formulas(old, _touched_rows(session=session, old=old, touched=touched))
@@ -82,7 +85,35 @@ def _judge_touched(
         return None
     part = _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis,
                              only=old.indicator_ids[_with_operands(old, rows)])  # fmt: skip
-    return _spliced(old, part)
+    return old if _unchanged(old, part) else _spliced(old, part)
+
+
+def _unchanged(old: JudgedPeriod, part: JudgedPeriod) -> bool:
+    """Whether `part`, judged afresh, holds what `old` holds for its indicators (a write to a later month):
+    `old` then stays the very object, and what is derived from it (city lines, the summary) with it."""
+    row_of = {int(ident): i for i, ident in enumerate(old.indicator_ids)}
+    rows = np.array([row_of[int(ident)] for ident in part.indicator_ids], dtype=np.int64)
+    if [old.indicators[i] for i in rows] != part.indicators:
+        return False
+    pairs = [
+        (getattr(old.result, f.name)[rows], getattr(part.result, f.name))
+        for f in dataclasses.fields(PeriodResult)
+    ]
+    pairs += [(old.carried.month[rows], part.carried.month), (old.carried.value[rows], part.carried.value),
+              (old.reporting_cells[rows], part.reporting_cells), (old.frame.target[rows], part.frame.target)]  # fmt: skip
+    mine = np.isin(old.frame.indicator, rows)
+    pairs.append((old.frame.indicator[mine], rows[part.frame.indicator]))
+    for name in ("unit", "value", "numerator", "denominator"):
+        theirs, ours = getattr(part.frame, name), getattr(old.frame, name)
+        pairs.append((None if ours is None else ours[mine], theirs))
+    return all(_same(a, b) for a, b in pairs)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Equal arrays (NaN equal to NaN), or both absent."""
+    if a is None or b is None:
+        return a is b
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
 def _touched_rows(*, session: Session, old: JudgedPeriod, touched: Collection[int]) -> np.ndarray:
@@ -138,27 +169,43 @@ def _spliced(old: JudgedPeriod, part: JudgedPeriod) -> JudgedPeriod:
 
 
 def _put(whole: np.ndarray, rows: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """A copy of `whole` with `part` in its `rows` (first axis)."""
+    """A copy of `whole` with `part` in its `rows` (first axis); `whole` itself where those rows hold `part`
+    already (an approval leaves most of the 19 arrays as they were: copying each costs O(cells), comparing O(rows))."""
+    if _same(whole[rows], part):
+        return whole
     copy = whole.copy()
     copy[rows] = part
     return copy
 
 
 def _spliced_frame(old: PeriodFrame, part: PeriodFrame, rows: np.ndarray) -> PeriodFrame:
-    """`old`'s figure rows of other indicators, then `part`'s (in their order: a cell's later row wins)."""
-    keep = ~np.isin(old.indicator, rows)
+    """`old`'s figure rows of other indicators, then `part`'s (in their order: a cell's later row wins); where
+    `part` holds the very cells `old` held for its indicators (a figure changed, none added), its figures in
+    their places, and the columns they leave as they were shared."""
+    target = _put(old.target, rows, part.target)
+    mine = np.isin(old.indicator, rows)
+    at = np.flatnonzero(mine)
+    names = ("value", "numerator", "denominator")
+    if (
+        _same(old.indicator[at], rows[part.indicator])
+        and _same(old.unit[at], part.unit)
+        and all((getattr(old, name) is None) == (getattr(part, name) is None) for name in names)
+    ):
+        return dataclasses.replace(
+            old, target=target, value=_put(old.value, at, part.value),
+            numerator=_put_column(old.numerator, at, part.numerator),
+            denominator=_put_column(old.denominator, at, part.denominator),
+        )  # fmt: skip
+    frame = _joined(old, keep=~mine, indicator=rows[part.indicator], unit=part.unit, value=part.value,
+                    numerator=part.numerator, denominator=part.denominator)  # fmt: skip
+    return dataclasses.replace(frame, target=target)
 
-    def joined(name: str) -> np.ndarray:
-        mine, theirs = getattr(old, name), getattr(part, name)
-        mine = np.full(len(old.indicator), np.nan) if mine is None else mine
-        theirs = np.full(len(part.indicator), np.nan) if theirs is None else theirs
-        return np.r_[mine[keep], theirs]
 
-    return dataclasses.replace(
-        old, indicator=np.r_[old.indicator[keep], rows[part.indicator]].astype(np.int64),
-        unit=np.r_[old.unit[keep], part.unit].astype(np.int64), value=joined("value"),
-        numerator=joined("numerator"), denominator=joined("denominator"), target=_put(old.target, rows, part.target),
-    )  # fmt: skip
+def _put_column(whole: np.ndarray | None, at: np.ndarray, part: np.ndarray | None) -> np.ndarray | None:
+    """A figure column with `part` at the rows `at` (`_put`); None where the frames have no such column."""
+    if whole is None or part is None:
+        return None
+    return _put(whole, at, part)
 
 
 def _judge_from_store(
@@ -286,20 +333,20 @@ def _with_ledger_feeds(*, session: Session, plan_row: PlanRow, frame: PeriodFram
     fed = [cell for cell in fed if reporting[cell[0], cell[1]]]
     if not fed:
         return frame
-    replaced = np.isin(frame.indicator, [i for i, _, _ in fed])
-    keep = ~replaced
-    blank = np.full(len(fed), np.nan)
+    keep = ~np.isin(frame.indicator, [i for i, _, _ in fed])
+    i, u, value = (np.array(column) for column in zip(*fed, strict=True))
+    return _joined(frame, keep=keep, indicator=i, unit=u, value=value)
 
-    def joined(column: np.ndarray | None, extra: Sequence[float] | np.ndarray) -> np.ndarray:
-        base = np.full(len(frame.indicator), np.nan) if column is None else column
-        return np.r_[base[keep], np.asarray(extra, dtype=float)]
 
-    return dataclasses.replace(
-        frame, indicator=np.r_[frame.indicator[keep], [i for i, _, _ in fed]].astype(np.int64),
-        unit=np.r_[frame.unit[keep], [u for _, u, _ in fed]].astype(np.int64),
-        value=joined(frame.value, [v for _, _, v in fed]), numerator=joined(frame.numerator, blank),
-        denominator=joined(frame.denominator, blank),
-    )  # fmt: skip
+def reported_in_plans_below(
+    *, session: Session, plan_row: PlanRow, month: int, basis: Basis
+) -> set[tuple[int, int]]:
+    """(unit id, indicator row id) of the cells a city's own plan filled (`JudgedPeriod.from_plans`): the city
+    reported there, so every 报送情况 counts them approved; none (and no judging) without plans below."""
+    if not plans_below(session=session, plan_row=plan_row):
+        return set()
+    core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
+    return {(int(core.units.ids[u]), int(core.indicator_ids[i])) for i, u in core.from_plans}
 
 
 def _with_plans_below(
@@ -307,7 +354,8 @@ def _with_plans_below(
     basis: Basis,
 ) -> tuple[PeriodFrame, dict[tuple[int, int], str]]:  # fmt: skip
     """A city holding a plan of its own under a province's plan: its cell takes that plan's judged roll-up
-    at the city (same indicator code) where `takes_plan_below` says so; and which cells did, by the city's name."""
+    at the city (the indicator of the same code, or of the code the city's is mapped to: `code_above`) where
+    `takes_plan_below` says so; and which cells did, by the city's name."""
     added, sources = _plans_below_rows(session=session, plan_row=plan_row, frame=frame, units=units,
                                        indicators=indicators, basis=basis)  # fmt: skip
     return _with_rows(frame, added), sources
@@ -329,7 +377,7 @@ def _plans_below_rows(
             continue
         lower = judged_period(session=session, plan_row=below, month=frame.month, basis=basis)
         for j, ind in enumerate(lower.indicators):
-            i = row_of.get(ind.id, -1)
+            i = row_of.get(code_above(ind), -1)
             if i < 0 or not open_cells[i, u] or not _same_measure(indicators[i], ind) or lower.units.top < 0:
                 continue
             cell = (lower.result.value, lower.result.numerator, lower.result.denominator)
@@ -390,18 +438,34 @@ def _with_rows(
     if not rows:
         return frame
     i, u, value, numerator, denominator = (np.array(column) for column in zip(*rows, strict=True))
+    return _joined(frame, indicator=i, unit=u, value=value, numerator=numerator, denominator=denominator,
+                   month=month)  # fmt: skip
 
-    def joined(column: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
-        base = np.full(len(frame.indicator), np.nan) if column is None else column
-        return np.r_[base, extra.astype(float)]
+
+def _joined(
+    frame: PeriodFrame, *, indicator: np.ndarray, unit: np.ndarray, value: np.ndarray,
+    numerator: np.ndarray | None = None, denominator: np.ndarray | None = None, keep: np.ndarray | None = None,
+    month: int | None = None,
+) -> PeriodFrame:  # fmt: skip
+    """The one row-joiner: the frame's figure rows that `keep` marks (every one without), then the rows given
+    (no numerator or denominator: NaN), of `month` (the frame's own) where the frame holds months."""
+    keep = np.ones(len(frame.indicator), dtype=bool) if keep is None else keep
+    blank = np.full(len(indicator), np.nan)
+
+    def column(mine: np.ndarray | None, theirs: np.ndarray | None) -> np.ndarray:
+        mine = np.full(len(frame.indicator), np.nan) if mine is None else mine
+        return np.r_[mine[keep], blank if theirs is None else np.asarray(theirs, dtype=float)]
 
     months = (
-        None if frame.row_month is None else np.r_[frame.row_month, np.full(len(i), month or frame.month)]
+        None
+        if frame.row_month is None
+        else np.r_[frame.row_month[keep], np.full(len(indicator), month or frame.month)]
     )
     return dataclasses.replace(
-        frame, indicator=np.r_[frame.indicator, i].astype(np.int64), unit=np.r_[frame.unit, u].astype(np.int64),
-        value=joined(frame.value, value), numerator=joined(frame.numerator, numerator),
-        denominator=joined(frame.denominator, denominator), row_month=months,
+        frame, indicator=np.r_[frame.indicator[keep], indicator].astype(np.int64),
+        unit=np.r_[frame.unit[keep], unit].astype(np.int64), value=column(frame.value, value),
+        numerator=column(frame.numerator, numerator), denominator=column(frame.denominator, denominator),
+        row_month=months,
     )  # fmt: skip
 
 
@@ -490,12 +554,18 @@ class UnitFacts:
     """Store id and kind of each unit of the frame, in the frame's order."""
 
     def __init__(self, names: tuple[str, ...], ids: list[int], kinds: list[str], roots: list[bool]) -> None:
-        self.names, self.ids, self.kinds = names, ids, kinds
+        self.names, self.ids, self.kinds, self.roots = names, ids, kinds, roots
         # the plan's city, found as `store.batch` finds it
         self.top = next((u for u, k in enumerate(kinds) if k in TOP_KINDS and roots[u]), -1)
 
     @classmethod
     def read(cls, session: Session, names: tuple[str, ...]) -> UnitFacts:
+        """The facts of the units `names`, kept across writes of entries alone."""
+        return remembered_across_entries(session=session, key=("unit facts", names),
+                                         compute=lambda: cls._read(session, names))  # fmt: skip
+
+    @classmethod
+    def _read(cls, session: Session, names: tuple[str, ...]) -> UnitFacts:
         query = select(OrgUnitRow.id, OrgUnitRow.name, OrgUnitRow.kind, OrgUnitRow.parent_id)
         rows = {r.name: r for r in session.execute(query)}
         found = [rows[n] for n in names]
@@ -506,6 +576,13 @@ class UnitFacts:
 
     def counties(self) -> np.ndarray:
         return np.array([u for u, kind in enumerate(self.kinds) if kind == OrgKind.COUNTY], dtype=np.int64)
+
+    def level(self) -> Level:
+        """The plan's level, by `levels.top_level` over the regions with no parent among the plan's units."""
+        tops = [
+            OrgKind(k) for k, root in zip(self.kinds, self.roots, strict=True) if root and OrgKind(k) in SHORT
+        ]
+        return top_level(tops)
 
 
 def as_decimal(value: float) -> Decimal | None:

@@ -35,7 +35,7 @@ from duban.choices import (
 from duban.months import month_end
 from duban.persistence.models import EntryRow, PeriodRow, PlanRow
 from duban.plan.assignments import city_name, has_task, reporting_units, unit_target
-from duban.plan.levels import ranked_units
+from duban.plan.levels import Level, plan_level, ranked_units
 from duban.plan.model import Area, Indicator, Plan
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, rolled_up
 from duban.progress.forecast import Forecast, forecast, forecast_sentence
@@ -180,6 +180,16 @@ class Overview(Headlines[IndicatorLine]):
     revisions: list[TargetChange] = field(default_factory=list)
     basis: Basis = field(default_factory=Basis)
     current: int = 0  # the 当前报送期, for saying whether this month is it
+
+    @property
+    def level(self) -> Level:
+        """The plan's level, whose words the pages use (县（市、区）排名, a province's 市（州）排名)."""
+        return plan_level(self.plan)
+
+    @property
+    def ranked(self) -> list[str]:
+        """The units the plan ranks, each with its unit page: a city's counties, a province's 州市."""
+        return ranked_units(self.plan)
 
     def livelihood(self) -> list[IndicatorLine]:
         return [line for line in self.indicators if line.area.livelihood]

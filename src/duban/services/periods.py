@@ -22,6 +22,8 @@ from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRo
 from duban.persistence.reporting_models import PeriodReopenRow
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Plan
+from duban.services.judged import reported_in_plans_below
+from duban.services.office import office_settings
 from duban.services.plans import asked_in
 
 REOPEN_DAYS = 7
@@ -223,10 +225,14 @@ def reporting_status(
     """报送情况: for every reporting unit (or only `unit_id`), whether it reported on time, late or not yet."""
     expected = _expected_indicators(session, plan_row, plan, period.month)
     first_submits = _first_submits(session, period, unit_id)
+    basis = office_settings(session=session, plan_id=plan_row.id).basis
+    below = reported_in_plans_below(session=session, plan_row=plan_row, month=period.month, basis=basis)
     units = {u.name: u for u in session.scalars(select(OrgUnitRow)) if unit_id is None or u.id == unit_id}
     contacts = _contacts(session)
     return [
-        _unit_reporting(units[name], codes, first_submits, period, today, contacts.get(units[name].id, ()))
+        _unit_reporting(
+            units[name], codes, first_submits, below, period, today, contacts.get(units[name].id, ())
+        )
         for name, codes in expected.items()
         if name in units
     ]
@@ -275,22 +281,28 @@ def _unit_reporting(
     unit: OrgUnitRow,
     indicators: set[int],
     first_submits: dict[tuple[int, int], tuple[datetime, ReportState]],
+    below: set[tuple[int, int]],
     period: PeriodRow,
     today: date,
     contacts: tuple[str, ...],
 ) -> UnitReporting:
-    found = [first_submits[(unit.id, i)] for i in indicators if (unit.id, i) in first_submits]
-    times = [at for at, _ in found]
+    """A figure its own plan gave (`below`: a province's city) is approved with no submission time of its own."""
+    own = [first_submits[(unit.id, i)] for i in indicators if (unit.id, i) in first_submits]
+    from_below = sum((unit.id, i) in below and (unit.id, i) not in first_submits for i in indicators)
+    times = [at for at, _ in own]
     counts = dict.fromkeys(ReportState, 0)
-    for _, report in found:
+    for _, report in own:
         counts[report] += 1
-    counts[ReportState.MISSING] = len(indicators) - len(found)
-    done = len(times) == len(indicators)
+    counts[ReportState.APPROVED] += from_below
+    counts[ReportState.MISSING] = len(indicators) - len(own) - from_below
+    done = counts[ReportState.MISSING] == 0 and bool(times or from_below)
     completed = max(times) if done and times else None
     deadline_end = datetime.combine(period.deadline, time.max, tzinfo=UTC)
     state = ReportingState.MISSING
-    if completed is not None:
-        state = ReportingState.REPORTED if completed <= deadline_end else ReportingState.LATE
+    if done:
+        state = (
+            ReportingState.REPORTED if completed is None or completed <= deadline_end else ReportingState.LATE
+        )
     return UnitReporting(unit_id=unit.id, unit=unit.name, state=state, expected=len(indicators),
                          submitted=counts[ReportState.PENDING] + counts[ReportState.APPROVED], completed_at=completed,
                          overdue=state is ReportingState.MISSING and today > period.deadline,

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from duban.persistence.audit import record_event
 from duban.persistence.models import PlanRow
+from duban.plan.lineage import mappings
 from duban.plan.model import Plan
 from duban.services.plan_revisions import apply_plan_revision
 from duban.services.plans import find_plan, write_plan
@@ -24,5 +25,5 @@ def save_plan(*, session: Session, plan: Plan, user_id: int | None = None) -> Pl
     session.add(row)
     write_plan(session=session, row=row, plan=plan)
     record_event(session, actor=user_id, action="plan.create", subject=("plan", row.id),
-                 new={"indicators": len(plan.indicators()), "title": plan.title})  # fmt: skip
+                 new={"indicators": len(plan.indicators()), "title": plan.title, "mappings": mappings(plan)})  # fmt: skip
     return row

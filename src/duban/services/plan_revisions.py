@@ -22,6 +22,7 @@ from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodR
 from duban.persistence.project_models import ProjectRow
 from duban.persistence.revision_models import PlanRevisionRow, TargetRevisionRow
 from duban.persistence.supervision_models import SupervisionItemRow
+from duban.plan.lineage import MAPPINGS
 from duban.plan.model import Area, Indicator, Plan
 from duban.plan.revision import (
     ChangeKind,
@@ -231,17 +232,32 @@ def apply_plan_revision(
     before = _snapshot(session, plan_row)
     revision = PlanRevisionRow(plan_id=plan_row.id, effective_month=preview.effective_month, reason=reason.strip() or
                                "计划修订", state=APPLIED, changes={}, before=before, created_by=user_id)  # fmt: skip
-    facts = {"summary": preview.summary(), "kept": sorted(keep)}
-    with audited(
-        session, actor=user_id, action="plan.revise", reason=revision.reason, subject=revision, new=facts
-    ):
+    records = [_change_record(t) for t in preview.changes]
+    before_maps, after_maps = _mappings_changed(records)
+    facts = {"summary": preview.summary(), "kept": sorted(keep), "mappings": after_maps}
+    with audited(session, actor=user_id, action="plan.revise", reason=revision.reason, subject=revision,
+                 old={"mappings": before_maps}, new=facts):  # fmt: skip
         session.add(revision)
         session.flush()
         target_revisions = _revise_targets(session, plan_row, preview, revision, user_id)
         retired = [t.change.code for t in preview.of_kind(ChangeKind.REMOVED) if t.retires]
         _write(session, plan_row, preview.plan, retire=dict.fromkeys(retired, preview.effective_month))
-        revision.changes = _recorded(preview, target_revisions, retired)
+        revision.changes = _recorded(preview, records, target_revisions, retired)
     return revision
+
+
+def _mappings_changed(
+    records: Iterable[dict[str, Any]],
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Code → each `last_year` / `above` mapping a revision changes, before and after (as the diff shows), from
+    its indicators' change records (`_change_record`)."""
+    before: dict[str, dict[str, str]] = {}
+    after: dict[str, dict[str, str]] = {}
+    for record in (r for r in records if r["kind"] == ChangeKind.CHANGED.value):
+        for change in (f for f in record["fields"] if f["field"] in MAPPINGS):
+            before.setdefault(record["code"], {})[change["field"]] = change["old"]
+            after.setdefault(record["code"], {})[change["field"]] = change["new"]
+    return before, after
 
 
 def _snapshot(session: Session, plan_row: PlanRow) -> dict[str, Any]:
@@ -340,10 +356,12 @@ def _refuse_losing_history(session: Session, plan_row: PlanRow, kept: set[str]) 
         raise PlanRevisionError(f"指标 {'、'.join(lost)} 已有填报数据，不能删除；计划未更改")
 
 
-def _recorded(preview: PlanPreview, target_revisions: list[int], retired: list[str]) -> dict[str, Any]:
+def _recorded(
+    preview: PlanPreview, records: list[dict[str, Any]], target_revisions: list[int], retired: list[str]
+) -> dict[str, Any]:
     return {
         "summary": preview.summary(),
-        "indicators": [_change_record(t) for t in preview.changes],
+        "indicators": records,
         "plan_fields": [vars(f) for f in preview.plan_fields],
         "target_revisions": target_revisions,
         "retired": retired,
@@ -380,8 +398,10 @@ def undo_plan_revision(*, session: Session, revision_id: int, user_id: int | Non
         raise PlanRevisionError("只能撤销最近一次计划修订，请先撤销之后的修订")
     plan_row = session.get(PlanRow, revision.plan_id)
     assert plan_row is not None
-    summary = {"summary": revision.changes.get("summary")}
-    with audited(session, actor=user_id, action="plan.revise.undo", subject=revision, old=summary):
+    revised_from, revised_to = _mappings_changed(revision.changes.get("indicators", []))
+    old = {"summary": revision.changes.get("summary"), "mappings": revised_to}
+    with audited(session, actor=user_id, action="plan.revise.undo", subject=revision, old=old,
+                 new={"mappings": revised_from}):  # fmt: skip
         _withdraw(session, revision.changes.get("target_revisions", []), user_id)
         before = Plan.model_validate(revision.before["plan"])
         retire = dict(revision.before["retired"]) | _added_with_history(

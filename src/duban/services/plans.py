@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, String, bindparam, func, or_, select, true
@@ -36,7 +38,7 @@ from duban.services.units import plan_units, unit_named
 from duban.supervision.rules import SupervisionRules
 
 _EXTRA_FIELDS = (
-    "feed", "ledger_check", "formula", "same_as", "last_year", "implicit", "confidence", "flags", "note",
+    "feed", "ledger_check", "formula", "same_as", "last_year", "above", "implicit", "confidence", "flags", "note",
     "horizon",
 )  # fmt: skip
 
@@ -66,20 +68,61 @@ def save_org_units(*, session: Session, units: list[OrgUnit]) -> dict[str, OrgUn
     rows = list(session.scalars(select(OrgUnitRow)))
     stored, by_code = {u.name: u for u in rows}, {u.code: u for u in rows}
     named: dict[str, OrgUnitRow] = {}  # by the plan's names
-    for position, unit in enumerate(units):
-        parent = (named.get(unit.parent) or stored.get(unit.parent)) if unit.parent else None
+    in_plan = {u.name for u in units}
+    paths = {row.id: row.path for row in rows}  # as stored, to move what lies below a unit that moved
+    for position, unit in _parents_first(units):
+        # a parent outside the plan is a stored unit, named by code (the province above a city) or by name
+        parent = (
+            (named.get(unit.parent) or by_code.get(unit.parent) or stored.get(unit.parent))
+            if unit.parent
+            else None
+        )
+        if unit.parent and parent is None and unit.parent not in in_plan:
+            raise UnitError(unit, position, "parent", _unknown_parent(unit))
         found = by_code.get(unit.code or "") or _same_unit(stored, unit, parent)
         name = _stored_name(stored, unit, parent, found)
         row = found or OrgUnitRow(name=name)
-        _refuse_taken_name(stored.get(name), row)
+        _refuse_taken_name(stored.get(name), row, unit, position)
         row.name, row.kind, row.population, row.position = name, unit.kind.value, unit.population, position
         row.parent = parent if unit.parent else row.parent
         row.code = unit.code or row.code or _new_code(row, set(by_code))
         row.path = f"{row.parent.path}/{row.code}" if row.parent else row.code
         session.add(row)
         stored[name], by_code[row.code], named[unit.name] = row, row, row
+    _move_below(rows, paths)
     session.flush()
     return stored | named
+
+
+def _parents_first(units: list[OrgUnit]) -> list[tuple[int, OrgUnit]]:
+    """The plan's units with their places, each after its parent where the plan holds the parent (a plan may
+    list a county before its city); a ring of parents is refused."""
+    by_name = {unit.name: (position, unit) for position, unit in enumerate(units)}
+    ordered: dict[str, tuple[int, OrgUnit]] = {}
+    for name in by_name:
+        chain: list[str] = []
+        while name in by_name and name not in ordered:
+            if name in chain:
+                position, unit = by_name[name]
+                raise UnitError(
+                    unit,
+                    position,
+                    "parent",
+                    f"单位“{'”→“'.join([*chain, name])}”的上级单位首尾相接，成了一个环",
+                )
+            chain.append(name)
+            name = by_name[name][1].parent or ""
+        ordered.update((n, by_name[n]) for n in reversed(chain))
+    return list(ordered.values())
+
+
+def _move_below(rows: list[OrgUnitRow], paths: dict[int, str]) -> None:
+    """Stored units below a unit whose path changed (a city put under its province) take the new path too."""
+    moved = {paths[row.id]: row.path for row in rows if row.id in paths and row.path != paths[row.id]}
+    for row in rows:
+        above = next((old for old in moved if row.path.startswith(f"{old}/")), None) if moved else None
+        if above is not None:
+            row.path = moved[above] + row.path.removeprefix(above)
 
 
 def _qualified(unit: OrgUnit, parent: OrgUnitRow | None) -> str:
@@ -124,6 +167,19 @@ def plans_below(*, session: Session, plan_row: PlanRow) -> list[tuple[PlanRow, i
     return [(row, unit_id) for unit_id, row in found.items()]
 
 
+def plan_above(*, session: Session, region: str, year: int, parent: str | None = None) -> PlanRow | None:
+    """The plan of `year` of the unit above `region`'s (a city's province): `parent` (a name or code) where
+    given, else the stored parent of the unit `region` names; none where there is no such unit or plan."""
+    region_unit = None if parent else unit_named(session=session, name=region)
+    above = (
+        unit_named(session=session, name=parent) if parent else region_unit.parent if region_unit else None
+    )
+    if above is None:
+        return None
+    query = select(PlanRow).where(PlanRow.year == year, PlanRow.region.in_([above.code, above.name]))
+    return session.scalars(query.order_by(PlanRow.id.desc()).limit(1)).first()
+
+
 def unit_of_region(*, session: Session, region: str) -> int | None:
     """The unit a plan's region names (by code or name), if the store has it."""
     unit = unit_named(session=session, name=region)
@@ -136,9 +192,34 @@ def path_of_region(*, session: Session, region: str) -> str | None:
     return unit.path if unit else None
 
 
-def _refuse_taken_name(holder: OrgUnitRow | None, row: OrgUnitRow) -> None:
+class UnitError(ValueError):
+    """A plan's unit the store cannot take, located: the unit's place in `units` and its field."""
+
+    FIELD_NAMES = {"parent": "上级单位", "name": "名称"}
+
+    def __init__(self, unit: OrgUnit, position: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.loc: tuple[str | int, ...] = ("units", position, field)
+        self.field = (
+            f"units[{unit.name}].{field}（{self.FIELD_NAMES[field]}）"  # as a plan file's problems say
+        )
+
+
+def _unknown_parent(unit: OrgUnit) -> str:
+    return (
+        f"单位“{unit.name}”的上级单位“{unit.parent}”既不是本计划中的单位，也不是数据库中已有单位的名称或代码；"
+        "应为本计划中某单位的名称，或已导入的上级（如省）的名称或行政区划代码"
+    )
+
+
+def _refuse_taken_name(holder: OrgUnitRow | None, row: OrgUnitRow, unit: OrgUnit, position: int) -> None:
     if holder is not None and holder is not row:
-        raise ValueError(f"单位名称“{holder.name}”已由代码为 {holder.code} 的单位使用，请写出上级名称以区分")
+        raise UnitError(
+            unit,
+            position,
+            "name",
+            f"单位名称“{holder.name}”已由代码为 {holder.code} 的单位使用，请写出上级名称以区分",
+        )
 
 
 KIND_MARKS = {"province": "P", "city": "M", "county": "C", "township": "T", "department": "D"}
@@ -414,11 +495,12 @@ def _breakdowns(session: Session, plan_id: int) -> dict[int, Breakdown]:
         .where(IndicatorRow.plan_id == plan_id)
         .order_by(UnitTargetRow.indicator_id, UnitTargetRow.id)
     )  # fmt: skip
-    rows: dict[int, list[Any]] = {}
-    for row in session.connection().execute(query):  # plain rows, without the ORM's result layer
-        rows.setdefault(row[0], []).append(row)
-    return {ident: _breakdown(found[0][3], found[0][4], {name: value for _, name, value, _, _ in found})
-            for ident, found in rows.items()}  # fmt: skip
+    breakdowns = {}
+    rows = session.connection().execute(query).all()  # plain rows fetched at once, without the ORM's layer
+    for ident, group in groupby(rows, itemgetter(0)):
+        found = list(group)
+        breakdowns[ident] = _breakdown(found[0][3], found[0][4], {row[1]: row[2] for row in found})
+    return breakdowns
 
 
 def _breakdown(status: str, basis: Any, targets: dict[str, Decimal]) -> Breakdown:

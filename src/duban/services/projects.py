@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, select, type_coerce
@@ -209,12 +210,16 @@ def plan_ledger_figures(
 ) -> dict[str, LedgerFigures]:
     """The ledger's figures on `on` for the city (first) and each county, in the city's order.
 
-    Added up by the store (one GROUP BY per date), and kept for the rest of the session's transaction:
-    a dashboard asks twice (its ledger panel and the indicators the ledger feeds), the store answers once.
+    Added up by the store (one GROUP BY per date), remembered per generation of figures (every change of
+    the ledger moves it) and kept for the rest of the session's transaction: a dashboard asks twice (its
+    ledger panel and the indicators the ledger feeds), the year-end preview once for each of twelve months.
     """
     key = ("ledger figures", plan_id, on, profile.model_dump_json() if profile else None)
+    added_up = partial(_ledger_figures, session, plan_id, on, profile)
     return within_transaction(
-        session=session, key=key, compute=lambda: _ledger_figures(session, plan_id, on, profile)
+        session=session,
+        key=key,
+        compute=lambda: remembered(session=session, key=key, states=False, compute=added_up),
     )
 
 

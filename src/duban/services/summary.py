@@ -9,8 +9,9 @@ ranked county, none per (indicator, unit). Rules that make it agree with the ove
 - *City line* of an indicator: the top unit's cell (the plan's city), except that an indicator with
   a single reporting cell (one county, one department) is shown as that cell, as the overview does;
   "each county" indicators always at the top (how many met theirs).
-- *Ranking*: the units of kind `county`, scored by `unit_scores` on every target they hold; in the
-  synthetic province (province → cities → counties → townships) that ranks its 129 counties.
+- *Ranking*: the regions one level below the plan's top (`plan.levels.BELOW`: a city's counties, a
+  province's cities, as `levels.ranked_units` has the overview rank them), scored by `unit_scores` on
+  every target they hold; the map colours the same units.
 - Figures fed from the project ledger (`feed: ledger.*`) replace the entries of their reporting
   cells before judging, as in the overview.
 - Approved target revisions: each month is judged against the targets then in force, as in the overview.
@@ -36,19 +37,23 @@ from sqlalchemy.orm import Session
 
 from duban.choices import Accumulation, ScopeKind, Status
 from duban.months import month_end
+from duban.persistence.generation import Generation, touched_since
 from duban.persistence.models import (
     AreaRow,
     IndicatorRow,
+    PeriodRow,
     PlanRow,
     TaskRow,
 )
 from duban.persistence.readcache import remembered, remembered_across_entries
+from duban.plan.levels import Level
 from duban.plan.model import Indicator
 from duban.progress.batch import NO_TARGET, STATUSES, PeriodFrame, PeriodResult, unit_scores
 from duban.progress.history import YearOnYear, year_on_year
 from duban.progress.judge import Judgement, expected_pct
 from duban.progress.ranking import AreaSummary, Ranking, ScoredItem, places, summarise_areas
 from duban.progress.rollup import Carried, Figure, carried_note
+from duban.services.entry_states import EntryStates, entry_states
 from duban.services.history import LastYear, last_year
 from duban.services.judged import (
     Carry,
@@ -73,6 +78,7 @@ class PlanHeading:
     title: str
     region: str
     year: int
+    level: Level  # the words of its level: 县（市、区）综合排名, a province's 市（州）综合排名
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,14 @@ class DashboardSummary(Headlines["CityLine"]):
     cells: _Cells = dataclasses.field(repr=False)
     basis: Basis = dataclasses.field(default_factory=Basis)
     current: int = 0  # the 当前报送期, for saying whether this month is it
+    made_of: tuple[object, ...] = dataclasses.field(
+        default=(), repr=False, compare=False
+    )  # for `_summary_kept`
+
+    @property
+    def level(self) -> Level:
+        """The plan's level, whose words the pages use (县（市、区）综合排名, a province's 市（州）综合排名)."""
+        return self.plan.level
 
     def map_choices(self) -> list[tuple[str, str]]:
         """Indicators that at least two counties hold a target for: the map's measures."""
@@ -175,9 +189,7 @@ def dashboard_summary(
     or a return does not judge the period again); what follows from reporting states is laid over them.
     """
     basis = basis or Basis()
-    judged = remembered(session=session, key=("dashboard lines", plan_row.id, month, basis),
-                        states=basis.include_submitted,
-                        compute=lambda: _judged_lines(session=session, plan_row=plan_row, month=month, basis=basis))  # fmt: skip
+    judged = _lines(session=session, plan_row=plan_row, month=month, basis=basis)
     core = judged.core
     frame, units, reporting_cells, carried = core.frame, core.units, core.reporting_cells, core.carried
     result, lines = core.result, judged.lines
@@ -189,18 +201,64 @@ def dashboard_summary(
     cells = _Cells(
         frame.indicators.ids,
         frame.units.names,
-        units.counties(),
+        _ranked(units),
         result.status,
         result.completion,
         carried.month,
     )
     return DashboardSummary(
-        plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year), plan_id=plan_row.id, month=month,
+        plan=PlanHeading(plan_row.title, plan_row.region, plan_row.year, units.level()), plan_id=plan_row.id, month=month,
         on=month_end(plan_row.year, month), indicators=lines,
         rankings=_rankings(result=result, lines=lines, units=units), areas=_areas(lines),
         reporting=reporting_lines(session=session, plan_row=plan_row, core=core, today=today),
-        cells=cells, basis=basis,
+        cells=cells, basis=basis, made_of=(judged, _states(session=session, plan_row=plan_row, month=month)),
     )  # fmt: skip
+
+
+def remembered_summary(
+    *,
+    session: Session,
+    plan_row: PlanRow,
+    month: int,
+    today: date,
+    basis: Basis,
+    at: Generation | None = None,
+) -> DashboardSummary:
+    """`dashboard_summary` remembered per generation (filed under `at`), kept as the very object after writes
+    that changed none of what it is made of (an approval of June leaves May's summary as it was)."""
+    return remembered(session=session, key=("summary", plan_row.id, month, basis, today), at=at, lag_states=True,
+                      compute=lambda: dashboard_summary(session=session, plan_row=plan_row, month=month, basis=basis,
+                                                        today=today),
+                      refresh=lambda since, old: _summary_kept(session=session, plan_row=plan_row, since=since,
+                                                               old=old))  # fmt: skip
+
+
+def _summary_kept(
+    *, session: Session, plan_row: PlanRow, since: Generation, old: DashboardSummary
+) -> DashboardSummary | None:
+    """`old` when its judged lines and its period's entry states are still the very objects; None: made anew."""
+    if touched_since(session=session, since=since, states=True) is None:
+        return None
+    now = (_lines(session=session, plan_row=plan_row, month=old.month, basis=old.basis),
+           _states(session=session, plan_row=plan_row, month=old.month))  # fmt: skip
+    return old if all(a is b for a, b in zip(now, old.made_of, strict=True)) else None
+
+
+def _lines(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> _JudgedLines:
+    """The judged period with its city lines, remembered per generation (of figures alone on the approved basis)."""
+    return remembered(session=session, key=("dashboard lines", plan_row.id, month, basis),
+                      states=basis.include_submitted,
+                      compute=lambda: _judged_lines(session=session, plan_row=plan_row, month=month, basis=basis),
+                      refresh=lambda _since, old: _lines_kept(session=session, plan_row=plan_row, month=month,
+                                                              basis=basis, old=old))  # fmt: skip
+
+
+def _states(*, session: Session, plan_row: PlanRow, month: int) -> EntryStates | None:
+    """The entry states of the plan's period `month` (what 待审核 and 报送情况 are read from); None without it."""
+    period_id = session.scalar(
+        select(PeriodRow.id).where(PeriodRow.plan_id == plan_row.id, PeriodRow.month == month)
+    )
+    return None if period_id is None else entry_states(session=session, period_id=period_id)
 
 
 @dataclass(frozen=True)
@@ -210,18 +268,29 @@ class _JudgedLines:
     core: JudgedPeriod
     columns: np.ndarray  # per indicator, the unit whose cell is the city's line
     lines: list[CityLine]  # judged on the figures alone (no 待审核), with their 同比
+    history: LastYear
 
 
 def _judged_lines(*, session: Session, plan_row: PlanRow, month: int, basis: Basis) -> _JudgedLines:
     """The shared judged period (`judged.judged_period`) and the city line of each indicator."""
     core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
     columns = city_columns(cells=core.reporting_cells, indicators=core.indicators, top=core.units.top)
+    history = last_year(session=session, plan_row=plan_row)
     lines = _with_year_on_year(
         lines=_city_lines(session=session, plan_row=plan_row, frame=core.frame, result=core.result,
                           indicators=core.indicators, columns=columns, carried=core.carried),
-        history=last_year(session=session, plan_row=plan_row), month=month,
+        history=history, month=month,
     )  # fmt: skip
-    return _JudgedLines(core, columns, lines)
+    return _JudgedLines(core, columns, lines, history)
+
+
+def _lines_kept(
+    *, session: Session, plan_row: PlanRow, month: int, basis: Basis, old: _JudgedLines
+) -> _JudgedLines | None:
+    """`old` when the judged period and last year it was made of are still the very objects; None: made anew."""
+    core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
+    kept = core is old.core and last_year(session=session, plan_row=plan_row) is old.history
+    return old if kept else None
 
 
 # -- the city lines -----------------------------------------------------------------------------
@@ -336,20 +405,30 @@ def _rankings(*, result: PeriodResult, lines: list[CityLine], units: UnitFacts) 
     """The counties best first, tied as `ranking.rank_units` ties them."""
     weights = np.array([float(line.weight) for line in lines])
     aspiration = np.array([line.indicator.aspiration for line in lines], dtype=bool)
-    score, done, far = unit_scores(result=result, weights=weights, aspiration=aspiration)
-    judged = (result.status != NO_TARGET) & ~aspiration[:, None]
-    counts = {s: (judged & (result.status == code)).sum(axis=0) for code, s in enumerate(STATUSES)}
+    ranked = _ranked(units)
+    # each unit is scored on its own column: the ranked ones alone (a province's 16 cities of 1,646 units)
+    status = result.status[:, ranked]
+    score, done, far = unit_scores(result=dataclasses.replace(result, status=status), weights=weights,
+                                   aspiration=aspiration)  # fmt: skip
+    judged = (status != NO_TARGET) & ~aspiration[:, None]
+    counts = {s: (judged & (status == code)).sum(axis=0) for code, s in enumerate(STATUSES)}
     totals = judged.sum(axis=0)
     # ties keep the order in which the overview first meets the counties: by their first judged target
     first = judged.argmax(axis=0)
-    counties = sorted((int(u) for u in units.counties() if totals[u] > 0), key=lambda u: (first[u], u))
-    key = {u: (-round(float(score[u]), _TIE_DIGITS), -round(float(done[u]), _TIE_DIGITS), int(far[u]))
-           for u in counties}  # fmt: skip
+    counties = sorted((c for c in range(len(ranked)) if totals[c] > 0), key=lambda c: (first[c], ranked[c]))
+    key = {c: (-round(float(score[c]), _TIE_DIGITS), -round(float(done[c]), _TIE_DIGITS), int(far[c]))
+           for c in counties}  # fmt: skip
     order = sorted(counties, key=key.__getitem__)
-    ranks = places(scores=[_rounded(score[u]) for u in order])
-    return [Ranking(unit=units.names[u], rank=rank, score=_rounded(score[u]), done_share=_rounded(done[u]),
-                    counts={s: int(n[u]) for s, n in counts.items()})
-            for u, rank in zip(order, ranks, strict=True)]  # fmt: skip
+    ranks = places(scores=[_rounded(score[c]) for c in order])
+    return [Ranking(unit=units.names[ranked[c]], rank=rank, score=_rounded(score[c]), done_share=_rounded(done[c]),
+                    counts={s: int(n[c]) for s, n in counts.items()})
+            for c, rank in zip(order, ranks, strict=True)]  # fmt: skip
+
+
+def _ranked(units: UnitFacts) -> np.ndarray:
+    """The units one level below the plan's top (a province's cities, a city's counties)."""
+    kind = units.level().ranked
+    return np.array([u for u, k in enumerate(units.kinds) if k == kind], dtype=np.int64)
 
 
 def _rounded(value: float) -> Decimal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select, true
@@ -9,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from duban.choices import TOP_KIND_VALUES, OrgKind
 from duban.persistence.models import OrgUnitRow
+from duban.plan.levels import Level, top_level
 
 _IN_ORDER = (OrgUnitRow.position, OrgUnitRow.id)
 
@@ -25,9 +27,10 @@ def units_below_city(*, session: Session, top: int | None = None) -> list[OrgUni
     return list(session.scalars(_below(session, query, top).order_by(*_IN_ORDER)))
 
 
-def counties(*, session: Session, top: int | None = None) -> list[OrgUnitRow]:
-    """The counties (below `top`, when given), in the plan's order."""
-    query = select(OrgUnitRow).where(OrgUnitRow.kind == OrgKind.COUNTY.value)
+def counties(*, session: Session, top: int | None = None, kind: OrgKind = OrgKind.COUNTY) -> list[OrgUnitRow]:
+    """The counties (or the units of another `kind`: a province's 州市) below `top`, when given, in the plan's
+    order."""
+    query = select(OrgUnitRow).where(OrgUnitRow.kind == kind.value)
     return list(session.scalars(_below(session, query, top).order_by(*_IN_ORDER)))
 
 
@@ -42,6 +45,23 @@ def unit_named(*, session: Session, name: str) -> OrgUnitRow | None:
     name = name.strip()
     query = select(OrgUnitRow).where(or_(OrgUnitRow.code == name, OrgUnitRow.name == name))
     return session.scalars(query.order_by((OrgUnitRow.code == name).desc()).limit(1)).first()
+
+
+def region_level(*, session: Session, region: str) -> Level:
+    """The level of a plan of `region`: its unit's kind (a province or a city); a city's where it names none."""
+    return level_of(unit_named(session=session, name=region))
+
+
+def level_of(top: OrgUnitRow | None) -> Level:
+    """The level of a plan whose region is the unit `top` (a city's where none), by `levels.top_level`: a
+    plan whose region is a county is the county's, above its townships."""
+    return top_level([OrgKind(top.kind)] if top is not None else [])
+
+
+def units_named(*, session: Session, names: Iterable[str]) -> dict[str, OrgUnitRow]:
+    """The units of those names (unique in the store: 徐州市鼓楼区 where names repeat), by name."""
+    wanted = list(dict.fromkeys(names))
+    return {u.name: u for u in session.scalars(select(OrgUnitRow).where(OrgUnitRow.name.in_(wanted)))}
 
 
 def plan_units(*, session: Session, region: str) -> list[OrgUnitRow]:

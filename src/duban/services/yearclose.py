@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from duban.choices import EntryState, FinalStatus, ItemFate
 from duban.persistence.audit import audited, history, record_event
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, utcnow
 from duban.persistence.supervision_models import SupervisionItemRow
+from duban.plan.levels import Level, plan_level
 from duban.plan.model import Plan
 from duban.progress.final import final_status, unit_final_status
 from duban.progress.ranking import Ranking
@@ -74,6 +76,11 @@ class YearResult:
     def year(self) -> int:
         return self.plan.year
 
+    @property
+    def level(self) -> Level:
+        """The plan's level: a province ranks its cities (市（州）), a city its counties."""
+        return plan_level(self.plan)
+
     def counts(self) -> dict[FinalStatus, int]:
         """The city's targets by final status (力争 targets left out)."""
         return _count(t.status for t in self.targets if not t.aspiration)
@@ -81,7 +88,8 @@ class YearResult:
 
 def year_result(*, session: Session, plan_row: PlanRow, today: date) -> YearResult:
     """The final statuses and county ranking of the plan's year, from December's official figures."""
-    overview = period_overview(session=session, plan_row=plan_row, month=LAST_MONTH, today=today)
+    # lean: the result needs no city series, last year or forecast, and only the ranked units' lines
+    overview = period_overview(session=session, plan_row=plan_row, month=LAST_MONTH, today=today, lean=True)
     line = overview.plan.thresholds.mostly_done
     targets = [_city_result(ind, line) for ind in overview.indicators]
     counties = [_county_result(overview, r, line) for r in overview.rankings]
@@ -145,7 +153,7 @@ def close_preview(*, session: Session, plan_row: PlanRow, today: date) -> CloseP
     periods = _periods(session, plan_row)
     to_lock = [period_label(p, plan_row.year) for p in periods if not p.locked]
     following = next_plan(session=session, plan_row=plan_row)
-    items = [_choice(session, item, following) for item in open_items(session=session, plan_row=plan_row)]
+    items = _choices(session, open_items(session=session, plan_row=plan_row), following)
     return ClosePreview(plan_row.year, plan_row.closed_at, to_lock, _unreviewed(session, plan_row),
                         following.year if following else None, items,
                         year_result(session=session, plan_row=plan_row, today=today))  # fmt: skip
@@ -164,17 +172,36 @@ def open_items(*, session: Session, plan_row: PlanRow) -> list[SupervisionItemRo
     return list(session.scalars(query.order_by(SupervisionItemRow.id)))
 
 
-def _choice(session: Session, item: SupervisionItemRow, following: PlanRow | None) -> ItemChoice:
-    code = (
-        session.scalar(select(IndicatorRow.code).where(IndicatorRow.id == item.indicator_id))
-        if item.indicator_id
-        else None
+def _choices(
+    session: Session, items: list[SupervisionItemRow], following: PlanRow | None
+) -> list[ItemChoice]:
+    """Each open item with its indicator's code, its unit and whether the following plan can take it: three
+    reads for all the items, not three per item."""
+    codes = _names(
+        session, IndicatorRow.code, IndicatorRow.id, {i.indicator_id for i in items if i.indicator_id}
     )
-    carry = _carry_target(session, code, following) is not None
-    unit = session.get_one(OrgUnitRow, item.unit_id).name
-    return ItemChoice(
-        item.id, item.title, unit, code, item.state, carry, ItemFate.CARRY if carry else ItemFate.CLOSE
+    units = _names(session, OrgUnitRow.name, OrgUnitRow.id, {i.unit_id for i in items})
+    taken = set() if following is None else _carried(session, following, set(codes.values()))
+    choices = []
+    for item in items:
+        code = codes.get(item.indicator_id) if item.indicator_id else None
+        carry = code in taken
+        choices.append(ItemChoice(item.id, item.title, units[item.unit_id], code, item.state, carry,
+                                  ItemFate.CARRY if carry else ItemFate.CLOSE))  # fmt: skip
+    return choices
+
+
+def _carried(session: Session, following: PlanRow, codes: set[str]) -> set[str]:
+    """Of `codes`, those the following year's plan holds: where their items can be carried."""
+    query = select(IndicatorRow.code).where(
+        IndicatorRow.plan_id == following.id, IndicatorRow.code.in_(codes)
     )
+    return set(session.scalars(query))
+
+
+def _names(session: Session, name: Any, key: Any, keys: set[int]) -> dict[int, str]:
+    """`name` by `key` for the given keys, in one read."""
+    return {ident: shown for ident, shown in session.execute(select(key, name).where(key.in_(keys)))}
 
 
 def _carry_target(session: Session, code: str | None, following: PlanRow | None) -> int | None:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
+from duban.plan.levels import Level
 from duban.plan.model import Indicator
 from duban.plan.units import display_scale, exact_number, rounded_number, shown_unit, to_display
 from duban.reports.text import quantity_text
@@ -80,12 +81,13 @@ def unit_size(display_unit: str, unit: str) -> str:
     return exact_number(display_scale(unit=unit, display_unit=display_unit))
 
 
-def scope_label(shorthand: str) -> str:
-    """The scope shorthand in words: city → 全市, each:counties → 各县(市、区)分别."""
+def scope_label(shorthand: str, level: Level) -> str:
+    """The scope shorthand in the plan's words: city → 全市 (a province's 全省), each:counties → 各县（市、区）分别
+    (a province's 各市（州）分别)."""
     if shorthand == "city":
-        return "全市"
+        return level.whole
     if shorthand == "each:counties":
-        return "各县（市、区）分别"
+        return f"各{level.regions}分别"
     if shorthand.startswith("each:"):
         return shorthand.removeprefix("each:") + " 分别"
     return shorthand.removeprefix("area:")

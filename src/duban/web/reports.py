@@ -26,14 +26,16 @@ from duban.reports.service import (
     file_name,
     parse_date,
     parse_number,
+    parse_period,
     render,
     year_file_name,
     year_result_bulletin,
 )
 from duban.services.bulletins import next_number
 from duban.services.office import current_month
+from duban.services.plans import unit_of_region
 from duban.services.units import counties as county_units
-from duban.services.units import unit_named
+from duban.services.units import region_level, unit_named
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pages.common import plan_for_request, plan_unit
 from duban.web.pages.common import render as render_page
@@ -77,16 +79,18 @@ def report_form_download(
 )
 def year_result_download(request: Request, year: str, fmt: str, user: Exporter) -> Response:
     """The 年度通报 / 考核结果 of `year` (county ranking and final statuses) as Word or Excel; the city's only."""
-    require(user, Action.EXPORT_REPORTS, None)  # the city's document: a county's reporter is refused it
     if fmt not in FORMATS:
         raise HTTPException(status_code=404, detail=f"不支持的格式“{fmt}”")
     if not (
         year.isdecimal() and 1900 <= int(year) <= 2999
     ):  # refused as the month's bulletin refuses a period
         raise HTTPException(status_code=404, detail=f"没有“{year}”年的考核结果")
+    region = plan_for_request(request, year=int(year)).region
+    # the plan's own document: a county's reporter is refused it, a city's office has its city's
+    require(user, Action.EXPORT_REPORTS, unit_of_region(session=db_session(request), region=region))
     try:
         bulletin = year_result_bulletin(session=db_session(request), year=int(year), today=_today(request),
-                                        region=request.query_params.get("region") or None)  # fmt: skip
+                                        region=region)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     return _as_file(bulletin, fmt, year_file_name(bulletin=bulletin, fmt=fmt))
@@ -114,9 +118,9 @@ def _download(
     except ReportError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     try:
+        region = plan_for_request(request, year=parse_period(period)[0]).region  # as every page chooses it
         bulletin = bulletin_for(session=session, period=period, unit=wanted, today=_today(request),
-                                number=wanted_number, issued=day, record=False,
-                               region=request.query_params.get("region") or None)  # fmt: skip
+                                number=wanted_number, issued=day, record=False, region=region)  # fmt: skip
     except ReportError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     return _as_file(bulletin, fmt, file_name(bulletin=bulletin, fmt=fmt))
@@ -128,7 +132,8 @@ def _today(request: Request) -> date:
 
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
 def report_index(request: Request, user: Exporter) -> HTMLResponse:
-    """The bulletins that can be downloaded: every month with figures, city and counties."""
+    """The bulletins that can be downloaded: every month with figures, the plan's and each unit's it ranks
+    (a city's counties, a province's 州市)."""
     session = db_session(request)
     try:
         plan_row: PlanRow | None = plan_for_request(request)
@@ -141,7 +146,8 @@ def report_index(request: Request, user: Exporter) -> HTMLResponse:
         if plan_row
         else range(0)
     )
-    counties = [unit.name for unit in county_units(session=session, top=plan_unit(request))]
+    ranked = region_level(session=session, region=plan_row.region).ranked if plan_row else OrgKind.COUNTY
+    counties = [unit.name for unit in county_units(session=session, top=plan_unit(request), kind=ranked)]
     city = only_unit(user, Action.EXPORT_REPORTS) is None  # the city's bulletin and every county's
     if not city:
         counties = [c for c in counties if c == user.unit_name]

@@ -18,17 +18,19 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from duban.choices import EntryState, MilestoneStage, Status
+from duban.choices import EntryState, MilestoneStage, OrgKind, Status
 from duban.persistence.db import Session, StoreError
 from duban.persistence.generation import current
 from duban.persistence.models import PlanRow
 from duban.persistence.readcache import remembered
+from duban.plan.levels import Level, plan_level
 from duban.policy import ANY_UNIT, Action, Refused, allowed, plan_refusal, refuse_if
 from duban.progress.changes import counts_sentence
 from duban.progress.ranking import shown_score
 from duban.services.office import Basis, current_month, office_settings
 from duban.services.overview import Overview, period_overview
 from duban.services.plans import path_of_region, plan_of_unit, plan_of_year, plan_years, unit_of_region
+from duban.services.units import region_level
 from duban.settings import Settings
 from duban.web.auth import CurrentUser, csrf_token, db_session, optional_user
 from duban.web.filters import (
@@ -216,6 +218,17 @@ def _plan_fields(context: Context) -> Markup:
                           for k, v in parse_qsl(plan_query(context))))  # fmt: skip
 
 
+def shown_level(request: Request) -> Level:
+    """The level of the plan the page shows, whose words the header uses; a city's where the page shows none."""
+    if not _has_plans(request):
+        return Level(OrgKind.CITY)
+    try:
+        row = plan_choice(request).row
+    except (HTTPException, StoreError, Refused):  # an error page: a city's words rather than a second error
+        return Level(OrgKind.CITY)
+    return region_level(session=db_session(request), region=row.region)
+
+
 def year_switch(request: Request) -> list[tuple[str, str, bool]]:
     """The header's year switcher: (label, this page in that year, shown now) per plan; empty with one plan."""
     if not _has_plans(request):
@@ -247,6 +260,8 @@ def _reachable(request: Request, plans: list[tuple[int, str]]) -> list[tuple[int
 templates.env.filters["link"] = _link
 templates.env.globals["plan_fields"] = _plan_fields
 templates.env.globals["year_switch"] = year_switch
+templates.env.globals["shown_level"] = shown_level
+templates.env.globals["level_of"] = plan_level
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from duban.choices import ReportState
+from duban.plan.levels import ranked_units
 from duban.policy import Action
 from duban.progress.ranking import rank_changes
 from duban.services.overview import IndicatorLine, Overview, UnitLine
@@ -37,10 +38,11 @@ def county_page(
     user: Annotated[CurrentUser, Depends(allow(Action.READ_DASHBOARD))],
     month: int | None = None,
 ) -> HTMLResponse:
-    """One county: each of its targets with status, its rank and what it has not reported."""
+    """One unit the plan ranks (a city's county, a province's 州市): each of its targets with status, its rank and
+    what it has not reported."""
     view = overview_of(request, month)
-    if name not in {u.name for u in view.plan.counties()}:
-        raise HTTPException(status_code=404, detail=f"没有名为“{name}”的县（市、区）")
+    if name not in ranked_units(view.plan):
+        raise HTTPException(status_code=404, detail=f"没有名为“{name}”的{view.level.regions}")
     lines = view.county_lines(name)
     ranking = next((r for r in view.rankings if r.unit == name), None)
     before = previous_overview(request, view)

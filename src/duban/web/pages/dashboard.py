@@ -17,7 +17,7 @@ from duban.persistence.readcache import lagged, remembered
 from duban.policy import Action, Scope, scope
 from duban.progress.changes import completion_changes, count_changes
 from duban.services.projects import ledger_figures
-from duban.services.summary import CityLine, DashboardSummary, TaskHeading, dashboard_summary
+from duban.services.summary import CityLine, DashboardSummary, TaskHeading, remembered_summary
 from duban.services.todo import reporter_todo
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pagecache import keep_copy
@@ -98,10 +98,8 @@ def summary_of(request: Request, month: int | None, *, at: Generation | None = N
     row = plan_for_request(request)
     chosen = page_period(request=request, session=session, plan_row=row, month=month)
     today = today_of(request)
-    view = remembered(session=session, key=("summary", row.id, chosen.month, chosen.basis, today), at=at,
-                      lag_states=True, compute=lambda: dashboard_summary(session=session, plan_row=row,
-                                                                         month=chosen.month, basis=chosen.basis,
-                                                                         today=today))  # fmt: skip
+    view = remembered_summary(session=session, plan_row=row, month=chosen.month, today=today, basis=chosen.basis,
+                              at=at)  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)
 
 

@@ -28,13 +28,13 @@ from duban.choices import Comparator
 from duban.ingest.errors import IngestError
 from duban.ingest.service import IngestResult, ingest_document
 from duban.persistence.models import PlanRow
-from duban.plan.lineage import NEW, propose_last_year
+from duban.plan.lineage import NEW, propose_above, propose_last_year
 from duban.plan.model import Indicator, Plan
 from duban.plan.revision import ChangeKind, overlay_draft
 from duban.policy import Action
 from duban.services.plan_loading import save_plan
 from duban.services.plan_revisions import PlanRevisionError, apply_plan_revision, preview_plan_revision
-from duban.services.plans import find_plan, plan_from_store
+from duban.services.plans import UnitError, find_plan, plan_above, plan_from_store
 from duban.services.revisions import RevisionError
 from duban.storage import EvidenceStorage, MissingFile
 from duban.web.auth import CurrentUser, allow, csrf_protect, db_session
@@ -134,7 +134,11 @@ async def ingest_load(
         storage = request.app.state.evidence_storage
         storage.put(f"ingest/{token}/decided.json", chosen.model_dump_json().encode(), "application/json")
         return RedirectResponse(f"/plan/ingest/{token}/revision", status_code=303)
-    save_plan(session=session, plan=chosen, user_id=user.id)
+    try:
+        save_plan(session=session, plan=chosen, user_id=user.id)
+    except UnitError as exc:
+        session.rollback()  # nothing of the plan is kept
+        return _review_page(request, user, token, plan, source, form=form, error=f"{exc}；未导入任何内容。")
     request.session["flash"] = (
         f"已导入{chosen.region}{chosen.year}年计划：{len(chosen.indicators())} 个指标。"
     )
@@ -165,7 +169,8 @@ async def revision_apply(
                                        reason=str(form.get("reason") or ""), today=today_of(request),
                                        effective_month=_month(form.get("effective_month")),
                                        keep=[str(code) for code in form.getlist("keep")])  # fmt: skip
-    except (PlanRevisionError, RevisionError) as exc:
+    except (PlanRevisionError, RevisionError, UnitError) as exc:
+        session.rollback()
         return _revision_page(request, user, token, error=str(exc))
     summary = revision.changes["summary"] if revision else "与数据库中的计划相同，没有变化"
     request.session["flash"] = f"已修订{plan.region}{plan.year}年计划：{summary}。"
@@ -226,6 +231,9 @@ def decided_plan(*, plan: Plan, form: FormData) -> Plan:
                                   if form.get(f"{ind['id']}.decision", "accept") != "reject"]  # fmt: skip
         area["tasks"] = [t for t in area["tasks"] if t["indicators"]]
     data["areas"] = [a for a in data["areas"] if a["tasks"]]
+    parent = str(form.get("parent") or "").strip()
+    for unit in data["units"]:
+        unit["parent"] = parent if parent and unit["name"] == plan.region else unit["parent"]
     if not any(a["tasks"] for a in data["areas"]):
         raise ValueError("没有接受任何目标，未导入")
     try:
@@ -251,6 +259,7 @@ def _edited(ind: dict[str, Any], form: FormData, year: int) -> dict[str, Any]:
         "display_unit": ind.get("display_unit") if unit == ind["unit"] else None,  # 亿元 no longer fits 个
         "comparator": _comparator(form.get(f"{code}.comparator"), ind["comparator"], code),
         "last_year": str(form.get(f"{code}.last_year") or ind["last_year"] or "").strip() or None,
+        "above": str(form.get(f"{code}.above") or ind["above"] or "").strip() or None,
     }
 
 
@@ -308,10 +317,21 @@ def _review_page(
     doubtful = sum(1 for r in reviews if needs_review(r.indicator))
     last = last_years_plan(request=request, plan=plan)
     proposed = propose_last_year(plan=plan, last=last) if last else {}
+    parent = str(form.get("parent") or "").strip() if form else ""
+    above = plan_above_draft(request=request, plan=plan, parent=parent)
     return render(request, "ingest_review.html", user, status_code=422 if error else 200, nav="ingest",
                   token=token, plan=plan, reviews=reviews, error=error, typed=form, revising=revising,
                   doubtful=doubtful, comparators=list(Comparator), needs_review=needs_review, last=last,
-                  proposed=proposed, new=NEW)  # fmt: skip
+                  proposed=proposed, new=NEW, parent=parent, above=above,
+                  proposed_above=propose_above(plan=plan, above=above) if above else {})  # fmt: skip
+
+
+def plan_above_draft(*, request: Request, plan: Plan, parent: str) -> Plan | None:
+    """The stored plan of the same year of the province the draft's region belongs to (or `parent` names),
+    whose indicators the draft's may roll up into."""
+    session = db_session(request)
+    row = plan_above(session=session, region=plan.region, year=plan.year, parent=parent or None)
+    return plan_from_store(session=session, plan_row=row) if row else None
 
 
 def last_years_plan(*, request: Request, plan: Plan) -> Plan | None:

@@ -1,26 +1,40 @@
-"""The county map: a choropleth of the counties by composite score or one indicator's completion."""
+"""The plan's map: a choropleth of the regions one level below the plan's region (a city's counties, a
+province's 州市) by composite score, its change or one indicator's completion.
+
+Each region is drawn from the shipped boundary file named by the code of the plan's region
+(static/geo/530600.geojson: 昭通市's counties), matched to the plan's units by their codes (行政区划代码);
+a unit with no boundary there is listed beside the map with its figures."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from duban.choices import Status
+from duban.choices import OrgKind, Status
 from duban.persistence.generation import Generation, current
+from duban.persistence.models import PlanRow
 from duban.persistence.readcache import lagged
+from duban.plan.levels import REGION_WORDS
 from duban.policy import Action
 from duban.progress.ranking import RankChange, rank_changes, shown_score
+from duban.services.plans import plans_below
 from duban.services.summary import DashboardSummary
+from duban.services.units import level_of, unit_named, units_named
 from duban.web.auth import CurrentUser, allow, db_session
 from duban.web.pagecache import keep_copy
-from duban.web.pages.common import as_json, render
+from duban.web.pages.common import as_json, plan_for_request, render
 from duban.web.pages.dashboard import summary_of
 
 router = APIRouter(include_in_schema=False)
+GEO_DIR = Path(__file__).resolve().parent.parent / "static" / "geo"
 SCORE = "score"
 CHANGE = "change"  # 变化: composite score points since the month before
 # Its colours, as the legend lists them: (sign of the change, colour, label).
@@ -67,6 +81,27 @@ class CountyShade:
     colour: str
     label: str
     carried: str = ""  # 沿用4月数: the earlier figure the city's sum holds for a county that has not reported
+    code: str = ""  # 行政区划代码: the boundary it colours
+    drawn: bool = False  # the map has its boundary; else it is listed beside the map
+    page: str = ""  # its county page within the plan, to which a page adds the plan's choice ("": none)
+    plan_map: str = ""  # a 州市's own plan's map, whole (year and region named)
+
+
+@dataclass(frozen=True)
+class RegionMap:
+    """The plan's region on the map: its name and code, what its parts are called and the boundary file the page
+    loads (None: none is shipped for the region) with the codes drawn in it."""
+
+    name: str
+    code: str
+    kind: OrgKind  # of its parts: counties, or cities on a province's map
+    geo: str | None
+    drawn: frozenset[str]
+
+    @property
+    def parts(self) -> str:
+        """县（市、区）, or 市（州） on a province's map."""
+        return REGION_WORDS[self.kind]
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -78,10 +113,12 @@ def county_map(
     at = current(session=db_session(request))
     view = summary_of(request, month, at=at)
     shades = county_shades(view=view, measure=measure, before=previous_summary(request, view, at=at))
+    place, shades = placed(request, shades, month=view.month)
     choices = view.map_choices()
     _keep(request, at)
-    return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades,
-                  choices=choices, data=as_json([asdict(s) for s in shades]),
+    return render(request, "map.html", user, nav="map", view=view, measure=measure, shades=shades, place=place,
+                  missing=[s for s in shades if not s.drawn], choices=choices,
+                  data=as_json([asdict(s) for s in shades]),
                   bands={SCORE: SCORE_BANDS, CHANGE: CHANGE_BANDS}.get(measure))  # fmt: skip
 
 
@@ -102,9 +139,49 @@ def county_map_data(
     at = current(session=db_session(request))
     view = summary_of(request, month, at=at)
     shades = county_shades(view=view, measure=measure, before=previous_summary(request, view, at=at))
+    place, shades = placed(request, shades, month=view.month)
     _keep(request, at)
     return JSONResponse({"month": view.month, "current_month": view.current, "note": view.note, "measure": measure,
-                         "counties": [asdict(s) for s in shades]})  # fmt: skip
+                         "region": place.code, "geo": place.geo, "counties": [asdict(s) for s in shades]})  # fmt: skip
+
+
+def placed(request: Request, shades: list[CountyShade], *, month: int) -> tuple[RegionMap, list[CountyShade]]:
+    """The plan's region map and each shade with its unit's code, whether the map draws it and its link."""
+    session, row = db_session(request), plan_for_request(request)
+    place = region_map(request, row)
+    units = units_named(session=session, names=[s.name for s in shades])
+    own_plans = {unit_id: plan.region for plan, unit_id in plans_below(session=session, plan_row=row)}
+    return place, [
+        replace(s, code=units[s.name].code, drawn=units[s.name].code in place.drawn,
+                page=f"/counties/{s.name}?month={month}",
+                plan_map=_plan_map(own_plans.get(units[s.name].id), row=row, month=month))
+        for s in shades
+    ]  # fmt: skip
+
+
+def region_map(request: Request, row: PlanRow) -> RegionMap:
+    """The map of `row`'s region: found by the code of the unit the region names (a city's where none is)."""
+    top = unit_named(session=db_session(request), name=row.region)
+    code = top.code if top is not None else ""
+    drawn = boundaries(code)
+    geo = None if drawn is None else f"/static/geo/{code}.geojson"
+    return RegionMap(top.name if top else row.region, code, level_of(top).ranked, geo, drawn or frozenset())
+
+
+@cache
+def boundaries(code: str) -> frozenset[str] | None:
+    """The codes of the regions in the shipped map of region `code` (static/geo/<code>.geojson); None: no map."""
+    path = GEO_DIR / f"{code}.geojson"
+    if not code.isdecimal() or not path.is_file():
+        return None
+    return frozenset(
+        f["properties"]["adcode"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]
+    )
+
+
+def _plan_map(region: str | None, *, row: PlanRow, month: int) -> str:
+    """The map of a 州市's own plan of the year (region: the plan's), to open from the province's; "" if none."""
+    return "" if region is None else "/map?" + urlencode({"year": row.year, "region": region, "month": month})
 
 
 def previous_summary(
