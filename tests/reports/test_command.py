@@ -1,6 +1,8 @@
 """`duban report` as the lead wires it: files written, errors in Chinese with exit code 1."""
 
+import os
 import shutil
+from datetime import date
 
 import pytest
 import typer
@@ -8,7 +10,9 @@ from docx import Document
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from duban.cli.report import report_command
+from duban.cli.report import pdf_process, report_command
+from duban.persistence.db import make_engine, session_factory
+from duban.reports.service import bulletin_for, render
 from duban.settings import get_settings
 
 runner = CliRunner()
@@ -44,6 +48,25 @@ def test_county_bulletin_in_word_and_excel(monkeypatch, demo_url, tmp_path):
         for p in document.paragraphs
     )
     assert "县区排名" in load_workbook(out / "督查通报-2026-10-镇雄县.xlsx").sheetnames
+
+
+def test_the_pdf_made_in_a_process_of_its_own_is_the_one_made_here(monkeypatch, demo_url, tmp_path):
+    out = tmp_path / "out"
+    result = run(monkeypatch, demo_url, tmp_path, "--period", "2026-10", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert [line.rsplit(".", 1)[-1] for line in result.output.splitlines()] == ["docx", "pdf", "xlsx"]
+    with session_factory(make_engine(demo_url))() as session:
+        bulletin = bulletin_for(session=session, period="2026-10", today=date(2026, 11, 27), record=False)
+    assert (out / "督查通报-2026-10.pdf").read_bytes() == render(bulletin=bulletin, fmt="pdf")
+    paragraphs = [p.text for p in Document(str(out / "督查通报-2026-10.docx")).paragraphs]
+    assert bulletin.opening in paragraphs
+
+
+def test_the_pdf_process_is_forked_only_for_a_pdf():
+    with pdf_process(["docx", "xlsx"]) as none:
+        assert none is None
+    with pdf_process(["pdf"]) as pool:
+        assert pool is not None and pool.submit(os.getpid).result() != os.getpid()
 
 
 def test_bad_requests_exit_with_a_message(monkeypatch, demo_url, tmp_path):

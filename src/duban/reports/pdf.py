@@ -113,13 +113,15 @@ def warm_up() -> threading.Thread:
     wait for them (1.2 s of imports and library look-ups, then fontconfig's font setup). A server joins it
     before it takes requests: running beside them, the imports held the GIL and slowed /healthz past 200 ms."""
 
-    def render_one_line() -> None:
-        one_line = loaded_weasyprint().HTML(string='<p style="font-family: serif">督查通报</p>')
-        one_line.write_pdf(font_config=font_config())
-
     thread = threading.Thread(target=render_one_line, name="duban-pdf-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def render_one_line() -> None:
+    """One line of CJK text as a PDF, thrown away: WeasyPrint imported and this thread's fonts loaded."""
+    one_line = loaded_weasyprint().HTML(string='<p style="font-family: serif">督查通报</p>')
+    one_line.write_pdf(font_config=font_config())
 
 
 def font_config() -> FontConfiguration:
