@@ -3,6 +3,7 @@
 Run: uv run python bench/bench_report.py                  # the city: 昭通 2026, a demo year, bulletin of 2026-12
      uv run python bench/bench_report.py --store sqlite:////tmp/p.db --period 2026-06   # a store already loaded
      uv run python bench/bench_report.py --against /tmp/old/src --rounds 3   # old code as the baseline
+     uv run python bench/bench_report.py --command --against /tmp/old/src  # `duban report` itself, old and new
 
 Every sample is a fresh process (`--child`): the imports the bulletin needs, then the bulletin twice —
 cold (first use in the process: WeasyPrint's import, the fonts) and warm. Per step it prints the wall
@@ -11,6 +12,10 @@ inflate) and the peak RSS during the step (VmHWM, reset before each step). The b
 same rounds, alternated with this tree: `--against SRC` runs another tree's code (e.g. a detached
 worktree of main) on the same store; without it the baseline is the libraries alone writing one
 paragraph (python-docx, WeasyPrint with the CJK font, openpyxl), the floor no bulletin goes under.
+
+`--command` times what an officer runs instead: `duban report --period P` (the three formats) as a fresh
+process, wall clock, CPU time of it and its subprocesses (the PDF's process) and peak RSS (`os.wait4`);
+with `--against`, that tree's command alternates with this one's.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ TODAY = date(2027, 1, 5)
 PERIOD = "2026-12"
 FLOOR = "floor"
 STEPS = ("imports", "content", "docx", "pdf", "xlsx")
+COMMAND_LINE = "{wall:.2f} s wall, {cpu:.2f} s CPU, peak {peak:.0f} MB"
 
 
 def prepare(url: str) -> None:
@@ -170,24 +176,57 @@ def compare(url: str, period: str, against: str | None, rounds: int) -> None:
     )
 
 
+def command_sample(source: str | None, url: str, period: str) -> dict[str, float]:
+    """`duban report` of `period` (docx, pdf, xlsx) in a fresh process: wall s, CPU s with subprocesses, peak MB."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = dict(os.environ, DUBAN_DATABASE_URL=url, DUBAN_TODAY=TODAY.isoformat(), DUBAN_DATA_DIR=folder)
+        env.update({"PYTHONPATH": source} if source else {})
+        command = [sys.executable, "-m", "duban.cli", "report", "--period", period, "-o", folder]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+    if process.returncode:
+        raise SystemExit(f"duban report ({source or 'this tree'}) exited with {process.returncode}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak": usage.ru_maxrss / 1024}
+
+
+def compare_commands(url: str, period: str, against: str | None, rounds: int) -> None:
+    """Alternate this tree's `duban report` with `against`'s (if given) for `rounds` rounds; every run, then medians."""
+    variants = {"this tree": None, **({"baseline": against} if against else {})}
+    print(f"duban report --period {period} of {url}; load average {os.getloadavg()[0]:.1f}")
+    runs: dict[str, list[dict[str, float]]] = {variant: [] for variant in variants}
+    for _ in range(rounds):
+        for variant, source in variants.items():
+            runs[variant].append(command_sample(source, url, period))
+            print(f"{variant:>9}: " + COMMAND_LINE.format(**runs[variant][-1]), flush=True)
+    for variant, chosen in runs.items():
+        medians = {key: statistics.median(run[key] for run in chosen) for key in ("wall", "cpu", "peak")}
+        print(f"{variant:>9} median: " + COMMAND_LINE.format(**medians))
+    print(f"load average after: {os.getloadavg()[0]:.1f}; baseline {against or 'none'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--store", help="the URL of a store already loaded (read only)")
     parser.add_argument("--period", default=PERIOD, help="the bulletin's month, e.g. 2026-02")
     parser.add_argument("--against", help="another tree's src folder, run as the baseline (e.g. main's)")
     parser.add_argument("--rounds", type=int, default=2, help="fresh processes per variant, alternated")
+    parser.add_argument("--command", action="store_true", help="time `duban report` itself (three formats)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    run = compare_commands if args.command else compare
     if args.child:
         child(args.child, args.url, args.period)
     elif args.store:
-        compare(args.store, args.period, args.against, args.rounds)
+        run(args.store, args.period, args.against, args.rounds)
     else:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'duban.db'}"
             prepare(url)
-            compare(url, args.period, args.against, args.rounds)
+            run(url, args.period, args.against, args.rounds)
 
 
 if __name__ == "__main__":
