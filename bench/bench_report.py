@@ -82,13 +82,24 @@ def measured(figures: dict[str, list[float]], step: str) -> Iterator[None]:
 def bulletin_steps(url: str, period: str, out: Path, figures: dict[str, list[float]]) -> None:
     """One bulletin of `period` from the store at `url`, in the three formats, each step measured."""
     from duban.persistence.db import make_engine, session_factory
-    from duban.reports.service import FORMATS, bulletin_for, file_name, render
+    from duban.reports.service import FORMATS, bulletin_for, file_name
+
+    render = renderer()
 
     with measured(figures, "content"), session_factory(make_engine(url))() as session:
         bulletin = bulletin_for(session=session, period=period, today=TODAY, record=False)
     for fmt in FORMATS:
         with measured(figures, fmt):
             (out / file_name(bulletin=bulletin, fmt=fmt)).write_bytes(render(bulletin=bulletin, fmt=fmt))
+
+
+def renderer() -> Callable[..., bytes]:
+    """`render` of the tree under test: `reports.files` now, `reports.service` in a tree before it (`--against`)."""
+    try:
+        from duban.reports.files import render
+    except ImportError:
+        from duban.reports.service import render  # type: ignore[attr-defined,no-redef]
+    return render
 
 
 def floor_steps(url: str, period: str, out: Path, figures: dict[str, list[float]]) -> None:
@@ -121,6 +132,8 @@ def child(variant: str, url: str, period: str) -> None:
         if variant != FLOOR:
             import duban.persistence.db
             import duban.reports.service  # noqa: F401
+
+            renderer()
     steps: Callable[..., None] = floor_steps if variant == FLOOR else bulletin_steps
     with tempfile.TemporaryDirectory() as folder:
         for label in ("cold", "warm"):

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from duban.cli.report import pdf_process, report_command
 from duban.persistence.db import make_engine, session_factory
-from duban.reports.service import bulletin_for, render
+from duban.reports.files import render
+from duban.reports.service import bulletin_for
 from duban.settings import get_settings
 
 runner = CliRunner()

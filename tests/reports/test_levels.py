@@ -19,7 +19,8 @@ from duban.choices import OrgKind
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.levels import plan_level, ranked_units
 from duban.plan.model import Area, OrgUnit, Plan, Task
-from duban.reports.service import bulletin_for, render
+from duban.reports.files import render
+from duban.reports.service import bulletin_for
 from duban.services.entries import approve, record_value, submit
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan

@@ -19,9 +19,10 @@ from PIL import Image, ImageChops
 
 from builders import COUNTIES
 from duban.reports.docx import BODY_FONT, HEADING_FONT
+from duban.reports.files import render
 from duban.reports.model import Bulletin, Column, ColumnKind, Section, Table
 from duban.reports.raster import png
-from duban.reports.service import file_name, render
+from duban.reports.service import file_name
 from duban.reports.text import percent_text, tenth
 from duban.reports.xlsx import render_xlsx
 

@@ -18,7 +18,8 @@ from duban.exchange.template import make_template
 from duban.exchange.upload import import_workbook
 from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.projects.model import Project
-from duban.reports.service import bulletin_for, render
+from duban.reports.files import render
+from duban.reports.service import bulletin_for
 from duban.services.entries import Writer, approve, record_value, return_entry, submit
 from security.conftest import filled_template
 

@@ -20,7 +20,7 @@ from duban.plan.planfile import dump_plan, parse_plan_text
 from duban.policy import within
 from duban.progress.batch import PeriodResult
 from duban.reports.build import build_bulletin
-from duban.reports.service import render
+from duban.reports.files import render
 from duban.reports.yearend import build_year_result
 from duban.services.batch import judge_plan_period, period_frame
 from duban.services.entries import approve, record_value, submit

@@ -104,6 +104,6 @@ def write_files(
 
 def write_file(*, bulletin: Bulletin, fmt: str, path: Path) -> None:
     """The bulletin as `fmt`, written to `path`."""
-    from duban.reports.service import render
+    from duban.reports.files import render
 
     path.write_bytes(render(bulletin=bulletin, fmt=fmt))

@@ -8,10 +8,7 @@ from datetime import date
 from duban.months import month_of_key
 from duban.persistence.db import Session
 from duban.reports.build import build_bulletin
-from duban.reports.docx import render_docx
 from duban.reports.model import Bulletin
-from duban.reports.pdf import render_pdf
-from duban.reports.xlsx import render_xlsx
 from duban.reports.yearend import build_year_result
 from duban.services.bulletins import Issued, next_number, record_issue
 from duban.services.office import office_settings
@@ -135,12 +132,6 @@ def open_item_labels(*, session: Session, plan_id: int) -> dict[str, str]:
         red = sum(1 for item in items if item.colour is not None and item.colour.value == "red")
         labels[code] = f"督办单{len(items)}件" + (f"（红{red}）" if red else "")
     return labels
-
-
-def render(*, bulletin: Bulletin, fmt: str) -> bytes:
-    """The bulletin as a .docx, .pdf or .xlsx file."""
-    renderers = {"docx": render_docx, "pdf": render_pdf, "xlsx": render_xlsx}
-    return renderers[fmt](bulletin=bulletin)
 
 
 def file_name(*, bulletin: Bulletin, fmt: str) -> str:

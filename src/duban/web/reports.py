@@ -17,6 +17,7 @@ from duban.choices import OrgKind
 from duban.persistence.db import Session
 from duban.persistence.models import OrgUnitRow, PlanRow
 from duban.policy import ANY_UNIT, Action, only_unit, require
+from duban.reports.files import render
 from duban.reports.model import Bulletin
 from duban.reports.service import (
     FORMATS,
@@ -27,7 +28,6 @@ from duban.reports.service import (
     parse_date,
     parse_number,
     parse_period,
-    render,
     year_file_name,
     year_result_bulletin,
 )
