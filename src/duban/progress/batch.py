@@ -8,10 +8,12 @@ matrices. Status codes index `STATUSES`; `NO_TARGET` (-1) where a unit has no ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 
@@ -32,6 +34,10 @@ from duban.progress.judge import GOOD_STATUSES, expected_pct, pro_rated
 STATUSES: tuple[Status, ...] = tuple(Status)
 NO_TARGET = -1
 _CODE = {status: code for code, status in enumerate(STATUSES)}
+# a second core for the halves of a period: numpy releases the GIL inside its loops over large arrays
+_HELPER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="duban-judge")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 
 @dataclass(frozen=True)
@@ -171,17 +177,66 @@ class PeriodResult:
 def judge_period(*, frame: PeriodFrame, thresholds: Thresholds) -> PeriodResult:
     """Roll up, judge and forecast every (indicator, unit) of the frame's month."""
     value, numerator, denominator, months = rolled_up(frame=frame)
+    outputs = tuple(np.empty(frame.target.shape, dtype=kind) for kind in _ROW_KINDS)
+
+    def judged(rows: slice) -> None:
+        if rows.start < rows.stop:
+            answers = _judged_rows(frame=_rows_of(frame, rows), cube=value[:, rows], months=months,
+                                   thresholds=thresholds)  # fmt: skip
+            for out, answer in zip(outputs, answers, strict=True):
+                out[rows] = answer
+
+    _alongside(*(lambda half=half: judged(half) for half in _halves(len(frame.target))))
+    status, completion, gap, each_met, each_total, point, low, high, probability, reach = outputs
     current = value[-1]
-    status, completion, gap = _judge(frame=frame, value=current, thresholds=thresholds)
-    each_met, each_total = _each(frame=frame, value=current)
-    point, sd, reach = _forecast(frame=frame, cube=value, months=months)
-    probability = _probability(frame=frame, point=point, sd=sd)
-    reach = np.where(np.isnan(current), 0, reach)
     reached = (reach > 0) & (reach <= frame.month)
     return PeriodResult(
         current, numerator[-1], denominator[-1], status, completion, gap, frame.indicators.expected,
-        each_met, each_total, point, point - Z90 * sd, point + Z90 * sd, probability, reach, reached,
+        each_met, each_total, point, low, high, probability, reach, reached,
     )  # fmt: skip
+
+
+# what `_judged_rows` answers, in its order: status, completion, gap, each met, each total, point, low, high,
+# probability, reach month
+_ROW_KINDS = (np.int8, np.float64, np.float64, np.int32, np.int32, *[np.float64] * 5)
+
+
+def _judged_rows(
+    *, frame: PeriodFrame, cube: np.ndarray, months: np.ndarray, thresholds: Thresholds
+) -> tuple[np.ndarray, ...]:
+    """Status, completion, gap, each counts, forecast point, low, high, probability and reach of the frame's rows."""
+    current = cube[-1]
+    status, completion, gap = _judge(frame=frame, value=current, thresholds=thresholds)
+    each_met, each_total = _each(frame=frame, value=current)
+    point, sd, reach = _forecast(frame=frame, cube=cube, months=months)
+    probability = _probability(frame=frame, point=point, sd=sd)
+    reach = np.where(np.isnan(current), 0, reach)
+    return (
+        status,
+        completion,
+        gap,
+        each_met,
+        each_total,
+        point,
+        point - Z90 * sd,
+        point + Z90 * sd,
+        probability,
+        reach,
+    )
+
+
+def _halves(count: int) -> tuple[slice, slice]:
+    return slice(0, count // 2), slice(count // 2, count)
+
+
+def _alongside(first: Callable[[], _A], second: Callable[[], _B]) -> tuple[_A, _B]:
+    """Both results, `second` computed on a helper thread while this thread computes `first`."""
+    later = _HELPER.submit(second)
+    try:
+        done = first()
+    finally:
+        wait([later])
+    return done, later.result()
 
 
 def rolled_up(
@@ -220,13 +275,18 @@ def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
         flat += frame.indicator
     flat *= n_unit
     flat += frame.unit
-    cubes = []
-    for column in (frame.value, frame.numerator, frame.denominator):
-        cube = np.full((len(months), n_ind, n_unit), np.nan)
+    shape = (len(months), n_ind, n_unit)
+
+    def cube(column: np.ndarray | None) -> np.ndarray:
+        cube = np.full(shape, np.nan)
         if column is not None:
             cube.reshape(-1)[flat] = column
-        cubes.append(cube)
-    return cubes[0], cubes[1], cubes[2], months
+        return cube
+
+    (value,), (numerator, denominator) = _alongside(
+        lambda: (cube(frame.value),), lambda: (cube(frame.numerator), cube(frame.denominator))
+    )
+    return value, numerator, denominator, months
 
 
 def _ratio_value(numerator: np.ndarray, denominator: np.ndarray, growth: np.ndarray) -> np.ndarray:
@@ -244,10 +304,15 @@ def _roll_up(
     ratio = np.tile(frame.indicators.ratio, value.shape[0])
     growth = np.tile(frame.indicators.growth, value.shape[0])
     sums, ratios = np.flatnonzero(~ratio), np.flatnonzero(ratio)
-    _own_ratios(v=v, n=n, d=d, rows=ratios, growth=growth)
-    for level in frame.units.levels:
-        _sum_level(level=level, v=v, n=n, d=d, rows=sums)
-        _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
+
+    def rolled(sums: np.ndarray, ratios: np.ndarray) -> None:  # rows apart: the halves write no common cell
+        _own_ratios(v=v, n=n, d=d, rows=ratios, growth=growth)
+        for level in frame.units.levels:
+            _sum_level(level=level, v=v, n=n, d=d, rows=sums)
+            _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
+
+    halves = zip(_halves(len(sums)), _halves(len(ratios)), strict=True)
+    _alongside(*(lambda s=s, r=r: rolled(sums[s], ratios[r]) for s, r in halves))
 
 
 def _own_ratios(*, v: np.ndarray, n: np.ndarray, d: np.ndarray, rows: np.ndarray, growth: np.ndarray) -> None:
@@ -373,12 +438,13 @@ def _forecast(
     return point, sd, reach
 
 
-def _rows_of(frame: PeriodFrame, rows: np.ndarray) -> PeriodFrame:
+def _rows_of(frame: PeriodFrame, rows: np.ndarray | slice) -> PeriodFrame:
     """The frame's indicators `rows` alone, as far as the forecast reads it (facts, targets, patterns)."""
     facts = {
         f.name: getattr(frame.indicators, f.name)[rows] for f in fields(IndicatorArrays) if f.name != "ids"
     }
-    indicators = IndicatorArrays(ids=tuple(frame.indicators.ids[i] for i in rows), **facts)
+    picked = np.arange(len(frame.indicators.ids))[rows]
+    indicators = IndicatorArrays(ids=tuple(frame.indicators.ids[i] for i in picked), **facts)
     pattern = None if frame.unit_pattern is None else frame.unit_pattern[rows]
     return replace(frame, indicators=indicators, target=frame.target[rows], unit_pattern=pattern)
 
