@@ -9,7 +9,7 @@ matrices. Status codes index `STATUSES`; `NO_TARGET` (-1) where a unit has no ta
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
@@ -186,7 +186,7 @@ def judge_period(*, frame: PeriodFrame, thresholds: Thresholds) -> PeriodResult:
             for out, answer in zip(outputs, answers, strict=True):
                 out[rows] = answer
 
-    _alongside(*(lambda half=half: judged(half) for half in _halves(len(frame.target))))
+    alongside(*(lambda half=half: judged(half) for half in _halves(len(frame.target))))
     status, completion, gap, each_met, each_total, point, low, high, probability, reach = outputs
     current = value[-1]
     reached = (reach > 0) & (reach <= frame.month)
@@ -229,14 +229,14 @@ def _halves(count: int) -> tuple[slice, slice]:
     return slice(0, count // 2), slice(count // 2, count)
 
 
-def _alongside(first: Callable[[], _A], second: Callable[[], _B]) -> tuple[_A, _B]:
+def alongside(first: Callable[[], _A], second: Callable[[], _B]) -> tuple[_A, _B]:
     """Both results, `second` computed on a helper thread while this thread computes `first`."""
     later = _HELPER.submit(second)
     try:
         done = first()
     finally:
-        wait([later])
-    return done, later.result()
+        started = not later.cancel()  # not started: the helpers are busy with other periods; done here
+    return done, later.result() if started else second()
 
 
 def rolled_up(
@@ -263,18 +263,22 @@ def _carry_forward(*, value: np.ndarray, carry: np.ndarray) -> None:
 
 def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n_ind, n_unit = frame.target.shape
-    # ((month slot * I) + indicator) * U + unit, in place: no step over millions of rows allocates
-    if frame.row_month is None:
-        months = np.array([frame.month])
-        flat = frame.indicator.astype(np.int64)
-    else:
-        months = np.arange(1, frame.month + 1)
-        flat = frame.row_month.astype(np.int64)
-        flat -= 1
-        flat *= n_ind
-        flat += frame.indicator
-    flat *= n_unit
-    flat += frame.unit
+    months = np.array([frame.month]) if frame.row_month is None else np.arange(1, frame.month + 1)
+    flat = np.empty(len(frame.indicator), dtype=np.int64)
+
+    def index(rows: slice) -> None:
+        # ((month slot * I) + indicator) * U + unit, in place: no step over millions of rows allocates
+        at = flat[rows]
+        if frame.row_month is None:
+            at[:] = frame.indicator[rows]
+        else:
+            np.subtract(frame.row_month[rows], 1, out=at)
+            at *= n_ind
+            at += frame.indicator[rows]
+        at *= n_unit
+        at += frame.unit[rows]
+
+    alongside(*(lambda half=half: index(half) for half in _halves(len(flat))))
     shape = (len(months), n_ind, n_unit)
 
     def cube(column: np.ndarray | None) -> np.ndarray:
@@ -283,7 +287,7 @@ def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
             cube.reshape(-1)[flat] = column
         return cube
 
-    (value,), (numerator, denominator) = _alongside(
+    (value,), (numerator, denominator) = alongside(
         lambda: (cube(frame.value),), lambda: (cube(frame.numerator), cube(frame.denominator))
     )
     return value, numerator, denominator, months
@@ -312,7 +316,7 @@ def _roll_up(
             _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
 
     halves = zip(_halves(len(sums)), _halves(len(ratios)), strict=True)
-    _alongside(*(lambda s=s, r=r: rolled(sums[s], ratios[r]) for s, r in halves))
+    alongside(*(lambda s=s, r=r: rolled(sums[s], ratios[r]) for s, r in halves))
 
 
 def _own_ratios(*, v: np.ndarray, n: np.ndarray, d: np.ndarray, rows: np.ndarray, growth: np.ndarray) -> None:

@@ -31,6 +31,7 @@ from duban.progress.batch import (
     PeriodFrame,
     PeriodResult,
     UnitTree,
+    alongside,
     indicator_arrays,
     judge_period,
 )
@@ -339,7 +340,9 @@ class _Rows:
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
         """Store ids turned into tree indices; rows of an indicator not asked this month (retired) or of a
         unit off the plan's tree are left out: index -1 would put them on the last indicator or unit."""
-        indicator, unit = _looked_up(indicators, self.indicator), _looked_up(units, self.unit)
+        indicator, unit = alongside(
+            lambda: _looked_up(indicators, self.indicator), lambda: _looked_up(units, self.unit)
+        )
         self.indicator, self.unit = indicator, unit
         kept = (indicator >= 0) & (unit >= 0)
         if not kept.all():
