@@ -250,7 +250,7 @@ def test_batch_worked_examples(
 
 
 def test_the_halves_of_a_period_judge_as_each_indicator_alone() -> None:
-    # judge_period works on two halves of the indicators at once (cubes, roll-up, judge and forecast):
+    # judge_period works on parts of the indicators at once (cubes, roll-up, judge and forecast):
     # every array must be what each indicator judged alone gives, in its own row
     rng = np.random.default_rng(7)
     nan = math.nan
@@ -276,8 +276,8 @@ def test_alongside_answers_both_when_the_helpers_are_busy() -> None:
     release = threading.Event()
     busy = [_HELPER.submit(release.wait) for _ in range(2)]  # every helper thread taken
     try:
-        assert alongside(lambda: 1, lambda: threading.current_thread().name) == (1, "MainThread")
+        assert alongside(lambda: 1, lambda: threading.current_thread().name) == [1, "MainThread"]
     finally:
         release.set()
         wait(busy)
-    assert alongside(lambda: 1, lambda: 2) == (1, 2)
+    assert alongside(lambda: 1, lambda: 2, lambda: 3) == [1, 2, 3]

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import TypeVar
 
 import numpy as np
@@ -34,10 +35,9 @@ from duban.progress.judge import GOOD_STATUSES, expected_pct, pro_rated
 STATUSES: tuple[Status, ...] = tuple(Status)
 NO_TARGET = -1
 _CODE = {status: code for code, status in enumerate(STATUSES)}
-# a second core for the halves of a period: numpy releases the GIL inside its loops over large arrays
+# the second core for the parts of a period: numpy releases the GIL inside its loops over large arrays
 _HELPER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="duban-judge")
-_A = TypeVar("_A")
-_B = TypeVar("_B")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def judge_period(*, frame: PeriodFrame, thresholds: Thresholds) -> PeriodResult:
             for out, answer in zip(outputs, answers, strict=True):
                 out[rows] = answer
 
-    alongside(*(lambda half=half: judged(half) for half in _halves(len(frame.target))))
+    alongside(*(lambda rows=rows: judged(rows) for rows in _parts(len(frame.target), parts=4)))
     status, completion, gap, each_met, each_total, point, low, high, probability, reach = outputs
     current = value[-1]
     reached = (reach > 0) & (reach <= frame.month)
@@ -225,18 +225,23 @@ def _judged_rows(
     )
 
 
-def _halves(count: int) -> tuple[slice, slice]:
-    return slice(0, count // 2), slice(count // 2, count)
+def _parts(count: int, parts: int = 2) -> list[slice]:
+    """`count` rows cut into `parts` runs of (nearly) equal length."""
+    bounds = [count * k // parts for k in range(parts + 1)]
+    return [slice(start, stop) for start, stop in pairwise(bounds)]
 
 
-def alongside(first: Callable[[], _A], second: Callable[[], _B]) -> tuple[_A, _B]:
-    """Both results, `second` computed on a helper thread while this thread computes `first`."""
-    later = _HELPER.submit(second)
+def alongside(*calls: Callable[[], _T]) -> list[_T]:
+    """Every call's result, the others on helper threads while this thread computes the first; a call not
+    started by then (the helpers busy with other periods, or with an earlier call) is computed here."""
+    later = [_HELPER.submit(call) for call in calls[1:]]
     try:
-        done = first()
+        done = [calls[0]()]
     finally:
-        started = not later.cancel()  # not started: the helpers are busy with other periods; done here
-    return done, later.result() if started else second()
+        started = [not future.cancel() for future in later]
+    return done + [
+        f.result() if run else call() for f, run, call in zip(later, started, calls[1:], strict=True)
+    ]
 
 
 def rolled_up(
@@ -278,7 +283,7 @@ def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
         at *= n_unit
         at += frame.unit[rows]
 
-    alongside(*(lambda half=half: index(half) for half in _halves(len(flat))))
+    alongside(*(lambda half=half: index(half) for half in _parts(len(flat))))
     shape = (len(months), n_ind, n_unit)
 
     def cube(column: np.ndarray | None) -> np.ndarray:
@@ -287,8 +292,8 @@ def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
             cube.reshape(-1)[flat] = column
         return cube
 
-    (value,), (numerator, denominator) = alongside(
-        lambda: (cube(frame.value),), lambda: (cube(frame.numerator), cube(frame.denominator))
+    value, numerator, denominator = alongside(
+        *(lambda c=c: cube(c) for c in (frame.value, frame.numerator, frame.denominator))
     )
     return value, numerator, denominator, months
 
@@ -315,7 +320,7 @@ def _roll_up(
             _sum_level(level=level, v=v, n=n, d=d, rows=sums)
             _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
 
-    halves = zip(_halves(len(sums)), _halves(len(ratios)), strict=True)
+    halves = zip(_parts(len(sums)), _parts(len(ratios)), strict=True)
     alongside(*(lambda s=s, r=r: rolled(sums[s], ratios[r]) for s, r in halves))
 
 
