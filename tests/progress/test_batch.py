@@ -276,8 +276,8 @@ def test_alongside_answers_both_when_the_helpers_are_busy() -> None:
     release = threading.Event()
     busy = [_HELPER.submit(release.wait) for _ in range(2)]  # every helper thread taken
     try:
-        assert alongside(lambda: 1, lambda: threading.current_thread().name) == [1, "MainThread"]
+        assert alongside(lambda: 1, lambda: threading.current_thread().name) == (1, "MainThread")
     finally:
         release.set()
         wait(busy)
-    assert alongside(lambda: 1, lambda: 2, lambda: 3) == [1, 2, 3]
+    assert alongside(lambda: 1, lambda: 2, lambda: 3) == (1, 2, 3)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -37,7 +37,8 @@ NO_TARGET = -1
 _CODE = {status: code for code, status in enumerate(STATUSES)}
 # the second core for the parts of a period: numpy releases the GIL inside its loops over large arrays
 _HELPER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="duban-judge")
-_T = TypeVar("_T")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 
 @dataclass(frozen=True)
@@ -231,17 +232,20 @@ def _parts(count: int, parts: int = 2) -> list[slice]:
     return [slice(start, stop) for start, stop in pairwise(bounds)]
 
 
-def alongside(*calls: Callable[[], _T]) -> list[_T]:
+@overload
+def alongside(first: Callable[[], _A], second: Callable[[], _B], /) -> tuple[_A, _B]: ...
+@overload
+def alongside(*calls: Callable[[], _A]) -> tuple[_A, ...]: ...
+def alongside(*calls: Callable[[], Any]) -> tuple[Any, ...]:
     """Every call's result, the others on helper threads while this thread computes the first; a call not
     started by then (the helpers busy with other periods, or with an earlier call) is computed here."""
     later = [_HELPER.submit(call) for call in calls[1:]]
     try:
-        done = [calls[0]()]
+        done = calls[0]()
     finally:
         started = [not future.cancel() for future in later]
-    return done + [
-        f.result() if run else call() for f, run, call in zip(later, started, calls[1:], strict=True)
-    ]
+    others = (f.result() if run else call() for f, run, call in zip(later, started, calls[1:], strict=True))
+    return (done, *others)
 
 
 def rolled_up(
