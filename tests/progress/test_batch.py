@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from duban.choices import Accumulation, Status
 from duban.plan.model import Indicator, Thresholds
+from duban.progress import batch
 from duban.progress.batch import (
     _HELPER,
     NO_TARGET,
@@ -249,9 +250,13 @@ def test_batch_worked_examples(
     assert round(result.gap[0, 0], 3) == float(gap)
 
 
-def test_the_halves_of_a_period_judge_as_each_indicator_alone() -> None:
-    # judge_period works on parts of the indicators at once (cubes, roll-up, judge and forecast):
-    # every array must be what each indicator judged alone gives, in its own row
+@pytest.mark.parametrize("spare", [True, False])
+def test_the_parts_of_a_period_judge_as_each_indicator_alone(
+    spare: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # judge_period works on parts of the indicators at once (cubes, roll-up, judge and forecast), on helper
+    # threads where a core is spare: every array must be what each indicator judged alone gives, in its row
+    monkeypatch.setattr(batch, "_spare_cores", lambda: spare)
     rng = np.random.default_rng(7)
     nan = math.nan
     rows = [
@@ -272,7 +277,8 @@ def test_the_halves_of_a_period_judge_as_each_indicator_alone() -> None:
             )
 
 
-def test_alongside_answers_both_when_the_helpers_are_busy() -> None:
+def test_alongside_answers_both_when_the_helpers_are_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "_spare_cores", lambda: True)
     release = threading.Event()
     busy = [_HELPER.submit(release.wait) for _ in range(2)]  # every helper thread taken
     try:
@@ -280,4 +286,4 @@ def test_alongside_answers_both_when_the_helpers_are_busy() -> None:
     finally:
         release.set()
         wait(busy)
-    assert alongside(lambda: 1, lambda: 2, lambda: 3) == (1, 2, 3)
+    assert alongside(lambda: 1, lambda: 2, lambda: threading.current_thread().name)[:2] == (1, 2)

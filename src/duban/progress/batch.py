@@ -8,6 +8,7 @@ matrices. Status codes index `STATUSES`; `NO_TARGET` (-1) where a unit has no ta
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -232,13 +233,22 @@ def _parts(count: int, parts: int = 2) -> list[slice]:
     return [slice(start, stop) for start, stop in pairwise(bounds)]
 
 
+def _spare_cores() -> bool:
+    """Whether the machine is likely to have a core to spare: on a saturated one the helpers wait for a core
+    and cost CPU (the province's judge: 1.1-3.7 s instead of 1.0-3.0 s at load 12-20 on 2 cores)."""
+    return os.getloadavg()[0] < 2 * (os.cpu_count() or 1)
+
+
 @overload
 def alongside(first: Callable[[], _A], second: Callable[[], _B], /) -> tuple[_A, _B]: ...
 @overload
 def alongside(*calls: Callable[[], _A]) -> tuple[_A, ...]: ...
 def alongside(*calls: Callable[[], Any]) -> tuple[Any, ...]:
     """Every call's result, the others on helper threads while this thread computes the first; a call not
-    started by then (the helpers busy with other periods, or with an earlier call) is computed here."""
+    started by then (the helpers busy with other periods, or with an earlier call) is computed here, and all
+    of them here on a machine without a spare core."""
+    if not _spare_cores():
+        return tuple(call() for call in calls)
     later = [_HELPER.submit(call) for call in calls[1:]]
     try:
         done = calls[0]()
