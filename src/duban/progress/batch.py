@@ -462,7 +462,7 @@ def _forecast(
 
 
 def _rows_of(frame: PeriodFrame, rows: np.ndarray | slice) -> PeriodFrame:
-    """The frame's indicators `rows` alone, as far as the forecast reads it (facts, targets, patterns)."""
+    """The frame's indicators `rows` alone, as far as judging and the forecast read it (facts, targets, patterns)."""
     facts = {
         f.name: getattr(frame.indicators, f.name)[rows] for f in fields(IndicatorArrays) if f.name != "ids"
     }
