@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import calendar
 import math
+import threading
 from collections.abc import Sequence
+from concurrent.futures import wait
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,11 +18,14 @@ from hypothesis import strategies as st
 
 from duban.choices import Accumulation, Status
 from duban.plan.model import Indicator, Thresholds
+from duban.progress import batch
 from duban.progress.batch import (
+    _HELPER,
     NO_TARGET,
     PeriodFrame,
     PeriodResult,
     UnitTree,
+    alongside,
     indicator_arrays,
     judge_period,
     unit_scores,
@@ -243,3 +248,42 @@ def test_batch_worked_examples(
     assert result.status_of(0, 0) is status
     assert round(result.completion[0, 0], 3) == float(completion)
     assert round(result.gap[0, 0], 3) == float(gap)
+
+
+@pytest.mark.parametrize("spare", [True, False])
+def test_the_parts_of_a_period_judge_as_each_indicator_alone(
+    spare: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # judge_period works on parts of the indicators at once (cubes, roll-up, judge and forecast), on helper
+    # threads where a core is spare: every array must be what each indicator judged alone gives, in its row
+    monkeypatch.setattr(batch, "_spare_cores", lambda: spare)
+    rng = np.random.default_rng(7)
+    nan = math.nan
+    rows = [
+        (i, u, m, float(rng.integers(0, 200)), float(rng.integers(1, 90)), float(rng.integers(90, 200)))
+        for i in range(len(TEMPLATES)) for u in (3, 4, 5, 6) for m in range(1, 7) if rng.random() > 0.2
+    ]  # fmt: skip
+    rows = [(i, u, m, nan if TEMPLATES[i].kind in ("rate", "share", "growth") else v, n, d)
+            for i, u, m, v, n, d in rows]  # fmt: skip
+    target = np.full((len(TEMPLATES), 7), 100.0)
+    whole = judge_period(frame=frame_for(TEMPLATES, rows, target, 6), thresholds=Thresholds())
+    for i, indicator in enumerate(TEMPLATES):
+        own = [(0, *row[1:]) for row in rows if row[0] == i]
+        alone = judge_period(frame=frame_for([indicator], own, target[i : i + 1], 6), thresholds=Thresholds())
+        for name in PeriodResult.__dataclass_fields__:
+            mine, theirs = getattr(whole, name)[i], getattr(alone, name)[0]
+            assert mine.dtype == theirs.dtype and np.array_equal(
+                mine, theirs, equal_nan=mine.dtype.kind == "f"
+            )
+
+
+def test_alongside_answers_both_when_the_helpers_are_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "_spare_cores", lambda: True)
+    release = threading.Event()
+    busy = [_HELPER.submit(release.wait) for _ in range(2)]  # every helper thread taken
+    try:
+        assert alongside(lambda: 1, lambda: threading.current_thread().name) == (1, "MainThread")
+    finally:
+        release.set()
+        wait(busy)
+    assert alongside(lambda: 1, lambda: 2, lambda: threading.current_thread().name)[:2] == (1, 2)

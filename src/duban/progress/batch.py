@@ -8,10 +8,14 @@ matrices. Status codes index `STATUSES`; `NO_TARGET` (-1) where a unit has no ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -32,6 +36,10 @@ from duban.progress.judge import GOOD_STATUSES, expected_pct, pro_rated
 STATUSES: tuple[Status, ...] = tuple(Status)
 NO_TARGET = -1
 _CODE = {status: code for code, status in enumerate(STATUSES)}
+# the second core for the parts of a period: numpy releases the GIL inside its loops over large arrays
+_HELPER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="duban-judge")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 
 @dataclass(frozen=True)
@@ -171,17 +179,83 @@ class PeriodResult:
 def judge_period(*, frame: PeriodFrame, thresholds: Thresholds) -> PeriodResult:
     """Roll up, judge and forecast every (indicator, unit) of the frame's month."""
     value, numerator, denominator, months = rolled_up(frame=frame)
+    outputs = tuple(np.empty(frame.target.shape, dtype=kind) for kind in _ROW_KINDS)
+
+    def judged(rows: slice) -> None:
+        if rows.start < rows.stop:
+            answers = _judged_rows(frame=_rows_of(frame, rows), cube=value[:, rows], months=months,
+                                   thresholds=thresholds)  # fmt: skip
+            for out, answer in zip(outputs, answers, strict=True):
+                out[rows] = answer
+
+    alongside(*(lambda rows=rows: judged(rows) for rows in _parts(len(frame.target), parts=4)))
+    status, completion, gap, each_met, each_total, point, low, high, probability, reach = outputs
     current = value[-1]
-    status, completion, gap = _judge(frame=frame, value=current, thresholds=thresholds)
-    each_met, each_total = _each(frame=frame, value=current)
-    point, sd, reach = _forecast(frame=frame, cube=value, months=months)
-    probability = _probability(frame=frame, point=point, sd=sd)
-    reach = np.where(np.isnan(current), 0, reach)
     reached = (reach > 0) & (reach <= frame.month)
     return PeriodResult(
         current, numerator[-1], denominator[-1], status, completion, gap, frame.indicators.expected,
-        each_met, each_total, point, point - Z90 * sd, point + Z90 * sd, probability, reach, reached,
+        each_met, each_total, point, low, high, probability, reach, reached,
     )  # fmt: skip
+
+
+# what `_judged_rows` answers, in its order: status, completion, gap, each met, each total, point, low, high,
+# probability, reach month
+_ROW_KINDS = (np.int8, np.float64, np.float64, np.int32, np.int32, *[np.float64] * 5)
+
+
+def _judged_rows(
+    *, frame: PeriodFrame, cube: np.ndarray, months: np.ndarray, thresholds: Thresholds
+) -> tuple[np.ndarray, ...]:
+    """Status, completion, gap, each counts, forecast point, low, high, probability and reach of the frame's rows."""
+    current = cube[-1]
+    status, completion, gap = _judge(frame=frame, value=current, thresholds=thresholds)
+    each_met, each_total = _each(frame=frame, value=current)
+    point, sd, reach = _forecast(frame=frame, cube=cube, months=months)
+    probability = _probability(frame=frame, point=point, sd=sd)
+    reach = np.where(np.isnan(current), 0, reach)
+    return (
+        status,
+        completion,
+        gap,
+        each_met,
+        each_total,
+        point,
+        point - Z90 * sd,
+        point + Z90 * sd,
+        probability,
+        reach,
+    )
+
+
+def _parts(count: int, parts: int = 2) -> list[slice]:
+    """`count` rows cut into `parts` runs of (nearly) equal length."""
+    bounds = [count * k // parts for k in range(parts + 1)]
+    return [slice(start, stop) for start, stop in pairwise(bounds)]
+
+
+def _spare_cores() -> bool:
+    """Whether the machine is likely to have a core to spare: on a saturated one the helpers wait for a core
+    and cost CPU (the province's judge: 1.1-3.7 s instead of 1.0-3.0 s at load 12-20 on 2 cores)."""
+    return os.getloadavg()[0] < 2 * (os.cpu_count() or 1)
+
+
+@overload
+def alongside(first: Callable[[], _A], second: Callable[[], _B], /) -> tuple[_A, _B]: ...
+@overload
+def alongside(*calls: Callable[[], _A]) -> tuple[_A, ...]: ...
+def alongside(*calls: Callable[[], Any]) -> tuple[Any, ...]:
+    """Every call's result, the others on helper threads while this thread computes the first; a call not
+    started by then (the helpers busy with other periods, or with an earlier call) is computed here, and all
+    of them here on a machine without a spare core."""
+    if not _spare_cores():
+        return tuple(call() for call in calls)
+    later = [_HELPER.submit(call) for call in calls[1:]]
+    try:
+        done = calls[0]()
+    finally:
+        started = [not future.cancel() for future in later]
+    others = (f.result() if run else call() for f, run, call in zip(later, started, calls[1:], strict=True))
+    return (done, *others)
 
 
 def rolled_up(
@@ -208,25 +282,34 @@ def _carry_forward(*, value: np.ndarray, carry: np.ndarray) -> None:
 
 def _cubes(frame: PeriodFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n_ind, n_unit = frame.target.shape
-    # ((month slot * I) + indicator) * U + unit, in place: no step over millions of rows allocates
-    if frame.row_month is None:
-        months = np.array([frame.month])
-        flat = frame.indicator.astype(np.int64)
-    else:
-        months = np.arange(1, frame.month + 1)
-        flat = frame.row_month.astype(np.int64)
-        flat -= 1
-        flat *= n_ind
-        flat += frame.indicator
-    flat *= n_unit
-    flat += frame.unit
-    cubes = []
-    for column in (frame.value, frame.numerator, frame.denominator):
-        cube = np.full((len(months), n_ind, n_unit), np.nan)
+    months = np.array([frame.month]) if frame.row_month is None else np.arange(1, frame.month + 1)
+    flat = np.empty(len(frame.indicator), dtype=np.int64)
+
+    def index(rows: slice) -> None:
+        # ((month slot * I) + indicator) * U + unit, in place: no step over millions of rows allocates
+        at = flat[rows]
+        if frame.row_month is None:
+            at[:] = frame.indicator[rows]
+        else:
+            np.subtract(frame.row_month[rows], 1, out=at)
+            at *= n_ind
+            at += frame.indicator[rows]
+        at *= n_unit
+        at += frame.unit[rows]
+
+    alongside(*(lambda half=half: index(half) for half in _parts(len(flat))))
+    shape = (len(months), n_ind, n_unit)
+
+    def cube(column: np.ndarray | None) -> np.ndarray:
+        cube = np.full(shape, np.nan)
         if column is not None:
             cube.reshape(-1)[flat] = column
-        cubes.append(cube)
-    return cubes[0], cubes[1], cubes[2], months
+        return cube
+
+    value, numerator, denominator = alongside(
+        *(lambda c=c: cube(c) for c in (frame.value, frame.numerator, frame.denominator))
+    )
+    return value, numerator, denominator, months
 
 
 def _ratio_value(numerator: np.ndarray, denominator: np.ndarray, growth: np.ndarray) -> np.ndarray:
@@ -244,10 +327,15 @@ def _roll_up(
     ratio = np.tile(frame.indicators.ratio, value.shape[0])
     growth = np.tile(frame.indicators.growth, value.shape[0])
     sums, ratios = np.flatnonzero(~ratio), np.flatnonzero(ratio)
-    _own_ratios(v=v, n=n, d=d, rows=ratios, growth=growth)
-    for level in frame.units.levels:
-        _sum_level(level=level, v=v, n=n, d=d, rows=sums)
-        _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
+
+    def rolled(sums: np.ndarray, ratios: np.ndarray) -> None:  # rows apart: the halves write no common cell
+        _own_ratios(v=v, n=n, d=d, rows=ratios, growth=growth)
+        for level in frame.units.levels:
+            _sum_level(level=level, v=v, n=n, d=d, rows=sums)
+            _ratio_level(level=level, v=v, n=n, d=d, rows=ratios, growth=growth[ratios][:, None])
+
+    halves = zip(_parts(len(sums)), _parts(len(ratios)), strict=True)
+    alongside(*(lambda s=s, r=r: rolled(sums[s], ratios[r]) for s, r in halves))
 
 
 def _own_ratios(*, v: np.ndarray, n: np.ndarray, d: np.ndarray, rows: np.ndarray, growth: np.ndarray) -> None:
@@ -373,12 +461,13 @@ def _forecast(
     return point, sd, reach
 
 
-def _rows_of(frame: PeriodFrame, rows: np.ndarray) -> PeriodFrame:
-    """The frame's indicators `rows` alone, as far as the forecast reads it (facts, targets, patterns)."""
+def _rows_of(frame: PeriodFrame, rows: np.ndarray | slice) -> PeriodFrame:
+    """The frame's indicators `rows` alone, as far as judging and the forecast read it (facts, targets, patterns)."""
     facts = {
         f.name: getattr(frame.indicators, f.name)[rows] for f in fields(IndicatorArrays) if f.name != "ids"
     }
-    indicators = IndicatorArrays(ids=tuple(frame.indicators.ids[i] for i in rows), **facts)
+    picked = np.arange(len(frame.indicators.ids))[rows]
+    indicators = IndicatorArrays(ids=tuple(frame.indicators.ids[i] for i in picked), **facts)
     pattern = None if frame.unit_pattern is None else frame.unit_pattern[rows]
     return replace(frame, indicators=indicators, target=frame.target[rows], unit_pattern=pattern)
 

@@ -13,7 +13,7 @@ no target (`NO_TARGET`): a department's indicator is not judged at the city.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from duban.progress.batch import (
     PeriodFrame,
     PeriodResult,
     UnitTree,
+    alongside,
     indicator_arrays,
     judge_period,
 )
@@ -73,17 +74,34 @@ class _Read:
     @classmethod
     def of(cls, *, session: Session, plan_id: int, month: int, only: Sequence[int] | None = None) -> _Read:
         """Read the plan's units, its indicators asked in `month` (of `only`) and their targets."""
+        return cls.fetched(session=session, plan_id=plan_id, month=month, only=only)()
+
+    @classmethod
+    def fetched(
+        cls, *, session: Session, plan_id: int, month: int, only: Sequence[int] | None = None
+    ) -> Callable[[], _Read]:
+        """What `of` reads from the store, and the work that makes a `_Read` of it: that work needs no session,
+        so a helper thread may do it while this one reads the figures."""
         plan = session.get_one(PlanRow, plan_id)
         units = _Units.read(session, plan)
-        ids, indicators = _indicators(session, plan_id, month, only=only)
-        target = _targets(session=session, plan_id=plan_id, units=units, ids=ids, indicators=indicators,
-                          only=only)  # fmt: skip
-        return cls(plan, month, units, ids, indicators, target, only)
+        ids, rows = _indicator_rows(session, plan_id, month, only=only)
+        blocks = target_blocks.targets(session=session, plan_id=plan_id, only=only)
+
+        def made() -> _Read:
+            indicators = [_indicator(r._mapping) for r in rows]
+            target = _targets(blocks=blocks, units=units, ids=ids, indicators=indicators)
+            return cls(plan, month, units, ids, indicators, target, only)
+
+        return made
 
     def frame(self, *, session: Session, history: bool, pending: bool) -> tuple[PeriodFrame, list[str]]:
         """The period's figures (with `history` every month from January) around what was read."""
         rows = _Rows.read(session=session, plan_id=self.plan.id, month=self.month, history=history,
                           pending=pending, only=self.only)  # fmt: skip
+        return self.framed(rows=rows, history=history)
+
+    def framed(self, *, rows: _Rows, history: bool) -> tuple[PeriodFrame, list[str]]:
+        """The frame of these figures (read with `history` or not) around what was read."""
         rows = rows.indexed(indicators=_index_of(self.ids), units=self.units.index).with_stages(self.target)
         formulas, notes = _formulas(self.indicators)
         on = month_end(self.plan.year, self.month)
@@ -98,8 +116,11 @@ class _Read:
 
 def judge_plan_period(*, session: Session, plan_id: int, month: int) -> PeriodResult:
     """Status, roll-up and forecast (this year's months so far, last year's monthly pattern) of every cell."""
-    read = _Read.of(session=session, plan_id=plan_id, month=month)
-    frame, _ = read.frame(session=session, history=True, pending=False)
+    made = _Read.fetched(session=session, plan_id=plan_id, month=month)
+    rows, read = alongside(  # the figures read from the store while a helper makes the plan's arrays
+        lambda: _Rows.read(session=session, plan_id=plan_id, month=month, history=True, pending=False), made
+    )
+    frame, _ = read.framed(rows=rows, history=True)
     frame = _with_last_year(session=session, read=read, frame=frame)
     thresholds = Thresholds.model_validate(read.plan.thresholds or {})
     result = judge_period(frame=frame, thresholds=thresholds)
@@ -208,6 +229,14 @@ def _indicators(
 ) -> tuple[np.ndarray, list[Indicator]]:
     """The plan's indicators asked in `month` (of `only`, store ids) in document order, without their
     breakdowns, and their store ids."""
+    ids, rows = _indicator_rows(session, plan_id, month, only=only)
+    return ids, [_indicator(r._mapping) for r in rows]
+
+
+def _indicator_rows(
+    session: Session, plan_id: int, month: int, only: Sequence[int] | None = None
+) -> tuple[np.ndarray, Sequence[Any]]:
+    """The store ids and rows of `_indicators`, not yet made indicators."""
     lead = aliased(OrgUnitRow)
     query = (
         select(*IndicatorRow.__table__.c, lead.name.label("lead"))
@@ -220,7 +249,7 @@ def _indicators(
     if only is not None:
         query = query.where(IndicatorRow.id.in_([int(i) for i in only]))
     rows = session.execute(query).all()
-    return np.array([r.id for r in rows], dtype=np.int64), [_indicator(r._mapping) for r in rows]
+    return np.array([r.id for r in rows], dtype=np.int64), rows
 
 
 def _indicator(row: Any) -> Indicator:
@@ -244,13 +273,12 @@ def _index_of(ids: np.ndarray) -> np.ndarray:
 
 
 def _targets(
-    *, session: Session, plan_id: int, units: _Units, ids: np.ndarray, indicators: list[Indicator],
-    only: Sequence[int] | None = None,
-) -> np.ndarray:  # fmt: skip
-    """The (indicator x unit) target matrix; NaN where a unit has no target."""
+    *, blocks: Sequence[tuple[int, np.ndarray]], units: _Units, ids: np.ndarray, indicators: list[Indicator]
+) -> np.ndarray:
+    """The (indicator x unit) target matrix of the target blocks; NaN where a unit has no target."""
     target = np.full((len(indicators), len(units.tree.names)), np.nan)
     row_of = dict(zip(ids.tolist(), range(len(ids)), strict=True))
-    for indicator, cells in target_blocks.targets(session=session, plan_id=plan_id, only=only):
+    for indicator, cells in blocks:
         if (row := row_of.get(indicator)) is not None:  # a retired indicator's breakdown is no other's
             unit = _looked_up(units.index, cells["unit"])
             target[row, unit[unit >= 0]] = cells["value"][unit >= 0]
@@ -339,7 +367,9 @@ class _Rows:
     def indexed(self, *, indicators: np.ndarray, units: np.ndarray) -> _Rows:
         """Store ids turned into tree indices; rows of an indicator not asked this month (retired) or of a
         unit off the plan's tree are left out: index -1 would put them on the last indicator or unit."""
-        indicator, unit = _looked_up(indicators, self.indicator), _looked_up(units, self.unit)
+        indicator, unit = alongside(
+            lambda: _looked_up(indicators, self.indicator), lambda: _looked_up(units, self.unit)
+        )
         self.indicator, self.unit = indicator, unit
         kept = (indicator >= 0) & (unit >= 0)
         if not kept.all():
