@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -431,3 +432,44 @@ def test_a_value_at_a_newer_generation_replaces_the_older_ones_of_its_key(
     kept = [full[1] for full in readcache._values]
     assert kept.count(("superseded",)) == 1 and kept.count(("figures only",)) == 1
     assert kept.count(("another",)) == 1  # its newest value, until the cache needs the place
+
+
+def test_a_pinned_computation_reads_the_touch_record_once_and_answers_as_a_fresh_read(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    """Within one remembered computation (its session pinned to the generation it is filed under) the touch
+    record is read by one statement for every question whose `since` it covers; each answer is a fresh read's."""
+    world, factory = world_and_factory
+    steps = [("L02-1", 5, {"value": "300"}), ("L03-1", 6, {"numerator": "30", "denominator": "48"})]
+    generations = []
+    for code, month, figure in steps:
+        with factory() as session:
+            generations.append(current(session=session))
+        with factory() as session, session.begin():
+            entry = world.save(session, code, month=month, note="按计划推进", confirmed=True, today=date(2026, month, 10),
+                               **figure)  # fmt: skip
+            submit(session=session, entry=entry, writer=world.writer("zhenxiong", date(2026, month, 10)))
+    may, june = (world.periods[m - 1].id for m in (5, 6))
+    questions = [dict(since=since, states=states, up_to_month=month, period_id=period)
+                 for since in reversed(generations) for states in (True, False) for month in (None, 5)
+                 for period in (None, may, june)]  # fmt: skip
+    with factory() as session:
+        fresh = [touched_since(session=session, **question) for question in questions]
+    assert (
+        fresh[0] == {world.rows["L03-1"].id} and fresh[1] == set()
+    )  # June's after the second step; not May's
+    statements: list[str] = []
+    engine = factory.kw["bind"]
+    listener = lambda _c, _cur, statement, *_: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with factory() as session:
+            remembered(session=session, key=("pinned",),
+                       compute=lambda: [touched_since(session=session, **question) for question in questions])  # fmt: skip
+            pinned = readcache._values[next(k for k in readcache._values if k[1] == ("pinned",))]
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert pinned == fresh
+    assert (
+        sum("generation_touch" in s for s in statements) == 2
+    )  # the newer `since` first, then the older one

@@ -7,11 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from duban.demo import generate_demo_ledger
-from duban.persistence.models import OrgUnitRow, PlanRow
+from duban.persistence.generation import touch
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectRow
 from duban.plan.planfile import read_plan_file
 from duban.projects.figures import figures_by_unit
@@ -102,3 +103,30 @@ def test_a_change_to_the_ledger_is_seen_by_the_next_read_in_the_same_session(ses
     session.flush()
     after = plan_ledger_figures(session=session, plan_id=row.id, on=date(2026, 9, 10))
     assert abs(after["昭通市"].two_major - before["昭通市"].two_major) == 1
+
+
+def test_the_figures_are_kept_across_an_approval_and_added_up_again_after_a_ledger_change(factory):
+    """An approval touches entries alone: the ledger's figures stay the very object; a project changed moves
+    `figures` with everything touched, and the next read adds them up again."""
+    with factory() as session, session.begin():
+        row = save_plan(session=session, plan=fed_plan())
+        save_projects(session=session, plan_row=row, projects=sample_projects())
+        plan_id, indicator_id = row.id, session.scalars(select(IndicatorRow.id).limit(1)).one()
+    on = date(2026, 9, 10)
+
+    def read() -> tuple[object, object]:
+        with factory() as session:
+            return plan_ledger_figures(session=session, plan_id=plan_id, on=on), ledger_figures(
+                session=session, plan_id=plan_id, on=on
+            )
+
+    before = read()
+    with factory() as session, session.begin():  # what an approval records: one indicator's entries
+        touch(session=session, cells={(indicator_id, None)})
+    assert all(a is b for a, b in zip(read(), before, strict=True))
+    with factory() as session, session.begin():
+        project = session.scalars(select(ProjectRow).where(ProjectRow.plan_id == plan_id).limit(1)).one()
+        project.two_major = not project.two_major
+    after = read()
+    assert abs(after[0]["昭通市"].two_major - before[0]["昭通市"].two_major) == 1  # type: ignore[index]
+    assert after[1] is not before[1] and after[1] == after[0]["昭通市"]  # type: ignore[index]

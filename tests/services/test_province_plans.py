@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE
@@ -21,7 +21,7 @@ from duban.services.office import Basis
 from duban.services.overview import period_overview
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
-from duban.services.plans import UnitError, save_org_units
+from duban.services.plans import UnitError, plans_below, save_org_units
 from duban.services.summary import dashboard_summary
 
 YEAR, JUNE = 2026, 6
@@ -224,3 +224,29 @@ def test_a_city_put_under_its_province_takes_the_units_below_it_along(session: S
     save_org_units(session=session, units=_units(("南京市", "city", "320000", "320100")))
     assert _paths(session) == {"江苏省": "320000", "南京市": "320000/320100", "鼓楼区": "320000/320100/320106",
                                "宁海路街道": "320000/320100/320106/320106001"}  # fmt: skip
+
+
+def test_the_plans_below_are_kept_across_an_approval_and_found_again_after_a_plan_changed(stored):
+    """Which plans are below the province's is remembered across writes of entries alone (every judgement and
+    map asks), and found again once a plan changed (徐州市's moved to another year)."""
+    statements: list[str] = []
+    engine = stored.kw["bind"]
+    listener = lambda _c, _cur, statement, *_: statements.append(statement)  # noqa: E731
+
+    def below() -> list[str]:
+        with stored() as session:
+            province = session.scalars(select(PlanRow).where(PlanRow.region == "江苏省")).one()
+            return [row.region for row, _ in plans_below(session=session, plan_row=province)]
+
+    assert below() == ["南京市", "徐州市"]
+    with stored() as session, session.begin():
+        _report(session, "徐州市", "320303", 3, 20)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert below() == ["南京市", "徐州市"]
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert not any("org_unit" in s for s in statements)  # not looked for again: the plans read by their ids
+    with stored() as session, session.begin():
+        session.scalars(select(PlanRow).where(PlanRow.region == "徐州市")).one().year = YEAR + 1
+    assert below() == ["南京市"]

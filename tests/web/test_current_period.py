@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from builders import OFFICE
 from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow
 from duban.services.entries import approve, record_value, submit
-from duban.services.office import current_month, due_month
+from duban.services.office import current_month, due_month, save_office_settings
 from web.conftest import log_in
 
 NOTE = "数据截至2026年5月31日，以审核通过的数据为准"
@@ -111,3 +111,30 @@ def test_the_office_switch_for_pending_figures_changes_every_face(client, drafte
     with factory() as session:
         opening = bulletin_for(session=session, period="2026-05", today=date(2026, 6, 10)).opening
     assert "含已提交尚未审核的数据" in opening
+
+
+def test_the_settings_and_deadlines_are_read_once_per_transaction_and_again_after_a_change(factory, seeded):
+    """A page asks for the current period up to four times (its month, the month before's, the map's): one
+    read of the settings and one of the deadlines; a change flushed in the same session is read again."""
+    statements: list[str] = []
+    engine = factory.kw["bind"]
+    listener = lambda _c, _cur, statement, *_: statements.append(statement)  # noqa: E731
+    with factory() as session:
+        plan_row = session.scalars(select(PlanRow)).one()
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            months = [
+                current_month(session=session, plan_row=plan_row, today=date(2026, 6, 10)) for _ in range(4)
+            ]
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert months == [5] * 4 and len(statements) == 2
+        save_office_settings(session=session, plan_id=plan_row.id, current=3, include_submitted=False,
+                             carry_forward=True, user_id=None)  # fmt: skip
+        assert current_month(session=session, plan_row=plan_row, today=date(2026, 6, 10)) == 3
+        june = session.scalars(select(PeriodRow).where(PeriodRow.month == 6)).one()
+        june.deadline = date(2026, 6, 1)
+        save_office_settings(session=session, plan_id=plan_row.id, current=None, include_submitted=False,
+                             carry_forward=True, user_id=None)  # fmt: skip
+        assert current_month(session=session, plan_row=plan_row, today=date(2026, 6, 10)) == 6
+        session.rollback()

@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -38,8 +38,10 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    null,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
@@ -58,6 +60,8 @@ FIGURES, STATES = "figures", "states"
 _WRITES = re.compile(r"\s*(UPDATE|DELETE|INSERT|REPLACE|COPY)\b", re.IGNORECASE)
 CHANGES = "duban.generation"  # session.info key: the counters this transaction moves
 TOUCHED = "duban.touched"  # session.info key: (indicator, period) ids of the entries it changed; None: all
+PINNED = "duban.pinned"  # session.info: the generation what is being computed is filed under (readcache)
+_RECORD = "duban.touch_record"  # session.info: the touch record read for the pinned computation
 FLOORS = {FIGURES: "touched.figures", STATES: "touched.states"}  # the record is complete after these
 WINDOW = 4096  # moves of a counter kept in the record; a value older than that is computed afresh
 _PRUNE_EVERY = 256  # the record is pruned when a counter moved to a multiple of this
@@ -124,27 +128,76 @@ def touched_since(
     or None when anything else may have changed or the record does not reach back that far. With
     `up_to_month`, entries of periods of later months are left out; with `period_id`, of other periods
     (a period not known counts)."""
-    after = GenerationTouchRow.figures > since.figures
-    if states:
-        after = or_(after, GenerationTouchRow.states > since.states)
-    touches = select(GenerationTouchRow.indicator_id).where(after).distinct()
-    if period_id is not None:
-        touches = touches.where(
-            or_(GenerationTouchRow.period_id.is_(None), GenerationTouchRow.period_id == period_id)
-        )
-    if up_to_month is not None:
-        touches = touches.outerjoin(PeriodRow, PeriodRow.id == GenerationTouchRow.period_id).where(
-            or_(PeriodRow.month.is_(None), PeriodRow.month <= up_to_month)
-        )
-    ids = set(session.scalars(touches))
-    # read after the record: a prune committed in between makes the answer None, never short
-    query = select(GenerationRow.name, GenerationRow.value).where(GenerationRow.name.in_(FLOORS.values()))
-    floors = {name: value for name, value in session.execute(query)}
+    record = _record_since(session, since)
+    ids = {
+        touch.indicator for touch in record.touches
+        if (touch.figures > since.figures or (states and touch.states > since.states))
+        and (period_id is None or touch.period is None or touch.period == period_id)
+        and (up_to_month is None or touch.month is None or touch.month <= up_to_month)
+    }  # fmt: skip
+    floors = record.floors
     needed = (FIGURES, STATES) if states else (FIGURES,)
     reaches = all(FLOORS[name] in floors for name in needed) and since.figures >= floors[FLOORS[FIGURES]]
     if states and reaches:
         reaches = since.states >= floors[FLOORS[STATES]]
     return None if None in ids or not reaches else frozenset(i for i in ids if i is not None)
+
+
+class _Touch(NamedTuple):
+    figures: int
+    states: int
+    indicator: int | None
+    period: int | None
+    month: int | None  # the period's; None where the period is not known
+
+
+@dataclass(frozen=True)
+class _Record:
+    """The touches after `since` (in either counter) and the record's floors, as one statement read them."""
+
+    since: Generation
+    pinned: Generation
+    touches: list[_Touch]
+    floors: dict[str, int]
+
+
+def _record_since(session: Session, since: Generation) -> _Record:
+    """The record after `since`: one statement, reused for every later question of the same pinned computation
+    (read after the pin, it holds every touch up to the generation what is computed is filed under)."""
+    pinned, kept = session.info.get(PINNED), session.info.get(_RECORD)
+    if pinned is not None and kept is not None and kept.pinned == pinned:
+        if kept.since.figures <= since.figures and kept.since.states <= since.states:
+            return kept
+        since = Generation(min(since.figures, kept.since.figures), min(since.states, kept.since.states))
+    record = _read_record(session, since, pinned)
+    if pinned is not None:
+        session.info[_RECORD] = record
+    return record
+
+
+def _read_record(session: Session, since: Generation, pinned: Generation | None) -> _Record:
+    """Touches and floors in one statement (one snapshot: a prune committed in between cannot make it short)."""
+    touches = (
+        select(null().label("name"), GenerationTouchRow.figures, GenerationTouchRow.states,
+               GenerationTouchRow.indicator_id, GenerationTouchRow.period_id, PeriodRow.month)
+        .outerjoin(PeriodRow, PeriodRow.id == GenerationTouchRow.period_id)
+        .where(or_(GenerationTouchRow.figures > since.figures, GenerationTouchRow.states > since.states))
+    )  # fmt: skip
+    floors = select(GenerationRow.name, GenerationRow.value, null(), null(), null(), null()).where(
+        GenerationRow.name.in_(FLOORS.values())
+    )
+    rows: list[Any] = list(session.execute(union_all(touches, floors)).all())
+    return _Record(
+        since, pinned or Generation(-1, -1), [_Touch(*row[1:]) for row in rows if row[0] is None],
+        {row[0]: row[1] for row in rows if row[0] is not None},
+    )  # fmt: skip
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_record(session: Session, *_args: Any) -> None:
+    session.info.pop(_RECORD, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -326,6 +379,7 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
 __all__ = [
     "CHANGES",
     "FIGURES",
+    "PINNED",
     "STATES",
     "Generation",
     "counter_columns",

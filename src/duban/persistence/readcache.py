@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from duban.persistence.generation import CHANGES, Generation, current, touched_since
+from duban.persistence.generation import CHANGES, PINNED, Generation, current, touched_since
 
 T = TypeVar("T")
 CAPACITY = 64  # judged periods kept per server: months × bases × pages, with room for a second plan
@@ -55,7 +55,8 @@ def remembered(
     """`compute()`'s value for `key` at the store's current generation, computed at most once per server.
 
     Given `at` (read by the caller before it read anything `compute` uses), that generation is used:
-    values derived from one remembered value are filed under the generation it was filed under.
+    values derived from one remembered value are filed under the generation it was filed under (within
+    `compute` the session is pinned to it: what `compute` remembers is filed under it without a read of its own).
     With `states` False the value depends on figures only and is kept across changes of reporting state.
     With `lag_states`, while another thread computes `key`, the value last computed at the same `figures`
     generation is given at once (never within a computation: what is derived is filed under its own generation).
@@ -69,7 +70,7 @@ def remembered(
         or session.deleted
     ):
         return compute()  # this transaction's own changes are not the store's: never remember them
-    generation = at or current(session=session)
+    generation = at or session.info.get(PINNED) or current(session=session)
     if not generation.known:
         return compute()
     short = (session.get_bind().engine.url.render_as_string(), key)
@@ -91,7 +92,7 @@ def remembered(
             _busy[short] = _busy.get(short, 0) + 1
             older = _older(short, generation) if refresh else None
         try:
-            value = _computed(_refreshing(compute, refresh, older))
+            value = _computed(_refreshing(compute, refresh, older), session=session, pinned=generation)
         finally:
             with _guard:
                 _computing.pop(full, None)
@@ -155,13 +156,21 @@ def _refreshing(
     return refreshed
 
 
-def _computed(compute: Callable[[], T]) -> T:
-    """`compute()`, with this thread marked as computing: what it reads from the cache must not lag."""
+def _computed(compute: Callable[[], T], *, session: Session, pinned: Generation) -> T:
+    """`compute()`, with this thread marked as computing (what it reads from the cache must not lag) and the
+    session pinned to `pinned`: what it remembers within is filed under that generation, read once, and the
+    touch record is read once for all its refreshes (`generation.touched_since`), not once per value."""
     _local.depth = getattr(_local, "depth", 0) + 1
+    outer = session.info.get(PINNED)
+    session.info[PINNED] = pinned
     try:
         return compute()
     finally:
         _local.depth -= 1
+        if outer is None:
+            session.info.pop(PINNED, None)
+        else:
+            session.info[PINNED] = outer
 
 
 def _keep(values: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KIND_VALUES, Accumulation, BreakdownStatus
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
-from duban.persistence.readcache import remembered
+from duban.persistence.readcache import remembered, remembered_across_entries
 from duban.persistence.supervision_models import SupervisionRulesRow
 from duban.plan.model import (
     Area,
@@ -151,20 +151,36 @@ def _stored_name(
 
 def plans_below(*, session: Session, plan_row: PlanRow) -> list[tuple[PlanRow, int]]:
     """The plans of the same year whose region is a province or city below `plan_row`'s (a province's cities'
-    own plans: 逐级分解 across plans), each with its region's unit id; one statement."""
+    own plans: 逐级分解 across plans), each with its region's unit id. Which they are is remembered across
+    writes of entries alone (every judgement and map asks); the plans are then read by one statement, none."""
+    below = remembered_across_entries(
+        session=session, key=("plans below", plan_row.id), compute=lambda: _plans_below(session, plan_row)
+    )
+    if not below:
+        return []
+    rows = {
+        row.id: row for row in session.scalars(select(PlanRow).where(PlanRow.id.in_([p for p, _ in below])))
+    }
+    return [(rows[plan_id], unit_id) for plan_id, unit_id in below]
+
+
+def _plans_below(session: Session, plan_row: PlanRow) -> tuple[tuple[int, int], ...]:
+    """(plan id, region's unit id) of the plans below `plan_row`'s, in the units' order; one statement."""
     unit, top = aliased(OrgUnitRow), aliased(OrgUnitRow)
     query = (
-        select(PlanRow, unit.id)
+        select(PlanRow.id, unit.id)
         .join(unit, or_(unit.code == PlanRow.region, unit.name == PlanRow.region))
         .join(top, or_(top.code == plan_row.region, top.name == plan_row.region))
         .where(PlanRow.year == plan_row.year, PlanRow.id != plan_row.id, unit.kind.in_(TOP_KIND_VALUES),
                func.substr(unit.path, 1, func.length(top.path) + 1) == top.path + "/")
         .order_by(unit.position, unit.id, PlanRow.id.desc())
     )  # fmt: skip
-    found: dict[int, PlanRow] = {}
-    for row, unit_id in session.execute(query):
-        found.setdefault(unit_id, row)  # one plan per region and year; the newest loaded if a store holds two
-    return [(row, unit_id) for unit_id, row in found.items()]
+    found: dict[int, int] = {}
+    for plan_id, unit_id in session.execute(query):
+        found.setdefault(
+            unit_id, plan_id
+        )  # one plan per region and year; the newest loaded if a store holds two
+    return tuple((plan_id, unit_id) for unit_id, plan_id in found.items())
 
 
 def plan_above(*, session: Session, region: str, year: int, parent: str | None = None) -> PlanRow | None:

@@ -28,7 +28,7 @@ from duban.choices import (
 from duban.persistence.audit import audited, record_event
 from duban.persistence.models import Amount, IndicatorRow, OrgUnitRow, PlanRow
 from duban.persistence.project_models import ProjectInvestmentRow, ProjectMilestoneRow, ProjectRow
-from duban.persistence.readcache import remembered, within_transaction
+from duban.persistence.readcache import remembered_across_entries, within_transaction
 from duban.plan.model import Profile
 from duban.projects.figures import LedgerFigures, LedgerTotals, feed_value, figures_of, through_month
 from duban.projects.lights import red_projects
@@ -211,7 +211,7 @@ def plan_ledger_figures(
     """The ledger's figures on `on` for the city (first) and each county, in the city's order.
 
     Added up by the store (one GROUP BY per date), remembered per generation of figures (every change of
-    the ledger moves it) and kept for the rest of the session's transaction: a dashboard asks twice (its
+    the ledger moves it) and kept across writes of entries alone (an approval changes no project), and for the rest of the session's transaction: a dashboard asks twice (its
     ledger panel and the indicators the ledger feeds), the year-end preview once for each of twelve months.
     """
     key = ("ledger figures", plan_id, on, profile.model_dump_json() if profile else None)
@@ -219,7 +219,7 @@ def plan_ledger_figures(
     return within_transaction(
         session=session,
         key=key,
-        compute=lambda: remembered(session=session, key=key, states=False, compute=added_up),
+        compute=lambda: remembered_across_entries(session=session, key=key, compute=added_up),
     )
 
 
@@ -363,5 +363,5 @@ def ledger_figures(*, session: Session, plan_id: int, on: date) -> LedgerFigures
             return None
         return next(iter(plan_ledger_figures(session=session, plan_id=plan_id, on=on).values()), None)
 
-    # the ledger moves `figures` when it changes: a figure submitted or returned leaves it as it was
-    return remembered(session=session, key=("ledger", plan_id, on), compute=figures, states=False)
+    # the ledger moves `figures` when it changes: a figure submitted, approved or returned leaves it as it was
+    return remembered_across_entries(session=session, key=("ledger", plan_id, on), compute=figures)
