@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import logging
 import re
-from collections.abc import Awaitable, Callable
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -21,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from duban.persistence.db import Sessions, StoreBusy, pooled_engine, session_factory
 from duban.policy import Refused
 from duban.reports.pdf import warm_up
+from duban.services.warming import warm_dashboard
 from duban.settings import Settings
 from duban.storage import evidence_storage
 from duban.web import auth, capacity, errors, ops, pagecache, reports, supervision
@@ -32,15 +37,18 @@ from duban.web.pages.common import HERE, check_plan, render, templates
 
 __all__ = ["READ_ONLY_PAGES", "create_app", "templates"]
 
+log = logging.getLogger("duban.warm")
+# Seconds a stopping server waits for its dashboard's warm-up to finish the month under way.
+WARM_STOP_SECONDS = 10
 # GET pages that never write, so a streaming replica can serve them.
 READ_ONLY_PAGES = re.compile(
     r"/(?:map(?:/data)?|indicators(?:/[^/]+)?|counties(?:/[^/]+)?|projects(?:/[^/]+)?|reports(?:/[^/]+)?)?"
 )
 
 
-def settle_process() -> None:
-    """Before a server process takes its first request: the bulletin's renderer warmed up, and what the
-    imports made kept out of the garbage collector's walks.
+def settle_process(app: FastAPI) -> None:
+    """Before a server process takes its first request: the bulletin's renderer warmed up, what the imports
+    made kept out of the garbage collector's walks, and the app asked to warm its dashboard once it serves.
 
     Imports running beside the first requests held /healthz over 200 ms. What they made lives as long as the
     process: 184 k of the 192 k objects a full collection walked after a province dashboard (in process),
@@ -49,13 +57,13 @@ def settle_process() -> None:
     warm_up().join()
     gc.collect()
     gc.freeze()
+    app.state.warm_at_start = True
 
 
 def create_app(settings: Settings) -> FastAPI:
     """A FastAPI app bound to the store that `settings` names."""
-    app = FastAPI(
-        title="duban 督办", docs_url=None, openapi_url=None, lifespan=capacity.lifespan_for(settings)
-    )
+    app = FastAPI(title="duban 督办", docs_url=None, openapi_url=None, lifespan=_lifespan(settings))
+    app.state.warmed = None  # the months warmed at start (`settle_process`), when done
     app.state.check_plan = check_plan  # the gate's (auth cannot import the pages: they import it)
     app.state.settings = settings
     app.state.sessions = session_factory(
@@ -104,6 +112,52 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = ops.Metrics()
     app.add_middleware(ops.Observe)
     return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The pools' lifespan (`capacity.lifespan_for`), with the dashboard warmed meanwhile when asked."""
+    pools = capacity.lifespan_for(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with pools(app):
+            with _warming(app):
+                yield
+
+    return lifespan
+
+
+@contextmanager
+def _warming(app: FastAPI) -> Iterator[None]:
+    """For a server settled by `settle_process`: its dashboard computed on a thread of its own while it serves
+    (readiness and /healthz do not wait for it); a stopping server tells the thread and waits for it."""
+    if not getattr(app.state, "warm_at_start", False):
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=_warm, args=(app, stop), name="duban-dashboard-warm-up", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=WARM_STOP_SECONDS)
+
+
+def _warm(app: FastAPI, stop: threading.Event) -> None:
+    """`warming.warm_dashboard` on the read pool (the pages' cache keys name its store); a failure is logged,
+    and the first request computes what it needs as it would have."""
+    started = time.perf_counter()
+    settings: Settings = app.state.settings
+    try:
+        months = warm_dashboard(sessions=app.state.reader_sessions, today=settings.current_date(), stop=stop)
+    except Exception:
+        log.exception("首页预热失败")
+        return
+    app.state.warmed = months
+    log.info(
+        "首页预热完成：%s 月，%.1f 秒", "、".join(map(str, months)) or "无", time.perf_counter() - started
+    )
 
 
 class Only:
