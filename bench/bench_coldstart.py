@@ -63,6 +63,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--until-warm", action="store_true", help="and until /readyz says the dashboard is warm"
     )
+    parser.add_argument(
+        "--pages", default=",".join(PATHS), help="the pages asked, in turn ({code}: an indicator)"
+    )
     parser.add_argument("--today", default=TODAY)
     return parser.parse_args()
 
@@ -101,7 +104,7 @@ def _first_requests(args: argparse.Namespace, src: str | None, code: str) -> dic
         client = _office(base)
         rows = []
         for _ in range(args.repeat):
-            for path in PATHS:
+            for path in args.pages.split(","):
                 rows.append(_timed(client, path.format(code=code), process.pid, probe))
         return {"ready s": ready, "healthz": healthz, "warmed": warmed, "before first": at_first, "rows": rows,
                 "peak MB": _status(process.pid)["VmHWM"] / 1024}  # fmt: skip

@@ -38,6 +38,10 @@ from duban.web.pages.common import HERE, check_plan, render, templates
 __all__ = ["READ_ONLY_PAGES", "create_app", "templates"]
 
 log = logging.getLogger("duban.warm")
+# After how many collections of the middle generation a full one is considered (Python's default: 10). Each
+# walks every object not frozen: building a province's period overview (1.4 M objects kept) took 22 full
+# collections, 2.8 s of its 18.6 s of CPU; at 100, 5 taking 0.65 s (bench/README, "first pages after a start").
+FULL_COLLECTION_AFTER = 100
 # Seconds a stopping server waits for its dashboard's warm-up to finish the month under way.
 WARM_STOP_SECONDS = 10
 # GET pages that never write, so a streaming replica can serve them.
@@ -48,7 +52,8 @@ READ_ONLY_PAGES = re.compile(
 
 def settle_process(app: FastAPI) -> None:
     """Before a server process takes its first request: the bulletin's renderer warmed up, what the imports
-    made kept out of the garbage collector's walks, and the app asked to warm its dashboard once it serves.
+    made kept out of the garbage collector's walks, full collections made rarer (`FULL_COLLECTION_AFTER`), and
+    the app asked to warm its dashboard once it serves.
 
     Imports running beside the first requests held /healthz over 200 ms. What they made lives as long as the
     process: 184 k of the 192 k objects a full collection walked after a province dashboard (in process),
@@ -57,6 +62,8 @@ def settle_process(app: FastAPI) -> None:
     warm_up().join()
     gc.collect()
     gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
     app.state.warm_at_start = True
 
 
