@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -219,10 +220,10 @@ def _free_port() -> int:
 
 def _print(figures: dict[str, Any]) -> None:
     health = figures["healthz"]
-    worst = f"{1000 * max(health):.0f}" if health else "-"
+    worst = f"median {1000 * statistics.median(health):.0f}, max {1000 * max(health):.0f}" if health else "-"
     first = figures["before first"]
     print(f"  ready {figures['ready s']:.2f} s after the start; /healthz while idle: {len(health)} asked, "
-          f"max {worst} ms; before the first page: CPU {first['cpu']:.2f} s, RSS {first['rss MB']:.0f} MB, "
+          f"{worst} ms; before the first page: CPU {first['cpu']:.2f} s, RSS {first['rss MB']:.0f} MB, "
           f"gen-2 {first['gc']['2'][0]} ({1000 * first['gc']['2'][1]:.0f} ms); warmed {figures['warmed']}")  # fmt: skip
     print(
         f"  {'GET':<22}{'wall ms':>9}{'CPU ms':>9}{'gc ms':>8}{'gen2':>6}{'gen2 ms':>9}{'RSS MB':>8}{'KB':>7}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -44,6 +45,7 @@ log = logging.getLogger("duban.warm")
 FULL_COLLECTION_AFTER = 100
 # Seconds a stopping server waits for its dashboard's warm-up to finish the month under way.
 WARM_STOP_SECONDS = 10
+WARM_NICENESS = 10  # the warm-up thread's niceness (os.setpriority; requests run at the process's, 0)
 # GET pages that never write, so a streaming replica can serve them.
 READ_ONLY_PAGES = re.compile(
     r"/(?:map(?:/data)?|indicators(?:/[^/]+)?|counties(?:/[^/]+)?|projects(?:/[^/]+)?|reports(?:/[^/]+)?)?"
@@ -156,6 +158,7 @@ def _warm(app: FastAPI, stop: threading.Event) -> None:
     and the first request computes what it needs as it would have."""
     started = time.perf_counter()
     settings: Settings = app.state.settings
+    _yield_to_requests()
     try:
         months = warm_dashboard(sessions=app.state.reader_sessions, today=settings.current_date(), stop=stop)
     except Exception:
@@ -165,6 +168,13 @@ def _warm(app: FastAPI, stop: threading.Event) -> None:
     log.info(
         "首页预热完成：%s 月，%.1f 秒", "、".join(map(str, months)) or "无", time.perf_counter() - started
     )
+
+
+def _yield_to_requests() -> None:
+    """This thread runs at a lower priority than the event loop and the request threads (Linux: per thread), so
+    that on a busy machine the thread holding the GIL when a request wants it is rarely the warm-up."""
+    with suppress(OSError):  # not permitted, or not Linux: the warm-up runs as any thread does
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WARM_NICENESS)
 
 
 class Only:
