@@ -76,7 +76,7 @@ def test_readyz_reports_a_disk_below_the_free_space_threshold(settings: Settings
     roomy = create_app(settings)
     cramped = create_app(settings.model_copy(update={"min_free_disk_bytes": 1 << 60}))
     with TestClient(roomy) as ok, TestClient(cramped) as low:
-        assert ok.get("/readyz").json() == {"ready": True, "reason": ""}
+        assert ok.get("/readyz").json() == {"ready": True, "reason": "", "warmed": None}
         answer = low.get("/readyz")
     assert answer.status_code == 503 and answer.json()["reason"].startswith("磁盘剩余空间不足")
 

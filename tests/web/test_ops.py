@@ -16,7 +16,7 @@ def test_healthz_answers_without_login(client):
 
 def test_readyz_checks_database_and_migrations(client):
     response = client.get("/readyz")
-    assert response.status_code == 200 and response.json() == {"ready": True, "reason": ""}
+    assert response.status_code == 200 and response.json() == {"ready": True, "reason": "", "warmed": None}
 
 
 def test_readyz_is_503_when_the_schema_is_behind(client, engine):

@@ -164,7 +164,7 @@ def _serve(settings: Settings, port: int | None, *, host: str | None = None, wor
     typer.echo(f"duban 已启动：http://{host}:{port}/" + (f"（{workers} 个进程）" if workers > 1 else ""))
     sys.stdout.flush()
     if workers == 1:
-        settle_process()
+        settle_process(app)
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS,
                     timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS)  # fmt: skip
         return

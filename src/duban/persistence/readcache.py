@@ -20,7 +20,7 @@ computed for the key at an older generation is handed to it with that generation
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -39,6 +39,7 @@ _computing: dict[Hashable, threading.Lock] = {}
 _latest: OrderedDict[Hashable, tuple[Generation, Any]] = OrderedDict()  # per key: the newest value computed
 _busy: dict[Hashable, int] = {}  # per key: how many threads are computing it (at any generation)
 _local = threading.local()
+_computations: Counter[str] = Counter()  # per kind of key (its first part): values computed by this process
 _LAGGED = "duban.lagged"  # session.info: a lagging value was handed out in this session
 
 
@@ -100,6 +101,7 @@ def remembered(
                 if not _busy[short]:
                     del _busy[short]
         with _guard:
+            _computations[str(key[0] if isinstance(key, tuple) else key)] += 1
             _keep(_values, full, value)
             _drop_superseded(short, full[-1])
             newest = _latest.get(short)
@@ -116,6 +118,12 @@ def remembered_across_entries(*, session: Session, key: Hashable, compute: Calla
         return value if touched_since(session=session, since=since, states=False) is not None else None
 
     return remembered(session=session, key=key, states=False, compute=compute, refresh=kept)
+
+
+def computations() -> dict[str, int]:
+    """Per kind of key ("summary", "judged period", …): how many values this process computed and kept."""
+    with _guard:
+        return dict(_computations)
 
 
 def lagged(*, session: Session) -> bool:

@@ -6,4 +6,4 @@ from duban.web.ops import configure_logging
 
 configure_logging()
 app = create_app(get_settings())
-settle_process()
+settle_process(app)

@@ -23,6 +23,7 @@ from prometheus_client import (
 from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
+from duban.persistence.readcache import computations
 from duban.policy import Action
 from duban.services.health import store_unready_reason, workload
 from duban.settings import Settings
@@ -47,6 +48,8 @@ class Metrics:
         )
         self.open_items = Gauge("duban_open_supervision_items", "Open 督办 items by colour", ["colour"],
                                 registry=self.registry)  # fmt: skip
+        self.computed = Gauge("duban_read_models_computed", "Read models (judged periods, summaries, pages) this "
+                              "process computed and kept, by kind", ["kind"], registry=self.registry)  # fmt: skip
         self.supervision_events = Gauge("duban_supervision_events", "督办 steps and job actions (opened by the rules, reminders sent and so on) in the audit log", ["action"],
                                         registry=self.registry)  # fmt: skip
 
@@ -64,7 +67,11 @@ def readyz(request: Request) -> JSONResponse:
     ready = not reason
     if ready:
         ready, reason = _disk_ready(request.app.state.settings)
-    return JSONResponse({"ready": ready, "reason": reason}, status_code=200 if ready else 503)
+    # the months whose dashboard a started server warmed (`app.settle_process`); null until done, or not asked
+    warmed = request.app.state.warmed
+    return JSONResponse(
+        {"ready": ready, "reason": reason, "warmed": warmed}, status_code=200 if ready else 503
+    )
 
 
 def _disk_ready(settings: Settings) -> tuple[bool, str]:
@@ -86,7 +93,7 @@ def metrics(request: Request) -> Response:
     with request.app.state.sessions() as session:  # read from the store: every app server reports the same
         work = workload(session=session)
     for gauge, counts in ((registry.entries, work.entries_by_state), (registry.open_items, work.open_items_by_colour),
-                          (registry.supervision_events, work.supervision_steps)):  # fmt: skip
+                          (registry.supervision_events, work.supervision_steps), (registry.computed, computations())):  # fmt: skip
         for label, count in counts.items():
             gauge.labels(label).set(count)
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
