@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 PASSWORD = "browser test password"
 TODAY = "2026-06-10"
+OFFICE_SCREEN = {"width": 1366, "height": 900}
 STARTUP_SECONDS = 120  # a loaded CI machine may take long to import the app
 ACCOUNTS = {"admin": (None, "督查室"), "leader": (None, "市领导"), "zhenxiong": ("镇雄县", "镇雄县"),
             "zhaoyang": ("昭阳区", "昭阳区")}  # fmt: skip
@@ -133,14 +134,21 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+@contextmanager
+def office_page(browser: Any, base_url: str, **options: Any) -> Iterator[Any]:
+    """A page of a fresh browser context (no cookies) on a 1366 px office screen at `base_url`."""
+    context = browser.new_context(viewport=OFFICE_SCREEN, locale="zh-CN", base_url=base_url, **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh browser context (no cookies) on a 1366 px office screen."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=server,
-                                  accept_downloads=True)  # fmt: skip
-    page = context.new_page()
-    yield page
-    context.close()
+    with office_page(browser, server, accept_downloads=True) as page:
+        yield page
 
 
 def log_in(page: Any, username: str) -> None:

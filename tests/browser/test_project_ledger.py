@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from browser.conftest import TODAY, log_in, prepare_store, running_server, shoot
+from browser.conftest import TODAY, log_in, office_page, prepare_store, running_server, shoot
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -44,12 +44,8 @@ def ledger_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def ledger_page(browser: Any, ledger_server: str) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=ledger_server
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    with office_page(browser, ledger_server) as page:
+        yield page
 
 
 def scroll_width(page: Any) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from browser.conftest import PASSWORD, TODAY, log_in, running_server, shoot
+from browser.conftest import PASSWORD, TODAY, log_in, office_page, running_server, shoot
 from yunnan import MAY, PROVINCE, QUJING, ZONE, load_yunnan, shipped
 
 pytestmark = pytest.mark.browser
@@ -42,13 +42,9 @@ def yunnan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def office(browser: Any, yunnan_server: str) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=yunnan_server
-    )
-    page = context.new_page()
-    log_in(page, "admin")
-    yield page
-    context.close()
+    with office_page(browser, yunnan_server) as page:
+        log_in(page, "admin")
+        yield page
 
 
 def _drawn(page: Any) -> dict[str, str]:
