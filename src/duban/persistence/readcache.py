@@ -228,8 +228,11 @@ def within_transaction(*, session: Session, key: Hashable, compute: Callable[[],
     """`compute()`'s value for `key`, kept until this session's next flush, commit or rollback.
 
     For what one request reads twice (a dashboard's ledger panel and the indicators the ledger feeds;
-    a bulletin's month and the month before) when it is not worth a place in the per-server cache.
+    a bulletin's month and the month before) when it is not worth a place in the per-server cache. While
+    the session holds changes not flushed yet, computed afresh: a kept value would not see them.
     """
+    if session.new or session.dirty or session.deleted:
+        return compute()
     memo: dict[Hashable, Any] = session.info.setdefault(_TRANSACTION_MEMO, {})
     if key not in memo:
         memo[key] = compute()

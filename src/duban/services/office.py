@@ -7,10 +7,8 @@ Figures saved for a later month (drafts, next month's forms) never move it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +19,6 @@ from duban.persistence.models import PeriodRow, PlanRow
 from duban.persistence.readcache import within_transaction
 from duban.persistence.reporting_models import OfficeSettingRow
 
-T = TypeVar("T")
 APPROVED_ONLY = "以审核通过的数据为准"
 WITH_PENDING = "含待审核数据（已提交、尚未审核的数据一并计入）"
 
@@ -47,16 +44,11 @@ class OfficeSettings:
 
 
 def office_settings(*, session: Session, plan_id: int) -> OfficeSettings:
-    """The office's settings for the plan (defaults when it has set nothing), read once per transaction."""
-    return _once(session, ("office settings", plan_id), lambda: _office_settings(session, plan_id))
-
-
-def _once(session: Session, key: tuple[str, int], read: Callable[[], T]) -> T:
-    """`read()` kept until the session's next flush, commit or rollback (a page asks up to four times: its
-    period, the month before's, the map's); read afresh while the session holds changes not flushed yet."""
-    if session.new or session.dirty or session.deleted:
-        return read()
-    return within_transaction(session=session, key=key, compute=read)
+    """The office's settings for the plan (defaults when it has set nothing), read once per transaction (a
+    page asks up to four times: its period, the month before's, the map's)."""
+    return within_transaction(
+        session=session, key=("office settings", plan_id), compute=lambda: _office_settings(session, plan_id)
+    )
 
 
 def _office_settings(session: Session, plan_id: int) -> OfficeSettings:
@@ -79,10 +71,10 @@ def current_month(*, session: Session, plan_row: PlanRow, today: date) -> int:
 def due_month(*, session: Session, plan_row: PlanRow, today: date) -> int:
     """The latest period whose deadline is before `today`; the first period when none has passed yet."""
     query = select(PeriodRow.month, PeriodRow.deadline).where(PeriodRow.plan_id == plan_row.id)
-    deadlines = _once(
-        session,
-        ("deadlines", plan_row.id),
-        lambda: {month: deadline for month, deadline in session.execute(query)},
+    deadlines = within_transaction(
+        session=session,
+        key=("deadlines", plan_row.id),
+        compute=lambda: {month: deadline for month, deadline in session.execute(query)},
     )
     if not deadlines:  # no periods set up yet: nothing can have been reported
         return min(max(today.month - 1, 1), 12) if today.year == plan_row.year else _outside(plan_row, today)
