@@ -177,9 +177,8 @@ def _plans_below(session: Session, plan_row: PlanRow) -> tuple[tuple[int, int], 
     )  # fmt: skip
     found: dict[int, int] = {}
     for plan_id, unit_id in session.execute(query):
-        found.setdefault(
-            unit_id, plan_id
-        )  # one plan per region and year; the newest loaded if a store holds two
+        # one plan per region and year; the newest loaded if a store holds two
+        found.setdefault(unit_id, plan_id)
     return tuple((plan_id, unit_id) for unit_id, plan_id in found.items())
 
 
