@@ -16,7 +16,8 @@ from duban.plan.model import OrgUnit, Plan
 from duban.progress.forecast import format_quantity
 from duban.progress.ranking import Ranking, places
 from duban.reports.build import STATUS_WORDS, judgement_words, ranking_sentence, recipients_reporting
-from duban.reports.service import ReportError, bulletin_for
+from duban.reports.options import ReportError
+from duban.reports.service import bulletin_for
 from duban.reports.text import percent_text, points_text, quoted, tenth
 from duban.services.reported import ReportingLine
 

@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -61,6 +63,39 @@ def test_the_pdf_made_in_a_process_of_its_own_is_the_one_made_here(monkeypatch, 
     assert (out / "督查通报-2026-10.pdf").read_bytes() == render(bulletin=bulletin, fmt="pdf")
     paragraphs = [p.text for p in Document(str(out / "督查通报-2026-10.docx")).paragraphs]
     assert bulletin.opening in paragraphs
+
+
+# `duban report` in a fresh interpreter, the PDF's process writing down what it had imported by the end.
+PDF_PROCESS_MODULES = """
+import functools, sys
+from pathlib import Path
+import duban.cli
+import duban.reports.pdf as pdf
+
+listed, out = sys.argv[1:]
+
+@functools.wraps(pdf.render_pdf)
+def render_pdf(**kwargs):
+    Path(listed).write_text("\\n".join(sys.modules))
+    return pdf.__wrapped_render(**kwargs)
+
+pdf.__wrapped_render, pdf.render_pdf = pdf.render_pdf, render_pdf
+sys.argv = ["duban", "report", "--period", "2026-10", "-o", out]
+duban.cli.main()
+"""
+
+
+def test_the_pdf_process_is_forked_before_the_store_is_imported(demo_url, tmp_path):
+    env = dict(
+        os.environ, DUBAN_DATABASE_URL=demo_url, DUBAN_DATA_DIR=str(tmp_path), DUBAN_TODAY="2026-11-27"
+    )
+    listed = tmp_path / "modules.txt"
+    command = [sys.executable, "-c", PDF_PROCESS_MODULES, str(listed), str(tmp_path / "out")]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    modules = set(listed.read_text().split())
+    assert "weasyprint" in modules and (tmp_path / "out" / "督查通报-2026-10.pdf").exists()
+    # it copied neither SQLAlchemy nor the services from this process, nor imported the other renderers
+    assert not {"sqlalchemy", "duban.persistence.db", "duban.services.overview", "openpyxl", "docx"} & modules
 
 
 def test_the_pdf_process_is_forked_only_for_a_pdf():

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from duban.reports.causes import Note, cause_sentence, group_causes, theme_of
-from duban.reports.service import ReportError, parse_formats, parse_period
+from duban.reports.options import ReportError, parse_formats, parse_period
 from duban.reports.text import (
     date_text,
     ordinal,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from duban.choices import Comparator, MilestoneStage, ScopeKind, Status
 from duban.plan.model import Indicator
 from duban.progress.judge import Judgement
 from duban.progress.rollup import EachCount, each_sentence
 from duban.reports.text import quantity_text
-from duban.services.overview import IndicatorLine, Overview, UnitLine
+
+if TYPE_CHECKING:  # the overview is read, never built, here: the PDF's process renders without the services
+    from duban.services.overview import IndicatorLine, Overview, UnitLine
 
 STAGE_WORDS = {MilestoneStage.NOT_STARTED: "尚未启动", MilestoneStage.PREPARING: "处于前期工作阶段",
                MilestoneStage.UNDERWAY: "正在实施", MilestoneStage.COMPLETED: "已建成"}  # fmt: skip
