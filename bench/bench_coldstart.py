@@ -77,7 +77,8 @@ def _add_office(store: str) -> str:
     from sqlalchemy import select
 
     from duban.choices import Role
-    from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+    from duban.persistence.db import make_engine, session_factory, transaction
+    from duban.persistence.migrate import upgrade
     from duban.persistence.models import IndicatorRow, UserRow
     from duban.services.plans import find_plan
     from duban.services.users import add_user

@@ -29,7 +29,8 @@ from sqlalchemy import select
 from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_last_year, generate_demo_ledger, generate_demo_progress
-from duban.persistence.db import make_engine, session_factory, upgrade
+from duban.persistence.db import make_engine, session_factory
+from duban.persistence.migrate import upgrade
 from duban.persistence.models import EntryRow, PeriodRow, UserRow
 from duban.plan.planfile import read_plan_file
 from duban.services.history import read_last_year

@@ -108,7 +108,7 @@ def _store(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
 @contextmanager
 def _province_copy(args: argparse.Namespace) -> Iterator[str]:
     """A scratch copy of the kept province store, dropped afterwards: the trials write figures and accounts."""
-    from duban.persistence.db import upgrade
+    from duban.persistence.migrate import upgrade
 
     if args.db == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="duban-live-province-"))

@@ -142,7 +142,7 @@ def _arguments() -> argparse.Namespace:
 @contextmanager
 def _store(args: argparse.Namespace) -> Any:
     """A migrated temp store with the default plan, demo figures to May and the accounts."""
-    from duban.persistence.db import upgrade
+    from duban.persistence.migrate import upgrade
 
     if args.db == "sqlite":
         folder = tempfile.mkdtemp(prefix="duban-load-")

@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind
 from duban.persistence.bulk import load_entries, load_unit_targets
-from duban.persistence.db import make_engine, session_factory, upgrade
+from duban.persistence.db import make_engine, session_factory
+from duban.persistence.migrate import upgrade
 from duban.plan.model import Area, Indicator, OrgUnit, Plan, Task, Thresholds
 from duban.progress.batch import STATUSES, PeriodFrame, PeriodResult, judge_period
 from duban.services.batch import judge_plan_period, period_frame

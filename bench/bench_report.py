@@ -47,7 +47,8 @@ def prepare(url: str) -> None:
     """A store with the default plan and a whole demo year of figures."""
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_progress
-    from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+    from duban.persistence.db import make_engine, session_factory, transaction
+    from duban.persistence.migrate import upgrade
     from duban.plan.planfile import read_plan_file
     from duban.services.plan_loading import save_plan
 

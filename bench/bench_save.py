@@ -59,7 +59,10 @@ def main() -> None:
 
 
 def _temp_store(keep: Path | None) -> str:
-    from duban.persistence.db import upgrade
+    try:
+        from duban.persistence.migrate import upgrade
+    except ImportError:  # an older tree on PYTHONPATH, before the migrations had a module of their own
+        from duban.persistence.db import upgrade  # type: ignore[attr-defined,no-redef]
 
     path = keep or Path(tempfile.mkdtemp(prefix="duban-save-")) / "duban.db"
     url = f"sqlite:///{path}"

@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.persistence import readcache
-from duban.persistence.db import make_engine, pooled_engine, session_factory, upgrade
+from duban.persistence.db import make_engine, pooled_engine, session_factory
+from duban.persistence.migrate import upgrade
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")
 REPO = Path(__file__).resolve().parents[1]

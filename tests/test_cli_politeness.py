@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from duban.cli import app, default_plan_path
-from duban.persistence.db import alembic_config, make_engine, upgrade
+from duban.persistence.db import make_engine
+from duban.persistence.migrate import alembic_config, upgrade
 from duban.settings import get_settings
 
 BACKEND = os.environ.get("DUBAN_TEST_DB", "sqlite")

@@ -36,7 +36,8 @@ def test_province_mode_shows_every_approval_and_leaves_the_kept_store_as_it_was(
     sys.path.insert(0, str(SCRIPT.parent))
     from bench_province import SMALL, load_province
 
-    from duban.persistence.db import make_engine, session_factory, upgrade
+    from duban.persistence.db import make_engine, session_factory
+    from duban.persistence.migrate import upgrade
 
     kept = tmp_path / "province.db"
     upgrade(f"sqlite:///{kept}")

@@ -48,7 +48,8 @@ def prepare_store(data_dir: Path) -> str:
     from duban.choices import Role
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_progress
-    from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+    from duban.persistence.db import make_engine, session_factory, transaction
+    from duban.persistence.migrate import upgrade
     from duban.plan.planfile import read_plan_file
     from duban.services.plan_loading import save_plan
     from duban.services.users import add_user

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 def _prepare(data_dir: Path) -> None:
     from duban.choices import Role
-    from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+    from duban.persistence.db import make_engine, session_factory, transaction
+    from duban.persistence.migrate import upgrade
     from duban.services.users import add_user
 
     url = f"sqlite:///{data_dir / 'duban.db'}"

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from builders import OFFICE, make_indicator, make_plan
 from duban.choices import Role
-from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+from duban.persistence.db import make_engine, session_factory, transaction
+from duban.persistence.migrate import upgrade
 from duban.persistence.models import AuditRow, IndicatorRow, OrgUnitRow
 from duban.plan.model import Breakdown
 from duban.services.entries import approve, record_value, submit

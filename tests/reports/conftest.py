@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_ledger, generate_demo_progress
-from duban.persistence.db import make_engine, session_factory, transaction, upgrade
+from duban.persistence.db import make_engine, session_factory, transaction
+from duban.persistence.migrate import upgrade
 from duban.plan.planfile import read_plan_file
 from duban.reports.model import Bulletin
 from duban.reports.service import bulletin_for

@@ -216,7 +216,7 @@ def test_the_migration_fills_the_blocks_of_an_existing_store(
 ) -> None:
     from alembic import command
 
-    from duban.persistence.db import alembic_config, upgrade
+    from duban.persistence.migrate import alembic_config, upgrade
 
     world, factory = world_and_factory
     with factory() as session, session.begin():

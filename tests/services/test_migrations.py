@@ -1,16 +1,55 @@
 """The migrations are the schema: one head, and they match the models."""
 
+import os
+import subprocess
+import sys
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
-from duban.persistence.db import alembic_config
+from duban.persistence.db import HEADS, SHIPPED_REVISIONS, StoreState, schema_state
+from duban.persistence.migrate import alembic_config
 from duban.persistence.models import Base
 
 
 def test_there_is_one_head():
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     assert len(heads) == 1, heads
+
+
+def test_the_revisions_a_store_is_checked_against_are_the_scripts():
+    """A new migration names itself in `SHIPPED_REVISIONS` and `HEADS` too (the store check reads no script)."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert set(scripts.get_heads()) == HEADS
+    assert {script.revision for script in scripts.walk_revisions()} == SHIPPED_REVISIONS
+
+
+@pytest.mark.parametrize(
+    ("recorded", "state"),
+    [(["0018"], StoreState.READY), (["0017"], StoreState.BEHIND), (["0002_reporting", "0003"], StoreState.BEHIND),
+     (["0099"], StoreState.AHEAD), ([], StoreState.EMPTY)],
+)  # fmt: skip
+def test_the_store_state_from_alembics_version_table(engine, recorded, state):
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM alembic_version"))
+            for revision in recorded:
+                connection.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": revision})
+        assert schema_state(engine) is state
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM alembic_version"))
+            connection.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": min(HEADS)})
+
+
+def test_a_command_checks_the_store_without_importing_alembic(migrated_template):
+    check = "import sys; from duban.cli.runtime import check_store; check_store(); print('alembic' in sys.modules)"
+    env = dict(os.environ, DUBAN_DATABASE_URL=migrated_template)
+    done = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
 
 
 def test_migrations_match_the_models(engine):
@@ -28,7 +67,8 @@ def test_the_year_close_migration_keeps_a_stores_plans_open(db_url):
     from alembic import command
     from sqlalchemy import text
 
-    from duban.persistence.db import make_engine, session_factory, upgrade
+    from duban.persistence.db import make_engine, session_factory
+    from duban.persistence.migrate import upgrade
     from duban.persistence.models import PlanRow
     from duban.services.yearclose import close_year
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from duban.choices import Role
 from duban.cli import default_plan_path
 from duban.demo import generate_demo_ledger, generate_demo_progress
-from duban.persistence.db import alembic_config, make_engine, session_factory, transaction, upgrade
+from duban.persistence.db import make_engine, session_factory, transaction
+from duban.persistence.migrate import alembic_config, upgrade
 from duban.persistence.models import PlanRow
 from duban.persistence.readcache import bypassed
 from duban.plan.planfile import read_plan_file

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from duban.persistence.db import make_engine, session_factory, upgrade
+from duban.persistence.db import make_engine, session_factory
+from duban.persistence.migrate import upgrade
 from duban.persistence.models import OrgUnitRow, UserRow
 from duban.plan.planfile import read_plan_file
 from duban.services.plan_loading import save_plan

@@ -34,7 +34,7 @@ def demo(
     """创建 SQLite 数据库，导入昭通市 2026 年计划和演示进度（及 2025 年全年数据），然后启动网页服务。"""
     from duban.cli import default_plan_path
     from duban.demo import generate_demo_last_year, generate_demo_ledger, generate_demo_progress
-    from duban.persistence.db import upgrade
+    from duban.persistence.migrate import upgrade
     from duban.plan.planfile import read_plan_file
     from duban.services.plan_loading import save_plan
     from duban.services.supervision_runs import apply_plan_rules
