@@ -98,6 +98,17 @@ def test_the_pdf_process_is_forked_before_the_store_is_imported(demo_url, tmp_pa
     assert not {"sqlalchemy", "duban.persistence.db", "duban.services.overview", "openpyxl", "docx"} & modules
 
 
+def test_a_monthly_bulletin_imports_neither_the_years_close_nor_the_migrations():
+    listed = "import sys, duban.reports.service; print(' '.join(sys.modules))"
+    modules = set(
+        subprocess.run(
+            [sys.executable, "-c", listed], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "duban.services.overview" in modules
+    assert not {"duban.services.yearclose", "duban.reports.yearend", "alembic"} & modules
+
+
 def test_the_pdf_process_is_forked_only_for_a_pdf():
     with pdf_process(["docx", "xlsx"]) as none:
         assert none is None

@@ -72,7 +72,7 @@ def result_command(
     """生成某年度的年度通报 / 考核结果（县区排名与完成情况），每种格式一个文件。"""
     from duban.cli.report import write_files
     from duban.reports.options import ReportError, parse_formats
-    from duban.reports.service import year_file_name, year_result_bulletin
+    from duban.reports.year_service import year_file_name, year_result_bulletin
 
     settings = get_settings()
     try:

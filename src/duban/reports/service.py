@@ -1,4 +1,7 @@
-"""From a period and an optional county to a finished bulletin file."""
+"""From a period and an optional county to a finished bulletin file.
+
+The year's 年度通报 / 考核结果 is `duban.reports.year_service`'s: a monthly bulletin does not import the year's
+close (0.05 s of a cold `duban report`)."""
 
 from __future__ import annotations
 
@@ -9,14 +12,12 @@ from duban.persistence.db import Session
 from duban.reports.build import build_bulletin
 from duban.reports.model import Bulletin
 from duban.reports.options import AUTO, ReportError, parse_period
-from duban.reports.yearend import build_year_result
 from duban.services.bulletins import Issued, next_number, record_issue
 from duban.services.office import office_settings
 from duban.services.overview import period_overview
 from duban.services.periods import next_due
-from duban.services.plans import find_plan, plan_of_year
+from duban.services.plans import find_plan
 from duban.services.supervision import open_items_by_indicator
-from duban.services.yearclose import year_result
 
 
 def bulletin_for(
@@ -89,20 +90,3 @@ def file_name(*, bulletin: Bulletin, fmt: str) -> str:
     """督查通报-2026-10.pdf, or 督查通报-2026-10-镇雄县.pdf for a county."""
     suffix = f"-{bulletin.unit}" if bulletin.unit else ""
     return f"督查通报-{bulletin.year}-{bulletin.month:02d}{suffix}.{fmt}"
-
-
-def year_result_bulletin(
-    *, session: Session, year: int | None, today: date, issued: date | None = None, number: int | None = None,
-    region: str | None = None,
-) -> Bulletin:  # fmt: skip
-    """The 年度通报 / 考核结果 of `year` (by default the newest year not in the future)."""
-    plan_row = plan_of_year(session=session, today=today, year=year, region=region)
-    if plan_row is None:
-        raise ReportError(f"数据库中没有{year or ''}年度的计划，请先导入计划")
-    result = year_result(session=session, plan_row=plan_row, today=today)
-    return build_year_result(result=result, issued=issued or today, number=number)
-
-
-def year_file_name(*, bulletin: Bulletin, fmt: str) -> str:
-    """考核结果-2026.docx."""
-    return f"考核结果-{bulletin.year}.{fmt}"

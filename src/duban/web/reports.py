@@ -20,7 +20,8 @@ from duban.policy import ANY_UNIT, Action, only_unit, require
 from duban.reports.files import render
 from duban.reports.model import Bulletin
 from duban.reports.options import FORMATS, MEDIA_TYPES, ReportError, parse_date, parse_number, parse_period
-from duban.reports.service import bulletin_for, file_name, year_file_name, year_result_bulletin
+from duban.reports.service import bulletin_for, file_name
+from duban.reports.year_service import year_file_name, year_result_bulletin
 from duban.services.bulletins import next_number
 from duban.services.office import current_month
 from duban.services.plans import unit_of_region
