@@ -588,8 +588,15 @@ def _verdict(tally: Tally, elapsed: float, args: argparse.Namespace) -> None:
           f"{args.leaders}: errors {errors} (server {tally.server_errors()}, shut out {tally.shut_out}), conflicts "
           f"{sum(tally.conflicts.values())}, lost {tally.lost}, {requests / elapsed:.1f} req/s, save p50/p95 "
           f"{s50:.0f}/{s95:.0f} ms (< {1000 * SAVE_P95:.0f}), dashboard p50/p95 {d50:.0f}/{d95:.0f} ms "
-          f"(< {1000 * DASHBOARD_P95:.0f}); the servers' own p95: save {_percentiles(tally.served.get('save', []))[1]:.0f}, "
-          f"dashboard {_percentiles(tally.served.get('dashboard', []))[1]:.0f} ms")  # fmt: skip
+          f"(< {1000 * DASHBOARD_P95:.0f}){_served_p95(tally)}")  # fmt: skip
+
+
+def _served_p95(tally: Tally) -> str:
+    """The servers' own p95 of saves and dashboards, if they said their time (`Server-Timing`)."""
+    if not tally.served:
+        return ""
+    save, dashboard = (_percentiles(tally.served.get(kind, []))[1] for kind in ("save", "dashboard"))
+    return f"; the servers' own p95: save {save:.0f}, dashboard {dashboard:.0f} ms"
 
 
 def _holds(entry: Any, name: str, wanted: str) -> bool:
