@@ -40,6 +40,12 @@ def test_every_response_carries_a_request_id_and_is_counted(client):
     assert 'duban_request_seconds_count{method="GET",route="/healthz"} 2.0' in metrics
 
 
+def test_every_response_says_the_servers_time_for_it(client):
+    timing = client.get("/healthz").headers["Server-Timing"]
+    name, duration = timing.split(";dur=")
+    assert name == "app" and 0 <= float(duration) < 60_000
+
+
 def test_log_lines_are_json():
     record = logging.LogRecord("duban", logging.WARNING, __file__, 1, "数据库慢了", None, None)
     line = json.loads(JsonFormatter().format(record))

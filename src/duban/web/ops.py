@@ -100,7 +100,8 @@ def metrics(request: Request) -> Response:
 
 
 class Observe(HttpMiddleware):
-    """Give each request an id, time it (to its response's start), count it and log one JSON line for it."""
+    """Give each request an id, time it (to its response's start), count it, say its time in the response's
+    `Server-Timing` header and log one JSON line for it."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -124,6 +125,9 @@ def _observed(request: Request, start: Message, elapsed: float, request_id: str)
     headers = MutableHeaders(scope=start)
     headers["X-Request-ID"] = request_id
     headers["X-Content-Type-Options"] = "nosniff"  # every answer is typed as it says, never sniffed
+    # the server's own time, apart from the network and the client's (a browser's devtools show it; so does
+    # bench_load.py beside what its clients measured)
+    headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}"
     if log.isEnabledFor(logging.INFO):
         log.info(json.dumps(_log_line(request, status, route, elapsed, request_id), ensure_ascii=False))
 
