@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import TOP_KINDS, EntryState, OrgKind, ScopeKind, Status
+from duban.choices import TOP_KINDS, OrgKind, ScopeKind, Status
 from duban.months import month_end
 from duban.persistence.generation import Generation, touched_since
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
@@ -530,7 +530,7 @@ def mark_pending(
     )
     if period_id is None:
         return
-    submitted = entry_states(session=session, period_id=period_id).in_state(EntryState.SUBMITTED)
+    submitted = entry_states(session=session, period_id=period_id).submitted
     row_of = {int(store_id): i for i, store_id in enumerate(indicator_ids)}
     column_of = {store_id: u for u, store_id in enumerate(unit_ids)}
     missing = STATUSES.index(Status.NOT_REPORTED)
