@@ -29,7 +29,7 @@ from duban.persistence.models import EntryRow
 from duban.persistence.readcache import bypassed
 from duban.plan.model import Breakdown, Indicator, Plan
 from duban.progress.batch import PeriodResult
-from duban.services import judged
+from duban.services import judged, summary
 from duban.services.entries import approve, record_value, return_entry, submit
 from duban.services.entry_states import EntryStates, entry_states
 from duban.services.history import LastYear, last_year
@@ -173,6 +173,7 @@ def splices(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def test_a_spliced_judged_period_equals_a_fresh_one_after_any_writes(
     world_and_factory: tuple[World, sessionmaker[Session]], splices: list[int], patched_states: list[int],
+    patched_lines: list[int],
 ) -> None:  # fmt: skip
     world, factory = world_and_factory
     writes = []
@@ -194,10 +195,36 @@ def test_a_spliced_judged_period_equals_a_fresh_one_after_any_writes(
                     fresh = judged_period(session=session, plan_row=world.plan_row, month=6, basis=basis)
                 assert_same(kept, fresh), (round_, op, operations[:round_])
                 assert_same_states(session, world.periods[5].id)
+                assert_same_lines(session, world, basis)
 
     office_work()
     assert len(writes) > 1000 and len(splices) > 100, (len(writes), len(splices))
     assert len(patched_states) > 100, len(patched_states)
+    # fewer than the splices (59 in one run): a period kept as it was and a whole judgement patch no lines
+    assert len(patched_lines) > 20, len(patched_lines)
+
+
+def assert_same_lines(session: Session, world: World, basis: Basis) -> None:
+    """The city lines, those of the rows judged again made anew over the lines before, equal lines made whole."""
+    kept = summary._lines(session=session, plan_row=world.plan_row, month=6, basis=basis)
+    with bypassed():
+        fresh = summary._lines(session=session, plan_row=world.plan_row, month=6, basis=basis)
+    assert kept.lines == fresh.lines
+    np.testing.assert_array_equal(kept.columns, fresh.columns)
+
+
+@pytest.fixture
+def patched_lines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the city lines were patched (the judged period spliced) rather than made whole."""
+    counted: list[int] = []
+    original = summary._lines_patched
+
+    def counting(**arguments: Any) -> Any:
+        counted.append(len(arguments["rows"]))
+        return original(**arguments)
+
+    monkeypatch.setattr(summary, "_lines_patched", counting)
+    return counted
 
 
 def assert_same_states(session: Session, period_id: int) -> None:
@@ -303,6 +330,12 @@ def test_an_approval_of_june_leaves_may_judged_and_summed_up_as_it_was(
         True
     ] * 3  # the very objects: nothing judged again
     assert june_after[0] is not june[0] and june_after[1] is not june[1]
+    untouched = [
+        i for i, line in enumerate(june[1].indicators) if line.indicator.id in ("L03-1", "M-1", "E-1")
+    ]
+    assert [june_after[1].indicators[i] is june[1].indicators[i] for i in untouched] == [
+        True
+    ] * 3  # not made anew
     row, unit = list(june[0].indicator_ids).index(world.rows["L02-1"].id), june[0].units.names.index("昭阳区")
     assert np.isnan(june[0].result.value[row, unit]) and not np.isnan(june_after[0].result.value[row, unit])
 
