@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +27,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duban.choices import TOP_KINDS, EntryState, OrgKind, ScopeKind, Status
+from duban.choices import TOP_KINDS, OrgKind, ScopeKind, Status
 from duban.months import month_end
 from duban.persistence.generation import Generation, touched_since
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UnitTargetRow
@@ -69,6 +70,23 @@ class JudgedPeriod:
     result: PeriodResult
     # (indicator row, unit column) → the unit whose own plan's roll-up the cell holds (a province's city), by name
     from_plans: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    splice: Splice | None = field(default=None, compare=False, repr=False)  # None: judged whole
+
+    def rows_since(self, other: JudgedPeriod) -> np.ndarray | None:
+        """The rows judged again since `other` if this period was spliced from that very object (the others hold
+        what they held there); None if not."""
+        if self.splice is None or self.splice.base() is not other:
+            return None
+        return self.splice.rows
+
+
+@dataclass(frozen=True)
+class Splice:
+    """The period a spliced one was made from (weakly held: a chain of them would keep every province's
+    arrays alive) and the rows judged again."""
+
+    base: weakref.ref[JudgedPeriod]
+    rows: np.ndarray
 
 
 def _judge_touched(
@@ -165,7 +183,7 @@ def _spliced(old: JudgedPeriod, part: JudgedPeriod) -> JudgedPeriod:
     cells = _put(old.reporting_cells, rows, part.reporting_cells)
     frame = _spliced_frame(old.frame, part.frame, rows)
     return dataclasses.replace(old, indicators=indicators, frame=frame, reporting_cells=cells, carried=carried,
-                               result=result)  # fmt: skip
+                               result=result, splice=Splice(weakref.ref(old), rows))  # fmt: skip
 
 
 def _put(whole: np.ndarray, rows: np.ndarray, part: np.ndarray) -> np.ndarray:
@@ -530,7 +548,7 @@ def mark_pending(
     )
     if period_id is None:
         return
-    submitted = entry_states(session=session, period_id=period_id).in_state(EntryState.SUBMITTED)
+    submitted = entry_states(session=session, period_id=period_id).submitted
     row_of = {int(store_id): i for i, store_id in enumerate(indicator_ids)}
     column_of = {store_id: u for u, store_id in enumerate(unit_ids)}
     missing = STATUSES.index(Status.NOT_REPORTED)

@@ -27,6 +27,7 @@ ranked county, none per (indicator, unit). Rules that make it agree with the ove
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -56,7 +57,6 @@ from duban.progress.rollup import Carried, Figure, carried_note
 from duban.services.entry_states import EntryStates, entry_states
 from duban.services.history import LastYear, last_year
 from duban.services.judged import (
-    Carry,
     JudgedPeriod,
     UnitFacts,
     as_decimal,
@@ -277,8 +277,8 @@ def _judged_lines(*, session: Session, plan_row: PlanRow, month: int, basis: Bas
     columns = city_columns(cells=core.reporting_cells, indicators=core.indicators, top=core.units.top)
     history = last_year(session=session, plan_row=plan_row)
     lines = _with_year_on_year(
-        lines=_city_lines(session=session, plan_row=plan_row, frame=core.frame, result=core.result,
-                          indicators=core.indicators, columns=columns, carried=core.carried),
+        lines=_city_lines(session=session, plan_row=plan_row, core=core, columns=columns,
+                          rows=range(len(core.indicators))),
         history=history, month=month,
     )  # fmt: skip
     return _JudgedLines(core, columns, lines, history)
@@ -287,24 +287,48 @@ def _judged_lines(*, session: Session, plan_row: PlanRow, month: int, basis: Bas
 def _lines_kept(
     *, session: Session, plan_row: PlanRow, month: int, basis: Basis, old: _JudgedLines
 ) -> _JudgedLines | None:
-    """`old` when the judged period and last year it was made of are still the very objects; None: made anew."""
+    """`old` when the judged period and last year it was made of are still the very objects; when the period
+    was spliced from `old`'s, `old` with the lines of the rows judged again made anew; None: made anew."""
     core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
-    kept = core is old.core and last_year(session=session, plan_row=plan_row) is old.history
-    return old if kept else None
+    rows = core.rows_since(old.core)
+    if last_year(session=session, plan_row=plan_row) is not old.history or (
+        core is not old.core and rows is None
+    ):
+        return None
+    return (
+        old
+        if rows is None
+        else _lines_patched(session=session, plan_row=plan_row, core=core, old=old, rows=rows)
+    )
+
+
+def _lines_patched(
+    *, session: Session, plan_row: PlanRow, core: JudgedPeriod, old: _JudgedLines, rows: np.ndarray
+) -> _JudgedLines:
+    """`old`'s lines with those of `rows` (and of any indicator whose city cell moved) made anew from `core`."""
+    columns = city_columns(cells=core.reporting_cells, indicators=core.indicators, top=core.units.top)
+    again = np.union1d(rows, np.flatnonzero(columns != old.columns)).tolist()
+    made = _city_lines(session=session, plan_row=plan_row, core=core, columns=columns, rows=again)
+    lines = list(old.lines)
+    for i, line in zip(again, _with_year_on_year(lines=made, history=old.history, month=core.frame.month),
+                       strict=True):  # fmt: skip
+        lines[i] = line
+    return _JudgedLines(core, columns, lines, old.history)
 
 
 # -- the city lines -----------------------------------------------------------------------------
 
 
 def _city_lines(
-    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, result: PeriodResult,
-    indicators: list[Indicator], columns: np.ndarray, carried: Carry,
-) -> list[CityLine]:  # fmt: skip
-    """One line per indicator, in document order, at the cell the overview shows as the city's."""
+    *, session: Session, plan_row: PlanRow, core: JudgedPeriod, columns: np.ndarray, rows: Iterable[int]
+) -> list[CityLine]:
+    """The lines of the indicators at `rows`, in their order, at the cell the overview shows as the city's."""
     places = _places(session, plan_row.id)
+    frame, result, carried = core.frame, core.result, core.carried
     on = month_end(plan_row.year, frame.month)
     lines = []
-    for i, ind in enumerate(indicators):
+    for i in rows:
+        ind = core.indicators[i]
         area, weight, livelihood, task = places[ind.id]
         expected = _expected(ind, frame, i, on, plan_row.year)
         judgement = _judgement(result, i, int(columns[i]), expected, ind.aspiration)
