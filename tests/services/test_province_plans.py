@@ -23,7 +23,7 @@ from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
 from duban.services.plans import UnitError, plans_below, save_org_units
 from duban.services.summary import dashboard_summary
-from services.test_summary import assert_pages_of_one_indicator
+from services.test_summary import assert_lean_pages_agree, assert_pages_of_one_indicator
 
 YEAR, JUNE = 2026, 6
 # region → (its units: name, kind, parent, code; C1's breakdown; R1's breakdown), by 行政区划代码
@@ -253,12 +253,13 @@ def test_the_plans_below_are_kept_across_an_approval_and_found_again_after_a_pla
     assert below() == ["南京市"]
 
 
-def test_the_province_page_of_one_indicator_holds_the_cities_roll_ups_as_the_overview_does(stored):
+def test_the_province_pages_hold_the_cities_roll_ups_as_the_full_overview_does(stored):
     with stored() as session, session.begin():
         may = ensure_periods(session=session, plan=_plan_row(session, "徐州市"), cutoff_day=25,
                              combine_jan_feb=False)[4]  # fmt: skip
         _report(session, "徐州市", "320302", 5, 25, period=may)
     with stored() as session:
         province = _plan_row(session, "江苏省")
-        overview = period_overview(session=session, plan_row=province, month=JUNE)
+        overview = period_overview(session=session, plan_row=province, month=JUNE, today=date(2026, 7, 1))
         assert_pages_of_one_indicator(session, province, overview)
+        assert_lean_pages_agree(session, province, overview, today=date(2026, 7, 1))

@@ -22,7 +22,7 @@ from duban.persistence.db import make_engine, session_factory
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.planfile import read_plan_file
 from duban.services.office import Basis
-from duban.services.overview import Overview, indicator_view, period_overview
+from duban.services.overview import IndicatorLine, Overview, indicator_view, period_overview
 from duban.services.plan_loading import save_plan
 from duban.services.plans import find_plan
 from duban.services.revisions import revise_target
@@ -147,6 +147,33 @@ def assert_pages_of_one_indicator(session: Session, row: PlanRow, overview: Over
         assert dataclasses.replace(view.line, area=line.area) == line, line.indicator.id
         assert (view.level, view.ranked, view.on, view.note) == (overview.level, overview.ranked, overview.on,
                                                                  overview.note)  # fmt: skip
+
+
+def assert_lean_pages_agree(session: Session, row: PlanRow, full: Overview, today: date = TODAY) -> None:
+    """The lean overview the indicator list and the ranked units' pages are built from shows what the full one
+    (made on `today`) does: each city line, the ranking, the areas, 报送情况 and every ranked unit's lines and
+    无此项任务."""
+    lean = period_overview(
+        session=session, plan_row=row, month=full.month, basis=full.basis, today=today, lean=True
+    )
+
+    def shown(line: IndicatorLine) -> tuple[object, ...]:
+        return (line.indicator, line.area, line.task_title, line.figure, line.judgement, line.each, line.stage,
+                line.carried, line.carried_note, line.row_id)  # fmt: skip
+
+    assert [shown(line) for line in lean.indicators] == [shown(line) for line in full.indicators]
+    assert (lean.rankings, lean.areas, lean.reporting) == (full.rankings, full.areas, full.reporting)
+    for unit in full.ranked:
+        lines = [[(line.indicator.id, u) for line, u in o.county_lines(unit)] for o in (lean, full)]
+        assert lines[0] == lines[1], unit
+        assert lean.no_task(unit) == full.no_task(unit)
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_the_indicator_list_and_the_ranked_units_pages_show_the_full_overviews_figures(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]], month: int
+) -> None:
+    assert_lean_pages_agree(session, demo, _both(session, demo, month, computed)[0])
 
 
 @pytest.mark.parametrize("month", MONTHS)

@@ -230,10 +230,10 @@ def period_overview(
 
     One read of the period judged by the vectorised judge (`judged.judged_period`, shared with the
     dashboard) gives every unit's figure and standing; the scalar `progress` functions are the reference
-    the tests hold it to. `lean` (the bulletin) keeps of an indicator judged at the city's cell only the
-    counties' and the ranked units' lines and those its words name (a lagging unit's 滞后原因, a carried figure):
-    a province's bulletin does not read 1,500 townships' lines per indicator; nor the city series, last year's
-    figures and the forecast, which a bulletin does not print.
+    the tests hold it to. `lean` (the bulletin, the indicator list, the ranked units' pages) keeps of an indicator
+    judged at the city's cell only the counties' and the ranked units' lines and those its words name (a lagging
+    unit's 滞后原因, a carried figure): a province's bulletin does not read 1,500 townships' lines per indicator;
+    nor the city series, last year's figures and the forecast, which neither a bulletin nor those pages show.
     """
     basis = basis or Basis()
     plan = _plan_in_force(session=session, plan_row=plan_row, month=month)

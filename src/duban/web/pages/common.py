@@ -283,7 +283,8 @@ def page_period(*, request: Request, session: Session, plan_row: PlanRow, month:
 
 
 def overview_of(request: Request, month: int | None) -> Overview:
-    """The period overview of the request's plan for the chosen month."""
+    """The period overview of the request's plan for the chosen month, lean: the pages that ask for it (the
+    indicator list, the ranked units' pages) show the city's lines and the ranked units' (`period_overview`)."""
     session = db_session(request)
     at = current(session=session)
     row = plan_for_request(request)
@@ -291,7 +292,7 @@ def overview_of(request: Request, month: int | None) -> Overview:
     today = today_of(request)
     view = remembered(session=session, at=at, key=("overview", row.id, chosen.month, chosen.basis, today),
                       compute=lambda: period_overview(session=session, plan_row=row, month=chosen.month,
-                                                      basis=chosen.basis, today=today))  # fmt: skip
+                                                      basis=chosen.basis, today=today, lean=True))  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)
 
 
