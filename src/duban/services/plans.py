@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KIND_VALUES, Accumulation, BreakdownStatus
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
-from duban.persistence.readcache import remembered, remembered_across_entries
+from duban.persistence.readcache import remembered_across_entries
 from duban.persistence.supervision_models import SupervisionRulesRow
 from duban.plan.model import (
     Area,
@@ -418,8 +418,8 @@ def plan_from_store(
     breakdowns = (
         _breakdowns(session, plan_row.id, only=breakdown_of)
         if breakdown_of is not None
-        else remembered(session=session, key=("breakdowns", plan_row.id), states=False,
-                        compute=lambda: _breakdowns(session, plan_row.id))
+        else remembered_across_entries(session=session, key=("breakdowns", plan_row.id),
+                                       compute=lambda: _breakdowns(session, plan_row.id))
     )  # fmt: skip
     return Plan(
         region=plan_row.region,
