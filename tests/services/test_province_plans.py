@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE
-from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
+from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow, UnitTargetRow
 from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.services.entries import approve, record_value, submit
 from duban.services.judged import JudgedPeriod, judged_period
@@ -21,8 +21,9 @@ from duban.services.office import Basis
 from duban.services.overview import period_overview
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
-from duban.services.plans import UnitError, plans_below, save_org_units
+from duban.services.plans import UnitError, plan_from_store, plans_below, save_org_units
 from duban.services.summary import dashboard_summary
+from services.test_summary import assert_lean_pages_agree, assert_pages_of_one_indicator
 
 YEAR, JUNE = 2026, 6
 # region → (its units: name, kind, parent, code; C1's breakdown; R1's breakdown), by 行政区划代码
@@ -250,3 +251,38 @@ def test_the_plans_below_are_kept_across_an_approval_and_found_again_after_a_pla
     with stored() as session, session.begin():
         session.scalars(select(PlanRow).where(PlanRow.region == "徐州市")).one().year = YEAR + 1
     assert below() == ["南京市"]
+
+
+def test_the_province_pages_hold_the_cities_roll_ups_as_the_full_overview_does(stored):
+    with stored() as session, session.begin():
+        may = ensure_periods(session=session, plan=_plan_row(session, "徐州市"), cutoff_day=25,
+                             combine_jan_feb=False)[4]  # fmt: skip
+        _report(session, "徐州市", "320302", 5, 25, period=may)
+    with stored() as session:
+        province = _plan_row(session, "江苏省")
+        overview = period_overview(session=session, plan_row=province, month=JUNE, today=date(2026, 7, 1))
+        assert_pages_of_one_indicator(session, province, overview)
+        assert_lean_pages_agree(session, province, overview, today=date(2026, 7, 1))
+
+
+def test_the_breakdowns_are_kept_across_an_approval_and_read_again_after_a_target_changed(stored):
+    """A plan's breakdowns (a province's 450,000 unit targets) are remembered across writes of entries alone:
+    an approval does not make the next page read them again; a unit's changed target is read."""
+
+    def breakdown() -> Breakdown | None:
+        with stored() as session:
+            plan = plan_from_store(session=session, plan_row=_plan_row(session, "徐州市"))
+        return next(ind for ind in plan.indicators() if ind.id == "C1").breakdown
+
+    first = breakdown()
+    with stored() as session, session.begin():
+        _report(session, "徐州市", "320303", 3, 20)
+    assert breakdown() is first
+    with stored() as session, session.begin():
+        indicator = session.scalars(select(IndicatorRow.id).where(
+            IndicatorRow.plan_id == _plan_row(session, "徐州市").id, IndicatorRow.code == "C1")).one()  # fmt: skip
+        unit = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.code == "320303")).one()
+        session.scalars(select(UnitTargetRow).where(UnitTargetRow.indicator_id == indicator,
+                                                    UnitTargetRow.unit_id == unit)).one().value = Decimal(12)  # fmt: skip
+    changed = breakdown()
+    assert changed is not None and changed.targets["云龙区"] == 12

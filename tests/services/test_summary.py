@@ -3,6 +3,7 @@ list, ranking, areas, map values and 报送情况, month by month (with and with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 from collections.abc import Iterator
@@ -20,7 +21,8 @@ from duban.demo import generate_demo_ledger, generate_demo_progress
 from duban.persistence.db import make_engine, session_factory
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.planfile import read_plan_file
-from duban.services.overview import Overview, period_overview
+from duban.services.office import Basis
+from duban.services.overview import IndicatorLine, Overview, indicator_view, period_overview
 from duban.services.plan_loading import save_plan
 from duban.services.plans import find_plan
 from duban.services.revisions import revise_target
@@ -131,6 +133,63 @@ def test_city_lines_counts_and_lagging_agree(
         )
         assert all(_same(a.value, b.value) for a, b in zip(ours.carried, theirs.carried, strict=True))
         assert ours.carried_note == theirs.carried_note
+
+
+def assert_pages_of_one_indicator(session: Session, row: PlanRow, overview: Overview) -> None:
+    """Each indicator's page, built from its row of the judged period alone, holds the line the period overview
+    builds for it (its area as the page shows it: the plan beside holds the page's breakdown alone)."""
+    for line in overview.indicators:
+        view = indicator_view(session=session, plan_row=row, month=overview.month, code=line.indicator.id,
+                              basis=overview.basis)  # fmt: skip
+        assert view is not None, line.indicator.id
+        bare = {"tasks": []}
+        assert view.line.area.model_copy(update=bare) == line.area.model_copy(update=bare)
+        assert dataclasses.replace(view.line, area=line.area) == line, line.indicator.id
+        assert (view.level, view.ranked, view.on, view.note) == (overview.level, overview.ranked, overview.on,
+                                                                 overview.note)  # fmt: skip
+
+
+def assert_lean_pages_agree(session: Session, row: PlanRow, full: Overview, today: date = TODAY) -> None:
+    """The lean overview the indicator list and the ranked units' pages are built from shows what the full one
+    (made on `today`) does: each city line, the ranking, the areas, 报送情况 and every ranked unit's lines and
+    无此项任务."""
+    lean = period_overview(
+        session=session, plan_row=row, month=full.month, basis=full.basis, today=today, lean=True
+    )
+
+    def shown(line: IndicatorLine) -> tuple[object, ...]:
+        return (line.indicator, line.area, line.task_title, line.figure, line.judgement, line.each, line.stage,
+                line.carried, line.carried_note, line.row_id)  # fmt: skip
+
+    assert [shown(line) for line in lean.indicators] == [shown(line) for line in full.indicators]
+    assert (lean.rankings, lean.areas, lean.reporting) == (full.rankings, full.areas, full.reporting)
+    for unit in full.ranked:
+        lines = [[(line.indicator.id, u) for line, u in o.county_lines(unit)] for o in (lean, full)]
+        assert lines[0] == lines[1], unit
+        assert lean.no_task(unit) == full.no_task(unit)
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_the_indicator_list_and_the_ranked_units_pages_show_the_full_overviews_figures(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]], month: int
+) -> None:
+    assert_lean_pages_agree(session, demo, _both(session, demo, month, computed)[0])
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_the_page_of_each_indicator_holds_the_overviews_line(
+    session: Session, demo: PlanRow, computed: dict[int, tuple[Overview, DashboardSummary]], month: int
+) -> None:
+    assert_pages_of_one_indicator(session, demo, _both(session, demo, month, computed)[0])
+
+
+def test_the_page_of_each_indicator_holds_the_overviews_line_with_submitted_figures(
+    session: Session, demo: PlanRow
+) -> None:
+    basis = Basis(include_submitted=True)
+    overview = period_overview(session=session, plan_row=demo, month=11, basis=basis, today=TODAY)
+    assert_pages_of_one_indicator(session, demo, overview)
+    assert indicator_view(session=session, plan_row=demo, month=11, code="无此指标") is None
 
 
 @pytest.mark.parametrize("month", MONTHS)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from duban.web.pages import common
 from web.conftest import log_in
 
 READ_PAGES = ["/", "/?month=3", "/map", "/map?measure=L02-1", "/map/data", "/indicators",
@@ -144,3 +145,22 @@ def test_static_assets_are_served_compressed(client):
     response = client.get("/static/css/duban.css", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.headers.get("content-encoding") == "gzip"
+
+
+def test_the_indicator_and_ranked_unit_pages_build_no_unit_line_they_do_not_show(client, monkeypatch):
+    """A province's full overview holds 450,000 unit lines: the indicator page builds its indicator's alone
+    (`overview.indicator_view`), the list and the ranked units' pages the lean overview's."""
+    asked: list[tuple[str, bool]] = []
+    whole = common.period_overview
+
+    def recorded(**kwargs):
+        asked.append((kwargs["month"], kwargs.get("lean", False)))
+        return whole(**kwargs)
+
+    monkeypatch.setattr(common, "period_overview", recorded)
+    log_in(client, "admin")
+    assert client.get("/indicators/L02-1?month=3").status_code == 200
+    assert asked == []
+    for path in ("/indicators?month=3", "/counties?month=3", "/counties/镇雄县?month=3"):
+        assert client.get(path).status_code == 200
+    assert asked == [(3, True), (2, True)]  # each month once, remembered for the pages after

@@ -102,7 +102,7 @@ def _judge_touched(
     if len(rows) > MOST_SPLICED * len(old.indicator_ids):
         return None
     part = _judge_from_store(session=session, plan_row=plan_row, month=month, basis=basis,
-                             only=old.indicator_ids[_with_operands(old, rows)])  # fmt: skip
+                             only=old.indicator_ids[with_operands(old, rows)])  # fmt: skip
     return old if _unchanged(old, part) else _spliced(old, part)
 
 
@@ -156,7 +156,7 @@ def _with_formulas(old: JudgedPeriod, rows: np.ndarray) -> np.ndarray:
         found |= more
 
 
-def _with_operands(old: JudgedPeriod, rows: np.ndarray) -> np.ndarray:
+def with_operands(old: JudgedPeriod, rows: np.ndarray) -> np.ndarray:
     """`rows` and the rows their formulas read, at any depth."""
     row_of = {code: i for i, code in enumerate(old.frame.indicators.ids)}
     found, todo = set(rows.tolist()), list(rows.tolist())
@@ -407,10 +407,12 @@ def _plans_below_rows(
 
 
 def with_plans_below_history(
-    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, core: JudgedPeriod, basis: Basis
-) -> PeriodFrame:
+    *, session: Session, plan_row: PlanRow, frame: PeriodFrame, units: UnitFacts, indicators: list[Indicator],
+    basis: Basis,
+) -> PeriodFrame:  # fmt: skip
     """A frame of every month so far with, month by month, what `_with_plans_below` adds to the month judged:
-    the cities' own plans' roll-ups where the province's plan holds no figure (so its series agree with its cells)."""
+    the cities' own plans' roll-ups where the province's plan holds no figure (so its series agree with its cells).
+    `indicators` are the frame's, in its order."""
     if frame.row_month is None or not plans_below(session=session, plan_row=plan_row):
         return frame
     taken = frame
@@ -421,8 +423,8 @@ def with_plans_below_history(
             numerator=None if frame.numerator is None else frame.numerator[at],
             denominator=None if frame.denominator is None else frame.denominator[at], row_month=None,
         )  # fmt: skip
-        rows, _ = _plans_below_rows(session=session, plan_row=plan_row, frame=alone, units=core.units,
-                                    indicators=core.indicators, basis=basis)  # fmt: skip
+        rows, _ = _plans_below_rows(session=session, plan_row=plan_row, frame=alone, units=units,
+                                    indicators=indicators, basis=basis)  # fmt: skip
         taken = _with_rows(taken, rows, month=month)
     return taken
 

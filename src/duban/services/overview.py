@@ -58,6 +58,7 @@ from duban.services.judged import (
     as_decimal,
     city_columns,
     judged_period,
+    with_operands,
     with_plans_below_history,
 )
 from duban.services.office import Basis, period_note
@@ -138,10 +139,9 @@ class CityStanding(Protocol):
 LineT = TypeVar("LineT", bound=CityStanding)
 
 
-class Headlines(Generic[LineT]):
-    """Headline figures over `indicators`, shared by the overview and the dashboard summary."""
+class PeriodNote:
+    """What a page says of its period: 数据截至…, and whether it is the 当前报送期."""
 
-    indicators: Sequence[LineT]
     on: date
     basis: Basis
     current: int
@@ -150,6 +150,28 @@ class Headlines(Generic[LineT]):
     def note(self) -> str:
         """数据截至…，以审核通过的数据为准 (or the basis the office chose)."""
         return period_note(year=self.on.year, month=self.on.month, basis=self.basis)
+
+
+class PlanWords:
+    """What the pages say of a plan model: its level's words and the units it ranks."""
+
+    plan: Plan
+
+    @property
+    def level(self) -> Level:
+        """The plan's level, whose words the pages use (县（市、区）排名, a province's 市（州）排名)."""
+        return plan_level(self.plan)
+
+    @property
+    def ranked(self) -> list[str]:
+        """The units the plan ranks, each with its unit page: a city's counties, a province's 州市."""
+        return ranked_units(self.plan)
+
+
+class Headlines(PeriodNote, Generic[LineT]):
+    """Headline figures over `indicators`, shared by the overview and the dashboard summary."""
+
+    indicators: Sequence[LineT]
 
     def status_counts(self, *, include_aspirations: bool = False) -> dict[Status, int]:
         """Headline counts of indicators by city status (力争 targets left out unless asked)."""
@@ -166,7 +188,7 @@ class Headlines(Generic[LineT]):
 
 
 @dataclass
-class Overview(Headlines[IndicatorLine]):
+class Overview(Headlines[IndicatorLine], PlanWords):
     """The plan in one period."""
 
     plan: Plan
@@ -180,16 +202,6 @@ class Overview(Headlines[IndicatorLine]):
     revisions: list[TargetChange] = field(default_factory=list)
     basis: Basis = field(default_factory=Basis)
     current: int = 0  # the 当前报送期, for saying whether this month is it
-
-    @property
-    def level(self) -> Level:
-        """The plan's level, whose words the pages use (县（市、区）排名, a province's 市（州）排名)."""
-        return plan_level(self.plan)
-
-    @property
-    def ranked(self) -> list[str]:
-        """The units the plan ranks, each with its unit page: a city's counties, a province's 州市."""
-        return ranked_units(self.plan)
 
     def livelihood(self) -> list[IndicatorLine]:
         return [line for line in self.indicators if line.area.livelihood]
@@ -218,16 +230,13 @@ def period_overview(
 
     One read of the period judged by the vectorised judge (`judged.judged_period`, shared with the
     dashboard) gives every unit's figure and standing; the scalar `progress` functions are the reference
-    the tests hold it to. `lean` (the bulletin) keeps of an indicator judged at the city's cell only the
-    counties' and the ranked units' lines and those its words name (a lagging unit's 滞后原因, a carried figure):
-    a province's bulletin does not read 1,500 townships' lines per indicator; nor the city series, last year's
-    figures and the forecast, which a bulletin does not print.
+    the tests hold it to. `lean` (the bulletin, the indicator list, the ranked units' pages) keeps of an indicator
+    judged at the city's cell only the counties' and the ranked units' lines and those its words name (a lagging
+    unit's 滞后原因, a carried figure): a province's bulletin does not read 1,500 townships' lines per indicator;
+    nor the city series, last year's figures and the forecast, which neither a bulletin nor those pages show.
     """
     basis = basis or Basis()
-    plan = plan_from_store(session=session, plan_row=plan_row, month=month)
-    plan = revised_plan(
-        plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
-    )
+    plan = _plan_in_force(session=session, plan_row=plan_row, month=month)
     core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
     fed = _ledger_feeds(session, plan_row.id, plan, month)
     ranked = ranked_units(plan)
@@ -252,6 +261,59 @@ def period_overview(
         revisions=changes_through(session=session, plan_id=plan_row.id, year=plan.year, month=month),
         basis=basis,
     )  # fmt: skip
+
+
+@dataclass
+class IndicatorView(PeriodNote, PlanWords):
+    """One indicator in one period, as its page shows it: its line, as the period overview holds it."""
+
+    plan: Plan  # with the breakdown of the line's indicator alone
+    plan_id: int
+    month: int
+    on: date
+    line: IndicatorLine
+    basis: Basis = field(default_factory=Basis)
+    current: int = 0  # the 当前报送期, for saying whether this month is it
+
+
+def indicator_view(
+    *, session: Session, plan_row: PlanRow, month: int, code: str, basis: Basis | None = None
+) -> IndicatorView | None:
+    """Indicator `code`'s line in `month` as `period_overview` makes it, from its row of the judged period alone:
+    a province's page of one indicator makes its 1,646 units' lines, not the 450,000 of every indicator.
+    None when the plan asks no indicator of that code in `month`."""
+    basis = basis or Basis()
+    core = judged_period(session=session, plan_row=plan_row, month=month, basis=basis)
+    i = next((n for n, found in enumerate(core.frame.indicators.ids) if found == code), None)
+    if i is None:
+        return None
+    ident = int(core.indicator_ids[i])
+    plan = _plan_in_force(session=session, plan_row=plan_row, month=month, breakdown_of=ident)
+    area, task_title, ind = next((area, task.title, ind) for area in plan.areas for task in area.tasks
+                                 for ind in task.indicators if ind.id == code)  # fmt: skip
+    fed = _ledger_feeds(session, plan_row.id, plan, month, only=ind)
+    facts = _month_facts(session=session, plan_id=plan_row.id, month=month, pending=basis.include_submitted,
+                         indicator=ident)  # fmt: skip
+    series = _city_series(
+        session=session, plan_row=plan_row, core=core, fed=fed, basis=basis, rows=np.array([i])
+    )
+    period = _Period(plan=plan, month=month, core=core, fed=fed, shown=None, reach=_reach(plan, core, None, [ind]),
+                     facts=facts, series=series)  # fmt: skip
+    line = _indicator_line(period, area, task_title, ind)
+    _add_outlook(
+        lines=[line], history=last_year(session=session, plan_row=plan_row), year=plan.year, month=month
+    )
+    return IndicatorView(plan=plan, plan_id=plan_row.id, month=month, on=period.on, line=line, basis=basis)
+
+
+def _plan_in_force(
+    *, session: Session, plan_row: PlanRow, month: int, breakdown_of: int | None = None
+) -> Plan:
+    """The plan asked in `month` with the targets then in force (`plans.plan_from_store` on `breakdown_of`)."""
+    plan = plan_from_store(session=session, plan_row=plan_row, month=month, breakdown_of=breakdown_of)
+    return revised_plan(
+        plan=plan, targets=targets_in_force(session=session, plan_id=plan_row.id, month=month)
+    )
 
 
 class _Fact(NamedTuple):
@@ -313,15 +375,18 @@ class _Period:
         return self.facts.get((int(self.core.indicator_ids[i]), self.core.units.ids[u]))
 
 
-def _ledger_feeds(session: Session, plan_id: int, plan: Plan, month: int) -> _Fed:
-    """Indicator code → month → unit → figure, for indicators whose `feed:` names a ledger figure."""
-    if not any(ind.fed_by_ledger for ind in plan.indicators()):
+def _ledger_feeds(
+    session: Session, plan_id: int, plan: Plan, month: int, only: Indicator | None = None
+) -> _Fed:
+    """Indicator code → month → unit → figure, for indicators (of `only`, that one) whose `feed:` names a ledger
+    figure."""
+    if not any(ind.fed_by_ledger for ind in (plan.indicators() if only is None else [only])):
         return {}
     ends = {month_end(plan.year, m): m for m in range(1, month + 1)}
     found: _Fed = defaultdict(dict)
     for on, feeds in ledger_feeds_on(session=session, plan_id=plan_id, dates=list(ends)).items():
         for code, values in feeds.items():
-            if values:
+            if values and (only is None or code == only.id):
                 found[code][ends[on]] = dict(values)
     return dict(found)
 
@@ -334,10 +399,12 @@ class _FactScope(NamedTuple):
 
 
 def _month_facts(
-    *, session: Session, plan_id: int, month: int, pending: bool, only: _FactScope | None = None
-) -> dict[tuple[int, int], _Fact]:
+    *, session: Session, plan_id: int, month: int, pending: bool, only: _FactScope | None = None,
+    indicator: int | None = None,
+) -> dict[tuple[int, int], _Fact]:  # fmt: skip
     """(indicator id, unit id) → state, 备注 and stage of the month's entries (the submitted stage when `pending`);
-    with `only`, the entries of its units and indicators and those unlike a plain approved figure."""
+    with `only`, the entries of its units and indicators and those unlike a plain approved figure; with
+    `indicator` (a store id), that indicator's alone."""
     period_id = session.scalar(
         select(PeriodRow.id).where(PeriodRow.plan_id == plan_id, PeriodRow.month == month)
     )
@@ -351,6 +418,8 @@ def _month_facts(
             EntryRow.unit_id.in_(only.units), EntryRow.indicator_id.in_(only.indicators), EntryRow.note.is_not(None),
             stage.is_not(None), EntryRow.state != EntryState.APPROVED.value,
         ))  # fmt: skip
+    if indicator is not None:
+        query = query.where(EntryRow.indicator_id == indicator)
     states, stages = {s.value: s for s in EntryState}, {s.value: s for s in MilestoneStage}
     return {
         (indicator, unit): _Fact(states[state], note, stages[code] if code else None, shown)
@@ -367,32 +436,36 @@ def _counted(column: Any, pending: bool) -> Any:
 
 
 def _city_series(
-    *, session: Session, plan_row: PlanRow, core: JudgedPeriod, fed: _Fed, basis: Basis
-) -> dict[int, list[tuple[int, Decimal]]]:
+    *, session: Session, plan_row: PlanRow, core: JudgedPeriod, fed: _Fed, basis: Basis,
+    rows: np.ndarray | None = None,
+) -> dict[int, list[tuple[int, Decimal]]]:  # fmt: skip
     """Indicator row → the city figure month by month, over the months a reporting unit has a figure in;
     with carry-forward, a month a unit missed holds its last earlier figure. A milestone's figure is its stage's
-    credit times the target (实施中: 60 %), as the page judges it, not the count typed beside the stage."""
-    month = core.frame.month
-    frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month, history=True,
-                            pending=basis.include_submitted)  # fmt: skip
-    frame = _with_fed_history(frame, core.reporting_cells, fed)
-    frame = with_plans_below_history(session=session, plan_row=plan_row, frame=frame, core=core, basis=basis)
-    cells = core.reporting_cells
-    carries = [basis.carry_forward and carries_forward(indicator=ind) for ind in core.indicators]
+    credit times the target (实施中: 60 %), as the page judges it, not the count typed beside the stage.
+    With `rows`, of those rows (and the rows their formulas read) alone: their history alone is read."""
+    month, rows = core.frame.month, None if rows is None else with_operands(core, rows)
+    frame, _ = period_frame(session=session, plan_id=plan_row.id, month=month, history=True, pending=basis.include_submitted,
+                            only=None if rows is None else core.indicator_ids[rows].tolist())  # fmt: skip
+    rows = np.arange(len(core.indicators)) if rows is None else rows
+    cells, indicators = core.reporting_cells[rows], [core.indicators[r] for r in rows]
+    frame = _with_fed_history(frame, cells, fed)
+    frame = with_plans_below_history(session=session, plan_row=plan_row, frame=frame, units=core.units,
+                                     indicators=indicators, basis=basis)  # fmt: skip
+    carries = [basis.carry_forward and carries_forward(indicator=ind) for ind in indicators]
     carry = np.array(carries, dtype=bool)
     value, _, _, _ = rolled_up(frame=frame, carry=cells & (carry & (cells.sum(axis=1) > 1))[:, None])
-    seen = np.zeros((month, len(core.indicators)), dtype=bool)
+    seen = np.zeros((month, len(indicators)), dtype=bool)
     own = ~np.isnan(frame.value)
     if frame.numerator is not None and frame.denominator is not None:
         own |= ~np.isnan(frame.numerator) & ~np.isnan(frame.denominator)
     own &= cells[frame.indicator, frame.unit]
     assert frame.row_month is not None
     seen[frame.row_month[own] - 1, frame.indicator[own]] = True
-    column = city_columns(cells=cells, indicators=core.indicators, top=core.units.top)
+    column = city_columns(cells=cells, indicators=indicators, top=core.units.top)
     series = {}
-    for i in range(len(core.indicators)):
+    for i, row in enumerate(rows.tolist()):
         at = value[:, i, column[i]]
-        series[i] = [
+        series[row] = [
             (int(m) + 1, v)
             for m in np.flatnonzero(seen[:, i] & ~np.isnan(at))
             if (v := as_decimal(at[m])) is not None
@@ -454,14 +527,17 @@ class _Reach(NamedTuple):
     whole: bool
 
 
-def _reach(plan: Plan, core: JudgedPeriod, shown: frozenset[str] | None) -> dict[str, _Reach]:
-    """Indicator code → its reach: every line for the pages, for the bulletin where the city's figure needs them."""
+def _reach(
+    plan: Plan, core: JudgedPeriod, shown: frozenset[str] | None, indicators: list[Indicator] | None = None
+) -> dict[str, _Reach]:
+    """Indicator code → its reach (of the plan's indicators, or of `indicators`): every line for the pages, for the
+    bulletin where the city's figure needs them."""
     ancestors, reach = _ancestry(plan), {}
     row_of = {code: i for i, code in enumerate(core.frame.indicators.ids)}
     tops_of: dict[
         tuple[str, ...], set[str]
     ] = {}  # most indicators share their units: a province's 1,500 townships
-    for ind in plan.indicators():
+    for ind in plan.indicators() if indicators is None else indicators:
         i, names = row_of[ind.id], reporting_units(indicator=ind, plan=plan)
         key = tuple(names)
         if key not in tops_of:
@@ -672,4 +748,13 @@ def good_share(lines: list[IndicatorLine]) -> Decimal:
     return Decimal(100) * good / len(lines)
 
 
-__all__ = ["IndicatorLine", "Overview", "ReportingLine", "UnitLine", "city_name", "period_overview"]
+__all__ = [
+    "IndicatorLine",
+    "IndicatorView",
+    "Overview",
+    "ReportingLine",
+    "UnitLine",
+    "city_name",
+    "indicator_view",
+    "period_overview",
+]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from duban.choices import TOP_KIND_VALUES, Accumulation, BreakdownStatus
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
-from duban.persistence.readcache import remembered, remembered_across_entries
+from duban.persistence.readcache import remembered_across_entries
 from duban.persistence.supervision_models import SupervisionRulesRow
 from duban.plan.model import (
     Area,
@@ -403,18 +403,24 @@ def plan_years(*, session: Session) -> list[tuple[int, str]]:
 
 
 def plan_from_store(
-    *, session: Session, plan_row: PlanRow, month: int | None = None, retired: bool = False
-) -> Plan:
+    *, session: Session, plan_row: PlanRow, month: int | None = None, retired: bool = False,
+    breakdown_of: int | None = None,
+) -> Plan:  # fmt: skip
     """Rebuild the pure plan model from the store, e.g. for `duban plan export`.
 
     Without `month` it is the plan in force (retired indicators left out); with `month`, the indicators
-    asked in that month; with `retired`, every stored indicator.
+    asked in that month; with `retired`, every stored indicator. With `breakdown_of` (a store id) only that
+    indicator holds its breakdown (the page of one indicator: a province's others hold 450,000 unit targets).
     """
     units = plan_units(session=session, region=plan_row.region)
     within = {u.id for u in units}
     asked = (lambda row: True) if retired else (lambda row: is_asked(row, month))
-    breakdowns = remembered(session=session, key=("breakdowns", plan_row.id), states=False,
-                            compute=lambda: _breakdowns(session, plan_row.id))  # fmt: skip
+    breakdowns = (
+        _breakdowns(session, plan_row.id, only=breakdown_of)
+        if breakdown_of is not None
+        else remembered_across_entries(session=session, key=("breakdowns", plan_row.id),
+                                       compute=lambda: _breakdowns(session, plan_row.id))
+    )  # fmt: skip
     return Plan(
         region=plan_row.region,
         year=plan_row.year,
@@ -499,9 +505,9 @@ def _task(row: TaskRow, asked: Callable[[IndicatorRow], bool], breakdowns: dict[
                 indicators=[_indicator(i, breakdowns.get(i.id)) for i in row.indicators if asked(i)])  # fmt: skip
 
 
-def _breakdowns(session: Session, plan_id: int) -> dict[int, Breakdown]:
-    """Every indicator's breakdown from one query of plain rows (a province holds 450,000 unit targets:
-    an ORM object for each cost a minute in the bulletin)."""
+def _breakdowns(session: Session, plan_id: int, only: int | None = None) -> dict[int, Breakdown]:
+    """Every indicator's breakdown (or the indicator `only`'s) from one query of plain rows (a province holds
+    450,000 unit targets: an ORM object for each cost a minute in the bulletin)."""
     query = (
         select(UnitTargetRow.indicator_id, OrgUnitRow.name, UnitTargetRow.value, UnitTargetRow.status,
                UnitTargetRow.basis)
@@ -510,6 +516,8 @@ def _breakdowns(session: Session, plan_id: int) -> dict[int, Breakdown]:
         .where(IndicatorRow.plan_id == plan_id)
         .order_by(UnitTargetRow.indicator_id, UnitTargetRow.id)
     )  # fmt: skip
+    if only is not None:
+        query = query.where(UnitTargetRow.indicator_id == only)
     breakdowns = {}
     rows = session.connection().execute(query).all()  # plain rows fetched at once, without the ORM's layer
     for ident, group in groupby(rows, itemgetter(0)):

@@ -28,7 +28,7 @@ from duban.policy import ANY_UNIT, Action, Refused, allowed, plan_refusal, refus
 from duban.progress.changes import counts_sentence
 from duban.progress.ranking import shown_score
 from duban.services.office import Basis, current_month, office_settings
-from duban.services.overview import Overview, period_overview
+from duban.services.overview import IndicatorView, Overview, indicator_view, period_overview
 from duban.services.plans import path_of_region, plan_of_unit, plan_of_year, plan_years, unit_of_region
 from duban.services.units import region_level
 from duban.settings import Settings
@@ -283,7 +283,8 @@ def page_period(*, request: Request, session: Session, plan_row: PlanRow, month:
 
 
 def overview_of(request: Request, month: int | None) -> Overview:
-    """The period overview of the request's plan for the chosen month."""
+    """The period overview of the request's plan for the chosen month, lean: the pages that ask for it (the
+    indicator list, the ranked units' pages) show the city's lines and the ranked units' (`period_overview`)."""
     session = db_session(request)
     at = current(session=session)
     row = plan_for_request(request)
@@ -291,8 +292,20 @@ def overview_of(request: Request, month: int | None) -> Overview:
     today = today_of(request)
     view = remembered(session=session, at=at, key=("overview", row.id, chosen.month, chosen.basis, today),
                       compute=lambda: period_overview(session=session, plan_row=row, month=chosen.month,
-                                                      basis=chosen.basis, today=today))  # fmt: skip
+                                                      basis=chosen.basis, today=today, lean=True))  # fmt: skip
     return dataclasses.replace(view, current=chosen.current)
+
+
+def indicator_view_of(request: Request, month: int | None, code: str) -> IndicatorView | None:
+    """One indicator of the request's plan in the chosen month (None: the plan has no such indicator then)."""
+    session = db_session(request)
+    at = current(session=session)
+    row = plan_for_request(request)
+    chosen = page_period(request=request, session=session, plan_row=row, month=month)
+    view = remembered(session=session, at=at, key=("indicator", row.id, chosen.month, chosen.basis, code),
+                      compute=lambda: indicator_view(session=session, plan_row=row, month=chosen.month, code=code,
+                                                     basis=chosen.basis))  # fmt: skip
+    return None if view is None else dataclasses.replace(view, current=chosen.current)
 
 
 def previous_overview(request: Request, view: Overview) -> Overview | None:

@@ -17,7 +17,14 @@ from duban.progress.expected import expected_share
 from duban.services.change_history import ACTIONS, indicator_history
 from duban.services.overview import IndicatorLine, Overview
 from duban.web.auth import CurrentUser, allow, db_session
-from duban.web.pages.common import as_json, overview_of, page_slice, previous_overview, render
+from duban.web.pages.common import (
+    as_json,
+    indicator_view_of,
+    overview_of,
+    page_slice,
+    previous_overview,
+    render,
+)
 from duban.web.params import PageQuery
 
 router = APIRouter(include_in_schema=False)
@@ -59,10 +66,10 @@ def indicator_page(
     page: PageQuery = 1,
 ) -> HTMLResponse:  # fmt: skip
     """Chart against 序时进度 and target, each unit's standing, the audit trail and the source."""
-    view = overview_of(request, month)
-    line = next((x for x in view.indicators if x.indicator.id == code), None)
-    if line is None:
+    view = indicator_view_of(request, month, code)
+    if view is None:
         raise HTTPException(status_code=404, detail=f"没有编号为“{code}”的指标")
+    line = view.line
     own = only_unit(user, Action.READ_FIGURES)  # as the API: a reporter sees their unit's drafts and reasons
     trail, page, pages = page_slice(
         indicator_history(session=db_session(request), indicator_id=line.row_id, unit_id=own), page
