@@ -173,11 +173,16 @@ def test_the_provinces_reporting_counts_a_city_that_reported_in_its_own_plan(sto
     assert lines == {"南京市": (2, 2, 0), "徐州市": (2, 2, 0)}
 
 
-def test_the_provinces_chart_series_holds_the_cities_figures_as_its_table_does(stored):
+def _report_may_in_xuzhou(stored: sessionmaker[Session]) -> None:
+    """徐州市's own plan gets its May, with 320302's approved figures (C1 5, R1 25 of 50)."""
     with stored() as session, session.begin():
         may = ensure_periods(session=session, plan=_plan_row(session, "徐州市"), cutoff_day=25,
                              combine_jan_feb=False)[4]  # fmt: skip
         _report(session, "徐州市", "320302", 5, 25, period=may)
+
+
+def test_the_provinces_chart_series_holds_the_cities_figures_as_its_table_does(stored):
+    _report_may_in_xuzhou(stored)
     with stored() as session:
         overview = period_overview(session=session, plan_row=_plan_row(session, "江苏省"), month=JUNE)
     count = next(line for line in overview.indicators if line.indicator.id == "C1")
@@ -254,10 +259,7 @@ def test_the_plans_below_are_kept_across_an_approval_and_found_again_after_a_pla
 
 
 def test_the_province_pages_hold_the_cities_roll_ups_as_the_full_overview_does(stored):
-    with stored() as session, session.begin():
-        may = ensure_periods(session=session, plan=_plan_row(session, "徐州市"), cutoff_day=25,
-                             combine_jan_feb=False)[4]  # fmt: skip
-        _report(session, "徐州市", "320302", 5, 25, period=may)
+    _report_may_in_xuzhou(stored)
     with stored() as session:
         province = _plan_row(session, "江苏省")
         overview = period_overview(session=session, plan_row=province, month=JUNE, today=date(2026, 7, 1))
