@@ -60,11 +60,6 @@ class EntryStates:
         rows = found.reshape(-1, 3).astype(np.int64)
         return cls(period_id, _split(rows), _counted([rows]), _awaiting(rows))
 
-    @property
-    def rows(self) -> np.ndarray:
-        """Every entry as (indicator id, unit id, state code), ordered by indicator id."""
-        return np.concatenate([_NONE, *(self.by_indicator[i] for i in sorted(self.by_indicator))])
-
     def refreshed(self, *, session: Session, since: Generation) -> EntryStates | None:
         """These states with the entries of the indicators touched since `since` read again; None: read all."""
         touched = touched_since(session=session, since=since, states=True, period_id=self.period_id)
