@@ -102,11 +102,11 @@ def _sqlite_savepoint(connection: Any, _name: str) -> None:
     The sqlite3 driver begins its transactions lazily, at the first write; a savepoint taken before
     that starts a transaction of its own, which its RELEASE then commits — outside the session's
     transaction. Reads stay outside a transaction as before, so a request that read first and writes
-    later meets optimistic version checks, not SQLite's stale-snapshot error.
+    later meets optimistic version checks, not SQLite's stale-snapshot error. The BEGIN (deferred) takes
+    no lock: the process's writer turn is taken before the first statement inside (`writers.before_write`).
     """
     dbapi_connection = connection.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
-        dbapi_connection.take_turn()
         dbapi_connection.execute("BEGIN")
 
 

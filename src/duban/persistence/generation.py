@@ -278,8 +278,7 @@ def _move_counters(session: Session) -> None:
     if session.connection().dialect.name == "postgresql":
         moved = _move_and_record(session, flags, touched)
     else:  # SQLite's lock is the whole store's, taken at the transaction's first write: no row to hurry
-        moved = _move(session, flags)
-        _record(session, moved, touched)
+        moved = _move_then_record(session, flags, touched)
     if len(moved) < len(flags):  # a store whose rows were removed by hand
         session.add_all(
             GenerationRow(name=name, value=secrets.randbits(40)) for name in flags if name not in moved
@@ -289,11 +288,6 @@ def _move_counters(session: Session) -> None:
     _prune(session, flags, moved)
 
 
-def _move(session: Session, flags: list[str]) -> dict[str, int]:
-    """Move the counters `flags`; the values they moved to."""
-    return dict(session.execute(_moving(flags).execution_options(synchronize_session=False)).all())
-
-
 def _moving(flags: list[str]) -> Any:
     return (
         update(GenerationRow).where(GenerationRow.name.in_(flags)).values(value=GenerationRow.value + 1)
@@ -301,11 +295,52 @@ def _moving(flags: list[str]) -> Any:
     )  # fmt: skip
 
 
-def _record(session: Session, moved: dict[str, int], touched: set[tuple[int, int | None] | None]) -> None:
-    """What this move touched, filed under the counters it moved to."""
+def _move_then_record(
+    session: Session, flags: list[str], touched: set[tuple[int, int | None] | None]
+) -> dict[str, int]:
+    """Move the counters `flags` and record what this move touched, filed under the counters it moved to; the
+    values they moved to. The SQL is compiled once per set of counters and sent as it is: building and
+    compiling the two statements on every call was CPU spent inside SQLite's write turn, which every other
+    writer of the process waits for."""
+    connection = session.connection()
+    moving, recording = _moving_then_recording(tuple(flags), connection.dialect)
+    moved: dict[str, int] = dict(connection.exec_driver_sql(moving.sql, moving.values()).all())
+    cells = [
+        recording.values(indicator_id=indicator, period_id=period) for indicator, period in _cells_of(touched)
+    ]
+    connection.exec_driver_sql(recording.sql, cells)
+    return moved
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement's SQL for a driver that takes positional parameters, with its constants bound."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+    def values(self, **given: Any) -> tuple[Any, ...]:
+        """The parameters in their order: `given`, else the constants."""
+        return tuple(given[name] if name in given else self.constants[name] for name in self.names)
+
+
+@functools.lru_cache(maxsize=8)
+def _moving_then_recording(flags: tuple[str, ...], dialect: Dialect) -> tuple[_Compiled, _Compiled]:
+    """The SQL of `_move_then_record` for these counters (positional parameters, as SQLite's driver takes)."""
     figures, states = counter_columns()
-    session.execute(insert(GenerationTouchRow).values(figures=figures, states=states),
-                    [{"indicator_id": indicator, "period_id": period} for indicator, period in _cells_of(touched)])  # fmt: skip
+    recording = insert(GenerationTouchRow).values(
+        figures=figures,
+        states=states,
+        indicator_id=bindparam("indicator_id"),
+        period_id=bindparam("period_id"),
+    )
+    return _compiled(_moving(list(flags)), dialect), _compiled(recording, dialect)
+
+
+def _compiled(statement: Any, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    return _Compiled(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
 
 
 def _cells_of(touched: set[tuple[int, int | None] | None]) -> list[tuple[int | None, int | None]]:

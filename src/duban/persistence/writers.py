@@ -5,10 +5,14 @@ and is not fair: a writer that came last may win over one that has waited for se
 rush's long tails, and the 503s of those that wait past the timeout). So a connection takes its process's
 lock (`Turns`, first come first served) before its transaction's first write, and gives it back when
 the transaction ends: at most one connection of a process polls SQLite's lock, against the one writer of
-each other process. The lock is taken where the driver begins a transaction (its implicit BEGIN before
-the first INSERT, UPDATE or DELETE, or the BEGIN before a savepoint) and given back by the driver's
-commit, rollback or close, so it spans exactly the transaction that holds SQLite's lock. PostgreSQL is
-untouched.
+each other process. The lock is taken before the transaction's first statement: the driver's implicit
+BEGIN before the first INSERT, UPDATE or DELETE; in a transaction begun for a savepoint (`db`), the first
+statement after the SAVEPOINT, read or write (a read before the turn would pin a snapshot that another
+writer of the process could make stale, and SQLite refuses a stale snapshot's write at once). The
+SAVEPOINT itself and everything Python does before the first statement inside it (a save's flush
+building its UPDATE) happen before the turn: every other writer of the process waits for the turn's
+holder, whose every step among twenty request threads waits for the GIL. The lock is given back by the
+driver's commit, rollback or close. PostgreSQL is untouched.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)  # the driver's implicit BEGIN
+_SAVEPOINTS = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK\s+TO)\b", re.IGNORECASE)  # read and write nothing
 _LOCKS: dict[str, Turns] = {}
 _LOCKS_GUARD = threading.Lock()
 SWITCH_INTERVAL = (
@@ -143,13 +148,14 @@ def quick_hand_over() -> Iterator[None]:
 def before_write(
     conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
 ) -> None:
-    """The engine's `before_cursor_execute`: a write outside a transaction makes the driver begin one."""
+    """The engine's `before_cursor_execute`: the turn before a write that makes the driver begin a transaction,
+    and before the first statement but a savepoint's own in a transaction begun for a savepoint."""
     dbapi_connection = conn.connection.dbapi_connection
     if (
         isinstance(dbapi_connection, WriterConnection)
-        and not dbapi_connection.in_transaction
         and dbapi_connection.isolation_level is not None  # the driver begins transactions itself
-        and _WRITES.match(statement)
+        and not _SAVEPOINTS.match(statement)
+        and (dbapi_connection.in_transaction or _WRITES.match(statement))
     ):
         dbapi_connection.take_turn()
 
