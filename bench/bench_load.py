@@ -13,8 +13,8 @@ its default worker processes unless --workers says otherwise, all on the same st
 saves every figure of its unit through the JSON API (PUT, with the version it last saw) and submits
 them; an office client (one per server) returns them so the next round can save again. With --think,
 a reporter waits that long (± half) before each request. With more clients than units,
-the clients of a unit split its figures and submit theirs one by one. Leader clients refresh the
-dashboard. Clients behave as users do: a save answered 409 (the figure changed since it was read) reloads
+the clients of a unit split its figures and submit theirs one by one. Leader clients, each signed in as a
+leader of its own, refresh the dashboard. Clients behave as users do: a save answered 409 (the figure changed since it was read) reloads
 the sheet and saves once more, and conflicts are counted apart from errors; a login that fails is tried
 again with backoff (clients that never get in are counted); the office clicks return again after a server
 error; a broken connection is an error (status 599), not the end of the client. Afterwards every acknowledged save is checked against the store: the entry holds the last
@@ -56,6 +56,7 @@ TODAY = "2026-06-10"
 PERIOD = "2026-06"
 PASSWORD = "bench load password"
 SECRET = "bench-load-secret"
+MAX_LEADERS = 50
 SAVE_P95, DASHBOARD_P95 = 1.0, 0.3  # seconds: the month-end rush's targets (#15, #21)
 T = TypeVar("T")
 
@@ -135,7 +136,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--think", type=float, default=0.0, help="a reporter's pause before each request, s")
     args = parser.parse_args()
     args.seconds, args.think = min(args.seconds, 600.0), max(args.think, 0.0)
-    args.clients, args.leaders = min(args.clients, 1000), min(args.leaders, 50)
+    args.clients, args.leaders = min(args.clients, 1000), min(args.leaders, MAX_LEADERS)
     return args
 
 
@@ -204,8 +205,14 @@ def _load(url: str) -> None:
                 role=Role.REPORTER,
                 unit=unit.name,
             )
-        add_user(session=session, username="leader", password=PASSWORD, role=Role.LEADER)
+        for n in range(MAX_LEADERS):  # each leader client signs in as a leader of its own, as real leaders do
+            add_user(session=session, username=leader_name(n), password=PASSWORD, role=Role.LEADER)
     engine.dispose()
+
+
+def leader_name(n: int) -> str:
+    """The account of the n-th leader client: "leader" (the one other benches sign in as), then leader01…"""
+    return f"leader{n:02d}" if n else "leader"
 
 
 @contextmanager
@@ -290,7 +297,7 @@ def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> fl
     threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], who, start, tally, args.think,
                                                         offices[bases[n % len(bases)]]))
                for n, who in enumerate(reporters)]  # fmt: skip
-    threads += [threading.Thread(target=_leader, args=(bases[n % len(bases)], start, tally))
+    threads += [threading.Thread(target=_leader, args=(bases[n % len(bases)], leader_name(n), start, tally))
                 for n in range(args.leaders)]  # fmt: skip
     print(f"{len(reporters)} reporter clients (think {args.think:g} s), {args.leaders} leader clients, "
           f"{args.seconds:.0f} s; servers {len(bases)}, workers {args.workers or 'as duban serve'}")  # fmt: skip
@@ -501,9 +508,9 @@ def _figure(row: dict[str, Any], round_: int) -> tuple[dict[str, Any], tuple[str
     return {"value": str(value)}, ("value", str(value))
 
 
-def _leader(base: str, start: Start, tally: Tally) -> None:
+def _leader(base: str, username: str, start: Start, tally: Tally) -> None:
     with start.or_abort():
-        signed_in = _persistently(tally, lambda: _session(base, "leader", tally))
+        signed_in = _persistently(tally, lambda: _session(base, username, tally))
     deadline = start.wait()
     if signed_in is None:
         return
