@@ -271,6 +271,7 @@ class Start:
     def _go(self) -> None:
         self.began = time.monotonic()
         self.deadline = self.began + self.seconds
+        print(f"rush began {time.strftime('%H:%M:%S')}", flush=True)  # for a profiler started from outside
 
     def wait(self) -> float:
         self.barrier.wait()

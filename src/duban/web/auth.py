@@ -69,6 +69,11 @@ def db_session(request: Request) -> Session:
     return session
 
 
+async def request_db(request: Request) -> Session:
+    """`db_session` as a route dependency: on the event loop (a plain `def` costs a worker thread's turn)."""
+    return db_session(request)
+
+
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, created on first use."""
     token = request.session.get(CSRF_FIELD)
@@ -163,7 +168,10 @@ def allow(action: Action, *, plan: bool = True) -> PolicyGate:
     the gate reads none for it; a plan chosen all the same is checked where it is chosen (pages.common).
     """
 
-    def gate(request: Request, user: Annotated[CurrentUser, Depends(require_user)]) -> CurrentUser:
+    def gate(request: Request) -> CurrentUser:
+        # the login read, the policy and the plan on one worker thread's turn, not three (FastAPI runs each
+        # plain `def` dependency in a turn of its own, and under load each turn is a wait in the queue)
+        user = require_user(request, optional_user(request))
         require(user, action)
         request.state.action = (
             action  # the request's plan is checked for it where it is chosen (pages.common)
