@@ -118,3 +118,16 @@ def test_a_submit_reads_its_period_once(clients, unit_ids):
         event.remove(Engine, "before_cursor_execute", before)
     assert submitted.status_code == 200, submitted.text
     assert len(reads) == 1, reads
+
+
+def test_the_writes_answered_as_is_still_say_they_answer_a_json_object(
+    clients: dict[str, TestClient],
+) -> None:
+    """Skipping the answer's check must not take the answer out of the API's description."""
+    paths = clients["admin"].get("/api/openapi.json").json()["paths"]
+    writes = [paths["/api/periods/{key}/units/{unit_id}/indicators/{indicator_id}"]["put"],
+              paths["/api/periods/{key}/units/{unit_id}/submit"]["post"],
+              paths["/api/entries/{entry_id}/submit"]["post"], paths["/api/entries/{entry_id}/return"]["post"]]  # fmt: skip
+    for operation in writes:
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["type"] == "object"
