@@ -383,6 +383,14 @@ def test_a_commit_with_a_savepoint_left_open_still_moves_the_counters(
     assert (after.figures - before.figures, after.states - before.states) == (1, 1)
 
 
+def _counters_after_a_save(world: World, factory: sessionmaker[Session]) -> Generation:
+    """L02-1 saved (a figure to submit), and the counters after it."""
+    with factory() as session, session.begin():
+        world.save(session, "L02-1", value="300", note="按计划推进", confirmed=True)
+    with factory() as session:
+        return current(session=session)
+
+
 def test_the_counters_row_is_held_from_the_last_statement_before_the_commit(
     world_and_factory: tuple[World, sessionmaker[Session]],
 ) -> None:
@@ -391,10 +399,7 @@ def test_the_counters_row_is_held_from_the_last_statement_before_the_commit(
     client held it through a wait for the GIL): the transaction is committed before the session's commit asks
     the driver; on SQLite, whose lock is the store's, the touch record follows the update."""
     world, factory = world_and_factory
-    with factory() as session, session.begin():
-        world.save(session, "L02-1", value="300", note="按计划推进", confirmed=True)
-    with factory() as session:
-        before = current(session=session)
+    before = _counters_after_a_save(world, factory)
     said: list[str] = []
     engine = factory.kw["bind"]
     listeners = (
@@ -424,10 +429,7 @@ def test_the_counters_move_sends_sql_compiled_once_not_a_statement_built_in_ever
     """Building and compiling the counters' statements took ~1 ms of CPU inside SQLite's write turn, which
     every other writer of the process waits for (on PostgreSQL they go to the driver as SQL compiled once)."""
     world, factory = world_and_factory
-    with factory() as session, session.begin():
-        world.save(session, "L02-1", value="300", note="按计划推进", confirmed=True)
-    with factory() as session:
-        before = current(session=session)
+    before = _counters_after_a_save(world, factory)
     built: list[str] = []
     engine = factory.kw["bind"]
 
