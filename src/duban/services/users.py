@@ -133,10 +133,7 @@ def signed_in_now(
     *, session: Session, user_id: int, session_version: object
 ) -> tuple[SignedIn | None, Generation]:
     """The user a login session names, with its unit and its city's path (None once disabled or signed out
-    everywhere since), and the generation counters: one statement, for every request and a page copy's check.
-
-    Read outside a transaction (autocommit): on PostgreSQL one round trip, not three (BEGIN, the read, ROLLBACK)."""
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    everywhere since), and the generation counters: one statement, for every request and a page copy's check."""
     found = session.execute(_signed_in_query(), {"user_id": user_id}).first()
     if found is None:
         return None, Generation(-1, -1)

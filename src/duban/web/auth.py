@@ -126,6 +126,9 @@ def signed_in_now(request: Request) -> tuple[CurrentUser | None, Generation]:
         return None, Generation(-1, -1)
     sessions: Sessions = request.app.state.sessions
     with sessions() as session:
+        # a session for this one read: outside a transaction, one round trip on PostgreSQL (not BEGIN, the
+        # read, ROLLBACK); never the request's own session, whose writes must stay in one transaction
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         found, now = users.signed_in_now(
             session=session, user_id=user_id, session_version=request.session.get("session_version")
         )
