@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,7 +101,7 @@ def test_a_wait_past_the_timeout_gives_up_and_leaves_the_lock_to_the_others() ->
 
 
 def _turns(db_url: str) -> Turns:
-    return turns_for(str(Path(make_url(db_url).database or "").resolve()))
+    return turns_for(make_url(db_url).database or "")
 
 
 def _free(turns: Turns) -> bool:

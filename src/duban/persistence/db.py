@@ -90,7 +90,7 @@ def _writer_turns(database: str | None, wait: float) -> Any:
 
     def share_turns(dbapi_connection: Any, _record: Any) -> None:
         if database and database != ":memory:" and isinstance(dbapi_connection, WriterConnection):
-            dbapi_connection.turns = turns_for(str(Path(database).resolve()))
+            dbapi_connection.turns = turns_for(database)
             dbapi_connection.wait = wait
 
     return share_turns

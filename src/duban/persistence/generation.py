@@ -314,7 +314,8 @@ def _move_then_record(
 
 @dataclass(frozen=True)
 class _Compiled:
-    """A statement's SQL for a driver that takes positional parameters, with its constants bound."""
+    """A statement's SQL as its driver takes it, with its constants bound (by position where the driver takes
+    its parameters in order, as SQLite's: `values`; by name otherwise: `constants`)."""
 
     sql: str
     names: tuple[str, ...]
@@ -385,9 +386,8 @@ def _moving_then_commit(flags: tuple[str, ...], dialect: Dialect) -> tuple[str, 
     record = insert(GenerationTouchRow).from_select(
         ["figures", "states", "indicator_id", "period_id"], recorded
     )
-    statement = select(moving.c.name, moving.c.value).add_cte(record.cte("recorded"))
-    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    return f"{compiled}; COMMIT", dict(compiled.params)
+    compiled = _compiled(select(moving.c.name, moving.c.value).add_cte(record.cte("recorded")), dialect)
+    return f"{compiled.sql}; COMMIT", compiled.constants
 
 
 def _prune(session: Session, flags: list[str], moved: dict[str, int]) -> None:

@@ -24,6 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -76,9 +77,9 @@ class Turns:
 
 
 def turns_for(database: str) -> Turns:
-    """The process's lock for the SQLite file `database` (one per file, made at its first use)."""
+    """The process's lock for the SQLite file `database` (one per file however it is named, made at its first use)."""
     with _LOCKS_GUARD:
-        return _LOCKS.setdefault(database, Turns())
+        return _LOCKS.setdefault(str(Path(database).resolve()), Turns())
 
 
 class WriterConnection(sqlite3.Connection):
