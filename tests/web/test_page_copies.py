@@ -6,15 +6,22 @@ approval or a logout elsewhere shows at once (tests/web/test_dashboard_states.py
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from duban.persistence.models import UserRow
 from duban.settings import Settings
+from duban.web.app import create_app
+from duban.web.pagecache import Checks
 from web.conftest import log_in, signed_in_clients
 
 
@@ -102,3 +109,42 @@ def test_an_unchanged_map_is_answered_from_its_copy_and_an_approval_shows_at_onc
     with statements() as seen:
         approved = leader.get(path)
     assert approved.status_code == 200 and len(seen) > 1  # made again by the route: figures moved
+
+
+def test_copy_checks_asked_during_a_read_share_the_next_read_each_with_its_own_user(
+    settings: Settings, seeded: None, factory: sessionmaker[Session]
+) -> None:
+    with factory() as session:
+        logins = {u.username: (u.id, u.session_version) for u in session.scalars(select(UserRow))}
+    with TestClient(create_app(settings)) as client:
+        seen, first_read_held = [], threading.Event()
+
+        def hold_the_first_read(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            seen.append(statement)
+            if len(seen) == 1:
+                first_read_held.wait(5)
+
+        event.listen(Engine, "before_cursor_execute", hold_the_first_read)
+        try:
+            answers = asyncio.run(_checked(client.app, list(logins.values()), first_read_held))
+        finally:
+            event.remove(Engine, "before_cursor_execute", hold_the_first_read)
+    assert len(seen) == 2, seen  # the first request's read, then one for the three that came meanwhile
+    assert [user.username for user, _ in answers] == list(logins)
+    assert all(now.known for _, now in answers)
+
+
+async def _checked(app: Any, logins: list[tuple[int, int]], first_read_held: threading.Event) -> list[Any]:
+    """The first login's check, then the others' while its read is held; the read let go once they wait."""
+    checks = Checks()
+    first = asyncio.create_task(checks.now(_request(app, *logins[0])))
+    await asyncio.sleep(0.2)
+    rest = [asyncio.create_task(checks.now(_request(app, *login))) for login in logins[1:]]
+    await asyncio.sleep(0.05)
+    first_read_held.set()
+    return list(await asyncio.gather(first, *rest))
+
+
+def _request(app: FastAPI, user_id: int, session_version: int) -> Request:
+    session = {"user_id": user_id, "session_version": session_version, "csrf_token": "t"}
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": [], "app": app, "session": session})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from duban.choices import OrgKind, Role
@@ -133,19 +134,33 @@ def signed_in_now(
     *, session: Session, user_id: int, session_version: object
 ) -> tuple[SignedIn | None, Generation]:
     """The user a login session names, with its unit and its city's path (None once disabled or signed out
-    everywhere since), and the generation counters: one statement, for every request and a page copy's check."""
-    found = session.execute(_signed_in_query(), {"user_id": user_id}).first()
-    if found is None:
-        return None, Generation(-1, -1)
-    now = Generation(
-        -1 if found.figures is None else found.figures, -1 if found.states is None else found.states
-    )
-    if not found.active or found.session_version != session_version:
-        return None, now
-    user = SignedIn(id=found.id, username=found.username, display_name=found.display_name, role=found.role,
+    everywhere since), and the generation counters: one statement, for every request."""
+    found, now = signed_in_all(session=session, logins=[(user_id, session_version)])
+    return found[0], now
+
+
+def signed_in_all(
+    *, session: Session, logins: Sequence[tuple[int, object]]
+) -> tuple[list[SignedIn | None], Generation]:
+    """`signed_in_now` for several login sessions (user id, session version) at once, in one statement: the
+    page copies' checks of the requests that arrived while one was being read share the next read."""
+    rows = session.execute(_signed_in_query(), {"user_ids": sorted({user for user, _ in logins})}).all()
+    by_id = {row.id: row for row in rows}
+    now = _counters(rows[0]) if rows else Generation(-1, -1)
+    return [_signed_in(by_id.get(user_id), version) for user_id, version in logins], now
+
+
+def _counters(row: Row[Any]) -> Generation:
+    return Generation(-1 if row.figures is None else row.figures, -1 if row.states is None else row.states)
+
+
+def _signed_in(found: Row[Any] | None, session_version: object) -> SignedIn | None:
+    """The user of the row, unless disabled or signed out everywhere since the login session began."""
+    if found is None or not found.active or found.session_version != session_version:
+        return None
+    return SignedIn(id=found.id, username=found.username, display_name=found.display_name, role=found.role,
                     unit_id=found.unit_id, unit_name=found.unit_name, unit_path=found.unit_path,
                     region_path=found.region_path)  # fmt: skip
-    return user, now
 
 
 @cache
@@ -157,7 +172,7 @@ def _signed_in_query() -> Select[*tuple[Any, ...]]:
                UserRow.session_version, OrgUnitRow.name.label("unit_name"), OrgUnitRow.path.label("unit_path"),
                city_path_of(OrgUnitRow.path).label("region_path"), figures.label("figures"), states.label("states"))
         .outerjoin(OrgUnitRow, OrgUnitRow.id == UserRow.unit_id)
-        .where(UserRow.id == bindparam("user_id"))
+        .where(UserRow.id.in_(bindparam("user_ids", expanding=True)))
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -120,23 +120,34 @@ def _signed_in(request: Request) -> CurrentUser | None:
 def signed_in_now(request: Request) -> tuple[CurrentUser | None, Generation]:
     """The session's user (kept on the request, as `optional_user` reads it) and the generation counters,
     in one statement on a session of its own (see `_signed_in`); counters -1 without a signed-in user."""
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        request.state.user = None
-        return None, Generation(-1, -1)
-    sessions: Sessions = request.app.state.sessions
+    return signed_in_all([request])[0]
+
+
+def signed_in_all(requests: Sequence[Request]) -> list[tuple[CurrentUser | None, Generation]]:
+    """`signed_in_now` for requests of one app at once: one statement for all their login sessions."""
+    signed = [request for request in requests if "user_id" in request.session]
+    found, now = _logins_found(signed) if signed else ([], Generation(-1, -1))
+    users_of = dict(zip(map(id, signed), found, strict=True))
+    answers: list[tuple[CurrentUser | None, Generation]] = []
+    for request in requests:
+        found_user = users_of.get(id(request))
+        user = _current(found_user, request) if found_user is not None else None
+        if user is None:
+            request.session.clear()
+        request.state.user = user
+        answers.append((user, now if id(request) in users_of else Generation(-1, -1)))
+    return answers
+
+
+def _logins_found(requests: Sequence[Request]) -> tuple[list[SignedIn | None], Generation]:
+    """The users the requests' login sessions name, and the counters, read on a session of its own."""
+    sessions: Sessions = requests[0].app.state.sessions
     with sessions() as session:
         # a session for this one read: outside a transaction, one round trip on PostgreSQL (not BEGIN, the
-        # read, ROLLBACK); never the request's own session, whose writes must stay in one transaction
+        # read, ROLLBACK); never a request's own session, whose writes must stay in one transaction
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        found, now = users.signed_in_now(
-            session=session, user_id=user_id, session_version=request.session.get("session_version")
-        )
-    user = _current(found, request) if found is not None else None
-    if user is None:
-        request.session.clear()
-    request.state.user = user
-    return user, now
+        logins = [(r.session["user_id"], r.session.get("session_version")) for r in requests]
+        return users.signed_in_all(session=session, logins=logins)
 
 
 def _current(found: SignedIn, request: Request) -> CurrentUser:
