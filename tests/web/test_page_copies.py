@@ -147,4 +147,6 @@ async def _checked(app: Any, logins: list[tuple[int, int]], first_read_held: thr
 
 def _request(app: FastAPI, user_id: int, session_version: int) -> Request:
     session = {"user_id": user_id, "session_version": session_version, "csrf_token": "t"}
-    return Request({"type": "http", "method": "GET", "path": "/", "headers": [], "app": app, "session": session})
+    return Request(
+        {"type": "http", "method": "GET", "path": "/", "headers": [], "app": app, "session": session}
+    )
