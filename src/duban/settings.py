@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         description="Seconds at most a read-only page waits, holding nothing, while a write is being answered in "
         "its process, so that saves keep the CPU when many dashboards refresh at once; 0: no wait.",
     )
+    states_lag: float = Field(
+        1.0,
+        ge=0,
+        description="During the month-end rush (many submits and returns a second), seconds at most a leader's kept "
+        "dashboard or map may show 报送情况 and the 待审核 counts behind the store, so that it is not made afresh "
+        "for every request; a submit or return alone, and every approval, show at once; 0: no such lag.",
+    )
     internal_networks: str = Field(
         "127.0.0.1/32,::1/128",
         description="Comma-separated networks (CIDR) that may read /metrics and the API description "

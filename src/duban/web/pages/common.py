@@ -43,6 +43,7 @@ from duban.web.filters import (
     scope_label,
     unit_size,
 )
+from duban.web.pagecache import who_line
 
 HERE = Path(__file__).resolve().parents[1]
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -57,6 +58,7 @@ templates.env.filters["scope"] = scope_label
 templates.env.filters["counts_sentence"] = counts_sentence
 templates.env.filters["marked"] = marked_quote
 templates.env.globals["csrf_token"] = csrf_token
+templates.env.globals["who_line"] = who_line
 templates.env.globals["Status"] = Status
 templates.env.globals["may"] = lambda user, action, unit=ANY_UNIT: allowed(user, Action(action), unit)
 templates.env.filters["stage"] = lambda code: MilestoneStage(code).label if code else ""
