@@ -1,7 +1,9 @@
 """A leader's dashboard is answered from its copy, without the route, while nothing it shows has changed.
 
 The copy is checked on every request (the signed-in user, the generation counters): a submit, an
-approval or a logout elsewhere shows at once (tests/web/test_dashboard_states.py holds the workflow).
+approval or a logout elsewhere shows at once (tests/web/test_dashboard_states.py holds the workflow); only
+during a rush of submits and returns may 报送情况 lag, by DUBAN_STATES_LAG at most. A copy made for one
+leader is given to the others of the same view with their own name and CSRF token.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from duban.choices import Role
 from duban.persistence.models import UserRow
+from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app
-from duban.web.pagecache import Checks
-from web.conftest import log_in, signed_in_clients
+from duban.web.pagecache import RUSH, Checks, page_copies
+from web.conftest import PASSWORD, log_in, signed_in_clients
 
 
 @pytest.fixture
@@ -43,6 +47,18 @@ def statements() -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(Engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def leaders(
+    settings: Settings, seeded: None, factory: sessionmaker[Session]
+) -> Iterator[dict[str, TestClient]]:
+    """A second leader, with a name of their own, beside the first, a reporter and the office."""
+    with factory() as session, session.begin():
+        add_user(
+            session=session, username="deputy", password=PASSWORD, role=Role.LEADER, display_name="<副市长>"
+        )
+    yield from signed_in_clients(settings, ("leader", "deputy", "zhenxiong", "admin"))
 
 
 def test_a_leaders_unchanged_dashboard_costs_the_user_and_the_counters_only(clients) -> None:
@@ -70,6 +86,51 @@ def test_a_submit_shows_on_the_copy_owners_next_request(clients) -> None:
         page = leader.get("/")
     assert len(seen) > 3  # made again by the route
     assert page.status_code == 200
+
+
+def test_a_copy_made_for_one_leader_is_given_to_another_as_the_route_would_make_it_for_them(leaders) -> None:
+    leader, deputy, office = leaders["leader"], leaders["deputy"], leaders["admin"]
+    made_for_leader = leader.get("/?month=6").text
+    with statements() as seen:
+        given = deputy.get("/?month=6")
+    assert given.status_code == 200 and len(seen) == 1  # the check alone: no route
+    assert deputy.headers["X-CSRF-Token"] in given.text and leader.headers["X-CSRF-Token"] not in given.text
+    assert "&lt;副市长&gt; · " in given.text and "&lt;副市长&gt;" not in made_for_leader
+    deputy.app.state.page_copies = page_copies()  # forgotten: the route makes the deputy's page itself
+    assert deputy.get("/?month=6").text == given.text
+    with statements() as seen:
+        assert "&lt;副市长&gt;" not in office.get("/?month=6").text
+    assert len(seen) > 3  # the office's view (menus, role) is its own: made by the route
+
+
+@pytest.mark.parametrize("lag", [60.0, 0.0])
+def test_during_a_rush_of_submits_and_returns_a_copy_lags_by_states_lag_at_most(
+    settings: Settings, seeded: None, lag: float
+) -> None:
+    lagging = settings.model_copy(update={"states_lag": lag})
+    with contextmanager(signed_in_clients)(lagging, ("leader", "zhenxiong", "admin")) as clients:
+        leader, reporter, office = clients.values()
+        copy = leader.get("/?month=6").text
+        _rush(reporter, office, moves=RUSH)
+        with statements() as seen:
+            page = leader.get("/?month=6")
+    assert (page.text == copy and len(seen) == 1) if lag else (page.text != copy and len(seen) > 3)
+
+
+def _rush(reporter: TestClient, office: TestClient, *, moves: int) -> None:
+    """A figure saved, submitted and returned by the office again and again: `moves` moves of `states` at least."""
+    unit = reporter.get("/api/units").json()[0]["id"]
+    row = next(r for r in reporter.get(f"/api/periods/2026-06/units/{unit}/sheet").json()["rows"]
+               if r["code"] == "L02-1")  # fmt: skip
+    path, version = f"/api/periods/2026-06/units/{unit}/indicators/{row['indicator_id']}", 0
+    for round_ in range(moves // 2):
+        entry = reporter.put(
+            path, json={"value": str(360 + round_), "version": version, "note": "按计划推进"}
+        ).json()
+        assert reporter.post(f"/api/entries/{entry['id']}/submit").status_code == 200
+        back = office.post(f"/api/entries/{entry['id']}/return", json={"reason": "请复核"})
+        assert back.status_code == 200
+        version = back.json()["version"]
 
 
 def test_a_reporters_dashboard_is_made_by_the_route_every_time(clients) -> None:
@@ -117,32 +178,38 @@ def test_copy_checks_asked_during_a_read_share_the_next_read_each_with_its_own_u
     with factory() as session:
         logins = {u.username: (u.id, u.session_version) for u in session.scalars(select(UserRow))}
     with TestClient(create_app(settings)) as client:
-        seen, first_read_held = [], threading.Event()
-
-        def hold_the_first_read(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            seen.append(statement)
-            if len(seen) == 1:
-                first_read_held.wait(5)
-
-        event.listen(Engine, "before_cursor_execute", hold_the_first_read)
-        try:
-            answers = asyncio.run(_checked(client.app, list(logins.values()), first_read_held))
-        finally:
-            event.remove(Engine, "before_cursor_execute", hold_the_first_read)
-    assert len(seen) == 2, seen  # the first request's read, then one for the three that came meanwhile
+        answers, seen = client.portal.call(_checked, client.app, list(logins.values()))  # on the app's loop
+    assert len(seen) == 2, seen  # the first request's read, then one for the three asked during it
+    on_the_loop = [thread == loop_thread for _, thread, loop_thread in seen]
+    assert on_the_loop == [client.app.state.loop_reader is not None] * 2  # PostgreSQL: no thread
     assert [user.username for user, _ in answers] == list(logins)
     assert all(now.known for _, now in answers)
 
 
-async def _checked(app: Any, logins: list[tuple[int, int]], first_read_held: threading.Event) -> list[Any]:
-    """The first login's check, then the others' while its read is held; the read let go once they wait."""
-    checks = Checks()
-    first = asyncio.create_task(checks.now(_request(app, *logins[0])))
-    await asyncio.sleep(0.2)
-    rest = [asyncio.create_task(checks.now(_request(app, *login))) for login in logins[1:]]
-    await asyncio.sleep(0.05)
-    first_read_held.set()
-    return list(await asyncio.gather(first, *rest))
+async def _checked(app: Any, logins: list[tuple[int, int]]) -> tuple[list[Any], list[Any]]:
+    """The first login's check; the others' asked once its statement has been sent (on a thread on SQLite, on
+    the event loop on PostgreSQL), before its answer is read; every answer and the statements sent."""
+    checks, loop, seen = Checks(app.state.loop_reader), asyncio.get_running_loop(), []
+    loop_thread = threading.get_ident()
+    rest: list[asyncio.Task[Any]] = []
+
+    def ask_the_rest() -> None:
+        rest.extend(asyncio.create_task(checks.now(_request(app, *login))) for login in logins[1:])
+
+    def sent(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append((statement, threading.get_ident(), loop_thread))
+        if len(seen) == 1:
+            loop.call_soon_threadsafe(ask_the_rest)
+
+    event.listen(Engine, "before_cursor_execute", sent)
+    try:
+        first = await checks.now(_request(app, *logins[0]))
+        while not rest:
+            await asyncio.sleep(0.01)
+        answers = [first, *await asyncio.gather(*rest)]
+    finally:
+        event.remove(Engine, "before_cursor_execute", sent)
+    return answers, seen
 
 
 def _request(app: FastAPI, user_id: int, session_version: int) -> Request:

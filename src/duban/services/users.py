@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from duban.choices import OrgKind, Role
 from duban.persistence.audit import audited, record_event
 from duban.persistence.generation import Generation, counter_columns
+from duban.persistence.loopreads import LoopConnection
 from duban.persistence.models import LoginFailureRow, OrgUnitRow, UserRow
 from duban.plan.model import Plan
 from duban.services.units import city_path_of, unit_named
@@ -144,7 +145,24 @@ def signed_in_all(
 ) -> tuple[list[SignedIn | None], Generation]:
     """`signed_in_now` for several login sessions (user id, session version) at once, in one statement: the
     page copies' checks of the requests that arrived while one was being read share the next read."""
-    rows = session.execute(_signed_in_query(), {"user_ids": sorted({user for user, _ in logins})}).all()
+    return _found(session.execute(_signed_in_query(), _user_ids(logins)).all(), logins)
+
+
+async def signed_in_all_on(
+    *, connection: LoopConnection, logins: Sequence[tuple[int, object]]
+) -> tuple[list[SignedIn | None], Generation]:
+    """`signed_in_all` read on the event loop (`persistence.loopreads`), in the same one statement."""
+    return _found((await connection.execute(_signed_in_query(), _user_ids(logins))).all(), logins)
+
+
+def _user_ids(logins: Sequence[tuple[int, object]]) -> dict[str, list[int]]:
+    return {"user_ids": sorted({user for user, _ in logins})}
+
+
+def _found(
+    rows: Sequence[Row[Any]], logins: Sequence[tuple[int, object]]
+) -> tuple[list[SignedIn | None], Generation]:
+    """Per login (in their order) its user as the rows say, and the counters the rows carry."""
     by_id = {row.id: row for row in rows}
     now = _counters(rows[0]) if rows else Generation(-1, -1)
     return [_signed_in(by_id.get(user_id), version) for user_id, version in logins], now

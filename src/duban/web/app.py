@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from duban.persistence.db import Sessions, StoreBusy, pooled_engine, session_factory
+from duban.persistence.loopreads import loop_reader
 from duban.policy import Refused
 from duban.reports.pdf import warm_up
 from duban.services.warming import warm_dashboard
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
             timeout=settings.db_pool_timeout,
         )
     )  # fmt: skip
+    app.state.loop_reader = loop_reader(settings.sqlalchemy_url())  # the page copies' checks (PostgreSQL)
     app.state.read_slots = capacity.read_slots(settings)
     app.state.evidence_storage = evidence_storage(settings)
     app.add_middleware(DatabaseSession)

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse
 from duban.choices import Role
 from duban.persistence.db import Session, Sessions
 from duban.persistence.generation import Generation
+from duban.persistence.loopreads import LoopReader
 from duban.policy import RULES, Action, allowed, is_public, plan_refusal, refuse_if, require
 from duban.services import users
 from duban.services.locks import Writer
@@ -125,8 +126,38 @@ def signed_in_now(request: Request) -> tuple[CurrentUser | None, Generation]:
 
 def signed_in_all(requests: Sequence[Request]) -> list[tuple[CurrentUser | None, Generation]]:
     """`signed_in_now` for requests of one app at once: one statement for all their login sessions."""
-    signed = [request for request in requests if "user_id" in request.session]
-    found, now = _logins_found(signed) if signed else ([], Generation(-1, -1))
+    signed = _signed(requests)
+    found = _logins_found(signed) if signed else NOBODY
+    return _as_found(requests, signed, *found)
+
+
+async def signed_in_on_loop(
+    requests: Sequence[Request], reader: LoopReader
+) -> list[tuple[CurrentUser | None, Generation]]:
+    """`signed_in_all`, read on the event loop (PostgreSQL: `persistence.loopreads`)."""
+    signed = _signed(requests)
+    logins = _logins(signed)
+    found = (
+        await reader.read(lambda c: users.signed_in_all_on(connection=c, logins=logins)) if signed else NOBODY
+    )
+    return _as_found(requests, signed, *found)
+
+
+NOBODY: tuple[list[SignedIn | None], Generation] = ([], Generation(-1, -1))
+
+
+def _signed(requests: Sequence[Request]) -> list[Request]:
+    return [request for request in requests if "user_id" in request.session]
+
+
+def _logins(requests: Sequence[Request]) -> list[tuple[int, object]]:
+    return [(r.session["user_id"], r.session.get("session_version")) for r in requests]
+
+
+def _as_found(
+    requests: Sequence[Request], signed: Sequence[Request], found: Sequence[SignedIn | None], now: Generation
+) -> list[tuple[CurrentUser | None, Generation]]:
+    """Per request its user (kept on it; its login session cleared when it no longer signs in) and the counters."""
     users_of = dict(zip(map(id, signed), found, strict=True))
     answers: list[tuple[CurrentUser | None, Generation]] = []
     for request in requests:
@@ -146,8 +177,7 @@ def _logins_found(requests: Sequence[Request]) -> tuple[list[SignedIn | None], G
         # a session for this one read: outside a transaction, one round trip on PostgreSQL (not BEGIN, the
         # read, ROLLBACK); never a request's own session, whose writes must stay in one transaction
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        logins = [(r.session["user_id"], r.session.get("session_version")) for r in requests]
-        return users.signed_in_all(session=session, logins=logins)
+        return users.signed_in_all(session=session, logins=_logins(requests))
 
 
 def _current(found: SignedIn, request: Request) -> CurrentUser:

@@ -34,17 +34,22 @@ WRITES_QUEUED = "系统繁忙，请稍后重试（等待写入的请求过多）
 
 def lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """The app's lifespan: the event loop's thread pool gets DUBAN_WORKER_THREADS threads; on SQLite the
-    threads hand the GIL over quickly (`writers.quick_hand_over`); at shutdown the app's connection pools are
-    closed (not left to the garbage collector, which may keep them open long)."""
+    threads hand the GIL over quickly (`writers.quick_hand_over`); on PostgreSQL reads on the event loop
+    (`persistence.loopreads`) begin; at shutdown they end and the app's connection pools are closed (not left
+    to the garbage collector, which may keep them open long)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         sqlite = settings.sqlalchemy_url().startswith("sqlite")
+        if getattr(app.state, "loop_reader", None) is not None:
+            app.state.loop_reader.open()
         try:
             with quick_hand_over() if sqlite else nullcontext():
                 yield
         finally:
+            if getattr(app.state, "loop_reader", None) is not None:
+                await app.state.loop_reader.close()
             for name in ("sessions", "reader_sessions"):
                 factory = getattr(app.state, name, None)
                 if factory is not None and factory.kw.get("bind") is not None:

@@ -41,7 +41,8 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from duban.persistence.generation import Generation
-from duban.web.auth import CSRF_FIELD, CurrentUser, signed_in_all
+from duban.persistence.loopreads import LoopReader
+from duban.web.auth import CSRF_FIELD, CurrentUser, signed_in_all, signed_in_on_loop
 
 CAPACITY = 256  # copies per server process: one per leader's login and page, a few hundred kB each at most
 RUSH = 10  # moves of `states` since a copy from which it may lag: a submit or a return alone shows at once
@@ -175,10 +176,12 @@ class Checks:
     arrived, so each sees what the store held when it was asked, never earlier.
 
     One thread turn per request had each check wait for the GIL at every hand-over (thread, connection,
-    statement) behind the saves' threads: ~70 ms at the month-end rush on PostgreSQL.
+    statement) behind the saves' threads: ~70 ms at the month-end rush on PostgreSQL. There the read is made on
+    the event loop (`persistence.loopreads`); on SQLite on a thread of the checks' own.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reader: LoopReader | None = None) -> None:
+        self.reader = reader
         self.waiting: list[tuple[Request, asyncio.Future[tuple[CurrentUser | None, Generation]]]] = []
         self.reading: asyncio.Task[None] | None = None
         self.thread = anyio.CapacityLimiter(1)  # apart from the worker threads the saves queue for
@@ -196,9 +199,7 @@ class Checks:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
                 try:
-                    answers = await anyio.to_thread.run_sync(
-                        signed_in_all, [r for r, _ in batch], limiter=self.thread
-                    )
+                    answers = await self._signed_in([r for r, _ in batch])
                 except Exception as exc:  # every request of the batch is told (and answered 503 or 500)
                     for _, answer in batch:
                         if not answer.done():  # not a request given up meanwhile (its client went away)
@@ -209,6 +210,12 @@ class Checks:
                             answer.set_result(found)
         finally:
             self.reading = None
+
+    async def _signed_in(self, requests: list[Request]) -> list[tuple[CurrentUser | None, Generation]]:
+        """On PostgreSQL read on the event loop; on SQLite on a thread of the checks' own."""
+        if self.reader is not None and self.reader.serves_this_loop():
+            return await signed_in_on_loop(requests, self.reader)
+        return await anyio.to_thread.run_sync(signed_in_all, requests, limiter=self.thread)
 
 
 def may_serve(request: Request) -> bool:
@@ -267,7 +274,7 @@ def _today(request: Request) -> date:
 def _checks(request: Request) -> Checks:
     state = request.app.state
     if getattr(state, "page_checks", None) is None:  # made on the event loop (anyio asks for one)
-        state.page_checks = Checks()
+        state.page_checks = Checks(state.loop_reader)
     checks: Checks = state.page_checks
     return checks
 
