@@ -95,7 +95,7 @@ class Settings(BaseSettings):
         "answered 503 系统繁忙 with Retry-After.",
     )
     read_yield: float = Field(
-        0.1,
+        0.05,
         ge=0,
         description="Seconds at most a read-only page waits, holding nothing, while a write is being answered in "
         "its process, so that saves keep the CPU when many dashboards refresh at once; 0: no wait.",
