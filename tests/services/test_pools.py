@@ -21,13 +21,13 @@ from duban.persistence.pools import (
 def test_two_servers_of_two_processes_fit_a_hundred_connections():
     budget = process_budget(max_connections=100, reserved=3, share=0.5, processes=2)
     sizes = fitted(PoolSizes(threads=20, read=2, overflow=10), budget)
-    assert (budget, sizes) == (23, PoolSizes(threads=17, read=2, overflow=2))
+    assert (budget, sizes) == (23, PoolSizes(threads=16, read=2, overflow=2))
     assert 2 * 2 * sizes.connections <= 100 - 3 - ADMIN_RESERVE
 
 
 def test_pools_that_fit_are_left_as_asked():
     wanted = PoolSizes(threads=10, read=2, overflow=3)
-    assert fitted(wanted, 18) == wanted
+    assert fitted(wanted, 19) == wanted  # 10 threads, 2 read, 3 + 3 overflow, the event loop's 1
     assert fitted(wanted, None) == wanted  # SQLite: no limit to read
 
 
@@ -54,7 +54,7 @@ def test_every_process_of_a_server_together_stays_within_its_share(
     try:
         sizes = fitted(PoolSizes(threads=threads, read=read, overflow=overflow), budget)
     except TooFewConnections:
-        assert budget < 4  # a thread, a read connection and an overflow of one for each pool
+        assert budget < 5  # a thread, a read connection, an overflow of one for each pool, the loop's own
         return
     assert processes * sizes.connections <= share * (max_connections - reserved - ADMIN_RESERVE)
     assert 1 <= sizes.threads <= threads and 1 <= sizes.read <= read and sizes.overflow <= overflow

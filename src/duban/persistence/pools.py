@@ -20,13 +20,17 @@ ADMIN_RESERVE = (
 )
 
 
+LOOP_READS = 1  # the event loop's own connection, for the page copies' checks (`persistence.loopreads`)
+
+
 class TooFewConnections(ValueError):
     """The store allows a process fewer connections than one worker thread and its pools need."""
 
 
 @dataclass(frozen=True)
 class PoolSizes:
-    """One process's pools: the write pool has a connection per worker thread; each pool has `overflow` more."""
+    """One process's pools: the write pool has a connection per worker thread; each pool has `overflow` more;
+    the event loop keeps one of its own (`LOOP_READS`)."""
 
     threads: int
     read: int
@@ -34,8 +38,8 @@ class PoolSizes:
 
     @property
     def connections(self) -> int:
-        """The most connections the process opens: both pools, both overflows."""
-        return self.threads + self.read + 2 * self.overflow
+        """The most connections the process opens: both pools, both overflows, the event loop's."""
+        return self.threads + self.read + 2 * self.overflow + LOOP_READS
 
 
 def process_budget(*, max_connections: int, reserved: int, share: float, processes: int) -> int:
@@ -51,7 +55,7 @@ def fitted(wanted: PoolSizes, budget: int | None) -> PoolSizes:
         return wanted
     tenth = max(1, budget // 10)
     overflow, read = min(wanted.overflow, tenth), min(wanted.read, tenth)
-    threads = min(wanted.threads, budget - read - 2 * overflow)
+    threads = min(wanted.threads, budget - read - 2 * overflow - LOOP_READS)
     if threads < 1:
         raise TooFewConnections(f"每个服务进程只能分到 {budget} 个数据库连接，不足以运行")
     return PoolSizes(threads=threads, read=read, overflow=overflow)
