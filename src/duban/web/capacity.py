@@ -89,8 +89,9 @@ class WritesFirst(HttpMiddleware):
     loop asks as fast as it is answered). Made to wait while saves run, they ask a few per second each.
     Alternated in one sitting at 80 reporters and 20 leaders: 12–32 % more saves and save p95 −21–25 % on
     SQLite, 5–9 % more saves on PostgreSQL; a dashboard pays about the wait (bench/README, "Writes first").
-    With the copies' checks on the event loop, 0.05 s kept the PostgreSQL dashboards' p95 near 300 ms where 0.1 s
-    put it at ~345, for about as many saves (bench/README, "Leaders' dashboards at the PostgreSQL month-end rush: shared copies").
+    With the copies' checks on the event loop, 0.05 s kept the PostgreSQL dashboards' p95 near 300 ms where
+    0.1 s put it at ~345, for about as many saves (bench/README, "Leaders' dashboards at the PostgreSQL
+    month-end rush: shared copies").
     """
 
     def __init__(self, app: ASGIApp, *, read_only: Callable[[Request], bool], wait: float) -> None:
