@@ -18,6 +18,15 @@ def test_login_then_logout(client):
     assert "退出" not in client.get("/login").text
 
 
+@pytest.mark.parametrize("beside", ["/favicon.ico", "/", "/plan"])
+def test_a_page_asked_beside_the_login_form_keeps_its_csrf_token(client, beside):
+    token = page_csrf(client)
+    assert client.get(beside, follow_redirects=False).status_code in (303, 404)  # no login: no user read
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303, response.text
+
+
 def test_login_without_csrf_token_is_refused(client):
     page_csrf(client)
     response = client.post("/login", data={"username": "admin", "password": PASSWORD})

@@ -157,16 +157,19 @@ def _logins(requests: Sequence[Request]) -> list[tuple[int, object]]:
 def _as_found(
     requests: Sequence[Request], signed: Sequence[Request], found: Sequence[SignedIn | None], now: Generation
 ) -> list[tuple[CurrentUser | None, Generation]]:
-    """Per request its user (kept on it; its login session cleared when it no longer signs in) and the counters."""
+    """Per request its user (kept on it; its login session cleared when it no longer signs in) and the counters.
+
+    A request without a login keeps its session: it holds the login form's CSRF token, which a page asked
+    beside the form (the browser's /favicon.ico, answered 404) would otherwise take away before the form is sent."""
     users_of = dict(zip(map(id, signed), found, strict=True))
     answers: list[tuple[CurrentUser | None, Generation]] = []
     for request in requests:
-        found_user = users_of.get(id(request))
+        signed_in, found_user = id(request) in users_of, users_of.get(id(request))
         user = _current(found_user, request) if found_user is not None else None
-        if user is None:
+        if signed_in and user is None:
             request.session.clear()
         request.state.user = user
-        answers.append((user, now if id(request) in users_of else Generation(-1, -1)))
+        answers.append((user, now if signed_in else Generation(-1, -1)))
     return answers
 
 
