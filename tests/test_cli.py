@@ -183,8 +183,8 @@ def test_serve_fits_every_process_into_its_share_of_the_databases_connections(
     env, db_url, monkeypatch, pool_environment
 ):
     """A PostgreSQL server allowing 40 connections (3 kept for superusers): half of the 32 left after the
-    reserve for this server, 8 for each of its 2 processes: 5 threads, a read connection, 1 overflow each;
-    with fewer than one thread's worth the server is not started."""
+    reserve for this server, 8 for each of its 2 processes: 4 threads, a read connection, 1 overflow for each
+    pool and the event loop's own; with fewer than one thread's worth the server is not started."""
     import os
 
     import uvicorn
@@ -199,7 +199,7 @@ def test_serve_fits_every_process_into_its_share_of_the_databases_connections(
     monkeypatch.setattr(uvicorn, "run", lambda target, **options: None)
     assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
     sizes = [os.environ[f"DUBAN_{name}"] for name in ("WORKER_THREADS", "READ_POOL_SIZE", "DB_POOL_OVERFLOW")]
-    assert sizes == ["5", "1", "1"]
+    assert sizes == ["4", "1", "1"]
     refused = runner.invoke(app, ["serve", "--workers", "8"])
     assert refused.exit_code == 1 and "max_connections" in refused.output
     get_settings.cache_clear()
