@@ -131,20 +131,12 @@ class SignedIn:
     region_path: str | None
 
 
-def signed_in_now(
-    *, session: Session, user_id: int, session_version: object
-) -> tuple[SignedIn | None, Generation]:
-    """The user a login session names, with its unit and its city's path (None once disabled or signed out
-    everywhere since), and the generation counters: one statement, for every request."""
-    found, now = signed_in_all(session=session, logins=[(user_id, session_version)])
-    return found[0], now
-
-
 def signed_in_all(
     *, session: Session, logins: Sequence[tuple[int, object]]
 ) -> tuple[list[SignedIn | None], Generation]:
-    """`signed_in_now` for several login sessions (user id, session version) at once, in one statement: the
-    page copies' checks of the requests that arrived while one was being read share the next read."""
+    """The users several login sessions (user id, session version) name, each with its unit and its city's path
+    (None once disabled or signed out everywhere since), and the generation counters: one statement, for every
+    request's login and for the page copies' checks asked together."""
     return _found(session.execute(_signed_in_query(), _user_ids(logins)).all(), logins)
 
 

@@ -114,40 +114,27 @@ def _signed_in(request: Request) -> CurrentUser | None:
 
     The request's own session would keep its connection while the request waits for a worker thread;
     with every thread waiting for a connection that no running request gives back, the server stalls.
+    A request without a login reads nothing and keeps its session (the login form's CSRF token).
     """
-    return signed_in_now(request)[0]
-
-
-def signed_in_now(request: Request) -> tuple[CurrentUser | None, Generation]:
-    """The session's user (kept on the request, as `optional_user` reads it) and the generation counters,
-    in one statement on a session of its own (see `_signed_in`); counters -1 without a signed-in user."""
-    return signed_in_all([request])[0]
+    if "user_id" not in request.session:
+        return None
+    return signed_in_all([request])[0][0]
 
 
 def signed_in_all(requests: Sequence[Request]) -> list[tuple[CurrentUser | None, Generation]]:
-    """`signed_in_now` for requests of one app at once: one statement for all their login sessions."""
-    signed = _signed(requests)
-    found = _logins_found(signed) if signed else NOBODY
-    return _as_found(requests, signed, *found)
+    """For requests of one app, each with a login session: its user (kept on the request, as `optional_user`
+    reads it) and the generation counters, in one statement for all of them on a session of its own."""
+    return _as_found(requests, *_logins_found(requests))
 
 
 async def signed_in_on_loop(
     requests: Sequence[Request], reader: LoopReader
 ) -> list[tuple[CurrentUser | None, Generation]]:
     """`signed_in_all`, read on the event loop (PostgreSQL: `persistence.loopreads`)."""
-    signed = _signed(requests)
-    logins = _logins(signed)
-    found = (
-        await reader.read(lambda c: users.signed_in_all_on(connection=c, logins=logins)) if signed else NOBODY
+    logins = _logins(requests)
+    return _as_found(
+        requests, *await reader.read(lambda c: users.signed_in_all_on(connection=c, logins=logins))
     )
-    return _as_found(requests, signed, *found)
-
-
-NOBODY: tuple[list[SignedIn | None], Generation] = ([], Generation(-1, -1))
-
-
-def _signed(requests: Sequence[Request]) -> list[Request]:
-    return [request for request in requests if "user_id" in request.session]
 
 
 def _logins(requests: Sequence[Request]) -> list[tuple[int, object]]:
@@ -155,21 +142,16 @@ def _logins(requests: Sequence[Request]) -> list[tuple[int, object]]:
 
 
 def _as_found(
-    requests: Sequence[Request], signed: Sequence[Request], found: Sequence[SignedIn | None], now: Generation
+    requests: Sequence[Request], found: Sequence[SignedIn | None], now: Generation
 ) -> list[tuple[CurrentUser | None, Generation]]:
-    """Per request its user (kept on it; its login session cleared when it no longer signs in) and the counters.
-
-    A request without a login keeps its session: it holds the login form's CSRF token, which a page asked
-    beside the form (the browser's /favicon.ico, answered 404) would otherwise take away before the form is sent."""
-    users_of = dict(zip(map(id, signed), found, strict=True))
+    """Per request its user, kept on it (its login session cleared when it no longer signs in), and the counters."""
     answers: list[tuple[CurrentUser | None, Generation]] = []
-    for request in requests:
-        signed_in, found_user = id(request) in users_of, users_of.get(id(request))
-        user = _current(found_user, request) if found_user is not None else None
-        if signed_in and user is None:
+    for request, signed_in in zip(requests, found, strict=True):
+        user = _current(signed_in, request) if signed_in is not None else None
+        if user is None:
             request.session.clear()
         request.state.user = user
-        answers.append((user, now if signed_in else Generation(-1, -1)))
+        answers.append((user, now))
     return answers
 
 

@@ -42,14 +42,15 @@ def lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContext
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         sqlite = settings.sqlalchemy_url().startswith("sqlite")
-        if getattr(app.state, "loop_reader", None) is not None:
-            app.state.loop_reader.open()
+        reader = getattr(app.state, "loop_reader", None)
+        if reader is not None:
+            reader.open()
         try:
             with quick_hand_over() if sqlite else nullcontext():
                 yield
         finally:
-            if getattr(app.state, "loop_reader", None) is not None:
-                await app.state.loop_reader.close()
+            if reader is not None:
+                await reader.close()
             for name in ("sessions", "reader_sessions"):
                 factory = getattr(app.state, name, None)
                 if factory is not None and factory.kw.get("bind") is not None:

@@ -142,12 +142,11 @@ class PageCopies:
     def keep(self, page: Page, copy: PageCopy) -> None:
         """Keep a page the route made: the login session's own, and its view's newest unless one is newer."""
         self._keep_own(copy.token, page, copy)
-        views = self.newest.setdefault(page, {})
+        views, view = self.newest.setdefault(page, {}), view_of(copy.user)
         self.newest.move_to_end(page)
-        kept = views.get(view_of(copy.user))
-        if kept is None or kept.generation <= copy.generation:
-            views.pop(view_of(copy.user), None)
-            views[view_of(copy.user)] = copy
+        if view not in views or views[view].generation <= copy.generation:
+            views.pop(view, None)  # put last: the views of a page are dropped oldest first
+            views[view] = copy
         while len(views) > VIEWS:
             del views[next(iter(views))]
         while len(self.newest) > VIEWS:
