@@ -68,6 +68,8 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
     latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     served: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # the servers' own time
+    # the dashboards again, by how the server answered: from a kept page ("copy") or made by the route
+    answered: dict[str, list[tuple[float, float | None]]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     acked: dict[int, tuple[str, str]] = field(
         default_factory=dict
@@ -79,9 +81,12 @@ class Tally:
     login_retries: int = 0
     shut_out: int = 0  # clients that never got in, however often they tried
 
-    def timed(self, kind: str, seconds: float, status: int, body: str, served: float | None = None) -> None:
+    def timed(self, kind: str, seconds: float, status: int, body: str, served: float | None = None,
+              kept: bool = False) -> None:  # fmt: skip
         with self.lock:
             self.latency[kind].append(seconds)
+            if kind == "dashboard" and status == 200:
+                self.answered["  from a copy" if kept else "  made anew"].append((seconds, served))
             if served is not None:
                 self.served[kind].append(served)
             if status == 409:
@@ -379,13 +384,16 @@ def _call(
         response = client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:  # a broken connection: the user sees an error page and goes on
         response = httpx.Response(599, text=f"{type(exc).__name__} {exc}")
-    tally.timed(kind, time.perf_counter() - started, response.status_code, response.text, _served(response))
+    kept = "copy;" in response.headers.get("Server-Timing", "")
+    tally.timed(
+        kind, time.perf_counter() - started, response.status_code, response.text, _served(response), kept
+    )
     return response
 
 
 def _served(response: httpx.Response) -> float | None:
     """The server's own time for the request (its `Server-Timing: app;dur=<ms>`), in seconds; None if not said."""
-    found = re.fullmatch(r"app;dur=([\d.]+)", response.headers.get("Server-Timing", ""))
+    found = re.match(r"app;dur=([\d.]+)", response.headers.get("Server-Timing", ""))
     return float(found.group(1)) / 1000 if found else None
 
 
@@ -542,10 +550,20 @@ def _report(tally: Tally, elapsed: float) -> None:
         served = served_every if kind == "all but login" else tally.served.get(kind, [])
         print(f"{kind:13} {len(values):7d} " + " ".join(f"{v:8.0f}" for v in _percentiles(values))
               + (" {:10.0f} {:6.0f} {:6.0f}".format(*_percentiles(served)) if served else ""))  # fmt: skip
+        if kind == "dashboard":
+            _report_answered(tally)
     for error, count in tally.errors.most_common(10):
         print(f"  error ×{count}: {error}")
     for conflict, count in tally.conflicts.most_common(3):
         print(f"  conflict ×{count}: {conflict}")
+
+
+def _report_answered(tally: Tally) -> None:
+    """The dashboards' rows again, split by how the server answered (its `Server-Timing` says `copy`)."""
+    for how, pairs in sorted(tally.answered.items()):
+        values, served = [c for c, _ in pairs], [s for _, s in pairs if s is not None]
+        print(f"{how:13} {len(values):7d} " + " ".join(f"{v:8.0f}" for v in _percentiles(values))
+              + (" {:10.0f} {:6.0f} {:6.0f}".format(*_percentiles(served)) if served else ""))  # fmt: skip
 
 
 def _percentiles(values: list[float]) -> list[float]:

@@ -101,7 +101,8 @@ def metrics(request: Request) -> Response:
 
 class Observe(HttpMiddleware):
     """Give each request an id, time it (to its response's start), count it, say its time in the response's
-    `Server-Timing` header and log one JSON line for it."""
+    `Server-Timing` header (with `copy` when a kept page answered it, `pagecache`) and log one JSON line
+    for it."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -127,7 +128,8 @@ def _observed(request: Request, start: Message, elapsed: float, request_id: str)
     headers["X-Content-Type-Options"] = "nosniff"  # every answer is typed as it says, never sniffed
     # the server's own time, apart from the network and the client's (a browser's devtools show it; so does
     # bench_load.py beside what its clients measured)
-    headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}"
+    copy = ', copy;desc="kept page"' if getattr(request.state, "from_copy", False) else ""
+    headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}{copy}"
     if log.isEnabledFor(logging.INFO):
         log.info(json.dumps(_log_line(request, status, route, elapsed, request_id), ensure_ascii=False))
 

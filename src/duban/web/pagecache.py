@@ -236,6 +236,7 @@ async def serve_copies(request: Request, call_next: Callable[[Request], Awaitabl
         if copy is not None and copy.serves(
             user, _today(request), now, refreshing=refreshing, lag=_lag(request)
         ):
+            request.state.from_copy = True
             return copy.response(request)
     pages.refreshing[page] = pages.refreshing.get(page, 0) + 1
     try:
