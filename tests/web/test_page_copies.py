@@ -191,10 +191,10 @@ async def _checked(app: Any, logins: list[tuple[int, int]]) -> tuple[list[Any], 
     the event loop on PostgreSQL), before its answer is read; every answer and the statements sent."""
     checks, loop, seen = Checks(app.state.loop_reader), asyncio.get_running_loop(), []
     loop_thread = threading.get_ident()
-    rest: list[asyncio.Task[Any]] = []
+    rest: list[asyncio.Future[Any]] = []
 
     def ask_the_rest() -> None:
-        rest.extend(asyncio.create_task(checks.now(_request(app, *login))) for login in logins[1:])
+        rest.extend(checks.ask(_request(app, *login)) for login in logins[1:])
 
     def sent(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append((statement, threading.get_ident(), loop_thread))
@@ -203,7 +203,7 @@ async def _checked(app: Any, logins: list[tuple[int, int]]) -> tuple[list[Any], 
 
     event.listen(Engine, "before_cursor_execute", sent)
     try:
-        first = await checks.now(_request(app, *logins[0]))
+        first = await checks.ask(_request(app, *logins[0]))
         while not rest:
             await asyncio.sleep(0.01)
         answers = [first, *await asyncio.gather(*rest)]

@@ -30,7 +30,7 @@ from duban.reports.pdf import warm_up
 from duban.services.warming import warm_dashboard
 from duban.settings import Settings
 from duban.storage import evidence_storage
-from duban.web import auth, capacity, errors, ops, pagecache, reports, supervision
+from duban.web import auth, capacity, errors, ops, pagecache, reports, supervision, writesfirst
 from duban.web.api import api_router
 from duban.web.auth import LoginRequired, allow_internal, login_redirect, optional_user
 from duban.web.middleware import HttpMiddleware
@@ -94,10 +94,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.evidence_storage = evidence_storage(settings)
     app.add_middleware(DatabaseSession)
     app.add_middleware(Only, dispatch=_read_slots, applies=_read_only)
+    app.state.writes, app.state.read_only = writesfirst.Writes(), _read_only
+    app.add_middleware(
+        writesfirst.WritesFirst, writes=app.state.writes, read_only=_read_only, wait=settings.read_yield
+    )
     app.state.page_copies = pagecache.page_copies()
-    # outside the read slots: a current copy waits for none
+    # outside the read slots: a current copy waits for none; and outside WritesFirst: its check is read while
+    # the page gives way to the writes
     app.add_middleware(Only, dispatch=pagecache.serve_copies, applies=pagecache.may_serve)
-    app.add_middleware(capacity.WritesFirst, read_only=_read_only, wait=settings.read_yield)
     app.add_middleware(errors.RefuseControlCharacters)
     app.add_middleware(
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",

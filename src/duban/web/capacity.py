@@ -4,7 +4,7 @@ Worker threads and the write pool are sized together (DUBAN_WORKER_THREADS conne
 threads), so a thread never waits for a connection another request holds while queued for a thread.
 Read-only pages (dashboard, map, indicators, counties, reports) have a pool of their own and wait for
 their turn on the event loop, holding neither a thread nor a connection: saves go first. While a write
-is being answered, a read-only page first waits a moment for it (`WritesFirst`). Each request's session
+is being answered, a read-only page first waits a moment for it (`writesfirst`). Each request's session
 is committed and closed off the event loop, on threads of its own (`finish`).
 """
 
@@ -19,12 +19,10 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from duban.persistence.db import Session
 from duban.persistence.writers import WriterBusy, quick_hand_over
 from duban.settings import Settings
-from duban.web.middleware import HttpMiddleware
 from duban.web.pages.common import render
 
 BUSY = "系统繁忙，请稍后重试（数据库连接已满）"
@@ -79,57 +77,6 @@ async def in_turn(
         return await call_next(request)
     finally:
         slots.release()
-
-
-class WritesFirst(HttpMiddleware):
-    """While a write (any request but GET, HEAD, OPTIONS) is being answered in this process, a read-only page
-    waits until none is, at most `wait` seconds, holding neither a thread nor a connection.
-
-    A leader's page answered from its copy costs a few ms; twenty leaders refreshing as fast as they are
-    answered asked ~600 pages a second at the month-end rush and took the CPU the saves queued for (a closed
-    loop asks as fast as it is answered). Made to wait while saves run, they ask a few per second each.
-    Alternated in one sitting at 80 reporters and 20 leaders: 12–32 % more saves and save p95 −21–25 % on
-    SQLite, 5–9 % more saves on PostgreSQL; a dashboard pays about the wait (bench/README, "Writes first").
-    With the copies' checks on the event loop, 0.05 s kept the PostgreSQL dashboards' p95 near 300 ms where
-    0.1 s put it at ~345, for about as many saves (bench/README, "Leaders' dashboards at the PostgreSQL
-    month-end rush: shared copies").
-    """
-
-    def __init__(self, app: ASGIApp, *, read_only: Callable[[Request], bool], wait: float) -> None:
-        super().__init__(app)
-        self.read_only, self.wait = read_only, wait
-        self.writes = 0
-        self.waiting: set[asyncio.Future[None]] = set()
-
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            await self._write(scope, receive, send)
-            return
-        if self.writes and self.wait and self.read_only(Request(scope)):
-            await self._until_written()
-        await self.app(scope, receive, send)
-
-    async def _write(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.writes += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.writes -= 1
-            if not self.writes:
-                for waiter in self.waiting:
-                    if not waiter.done():
-                        waiter.set_result(None)
-
-    async def _until_written(self) -> None:
-        """Wait until no write is being answered, or `wait` seconds have passed."""
-        waiter = asyncio.get_running_loop().create_future()
-        self.waiting.add(waiter)
-        try:
-            await asyncio.wait_for(waiter, self.wait)
-        except TimeoutError:
-            pass
-        finally:
-            self.waiting.discard(waiter)
 
 
 async def finish(request: Request, session: Session, *, commit: bool) -> None:

@@ -43,6 +43,7 @@ from markupsafe import Markup
 from duban.persistence.generation import Generation
 from duban.persistence.loopreads import LoopReader
 from duban.web.auth import CSRF_FIELD, CurrentUser, signed_in_all, signed_in_on_loop
+from duban.web.writesfirst import give_way
 
 CAPACITY = 256  # copies per server process: one per leader's login and page, a few hundred kB each at most
 RUSH = 10  # moves of `states` since a copy from which it may lag: a submit or a return alone shows at once
@@ -185,13 +186,13 @@ class Checks:
         self.reading: asyncio.Task[None] | None = None
         self.thread = anyio.CapacityLimiter(1)  # apart from the worker threads the saves queue for
 
-    async def now(self, request: Request) -> tuple[CurrentUser | None, Generation]:
-        """The request's user (kept on the request for the route) and the counters, read after it was asked."""
+    def ask(self, request: Request) -> asyncio.Future[tuple[CurrentUser | None, Generation]]:
+        """The request's user (kept on the request for the route) and the counters, to be read after now."""
         answer = asyncio.get_running_loop().create_future()
         self.waiting.append((request, answer))
         if self.reading is None:
             self.reading = asyncio.create_task(self._read())
-        return await answer
+        return answer
 
     async def _read(self) -> None:
         try:
@@ -230,7 +231,9 @@ async def serve_copies(request: Request, call_next: Callable[[Request], Awaitabl
     token = request.session[CSRF_FIELD]
     page, pages = (request.url.path, request.url.query), _copies(request)
     if pages.any_for(token, page):
-        user, now = await _checks(request).now(request)
+        asked = _checks(request).ask(request)
+        await give_way(request)  # the check is read meanwhile
+        user, now = await asked
         copy = pages.best(token, page, user) if user is not None else None
         refreshing = pages.refreshing.get(page, 0) > 0
         if copy is not None and copy.serves(
