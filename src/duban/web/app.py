@@ -101,7 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.page_copies = pagecache.page_copies()
     # outside the read slots: a current copy waits for none; and outside WritesFirst: its check is read while
     # the page gives way to the writes
-    app.add_middleware(Only, dispatch=pagecache.serve_copies, applies=pagecache.may_serve)
+    app.add_middleware(pagecache.ServeCopies)
     app.add_middleware(errors.RefuseControlCharacters)
     app.add_middleware(
         SessionMiddleware, secret_key=auth.secret_key(settings), session_cookie="duban_session",
@@ -138,7 +138,10 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with pools(app):
             with _warming(app):
-                yield
+                try:
+                    yield
+                finally:
+                    await pagecache.refreshed(app)
 
     return lifespan
 
