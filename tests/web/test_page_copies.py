@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,7 @@ from duban.choices import Role
 from duban.persistence.models import UserRow
 from duban.services.users import add_user
 from duban.settings import Settings
+from duban.web import pagecache
 from duban.web.app import create_app
 from duban.web.pagecache import RUSH, Checks, page_copies
 from web.conftest import PASSWORD, log_in, signed_in_clients
@@ -115,6 +117,34 @@ def test_during_a_rush_of_submits_and_returns_a_copy_lags_by_states_lag_at_most(
         with statements() as seen:
             page = leader.get("/?month=6")
     assert (page.text == copy and len(seen) == 1) if lag else (page.text != copy and len(seen) > 3)
+
+
+def test_a_copy_lagging_half_states_lag_is_answered_while_the_route_makes_the_page_anew_behind_it(
+    settings: Settings, seeded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [time.monotonic()]
+    monkeypatch.setattr(pagecache, "clock", lambda: clock[0])
+    lagging = settings.model_copy(update={"states_lag": 60.0})
+    with contextmanager(signed_in_clients)(lagging, ("zhenxiong", "admin")) as clients:
+        _rush_seen_by_a_leader(clients["zhenxiong"], clients["admin"], clock)
+
+
+def _rush_seen_by_a_leader(reporter: TestClient, office: TestClient, clock: list[float]) -> None:
+    with TestClient(office.app) as leader:  # one event loop, as a server's, for the page made behind
+        leader.headers["X-CSRF-Token"] = log_in(leader, "leader")
+        copy, pages = leader.get("/?month=6").text, leader.app.state.page_copies
+        _rush(reporter, office, moves=RUSH)
+        assert leader.get("/?month=6").text == copy and not pages.behind  # lagging, for less than 30 s
+        clock[0] += 30
+        with statements() as seen:
+            lagged = leader.get("/?month=6")
+            leader.portal.call(pagecache.refreshed, leader.app)  # the page made behind it
+        assert lagged.text == copy and len(seen) > 3
+        with statements() as seen:
+            made_behind = leader.get("/?month=6").text
+        assert made_behind != copy and len(seen) == 1  # the page made behind the lagging copy, as its copy
+        leader.app.state.page_copies = page_copies()
+        assert leader.get("/?month=6").text == made_behind  # as the route makes it now
 
 
 def _rush(reporter: TestClient, office: TestClient, *, moves: int) -> None:

@@ -56,6 +56,7 @@ VIEWS = 64  # pages kept as the newest of their view, and views per page (a prov
 _STATE = "page_generation"  # request.state: the generation a route's page was made of, if it may be kept
 SHUTDOWN_WAIT = 10.0  # seconds at most a server stopping waits for the pages being made behind their copies
 log = logging.getLogger(__name__)
+clock = time.monotonic  # a copy's age (tests turn it forward)
 
 
 View = tuple[str, int | None, str | None, str | None, str | None]  # role, unit (id, name, path), city path
@@ -80,7 +81,7 @@ class PageCopy:
     token: str  # the login session's CSRF token, which the page holds
     today: date
     generation: Generation
-    made: float  # time.monotonic() when the route made the page
+    made: float  # clock() when the route made the page
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
@@ -94,11 +95,11 @@ class PageCopy:
         if user != self.user or today != self.today or now.figures != self.generation.figures:
             return False
         rushing = now.states - self.generation.states >= RUSH
-        return now == self.generation or refreshing or (rushing and time.monotonic() - self.made < lag)
+        return now == self.generation or refreshing or (rushing and clock() - self.made < lag)
 
     def due(self, now: Generation, *, lag: float) -> bool:
         """Whether this copy, answered now, should be made anew behind it: it lags `now` by half `lag` or more."""
-        return now != self.generation and time.monotonic() - self.made >= lag / 2
+        return now != self.generation and clock() - self.made >= lag / 2
 
     def for_login(self, user: CurrentUser, token: str) -> PageCopy | None:
         """This copy as the route would have made it for `user`, of the same view, signed in with `token`: the
@@ -338,7 +339,7 @@ def _keepable(request: Request, status: int) -> bool:
 def _copy(request: Request, token: str, start: Message, body: bytes) -> PageCopy:
     headers = tuple((bytes(k), bytes(v)) for k, v in start.get("headers", []))
     return PageCopy(user=request.state.user, token=token, today=_today(request), generation=getattr(request.state, _STATE),
-                    made=time.monotonic(), status=200, headers=headers, body=body, zipped=gzip.compress(body, 6))  # fmt: skip
+                    made=clock(), status=200, headers=headers, body=body, zipped=gzip.compress(body, 6))  # fmt: skip
 
 
 async def _nothing_sent() -> Message:
