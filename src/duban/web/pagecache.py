@@ -141,13 +141,21 @@ class PageCopies:
     @contextmanager
     def making(self, page: Page) -> Iterator[None]:
         """Count a request of the page the route is answering: meanwhile its copy may lag (`PageCopy.serves`)."""
-        self.refreshing[page] = self.refreshing.get(page, 0) + 1
+        self.begin(page)
         try:
             yield
         finally:
-            self.refreshing[page] -= 1
-            if not self.refreshing[page]:
-                del self.refreshing[page]
+            self.end(page)
+
+    def begin(self, page: Page) -> None:
+        """The route began to make the page (`making`)."""
+        self.refreshing[page] = self.refreshing.get(page, 0) + 1
+
+    def end(self, page: Page) -> None:
+        """The route has made the page, or failed to."""
+        self.refreshing[page] -= 1
+        if not self.refreshing[page]:
+            del self.refreshing[page]
 
     def any_for(self, token: str, page: Page) -> bool:
         """Whether a copy might answer this login session's request for the page (its user is not read yet)."""
@@ -293,15 +301,20 @@ class ServeCopies(HttpMiddleware):
         user = scope["state"].get("user")  # read by the check just now
         clone = {**scope, "state": {"user": user}, "session": dict(scope["session"])}
         pages = _copies(Request(scope))
+        pages.begin(page)  # at once: the requests after this one start no other
         task = asyncio.create_task(self._refresh(clone, token, page))
         pages.behind.add(task)
-        task.add_done_callback(pages.behind.discard)
+
+        def done(task: asyncio.Task[None]) -> None:  # even if cancelled before it began (a server stopping)
+            pages.behind.discard(task)
+            pages.end(page)
+
+        task.add_done_callback(done)
 
     async def _refresh(self, scope: Scope, token: str, page: Page) -> None:
         pages = _copies(Request(scope))
         try:
-            with pages.making(page):
-                copy = await _route(self.app, scope, _nothing_sent, _unheard, token)
+            copy = await _route(self.app, scope, _nothing_sent, _unheard, token)
         except Exception:  # nobody waits for it: logged, and the next request past the lag asks the route
             log.exception("重新生成页面副本失败：%s", page[0])
             return
