@@ -20,9 +20,10 @@ from sqlalchemy.engine import make_url
 from conftest import BACKEND
 from duban.persistence.models import PeriodRow
 from duban.persistence.writers import SWITCH_INTERVAL, turns_for
+from duban.policy import Action
 from duban.settings import Settings
 from duban.web.app import create_app
-from duban.web.auth import CurrentUser, require_user
+from duban.web.auth import CurrentUser, allow, require_user
 from web.conftest import log_in
 from web.test_api_flow import put, rows_by_code, switch, unit_id
 
@@ -54,6 +55,14 @@ def app(small: Settings) -> FastAPI:
         threads = anyio.to_thread.current_default_thread_limiter().total_tokens
         return {"checked_out": engine.pool.checkedout(), "threads": int(threads)}  # type: ignore[attr-defined]
 
+    @app.get("/probe/gated")
+    async def gated(
+        request: Request, _user: Annotated[CurrentUser, Depends(allow(Action.ENTER_FIGURES))]
+    ) -> dict[str, int]:
+        """After a unit's user's gate, which reads the plan the route will read: what does the request hold?"""
+        engine: Engine = request.app.state.sessions.kw["bind"]
+        return {"checked_out": engine.pool.checkedout()}  # type: ignore[attr-defined]
+
     return app
 
 
@@ -66,6 +75,15 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def test_the_login_check_gives_its_connection_back_before_the_page_runs(client):
     log_in(client, "leader")
     assert client.get("/probe").json()["checked_out"] == 0
+
+
+def test_the_gates_plan_read_gives_its_connection_back_before_the_route_runs(client):
+    """The route's own thread turn comes after the gate's: a connection kept between them, with as many
+    requests waiting for a turn as connections, left every thread waiting for one (DUBAN_WORKER_THREADS=8 at
+    80 reporters: save p95 20 s, 115 answers 503)."""
+    log_in(client, "zhenxiong")
+    gated = client.get("/probe/gated")
+    assert gated.status_code == 200 and gated.json()["checked_out"] == 0
 
 
 def test_worker_threads_and_the_write_pool_are_sized_together(client, app, small):

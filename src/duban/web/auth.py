@@ -210,12 +210,23 @@ def allow(action: Action, *, plan: bool = True) -> PolicyGate:
                 refuse_if(plan_refusal(user, action, None))
             elif plan:
                 request.app.state.check_plan(request)  # the plan the route then reads: no second query
+                _give_connection_back(request)
         return user
 
     gate.policy_action = action  # type: ignore[attr-defined]
     gate.reads_plan = plan  # type: ignore[attr-defined]
     gate.__name__ = f"allow_{action.value}"
     return gate
+
+
+def _give_connection_back(request: Request) -> None:
+    """End the gate's read (it writes nothing), so the request holds no connection while it waits for the
+    route's own thread turn: with as many requests waiting so as the pool has connections, every thread waited
+    for one (DUBAN_WORKER_THREADS=8 at 80 reporters: save p95 20 s, 115 answers 503). The plan read stays
+    loaded (sessions keep their objects on commit)."""
+    session = db_session(request)
+    if session.in_transaction():
+        session.commit()
 
 
 @cache
