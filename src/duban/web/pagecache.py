@@ -16,7 +16,12 @@ the primary; `Checks`) says the route would answer it:
   returns then show in 报送情况 and the 待审核 counts that much later at most; one alone shows at once. At the
   month-end rush `states` moves ~100 times a second; without the lag 6 % of the leaders' dashboards (80
   reporters and 20 leaders on PostgreSQL) were made afresh by the route, at p50 ~600–750 ms against ~200 for a
-  copy: above the dashboards' p95.
+  copy: above the dashboards' p95. A copy lagging by half DUBAN_STATES_LAG or more is answered while the
+  route makes the page anew behind it (`ServeCopies`), so the request that used the lag up does not wait.
+
+The check is read while the page gives way to the writes being answered (`writesfirst.give_way`), not after:
+at the rush each turn of the event loop waits ~20 ms for the GIL behind the saves' threads, and the check
+takes three or four.
 
 A route keeps no copy of a page made of a lagging value (`readcache.lagged`) or of a user's own work (a
 reporter's to-do); what it keeps must differ between users of one view only in the header's line naming the
