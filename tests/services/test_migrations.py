@@ -29,7 +29,7 @@ def test_the_revisions_a_store_is_checked_against_are_the_scripts():
 
 @pytest.mark.parametrize(
     ("recorded", "state"),
-    [(["0018"], StoreState.READY), (["0017"], StoreState.BEHIND), (["0002_reporting", "0003"], StoreState.BEHIND),
+    [(["0019"], StoreState.READY), (["0018"], StoreState.BEHIND), (["0002_reporting", "0003"], StoreState.BEHIND),
      (["0099"], StoreState.AHEAD), ([], StoreState.EMPTY)],
 )  # fmt: skip
 def test_the_store_state_from_alembics_version_table(engine, recorded, state):

@@ -37,8 +37,8 @@ ConcurrentChange = StaleDataError  # a row changed by someone else since it was 
 # from the scripts; tests/services/test_migrations.py holds both to alembic's script directory.
 SHIPPED_REVISIONS = frozenset({"0001", "0002_reporting", "0003", "0004_supervision", "0005", "0006", "0007",
                                "0008", "0009", "0010", "0011", "0012", "0013", "0014", "0015", "0016", "0017",
-                               "0018"})  # fmt: skip
-HEADS = frozenset({"0018"})
+                               "0018", "0019"})  # fmt: skip
+HEADS = frozenset({"0019"})
 VERSION_TABLE = "alembic_version"  # alembic's default, which env.py keeps
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite connection waits for another process's writer
 

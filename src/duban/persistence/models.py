@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -233,12 +234,16 @@ class EntryRow(Base):
     """A unit's figure for one indicator and period, with its review state."""
 
     __tablename__ = "entry"
-    __table_args__ = (UniqueConstraint("indicator_id", "unit_id", "period_id"),)
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "unit_id", "period_id"),
+        # a month's figures of one indicator (the entry states an approval patches), and a month's (its prefix)
+        Index("ix_entry_period_indicator", "period_id", "indicator_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"))
     value: Mapped[Decimal | None] = mapped_column(Amount)
     numerator: Mapped[Decimal | None] = mapped_column(Amount)
     denominator: Mapped[Decimal | None] = mapped_column(Amount)
