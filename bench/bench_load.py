@@ -14,7 +14,8 @@ saves every figure of its unit through the JSON API (PUT, with the version it la
 them; an office client (one per server) returns them so the next round can save again. With --think,
 a reporter waits that long (± half) before each request. With more clients than units,
 the clients of a unit split its figures and submit theirs one by one. Leader clients, each signed in as a
-leader of its own, refresh the dashboard. Clients behave as users do: a save answered 409 (the figure changed since it was read) reloads
+leader of its own, refresh the dashboard, from a client process of their own (`LeadersApart`;
+--one-client-process puts them beside the reporters' threads, as before 2026-12-06 23:40). Clients behave as users do: a save answered 409 (the figure changed since it was read) reloads
 the sheet and saves once more, and conflicts are counted apart from errors; a login that fails is tried
 again with backoff (clients that never get in are counted); the office clicks return again after a server
 error; a broken connection is an error (status 599), not the end of the client. Afterwards every acknowledged save is checked against the store: the entry holds the last
@@ -26,6 +27,7 @@ and says whether they are met.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import re
@@ -94,6 +96,21 @@ class Tally:
             elif status >= 400:
                 self.errors[f"{kind} {status} {body[:80]}"] += 1
 
+    def exported(self) -> dict[str, Any]:
+        """What a client process saw, to be merged into the rush's tally (`merge`)."""
+        names = ("latency", "served", "answered", "errors", "conflicts", "login_retries", "shut_out")
+        return {name: getattr(self, name) for name in names}
+
+    def merge(self, seen: dict[str, Any]) -> None:
+        with self.lock:
+            for name in ("latency", "served", "answered"):
+                for kind, values in seen[name].items():
+                    getattr(self, name)[kind].extend(values)
+            self.errors.update(seen["errors"])
+            self.conflicts.update(seen["conflicts"])
+            self.login_retries += seen["login_retries"]
+            self.shut_out += seen["shut_out"]
+
     def server_errors(self) -> int:
         """Answers the server should never give: 5xx and broken connections (599)."""
         return sum(n for error, n in self.errors.items() if int(error.split()[1]) >= 500)
@@ -139,6 +156,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--leaders", type=int, default=5, help="clients refreshing the dashboard")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=0.0, help="a reporter's pause before each request, s")
+    parser.add_argument("--one-client-process", action="store_true",
+                        help="the leaders' clients as threads beside the reporters' (before 2026-12-06 23:40), "
+                             "not in a process of their own")  # fmt: skip
     args = parser.parse_args()
     args.seconds, args.think = min(args.seconds, 600.0), max(args.think, 0.0)
     args.clients, args.leaders = min(args.clients, 1000), min(args.leaders, MAX_LEADERS)
@@ -295,24 +315,119 @@ class Start:
 def _run_clients(bases: list[str], args: argparse.Namespace, tally: Tally) -> float:
     """Run the rush; return its length in seconds (from the moment every client was ready)."""
     reporters = _reporter_names(args.clients)
-    start = Start(len(reporters) + args.leaders, args.seconds)
+    apart = (
+        LeadersApart.begin(bases, args) if args.leaders and not args.one_client_process else None
+    )  # no thread yet
+    start = Start(len(reporters) + (1 if apart else args.leaders), args.seconds)
     offices = {
         base: _session(base, "office", tally)[0] for base in bases
     }  # before the rush: may fail the run
     threads = [threading.Thread(target=_reporter, args=(bases[n % len(bases)], who, start, tally, args.think,
                                                         offices[bases[n % len(bases)]]))
                for n, who in enumerate(reporters)]  # fmt: skip
-    threads += [threading.Thread(target=_leader, args=(bases[n % len(bases)], leader_name(n), start, tally))
-                for n in range(args.leaders)]  # fmt: skip
-    print(f"{len(reporters)} reporter clients (think {args.think:g} s), {args.leaders} leader clients, "
-          f"{args.seconds:.0f} s; servers {len(bases)}, workers {args.workers or 'as duban serve'}")  # fmt: skip
+    threads += (
+        [threading.Thread(target=apart.relay, args=(start,))]
+        if apart
+        else _leaders(bases, args, start, tally)
+    )
+    print(f"{len(reporters)} reporter clients (think {args.think:g} s), {args.leaders} leader clients"
+          f"{' in a process of their own' if apart else ''}, {args.seconds:.0f} s; servers {len(bases)}, workers "
+          f"{args.workers or 'as duban serve'}")  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=args.seconds + 600)
     for office in offices.values():
         office.close()
+    if apart:
+        tally.merge(apart.seen(timeout=args.seconds + 600))
     return time.monotonic() - start.began
+
+
+def _leaders(bases: list[str], args: argparse.Namespace, start: Any, tally: Tally) -> list[threading.Thread]:
+    return [threading.Thread(target=_leader, args=(bases[n % len(bases)], leader_name(n), start, tally))
+            for n in range(args.leaders)]  # fmt: skip
+
+
+@dataclass
+class LeadersApart:
+    """The leaders' clients in a process of their own, as leaders are on machines of their own: beside 500
+    reporters' threads in one client process, a dashboard's answer waited for that process's GIL (the clients
+    added 70–300 ms to a p95 at 500 + 20, bench/README). The process joins the rush through one party of its
+    barrier (`relay`) and hands back what its clients saw (`seen`)."""
+
+    process: Any
+    ready: Any  # multiprocessing events: every leader signed in; the rush begins; a leader failed before it
+    go: Any
+    failed: Any
+    deadline: Any  # multiprocessing.Value("d"): the rush's end on the machine's monotonic clock
+    results: Any  # the receiving end of a pipe
+
+    @classmethod
+    def begin(cls, bases: list[str], args: argparse.Namespace) -> LeadersApart:
+        """Fork the leaders' process (before any thread of this one runs) and let its clients sign in."""
+        fork = multiprocessing.get_context("fork")
+        ready, go, failed, deadline = fork.Event(), fork.Event(), fork.Event(), fork.Value("d", 0.0)
+        results, sending = fork.Pipe(duplex=False)
+        apart = cls(None, ready, go, failed, deadline, results)
+        apart.process = fork.Process(target=apart._run, args=(bases, args, sending), daemon=True)
+        apart.process.start()
+        sending.close()
+        return apart
+
+    def relay(self, start: Start) -> None:
+        """The leaders' party in the rush's barrier: ready once every leader is, then the deadline passed on."""
+        with start.or_abort():
+            self.ready.wait()
+            if self.failed.is_set():
+                raise RuntimeError("a leader's client failed before the rush")
+        self.deadline.value = start.wait()
+        self.go.set()
+
+    def seen(self, timeout: float) -> dict[str, Any]:
+        """What the leaders' clients saw, once they are done."""
+        if not self.results.poll(timeout):
+            raise RuntimeError("the leaders' process sent nothing back")
+        seen: dict[str, Any] = self.results.recv()
+        self.process.join(timeout=30)
+        return seen
+
+    def _run(self, bases: list[str], args: argparse.Namespace, sending: Any) -> None:
+        tally, start = Tally(), RelayedStart(self, args.leaders)
+        threads = _leaders(bases, args, start, tally)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.seconds + 600)
+        sending.send(tally.exported())
+
+
+class RelayedStart:
+    """`Start` in the leaders' process: its barrier's last party tells the rush's and waits for it to begin."""
+
+    def __init__(self, apart: LeadersApart, parties: int) -> None:
+        self.apart = apart
+        self.barrier = threading.Barrier(parties, action=self._relay)
+
+    def _relay(self) -> None:
+        self.apart.ready.set()
+        if not self.apart.go.wait(timeout=3600):
+            raise RuntimeError("the rush never began")
+
+    def wait(self) -> float:
+        self.barrier.wait()
+        deadline: float = self.apart.deadline.value
+        return deadline
+
+    @contextmanager
+    def or_abort(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.apart.failed.set()
+            self.apart.ready.set()
+            self.barrier.abort()
+            raise
 
 
 def _reporter_names(wanted: int) -> list[tuple[str, int, int]]:
