@@ -95,9 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(DatabaseSession)
     app.add_middleware(Only, dispatch=_read_slots, applies=_read_only)
     app.state.writes, app.state.read_only = writesfirst.Writes(), _read_only
-    app.add_middleware(
-        writesfirst.WritesFirst, writes=app.state.writes, read_only=_read_only, wait=settings.read_yield
-    )
+    app.add_middleware(writesfirst.WritesFirst, writes=app.state.writes)
     app.state.page_copies = pagecache.page_copies()
     # outside the read slots: a current copy waits for none; and outside WritesFirst: its check is read while
     # the page gives way to the writes

@@ -303,7 +303,7 @@ class ServeCopies(HttpMiddleware):
 
     def _refresh_behind(self, scope: Scope, token: str, page: Page) -> None:
         """Have the route make the page anew for this request's login, answered from its copy meanwhile."""
-        user = scope["state"].get("user")  # read by the check just now
+        user = scope.get("state", {}).get("user")  # read by the check just now
         clone = {**scope, "state": {"user": user}, "session": dict(scope["session"])}
         pages = _copies(Request(scope))
         pages.begin(page)  # at once: the requests after this one start no other

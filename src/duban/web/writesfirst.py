@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi import Request
@@ -57,9 +57,8 @@ def _done(waiter: asyncio.Future[None]) -> None:
 
 
 class WritesFirst(HttpMiddleware):
-    """While a write is being answered in this process, a read-only page waits until none is, at most `wait`
-    seconds, holding neither a thread nor a connection (`Writes`); a page that gave way already (`give_way`,
-    while its copy was being checked) does not wait again.
+    """While a write is being answered in this process, a read-only page waits until none is, at most
+    DUBAN_READ_YIELD seconds, holding neither a thread nor a connection (`give_way`); once only.
 
     A leader's page answered from its copy costs a few ms; twenty leaders refreshing as fast as they are
     answered asked ~600 pages a second at the month-end rush and took the CPU the saves queued for (a closed
@@ -71,11 +70,9 @@ class WritesFirst(HttpMiddleware):
     month-end rush: shared copies").
     """
 
-    def __init__(
-        self, app: ASGIApp, *, writes: Writes, read_only: Callable[[Request], bool], wait: float
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, writes: Writes) -> None:
         super().__init__(app)
-        self.writes, self.read_only, self.wait = writes, read_only, wait
+        self.writes = writes
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
@@ -83,8 +80,8 @@ class WritesFirst(HttpMiddleware):
                 await self.app(scope, receive, send)
             return
         request = Request(scope)
-        if self.writes.count and not getattr(request.state, _GAVE_WAY, False) and self.read_only(request):
-            await self.writes.answered(self.wait)
+        if not getattr(request.state, _GAVE_WAY, False):
+            await give_way(request)
         await self.app(scope, receive, send)
 
 
@@ -92,8 +89,9 @@ _GAVE_WAY = "gave_way"  # request.state: the page waited for the writes already
 
 
 async def give_way(request: Request) -> None:
-    """A read-only page's wait for the writes being answered (`WritesFirst`'s), taken early and once."""
+    """A read-only page's wait for the writes being answered, at most DUBAN_READ_YIELD seconds; taken once,
+    by `WritesFirst` or earlier (the page copies, while their check is read)."""
     state = request.app.state
-    if state.read_only(request):
+    if state.writes.count and state.read_only(request):
         await state.writes.answered(state.settings.read_yield)
     setattr(request.state, _GAVE_WAY, True)
