@@ -40,11 +40,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -321,7 +320,7 @@ class ServeCopies(HttpMiddleware):
         try:
             copy = await _route(self.app, scope, _nothing_sent, _unheard, token)
         except Exception:  # nobody waits for it: logged, and the next request past the lag asks the route
-            log.exception("重新生成页面副本失败：%s", page[0])
+            log.exception("making %s anew behind its copy failed", page[0])
             return
         if copy is not None:
             pages.keep(page, copy)
@@ -369,7 +368,7 @@ async def _unheard(message: Message) -> None:
     """Where the page made behind its copy would be sent: nobody waits for it but the copies."""
 
 
-async def refreshed(app: Any) -> None:
+async def refreshed(app: FastAPI) -> None:
     """Wait for the pages being made behind their copies (at shutdown, before the pools close)."""
     behind: set[asyncio.Task[None]] = app.state.page_copies.behind
     if behind:
