@@ -147,6 +147,36 @@ def _rush_seen_by_a_leader(reporter: TestClient, office: TestClient, clock: list
         assert leader.get("/?month=6").text == made_behind  # as the route makes it now
 
 
+def test_a_page_that_fails_behind_its_copy_is_logged_and_the_next_request_asks_the_route(
+    settings: Settings, seeded: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, routed = [time.monotonic()], pagecache._route
+
+    async def failing_behind(app: Any, scope: Any, receive: Any, send: Any, token: str) -> Any:
+        if send is pagecache._unheard:
+            raise RuntimeError("数据库断开")
+        return await routed(app, scope, receive, send, token)
+
+    monkeypatch.setattr(pagecache, "clock", lambda: clock[0])
+    monkeypatch.setattr(pagecache, "_route", failing_behind)
+    lagging = settings.model_copy(update={"states_lag": 60.0})
+    with contextmanager(signed_in_clients)(lagging, ("zhenxiong", "admin")) as clients:
+        reporter, office = clients.values()
+        with TestClient(office.app) as leader:
+            leader.headers["X-CSRF-Token"] = log_in(leader, "leader")
+            copy, pages = leader.get("/?month=6").text, leader.app.state.page_copies
+            _rush(reporter, office, moves=RUSH)
+            clock[0] += 40
+            assert leader.get("/?month=6").text == copy  # answered; the page made behind it fails
+            leader.portal.call(pagecache.refreshed, leader.app)
+            assert not pages.behind and not pages.refreshing
+            clock[0] += 30  # the lag used up: the route makes the page, and the request waits for it
+            with statements() as seen:
+                assert leader.get("/?month=6").text != copy
+            assert len(seen) > 3
+    assert "anew behind its copy failed" in caplog.text
+
+
 def _rush(reporter: TestClient, office: TestClient, *, moves: int) -> None:
     """A figure saved, submitted and returned by the office again and again: `moves` moves of `states` at least."""
     unit = reporter.get("/api/units").json()[0]["id"]
