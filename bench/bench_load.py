@@ -356,12 +356,12 @@ class LeadersApart:
     added 70–300 ms to a p95 at 500 + 20, bench/README). The process joins the rush through one party of its
     barrier (`relay`) and hands back what its clients saw (`seen`)."""
 
-    process: Any
     ready: Any  # multiprocessing events: every leader signed in; the rush begins; a leader failed before it
     go: Any
     failed: Any
     deadline: Any  # multiprocessing.Value("d"): the rush's end on the machine's monotonic clock
     results: Any  # the receiving end of a pipe
+    process: Any = field(default=None, init=False)  # the leaders' process, once forked (it runs `_run`)
 
     @classmethod
     def begin(cls, bases: list[str], args: argparse.Namespace) -> LeadersApart:
@@ -369,7 +369,7 @@ class LeadersApart:
         fork = multiprocessing.get_context("fork")
         ready, go, failed, deadline = fork.Event(), fork.Event(), fork.Event(), fork.Value("d", 0.0)
         results, sending = fork.Pipe(duplex=False)
-        apart = cls(None, ready, go, failed, deadline, results)
+        apart = cls(ready, go, failed, deadline, results)
         apart.process = fork.Process(target=apart._run, args=(bases, args, sending), daemon=True)
         apart.process.start()
         sending.close()

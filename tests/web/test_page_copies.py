@@ -75,6 +75,13 @@ def test_a_leaders_unchanged_dashboard_costs_the_user_and_the_counters_only(clie
     assert other_month.status_code == 200 and other_month.text != first.text and len(seen) > 3
 
 
+def test_the_server_timing_says_when_a_kept_page_answered(clients) -> None:
+    leader = clients["leader"]
+    made, kept = leader.get("/?month=4"), leader.get("/?month=4")
+    assert "copy;" not in made.headers["Server-Timing"] and "copy;" in kept.headers["Server-Timing"]
+    assert kept.headers["Server-Timing"].startswith("app;dur=")
+
+
 def test_a_submit_shows_on_the_copy_owners_next_request(clients) -> None:
     leader, reporter = clients["leader"], clients["zhenxiong"]
     leader.get("/")

@@ -29,6 +29,7 @@ from duban.services.health import store_unready_reason, workload
 from duban.settings import Settings
 from duban.web.auth import allow_anyone, allow_internal
 from duban.web.middleware import HttpMiddleware
+from duban.web.pagecache import from_copy
 
 log = logging.getLogger("duban.access")
 router = APIRouter(include_in_schema=False)
@@ -128,7 +129,7 @@ def _observed(request: Request, start: Message, elapsed: float, request_id: str)
     headers["X-Content-Type-Options"] = "nosniff"  # every answer is typed as it says, never sniffed
     # the server's own time, apart from the network and the client's (a browser's devtools show it; so does
     # bench_load.py beside what its clients measured)
-    copy = ', copy;desc="kept page"' if getattr(request.state, "from_copy", False) else ""
+    copy = ', copy;desc="kept page"' if from_copy(request) else ""
     headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}{copy}"
     if log.isEnabledFor(logging.INFO):
         log.info(json.dumps(_log_line(request, status, route, elapsed, request_id), ensure_ascii=False))

@@ -58,6 +58,7 @@ CAPACITY = 256  # copies per server process: one per leader's login and page, a 
 RUSH = 10  # moves of `states` since a copy from which it may lag: a submit or a return alone shows at once
 VIEWS = 64  # pages kept as the newest of their view, and views per page (a province's units each have one)
 _STATE = "page_generation"  # request.state: the generation a route's page was made of, if it may be kept
+_FROM_COPY = "from_copy"  # request.state: a kept page answered the request
 SHUTDOWN_WAIT = 10.0  # seconds at most a server stopping waits for the pages being made behind their copies
 log = logging.getLogger(__name__)
 clock = time.monotonic  # a copy's age (tests turn it forward)
@@ -254,6 +255,11 @@ class Checks:
         return await anyio.to_thread.run_sync(signed_in_all, requests, limiter=self.thread)
 
 
+def from_copy(request: Request) -> bool:
+    """Whether a kept page answered the request (its `Server-Timing` says so, `ops.Observe`)."""
+    return bool(getattr(request.state, _FROM_COPY, False))
+
+
 def may_serve(request: Request) -> bool:
     """Whether a copy may answer the request: a GET of a signed-in login session."""
     session = request.scope.get("session") or {}
@@ -274,16 +280,20 @@ class ServeCopies(HttpMiddleware):
         if not may_serve(request):
             await self.app(scope, receive, send)
             return
-        token, page = request.session[CSRF_FIELD], (request.url.path, request.url.query)
-        copy = await self._current(request, token, page) if _copies(request).any_for(token, page) else None
+        token, page, pages = (
+            request.session[CSRF_FIELD],
+            (request.url.path, request.url.query),
+            _copies(request),
+        )
+        copy = await self._current(request, token, page) if pages.any_for(token, page) else None
         if copy is None:
-            with _copies(request).making(page):
+            with pages.making(page):
                 copy = await _route(self.app, scope, receive, send, token)
             if copy is None:
                 return  # the route answered: a page not to be kept
-            _copies(request).keep(page, copy)
+            pages.keep(page, copy)
         else:
-            request.state.from_copy = True
+            setattr(request.state, _FROM_COPY, True)
         await copy.response(request)(scope, receive, send)
 
     async def _current(self, request: Request, token: str, page: Page) -> PageCopy | None:
