@@ -6,10 +6,11 @@ Revises: 0016
 
 from __future__ import annotations
 
+from itertools import groupby
+
+import numpy as np
 import sqlalchemy as sa
 from alembic import op
-
-from duban.persistence.target_blocks import rebuild
 
 revision = "0017"
 down_revision = "0016"
@@ -30,8 +31,24 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("indicator_id", name=op.f("pk_target_block")),
     )
-    rebuild(op.get_bind())  # an existing store's unit targets, read once
+    _build(op.get_bind())  # an existing store's unit targets, read once
 
 
 def downgrade() -> None:
     op.drop_table("target_block")
+
+
+# `persistence.target_blocks` as it was at this revision, frozen (see 0015): a block is the indicator's unit
+# targets sorted by unit, packed as (unit int4, value float8), NULL as NaN.
+_CELL = np.dtype([("unit", "<i4"), ("value", "<f8")])
+_TARGETS = "SELECT t.indicator_id, t.unit_id, t.value FROM unit_target t ORDER BY t.indicator_id, t.unit_id"
+
+
+def _build(connection: sa.Connection) -> None:
+    """Every indicator's block, read from the unit targets in one ordered scan."""
+    table = sa.table("target_block", sa.column("indicator_id"), sa.column("cells"))
+    for indicator_id, targets in groupby(connection.execute(sa.text(_TARGETS)), key=lambda t: t[0]):
+        cells = [(t[1], np.nan if t[2] is None else float(t[2])) for t in targets]
+        connection.execute(
+            sa.insert(table), [{"indicator_id": indicator_id, "cells": np.array(cells, _CELL).tobytes()}]
+        )
