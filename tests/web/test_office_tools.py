@@ -298,6 +298,29 @@ def test_the_reporter_lands_on_a_to_do_of_what_their_unit_owes(client, factory, 
     assert 'id="todo"' not in admin.get("/").text  # the office has no unit to owe anything
 
 
+def test_the_reporters_to_do_follows_each_submit_and_return_at_once(client, factory, unit_ids):
+    """The to-do's counts are remembered between requests (#21); every submit and return shows on the next one."""
+    june_line = "2026年6月数据须于 2026-06-25 前报送（还有 15 天），"
+    log_in(client, "zhenxiong")
+    assert june_line + "尚有 1 项未提交" in client.get("/").text
+    assert june_line + "尚有 1 项未提交" in client.get("/").text  # asked again: the same, from what was kept
+    june = _submitted(factory, "镇雄县", 6, 300)
+    page = client.get("/").text
+    assert june_line + "已全部提交" in page and "2026年4月：截止 2026-04-25，尚有 1 项未提交" in page
+    _submitted(factory, "镇雄县", 4, 120)  # April, late
+    assert "2026年4月：截止" not in client.get("/").text
+    admin = TestClient(client.app)
+    assert (
+        _post(admin, log_in(admin, "admin"), f"/review/{june}/return", {"reason": "请补充说明"}).status_code
+        == 303
+    )
+    page = client.get("/").text  # a returned figure was reported: it is listed apart, with the reason
+    assert (
+        june_line + "已全部提交" in page
+        and "6 月 L02-1 30户以上自然村通硬化路里程：退回理由“请补充说明”" in page
+    )
+
+
 def test_a_reporter_who_owes_nothing_reads_no_to_do_as_plain_text(client, factory):
     for month in range(1, 7):
         _submitted(factory, "昭阳区", month, 100 * month)
