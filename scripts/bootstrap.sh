@@ -42,8 +42,8 @@ if command -v dpkg >/dev/null; then
   command -v npm >/dev/null || apt_install npm
 fi
 # Bytecode compiled at install, as Debian's packages do: where Python is told not to write it
-# (PYTHONDONTWRITEBYTECODE) every process compiled all it imported (`duban report` of the city: 5.0 s
-# without, 3.0–3.4 s with; bench/README, "Compiled once at install").
+# (PYTHONDONTWRITEBYTECODE) every process compiled all it imported (`duban report` of the city: 5.0–5.7 s
+# without, 3.0–4.1 s with; bench/README, session 17, "Compiled once at install").
 uv sync --quiet --frozen --compile-bytecode
 uv run --quiet --frozen python -m compileall -q -j 0 src >/dev/null
 if [ $want_test = 1 ]; then

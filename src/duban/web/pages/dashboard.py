@@ -106,7 +106,7 @@ def reporting_rows(*, view: DashboardSummary, kept: str) -> Markup:
     """报送情况's table rows, each kept by what it shows: after an approval one row is made anew, not 1,500.
 
     Rendered by Jinja, the province's 1,500 townships' rows took ~25 ms of the first dashboard after an approval
-    (of ~28 for the whole page's markup; bench/README, "Approve → visible on the province, re-measured")."""
+    (of ~28 for the whole page's markup; bench/README, session 17, "Approve → visible on the province")."""
     ranked = view.level.ranked
     return Markup(
         "".join(_reporting_row(line, line.kind == ranked, view.month, kept) for line in view.reporting)
