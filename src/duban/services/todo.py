@@ -104,8 +104,7 @@ def _missing_by_period(
         plan = plan_from_store(session=session, plan_row=plan_row, retired=True)  # each month asks its own
         return {p.id: _missing(session, plan_row, plan, p, unit_id, today) for p in periods}
 
-    key = ("reporter missing", plan_row.id, unit_id, today, tuple(p.id for p in periods))
-    return remembered(session=session, key=key, compute=compute)
+    return remembered(session=session, key=("reporter missing", plan_row.id, unit_id, today), compute=compute)
 
 
 def _missing(

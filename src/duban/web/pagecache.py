@@ -280,11 +280,8 @@ class ServeCopies(HttpMiddleware):
         if not may_serve(request):
             await self.app(scope, receive, send)
             return
-        token, page, pages = (
-            request.session[CSRF_FIELD],
-            (request.url.path, request.url.query),
-            _copies(request),
-        )
+        token, page = request.session[CSRF_FIELD], (request.url.path, request.url.query)
+        pages = _copies(request)
         copy = await self._current(request, token, page) if pages.any_for(token, page) else None
         if copy is None:
             with pages.making(page):

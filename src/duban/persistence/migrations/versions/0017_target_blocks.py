@@ -7,6 +7,7 @@ Revises: 0016
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -45,10 +46,18 @@ _TARGETS = "SELECT t.indicator_id, t.unit_id, t.value FROM unit_target t ORDER B
 
 
 def _build(connection: sa.Connection) -> None:
-    """Every indicator's block, read from the unit targets in one ordered scan."""
+    """Every indicator's block, read from the unit targets in one ordered scan and written in one INSERT."""
     table = sa.table("target_block", sa.column("indicator_id"), sa.column("cells"))
-    for indicator_id, targets in groupby(connection.execute(sa.text(_TARGETS)), key=lambda t: t[0]):
-        cells = [(t[1], np.nan if t[2] is None else float(t[2])) for t in targets]
-        connection.execute(
-            sa.insert(table), [{"indicator_id": indicator_id, "cells": np.array(cells, _CELL).tobytes()}]
-        )
+    rows = [
+        {
+            "indicator_id": indicator_id,
+            "cells": np.array([(t[1], _value(t[2])) for t in targets], _CELL).tobytes(),
+        }
+        for indicator_id, targets in groupby(connection.execute(sa.text(_TARGETS)), key=lambda t: t[0])
+    ]
+    if rows:
+        connection.execute(sa.insert(table), rows)
+
+
+def _value(value: Any) -> float:
+    return np.nan if value is None else float(value)  # NULL as NaN
