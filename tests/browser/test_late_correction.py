@@ -28,6 +28,7 @@ def submit_june_roads(data_dir: Path) -> int:
     from duban.persistence.db import make_engine, session_factory, transaction
     from duban.persistence.models import EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
     from duban.services.entries import Writer, save_figure, submit
+    from duban.services.plans import indicator_from_row
 
     engine = make_engine(f"sqlite:///{data_dir / 'duban.db'}")
     with transaction(session_factory(engine)) as session:
@@ -40,7 +41,8 @@ def submit_june_roads(data_dir: Path) -> int:
         figure = int(Decimal(before.official_value or before.value) * Decimal("1.1")) + 1
         user = session.scalars(select(UserRow).where(UserRow.username == "zhenxiong")).one()
         writer = Writer(user_id=user.id, admin=False, today=date(2026, 6, 20))
-        entry = save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=june,
+        entry = save_figure(session=session, plan_row=plan_row, indicator=indicator_from_row(row), indicator_id=row.id,
+                            unit=unit, period=june,
                             raw={"value": str(figure), "note": "按计划推进"}, writer=writer, confirmed=True)  # fmt: skip
         submit(session=session, entry=entry, writer=writer)
     engine.dispose()

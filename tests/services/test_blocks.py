@@ -20,6 +20,7 @@ from duban.persistence.bulk import load_entries
 from duban.persistence.models import EntryRow, FigureBlockRow
 from duban.services.batch import period_frame
 from duban.services.entries import approve, clear_period_entries, return_entry, save_figure, submit
+from duban.services.plans import indicator_from_row
 from services.test_entries import World, make_world
 
 CODES = ("L02-1", "L03-1")
@@ -133,7 +134,8 @@ def _save(
     session: Session, world: World, code: str, unit: str, raw: dict[str, str], reason: str | None
 ) -> EntryRow:
     who = "zhenxiong" if unit == "镇雄县" else "zhaoyang"
-    return save_figure(session=session, plan_row=world.plan_row, row=world.rows[code], unit=world.units[unit],
+    return save_figure(session=session, plan_row=world.plan_row, indicator=indicator_from_row(world.rows[code]),
+                       indicator_id=world.rows[code].id, unit=world.units[unit],
                        period=world.periods[5], raw={**raw, "note": "按计划推进"}, writer=world.writer(who),
                        confirmed=True, reason=reason)  # fmt: skip
 

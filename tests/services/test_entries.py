@@ -28,6 +28,7 @@ from duban.services.entries import (
 )
 from duban.services.periods import PeriodClosed, lock_period, reopen_period
 from duban.services.plan_loading import save_plan
+from duban.services.plans import indicator_from_row
 from duban.services.users import add_user
 
 D = Decimal
@@ -62,7 +63,8 @@ class World:
     def save(self, session: Session, code: str, month: int = 6, unit: str = "镇雄县", who: str = "zhenxiong",
              today: date = JUNE_10, **raw: object) -> EntryRow:  # fmt: skip
         version = raw.pop("version", None)
-        return save_figure(session=session, plan_row=self.plan_row, row=self.rows[code], unit=self.units[unit],
+        return save_figure(session=session, plan_row=self.plan_row, indicator=indicator_from_row(self.rows[code]),
+                           indicator_id=self.rows[code].id, unit=self.units[unit],
                            period=self.periods[month - 1], raw=raw, writer=self.writer(who, today),
                            expected_version=version)  # type: ignore[arg-type]  # fmt: skip
 
@@ -143,7 +145,8 @@ def test_only_approval_makes_a_figure_official(session, world):
     assert entry.official_value == D(370)
     with pytest.raises(WorkflowError, match="修改已审核通过的数据必须说明理由"):
         world.save(session, "L02-1", value="380", version=entry.version)
-    corrected = save_figure(session=session, plan_row=world.plan_row, row=world.rows["L02-1"],
+    corrected = save_figure(session=session, plan_row=world.plan_row, indicator=indicator_from_row(world.rows["L02-1"]),
+                            indicator_id=world.rows["L02-1"].id,
                             unit=world.units["镇雄县"], period=world.periods[5], raw={"value": "380"},
                             writer=world.writer("zhenxiong"), reason="统计口径更正")  # fmt: skip
     assert (corrected.value, corrected.official_value, corrected.state) == (D(380), D(370), "draft")

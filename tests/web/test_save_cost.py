@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,9 @@ from duban.plan.assignments import city_name, reporting_units, reports
 from duban.plan.model import OrgUnit, Plan
 from duban.plan.planfile import read_plan_file
 from duban.services.periods import ensure_periods
+from duban.services.plan_edits import apply_edit
 from duban.services.plan_loading import save_plan
+from duban.services.plans import indicator_from_row
 from duban.services.users import add_user
 from duban.settings import Settings
 from duban.web.app import create_app
@@ -67,6 +70,49 @@ def test_a_save_loads_its_units_share_of_the_breakdown_not_every_units(client, c
     assert len(loaded) <= 2 and city["unit"] in {t.unit_id for t in loaded}
     with factory() as session:
         assert session.get(EntryRow, response.json()["id"]) is not None
+
+
+def test_what_a_save_remembers_of_the_plan_follows_the_offices_edit_at_once(client, city, factory):
+    """The indicator and the unit a save reads are remembered between saves; a change of the breakdown is
+    seen by the very next save (the unit taken out may no longer report it; put back, it may again)."""
+    token = log_in(client, "ludian")
+    url = f"/api/periods/2026-06/units/{city['unit']}/indicators/{city['indicator']}"
+
+    def save(value: str, version: int) -> Any:
+        return client.put(url, json={"value": value, "version": version, "note": "按计划推进"},
+                          headers={"X-CSRF-Token": token})  # fmt: skip
+
+    first = save("3", 0)
+    assert first.status_code == 200, first.text
+    assert save("4", 1).status_code == 200  # the second save reads the remembered plan
+    every = _edit_breakdown(
+        factory, city["indicator"], lambda shares: {k: v for k, v in shares.items() if k != UNIT}
+    )
+    refused = save("5", 2)
+    assert refused.status_code == 422 and f"{UNIT}不填报指标 A-06" in refused.text, refused.text
+    _edit_breakdown(factory, city["indicator"], lambda _shares: every)
+    assert save("5", 2).status_code == 200
+    with factory() as session:
+        assert session.get_one(EntryRow, first.json()["id"]).value == Decimal(5)
+
+
+def _edit_breakdown(
+    factory: sessionmaker[Session],
+    indicator_id: int,
+    shares: Callable[[dict[str, Decimal]], dict[str, Decimal]],
+) -> dict[str, Decimal]:
+    """The office's edit of the indicator's breakdown to `shares(the shares now)`; the shares before it."""
+    with factory() as session, session.begin():
+        office = add_user(session=session, username=f"office{secrets.token_hex(3)}", password=PASSWORD,
+                          role=Role.ADMIN)  # fmt: skip
+        row = session.get_one(IndicatorRow, indicator_id)
+        edited = indicator_from_row(row)
+        assert edited.breakdown is not None
+        before = dict(edited.breakdown.targets)
+        breakdown = edited.breakdown.model_copy(update={"targets": shares(before)})
+        apply_edit(session=session, row=row, edited=edited.model_copy(update={"breakdown": breakdown}),
+                   user_id=office.id, reason="分解调整")  # fmt: skip
+        return before
 
 
 # ── A save's statements and rows do not grow with the number of units ──────────────────────────────

@@ -48,6 +48,7 @@ from duban.services.entries import (
     submit_entries,
 )
 from duban.services.periods import PeriodClosed, WorkflowError, closed_year_reason, period_label
+from duban.services.plans import indicator_from_row
 
 INPUT_COLUMNS = ("H", "I", "J", "K", "L", "M", "N")
 FIELD_NAMES = {
@@ -312,7 +313,8 @@ def _apply_row(
         reading.add(f"该指标的计量单位已改为“{row.unit}”，请重新下载填报模板", f"D{number}")
         return None
     try:
-        return save_figure(session=session, plan_row=plan_row, row=row, unit=unit, period=period, raw=raw,
+        return save_figure(session=session, plan_row=plan_row, indicator=indicator_from_row(row),
+                           indicator_id=row.id, unit=unit, period=period, raw=raw,
                            writer=writer, expected_version=int(meta_row.get("version", 0)), confirmed=confirmed,
                            submitting=submit, display_unit=_typed_in(meta_row),
                            reason=str(raw.get("note") or "") or None)  # fmt: skip  # the row's note explains a correction

@@ -110,14 +110,16 @@ def remembered(
         return value
 
 
-def remembered_across_entries(*, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+def remembered_across_entries(
+    *, session: Session, key: Hashable, compute: Callable[[], T], at: Generation | None = None
+) -> T:
     """`compute()`'s value for what no entry changes (the plan's areas and tasks): remembered per `figures`
-    generation, and kept as it is across writes that touched entries alone."""
+    generation, and kept as it is across writes that touched entries alone (`at`: as `remembered`'s)."""
 
     def kept(since: Generation, value: T) -> T | None:
         return value if touched_since(session=session, since=since, states=False) is not None else None
 
-    return remembered(session=session, key=key, states=False, compute=compute, refresh=kept)
+    return remembered(session=session, key=key, states=False, compute=compute, refresh=kept, at=at)
 
 
 def computations() -> dict[str, int]:

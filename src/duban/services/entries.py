@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, bindparam, delete, event, func, or_, select
@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from duban.choices import TOP_KIND_VALUES, EntryState, MilestoneStage, OrgKind
 from duban.persistence.audit import audited, history, plain_number
 from duban.persistence.blocks import rewriting
+from duban.persistence.generation import Generation
 from duban.persistence.models import (
     AreaRow,
     AuditRow,
@@ -38,6 +39,7 @@ from duban.persistence.models import (
     UserRow,
     utcnow,
 )
+from duban.persistence.readcache import remembered_across_entries
 from duban.plan.assignments import asked_of_units, reporting_units, reports, unit_target
 from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
@@ -271,20 +273,61 @@ def indicator_rows(*, session: Session, plan_id: int) -> list[IndicatorRow]:
     return list(session.scalars(query))
 
 
-def indicator_row(*, session: Session, indicator_id: int, unit_id: int | None = None) -> IndicatorRow | None:
-    """One indicator row, with what `indicator_from_row` reads loaded with it.
+class ReportingUnit(Protocol):
+    """What a save reads of the unit whose figure it is (an `OrgUnitRow`, or a `Reported`'s unit)."""
 
-    Given `unit_id` (a save), only that unit's share of the breakdown is loaded — plus the first
-    share, so an indicator broken down to other units still reads as broken down: O(1) rows per save,
-    not one per unit. The row then serves that unit's save, not a view of the whole breakdown.
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit as a save reads it, kept apart from any session."""
+
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Reported:
+    """An indicator as a unit's save reads it: its row's id, its plan's, the indicator with the unit's share, and
+    the unit (None: no such unit)."""
+
+    id: int
+    plan_id: int
+    indicator: Indicator
+    unit: UnitRef | None
+
+
+def reported_indicator(
+    *, session: Session, indicator_id: int, unit_id: int, at: Generation | None = None
+) -> Reported | None:
+    """The indicator of row `indicator_id` and the unit as `unit_id`'s save reads them (None: no such indicator),
+    remembered until the plan, a target or a unit changes (`at`: the generation the request read before anything else).
+
+    Only that unit's share of the breakdown is read, plus the first share, so an indicator broken down to
+    other units still reads as broken down: O(1) rows per save, not one per unit.
     """
-    if unit_id is None:
-        return session.get(IndicatorRow, indicator_id, options=INDICATOR_LOADS)
+    return remembered_across_entries(
+        session=session, key=("reported indicator", indicator_id, unit_id), at=at,
+        compute=lambda: _reported(session, indicator_id, unit_id),
+    )  # fmt: skip
+
+
+def _reported(session: Session, indicator_id: int, unit_id: int) -> Reported | None:
     row = session.scalars(_save_queries().indicator, {"indicator_id": indicator_id}).first()
-    if row is not None:
-        # two plain statements, built once, where loader criteria made a new one per save
-        set_committed_value(row, "unit_targets", _unit_shares(session, indicator_id, unit_id))
-    return row
+    if row is None:
+        return None
+    # two plain statements, built once, where loader criteria made a new one per save
+    set_committed_value(row, "unit_targets", _unit_shares(session, indicator_id, unit_id))
+    unit = session.get(OrgUnitRow, unit_id)  # loaded with its share, when it has one
+    known = UnitRef(unit.id, unit.name, unit.kind) if unit is not None else None
+    return Reported(row.id, row.plan_id, indicator_from_row(row), known)
 
 
 def _unit_shares(session: Session, indicator_id: int, unit_id: int) -> list[UnitTargetRow]:
@@ -357,14 +400,13 @@ def _unit_latest_earlier_entries(
 
 
 def check_entry(
-    *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
-    figure: Figure, confirmed: bool, indicator: Indicator | None = None, earlier: list[EntryRow] | None = None,
+    *, session: Session, plan_row: PlanRow, indicator: Indicator, indicator_id: int, unit: ReportingUnit,
+    period: PeriodRow, figure: Figure, confirmed: bool, earlier: list[EntryRow] | None = None,
 ) -> list[Problem]:  # fmt: skip
-    """Every problem of `figure` as `unit`'s figure for `row` in `period`, judged on the unit's history
-    (`earlier`: its entries of the months before, when the caller has read them already)."""
-    indicator = indicator or indicator_from_row(row)
+    """Every problem of `figure` as `unit`'s figure for the indicator (row `indicator_id`) in `period`, judged on
+    the unit's history (`earlier`: its entries of the months before, when the caller has read them already)."""
     if earlier is None:
-        earlier = _entry_and_earlier(session, row.id, unit.id, period)[1]
+        earlier = _entry_and_earlier(session, indicator_id, unit.id, period)[1]
     context = Context(
         target=unit_target(indicator=indicator, unit=unit.name), on=period_end(period, plan_row.year),
         year=plan_row.year, thresholds=Thresholds.model_validate(plan_row.thresholds or {}),
@@ -375,19 +417,19 @@ def check_entry(
 
 
 def save_figure(
-    *, session: Session, plan_row: PlanRow, row: IndicatorRow, unit: OrgUnitRow, period: PeriodRow,
-    raw: Mapping[str, object], writer: Writer, expected_version: int | None = None,
+    *, session: Session, plan_row: PlanRow, indicator: Indicator, indicator_id: int, unit: ReportingUnit,
+    period: PeriodRow, raw: Mapping[str, object], writer: Writer, expected_version: int | None = None,
     confirmed: bool = False, reason: str | None = None, submitting: bool = False, display_unit: str | None = None,
 ) -> EntryRow:  # fmt: skip
-    """Read, check and save a unit's figure as a draft; ValidationFailed lists every problem.
+    """Read, check and save a unit's figure for the indicator (row `indicator_id`) as a draft; ValidationFailed
+    lists every problem.
 
     A warning alone (an outlier, a stage going back) never keeps a draft from being saved: only submitting
     asks for the confirmation (`submitting`: now, for a template upload that submits what it saves).
     `display_unit`: the unit the value was typed in (万元 on a form or template); None: the stored unit (API).
     """
-    indicator = indicator_from_row(row)
     _check_reported(session, plan_row, indicator, unit)
-    current, earlier = _entry_and_earlier(session, row.id, unit.id, period)
+    current, earlier = _entry_and_earlier(session, indicator_id, unit.id, period)
     figure, problems = read_figure(indicator=indicator, raw=raw, display_unit=display_unit)
     if not problems and current is not None and _unchanged(current, _fields(indicator, figure)):
         return current  # the same figure sent again (a re-uploaded template) is not re-checked or re-saved
@@ -395,15 +437,15 @@ def save_figure(
                year=plan_row.year)  # fmt: skip
     if not problems:
         problems = _unstorable(_fields(indicator, figure)) or check_entry(
-            session=session, plan_row=plan_row, row=row, unit=unit, period=period, figure=figure,
-            confirmed=confirmed, indicator=indicator, earlier=earlier,
+            session=session, plan_row=plan_row, indicator=indicator, indicator_id=indicator_id, unit=unit,
+            period=period, figure=figure, confirmed=confirmed, earlier=earlier,
         )  # fmt: skip
     if problems and (submitting or not all(p.warning for p in problems)):
         raise ValidationFailed(problems)
     # warnings saved unconfirmed are kept with the change, for submitting to ask about
     extra = {"confirmed": True} if confirmed else {"warnings": [[p.field, p.message] for p in problems]}
     return record_value(
-        session=session, indicator_id=row.id, unit_id=unit.id, period_id=period.id, user_id=writer.user_id,
+        session=session, indicator_id=indicator_id, unit_id=unit.id, period_id=period.id, user_id=writer.user_id,
         **_fields(indicator, figure), expected_version=expected_version, reason=reason,
         extra=extra if confirmed or problems else None, found=current,
     )  # fmt: skip
@@ -411,26 +453,42 @@ def save_figure(
 
 def unconfirmed_warnings(*, session: Session, entry: EntryRow) -> list[Problem]:
     """The warnings its unit did not confirm when the figure was last saved (outliers, a stage going back)."""
-    recorded = session.info.get(RECORDED_WARNINGS, {})
-    warnings = recorded[entry.id] if entry.id in recorded else _saved_warnings(session, entry)
-    return [Problem(field, message, warning=True) for field, message in warnings or []]
+    return _unconfirmed_warnings_of(session, [entry])[entry.id]
 
 
-def _saved_warnings(session: Session, entry: EntryRow) -> list[list[str]] | None:
-    """The warnings of the entry's last `entry.record` audit row."""
-    query = (
-        select(AuditRow.new).where(AuditRow.entity == "entry", AuditRow.entity_id == entry.id,
-                                   AuditRow.action == "entry.record")
-        .order_by(AuditRow.id.desc()).limit(1)
-    )  # fmt: skip
-    return (session.scalar(query) or {}).get("warnings")
+def _unconfirmed_warnings_of(session: Session, entries: list[EntryRow]) -> dict[int, list[Problem]]:
+    """`unconfirmed_warnings` of each entry (by id): the warnings this session recorded, the rest in one read."""
+    recorded: dict[int, Any] = session.info.get(RECORDED_WARNINGS, {})
+    saved = _saved_warnings(session, [e.id for e in entries if e.id not in recorded])
+    return {
+        e.id: [
+            Problem(field, message, warning=True)
+            for field, message in recorded.get(e.id, saved.get(e.id)) or []
+        ]
+        for e in entries
+    }
+
+
+def _saved_warnings(session: Session, entry_ids: list[int]) -> dict[int, list[list[str]] | None]:
+    """Per entry, the warnings of its last `entry.record` audit row (an entry without one is left out)."""
+    if not entry_ids:
+        return {}
+    record = (AuditRow.entity == "entry", AuditRow.action == "entry.record")
+    last = (
+        select(func.max(AuditRow.id))
+        .where(*record, AuditRow.entity_id.in_(entry_ids))
+        .group_by(AuditRow.entity_id)
+    )
+    rows = session.execute(select(AuditRow.entity_id, AuditRow.new).where(AuditRow.id.in_(last)))
+    return {entity_id: (new or {}).get("warnings") for entity_id, new in rows}
 
 
 def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Collection[int]) -> None:
     """Refuse to submit figures whose warnings are not confirmed (ids in `confirmed`, each with a 备注)."""
     problems = []
+    unconfirmed = _unconfirmed_warnings_of(session, entries)
     for entry in entries:
-        warnings = unconfirmed_warnings(session=session, entry=entry)
+        warnings = unconfirmed[entry.id]
         if not warnings:
             continue
         code = session.get_one(IndicatorRow, entry.indicator_id).code
@@ -442,7 +500,7 @@ def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Col
         raise ValidationFailed(problems)
 
 
-def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: OrgUnitRow) -> None:
+def _check_reported(session: Session, plan_row: PlanRow, indicator: Indicator, unit: ReportingUnit) -> None:
     if not asked_of_units(indicator=indicator):
         raise NotReported(f"指标 {indicator.id}“{indicator.name}”由项目台账自动统计，各单位无需填报")
     if not reports(

@@ -40,8 +40,8 @@ from duban.services.entries import (
     ensure_periods,
     entry_figures,
     figure_as_of,
-    indicator_row,
     plain_number,
+    reported_indicator,
     return_entry,
     save_figure,
     submit,
@@ -69,7 +69,15 @@ from duban.services.plans import plan_from_store
 from duban.services.units import all_units
 from duban.settings import Settings
 from duban.storage.download import download, fetch, storage_of
-from duban.web.auth import CurrentUser, allow, csrf_protect, request_db, secret_key, writer_for
+from duban.web.auth import (
+    CurrentUser,
+    allow,
+    csrf_protect,
+    login_generation,
+    request_db,
+    secret_key,
+    writer_for,
+)
 from duban.web.pages.common import plan_for_request
 from duban.web.params import MAX_ROW_ID, RowId
 
@@ -347,12 +355,17 @@ def save(
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require(user, Action.ENTER_FIGURES, unit_id)
     plan_row = _plan(request, session, key, periods=False)
-    row = indicator_row(session=session, indicator_id=indicator_id, unit_id=unit_id)
-    if row is None or row.plan_id != plan_row.id:
+    reported = reported_indicator(
+        session=session, indicator_id=indicator_id, unit_id=unit_id, at=login_generation(request)
+    )
+    if reported is None or reported.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
+    if reported.unit is None:
+        raise HTTPException(404, "单位不存在")
     raw = body.model_dump(include={"value", "numerator", "denominator", "stage", "stage_date", "note"})
     with _refusals():
-        entry = save_figure(session=session, plan_row=plan_row, row=row, unit=_unit(session, unit_id),
+        entry = save_figure(session=session, plan_row=plan_row, indicator=reported.indicator,
+                            indicator_id=reported.id, unit=reported.unit,
                             period=_period(session, plan_row, key, request), raw=raw, writer=_writer(request, user),
                             expected_version=body.version, confirmed=body.confirmed, reason=body.reason)  # fmt: skip
     warnings = unconfirmed_warnings(session=session, entry=entry)

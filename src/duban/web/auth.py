@@ -151,6 +151,7 @@ def _as_found(
         if user is None:
             request.session.clear()
         request.state.user = user
+        request.state.generation = now
         answers.append((user, now))
     return answers
 
@@ -171,6 +172,12 @@ def _current(found: SignedIn, request: Request) -> CurrentUser:
         role=Role(found.role), unit_id=found.unit_id, unit_name=found.unit_name, unit_path=found.unit_path,
         region_path=found.region_path, paths=lambda unit: unit_path(session=db_session(request), unit_id=unit),
     )  # fmt: skip
+
+
+def login_generation(request: Request) -> Generation | None:
+    """The generation counters the request's login read saw (read before anything else of the request), if any."""
+    generation: Generation | None = getattr(request.state, "generation", None)
+    return generation
 
 
 def require_user(

@@ -372,8 +372,9 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
         return False
     version = str(form.get(f"{row.code}.version") or "")
     try:
-        entry = save_figure(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
-                            period=place.period, raw=row.typed, writer=writer,
+        entry = save_figure(session=session, plan_row=place.plan_row, indicator=row.sheet.indicator,
+                            indicator_id=row.sheet.row.id, unit=place.unit, period=place.period, raw=row.typed,
+                            writer=writer,
                             expected_version=int(version) if version.isdecimal() else None,
                             confirmed=_confirmed(form, row.code),
                             display_unit=row.sheet.indicator.shown_unit)  # fmt: skip
@@ -394,8 +395,9 @@ def row_problems(*, session: Session, place: EntryPlace, row: FormRow, confirmed
     )
     if problems:
         return problems
-    return check_entry(session=session, plan_row=place.plan_row, row=row.sheet.row, unit=place.unit,
-                       period=place.period, figure=figure, confirmed=confirmed)  # fmt: skip
+    return check_entry(session=session, plan_row=place.plan_row, indicator=row.sheet.indicator,
+                       indicator_id=row.sheet.row.id, unit=place.unit, period=place.period, figure=figure,
+                       confirmed=confirmed)  # fmt: skip
 
 
 def problem_fragment(problems: list[Problem], *, checked: bool) -> str:
