@@ -473,14 +473,17 @@ def _saved_warnings(session: Session, entry_ids: list[int]) -> dict[int, list[li
     """Per entry, the warnings of its last `entry.record` audit row (an entry without one is left out)."""
     if not entry_ids:
         return {}
-    record = (AuditRow.entity == "entry", AuditRow.action == "entry.record")
-    last = (
-        select(func.max(AuditRow.id))
-        .where(*record, AuditRow.entity_id.in_(entry_ids))
-        .group_by(AuditRow.entity_id)
-    )
-    rows = session.execute(select(AuditRow.entity_id, AuditRow.new).where(AuditRow.id.in_(last)))
+    rows = session.execute(_last_records(), {"entry_ids": entry_ids})
     return {entity_id: (new or {}).get("warnings") for entity_id, new in rows}
+
+
+@cache
+def _last_records() -> Select[tuple[int | None, dict[str, Any] | None]]:
+    """Each of the entries' (`entry_ids`) last `entry.record` audit row: built once (every submit runs it)."""
+    record = (AuditRow.entity == "entry", AuditRow.action == "entry.record")
+    of = AuditRow.entity_id.in_(bindparam("entry_ids", expanding=True))
+    last = select(func.max(AuditRow.id)).where(*record, of).group_by(AuditRow.entity_id)
+    return select(AuditRow.entity_id, AuditRow.new).where(AuditRow.id.in_(last))
 
 
 def check_confirmed(*, session: Session, entries: list[EntryRow], confirmed: Collection[int]) -> None:
