@@ -51,7 +51,7 @@ from duban.services.periods import (
     period_end,
     period_label,
 )
-from duban.services.plans import indicator_codes, plan_from_store
+from duban.services.plans import indicator_codes, indicator_from_row, plan_from_store
 from duban.services.projects import unit_ledger_figures
 from duban.services.units import units_below_city
 from duban.storage.download import download, fetch, storage_of
@@ -372,7 +372,7 @@ def save_row(*, session: Session, place: EntryPlace, row: FormRow, writer: Write
         return False
     version = str(form.get(f"{row.code}.version") or "")
     try:
-        entry = save_figure(session=session, plan_row=place.plan_row, indicator=row.sheet.indicator,
+        entry = save_figure(session=session, plan_row=place.plan_row, indicator=indicator_from_row(row.sheet.row),
                             indicator_id=row.sheet.row.id, unit=place.unit, period=place.period, raw=row.typed,
                             writer=writer,
                             expected_version=int(version) if version.isdecimal() else None,
@@ -395,7 +395,7 @@ def row_problems(*, session: Session, place: EntryPlace, row: FormRow, confirmed
     )
     if problems:
         return problems
-    return check_entry(session=session, plan_row=place.plan_row, indicator=row.sheet.indicator,
+    return check_entry(session=session, plan_row=place.plan_row, indicator=indicator_from_row(row.sheet.row),
                        indicator_id=row.sheet.row.id, unit=place.unit, period=place.period, figure=figure,
                        confirmed=confirmed)  # fmt: skip
 
