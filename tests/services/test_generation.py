@@ -476,9 +476,25 @@ def test_a_value_at_a_newer_generation_replaces_the_older_ones_of_its_key(
     with factory() as session:
         remembered(session=session, key=("superseded",), compute=lambda: object())
         remembered(session=session, key=("figures only",), states=False, compute=lambda: object())
-    kept = [full[1] for full in readcache._values]
+    kept = [full[1] for values in readcache._values.values() for full in values]
     assert kept.count(("superseded",)) == 1 and kept.count(("figures only",)) == 1
     assert kept.count(("another",)) == 1  # its newest value, until the cache needs the place
+
+
+def test_values_remembered_per_unit_never_push_a_judged_period_out(
+    world_and_factory: tuple[World, sessionmaker[Session]],
+) -> None:
+    """Each kind of value keeps its own places: a province's 1,646 reporters' to-dos (one value per unit) leave the
+    judged period the leaders' pages are made of where it is."""
+    _, factory = world_and_factory
+    judged: list[int] = []
+    with factory() as session:
+        for _ in range(2):
+            remembered(session=session, key=("judged period", 6), compute=lambda: judged.append(6) or judged)
+            for unit in range(3 * readcache.CAPACITY):
+                remembered(session=session, key=("reporter missing", unit), compute=lambda: object())
+    assert judged == [6]  # computed once, asked twice
+    assert len(readcache._values["reporter missing"]) == readcache.CAPACITY
 
 
 def test_a_pinned_computation_reads_the_touch_record_once_and_answers_as_a_fresh_read(
@@ -513,7 +529,7 @@ def test_a_pinned_computation_reads_the_touch_record_once_and_answers_as_a_fresh
         with factory() as session:
             remembered(session=session, key=("pinned",),
                        compute=lambda: [touched_since(session=session, **question) for question in questions])  # fmt: skip
-            pinned = readcache._values[next(k for k in readcache._values if k[1] == ("pinned",))]
+            pinned = next(v for k, v in readcache._values["pinned"].items() if k[1] == ("pinned",))
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert pinned == fresh

@@ -20,7 +20,7 @@ computed for the key at an older generation is handed to it with that generation
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -31,12 +31,18 @@ from sqlalchemy.orm import Session
 from duban.persistence.generation import CHANGES, PINNED, Generation, current, touched_since
 
 T = TypeVar("T")
-CAPACITY = 64  # judged periods kept per server: months × bases × pages, with room for a second plan
+CAPACITY = (
+    64  # values of one kind kept per server (judged periods: months × bases × pages, and a second plan)
+)
 
-_values: OrderedDict[Hashable, Any] = OrderedDict()
+# per kind of key (its first part), least recently used first: values of one unit each (a reporter's to-do)
+# never push a judged period out
+_values: defaultdict[str, OrderedDict[Hashable, Any]] = defaultdict(OrderedDict)
 _guard = threading.Lock()
 _computing: dict[Hashable, threading.Lock] = {}
-_latest: OrderedDict[Hashable, tuple[Generation, Any]] = OrderedDict()  # per key: the newest value computed
+_latest: defaultdict[str, OrderedDict[Hashable, tuple[Generation, Any]]] = defaultdict(
+    OrderedDict
+)  # per key: the newest
 _busy: dict[Hashable, int] = {}  # per key: how many threads are computing it (at any generation)
 _local = threading.local()
 _computations: Counter[str] = Counter()  # per kind of key (its first part): values computed by this process
@@ -76,22 +82,24 @@ def remembered(
         return compute()
     short = (session.get_bind().engine.url.render_as_string(), key)
     full = (*short, generation if states else generation.figures)
+    kind = _kind(key)
     with _guard:
-        if full in _values:
-            _values.move_to_end(full)
-            return _values[full]
+        values, latest = _values[kind], _latest[kind]
+        if full in values:
+            values.move_to_end(full)
+            return values[full]
         if lag_states and states and not getattr(_local, "depth", 0):
-            lagging = _lagging(short, generation)
+            lagging = _lagging(latest, short, generation)
             if lagging is not None:
                 session.info[_LAGGED] = True
                 return lagging[1]
         lock = _computing.setdefault(full, threading.Lock())
     with lock:
         with _guard:
-            if full in _values:
-                return _values[full]
+            if full in values:
+                return values[full]
             _busy[short] = _busy.get(short, 0) + 1
-            older = _older(short, generation) if refresh else None
+            older = _older(latest, short, generation) if refresh else None
         try:
             value = _computed(_refreshing(compute, refresh, older), session=session, pinned=generation)
         finally:
@@ -101,12 +109,12 @@ def remembered(
                 if not _busy[short]:
                     del _busy[short]
         with _guard:
-            _computations[str(key[0] if isinstance(key, tuple) else key)] += 1
-            _keep(_values, full, value)
-            _drop_superseded(short, full[-1])
-            newest = _latest.get(short)
+            _computations[kind] += 1
+            _keep(values, full, value)
+            _drop_superseded(values, short, full[-1])
+            newest = latest.get(short)
             if newest is None or newest[0] <= generation:
-                _keep(_latest, short, (generation, value))
+                _keep(latest, short, (generation, value))
         return value
 
 
@@ -133,17 +141,26 @@ def lagged(*, session: Session) -> bool:
     return bool(session.info.get(_LAGGED))
 
 
-def _lagging(short: Hashable, generation: Generation) -> tuple[Generation, Any] | None:
+def _kind(key: Hashable) -> str:
+    """The kind of a key: its first part ("judged period", "summary", …)."""
+    return str(key[0] if isinstance(key, tuple) else key)
+
+
+def _lagging(
+    latest: OrderedDict[Hashable, tuple[Generation, Any]], short: Hashable, generation: Generation
+) -> tuple[Generation, Any] | None:
     """The value last computed for `short` at `generation`'s figures, if another thread is computing it anew."""
-    newest = _latest.get(short)
+    newest = latest.get(short)
     if newest is None or not _busy.get(short) or newest[0].figures != generation.figures:
         return None
     return newest
 
 
-def _older(short: Hashable, generation: Generation) -> tuple[Generation, Any] | None:
+def _older(
+    latest: OrderedDict[Hashable, tuple[Generation, Any]], short: Hashable, generation: Generation
+) -> tuple[Generation, Any] | None:
     """The value last computed for `short`, if it was computed at a generation before `generation`."""
-    newest = _latest.get(short)
+    newest = latest.get(short)
     if newest is None:
         return None
     then = newest[0]
@@ -190,14 +207,16 @@ def _keep(values: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None
         values.popitem(last=False)
 
 
-def _drop_superseded(short: Hashable, filed_under: Generation | int) -> None:
+def _drop_superseded(
+    values: OrderedDict[Hashable, Any], short: Hashable, filed_under: Generation | int
+) -> None:
     """Forget the values of `short` filed under generations before `filed_under`: generations only grow, so
     only requests already under way ask for them, and those hold theirs. Kept, each would hold its place (a
     province's judged period is tens of MB) until CAPACITY newer values pushed it out: one per approval."""
-    superseded = [k for k in _values if isinstance(k, tuple) and k[:2] == short and k[2] != filed_under]
+    superseded = [k for k in values if isinstance(k, tuple) and k[:2] == short and k[2] != filed_under]
     for full in superseded:
         if _before(full[2], filed_under):
-            del _values[full]
+            del values[full]
 
 
 def _before(then: Generation | int, now: Generation | int) -> bool:

@@ -8,7 +8,9 @@ same figure gets a `ConflictError` naming what the first saved, and nothing eith
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -63,6 +65,9 @@ ACTION_LABELS = {
 
 # session.info key: entry id -> the warnings its last `entry.record` audit row in this session holds
 RECORDED_WARNINGS = "duban.recorded_warnings"
+REPORTED_KEPT = (
+    8192  # (indicator, unit) pairs a server keeps per plan: a city's every pair, a province's busiest
+)
 # Loaded with an indicator row, so that `indicator_from_row` asks nothing more of the store.
 INDICATOR_LOADS = (joinedload(IndicatorRow.lead_unit),
                    selectinload(IndicatorRow.unit_targets).joinedload(UnitTargetRow.unit))  # fmt: skip
@@ -305,18 +310,42 @@ class Reported:
 
 
 def reported_indicator(
-    *, session: Session, indicator_id: int, unit_id: int, at: Generation | None = None
+    *, session: Session, plan_id: int, indicator_id: int, unit_id: int, at: Generation | None = None
 ) -> Reported | None:
-    """The indicator of row `indicator_id` and the unit as `unit_id`'s save reads them (None: no such indicator),
-    remembered until the plan, a target or a unit changes (`at`: the generation the request read before anything else).
+    """The indicator of row `indicator_id` and the unit as `unit_id`'s save in plan `plan_id` reads them (None: no
+    such indicator), remembered until the plan, a target or a unit changes (`at`: the generation the request read
+    before anything else).
 
     Only that unit's share of the breakdown is read, plus the first share, so an indicator broken down to
     other units still reads as broken down: O(1) rows per save, not one per unit.
     """
-    return remembered_across_entries(
-        session=session, key=("reported indicator", indicator_id, unit_id), at=at,
-        compute=lambda: _reported(session, indicator_id, unit_id),
-    )  # fmt: skip
+    shelf = remembered_across_entries(
+        session=session, key=("reported indicators", plan_id), at=at, compute=_ReportedShelf
+    )
+    return shelf.get((indicator_id, unit_id), lambda: _reported(session, indicator_id, unit_id))
+
+
+class _ReportedShelf:
+    """One plan's indicators as units' saves read them, while its targets and units stay as they are: filled as
+    saves ask, the REPORTED_KEPT asked last kept (one remembered value per plan, not one per unit and indicator:
+    those would push the judged periods out of the cache)."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[int, int], Reported | None] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def get(self, pair: tuple[int, int], read: Callable[[], Reported | None]) -> Reported | None:
+        """The (indicator, unit) pair's, read once."""
+        with self._guard:
+            if pair in self._kept:
+                self._kept.move_to_end(pair)
+                return self._kept[pair]
+        found = read()
+        with self._guard:
+            self._kept[pair] = found
+            if len(self._kept) > REPORTED_KEPT:
+                self._kept.popitem(last=False)
+        return found
 
 
 def _reported(session: Session, indicator_id: int, unit_id: int) -> Reported | None:

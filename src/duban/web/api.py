@@ -355,9 +355,8 @@ def save(
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require(user, Action.ENTER_FIGURES, unit_id)
     plan_row = _plan(request, session, key, periods=False)
-    reported = reported_indicator(
-        session=session, indicator_id=indicator_id, unit_id=unit_id, at=login_generation(request)
-    )
+    reported = reported_indicator(session=session, plan_id=plan_row.id, indicator_id=indicator_id, unit_id=unit_id,
+                                  at=login_generation(request))  # fmt: skip
     if reported is None or reported.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
     if reported.unit is None:
