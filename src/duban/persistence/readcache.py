@@ -31,18 +31,16 @@ from sqlalchemy.orm import Session
 from duban.persistence.generation import CHANGES, PINNED, Generation, current, touched_since
 
 T = TypeVar("T")
-CAPACITY = (
-    64  # values of one kind kept per server (judged periods: months × bases × pages, and a second plan)
-)
+# values of one kind kept per server (judged periods: months × bases × pages, and a second plan)
+CAPACITY = 64
 
 # per kind of key (its first part), least recently used first: values of one unit each (a reporter's to-do)
 # never push a judged period out
 _values: defaultdict[str, OrderedDict[Hashable, Any]] = defaultdict(OrderedDict)
 _guard = threading.Lock()
 _computing: dict[Hashable, threading.Lock] = {}
-_latest: defaultdict[str, OrderedDict[Hashable, tuple[Generation, Any]]] = defaultdict(
-    OrderedDict
-)  # per key: the newest
+# per kind of key, then per key: the newest value computed
+_latest: defaultdict[str, OrderedDict[Hashable, tuple[Generation, Any]]] = defaultdict(OrderedDict)
 _busy: dict[Hashable, int] = {}  # per key: how many threads are computing it (at any generation)
 _local = threading.local()
 _computations: Counter[str] = Counter()  # per kind of key (its first part): values computed by this process
