@@ -113,12 +113,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(StoreBusy, capacity.no_connection)
     app.add_exception_handler(Exception, errors.server_error)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
+    # the API first: FastAPI matches a request against every route of each router included before the one that
+    # answers it, and the month-end rush's saves, submits and returns are API calls (no page path starts /api)
     for router in (
-        *PAGE_ROUTERS,
         api_router,
+        supervision.api,
+        *PAGE_ROUTERS,
         reports.router,
         supervision.router,
-        supervision.api,
         ops.router,
     ):
         app.include_router(router)
