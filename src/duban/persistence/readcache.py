@@ -128,6 +128,31 @@ def remembered_across_entries(
     return remembered(session=session, key=key, states=False, compute=compute, refresh=kept, at=at)
 
 
+class Shelf:
+    """Values of one remembered key filled as requests ask (`get`), the `capacity` asked last kept: one place in
+    the cache for many small values (a plan's indicators as each unit's save reads them), which one place each
+    would take from the judged periods."""
+
+    def __init__(self, capacity: int) -> None:
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._capacity = capacity
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The value of `key`, read once."""
+        with self._guard:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                value: T = self._kept[key]
+                return value
+        found = read()
+        with self._guard:
+            self._kept[key] = found
+            if len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
+        return found
+
+
 def computations() -> dict[str, int]:
     """Per kind of key ("summary", "judged period", …): how many values this process computed and kept."""
     with _guard:

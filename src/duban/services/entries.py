@@ -8,9 +8,7 @@ same figure gets a `ConflictError` naming what the first saved, and nothing eith
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -41,7 +39,7 @@ from duban.persistence.models import (
     UserRow,
     utcnow,
 )
-from duban.persistence.readcache import remembered_across_entries
+from duban.persistence.readcache import Shelf, remembered_across_entries
 from duban.plan.assignments import asked_of_units, reporting_units, reports, unit_target
 from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
@@ -319,33 +317,12 @@ def reported_indicator(
     Only that unit's share of the breakdown is read, plus the first share, so an indicator broken down to
     other units still reads as broken down: O(1) rows per save, not one per unit.
     """
+    # one shelf per plan, the REPORTED_KEPT pairs asked last: one remembered value per unit and indicator would
+    # push the judged periods out of the cache
     shelf = remembered_across_entries(
-        session=session, key=("reported indicators", plan_id), at=at, compute=_ReportedShelf
+        session=session, key=("reported indicators", plan_id), at=at, compute=lambda: Shelf(REPORTED_KEPT)
     )
     return shelf.get((indicator_id, unit_id), lambda: _reported(session, indicator_id, unit_id))
-
-
-class _ReportedShelf:
-    """One plan's indicators as units' saves read them, while its targets and units stay as they are: filled as
-    saves ask, the REPORTED_KEPT asked last kept (one remembered value per plan, not one per unit and indicator:
-    those would push the judged periods out of the cache)."""
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[tuple[int, int], Reported | None] = OrderedDict()
-        self._guard = threading.Lock()
-
-    def get(self, pair: tuple[int, int], read: Callable[[], Reported | None]) -> Reported | None:
-        """The (indicator, unit) pair's, read once."""
-        with self._guard:
-            if pair in self._kept:
-                self._kept.move_to_end(pair)
-                return self._kept[pair]
-        found = read()
-        with self._guard:
-            self._kept[pair] = found
-            if len(self._kept) > REPORTED_KEPT:
-                self._kept.popitem(last=False)
-        return found
 
 
 def _reported(session: Session, indicator_id: int, unit_id: int) -> Reported | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from duban.choices import EntryState
 from duban.persistence.models import EntryRow, PeriodRow, PlanRow
+from duban.persistence.storedrows import stored_row
 from duban.services.periods import PeriodClosed, closed_reason, closed_year_reason, locked_reason
 
 
@@ -78,7 +79,7 @@ def check_lock(
 
 def check_entry_lock(*, session: Session, entry: EntryRow, writer: Writer, step: Step) -> None:
     """The lock rule for a step on a saved figure."""
-    period = session.get(PeriodRow, entry.period_id)
+    period = stored_row(session=session, model=PeriodRow, row_id=entry.period_id)
     assert period is not None
     check_lock(session=session, period=period, unit_id=entry.unit_id, entry=entry, writer=writer, step=step)
 
@@ -92,6 +93,6 @@ def _closed_year_refusal(plan: PlanRow, writer: Writer, step: Step) -> str | Non
 
 
 def _plan(session: Session, period: PeriodRow) -> PlanRow:
-    plan = session.get(PlanRow, period.plan_id)
+    plan = stored_row(session=session, model=PlanRow, row_id=period.plan_id)
     assert plan is not None
     return plan

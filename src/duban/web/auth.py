@@ -24,6 +24,7 @@ from duban.choices import Role
 from duban.persistence.db import Session, Sessions
 from duban.persistence.generation import Generation
 from duban.persistence.loopreads import LoopReader
+from duban.persistence.storedrows import read_at
 from duban.policy import RULES, Action, allowed, is_public, plan_refusal, refuse_if, require
 from duban.services import users
 from duban.services.locks import Writer
@@ -209,6 +210,7 @@ def allow(action: Action, *, plan: bool = True) -> PolicyGate:
         # plain `def` dependency in a turn of its own, and under load each turn is a wait in the queue)
         user = require_user(request, optional_user(request))
         require(user, action)
+        read_at(session=db_session(request), at=login_generation(request))  # its plan and periods, remembered
         request.state.action = (
             action  # the request's plan is checked for it where it is chosen (pages.common)
         )
