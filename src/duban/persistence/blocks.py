@@ -221,11 +221,15 @@ def keep_current(session: Session) -> None:
 
 
 def _patch(connection: Connection, key: tuple[int, int], units: set[int]) -> None:
-    """Replace the cells of `units` in one block by what the entries hold now; write only what changed."""
-    row = _locked(connection, key)
+    """Replace the cells of `units` in one block by what the entries hold now; write only what changed.
+
+    The entries are read before the block's row is locked: this transaction wrote them and holds their rows,
+    so they cannot change meanwhile, and every other writer of the block (every unit's submit of the
+    indicator) waits for one round trip less."""
     unit_list = ", ".join(str(int(u)) for u in sorted(units))
     where = f"e.period_id = {int(key[0])} AND e.indicator_id = {int(key[1])} AND e.unit_id IN ({unit_list})"
     fresh = built(connection, where).get(key, (EMPTY, EMPTY))
+    row = _locked(connection, key)
     if row is None:
         if not (len(fresh[0]) or len(fresh[1])):
             return

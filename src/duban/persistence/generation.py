@@ -264,12 +264,14 @@ def _note_statements(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_commit")
 def _move_counters(session: Session) -> None:
     session.flush()
+    if session.in_nested_transaction():
+        # a savepoint's release fires `before_commit` too: the blocks are patched and the counters move once,
+        # at the commit of the whole transaction (which `Session.commit` reaches after closing any savepoint
+        # left open); a block's row is then held from its patch to the commit, not across the write's
+        # release of its savepoint and its audit record as well (every unit's submit of the indicator waits)
+        return
     keep_current(session)  # the blocks' row locks before the counters' row, which stays the last one
     target_blocks.keep_current(session)
-    if session.in_nested_transaction():
-        # a savepoint's release fires `before_commit` too: the counters move once, at the commit of the
-        # whole transaction (which `Session.commit` reaches after closing any savepoint left open)
-        return
     flags = sorted(session.info.pop(CHANGES, set()))
     touched = session.info.pop(TOUCHED, set())
     if not flags:
