@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from builders import OFFICE
 from duban.choices import Role
+from duban.persistence import readcache
 from duban.persistence.models import IndicatorRow, OrgUnitRow, PlanRow
 from duban.plan.model import Area, Breakdown, Indicator, OrgUnit, Plan, Task
 from duban.services.entries import approve, record_value, submit
@@ -195,8 +196,10 @@ def test_the_province_office_sees_each_citys_figure_taken_from_the_citys_own_pla
 
 
 def _plan_reads(client: TestClient, path: str) -> tuple[int, int]:
-    """The answer's status and how many statements of the request read the plan table."""
+    """The answer's status and how many statements of the request read the plan table, nothing remembered before
+    it (a write's plan is remembered between requests: `persistence.storedrows`)."""
     statements: list[str] = []
+    readcache.forget()
 
     def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
         statements.append(statement)

@@ -45,11 +45,25 @@ def stored_row(*, session: Session, model: type[R], row_id: int) -> R | None:
     return None if copy is None else session.merge(copy, load=False)
 
 
-def stored_lookup(*, session: Session, key: Hashable, find: Callable[[], V]) -> V:
-    """`find()`: what it reads of plans, periods or units (ids, names: never a row), remembered as their rows are."""
+def stored_found(
+    *, session: Session, key: Hashable, find: Callable[[], tuple[R, V] | None]
+) -> tuple[R, V] | None:
+    """`find()`: a row of a plan, a period or a unit and what else it read with it, remembered under `key` as
+    `stored_row`'s rows are (the row by its id, the rest as it is); read, the row is the session's own."""
     if _AT not in session.info:
         return find()
-    return _shelf(session).get(("lookup", key), find)
+    fresh: list[tuple[R, V] | None] = []
+
+    def read() -> tuple[type[R], Any, V] | None:
+        found = find()
+        fresh.append(found)  # the session holds its rows weakly: this one is handed back as it was read
+        return None if found is None else (type(found[0]), inspect(found[0]).identity[0], found[1])
+
+    kept = _shelf(session).get(("lookup", key), read)
+    if fresh or kept is None:
+        return fresh[0] if fresh else None
+    row = stored_row(session=session, model=kept[0], row_id=kept[1])
+    return None if row is None else (row, kept[2])
 
 
 def _shelf(session: Session) -> Shelf:

@@ -20,7 +20,7 @@ from duban.months import month_end, month_of_key
 from duban.persistence.audit import audited
 from duban.persistence.models import AuditRow, EntryRow, IndicatorRow, OrgUnitRow, PeriodRow, PlanRow, UserRow
 from duban.persistence.reporting_models import PeriodReopenRow
-from duban.persistence.storedrows import stored_lookup, stored_row
+from duban.persistence.storedrows import stored_found
 from duban.plan.assignments import asked_of_units, reporting_units
 from duban.plan.model import Plan
 from duban.services.judged import reported_in_plans_below
@@ -57,15 +57,15 @@ def ensure_periods(
 def find_period(*, session: Session, plan_id: int, month: int) -> PeriodRow | None:
     """The period that covers `month` of the plan's year (no statement while it is remembered: `storedrows`)."""
 
-    def find() -> int | None:  # the row is loaded, so that `stored_row` then finds it in the session
+    def find() -> tuple[PeriodRow, None] | None:
         query = select(PeriodRow).where(
             PeriodRow.plan_id == plan_id, PeriodRow.first_month <= month, PeriodRow.month >= month
         )
         row = session.scalars(query).first()
-        return None if row is None else row.id
+        return None if row is None else (row, None)
 
-    found = stored_lookup(session=session, key=("period of month", plan_id, month), find=find)
-    return None if found is None else stored_row(session=session, model=PeriodRow, row_id=found)
+    found = stored_found(session=session, key=("period of month", plan_id, month), find=find)
+    return None if found is None else found[0]
 
 
 def periods_of(*, session: Session, plan_id: int) -> list[PeriodRow]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from duban.choices import TOP_KIND_VALUES, Accumulation, BreakdownStatus
 from duban.persistence.models import AreaRow, IndicatorRow, OrgUnitRow, PlanRow, TaskRow, UnitTargetRow
 from duban.persistence.readcache import remembered_across_entries
-from duban.persistence.storedrows import stored_lookup, stored_row
+from duban.persistence.storedrows import stored_found
 from duban.persistence.supervision_models import SupervisionRulesRow
 from duban.plan.model import (
     Area,
@@ -346,13 +346,11 @@ def plan_of_unit(
     province's plan, broken down to the city); None: neither. One statement for a year that has it, none
     while its plan is remembered (`storedrows`)."""
 
-    def find() -> tuple[int, str] | None:
+    def find() -> tuple[PlanRow, str] | None:
         found = _of_year(session, today, year, "unit", {"unit_path": unit_path})
-        return (found[0].id, found[1]) if found else None
+        return (found[0], found[1]) if found else None
 
-    chosen = stored_lookup(session=session, key=("plan of unit", unit_path, today, year), find=find)
-    plan = stored_row(session=session, model=PlanRow, row_id=chosen[0]) if chosen else None
-    return (plan, chosen[1]) if plan is not None and chosen else None
+    return stored_found(session=session, key=("plan of unit", unit_path, today, year), find=find)
 
 
 _YEAR_STEPS = {  # where a step looks for its year, and how it orders the years it finds
