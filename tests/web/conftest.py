@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from builders import make_indicator, make_plan
 from duban.choices import Role
-from duban.persistence.models import OrgUnitRow
+from duban.cli import default_plan_path
+from duban.persistence.models import IndicatorRow, OrgUnitRow
 from duban.plan.model import Area, Indicator, Plan, Task
+from duban.plan.planfile import read_plan_file
 from duban.services.periods import ensure_periods
 from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
@@ -112,3 +114,17 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         duban.services.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     )
+
+
+@pytest.fixture
+def city(factory: sessionmaker[Session]) -> dict[str, int]:
+    """The 昭通 plan (A-06 broken down to 11 counties) with its periods, and a 鲁甸县 reporter (`ludian`): the ids of
+    A-06 and of 鲁甸县."""
+    with factory() as session, session.begin():
+        row = save_plan(session=session, plan=read_plan_file(default_plan_path()))
+        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
+        add_user(session=session, username="ludian", password=PASSWORD, role=Role.REPORTER, unit="鲁甸县")
+        indicator = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "A-06")).one()
+        assert len(indicator.unit_targets) == 11
+        unit = session.scalars(select(OrgUnitRow).where(OrgUnitRow.name == "鲁甸县")).one()
+        return {"indicator": indicator.id, "unit": unit.id}

@@ -35,19 +35,6 @@ PROVINCE_UNITS = 1646  # the units of bench_province's province: 16 cities, 129 
 
 
 @pytest.fixture
-def city(factory: sessionmaker[Session]) -> dict[str, int]:
-    """The 昭通 plan (A-06 broken down to 11 counties) and a 鲁甸县 reporter."""
-    with factory() as session, session.begin():
-        row = save_plan(session=session, plan=read_plan_file(default_plan_path()))
-        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
-        add_user(session=session, username="ludian", password=PASSWORD, role=Role.REPORTER, unit=UNIT)
-        indicator = session.scalars(select(IndicatorRow).where(IndicatorRow.code == "A-06")).one()
-        assert len(indicator.unit_targets) == 11
-        unit = session.scalars(select(OrgUnitRow).where(OrgUnitRow.name == UNIT)).one()
-        return {"indicator": indicator.id, "unit": unit.id}
-
-
-@pytest.fixture
 def client(settings: Settings, city: dict[str, int]) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client

@@ -8,38 +8,22 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from duban.choices import Role
-from duban.cli import default_plan_path
-from duban.persistence.models import IndicatorRow, OrgUnitRow
-from duban.plan.planfile import read_plan_file
-from duban.services.periods import ensure_periods
-from duban.services.plan_loading import save_plan
 from duban.services.users import add_user
 from duban.settings import Settings
 from web.conftest import PASSWORD, signed_in_clients
 from web.test_save_cost import tallied
 
-UNIT = "鲁甸县"
-
 
 @pytest.fixture
-def city(factory: sessionmaker[Session]) -> dict[str, int]:
-    """The 昭通 plan with its periods, a 鲁甸县 reporter and the office."""
+def clients(
+    settings: Settings, city: dict[str, int], factory: sessionmaker[Session]
+) -> Iterator[dict[str, TestClient]]:
+    """The 鲁甸县 reporter of `city` and the office, signed in on one app."""
     with factory() as session, session.begin():
-        row = save_plan(session=session, plan=read_plan_file(default_plan_path()))
-        ensure_periods(session=session, plan=row, cutoff_day=25, combine_jan_feb=False)
-        add_user(session=session, username="ludian", password=PASSWORD, role=Role.REPORTER, unit=UNIT)
         add_user(session=session, username="office", password=PASSWORD, role=Role.ADMIN)
-        indicator = session.scalars(select(IndicatorRow.id).where(IndicatorRow.code == "A-06")).one()
-        unit = session.scalars(select(OrgUnitRow.id).where(OrgUnitRow.name == UNIT)).one()
-        return {"unit": unit, "indicator": indicator}
-
-
-@pytest.fixture
-def clients(settings: Settings, city: dict[str, int]) -> Iterator[dict[str, TestClient]]:
     yield from signed_in_clients(settings, ["ludian", "office"])
 
 
