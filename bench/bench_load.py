@@ -18,7 +18,9 @@ leader of its own, refresh the dashboard, from a client process of their own (`L
 --one-client-process puts them beside the reporters' threads, as before 2026-12-06 23:40). Clients behave as users do: a save answered 409 (the figure changed since it was read) reloads
 the sheet and saves once more, and conflicts are counted apart from errors; a login that fails is tried
 again with backoff (clients that never get in are counted); the office clicks return again after a server
-error; a broken connection is an error (status 599), not the end of the client. Afterwards every acknowledged save is checked against the store: the entry holds the last
+error; a broken connection is an error (status 599), not the end of the client. The clients speak HTTP through the
+standard library (`PlainClient`: they share the servers' cores, which the users' browsers do not); `--client httpx`
+runs them on httpx, as until 2026-12-07 (~3.5× the client's CPU a request). Afterwards every acknowledged save is checked against the store: the entry holds the last
 acknowledged value, one audit record exists per acknowledged save, and no figure is stored twice.
 The last line holds what the targets of #15/#21 need (errors, lost, save and dashboard p50/p95, req/s)
 and says whether they are met.
