@@ -36,6 +36,12 @@ def read_at(*, session: Session, at: Generation | None) -> None:
         session.info[_AT] = at
 
 
+def read_generation(*, session: Session) -> Generation | None:
+    """The generation `read_at` gave the session (None: none, or it has flushed since)."""
+    at: Generation | None = session.info.get(_AT)
+    return at
+
+
 def stored_row(*, session: Session, model: type[R], row_id: int) -> R | None:
     """`Session.get(model, row_id)`: the session's own, else remembered (see the module), else read."""
     held: R | None = session.identity_map.get(identity_key(model, row_id))

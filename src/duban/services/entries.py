@@ -25,7 +25,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from duban.choices import TOP_KIND_VALUES, EntryState, MilestoneStage, OrgKind
 from duban.persistence.audit import audited, history, plain_number
 from duban.persistence.blocks import rewriting
-from duban.persistence.generation import Generation
 from duban.persistence.models import (
     AreaRow,
     AuditRow,
@@ -40,6 +39,7 @@ from duban.persistence.models import (
     utcnow,
 )
 from duban.persistence.readcache import Shelf, remembered_across_entries
+from duban.persistence.storedrows import read_generation
 from duban.plan.assignments import asked_of_units, reporting_units, reports, unit_target
 from duban.plan.model import Indicator, OrgUnit, Plan, Thresholds
 from duban.progress.validation import Context, Figure, Problem, check_figure, rate_of, read_figure
@@ -307,12 +307,10 @@ class Reported:
     unit: UnitRef | None
 
 
-def reported_indicator(
-    *, session: Session, plan_id: int, indicator_id: int, unit_id: int, at: Generation | None = None
-) -> Reported | None:
+def reported_indicator(*, session: Session, plan_id: int, indicator_id: int, unit_id: int) -> Reported | None:
     """The indicator of row `indicator_id` and the unit as `unit_id`'s save in plan `plan_id` reads them (None: no
-    such indicator), remembered until the plan, a target or a unit changes (`at`: the generation the request read
-    before anything else).
+    such indicator), remembered until the plan, a target or a unit changes (at the generation the request's login
+    read saw: `storedrows.read_at`).
 
     Only that unit's share of the breakdown is read, plus the first share, so an indicator broken down to
     other units still reads as broken down: O(1) rows per save, not one per unit.
@@ -320,7 +318,10 @@ def reported_indicator(
     # one shelf per plan, the REPORTED_KEPT pairs asked last: one remembered value per unit and indicator would
     # push the judged periods out of the cache
     shelf = remembered_across_entries(
-        session=session, key=("reported indicators", plan_id), at=at, compute=lambda: Shelf(REPORTED_KEPT)
+        session=session,
+        key=("reported indicators", plan_id),
+        at=read_generation(session=session),
+        compute=lambda: Shelf(REPORTED_KEPT),
     )
     return shelf.get((indicator_id, unit_id), lambda: _reported(session, indicator_id, unit_id))
 

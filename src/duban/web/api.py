@@ -73,7 +73,6 @@ from duban.web.auth import (
     CurrentUser,
     allow,
     csrf_protect,
-    login_generation,
     request_db,
     secret_key,
     writer_for,
@@ -355,8 +354,9 @@ def save(
     """Check and save a draft figure; 422 lists every problem, 409 is a conflict with the current figure."""
     require(user, Action.ENTER_FIGURES, unit_id)
     plan_row = _plan(request, session, key, periods=False)
-    reported = reported_indicator(session=session, plan_id=plan_row.id, indicator_id=indicator_id, unit_id=unit_id,
-                                  at=login_generation(request))  # fmt: skip
+    reported = reported_indicator(
+        session=session, plan_id=plan_row.id, indicator_id=indicator_id, unit_id=unit_id
+    )
     if reported is None or reported.plan_id != plan_row.id:
         raise HTTPException(404, "指标不存在")
     if reported.unit is None:
